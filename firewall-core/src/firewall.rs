@@ -1,0 +1,232 @@
+//! [`Firewall`]: the engine, the counters, the event ring and the log line, together.
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use crate::engine::Engine;
+use crate::events::{Event, EventRing};
+use crate::logger::{self, AclLine, LogConfig, LogHandle, LoggerError};
+use crate::packet::Packet;
+use crate::rule::{Action, AnyWildcard, Protocol, Rule};
+use crate::ruleset::{Decision, RuleSetError};
+use crate::stats::{RuleHits, Stats, StatsSnapshot};
+
+/// The firewall of one application: the seed's `fw = Firewall(app)`.
+///
+/// Create one per application, outside `HttpServer::new` (which runs once per
+/// worker), and share it in an `Arc`.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::{Firewall, Packet, Rule};
+///
+/// let fw = Firewall::new("myapp");
+/// fw.engine().set_rules(vec![
+///     Rule::new(Firewall::ALLOW, Firewall::TCP, 80, Firewall::ANY, Firewall::ANY, "Permits HTTP")?,
+///     Rule::new(Firewall::DROP, Firewall::TCP, 443, Firewall::ANY, Firewall::ANY, "Blocks HTTPS")?,
+/// ])?;
+/// let packet = Packet::tcp("192.168.29.83:62075".parse()?, "127.0.0.1:443".parse()?);
+/// let decision = fw.check(&packet);
+/// assert!(!decision.is_allowed());
+/// assert_eq!(decision.rule, Some(1));
+/// assert_eq!(fw.stats().dropped, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Firewall {
+    name: String,
+    engine: Engine,
+    stats: Stats,
+    events: EventRing,
+}
+
+impl Firewall {
+    /// The seed's `fw.ALLOW`.
+    pub const ALLOW: Action = Action::Allow;
+    /// The seed's `fw.DROP`.
+    pub const DROP: Action = Action::Drop;
+    /// The seed's `fw.TCP`.
+    pub const TCP: Protocol = Protocol::Tcp;
+    /// UDP.
+    pub const UDP: Protocol = Protocol::Udp;
+    /// The seed's `fw.ANY`: any protocol, port or network.
+    pub const ANY: AnyWildcard = AnyWildcard;
+
+    /// A firewall for the app `name`, with no rules (everything is dropped
+    /// until rules are set). `name` also names the log file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("shop");
+    /// assert_eq!(fw.name(), "shop");
+    /// ```
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            engine: Engine::default(),
+            stats: Stats::default(),
+            events: EventRing::new(1000),
+        }
+    }
+
+    /// Builder form of [`Engine::set_rules`].
+    ///
+    /// # Errors
+    ///
+    /// The first invalid rule.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Firewall, Rule, ALLOW, ANY, TCP};
+    /// let fw = Firewall::new("app").with_rules(vec![Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app")?])?;
+    /// assert_eq!(fw.engine().rules().rules().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_rules(self, rules: Vec<Rule>) -> Result<Self, RuleSetError> {
+        self.engine.set_rules(rules)?;
+        Ok(self)
+    }
+
+    /// The app name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(firewall_core::Firewall::new("a").name(), "a");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The rule engine (the seed's `fw.engine`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(firewall_core::Firewall::new("a").engine().rules().rules().is_empty());
+    /// ```
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The latest decisions, for monitors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("a");
+    /// fw.events().enable();
+    /// ```
+    pub fn events(&self) -> &EventRing {
+        &self.events
+    }
+
+    /// Starts the shared logger for this app: `./<name>_firewall.log` and the console.
+    ///
+    /// # Errors
+    ///
+    /// See [`logger::init`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let fw = firewall_core::Firewall::new("myapp");
+    /// let _log = fw.init_logger()?;
+    /// # Ok::<(), firewall_core::logger::LoggerError>(())
+    /// ```
+    pub fn init_logger(&self) -> Result<LogHandle, LoggerError> {
+        logger::init(LogConfig::new(&self.name))
+    }
+
+    /// Decides `packet` against the rules in force, counts it, logs the
+    /// documented line (INFO for ALLOW, WARNING for DROP) and records the event.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("a");
+    /// let p = firewall_core::Packet::tcp("10.0.0.1:1".parse().unwrap(), "10.0.0.2:80".parse().unwrap());
+    /// assert!(!fw.check(&p).is_allowed());
+    /// ```
+    pub fn check(&self, packet: &Packet) -> Decision {
+        let set = self.engine.current.load();
+        let decision = set.decide(packet);
+        self.stats.count(decision.is_allowed());
+        let line = AclLine {
+            packet,
+            decision,
+            rule: decision.rule.map(|index| &set.rules()[index]),
+        };
+        if decision.is_allowed() {
+            log::info!(target: "firewall", "{line}");
+        } else {
+            log::warn!(target: "firewall", "{line}");
+        }
+        if self.events.is_enabled() {
+            self.events.push(event(
+                packet,
+                decision.action,
+                line.reason().unwrap_or_default(),
+            ));
+        }
+        decision
+    }
+
+    /// Records a drop decided outside the rule engine (an error, a WAF block)
+    /// so that counters and monitors include it. Does not log: the caller does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("a");
+    /// fw.record_drop(firewall_core::Protocol::Tcp, "10.0.0.1:1".parse().unwrap(), "10.0.0.2:80".parse().unwrap(), "Firewall Processing Error");
+    /// assert_eq!(fw.stats().dropped, 1);
+    /// ```
+    pub fn record_drop(&self, proto: Protocol, src: SocketAddr, dst: SocketAddr, reason: &str) {
+        self.stats.count(false);
+        if self.events.is_enabled() {
+            let packet = Packet::new(proto, src, dst);
+            self.events
+                .push(event(&packet, Action::Drop, reason.to_owned()));
+        }
+    }
+
+    /// A snapshot of the counters and of the rules in force with their hits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(firewall_core::Firewall::new("a").stats().rules.is_empty());
+    /// ```
+    pub fn stats(&self) -> StatsSnapshot {
+        let set = self.engine.rules();
+        StatsSnapshot {
+            allowed: self.stats.allowed(),
+            dropped: self.stats.dropped(),
+            rules: set
+                .rules()
+                .iter()
+                .zip(set.hits())
+                .map(|(rule, hits)| RuleHits {
+                    rule: rule.clone(),
+                    hits,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn event(packet: &Packet, action: Action, reason: String) -> Event {
+    Event {
+        seq: 0,
+        time: SystemTime::now(),
+        action,
+        proto: packet.proto,
+        src: packet.src,
+        dst: packet.dst,
+        reason,
+    }
+}

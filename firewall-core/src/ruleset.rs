@@ -1,0 +1,398 @@
+//! A validated, compiled rule list with its per-rule hit counters, and the
+//! TOML rules file it can be loaded from.
+//!
+//! The rules file lists rules in order as `[[rule]]` tables; `dport` is a
+//! number or text, every other field is text:
+//!
+//! ```toml
+//! [[rule]]
+//! action = "ALLOW"
+//! proto = "TCP"
+//! dport = 5000
+//! src_cidr = "ANY"
+//! dst_cidr = "ANY"
+//! desc = "Allow HTTP to the app on 5000"
+//!
+//! [[rule]]
+//! action = "DROP"
+//! proto = "TCP"
+//! dport = 23
+//! src_cidr = "ANY"
+//! dst_cidr = "10.0.0.0/24"
+//! desc = "Blocks Telnet to a subnet"
+//! ```
+//!
+//! ```
+//! use firewall_core::RuleSet;
+//! let set = RuleSet::from_toml_str(
+//!     "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 5000\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n",
+//!     "inline.toml",
+//! )?;
+//! assert_eq!(set.rules().len(), 1);
+//! let err = RuleSet::from_toml_str("[[rule]]\naction = \"PERMIT\"\n", "bad.toml").unwrap_err();
+//! assert_eq!(err.to_string(), "bad.toml:2: rule #1: action: `PERMIT` is not valid: expected ALLOW or DROP");
+//! # Ok::<(), firewall_core::RuleFileError>(())
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::matcher::Matcher;
+use crate::packet::Packet;
+use crate::parse::{FieldError, RuleError};
+use crate::rule::{Action, IntoField, Rule};
+
+/// The outcome of checking one packet against a rule set.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::{Action, Decision};
+/// let d = Decision { action: Action::Drop, rule: None };
+/// assert!(!d.is_allowed());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// ALLOW or DROP.
+    pub action: Action,
+    /// The index (0-based) of the rule that decided, or `None` when no rule matched.
+    pub rule: Option<usize>,
+}
+
+impl Decision {
+    /// Whether the request may go through.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Action, Decision};
+    /// assert!(Decision { action: Action::Allow, rule: Some(0) }.is_allowed());
+    /// ```
+    pub fn is_allowed(self) -> bool {
+        self.action == Action::Allow
+    }
+}
+
+/// Rules in order, compiled for fast first-match lookups, with hit counters.
+///
+/// Immutable once built: to change rules, build a new set and hand it to
+/// [`crate::Engine::replace`].
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::{Action, Packet, Rule, RuleSet, ALLOW, ANY, TCP};
+/// let set = RuleSet::new(vec![Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app")?])?;
+/// let packet = Packet::tcp("127.0.0.1:40000".parse().unwrap(), "127.0.0.1:5000".parse().unwrap());
+/// assert_eq!(set.decide(&packet).rule, Some(0));
+/// assert_eq!(set.hits(), vec![1]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    matcher: Matcher,
+    hits: Box<[AtomicU64]>,
+}
+
+impl Default for RuleSet {
+    fn default() -> Self {
+        Self::compile(Vec::new())
+    }
+}
+
+impl RuleSet {
+    /// Validates and compiles `rules`.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid rule, by position (rules built with [`Rule::new`] or
+    /// parsed are already valid; this catches struct literals).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{PortMatch, Rule, RuleSet, ALLOW, ANY, TCP};
+    /// let mut rule = Rule::new(ALLOW, TCP, 80, ANY, ANY, "")?;
+    /// rule.dport = PortMatch::Range(90, 80);
+    /// let err = RuleSet::new(vec![rule]).unwrap_err();
+    /// assert!(err.to_string().starts_with("rule #1: dport"));
+    /// # Ok::<(), firewall_core::RuleError>(())
+    /// ```
+    pub fn new(rules: Vec<Rule>) -> Result<Self, RuleSetError> {
+        for (index, rule) in rules.iter().enumerate() {
+            rule.validate()
+                .map_err(|source| RuleSetError { index, source })?;
+        }
+        Ok(Self::compile(rules))
+    }
+
+    fn compile(rules: Vec<Rule>) -> Self {
+        let matcher = Matcher::compile(&rules);
+        let hits = rules.iter().map(|_| AtomicU64::new(0)).collect();
+        Self {
+            rules,
+            matcher,
+            hits,
+        }
+    }
+
+    /// Reads a TOML rules file (see the module docs for its shape).
+    ///
+    /// # Errors
+    ///
+    /// [`RuleFileError`] with the file and line of the problem.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let set = firewall_core::RuleSet::from_toml_file("rules.toml")?;
+    /// # Ok::<(), firewall_core::RuleFileError>(())
+    /// ```
+    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self, RuleFileError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| RuleFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml_str(&text, path)
+    }
+
+    /// Reads rules from TOML text; `origin` names it in errors (a path or a label).
+    ///
+    /// # Errors
+    ///
+    /// [`RuleFileError`] with `origin` and the line of the problem.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = firewall_core::RuleSet::from_toml_str("", "empty.toml").unwrap_err();
+    /// assert_eq!(err.to_string(), "empty.toml: the file holds no [[rule]]: refusing to drop every request");
+    /// ```
+    pub fn from_toml_str(text: &str, origin: impl AsRef<Path>) -> Result<Self, RuleFileError> {
+        let path = origin.as_ref().to_path_buf();
+        let file: RawFile = toml::from_str(text).map_err(|e| RuleFileError::Syntax {
+            line: e.span().map_or(0, |span| line_of(text, span.start)),
+            message: e.message().trim().to_owned(),
+            path: path.clone(),
+        })?;
+        if file.rule.is_empty() {
+            return Err(RuleFileError::Empty { path });
+        }
+        let rules = file
+            .rule
+            .into_iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                raw.into_rule().map_err(|(at, source)| RuleFileError::Rule {
+                    path: path.clone(),
+                    line: line_of(text, at),
+                    index,
+                    source,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::compile(rules))
+    }
+
+    /// The rules, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(firewall_core::RuleSet::default().rules().is_empty());
+    /// ```
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The first matching rule decides; no match means DROP. Counts the hit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Action, Packet, RuleSet};
+    /// let packet = Packet::tcp("10.0.0.1:1".parse().unwrap(), "10.0.0.2:80".parse().unwrap());
+    /// assert_eq!(RuleSet::default().decide(&packet).action, Action::Drop);
+    /// ```
+    pub fn decide(&self, packet: &Packet) -> Decision {
+        match self.matcher.first_match(&self.rules, packet) {
+            Some(index) => {
+                self.hits[index].fetch_add(1, Ordering::Relaxed);
+                Decision {
+                    action: self.rules[index].action,
+                    rule: Some(index),
+                }
+            }
+            None => Decision {
+                action: Action::Drop,
+                rule: None,
+            },
+        }
+    }
+
+    /// How many packets each rule decided, in rule order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(firewall_core::RuleSet::default().hits().is_empty());
+    /// ```
+    pub fn hits(&self) -> Vec<u64> {
+        self.hits
+            .iter()
+            .map(|h| h.load(Ordering::Relaxed))
+            .collect()
+    }
+}
+
+/// A rule list refused by [`RuleSet::new`].
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::{Rule, RuleSet, ALLOW, ANY, TCP};
+/// let mut rule = Rule::new(ALLOW, TCP, 80, ANY, ANY, "")?;
+/// rule.src_cidr = firewall_core::NetMatch::Net("10.0.0.5/24".parse().unwrap());
+/// assert_eq!(RuleSet::new(vec![rule]).unwrap_err().index, 0);
+/// # Ok::<(), firewall_core::RuleError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rule #{}: {source}", index + 1)]
+pub struct RuleSetError {
+    /// The position (0-based) of the rule; messages show it 1-based.
+    pub index: usize,
+    /// What is wrong with it.
+    #[source]
+    pub source: RuleError,
+}
+
+/// A rules file that could not be read; nothing was changed.
+///
+/// # Examples
+///
+/// ```
+/// let err = firewall_core::RuleSet::from_toml_str("[[rule]]\naction = \"ALLOW\"\naction = \"DROP\"\n", "dup.toml").unwrap_err();
+/// assert!(err.to_string().starts_with("dup.toml:3: "), "{err}");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuleFileError {
+    /// The file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not valid TOML, or an unknown or duplicate key.
+    #[error("{}:{line}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when the parser gave no position).
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// One rule has a bad field.
+    #[error("{}:{line}: rule #{}: {source}", path.display(), index + 1)]
+    Rule {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the bad value (or of the rule, for a missing field).
+        line: usize,
+        /// Position (0-based) of the rule in the file.
+        index: usize,
+        /// What is wrong.
+        #[source]
+        source: RuleError,
+    },
+    /// The file holds no rules; loading it would drop every request.
+    #[error("{}: the file holds no [[rule]]: refusing to drop every request", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    action: Option<Spanned<String>>,
+    proto: Option<Spanned<String>>,
+    dport: Option<Spanned<toml::Value>>,
+    src_cidr: Option<Spanned<String>>,
+    dst_cidr: Option<Spanned<String>>,
+    #[serde(default)]
+    desc: String,
+}
+
+/// A field's error and the byte offset to report it at.
+type Located = (usize, RuleError);
+
+trait IntoRule {
+    fn into_rule(self) -> Result<Rule, Located>;
+}
+
+impl IntoRule for Spanned<RawRule> {
+    fn into_rule(self) -> Result<Rule, Located> {
+        let at = self.span().start;
+        let raw = self.into_inner();
+        let action = required(at, "action", raw.action, |s| s.parse())?;
+        let proto = required(at, "proto", raw.proto, |s| s.parse())?;
+        let dport = required(at, "dport", raw.dport, |v| match v {
+            toml::Value::Integer(n) => n.into_field(),
+            toml::Value::String(s) => s.parse(),
+            other => Err(FieldError::new(
+                other.to_string(),
+                "expected a port number, a range such as \"8000-8099\", or \"ANY\"",
+            )),
+        })?;
+        let src_cidr = required(at, "src_cidr", raw.src_cidr, |s| s.parse())?;
+        let dst_cidr = required(at, "dst_cidr", raw.dst_cidr, |s| s.parse())?;
+        let rule = Rule {
+            action,
+            proto,
+            dport,
+            src_cidr,
+            dst_cidr,
+            desc: raw.desc,
+        };
+        rule.validate().map_err(|e| (at, e))?;
+        Ok(rule)
+    }
+}
+
+fn required<V, T>(
+    rule_at: usize,
+    field: &'static str,
+    value: Option<Spanned<V>>,
+    convert: impl FnOnce(V) -> Result<T, FieldError>,
+) -> Result<T, Located> {
+    let value = value.ok_or((rule_at, RuleError::Missing { field }))?;
+    let at = value.span().start;
+    convert(value.into_inner()).map_err(|e| (at, RuleError::field(field, e)))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
