@@ -22,6 +22,7 @@ pub(crate) struct Args {
 /// One accepted key.
 struct Key {
     name: &'static str,
+    example: &'static str,
     peek: fn(ParseStream<'_>) -> bool,
     parse: fn(ParseStream<'_>, &mut Args) -> syn::Result<()>,
 }
@@ -29,6 +30,7 @@ struct Key {
 /// The accepted keys. To add one, add a field to [`Args`] and a row here.
 const KEYS: &[Key] = &[Key {
     name: "port",
+    example: "port = 5000",
     peek: |input| input.peek(kw::port),
     parse: parse_port,
 }];
@@ -46,6 +48,15 @@ impl Parse for Args {
                 return Err(syn::Error::new_spanned(
                     &key,
                     format!("`{}` is given more than once", KEYS[index].name),
+                ));
+            }
+            if !input.peek(Token![=]) {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!(
+                        "`{}` needs a value, such as `{}`",
+                        KEYS[index].name, KEYS[index].example
+                    ),
                 ));
             }
             input.parse::<Token![=]>()?;

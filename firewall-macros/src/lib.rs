@@ -70,7 +70,9 @@ use proc_macro::TokenStream;
 pub fn firewall(args: TokenStream, item: TokenStream) -> TokenStream {
     let original = proc_macro2::TokenStream::from(item.clone());
     let expanded = syn::parse::<args::Args>(args).and_then(|args| {
-        let function = syn::parse::<syn::ItemFn>(item)?;
+        let function = syn::parse::<syn::ItemFn>(item).map_err(|err| {
+            syn::Error::new(err.span(), "#[firewall] goes on an `async fn` handler")
+        })?;
         expand::expand(&args, function)
     });
     match expanded {
