@@ -45,3 +45,25 @@ pub fn on_connect(connection: &dyn Any, data: &mut Extensions) {
         data.insert(LocalAddr(addr));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn the_hook_records_the_accepted_sockets_local_address() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        let expected = accepted.local_addr().unwrap();
+        accepted.set_nonblocking(true).unwrap();
+        let stream = TcpStream::from_std(accepted).unwrap();
+        let mut data = Extensions::new();
+        on_connect(&stream, &mut data);
+        assert_eq!(data.get::<LocalAddr>(), Some(&LocalAddr(expected)));
+        // Anything that is not a TCP stream records nothing.
+        let mut data = Extensions::new();
+        on_connect(&"not a socket", &mut data);
+        assert_eq!(data.get::<LocalAddr>(), None);
+    }
+}

@@ -248,7 +248,7 @@ impl TrustedProxies {
         for value in values {
             let text = value
                 .to_str()
-                .map_err(|_| ProxyError::new(self, "not visible ASCII"))?;
+                .map_err(|_| ProxyError::new(self, peer, "the value is not visible ASCII"))?;
             match self.header {
                 ProxyHeader::Forwarded => chain::forwarded_for(text, &mut entries),
                 ProxyHeader::XForwardedFor | ProxyHeader::XRealIp => {
@@ -264,7 +264,11 @@ impl TrustedProxies {
         let mut client = peer;
         for entry in entries.iter().rev() {
             let (ip, port) = chain::parse_entry(entry).ok_or_else(|| {
-                ProxyError::new(self, &format!("`{}` is not an address", shorten(entry)))
+                ProxyError::new(
+                    self,
+                    peer,
+                    &format!("`{}` is not an address", shorten(entry)),
+                )
             })?;
             client = SocketAddr::new(ip.to_canonical(), port.unwrap_or(peer.port()));
             if !self.is_trusted(client.ip()) {
@@ -310,19 +314,24 @@ fn parse_proxy(index: usize, value: &str) -> Result<NetMatch, ConfigError> {
 /// let proxies = TrustedProxies::new(["127.0.0.1"])?;
 /// let req = TestRequest::default().insert_header(("X-Forwarded-For", "unknown")).to_http_request();
 /// let err = proxies.client("127.0.0.1:1".parse()?, req.headers()).unwrap_err();
-/// assert_eq!(err.to_string(), "malformed x-forwarded-for header from a trusted proxy: `unknown` is not an address");
+/// assert_eq!(
+///     err.to_string(),
+///     "malformed x-forwarded-for header from trusted proxy 127.0.0.1:1: `unknown` is not an address"
+/// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxyError {
     header: &'static str,
+    peer: SocketAddr,
     reason: String,
 }
 
 impl ProxyError {
-    fn new(proxies: &TrustedProxies, reason: &str) -> Self {
+    fn new(proxies: &TrustedProxies, peer: SocketAddr, reason: &str) -> Self {
         Self {
             header: proxies.header_name(),
+            peer,
             reason: reason.to_owned(),
         }
     }
@@ -332,8 +341,8 @@ impl fmt::Display for ProxyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "malformed {} header from a trusted proxy: {}",
-            self.header, self.reason
+            "malformed {} header from trusted proxy {}: {}",
+            self.header, self.peer, self.reason
         )
     }
 }

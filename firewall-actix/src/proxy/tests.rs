@@ -97,7 +97,9 @@ fn an_unreadable_hop_that_must_be_read_refuses() {
         let got = client(&trusted, "10.0.0.1:1", &[("X-Forwarded-For", chain)]);
         assert_eq!(
             got,
-            format!("error: malformed x-forwarded-for header from a trusted proxy: {reason}"),
+            format!(
+                "error: malformed x-forwarded-for header from trusted proxy 10.0.0.1:1: {reason}"
+            ),
             "{chain}"
         );
     }
@@ -124,8 +126,8 @@ fn forwarded_header_reads_the_for_parameter() {
         (r#"for="[2001:db8::1]""#, "[2001:db8::1]:7"),
         ("for=6.6.6.6, for=198.51.100.4;proto=https, for=10.0.0.2", "198.51.100.4:7"),
         (r#"for="_hidden, 1.2.3.4", for=198.51.100.4"#, "198.51.100.4:7"),
-        ("for=unknown", "error: malformed forwarded header from a trusted proxy: `unknown` is not an address"),
-        ("proto=https", "error: malformed forwarded header from a trusted proxy: `proto=https` is not an address"),
+        ("for=unknown", "error: malformed forwarded header from trusted proxy 10.0.0.1:7: `unknown` is not an address"),
+        ("proto=https", "error: malformed forwarded header from trusted proxy 10.0.0.1:7: `proto=https` is not an address"),
     ];
     for (value, expected) in cases {
         assert_eq!(
