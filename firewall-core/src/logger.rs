@@ -23,20 +23,23 @@
 //! # Ok::<(), firewall_core::logger::LoggerError>(())
 //! ```
 
-use std::borrow::Cow;
-use std::fmt::{self, Write as _};
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+mod clock;
+mod escape;
+mod line;
+mod writer;
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::fs::OpenOptions;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
 
 use log::{Level, LevelFilter};
 
-use crate::packet::Packet;
-use crate::rule::{Action, Rule};
-use crate::ruleset::Decision;
+pub use escape::escape;
+pub use line::AclLine;
+use writer::Writer;
 
 /// Where and what to log.
 ///
@@ -156,11 +159,6 @@ pub enum LoggerError {
     },
 }
 
-enum Message {
-    Line(String),
-    Flush(mpsc::SyncSender<()>),
-}
-
 /// The running logger. Flushes when dropped; keep it alive for the life of `main`.
 ///
 /// # Examples
@@ -212,7 +210,7 @@ impl Drop for LogHandle {
 
 struct Installed {
     path: PathBuf,
-    sender: mpsc::Sender<Message>,
+    writer: Writer,
 }
 
 static INSTALLED: OnceLock<Installed> = OnceLock::new();
@@ -264,39 +262,42 @@ pub fn init(config: LogConfig) -> Result<LogHandle, LoggerError> {
             path: path.clone(),
             source,
         })?;
-    let (sender, receiver) = mpsc::channel();
-    let line_sender = sender.clone();
+    let writer = Writer::spawn(file, console).map_err(|source| LoggerError::Open {
+        path: path.clone(),
+        source,
+    })?;
+    let line_writer = writer.clone();
     fern::Dispatch::new()
         .level(level)
-        .format(|out, message, record| {
-            out.finish(format_args!(
-                "{} [{}] {}",
-                chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f"),
-                level_name(record.level()),
-                Escaped(message)
-            ));
-        })
         .chain(fern::Output::call(move |record| {
-            let line = format!("{}\n", record.args());
-            // The writer thread lives as long as the process: send cannot fail.
-            let _ = line_sender.send(Message::Line(line));
+            format_line(record, |line| line_writer.append(line));
         }))
         .apply()
         .map_err(|_| LoggerError::AlreadyInstalled {
             path: PathBuf::from("(a logger not installed by firewall-core)"),
         })?;
-    std::thread::Builder::new()
-        .name("firewall-log-writer".into())
-        .spawn(move || write_lines(&receiver, file, console))
-        .map_err(|source| LoggerError::Open {
-            path: path.clone(),
-            source,
-        })?;
     let _ = INSTALLED.set(Installed {
         path: path.clone(),
-        sender,
+        writer,
     });
     Ok(LogHandle { path })
+}
+
+/// Formats `record` as one line of the seed's format, escaped, into a
+/// per-thread buffer (no allocation per line), and hands it to `emit`.
+fn format_line(record: &log::Record<'_>, emit: impl FnOnce(&str)) {
+    thread_local! {
+        static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    LINE.with(|line| {
+        let mut line = line.borrow_mut();
+        line.clear();
+        let _ = clock::write_now(&mut *line);
+        let _ = write!(line, " [{}] ", level_name(record.level()));
+        let _ = write!(escape::Escaping(&mut *line), "{}", record.args());
+        line.push('\n');
+        emit(&line);
+    });
 }
 
 /// Waits until every line logged so far is written (no-op before [`init`]).
@@ -307,48 +308,8 @@ pub fn init(config: LogConfig) -> Result<LogHandle, LoggerError> {
 /// firewall_core::logger::flush();
 /// ```
 pub fn flush() {
-    let Some(installed) = INSTALLED.get() else {
-        return;
-    };
-    let (ack, done) = mpsc::sync_channel(1);
-    let sent = installed.sender.send(Message::Flush(ack));
-    if sent.is_ok() {
-        let _ = done.recv_timeout(Duration::from_secs(10));
-    }
-}
-
-/// The writer thread: write what arrives, flush whenever the queue runs dry.
-fn write_lines(receiver: &mpsc::Receiver<Message>, file: File, console: bool) {
-    let mut file = BufWriter::with_capacity(64 * 1024, file);
-    let mut console = console.then(|| BufWriter::new(io::stderr()));
-    let mut acks = Vec::new();
-    while let Ok(first) = receiver.recv() {
-        let mut next = Some(first);
-        while let Some(message) = next {
-            match message {
-                Message::Line(line) => {
-                    report_io(file.write_all(line.as_bytes()));
-                    if let Some(out) = console.as_mut() {
-                        let _ = out.write_all(line.as_bytes());
-                    }
-                }
-                Message::Flush(ack) => acks.push(ack),
-            }
-            next = receiver.try_recv().ok();
-        }
-        report_io(file.flush());
-        if let Some(out) = console.as_mut() {
-            let _ = out.flush();
-        }
-        for ack in acks.drain(..) {
-            let _ = ack.send(());
-        }
-    }
-}
-
-fn report_io(result: io::Result<()>) {
-    if let Err(err) = result {
-        eprintln!("firewall log: cannot write the log file: {err}");
+    if let Some(installed) = INSTALLED.get() {
+        installed.writer.flush();
     }
 }
 
@@ -382,138 +343,9 @@ pub fn level_name(level: Level) -> &'static str {
     }
 }
 
-/// Makes text safe for one log line: control characters (CR, LF, ESC, …),
-/// Unicode bidi controls and backslashes are written as escapes
-/// (`\r`, `\n`, `\x1b`, `\u{202e}`, `\\`). Borrows when nothing needs escaping.
-///
-/// # Examples
-///
-/// ```
-/// use firewall_core::logger::escape;
-/// assert_eq!(escape("/a\r\nFAKE [INFO] x"), "/a\\r\\nFAKE [INFO] x");
-/// assert_eq!(escape("\x1b[31mred"), "\\x1b[31mred");
-/// assert_eq!(escape("plain"), "plain");
-/// ```
-pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        push_escaped(&mut out, c);
-    }
-    Cow::Owned(out)
-}
-
-fn needs_escape(c: char) -> bool {
-    c == '\\'
-        || c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
-}
-
-fn push_escaped(out: &mut String, c: char) {
-    match c {
-        '\\' => out.push_str("\\\\"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        c if needs_escape(c) && (c as u32) < 0x100 => {
-            let _ = write!(out, "\\x{:02x}", c as u32);
-        }
-        c if needs_escape(c) => {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        }
-        c => out.push(c),
-    }
-}
-
-/// Formats its argument through [`escape`] without an intermediate string when clean.
-struct Escaped<'a>(&'a fmt::Arguments<'a>);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.as_str() {
-            Some(s) => f.write_str(&escape(s)),
-            None => f.write_str(&escape(&self.0.to_string())),
-        }
-    }
-}
-
-/// The message of an ACL decision, as the seed writes it:
-/// `ACL DROP: [TCP] 192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule.`
-///
-/// IPv6 endpoints are bracketed (`[::1]:5000`) so the port stays readable.
-/// A drop by an explicit rule names the rule (1-based) and its description.
-///
-/// # Examples
-///
-/// ```
-/// use firewall_core::{logger::AclLine, Action, Decision, Packet};
-/// let packet = Packet::tcp("192.168.29.83:62075".parse().unwrap(), "127.0.0.1:5000".parse().unwrap());
-/// let line = AclLine { packet: &packet, decision: Decision { action: Action::Drop, rule: None }, rule: None };
-/// assert_eq!(line.to_string(), "ACL DROP: [TCP] 192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule.");
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct AclLine<'a> {
-    /// The packet decided.
-    pub packet: &'a Packet,
-    /// The decision.
-    pub decision: Decision,
-    /// The rule that decided, if any.
-    pub rule: Option<&'a Rule>,
-}
-
-impl AclLine<'_> {
-    /// The text after ` - `, or `None` for an ALLOW.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use firewall_core::{logger::AclLine, Action, Decision, Packet};
-    /// let packet = Packet::tcp("[::1]:1".parse().unwrap(), "[::1]:5000".parse().unwrap());
-    /// let line = AclLine { packet: &packet, decision: Decision { action: Action::Drop, rule: None }, rule: None };
-    /// assert_eq!(line.reason().as_deref(), Some("No matching allow rule."));
-    /// ```
-    pub fn reason(&self) -> Option<String> {
-        if self.decision.action == Action::Allow {
-            return None;
-        }
-        Some(match (self.decision.rule, self.rule) {
-            (Some(index), Some(rule)) if !rule.desc.is_empty() => {
-                format!("Matched rule #{}: {}", index + 1, escape(&rule.desc))
-            }
-            (Some(index), _) => format!("Matched rule #{}.", index + 1),
-            (None, _) => "No matching allow rule.".to_owned(),
-        })
-    }
-}
-
-impl fmt::Display for AclLine<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ACL {}: [{}] {} -> {}",
-            self.decision.action, self.packet.proto, self.packet.src, self.packet.dst
-        )?;
-        match self.reason() {
-            Some(reason) => write!(f, " - {reason}"),
-            None => Ok(()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_everything_that_could_forge_or_colour_a_line() {
-        assert_eq!(escape("a\u{202e}b"), "a\\u{202e}b");
-        assert_eq!(escape("\u{85}"), "\\x85");
-        assert_eq!(escape("back\\slash"), "back\\\\slash");
-        assert_eq!(escape("tab\there"), "tab\\there");
-        assert!(matches!(escape("/ok/path?q=1"), Cow::Borrowed(_)));
-    }
 
     #[test]
     fn app_names_that_leave_the_folder_are_refused() {

@@ -1,0 +1,127 @@
+//! The server the load benchmark (`firewall-actix/benches/load.sh`) starts, one
+//! configuration at a time, on 127.0.0.1.
+//!
+//! ```sh
+//! BENCH_CONFIG=rules10 BENCH_LOG=on BENCH_PORT=18080 cargo run --release --example bench_server
+//! ```
+//!
+//! - `BENCH_CONFIG`: `bare` (no firewall), `rules10` (the middleware with 10
+//!   rules), `rules1m` (the middleware with 1,000,000 rules), `macro` (the
+//!   attribute on the handler, 10 rules). In every firewall configuration the
+//!   rule that allows loopback is the last one, the costliest place for it.
+//! - `BENCH_LOG`: `on` writes every decision to `<BENCH_DIR>/bench_firewall.log`
+//!   (console off: a terminal would be the bottleneck), `off` installs no logger.
+//! - `BENCH_WORKERS`: Actix workers (default 1).
+//!
+//! On SIGINT/SIGTERM it stops, flushes the log and prints
+//! `STATS allowed=N dropped=M` so the script can check every line was written.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::{get, web, App, HttpResponse, HttpServer, Responder};
+use firewall_actix::{firewall, Firewall, FirewallMiddleware, Rule, RuleSet, ALLOW, ANY, DROP, TCP};
+
+#[get("/")]
+async fn bare() -> impl Responder {
+    HttpResponse::Ok().body("ok")
+}
+
+#[get("/")]
+#[firewall]
+async fn guarded() -> impl Responder {
+    HttpResponse::Ok().body("ok")
+}
+
+fn env(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+/// `count - 1` rules that never match loopback, then the ALLOW for it.
+fn rules(count: usize) -> Vec<Rule> {
+    let mut rules = Vec::with_capacity(count);
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    while rules.len() + 1 < count {
+        let bits = next();
+        let action = if bits & 1 == 0 { DROP } else { ALLOW };
+        let port = (bits >> 8) as u16;
+        let rule = if bits & 2 == 0 {
+            // IPv4 networks in 10.0.0.0/8 of prefix 8..=32: never loopback.
+            let prefix = 8 + (bits >> 24) as u8 % 25;
+            let host = 0x0A00_0000 | ((bits >> 32) as u32 & 0x00FF_FFFF);
+            let net = format!("{}/{prefix}", Ipv4Addr::from(host & (u32::MAX << (32 - prefix))));
+            Rule::new(action, TCP, port, net.as_str(), ANY, "generated")
+        } else {
+            // IPv6 documentation networks: never an IPv4 client.
+            let prefix = 32 + (bits >> 24) as u8 % 97;
+            let host = (0x2001_0db8_u128 << 96) | u128::from(next());
+            let net = format!("{}/{prefix}", Ipv6Addr::from(host & (u128::MAX << (128 - prefix))));
+            Rule::new(action, TCP, port, net.as_str(), ANY, "generated")
+        };
+        rules.push(rule.expect("generated rules are valid"));
+    }
+    rules.push(Rule::new(ALLOW, TCP, ANY, "127.0.0.0/8", ANY, "loopback").expect("valid"));
+    rules
+}
+
+fn firewall_with(count: usize) -> Arc<Firewall> {
+    let started = Instant::now();
+    let fw = Firewall::new("bench");
+    fw.engine()
+        .replace(RuleSet::new(rules(count)).expect("generated rules are valid"));
+    eprintln!("loaded {count} rules in {:.2?}", started.elapsed());
+    Arc::new(fw)
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let config = env("BENCH_CONFIG", "rules10");
+    let port: u16 = env("BENCH_PORT", "18080").parse().expect("BENCH_PORT is a port");
+    let workers: usize = env("BENCH_WORKERS", "1").parse().expect("BENCH_WORKERS is a number");
+    let dir = env("BENCH_DIR", ".");
+    let _log = (env("BENCH_LOG", "on") == "on").then(|| {
+        let config = firewall_actix::logger::LogConfig::new("bench").dir(&dir).console(false);
+        firewall_actix::logger::init(config).expect("log file opens")
+    });
+    let fw = match config.as_str() {
+        "rules1m" => firewall_with(1_000_000),
+        _ => firewall_with(10),
+    };
+    let addr = ("127.0.0.1", port);
+    let app_fw = fw.clone();
+    let server = match config.as_str() {
+        "bare" => HttpServer::new(|| App::new().service(bare))
+            .workers(workers)
+            .bind(addr)?
+            .run(),
+        "macro" => HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::from(app_fw.clone()))
+                .service(guarded)
+        })
+        .workers(workers)
+        .bind(addr)?
+        .run(),
+        _ => HttpServer::new(move || {
+            App::new()
+                .wrap(FirewallMiddleware::new(app_fw.clone()))
+                .service(bare)
+        })
+        .workers(workers)
+        .bind(addr)?
+        .run(),
+    };
+    eprintln!("bench server ready on 127.0.0.1:{port}");
+    server.await?;
+    firewall_actix::logger::flush();
+    let stats = fw.stats();
+    println!("STATS allowed={} dropped={}", stats.allowed, stats.dropped);
+    Ok(())
+}

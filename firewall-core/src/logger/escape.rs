@@ -1,0 +1,90 @@
+//! Escaping text that may come from a client before it reaches a log line.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+
+/// Makes text safe for one log line: control characters (CR, LF, ESC, …),
+/// Unicode bidi controls and line separators, and backslashes are written as
+/// escapes (`\r`, `\n`, `\x1b`, `\u{202e}`, `\\`). Borrows when nothing needs escaping.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::logger::escape;
+/// assert_eq!(escape("/a\r\nFAKE [INFO] x"), "/a\\r\\nFAKE [INFO] x");
+/// assert_eq!(escape("\x1b[31mred"), "\\x1b[31mred");
+/// assert_eq!(escape("plain"), "plain");
+/// ```
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let _ = Escaping(&mut out).write_str(text);
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c == '\\'
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// A [`fmt::Write`] adapter that escapes everything written through it, so a
+/// message can be escaped while it is formatted, without a temporary string.
+pub(crate) struct Escaping<'a, W: fmt::Write + ?Sized>(pub(crate) &'a mut W);
+
+impl<W: fmt::Write + ?Sized> fmt::Write for Escaping<'_, W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        // Most pieces are printable ASCII (addresses, ports, keywords).
+        if text
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'\\')
+        {
+            return self.0.write_str(text);
+        }
+        let mut clean_from = 0;
+        for (at, c) in text.char_indices() {
+            if !needs_escape(c) {
+                continue;
+            }
+            self.0.write_str(&text[clean_from..at])?;
+            clean_from = at + c.len_utf8();
+            match c {
+                '\\' => self.0.write_str("\\\\")?,
+                '\n' => self.0.write_str("\\n")?,
+                '\r' => self.0.write_str("\\r")?,
+                '\t' => self.0.write_str("\\t")?,
+                c if (c as u32) < 0x100 => write!(self.0, "\\x{:02x}", c as u32)?,
+                c => write!(self.0, "\\u{{{:x}}}", c as u32)?,
+            }
+        }
+        self.0.write_str(&text[clean_from..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_everything_that_could_forge_or_colour_a_line() {
+        assert_eq!(escape("a\u{202e}b"), "a\\u{202e}b");
+        assert_eq!(escape("\u{85}"), "\\x85");
+        assert_eq!(escape("back\\slash"), "back\\\\slash");
+        assert_eq!(escape("tab\there"), "tab\\there");
+        assert_eq!(escape("é\n€"), "é\\n€");
+        assert!(matches!(escape("/ok/path?q=1"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_adapter_escapes_formatted_arguments() {
+        let mut out = String::new();
+        let path = "/x\r\ny";
+        write!(Escaping(&mut out), "path {path} end").unwrap();
+        assert_eq!(out, "path /x\\r\\ny end");
+    }
+}
