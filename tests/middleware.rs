@@ -115,13 +115,15 @@ fn an_explicit_drop_rule_is_named_in_the_log() {
     assert_eq!((reply.status, reply.body.as_str()), (403, DENIED));
     let line = acl_line(&reply, server);
     let expected_start = format!(
-        "[WARNING] ACL DROP: [TCP] {} -> {server} - Matched rule #2: No loopback",
+        "[WARNING] ACL DROP: [TCP] {} -> {server} - Matched rule #2: No loopback\\",
         reply.client
     );
+    // The description's CR LF cannot start a forged line. (How many backslashes
+    // it gets is firewall-core's business: it currently escapes it twice.)
     assert!(line.starts_with(&expected_start), "{line}");
     assert!(
-        !line.contains('\r') && line.ends_with("forged"),
-        "escaped on one line: {line}"
+        line.ends_with("n[INFO] forged") && !line.contains(['\r', '\n']),
+        "{line}"
     );
     assert_eq!(fw.stats().rules[1].hits, 1);
 }
@@ -247,14 +249,15 @@ fn an_unreadable_header_from_a_trusted_proxy_is_refused_with_an_error_line() {
             reply.client
         )]
     );
-    // A control character the client sent stays on its one line, escaped.
+    // A control character the client sent stays on its one line, escaped once.
     let tabbed = get(server, "/", &[("X-Forwarded-For", "a\tb")]).unwrap();
     assert_eq!(tabbed.status, 403);
-    let lines = log_lines_with(&log(), &format!("trusted proxy {}:", tabbed.client));
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(
-        lines[0].ends_with("b` is not an address") && !lines[0].contains('\t'),
-        "{lines:?}"
+    assert_eq!(
+        log_lines_with(&log(), &format!("trusted proxy {}:", tabbed.client)),
+        [format!(
+            "[ERROR] Firewall Processing Error: malformed x-forwarded-for header from trusted proxy {}: `a\\tb` is not an address",
+            tabbed.client
+        )]
     );
     assert_eq!((fw.stats().allowed, fw.stats().dropped), (0, 2));
 }

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::http::header::HeaderMap;
 use actix_web::HttpRequest;
-use firewall_core::logger::escape;
 use firewall_core::{Decision, Firewall, Packet, Protocol};
 
 use crate::connection::LocalAddr;
@@ -123,16 +122,16 @@ fn destination(policy: &Policy, conn: Connection<'_>) -> SocketAddr {
 }
 
 /// Logs `Firewall Processing Error: <what>` at ERROR and counts a drop.
+///
+/// `<what>` may hold client text (a forwarding header): the firewall's logger
+/// escapes every message as it writes it, so it is not escaped twice here.
 pub(crate) fn report(
     fw: &Firewall,
     policy: &Policy,
     conn: Connection<'_>,
     failure: &dyn fmt::Display,
 ) {
-    log::error!(
-        "Firewall Processing Error: {}",
-        escape(&failure.to_string())
-    );
+    log::error!("Firewall Processing Error: {failure}");
     let unknown = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
     let src = conn.peer.unwrap_or(unknown);
     let reason = format!("Firewall Processing Error: {failure}");
