@@ -177,17 +177,50 @@ mod tests {
             .unwrap()
     }
 
+    /// The lines of this test binary's log that contain `needle`, without timestamps.
+    fn logged(needle: &str) -> Vec<String> {
+        static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+        let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+        let config = firewall_core::logger::LogConfig::new("unit")
+            .dir(dir.path())
+            .console(false);
+        let log = firewall_core::logger::init(config).unwrap();
+        log.flush();
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        text.lines()
+            .filter(|line| line.contains(needle))
+            .map(|line| line[24..].to_owned())
+            .collect()
+    }
+
     #[test]
-    fn a_panic_in_the_check_refuses_and_counts() {
+    fn a_panic_in_the_check_refuses_logs_and_counts() {
+        logged("");
         let fw = allow_all();
         let req = TestRequest::default()
             .peer_addr("127.0.0.1:1".parse().unwrap())
             .to_http_request();
         let verdict = evaluate_with(&fw, &Policy::default(), Connection::of(&req), |_| {
-            panic!("boom")
+            panic!("boom 4242\nforged")
         });
         assert_eq!(verdict, Verdict::Error);
         assert_eq!((fw.stats().allowed, fw.stats().dropped), (0, 1));
+        assert_eq!(
+            logged("boom 4242"),
+            ["[ERROR] Firewall Processing Error: the firewall panicked: boom 4242\\nforged"]
+        );
+    }
+
+    #[test]
+    fn a_connection_without_a_peer_refuses_logs_and_counts() {
+        logged("");
+        let fw = allow_all();
+        let req = TestRequest::default().to_http_request();
+        let verdict = evaluate(&fw, &Policy::default(), Connection::of(&req));
+        assert_eq!(verdict, Verdict::Error);
+        assert_eq!((fw.stats().allowed, fw.stats().dropped), (0, 1));
+        let line = "[ERROR] Firewall Processing Error: the connection has no peer address";
+        assert!(!logged(line).is_empty());
     }
 
     #[test]
