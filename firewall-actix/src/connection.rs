@@ -24,6 +24,8 @@ pub struct LocalAddr(pub SocketAddr);
 ///
 /// Without it the firewall uses the address the server was bound to, which
 /// is exact for a server bound to one address (`127.0.0.1:5000`, `[::1]:0`).
+/// Only plain TCP connections are recognised: behind TLS (`bind_rustls`...)
+/// the hook records nothing and the bound address is used.
 ///
 /// # Examples
 ///

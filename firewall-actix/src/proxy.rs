@@ -40,6 +40,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use actix_web::http::header::{HeaderMap, HeaderName, FORWARDED, X_FORWARDED_FOR};
 use firewall_core::{FieldError, NetMatch};
@@ -134,7 +135,8 @@ impl ProxyHeader {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedProxies {
-    networks: Vec<NetMatch>,
+    /// Shared: cloning for each request or worker copies a pointer.
+    networks: Arc<[NetMatch]>,
     header: ProxyHeader,
 }
 

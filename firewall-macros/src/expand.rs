@@ -13,7 +13,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::punctuated::Punctuated;
-use syn::{FnArg, Ident, ItemFn, PatType, ReturnType, Token, Type};
+use syn::{FnArg, Ident, ItemFn, PatType, ReturnType, Signature, Token, Type};
 
 use crate::args::Args;
 
@@ -27,18 +27,7 @@ pub(crate) fn expand(args: &Args, item: ItemFn) -> syn::Result<TokenStream> {
         block,
     } = item;
     let private = quote!(::firewall_actix::__private);
-    let original_output = match &sig.output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => quote!(#ty),
-    };
-    let (outer_inputs, forwarded) = outer_inputs(&sig.inputs, &private);
-    let mut inner_sig = sig.clone();
-    inner_sig.ident = Ident::new("__firewall_handler", Span::call_site());
-    let mut outer_sig = sig;
-    outer_sig.inputs = outer_inputs;
-    outer_sig.output = syn::parse_quote! {
-        -> #private::actix_web::Either<#private::actix_web::HttpResponse, #original_output>
-    };
+    let (outer_sig, inner_sig, forwarded) = signatures(sig, &private);
     let port = args.port.map_or_else(
         || quote!(::core::option::Option::None),
         |port| quote!(::core::option::Option::Some(#port)),
@@ -57,6 +46,24 @@ pub(crate) fn expand(args: &Args, item: ItemFn) -> syn::Result<TokenStream> {
             #private::actix_web::Either::Right(__firewall_handler(#(#forwarded),*).await)
         }
     })
+}
+
+/// The handler's new signature (request first, `Either` returned), the
+/// original one renamed `__firewall_handler`, and the arguments to forward.
+fn signatures(sig: Signature, private: &TokenStream) -> (Signature, Signature, Vec<Ident>) {
+    let original_output = match &sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => quote!(#ty),
+    };
+    let (outer_inputs, forwarded) = outer_inputs(&sig.inputs, private);
+    let mut inner = sig.clone();
+    inner.ident = Ident::new("__firewall_handler", Span::call_site());
+    let mut outer = sig;
+    outer.inputs = outer_inputs;
+    outer.output = syn::parse_quote! {
+        -> #private::actix_web::Either<#private::actix_web::HttpResponse, #original_output>
+    };
+    (outer, inner, forwarded)
 }
 
 /// `async fn`, no `self`: anything else cannot be an Actix handler we wrap.
