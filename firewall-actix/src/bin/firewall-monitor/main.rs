@@ -1,0 +1,3 @@
+//! The terminal monitor (work in progress).
+
+fn main() {}
