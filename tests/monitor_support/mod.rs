@@ -15,9 +15,9 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP};
 
 /// The rule description used as an XSS probe.
-pub const XSS_DESC: &str = "<script>alert(1)</script> telnet";
-/// The drop reason used as an XSS probe.
-pub const XSS_REASON: &str = "WAF: /<img src=x onerror=alert(2)>";
+pub const XSS_DESC: &str = "<script>window.__xss=1;alert(1)</script> telnet";
+/// The drop reason used as an XSS probe (a request path a WAF might report).
+pub const XSS_REASON: &str = "WAF: /<img src=x onerror=\"window.__xss=2\">";
 
 /// The seed's web-monitor rules, with an XSS probe as one description.
 pub fn firewall(name: &str) -> Arc<Firewall> {
