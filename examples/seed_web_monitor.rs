@@ -8,20 +8,18 @@
 //! ```
 //!
 //! Until `FirewallMiddleware` lands on this branch, the app is guarded by a
-//! ten-line stand-in (`guard` below) that calls `Firewall::check`; with the
+//! ten-line stand-in (`stand_in.rs`) that calls `Firewall::check`; with the
 //! middleware it reads `.wrap(FirewallMiddleware::new(fw.clone()).port(5000))`.
 
-use std::net::SocketAddr;
+mod stand_in;
+
 use std::sync::Arc;
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
 use firewall_actix::monitor::create_monitor;
-use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP};
-
-const APP_PORT: u16 = 5000;
+use firewall_core::{Firewall, Rule, ALLOW, ANY, DROP, TCP};
+use stand_in::{guard, APP_PORT};
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -74,24 +72,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     monitor.stop();
     Ok(())
-}
-
-/// Stand-in for `FirewallMiddleware`: decide on the socket's peer address, answer 403 on DROP.
-async fn guard(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let fw = req.app_data::<web::Data<Firewall>>().cloned();
-    let peer = req.peer_addr();
-    let local = SocketAddr::new(req.app_config().local_addr().ip(), APP_PORT);
-    let allowed = match (fw, peer) {
-        (Some(fw), Some(peer)) => fw.check(&Packet::tcp(peer, local)).is_allowed(),
-        _ => false,
-    };
-    if allowed {
-        Ok(next.call(req).await?.map_into_left_body())
-    } else {
-        let denied = HttpResponse::Forbidden().body("403 Forbidden: Access denied by Firewall.");
-        Ok(req.into_response(denied).map_into_right_body())
-    }
 }

@@ -1,4 +1,4 @@
-//! Headless Chromium driven over the DevTools protocol on a pipe
+//! Headless Chromium driven over the `DevTools` protocol on a pipe
 //! (`--remote-debugging-pipe`: fd 3 in, fd 4 out, NUL-separated JSON),
 //! plumbed through two FIFOs so no unsafe fd juggling is needed.
 
@@ -108,7 +108,8 @@ impl Chrome {
     pub fn call(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
-        let mut message = json!({"id": id, "method": method, "params": params});
+        let mut message = json!({"id": id, "method": method});
+        message["params"] = params;
         if let Some(session) = &self.session {
             message["sessionId"] = json!(session);
         }
