@@ -369,24 +369,8 @@ fn serve(
 ) {
     let system = actix_web::rt::System::new();
     system.block_on(async move {
-        let access = web::Data::new(access);
-        let interval = web::Data::new(Interval(every));
-        let app_sampler = sampler.clone();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(app_sampler.clone())
-                .app_data(access.clone())
-                .app_data(interval.clone())
-                .wrap(middleware::from_fn(access::guard))
-                .wrap(access::security_headers())
-                .configure(routes::configure)
-        })
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .listen(listener);
-        let server = match server {
-            Ok(server) => server.run(),
+        let server = match http_server(listener, sampler.clone(), access, every) {
+            Ok(server) => server,
             Err(e) => {
                 let _ = started.send(Err(e));
                 return;
@@ -404,4 +388,28 @@ fn serve(
             log::error!(target: "firewall", "Monitor server error: {e}");
         }
     });
+}
+
+fn http_server(
+    listener: TcpListener,
+    sampler: web::Data<Sampler>,
+    access: Access,
+    every: Duration,
+) -> std::io::Result<actix_web::dev::Server> {
+    let access = web::Data::new(access);
+    let interval = web::Data::new(Interval(every));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(sampler.clone())
+            .app_data(access.clone())
+            .app_data(interval.clone())
+            .wrap(middleware::from_fn(access::guard))
+            .wrap(access::security_headers())
+            .configure(routes::configure)
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)?;
+    Ok(server.run())
 }

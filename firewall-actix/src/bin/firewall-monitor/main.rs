@@ -82,6 +82,7 @@ fn main() -> ExitCode {
     let mut terminal = match ratatui::try_init() {
         Ok(terminal) => terminal,
         Err(e) => {
+            ratatui::restore(); // raw mode may already be on
             eprintln!("firewall-monitor: cannot set up the terminal: {e}");
             return ExitCode::FAILURE;
         }
