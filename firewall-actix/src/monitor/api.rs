@@ -52,6 +52,8 @@ pub struct StatsJson {
     /// CPU and memory of the process serving the app.
     pub process: ProcessJson,
     /// Sources with the most drops seen by the monitor, most first (at most 10).
+    /// Counted from the event ring once per interval: exact up to 1000 decisions
+    /// per interval, a sample beyond (the totals above are always exact).
     pub top_blocked: Vec<SourceCount>,
     /// The `seq` of the newest event the monitor has seen (0: none).
     pub last_seq: u64,
