@@ -68,6 +68,7 @@
 mod connection;
 mod guard;
 mod middleware;
+pub mod monitor;
 pub mod proxy;
 mod response;
 

@@ -1,0 +1,71 @@
+//! The seed's second program: the app on 5000 with the seed's four rules,
+//! watched from a terminal by `firewall-monitor` (the seed's `SentinelMonitor`).
+//!
+//! ```text
+//! cargo run -p firewall-actix --example seed_terminal_monitor
+//! # in another terminal, in the same folder:
+//! cargo run -p firewall-actix --bin firewall-monitor -- --log app_firewall.log --api http://127.0.0.1:8000
+//! curl http://127.0.0.1:5000/      # 403: as in the seed, no rule allows port 5000
+//! ```
+//!
+//! The terminal monitor follows `app_firewall.log`; the JSON API on 127.0.0.1:8000
+//! gives it the rules with their hits and the app's CPU and memory.
+
+mod stand_in;
+
+use std::sync::Arc;
+
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use firewall_actix::monitor::create_monitor;
+use firewall_core::{Firewall, Rule, ALLOW, ANY, DROP, TCP};
+use stand_in::{guard, APP_PORT};
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let fw = Arc::new(Firewall::new("app").with_rules(vec![
+        Rule::new(ALLOW, TCP, 80, ANY, ANY, "Permits HTTP")?,
+        Rule::new(DROP, TCP, 443, ANY, ANY, "Permits HTTPS")?,
+        Rule::new(
+            DROP,
+            TCP,
+            23,
+            ANY,
+            "10.0.0.0/24",
+            "Blocks Telnet to a subnet",
+        )?,
+        Rule::new(
+            ALLOW,
+            TCP,
+            22,
+            "192.168.1.10",
+            ANY,
+            "Only allows SSH from one specific IP",
+        )?,
+    ])?);
+    let log = fw.init_logger()?;
+    let api = create_monitor(fw.clone(), "127.0.0.1", 8000)?;
+
+    println!("--- Watch this app from a terminal: ---");
+    println!(
+        "    firewall-monitor --log {} --api {}",
+        log.path().display(),
+        api.url()
+    );
+    println!(
+        "    (from the workspace: cargo run -p firewall-actix --bin firewall-monitor -- --log ...)"
+    );
+    println!("--- Starting Main Protected Application on http://127.0.0.1:{APP_PORT} ---");
+    let app_fw = fw.clone();
+    HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::from(app_fw.clone()))
+            .wrap(from_fn(guard))
+            .route("/", web::get().to(|| async { "veera" }))
+    })
+    .bind(("127.0.0.1", APP_PORT))?
+    .run()
+    .await?;
+    api.stop();
+    Ok(())
+}

@@ -1,0 +1,192 @@
+use firewall_actix::monitor::api::{ProcessJson, RuleJson, StatsJson};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use super::*;
+use crate::client::ApiUpdate;
+
+const DROP_LINE: &str = "2026-01-11 10:52:46,996 [WARNING] ACL DROP: [TCP] 192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule.";
+const ALLOW_LINE: &str =
+    "2026-01-11 11:07:39,364 [INFO] ACL ALLOW: [TCP] 127.0.0.1:62286 -> 127.0.0.1:5000";
+
+/// Renders `app` on a 110x24 screen and returns its lines.
+fn screen(app: &App) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(110, 24)).unwrap();
+    terminal.draw(|frame| draw(frame, app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+fn find<'a>(lines: &'a [String], needle: &str) -> &'a str {
+    lines
+        .iter()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line contains {needle:?}:\n{}", lines.join("\n")))
+}
+
+fn app_with_traffic() -> App {
+    let mut app = App::new("shop_firewall.log".into(), None, "/tmp/reports".into());
+    app.log_found = true;
+    let lines = [ALLOW_LINE, DROP_LINE, DROP_LINE, "junk"];
+    app.on_lines(lines.iter().map(|s| (*s).to_owned()).collect(), true);
+    app.on_second();
+    app
+}
+
+fn api_update() -> ApiUpdate {
+    let stats = StatsJson {
+        app: "shop".into(),
+        allowed: 10,
+        dropped: 4,
+        rate_per_sec: 2.5,
+        uptime_secs: 60,
+        process: ProcessJson {
+            cpu_percent: Some(12.5),
+            rss_bytes: Some(48 * 1024 * 1024),
+        },
+        top_blocked: vec![],
+        last_seq: 14,
+    };
+    let rule = RuleJson {
+        index: 1,
+        action: "ALLOW".into(),
+        proto: "TCP".into(),
+        dport: "5000".into(),
+        src: "ANY".into(),
+        dst: "ANY".into(),
+        desc: "Allow app\x1b[2J".into(),
+        hits: 10,
+    };
+    ApiUpdate::Data {
+        stats: Box::new(stats),
+        rules: vec![rule],
+    }
+}
+
+#[test]
+fn live_traffic_shows_counters_and_the_newest_decision_first() {
+    let lines = screen(&app_with_traffic());
+    assert!(find(&lines, "Live Traffic").contains("Security Policy"));
+    let totals = find(&lines, "Allowed:");
+    assert!(
+        totals.contains("Allowed: 1") && totals.contains("Dropped: 2"),
+        "{totals}"
+    );
+    assert!(
+        totals.contains("Rate: 3/s") && totals.contains("Malformed lines: 1"),
+        "{totals}"
+    );
+    let first = lines
+        .iter()
+        .position(|l| l.contains("DROP  10:52:46,996"))
+        .expect("drop row");
+    let allow = lines
+        .iter()
+        .position(|l| l.contains("ALLOW 11:07:39,364"))
+        .expect("allow row");
+    assert!(first < allow, "newest first");
+    assert!(
+        lines[first].contains("192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule.")
+    );
+}
+
+#[test]
+fn verdicts_are_coloured() {
+    let app = app_with_traffic();
+    let mut terminal = Terminal::new(TestBackend::new(110, 24)).unwrap();
+    terminal.draw(|frame| draw(frame, &app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let row_of = |word: &str| {
+        (0..24)
+            .find(|&y| {
+                (0..110)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+                    .starts_with(&format!("│{word}"))
+            })
+            .unwrap()
+    };
+    assert_eq!(buffer[(1, row_of("DROP"))].fg, Color::Red);
+    assert_eq!(buffer[(1, row_of("ALLOW"))].fg, Color::Green);
+}
+
+#[test]
+fn a_missing_log_file_says_it_is_waiting() {
+    let app = App::new("later_firewall.log".into(), None, ".".into());
+    assert!(find(&screen(&app), "Waiting for later_firewall.log").contains("Waiting"));
+}
+
+#[test]
+fn performance_without_api_says_how_to_get_cpu_and_memory() {
+    let mut app = app_with_traffic();
+    app.tab = Tab::Performance;
+    let lines = screen(&app);
+    assert!(find(&lines, "App CPU").contains("App CPU"));
+    assert!(find(&lines, "n/a: start with --api").contains("--api"));
+    assert!(find(&lines, "Request rate: 3/s from the log").contains("3/s"));
+}
+
+#[test]
+fn performance_with_api_shows_cpu_memory_and_the_api_rate() {
+    let mut app = app_with_traffic();
+    app.api_url = Some("http://127.0.0.1:8000".into());
+    app.on_api(api_update());
+    app.tab = Tab::Performance;
+    let lines = screen(&app);
+    assert!(find(&lines, "12.5 %").contains("12.5 %"));
+    assert!(find(&lines, "48.0 MiB").contains("MiB"));
+    assert!(find(&lines, "API 2.5/s").contains("Request rate"));
+}
+
+#[test]
+fn policy_lists_rules_with_hits_and_escapes_control_characters() {
+    let mut app = app_with_traffic();
+    app.api_url = Some("http://127.0.0.1:8000".into());
+    app.on_api(api_update());
+    app.tab = Tab::Policy;
+    let lines = screen(&app);
+    let row = find(&lines, "Allow app");
+    assert!(
+        row.contains("ALLOW")
+            && row.contains("5000")
+            && row.trim_end_matches('│').trim_end().ends_with("10"),
+        "{row}"
+    );
+    assert!(row.contains("\\x1b[2J"), "escape shown as text: {row}");
+    assert!(!lines.concat().contains('\x1b'));
+}
+
+#[test]
+fn policy_shows_the_api_error() {
+    let mut app = app_with_traffic();
+    app.api_url = Some("http://127.0.0.1:9".into());
+    app.on_api(ApiUpdate::Error("/api/stats: connection refused".into()));
+    app.tab = Tab::Policy;
+    let lines = screen(&app);
+    assert!(find(&lines, "API error: /api/stats: connection refused").contains("refused"));
+    assert!(find(&lines, "API: unreachable").contains("quit"));
+}
+
+#[test]
+fn automation_tells_where_the_report_went() {
+    let mut app = app_with_traffic();
+    app.tab = Tab::Automation;
+    app.report_status = Some("Report written to /tmp/reports/shop_audit_report_x.json".into());
+    let lines = screen(&app);
+    assert!(find(&lines, "Press r to write the audit report").contains("JSON"));
+    assert!(find(
+        &lines,
+        "Report written to /tmp/reports/shop_audit_report_x.json"
+    )
+    .contains("written"));
+    assert!(find(&lines, "192.168.29.83")
+        .trim_end_matches('│')
+        .trim_end()
+        .ends_with('2'));
+}

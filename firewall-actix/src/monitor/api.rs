@@ -1,0 +1,265 @@
+//! The JSON shapes of the monitor API, shared by the web page and `firewall-monitor`.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /api/stats` | [`StatsJson`] |
+//! | `GET /api/rules` | `[`[`RuleJson`]`, ...]`, in rule order |
+//! | `GET /api/events?after=SEQ` | [`EventsJson`]: decisions with `seq > SEQ`, oldest first (at most [`MAX_EVENTS`]) |
+//! | `GET /api/events/stream` | Server-Sent Events, one `data:` line of [`UpdateJson`] per interval |
+//! | `GET /api/report` | [`ReportJson`], as a download (`Content-Disposition: attachment`) |
+//!
+//! Strings are raw (not HTML-escaped): whoever displays them escapes them.
+//! Times are local, in the log's format `2026-01-11 10:52:46,996`.
+//!
+//! ```json
+//! {"app":"shop","allowed":12,"dropped":3,"rate_per_sec":1.5,"uptime_secs":42,
+//!  "process":{"cpu_percent":0.7,"rss_bytes":10485760},
+//!  "top_blocked":[{"src":"192.168.29.83","count":3}],"last_seq":15}
+//! ```
+
+use std::time::SystemTime;
+
+use firewall_core::{Event, RuleHits};
+use serde::{Deserialize, Serialize};
+
+/// At most this many events in one `/api/events` answer or stream message.
+pub const MAX_EVENTS: usize = 200;
+
+/// `GET /api/stats`: totals, rate, process use and top blocked sources.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_actix::monitor::api::StatsJson;
+/// let text = r#"{"app":"a","allowed":1,"dropped":2,"rate_per_sec":0.5,"uptime_secs":3,
+///   "process":{"cpu_percent":null,"rss_bytes":null},"top_blocked":[],"last_seq":3}"#;
+/// let stats: StatsJson = serde_json::from_str(text)?;
+/// assert_eq!(stats.dropped, 2);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatsJson {
+    /// The firewall's app name.
+    pub app: String,
+    /// Requests allowed since start.
+    pub allowed: u64,
+    /// Requests dropped since start.
+    pub dropped: u64,
+    /// Decisions per second over the last sampling interval.
+    pub rate_per_sec: f64,
+    /// Seconds since the monitor started.
+    pub uptime_secs: u64,
+    /// CPU and memory of the process serving the app.
+    pub process: ProcessJson,
+    /// Sources with the most drops seen by the monitor, most first (at most 10).
+    /// Counted from the event ring once per interval: exact up to 1000 decisions
+    /// per interval, a sample beyond (the totals above are always exact).
+    pub top_blocked: Vec<SourceCount>,
+    /// The `seq` of the newest event the monitor has seen (0: none).
+    pub last_seq: u64,
+}
+
+/// CPU and memory of the monitored process; `null` where the OS does not tell.
+///
+/// # Examples
+///
+/// ```
+/// let p = firewall_actix::monitor::api::ProcessJson { cpu_percent: Some(3.5), rss_bytes: None };
+/// assert!(p.rss_bytes.is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProcessJson {
+    /// CPU use over the last interval, in percent of one core.
+    pub cpu_percent: Option<f64>,
+    /// Resident memory in bytes.
+    pub rss_bytes: Option<u64>,
+}
+
+/// A source address and how many of its requests were dropped.
+///
+/// # Examples
+///
+/// ```
+/// let s = firewall_actix::monitor::api::SourceCount { src: "10.0.0.1".into(), count: 4 };
+/// assert_eq!(s.count, 4);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceCount {
+    /// Client IP address.
+    pub src: String,
+    /// Drops seen from it.
+    pub count: u64,
+}
+
+/// One rule of `GET /api/rules`, with its hit count.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_actix::monitor::api::RuleJson;
+/// use firewall_core::{Rule, RuleHits, ALLOW, ANY, TCP};
+/// let hits = RuleHits { rule: Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app")?, hits: 7 };
+/// let json = RuleJson::new(0, &hits);
+/// assert_eq!((json.index, json.dport.as_str(), json.hits), (1, "5000", 7));
+/// # Ok::<(), firewall_core::RuleError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleJson {
+    /// 1-based position, as in `Matched rule #N` log lines.
+    pub index: usize,
+    /// `ALLOW` or `DROP`.
+    pub action: String,
+    /// `TCP`, `UDP` or `ANY`.
+    pub proto: String,
+    /// `80`, `8000-8099` or `ANY`.
+    pub dport: String,
+    /// Source network or `ANY`.
+    pub src: String,
+    /// Destination network or `ANY`.
+    pub dst: String,
+    /// The rule's description (raw).
+    pub desc: String,
+    /// Requests this rule decided since it was loaded.
+    pub hits: u64,
+}
+
+impl RuleJson {
+    /// The JSON form of the rule at 0-based `position`.
+    ///
+    /// # Examples
+    ///
+    /// See [`RuleJson`].
+    pub fn new(position: usize, hits: &RuleHits) -> Self {
+        let rule = &hits.rule;
+        Self {
+            index: position + 1,
+            action: rule.action.to_string(),
+            proto: rule.proto.to_string(),
+            dport: rule.dport.to_string(),
+            src: rule.src_cidr.to_string(),
+            dst: rule.dst_cidr.to_string(),
+            desc: rule.desc.clone(),
+            hits: hits.hits,
+        }
+    }
+}
+
+/// One decision, as `/api/events` and the stream send it.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_actix::monitor::api::EventJson;
+/// use firewall_core::{Action, Event, Protocol};
+/// let event = Event { seq: 9, time: std::time::SystemTime::now(), action: Action::Drop, proto: Protocol::Tcp,
+///     src: "10.0.0.1:4000".parse().unwrap(), dst: "127.0.0.1:5000".parse().unwrap(),
+///     reason: "No matching allow rule.".into() };
+/// let json = EventJson::from(&event);
+/// assert_eq!((json.action.as_str(), json.src.as_str()), ("DROP", "10.0.0.1:4000"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventJson {
+    /// Increasing number; pass the last one seen as `after`.
+    pub seq: u64,
+    /// Local time, `YYYY-mm-dd HH:MM:SS,mmm`.
+    pub time: String,
+    /// `ALLOW` or `DROP`.
+    pub action: String,
+    /// `TCP`, `UDP` or `ANY`.
+    pub proto: String,
+    /// Client endpoint.
+    pub src: String,
+    /// Local endpoint.
+    pub dst: String,
+    /// Why it was dropped (empty for an ALLOW); raw text from the log line.
+    pub reason: String,
+}
+
+impl From<&Event> for EventJson {
+    fn from(event: &Event) -> Self {
+        Self {
+            seq: event.seq,
+            time: format_time(event.time),
+            action: event.action.to_string(),
+            proto: event.proto.to_string(),
+            src: event.src.to_string(),
+            dst: event.dst.to_string(),
+            reason: event.reason.clone(),
+        }
+    }
+}
+
+/// `GET /api/events?after=SEQ`.
+///
+/// # Examples
+///
+/// ```
+/// let e = firewall_actix::monitor::api::EventsJson { events: vec![], last_seq: 0 };
+/// assert!(e.events.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsJson {
+    /// Decisions after the asked `seq`, oldest first.
+    pub events: Vec<EventJson>,
+    /// The `seq` to ask after next time.
+    pub last_seq: u64,
+}
+
+/// One Server-Sent Event of `/api/events/stream`: everything the page shows.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_actix::monitor::api::{ProcessJson, StatsJson, UpdateJson};
+/// let stats = StatsJson { app: "a".into(), allowed: 0, dropped: 0, rate_per_sec: 0.0, uptime_secs: 0,
+///     process: ProcessJson::default(), top_blocked: vec![], last_seq: 0 };
+/// let update = UpdateJson { stats, rules: vec![], events: vec![] };
+/// assert!(serde_json::to_string(&update)?.starts_with("{\"stats\""));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateJson {
+    /// As `/api/stats`.
+    pub stats: StatsJson,
+    /// As `/api/rules`.
+    pub rules: Vec<RuleJson>,
+    /// Decisions since the previous message on this stream, oldest first.
+    pub events: Vec<EventJson>,
+}
+
+/// `GET /api/report`: the seed's "GENERATE AUDIT REPORT", as JSON.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_actix::monitor::api::{ProcessJson, ReportJson, StatsJson};
+/// let stats = StatsJson { app: "a".into(), allowed: 0, dropped: 0, rate_per_sec: 0.0, uptime_secs: 0,
+///     process: ProcessJson::default(), top_blocked: vec![], last_seq: 0 };
+/// let report = ReportJson { generated_at: "2026-01-11 10:52:46,996".into(), stats, rules: vec![], recent_events: vec![] };
+/// assert_eq!(report.stats.app, "a");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportJson {
+    /// When the report was made (local time).
+    pub generated_at: String,
+    /// Totals, rate, process use, top blocked sources.
+    pub stats: StatsJson,
+    /// The rules in force with their hits.
+    pub rules: Vec<RuleJson>,
+    /// The latest decisions kept in memory, oldest first.
+    pub recent_events: Vec<EventJson>,
+}
+
+/// `time` in the log's format, local time: `2026-01-11 10:52:46,996`.
+///
+/// # Examples
+///
+/// ```
+/// let text = firewall_actix::monitor::api::format_time(std::time::SystemTime::now());
+/// assert_eq!(text.len(), "2026-01-11 10:52:46,996".len());
+/// ```
+pub fn format_time(time: SystemTime) -> String {
+    chrono::DateTime::<chrono::Local>::from(time)
+        .format("%Y-%m-%d %H:%M:%S,%3f")
+        .to_string()
+}
