@@ -1,1 +1,86 @@
-//! stub
+//! The `#[firewall]` attribute for Actix handlers; use it through
+//! `firewall_actix::firewall`.
+//!
+//! This crate only rewrites tokens; the check itself lives in
+//! `firewall_actix`.
+
+mod args;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Guards an Actix handler with the app's firewall, like the seed's
+/// `@fw.firewall(port=5000)`.
+///
+/// Before the handler runs, the request's connection is checked against the
+/// `Firewall` registered with `App::app_data(web::Data::from(fw.clone()))`:
+/// TCP from the client to the local address, on the given port or the port
+/// the request came in on. A DROP answers `403 Forbidden`, body
+/// `Access denied by Firewall.`, and the handler does not run. An app with no
+/// `Firewall` registered answers `500` and logs
+/// `Firewall Processing Error: no Firewall registered: ...` at ERROR: a
+/// guarded handler is never served unguarded. Trusted proxies registered
+/// with `App::app_data(TrustedProxies::new([...])?)` are honoured, as in the
+/// middleware.
+///
+/// # Syntax
+///
+/// ```text
+/// #[firewall]                  // destination port: the one the request came in on
+/// #[firewall(port = 5000)]     // destination port pinned to 5000 (1-65535)
+/// ```
+///
+/// The handler must be an `async fn` (not a method) and may take any
+/// extractors and return any `Responder`. The attribute adds an `HttpRequest`
+/// extractor in front of them and returns `actix_web::Either<HttpResponse, _>`
+/// around the original return type; attributes, visibility and the body are
+/// kept. With a route macro, write the route macro first:
+///
+/// ```text
+/// #[get("/")]
+/// #[firewall(port = 5000)]
+/// async fn index() -> impl Responder { "veera" }
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use actix_web::{get, test, web, App, Responder, http::StatusCode};
+/// use firewall_actix::{firewall, Firewall, Rule, ALLOW, ANY, TCP};
+///
+/// #[get("/")]
+/// #[firewall(port = 5000)]
+/// async fn index() -> impl Responder {
+///     "veera"
+/// }
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// let fw = Arc::new(Firewall::new("docs"));
+/// fw.engine().set_rules(vec![Rule::new(ALLOW, TCP, 5000, "127.0.0.1", ANY, "app")?])?;
+/// let app = test::init_service(App::new().app_data(web::Data::from(fw.clone())).service(index)).await;
+/// let req = test::TestRequest::get().uri("/").peer_addr("127.0.0.1:40000".parse()?).to_request();
+/// assert_eq!(test::call_and_read_body(&app, req).await, "veera");
+/// let req = test::TestRequest::get().uri("/").peer_addr("192.0.2.7:40000".parse()?).to_request();
+/// assert_eq!(test::call_service(&app, req).await.status(), StatusCode::FORBIDDEN);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[proc_macro_attribute]
+pub fn firewall(args: TokenStream, item: TokenStream) -> TokenStream {
+    let original = proc_macro2::TokenStream::from(item.clone());
+    let expanded = syn::parse::<args::Args>(args).and_then(|args| {
+        let function = syn::parse::<syn::ItemFn>(item).map_err(|err| {
+            syn::Error::new(err.span(), "#[firewall] goes on an `async fn` handler")
+        })?;
+        expand::expand(&args, function)
+    });
+    match expanded {
+        Ok(tokens) => tokens.into(),
+        Err(err) => {
+            let mut tokens = original;
+            tokens.extend(err.to_compile_error());
+            tokens.into()
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The check shared by the middleware and the `#[firewall]` attribute: build
+//! the packet from the connection, decide, and turn any failure into a refusal.
+
+use std::any::Any;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::http::header::HeaderMap;
+use actix_web::HttpRequest;
+use firewall_core::{Decision, Firewall, Packet, Protocol};
+
+use crate::connection::LocalAddr;
+use crate::proxy::{ProxyError, TrustedProxies};
+
+/// How a guard builds its packet: an optional pinned destination port and
+/// optional trusted proxies.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Policy {
+    pub(crate) port: Option<u16>,
+    pub(crate) proxies: Option<TrustedProxies>,
+}
+
+/// What the guard knows about one request's connection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Connection<'a> {
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) local: SocketAddr,
+    pub(crate) headers: &'a HeaderMap,
+}
+
+impl<'a> Connection<'a> {
+    /// The connection of `req`: its peer, and the local address recorded by
+    /// [`crate::on_connect`], or else the address the server listens on.
+    pub(crate) fn of(req: &'a HttpRequest) -> Self {
+        let local = match req.conn_data::<LocalAddr>() {
+            Some(LocalAddr(addr)) => *addr,
+            None => listener_addr(req.app_config().local_addr()),
+        };
+        Self {
+            peer: req.peer_addr(),
+            local,
+            headers: req.headers(),
+        }
+    }
+}
+
+/// The outcome for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Serve it.
+    Allow,
+    /// Refused by the rules (already logged by [`Firewall::check`]).
+    Deny,
+    /// Refused because the firewall failed (already logged at ERROR).
+    Error,
+}
+
+/// Why the firewall could not decide.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    NoPeer,
+    Proxy(ProxyError),
+    Panic(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::NoPeer => {
+                f.write_str("the connection has no peer address (not a TCP socket?)")
+            }
+            Failure::Proxy(err) => err.fmt(f),
+            Failure::Panic(what) => write!(f, "the firewall panicked: {what}"),
+        }
+    }
+}
+
+/// Decides `conn` with [`Firewall::check`]; never panics, never lets a
+/// failure through.
+pub(crate) fn evaluate(fw: &Firewall, policy: &Policy, conn: Connection<'_>) -> Verdict {
+    evaluate_with(fw, policy, conn, |packet| fw.check(packet))
+}
+
+/// [`evaluate`] with the decision step given, so tests can make it fail.
+pub(crate) fn evaluate_with(
+    fw: &Firewall,
+    policy: &Policy,
+    conn: Connection<'_>,
+    check: impl FnOnce(&Packet) -> Decision,
+) -> Verdict {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| decide(policy, conn, check)));
+    let failure = match outcome {
+        Ok(Ok(decision)) if decision.is_allowed() => return Verdict::Allow,
+        Ok(Ok(_)) => return Verdict::Deny,
+        Ok(Err(failure)) => failure,
+        Err(payload) => Failure::Panic(panic_message(payload.as_ref())),
+    };
+    report(fw, policy, conn, &failure);
+    Verdict::Error
+}
+
+fn decide(
+    policy: &Policy,
+    conn: Connection<'_>,
+    check: impl FnOnce(&Packet) -> Decision,
+) -> Result<Decision, Failure> {
+    let peer = conn.peer.ok_or(Failure::NoPeer)?;
+    let client = match &policy.proxies {
+        Some(proxies) => proxies.client(peer, conn.headers).map_err(Failure::Proxy)?,
+        None => peer,
+    };
+    Ok(check(&Packet::tcp(client, destination(policy, conn))))
+}
+
+fn destination(policy: &Policy, conn: Connection<'_>) -> SocketAddr {
+    match policy.port {
+        Some(port) => SocketAddr::new(conn.local.ip(), port),
+        None => conn.local,
+    }
+}
+
+/// Logs `Firewall Processing Error: <what>` at ERROR and counts a drop.
+///
+/// `<what>` may hold client text (a forwarding header): the firewall's logger
+/// escapes every message as it writes it, so it is not escaped twice here.
+pub(crate) fn report(
+    fw: &Firewall,
+    policy: &Policy,
+    conn: Connection<'_>,
+    failure: &dyn fmt::Display,
+) {
+    log::error!("Firewall Processing Error: {failure}");
+    let unknown = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+    let src = conn.peer.unwrap_or(unknown);
+    let reason = format!("Firewall Processing Error: {failure}");
+    // Counting must not undo the refusal: a panic here is swallowed.
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+        fw.record_drop(Protocol::Tcp, src, destination(policy, conn), &reason);
+    }));
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(no message)".to_owned()
+    }
+}
+
+/// The listener's address; warns once when it is a wildcard (`0.0.0.0`,
+/// `::`), since rules on the destination network then see the wildcard.
+fn listener_addr(addr: SocketAddr) -> SocketAddr {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if addr.ip().is_unspecified() && !WARNED.swap(true, Ordering::Relaxed) {
+        log::warn!(
+            "Firewall: the server listens on {addr} and no connection records its local address, \
+             so rules see destination {addr}; add .on_connect(firewall_actix::on_connect) to the HttpServer"
+        );
+    }
+    addr
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+    use firewall_core::{Action, Rule, ALLOW, ANY};
+
+    use super::*;
+
+    fn allow_all() -> Firewall {
+        Firewall::new("unit")
+            .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all").unwrap()])
+            .unwrap()
+    }
+
+    /// The lines of this test binary's log that contain `needle`, without timestamps.
+    fn logged(needle: &str) -> Vec<String> {
+        static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+        let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+        let config = firewall_core::logger::LogConfig::new("unit")
+            .dir(dir.path())
+            .console(false);
+        let log = firewall_core::logger::init(config).unwrap();
+        log.flush();
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        text.lines()
+            .filter(|line| line.contains(needle))
+            .map(|line| line[24..].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_panic_in_the_check_refuses_logs_and_counts() {
+        logged("");
+        let fw = allow_all();
+        let req = TestRequest::default()
+            .peer_addr("127.0.0.1:1".parse().unwrap())
+            .to_http_request();
+        let verdict = evaluate_with(&fw, &Policy::default(), Connection::of(&req), |_| {
+            panic!("boom 4242\nforged")
+        });
+        assert_eq!(verdict, Verdict::Error);
+        assert_eq!((fw.stats().allowed, fw.stats().dropped), (0, 1));
+        assert_eq!(
+            logged("boom 4242"),
+            ["[ERROR] Firewall Processing Error: the firewall panicked: boom 4242\\nforged"]
+        );
+    }
+
+    #[test]
+    fn a_connection_without_a_peer_refuses_logs_and_counts() {
+        logged("");
+        let fw = allow_all();
+        let req = TestRequest::default().to_http_request();
+        let verdict = evaluate(&fw, &Policy::default(), Connection::of(&req));
+        assert_eq!(verdict, Verdict::Error);
+        assert_eq!((fw.stats().allowed, fw.stats().dropped), (0, 1));
+        let line = "[ERROR] Firewall Processing Error: the connection has no peer address";
+        assert!(!logged(line).is_empty());
+    }
+
+    #[test]
+    fn failures_describe_what_went_wrong() {
+        assert_eq!(
+            Failure::Panic("boom".into()).to_string(),
+            "the firewall panicked: boom"
+        );
+        assert_eq!(
+            Failure::NoPeer.to_string(),
+            "the connection has no peer address (not a TCP socket?)"
+        );
+    }
+
+    #[test]
+    fn the_packet_goes_from_the_peer_to_the_local_address() {
+        let fw = allow_all();
+        let req = TestRequest::default()
+            .peer_addr("[::ffff:192.0.2.1]:7".parse().unwrap())
+            .to_http_request();
+        let mut seen = None;
+        let policy = Policy {
+            port: Some(5000),
+            proxies: None,
+        };
+        let verdict = evaluate_with(&fw, &policy, Connection::of(&req), |packet| {
+            seen = Some(*packet);
+            Decision {
+                action: Action::Allow,
+                rule: None,
+            }
+        });
+        assert_eq!(verdict, Verdict::Allow);
+        let packet = seen.unwrap();
+        assert_eq!(
+            (packet.src.to_string(), packet.dst.to_string()),
+            ("192.0.2.1:7".into(), "127.0.0.1:5000".into())
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! [`FirewallMiddleware`]: the firewall in front of an `App`, a `scope` or a resource.
+
+use std::future::{ready, Ready};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::Error;
+use firewall_core::Firewall;
+use futures_util::future::{Either, MapOk, TryFutureExt};
+
+use crate::guard::{self, Connection, Policy, Verdict};
+use crate::proxy::{ConfigError, TrustedProxies};
+use crate::response::denied;
+
+/// Checks every request against the [`Firewall`] before the handler runs.
+///
+/// Per request the packet is TCP from the client (the socket peer, see
+/// [`TrustedProxies`]) to the local address and port the request came in on
+/// (or the port given to [`port`](Self::port)). [`Firewall::check`] decides,
+/// counts and logs the documented line. A DROP answers `403 Forbidden` with
+/// the body `Access denied by Firewall.` and the handler never runs.
+///
+/// If the firewall cannot decide (no peer address, an unreadable forwarding
+/// header from a trusted proxy, a panic inside the check) the request is
+/// refused with the same 403, `Firewall Processing Error: <what>` is logged
+/// at ERROR and the drop is counted. A request is never let through because
+/// something failed.
+///
+/// Create the [`Firewall`] once, outside `HttpServer::new` (which runs once
+/// per worker), and clone the `Arc` into each app.
+///
+/// # Security
+///
+/// By default the client is the socket peer and forwarding headers are
+/// ignored. Read [the proxy rules](crate::proxy) before calling
+/// [`trusted_proxies`](Self::trusted_proxies).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use actix_web::{test, web, App, http::StatusCode};
+/// use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, TCP};
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// let fw = Arc::new(Firewall::new("docs"));
+/// fw.engine().set_rules(vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback")?])?;
+/// let app = test::init_service(
+///     App::new()
+///         .wrap(FirewallMiddleware::new(fw.clone()))
+///         .route("/", web::get().to(|| async { "hello" })),
+/// )
+/// .await;
+/// let local = test::TestRequest::get().uri("/").peer_addr("127.0.0.1:40000".parse()?).to_request();
+/// assert_eq!(test::call_service(&app, local).await.status(), StatusCode::OK);
+/// let remote = test::TestRequest::get().uri("/").peer_addr("192.0.2.1:40000".parse()?).to_request();
+/// let res = test::call_service(&app, remote).await;
+/// assert_eq!(res.status(), StatusCode::FORBIDDEN);
+/// assert_eq!(test::read_body(res).await, "Access denied by Firewall.");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct FirewallMiddleware {
+    firewall: Arc<Firewall>,
+    policy: Policy,
+}
+
+impl FirewallMiddleware {
+    /// A middleware for `firewall`: client from the socket, destination port
+    /// from the connection.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = std::sync::Arc::new(firewall_actix::Firewall::new("app"));
+    /// let _mw = firewall_actix::FirewallMiddleware::new(fw);
+    /// ```
+    pub fn new(firewall: Arc<Firewall>) -> Self {
+        Self {
+            firewall,
+            policy: Policy::default(),
+        }
+    }
+
+    /// Pins the destination port of every packet, as the seed's
+    /// `@fw.firewall(port=5000)` does, whatever port the request came in on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = std::sync::Arc::new(firewall_actix::Firewall::new("app"));
+    /// let _mw = firewall_actix::FirewallMiddleware::new(fw).port(5000);
+    /// ```
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.policy.port = Some(port);
+        self
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies (addresses or CIDR
+    /// networks). Shorthand for [`proxies`](Self::proxies) with
+    /// [`TrustedProxies::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::TrustedProxy`] naming the first entry that is not valid.
+    ///
+    /// # Security
+    ///
+    /// See [the proxy rules](crate::proxy): name your proxies precisely;
+    /// every address they cover may choose the client address it forwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = std::sync::Arc::new(firewall_actix::Firewall::new("app"));
+    /// let mw = firewall_actix::FirewallMiddleware::new(fw.clone()).trusted_proxies(["10.0.0.0/8", "127.0.0.1"]);
+    /// assert!(mw.is_ok());
+    /// let bad = firewall_actix::FirewallMiddleware::new(fw).trusted_proxies(["10.0.0.0/33"]);
+    /// assert!(bad.unwrap_err().to_string().contains("`10.0.0.0/33`"));
+    /// ```
+    pub fn trusted_proxies<I, S>(self, proxies: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Ok(self.proxies(TrustedProxies::new(proxies)?))
+    }
+
+    /// Believes the forwarding header of `proxies`.
+    ///
+    /// # Security
+    ///
+    /// See [the proxy rules](crate::proxy).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_actix::{FirewallMiddleware, ProxyHeader, TrustedProxies};
+    /// let fw = std::sync::Arc::new(firewall_actix::Firewall::new("app"));
+    /// let proxies = TrustedProxies::new(["::1"])?.header(ProxyHeader::Forwarded);
+    /// let _mw = FirewallMiddleware::new(fw).proxies(proxies);
+    /// # Ok::<(), firewall_actix::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.policy.proxies = Some(proxies);
+        self
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for FirewallMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = FirewallService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(FirewallService {
+            service,
+            firewall: self.firewall.clone(),
+            policy: Rc::new(self.policy.clone()),
+        }))
+    }
+}
+
+/// The service [`FirewallMiddleware`] wraps around the inner service.
+#[derive(Debug)]
+pub struct FirewallService<S> {
+    service: S,
+    firewall: Arc<Firewall>,
+    policy: Rc<Policy>,
+}
+
+type Allowed<F, B> = MapOk<F, fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>>;
+type Refused<B> = Ready<Result<ServiceResponse<EitherBody<B>>, Error>>;
+
+impl<S, B> Service<ServiceRequest> for FirewallService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = Either<Allowed<S::Future, B>, Refused<B>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let verdict = guard::evaluate(&self.firewall, &self.policy, Connection::of(req.request()));
+        if verdict == Verdict::Allow {
+            let into_left: fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> =
+                ServiceResponse::map_into_left_body;
+            return Either::Left(self.service.call(req).map_ok(into_left));
+        }
+        let refused: ServiceResponse<BoxBody> = req.into_response(denied());
+        Either::Right(ready(Ok(refused.map_into_right_body())))
+    }
+}
+
+#[cfg(test)]
+mod tests;

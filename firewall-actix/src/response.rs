@@ -1,0 +1,35 @@
+//! The answers a refused request gets.
+
+use actix_web::http::header::ContentType;
+use actix_web::HttpResponse;
+
+/// The body of every refusal, as the seed logs it: `403 Forbidden: Access denied by Firewall.`
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(firewall_actix::DENIED_BODY, "Access denied by Firewall.");
+/// ```
+pub const DENIED_BODY: &str = "Access denied by Firewall.";
+
+/// `403 Forbidden`, `text/plain; charset=utf-8`, body [`DENIED_BODY`].
+///
+/// # Examples
+///
+/// ```
+/// let res = firewall_actix::denied();
+/// assert_eq!(res.status(), actix_web::http::StatusCode::FORBIDDEN);
+/// ```
+pub fn denied() -> HttpResponse {
+    HttpResponse::Forbidden()
+        .content_type(ContentType::plaintext())
+        .body(DENIED_BODY)
+}
+
+/// `500 Internal Server Error` for a handler guarded by `#[firewall]` on an
+/// app that registered no `Firewall`: a setup mistake, not the client's.
+pub(crate) fn misconfigured() -> HttpResponse {
+    HttpResponse::InternalServerError()
+        .content_type(ContentType::plaintext())
+        .body("Firewall misconfigured: the request was refused.")
+}

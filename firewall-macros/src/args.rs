@@ -1,0 +1,110 @@
+//! Parsing `#[firewall(key = value, ...)]`.
+//!
+//! Every key is one row of [`KEYS`]: its name, how to recognise it and how to
+//! parse its value. Unknown and repeated keys are checked once, in
+//! [`Args::parse`], for every row, so adding a key is adding a row.
+
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, Lit, Token};
+
+mod kw {
+    syn::custom_keyword!(port);
+}
+
+/// The parsed arguments.
+#[derive(Debug, Default)]
+pub(crate) struct Args {
+    /// The destination port pinned by `port = N`; the local port when absent.
+    pub(crate) port: Option<u16>,
+}
+
+/// One accepted key.
+struct Key {
+    name: &'static str,
+    example: &'static str,
+    peek: fn(ParseStream<'_>) -> bool,
+    parse: fn(ParseStream<'_>, &mut Args) -> syn::Result<()>,
+}
+
+/// The accepted keys. To add one, add a field to [`Args`] and a row here.
+const KEYS: &[Key] = &[Key {
+    name: "port",
+    example: "port = 5000",
+    peek: |input| input.peek(kw::port),
+    parse: parse_port,
+}];
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args::default();
+        let mut seen = [false; KEYS.len()];
+        while !input.is_empty() {
+            let Some(index) = KEYS.iter().position(|key| (key.peek)(input)) else {
+                return Err(unknown_key(input));
+            };
+            let key: Ident = input.parse()?;
+            if std::mem::replace(&mut seen[index], true) {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("`{}` is given more than once", KEYS[index].name),
+                ));
+            }
+            if !input.peek(Token![=]) {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!(
+                        "`{}` needs a value, such as `{}`",
+                        KEYS[index].name, KEYS[index].example
+                    ),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            (KEYS[index].parse)(input, &mut args)?;
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(args)
+    }
+}
+
+fn unknown_key(input: ParseStream<'_>) -> syn::Error {
+    let expected = KEYS
+        .iter()
+        .map(|key| format!("`{}`", key.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match input.fork().call(Ident::parse_any) {
+        Ok(ident) => syn::Error::new_spanned(
+            &ident,
+            format!("unknown argument `{ident}`: expected {expected}"),
+        ),
+        Err(_) => syn::Error::new(input.span(), format!("expected an argument: {expected}")),
+    }
+}
+
+fn parse_port(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
+    let lit: Lit = input.parse().map_err(|err| {
+        syn::Error::new(
+            err.span(),
+            "`port` must be an integer literal, such as `port = 5000`",
+        )
+    })?;
+    let Lit::Int(int) = &lit else {
+        return Err(syn::Error::new_spanned(
+            &lit,
+            "`port` must be an integer literal, such as `port = 5000`",
+        ));
+    };
+    match int.base10_parse::<u16>() {
+        Ok(port) if port > 0 => {
+            args.port = Some(port);
+            Ok(())
+        }
+        _ => Err(syn::Error::new_spanned(
+            int,
+            format!("`port` must be between 1 and 65535, found `{int}`"),
+        )),
+    }
+}

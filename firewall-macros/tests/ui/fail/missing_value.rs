@@ -1,0 +1,8 @@
+use firewall_actix::firewall;
+
+#[firewall(port)]
+async fn index() -> &'static str {
+    "veera"
+}
+
+fn main() {}

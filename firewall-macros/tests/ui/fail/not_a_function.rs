@@ -1,0 +1,6 @@
+use firewall_actix::firewall;
+
+#[firewall]
+struct Index;
+
+fn main() {}
