@@ -21,7 +21,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::{get, web, App, HttpResponse, HttpServer, Responder};
-use firewall_actix::{firewall, Firewall, FirewallMiddleware, Rule, RuleSet, ALLOW, ANY, DROP, TCP};
+use firewall_actix::{
+    firewall, Firewall, FirewallMiddleware, Rule, RuleSet, ALLOW, ANY, DROP, TCP,
+};
 
 #[get("/")]
 async fn bare() -> impl Responder {
@@ -42,27 +44,33 @@ fn env(name: &str, default: &str) -> String {
 fn rules(count: usize) -> Vec<Rule> {
     let mut rules = Vec::with_capacity(count);
     let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut next = move || {
+    let mut random = move || {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
         seed
     };
     while rules.len() + 1 < count {
-        let bits = next();
+        let bits = random();
         let action = if bits & 1 == 0 { DROP } else { ALLOW };
         let port = (bits >> 8) as u16;
         let rule = if bits & 2 == 0 {
             // IPv4 networks in 10.0.0.0/8 of prefix 8..=32: never loopback.
             let prefix = 8 + (bits >> 24) as u8 % 25;
             let host = 0x0A00_0000 | ((bits >> 32) as u32 & 0x00FF_FFFF);
-            let net = format!("{}/{prefix}", Ipv4Addr::from(host & (u32::MAX << (32 - prefix))));
+            let net = format!(
+                "{}/{prefix}",
+                Ipv4Addr::from(host & (u32::MAX << (32 - prefix)))
+            );
             Rule::new(action, TCP, port, net.as_str(), ANY, "generated")
         } else {
             // IPv6 documentation networks: never an IPv4 client.
             let prefix = 32 + (bits >> 24) as u8 % 97;
-            let host = (0x2001_0db8_u128 << 96) | u128::from(next());
-            let net = format!("{}/{prefix}", Ipv6Addr::from(host & (u128::MAX << (128 - prefix))));
+            let host = (0x2001_0db8_u128 << 96) | u128::from(random());
+            let net = format!(
+                "{}/{prefix}",
+                Ipv6Addr::from(host & (u128::MAX << (128 - prefix)))
+            );
             Rule::new(action, TCP, port, net.as_str(), ANY, "generated")
         };
         rules.push(rule.expect("generated rules are valid"));
@@ -83,11 +91,17 @@ fn firewall_with(count: usize) -> Arc<Firewall> {
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let config = env("BENCH_CONFIG", "rules10");
-    let port: u16 = env("BENCH_PORT", "18080").parse().expect("BENCH_PORT is a port");
-    let workers: usize = env("BENCH_WORKERS", "1").parse().expect("BENCH_WORKERS is a number");
+    let port: u16 = env("BENCH_PORT", "18080")
+        .parse()
+        .expect("BENCH_PORT is a port");
+    let workers: usize = env("BENCH_WORKERS", "1")
+        .parse()
+        .expect("BENCH_WORKERS is a number");
     let dir = env("BENCH_DIR", ".");
     let _log = (env("BENCH_LOG", "on") == "on").then(|| {
-        let config = firewall_actix::logger::LogConfig::new("bench").dir(&dir).console(false);
+        let config = firewall_actix::logger::LogConfig::new("bench")
+            .dir(&dir)
+            .console(false);
         firewall_actix::logger::init(config).expect("log file opens")
     });
     let fw = match config.as_str() {

@@ -11,15 +11,20 @@
 //! The terminal monitor follows `app_firewall.log`; the JSON API on 127.0.0.1:8000
 //! gives it the rules with their hits and the app's CPU and memory.
 
-mod stand_in;
-
 use std::sync::Arc;
 
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{get, web, App, HttpServer, Responder};
 use firewall_actix::monitor::create_monitor;
-use firewall_core::{Firewall, Rule, ALLOW, ANY, DROP, TCP};
-use stand_in::{guard, APP_PORT};
+use firewall_actix::{firewall, Firewall, Rule, ALLOW, ANY, DROP, TCP};
+
+/// The protected app's port, as in the seed.
+const APP_PORT: u16 = 5000;
+
+#[get("/")]
+#[firewall(port = 5000)]
+async fn index() -> impl Responder {
+    "veera"
+}
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -60,8 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     HttpServer::new(move || {
         App::new()
             .app_data(web::Data::from(app_fw.clone()))
-            .wrap(from_fn(guard))
-            .route("/", web::get().to(|| async { "veera" }))
+            .service(index)
     })
     .bind(("127.0.0.1", APP_PORT))?
     .run()

@@ -7,19 +7,22 @@
 //! open http://127.0.0.1:8000/
 //! ```
 //!
-//! Until `FirewallMiddleware` lands on this branch, the app is guarded by a
-//! ten-line stand-in (`stand_in.rs`) that calls `Firewall::check`; with the
-//! middleware it reads `.wrap(FirewallMiddleware::new(fw.clone()).port(5000))`.
-
-mod stand_in;
+//! `/` is guarded by `#[firewall(port = 5000)]`, as the seed's `@fw.firewall(port=5000)`.
 
 use std::sync::Arc;
 
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{get, web, App, HttpServer, Responder};
 use firewall_actix::monitor::create_monitor;
-use firewall_core::{Firewall, Rule, ALLOW, ANY, DROP, TCP};
-use stand_in::{guard, APP_PORT};
+use firewall_actix::{firewall, Firewall, Rule, ALLOW, ANY, DROP, TCP};
+
+/// The protected app's port, as in the seed.
+const APP_PORT: u16 = 5000;
+
+#[get("/")]
+#[firewall(port = 5000)]
+async fn index() -> impl Responder {
+    "VEERA"
+}
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -62,8 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     HttpServer::new(move || {
         App::new()
             .app_data(web::Data::from(app_fw.clone()))
-            .wrap(from_fn(guard))
-            .route("/", web::get().to(|| async { "VEERA" }))
+            .service(index)
     })
     // The seed binds 0.0.0.0; loopback keeps the demo private to this machine.
     .bind(("127.0.0.1", APP_PORT))?

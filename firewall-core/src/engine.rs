@@ -112,10 +112,7 @@ impl Engine {
                 Ok(count)
             }
             Err(err) => {
-                log::error!(
-                    "Firewall rules not reloaded, the previous rules stay in force: {}",
-                    crate::logger::escape(&err.to_string())
-                );
+                log::error!("Firewall rules not reloaded, the previous rules stay in force: {err}");
                 Err(err)
             }
         }

@@ -8,10 +8,9 @@ use std::net::SocketAddr;
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::dev::ServerHandle;
+use actix_web::{web, App, HttpServer};
+use firewall_actix::FirewallMiddleware;
 use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP};
 
 /// The rule description used as an XSS probe.
@@ -102,7 +101,7 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// Serves `/` (→ `VEERA`) behind a stand-in firewall that checks as if on port 5000.
+    /// Serves `/` (→ `VEERA`) behind `FirewallMiddleware`, checking as if on port 5000.
     pub fn start(fw: Arc<Firewall>) -> Self {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -110,7 +109,7 @@ impl TestApp {
                 let server = HttpServer::new(move || {
                     App::new()
                         .app_data(web::Data::from(fw.clone()))
-                        .wrap(from_fn(guard))
+                        .wrap(FirewallMiddleware::new(fw.clone()).port(5000))
                         .route("/", web::get().to(|| async { "VEERA" }))
                 })
                 .workers(1)
@@ -138,20 +137,5 @@ impl Drop for TestApp {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-    }
-}
-
-async fn guard(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let fw = req.app_data::<web::Data<Firewall>>().unwrap().clone();
-    let peer = req.peer_addr().unwrap();
-    let local = SocketAddr::new(req.app_config().local_addr().ip(), 5000);
-    if fw.check(&Packet::tcp(peer, local)).is_allowed() {
-        Ok(next.call(req).await?.map_into_left_body())
-    } else {
-        let denied = HttpResponse::Forbidden().body("Access denied by Firewall.");
-        Ok(req.into_response(denied).map_into_right_body())
     }
 }

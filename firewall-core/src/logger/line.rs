@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use super::escape;
 use crate::packet::Packet;
 use crate::rule::{Action, Rule};
 use crate::ruleset::Decision;
@@ -48,7 +47,7 @@ impl AclLine<'_> {
         }
         Some(match (self.decision.rule, self.rule) {
             (Some(index), Some(rule)) if !rule.desc.is_empty() => {
-                format!("Matched rule #{}: {}", index + 1, escape(&rule.desc))
+                format!("Matched rule #{}: {}", index + 1, rule.desc)
             }
             (Some(index), _) => format!("Matched rule #{}.", index + 1),
             (None, _) => "No matching allow rule.".to_owned(),
