@@ -1,0 +1,232 @@
+//! One level of the index: rules hashed by one address field, per prefix length.
+//!
+//! A level holds a set of rules of one address family. For every prefix
+//! length present in its field it keeps a [`Table`] from masked prefix to the
+//! rules sharing that prefix (a *group*). A lookup masks the packet address
+//! once per length and probes that table, visiting lengths in order of the
+//! lowest rule id they hold so that it can stop as soon as no length can beat
+//! the best match found so far. With many lengths, a *length filter* indexed
+//! by the address's top bits says which lengths can hold a match at all.
+//!
+//! A group of at most `scan_max` rules is scanned in rule order (stopping at
+//! the first match or at the best id so far). A larger group gets a sub-index:
+//! a source group gets a [`Level`] on the destination, a destination group
+//! (whose rules then share both prefixes) a [`PortTable`].
+
+use rustc_hash::FxHashMap;
+
+use super::key::{mask, rule_key, Field};
+use super::ports::{PortTable, NONE};
+use super::table::{Table, SINGLE};
+use super::Query;
+use crate::rule::Rule;
+
+/// Rules of one family indexed by `field`.
+#[derive(Debug)]
+pub(super) struct Level {
+    field: Field,
+    scan_max: u32,
+    /// One table per prefix length present, by ascending lowest rule id.
+    lengths: Box<[Length]>,
+    filter: Option<Filter>,
+    /// Group `g` is `ids[starts[g]..starts[g + 1]]`, ascending.
+    starts: Box<[u32]>,
+    ids: Box<[u32]>,
+    /// Sub-indexes of the groups larger than `scan_max`.
+    subs: FxHashMap<u32, Sub>,
+}
+
+#[derive(Debug)]
+struct Length {
+    len: u8,
+    min_id: u32,
+    table: Table,
+}
+
+#[derive(Debug)]
+enum Sub {
+    Level(Box<Level>),
+    Ports(PortTable),
+}
+
+/// Which lengths (bit `i` = `lengths[i]`, for the first 128) may hold a
+/// prefix of an address, by the address's top `128 - shift` bits.
+#[derive(Debug)]
+struct Filter {
+    shift: u32,
+    masks: Box<[u128]>,
+}
+
+/// `(prefix length, masked key, rule id)`, sortable into groups.
+type Entry = (u8, u128, u32);
+
+impl Level {
+    /// Indexes `ids` (ascending ids of rules of one family) by `field`.
+    pub(super) fn build(rules: &[Rule], ids: &[u32], field: Field, scan_max: u32) -> Self {
+        let mut entries: Vec<Entry> = ids
+            .iter()
+            .map(|&id| {
+                let (len, key) = rule_key(&rules[id as usize], field);
+                (len, key, id)
+            })
+            .collect();
+        entries.sort_unstable();
+        let mut level = Self {
+            field,
+            scan_max,
+            lengths: Box::default(),
+            filter: None,
+            starts: Box::default(),
+            ids: Box::default(),
+            subs: FxHashMap::default(),
+        };
+        level.fill(rules, &entries);
+        level
+    }
+
+    /// Builds groups, tables and sub-indexes from sorted `entries`.
+    fn fill(&mut self, rules: &[Rule], entries: &[Entry]) {
+        let mut starts = vec![0u32];
+        let mut ids = Vec::new();
+        let mut lengths = Vec::new();
+        for run in entries.chunk_by(|a, b| a.0 == b.0) {
+            let mut slots = Vec::new();
+            for group in run.chunk_by(|a, b| a.1 == b.1) {
+                let slot = if let [(_, _, id)] = group {
+                    id | SINGLE
+                } else {
+                    let g = starts.len() as u32 - 1;
+                    let members: Vec<u32> = group.iter().map(|e| e.2).collect();
+                    if members.len() > self.scan_max as usize {
+                        self.subs.insert(g, self.sub(rules, &members));
+                    }
+                    ids.extend_from_slice(&members);
+                    starts.push(ids.len() as u32);
+                    g
+                };
+                slots.push((group[0].1, slot));
+            }
+            lengths.push(Length {
+                len: run[0].0,
+                min_id: run.iter().map(|e| e.2).min().unwrap_or(NONE),
+                table: Table::build(&slots),
+            });
+        }
+        lengths.sort_by_key(|l| l.min_id);
+        self.filter = Filter::build(&lengths, entries);
+        self.lengths = lengths.into_boxed_slice();
+        self.starts = starts.into_boxed_slice();
+        self.ids = ids.into_boxed_slice();
+    }
+
+    fn sub(&self, rules: &[Rule], members: &[u32]) -> Sub {
+        match self.field {
+            Field::Src => Sub::Level(Box::new(Level::build(
+                rules,
+                members,
+                Field::Dst,
+                self.scan_max,
+            ))),
+            Field::Dst => Sub::Ports(PortTable::build(rules, members)),
+        }
+    }
+
+    /// Lowers `best` to the id of the first rule of this level matching `q`.
+    pub(super) fn search(&self, rules: &[Rule], q: &Query<'_>, best: &mut u32) {
+        let addr = match self.field {
+            Field::Src => q.src,
+            Field::Dst => q.dst,
+        };
+        let allowed = self
+            .filter
+            .as_ref()
+            .map_or(u128::MAX, |f| f.masks[(addr >> f.shift) as usize]);
+        for (i, length) in self.lengths.iter().enumerate() {
+            if length.min_id >= *best {
+                break;
+            }
+            if i < 128 && (allowed >> i) & 1 == 0 {
+                continue;
+            }
+            let key = addr & mask(length.len);
+            let found = length.table.find(key, |slot| self.key_of(rules, slot));
+            match found {
+                None => {}
+                Some(slot) if slot & SINGLE != 0 => {
+                    let id = slot & !SINGLE;
+                    if id < *best && rules[id as usize].matches(q.packet) {
+                        *best = id;
+                    }
+                }
+                Some(group) => self.search_group(rules, group, q, best),
+            }
+        }
+    }
+
+    fn search_group(&self, rules: &[Rule], g: u32, q: &Query<'_>, best: &mut u32) {
+        let (start, end) = (
+            self.starts[g as usize] as usize,
+            self.starts[g as usize + 1] as usize,
+        );
+        if self.ids[start] >= *best {
+            return;
+        }
+        if end - start > self.scan_max as usize {
+            match self.subs.get(&g) {
+                Some(Sub::Level(level)) => level.search(rules, q, best),
+                Some(Sub::Ports(table)) => {
+                    let id = table.lookup(q.packet.dst.port(), q.packet.proto);
+                    *best = (*best).min(id);
+                }
+                None => {}
+            }
+            return;
+        }
+        for &id in &self.ids[start..end] {
+            if id >= *best {
+                break;
+            }
+            if rules[id as usize].matches(q.packet) {
+                *best = id;
+                break;
+            }
+        }
+    }
+
+    /// The key a table slot stands for, read back from its first rule.
+    #[inline]
+    fn key_of(&self, rules: &[Rule], slot: u32) -> u128 {
+        let id = if slot & SINGLE != 0 {
+            slot & !SINGLE
+        } else {
+            self.ids[self.starts[slot as usize] as usize]
+        };
+        rule_key(&rules[id as usize], self.field).1
+    }
+}
+
+impl Filter {
+    /// A filter when there are enough lengths and keys to pay for one:
+    /// `2^bits` entries of 16 bytes for at least `4 * 2^bits` keys.
+    fn build(lengths: &[Length], entries: &[Entry]) -> Option<Self> {
+        if lengths.len() <= 4 || entries.len() < 256 {
+            return None;
+        }
+        let bits = (entries.len().ilog2() - 2).min(20);
+        let shift = 128 - bits;
+        let mut masks = vec![0u128; 1 << bits].into_boxed_slice();
+        for (i, length) in lengths.iter().enumerate().take(128) {
+            let bit = 1u128 << i;
+            let start = entries.partition_point(|e| e.0 < length.len);
+            let end = entries.partition_point(|e| e.0 <= length.len);
+            for group in entries[start..end].chunk_by(|a, b| a.1 == b.1) {
+                let first = (group[0].1 >> shift) as usize;
+                let span = 1usize << bits.saturating_sub(u32::from(length.len));
+                for m in &mut masks[first..first + span] {
+                    *m |= bit;
+                }
+            }
+        }
+        Some(Self { shift, masks })
+    }
+}

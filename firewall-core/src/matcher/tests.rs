@@ -1,0 +1,6 @@
+//! The compiled matcher against the linear first-match reference.
+
+use super::*;
+
+#[test]
+fn placeholder() {}
