@@ -81,7 +81,10 @@ fn port_edges() {
 #[test]
 fn ipv4_mapped_client_is_matched_as_ipv4() {
     let set = rules(&["ALLOW TCP ANY ::/0 ANY", "DROP TCP ANY 10.0.0.0/8 ANY"]);
-    assert_eq!(first(&set, &tcp("[::ffff:10.1.2.3]:5", "[::ffff:10.0.0.1]:80")), Some(1));
+    assert_eq!(
+        first(&set, &tcp("[::ffff:10.1.2.3]:5", "[::ffff:10.0.0.1]:80")),
+        Some(1)
+    );
     assert_eq!(first(&set, &tcp("[::1]:5", "[::1]:80")), Some(0));
 }
 
@@ -95,7 +98,10 @@ fn families_never_cross() {
 
 #[test]
 fn mixed_family_packet_follows_the_reference() {
-    let set = rules(&["DROP TCP ANY 10.0.0.0/8 10.0.0.0/8", "ALLOW TCP ANY ANY ::1"]);
+    let set = rules(&[
+        "DROP TCP ANY 10.0.0.0/8 10.0.0.0/8",
+        "ALLOW TCP ANY ANY ::1",
+    ]);
     let p = Packet::tcp("10.0.0.1:5".parse().unwrap(), "[::1]:80".parse().unwrap());
     assert_eq!(first(&set, &p), Some(1));
 }
@@ -103,7 +109,10 @@ fn mixed_family_packet_follows_the_reference() {
 #[test]
 fn any_protocol_packet_only_matches_any_protocol_rules() {
     let set = rules(&["DROP TCP 80 ANY ANY", "ALLOW ANY 80 ANY ANY"]);
-    assert_eq!(first(&set, &packet(Protocol::Any, "10.0.0.1:5", "10.0.0.2:80")), Some(1));
+    assert_eq!(
+        first(&set, &packet(Protocol::Any, "10.0.0.1:5", "10.0.0.2:80")),
+        Some(1)
+    );
 }
 
 #[test]
@@ -192,7 +201,14 @@ fn port_match(kind: u8, a: u16, b: u16) -> PortMatch {
 }
 
 fn port_value() -> impl Strategy<Value = u16> {
-    prop_oneof![Just(0u16), Just(1), Just(80), Just(65534), Just(65535), any::<u16>()]
+    prop_oneof![
+        Just(0u16),
+        Just(1),
+        Just(80),
+        Just(65534),
+        Just(65535),
+        any::<u16>()
+    ]
 }
 
 fn protocol(pick: u8) -> Protocol {
@@ -250,7 +266,9 @@ fn host_in(net: NetMatch, v6: bool, host: u128) -> IpAddr {
         }
         NetMatch::Net(IpNetwork::V6(n)) => {
             let keep = key::mask(n.prefix());
-            IpAddr::V6(Ipv6Addr::from((u128::from(n.network()) & keep) | (host & !keep)))
+            IpAddr::V6(Ipv6Addr::from(
+                (u128::from(n.network()) & keep) | (host & !keep),
+            ))
         }
         NetMatch::Any if v6 => IpAddr::V6(Ipv6Addr::from(host)),
         NetMatch::Any => IpAddr::V4(Ipv4Addr::from((host >> 96) as u32)),
@@ -274,7 +292,11 @@ fn aimed_packet(rules: &[Rule], aim: &Aim) -> Packet {
         IpAddr::V4(a) if aim.mapped => IpAddr::V6(a.to_ipv6_mapped()),
         other => other,
     };
-    Packet::new(protocol(aim.proto), SocketAddr::new(src, 40000), SocketAddr::new(dst, port))
+    Packet::new(
+        protocol(aim.proto),
+        SocketAddr::new(src, 40000),
+        SocketAddr::new(dst, port),
+    )
 }
 
 proptest! {
