@@ -4,13 +4,18 @@
 //!
 //! Rules are split by address family: the IPv4 index holds every rule that
 //! can match an IPv4 packet (IPv4 rules and rules with both networks `ANY`),
-//! the IPv6 index likewise. Each index is a tree of at most three levels:
+//! the IPv6 index likewise. Within a family, each rule is indexed by its more
+//! specific network: by source when its source prefix is at least as long as
+//! its destination prefix (`ANY` is length 0), else by destination. So a
+//! `/0` source shares a group only with rules whose destination is `/0` too,
+//! and wide prefixes in both fields at once are what makes groups large.
+//! Each of these two top indexes is a tree of at most three levels:
 //!
-//! 1. a source [`Level`](level): one hash table per source prefix length
-//!    present, from masked source prefix to the rules sharing it (a group);
-//! 2. for a source group larger than a few rules, a destination level of the
-//!    same shape over that group's rules;
-//! 3. for a destination group larger than a few rules (rules sharing both
+//! 1. a [`Level`](level) on its field: one hash table per prefix length
+//!    present, from masked prefix to the rules sharing it (a group);
+//! 2. for a group larger than a few rules, a nested level of the same shape
+//!    on the other address, over that group's rules;
+//! 3. for a nested group larger than a few rules (rules sharing both
 //!    prefixes, differing only by port and protocol), a per-port first-match
 //!    table ([`PortTable`](ports)).
 //!
@@ -56,8 +61,16 @@ pub(crate) struct Matcher {
 /// The per-family levels; `None` in [`Matcher`] means "scan linearly"
 /// (only for more than 2^31 - 1 rules, which tables cannot number).
 struct Index {
-    v4: Level,
-    v6: Level,
+    v4: FamilyIndex,
+    v6: FamilyIndex,
+}
+
+/// The two top levels of one family: each rule sits in the level of its more
+/// specific network (source on a tie), so that wide prefixes in one field
+/// only share a group with equally wide ones in the other.
+struct FamilyIndex {
+    src: Level,
+    dst: Level,
 }
 
 /// A packet prepared for lookups: both addresses as keys.
@@ -78,16 +91,11 @@ impl Matcher {
         if rules.len() >= SINGLE as usize {
             return Self { index: None };
         }
-        let ids_of = |skip: Family| -> Vec<u32> {
-            (0..rules.len() as u32)
-                .filter(|&id| rules[id as usize].family() != Some(skip))
-                .collect()
-        };
-        let level = |ids: Vec<u32>| Level::build(rules, &ids, key::Field::Src, scan_max);
+        let family = |skip: Family| FamilyIndex::build(rules, skip, scan_max);
         Self {
             index: Some(Index {
-                v4: level(ids_of(Family::V6)),
-                v6: level(ids_of(Family::V4)),
+                v4: family(Family::V6),
+                v6: family(Family::V4),
             }),
         }
     }
@@ -110,8 +118,32 @@ impl Matcher {
             dst: key::encode(dst),
         };
         let mut best = u32::MAX;
-        level.search(rules, &query, &mut best);
+        level.src.search(rules, &query, &mut best);
+        level.dst.search(rules, &query, &mut best);
         (best != u32::MAX).then_some(best as usize)
+    }
+}
+
+impl FamilyIndex {
+    /// Indexes the rules that are not of family `skip`.
+    fn build(rules: &[Rule], skip: Family, scan_max: u32) -> Self {
+        let (mut by_src, mut by_dst) = (Vec::new(), Vec::new());
+        for (id, rule) in (0..rules.len() as u32).zip(rules) {
+            if rule.family() == Some(skip) {
+                continue;
+            }
+            let src_len = key::rule_key(rule, key::Field::Src).0;
+            let dst_len = key::rule_key(rule, key::Field::Dst).0;
+            if src_len >= dst_len {
+                by_src.push(id);
+            } else {
+                by_dst.push(id);
+            }
+        }
+        Self {
+            src: Level::build(rules, &by_src, key::Field::Src, false, scan_max),
+            dst: Level::build(rules, &by_dst, key::Field::Dst, false, scan_max),
+        }
     }
 }
 

@@ -207,7 +207,7 @@ pub fn packets(case: Case, count: usize, seed: u64) -> Vec<Packet> {
                     rng.below(65536) as u16,
                 ),
             };
-            let proto = if rng.chance(80) {
+            let proto = if case == Case::Early || rng.chance(80) {
                 Protocol::Tcp
             } else {
                 Protocol::Udp

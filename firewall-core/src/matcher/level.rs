@@ -10,8 +10,8 @@
 //!
 //! A group of at most `scan_max` rules is scanned in rule order (stopping at
 //! the first match or at the best id so far). A larger group gets a sub-index:
-//! a source group gets a [`Level`] on the destination, a destination group
-//! (whose rules then share both prefixes) a [`PortTable`].
+//! in a top level, a nested [`Level`] on the other address; in a nested level
+//! (whose groups' rules share both prefixes) a [`PortTable`].
 
 use rustc_hash::FxHashMap;
 
@@ -25,6 +25,8 @@ use crate::rule::Rule;
 #[derive(Debug)]
 pub(super) struct Level {
     field: Field,
+    /// Whether this level is under another one (its big groups get port tables).
+    nested: bool,
     scan_max: u32,
     /// One table per prefix length present, by ascending lowest rule id.
     lengths: Box<[Length]>,
@@ -62,7 +64,13 @@ type Entry = (u8, u128, u32);
 
 impl Level {
     /// Indexes `ids` (ascending ids of rules of one family) by `field`.
-    pub(super) fn build(rules: &[Rule], ids: &[u32], field: Field, scan_max: u32) -> Self {
+    pub(super) fn build(
+        rules: &[Rule],
+        ids: &[u32],
+        field: Field,
+        nested: bool,
+        scan_max: u32,
+    ) -> Self {
         let mut entries: Vec<Entry> = ids
             .iter()
             .map(|&id| {
@@ -73,6 +81,7 @@ impl Level {
         entries.sort_unstable();
         let mut level = Self {
             field,
+            nested,
             scan_max,
             lengths: Box::default(),
             filter: None,
@@ -120,15 +129,20 @@ impl Level {
     }
 
     fn sub(&self, rules: &[Rule], members: &[u32]) -> Sub {
-        match self.field {
-            Field::Src => Sub::Level(Box::new(Level::build(
-                rules,
-                members,
-                Field::Dst,
-                self.scan_max,
-            ))),
-            Field::Dst => Sub::Ports(PortTable::build(rules, members)),
+        if self.nested {
+            return Sub::Ports(PortTable::build(rules, members));
         }
+        let other = match self.field {
+            Field::Src => Field::Dst,
+            Field::Dst => Field::Src,
+        };
+        Sub::Level(Box::new(Level::build(
+            rules,
+            members,
+            other,
+            true,
+            self.scan_max,
+        )))
     }
 
     /// Lowers `best` to the id of the first rule of this level matching `q`.
