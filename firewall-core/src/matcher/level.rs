@@ -52,12 +52,24 @@ enum Sub {
 }
 
 /// Which lengths (bit `i` = `lengths[i]`, for the first 128) may hold a
-/// prefix of an address, by the address's top `128 - shift` bits.
+/// prefix of an address.
+///
+/// Keys usually share a common prefix (all of IPv6 unicast is in `2000::/3`;
+/// a site's rules in its own `/32`): the filter is indexed by the `bits`
+/// address bits that follow that `common` prefix of `skip` bits. Lengths
+/// whose keys do not all extend the common prefix are always probed.
 #[derive(Debug)]
 struct Filter {
-    shift: u32,
+    skip: u32,
+    common: u128,
+    bits: u32,
+    /// Lengths probed whatever the address.
+    always: u128,
     masks: Box<[u128]>,
 }
+
+/// Levels with fewer keys probe every length (tests filter tiny levels too).
+const FILTER_MIN_KEYS: usize = if cfg!(test) { 8 } else { 256 };
 
 /// `(prefix length, masked key, rule id)`, sortable into groups.
 type Entry = (u8, u128, u32);
@@ -151,10 +163,7 @@ impl Level {
             Field::Src => q.src,
             Field::Dst => q.dst,
         };
-        let allowed = self
-            .filter
-            .as_ref()
-            .map_or(u128::MAX, |f| f.masks[(addr >> f.shift) as usize]);
+        let allowed = self.filter.as_ref().map_or(u128::MAX, |f| f.allowed(addr));
         for (i, length) in self.lengths.iter().enumerate() {
             if length.min_id >= *best {
                 break;
@@ -223,24 +232,72 @@ impl Filter {
     /// A filter when there are enough lengths and keys to pay for one:
     /// `2^bits` entries of 16 bytes for at least `4 * 2^bits` keys.
     fn build(lengths: &[Length], entries: &[Entry]) -> Option<Self> {
-        if lengths.len() <= 4 || entries.len() < 256 {
+        if lengths.len() <= 4 || entries.len() < FILTER_MIN_KEYS {
             return None;
         }
         let bits = (entries.len().ilog2() - 2).min(20);
-        let shift = 128 - bits;
-        let mut masks = vec![0u128; 1 << bits].into_boxed_slice();
+        let (skip, common) = common_prefix(entries);
+        let mut filter = Self {
+            skip,
+            common,
+            bits,
+            always: 0,
+            masks: vec![0u128; 1 << bits].into_boxed_slice(),
+        };
         for (i, length) in lengths.iter().enumerate().take(128) {
-            let bit = 1u128 << i;
             let start = entries.partition_point(|e| e.0 < length.len);
             let end = entries.partition_point(|e| e.0 <= length.len);
-            for group in entries[start..end].chunk_by(|a, b| a.1 == b.1) {
-                let first = (group[0].1 >> shift) as usize;
-                let span = 1usize << bits.saturating_sub(u32::from(length.len));
-                for m in &mut masks[first..first + span] {
-                    *m |= bit;
-                }
+            filter.add_length(i, length.len, &entries[start..end]);
+        }
+        Some(filter)
+    }
+
+    /// Marks where the keys of `lengths[i]` (of length `len`) may be found.
+    fn add_length(&mut self, i: usize, len: u8, keys: &[Entry]) {
+        let bit = 1u128 << i;
+        let len = u32::from(len);
+        if len < self.skip
+            || keys
+                .iter()
+                .any(|e| e.1 & mask(self.skip as u8) != self.common)
+        {
+            self.always |= bit;
+            return;
+        }
+        let span = 1usize << self.bits.saturating_sub(len - self.skip);
+        for group in keys.chunk_by(|a, b| a.1 == b.1) {
+            let first = self.index(group[0].1);
+            for m in &mut self.masks[first..first + span] {
+                *m |= bit;
             }
         }
-        Some(Self { shift, masks })
     }
+
+    /// The entry for an address that extends the common prefix.
+    #[inline]
+    fn index(&self, addr: u128) -> usize {
+        ((addr << self.skip) >> (128 - self.bits)) as usize
+    }
+
+    /// The lengths worth probing for `addr`.
+    #[inline]
+    fn allowed(&self, addr: u128) -> u128 {
+        if addr & mask(self.skip as u8) == self.common {
+            self.masks[self.index(addr)] | self.always
+        } else {
+            self.always
+        }
+    }
+}
+
+/// The longest prefix shared by the keys of length 32 or more (at most 64
+/// bits, so that the filter's bits follow it), and its value.
+fn common_prefix(entries: &[Entry]) -> (u32, u128) {
+    let mut long = entries.iter().filter(|e| e.0 >= 32).map(|e| e.1);
+    let Some(first) = long.next() else {
+        return (0, 0);
+    };
+    let differ = long.fold(0u128, |acc, key| acc | (key ^ first));
+    let skip = differ.leading_zeros().min(64);
+    (skip, first & mask(skip as u8))
 }

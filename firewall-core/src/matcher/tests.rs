@@ -317,3 +317,19 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn compiled_matches_linear_reference_on_larger_sets(
+        rules in prop::collection::vec(arb_rule(), 200..600),
+        aims in prop::collection::vec(arb_aim(), 50..100),
+    ) {
+        let compiled = Matcher::compile(&rules);
+        for aim in &aims {
+            let p = aimed_packet(&rules, aim);
+            prop_assert_eq!(compiled.first_match(&rules, &p), first_match_linear(&rules, &p), "packet {:?}", p);
+        }
+    }
+}
