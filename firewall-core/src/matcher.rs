@@ -80,6 +80,20 @@ pub(super) struct Query<'p> {
     dst: u128,
 }
 
+impl Query<'_> {
+    /// Whether `rule` (of this packet's family index) matches the packet.
+    #[inline]
+    fn matches(&self, rule: &Rule) -> bool {
+        key::matches(
+            rule,
+            self.packet.proto,
+            self.packet.dst.port(),
+            self.src,
+            self.dst,
+        )
+    }
+}
+
 impl Matcher {
     /// Compiles `rules` (already validated).
     pub(crate) fn compile(rules: &[Rule]) -> Self {

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use crate::rule::{NetMatch, Rule};
+use crate::rule::{NetMatch, Protocol, Rule};
 
 /// Which address of a packet (and network of a rule) a level indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub(super) fn mask(len: u8) -> u128 {
 pub(super) fn net_key(net: NetMatch) -> (u8, u128) {
     match net {
         NetMatch::Any => (0, 0),
-        NetMatch::Net(n) => (n.prefix(), encode(n.network()) & mask(n.prefix())),
+        NetMatch::Net(n) => (n.prefix(), encode(n.ip()) & mask(n.prefix())),
     }
 }
 
@@ -49,6 +49,22 @@ pub(super) fn rule_key(rule: &Rule, field: Field) -> (u8, u128) {
         Field::Src => net_key(rule.src_cidr),
         Field::Dst => net_key(rule.dst_cidr),
     }
+}
+
+/// Whether `rule` matches a packet of one family whose addresses are the
+/// keys `src` and `dst`: [`Rule::matches`] on keys, without `ipnetwork`
+/// calls. Only for rules that can match that family (same-family networks
+/// or ANY), which is what each family index holds.
+#[inline]
+pub(super) fn matches(rule: &Rule, proto: Protocol, port: u16, src: u128, dst: u128) -> bool {
+    let inside = |net: NetMatch, addr: u128| {
+        let (len, key) = net_key(net);
+        addr & mask(len) == key
+    };
+    rule.proto.matches(proto)
+        && rule.dport.contains(port)
+        && inside(rule.src_cidr, src)
+        && inside(rule.dst_cidr, dst)
 }
 
 /// A well-mixed 64-bit hash of a key (two multiply-xorshift rounds).

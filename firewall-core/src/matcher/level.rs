@@ -177,7 +177,7 @@ impl Level {
                 None => {}
                 Some(slot) if slot & SINGLE != 0 => {
                     let id = slot & !SINGLE;
-                    if id < *best && rules[id as usize].matches(q.packet) {
+                    if id < *best && q.matches(&rules[id as usize]) {
                         *best = id;
                     }
                 }
@@ -209,7 +209,7 @@ impl Level {
             if id >= *best {
                 break;
             }
-            if rules[id as usize].matches(q.packet) {
+            if q.matches(&rules[id as usize]) {
                 *best = id;
                 break;
             }
