@@ -132,7 +132,9 @@ impl RuleSet {
         Ok(Self::compile(rules))
     }
 
-    fn compile(rules: Vec<Rule>) -> Self {
+    fn compile(mut rules: Vec<Rule>) -> Self {
+        // A grown Vec may hold up to twice the rules' size; a rule set lives long.
+        rules.shrink_to_fit();
         let matcher = Matcher::compile(&rules);
         let hits = rules.iter().map(|_| AtomicU64::new(0)).collect();
         Self {
