@@ -37,6 +37,7 @@
 mod key;
 mod level;
 mod ports;
+mod short;
 mod table;
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 
 use super::key::{mask, rule_key, Field};
 use super::ports::{PortTable, NONE};
+use super::short::{ShortIndex, SHORT_BITS};
 use super::table::{Table, SINGLE};
 use super::Query;
 use crate::rule::Rule;
@@ -31,6 +32,8 @@ pub(super) struct Level {
     /// One table per prefix length present, by ascending lowest rule id.
     lengths: Box<[Length]>,
     filter: Option<Filter>,
+    /// When present, lengths up to [`SHORT_BITS`] are looked up here, not in `lengths`.
+    short: Option<ShortIndex>,
     /// Group `g` is `ids[starts[g]..starts[g + 1]]`, ascending.
     starts: Box<[u32]>,
     ids: Box<[u32]>,
@@ -97,6 +100,7 @@ impl Level {
             scan_max,
             lengths: Box::default(),
             filter: None,
+            short: None,
             starts: Box::default(),
             ids: Box::default(),
             subs: FxHashMap::default(),
@@ -110,6 +114,7 @@ impl Level {
         let mut starts = vec![0u32];
         let mut ids = Vec::new();
         let mut lengths = Vec::new();
+        let mut short = Vec::new();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
             let mut slots = Vec::new();
             for group in run.chunk_by(|a, b| a.1 == b.1) {
@@ -126,6 +131,9 @@ impl Level {
                     g
                 };
                 slots.push((group[0].1, slot));
+                if run[0].0 <= SHORT_BITS {
+                    short.push((run[0].0, group[0].1, slot));
+                }
             }
             lengths.push(Length {
                 len: run[0].0,
@@ -135,6 +143,10 @@ impl Level {
         }
         lengths.sort_by_key(|l| l.min_id);
         self.filter = Filter::build(&lengths, entries);
+        let short_lengths = lengths.iter().filter(|l| l.len <= SHORT_BITS).count();
+        if entries.len() >= FILTER_MIN_KEYS && short_lengths >= 2 {
+            self.short = Some(ShortIndex::build(&short));
+        }
         self.lengths = lengths.into_boxed_slice();
         self.starts = starts.into_boxed_slice();
         self.ids = ids.into_boxed_slice();
@@ -164,6 +176,11 @@ impl Level {
             Field::Dst => q.dst,
         };
         let allowed = self.filter.as_ref().map_or(u128::MAX, |f| f.allowed(addr));
+        if let Some(short) = &self.short {
+            for &slot in short.covering(addr) {
+                self.visit(rules, slot, q, best);
+            }
+        }
         for (i, length) in self.lengths.iter().enumerate() {
             if length.min_id >= *best {
                 break;
@@ -171,18 +188,26 @@ impl Level {
             if i < 128 && (allowed >> i) & 1 == 0 {
                 continue;
             }
-            let key = addr & mask(length.len);
-            let found = length.table.find(key, |slot| self.key_of(rules, slot));
-            match found {
-                None => {}
-                Some(slot) if slot & SINGLE != 0 => {
-                    let id = slot & !SINGLE;
-                    if id < *best && q.matches(&rules[id as usize]) {
-                        *best = id;
-                    }
-                }
-                Some(group) => self.search_group(rules, group, q, best),
+            if self.short.is_some() && length.len <= SHORT_BITS {
+                continue;
             }
+            let key = addr & mask(length.len);
+            if let Some(slot) = length.table.find(key, |slot| self.key_of(rules, slot)) {
+                self.visit(rules, slot, q, best);
+            }
+        }
+    }
+
+    /// Checks the rule or group in `slot`, whose prefix contains the address.
+    #[inline]
+    fn visit(&self, rules: &[Rule], slot: u32, q: &Query<'_>, best: &mut u32) {
+        if slot & SINGLE != 0 {
+            let id = slot & !SINGLE;
+            if id < *best && q.matches(&rules[id as usize]) {
+                *best = id;
+            }
+        } else {
+            self.search_group(rules, slot, q, best);
         }
     }
 
