@@ -34,6 +34,8 @@ pub(super) struct Level {
     filter: Option<Filter>,
     /// When present, lengths up to [`SHORT_BITS`] are looked up here, not in `lengths`.
     short: Option<ShortIndex>,
+    /// Bit `i` set: `lengths[i]` (of the first 128) is probed by hash table.
+    probed: u128,
     /// Group `g` is `ids[starts[g]..starts[g + 1]]`, ascending.
     starts: Box<[u32]>,
     ids: Box<[u32]>,
@@ -101,6 +103,7 @@ impl Level {
             lengths: Box::default(),
             filter: None,
             short: None,
+            probed: 0,
             starts: Box::default(),
             ids: Box::default(),
             subs: FxHashMap::default(),
@@ -147,6 +150,11 @@ impl Level {
         if entries.len() >= FILTER_MIN_KEYS && short_lengths >= 2 {
             self.short = Some(ShortIndex::build(&short));
         }
+        for (i, length) in lengths.iter().enumerate().take(128) {
+            if self.short.is_none() || length.len > SHORT_BITS {
+                self.probed |= 1 << i;
+            }
+        }
         self.lengths = lengths.into_boxed_slice();
         self.starts = starts.into_boxed_slice();
         self.ids = ids.into_boxed_slice();
@@ -175,27 +183,45 @@ impl Level {
             Field::Src => q.src,
             Field::Dst => q.dst,
         };
-        let allowed = self.filter.as_ref().map_or(u128::MAX, |f| f.allowed(addr));
         if let Some(short) = &self.short {
             for &slot in short.covering(addr) {
                 self.visit(rules, slot, q, best);
             }
         }
-        for (i, length) in self.lengths.iter().enumerate() {
-            if length.min_id >= *best {
-                break;
-            }
-            if i < 128 && (allowed >> i) & 1 == 0 {
-                continue;
-            }
-            if self.short.is_some() && length.len <= SHORT_BITS {
-                continue;
-            }
-            let key = addr & mask(length.len);
-            if let Some(slot) = length.table.find(key, |slot| self.key_of(rules, slot)) {
-                self.visit(rules, slot, q, best);
+        // Bit `i`: `lengths[i]` is worth a probe; in `lengths` order, so by min id.
+        let mut todo = self.filter.as_ref().map_or(u128::MAX, |f| f.allowed(addr)) & self.probed;
+        while todo != 0 {
+            let i = todo.trailing_zeros() as usize;
+            todo &= todo - 1;
+            if !self.probe(rules, &self.lengths[i], addr, q, best) {
+                return;
             }
         }
+        if let Some(last) = self.lengths.get(128) {
+            if self.short.is_none() || last.len > SHORT_BITS {
+                self.probe(rules, last, addr, q, best);
+            }
+        }
+    }
+
+    /// Probes one length's table; `false` once no later length can do better.
+    #[inline]
+    fn probe(
+        &self,
+        rules: &[Rule],
+        length: &Length,
+        addr: u128,
+        q: &Query<'_>,
+        best: &mut u32,
+    ) -> bool {
+        if length.min_id >= *best {
+            return false;
+        }
+        let key = addr & mask(length.len);
+        if let Some(slot) = length.table.find(key, |slot| self.key_of(rules, slot)) {
+            self.visit(rules, slot, q, best);
+        }
+        true
     }
 
     /// Checks the rule or group in `slot`, whose prefix contains the address.
