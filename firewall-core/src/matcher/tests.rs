@@ -29,6 +29,7 @@ fn tcp(src: &str, dst: &str) -> Packet {
 /// the linear reference and returned.
 fn first(rules: &[Rule], p: &Packet) -> Option<usize> {
     let expected = first_match_linear(rules, p);
+    assert_eq!(Matcher::compile(rules).first_match(rules, p), expected);
     for scan_max in [0, 1, 3, SCAN_MAX] {
         let got = Matcher::compile_with(rules, scan_max).first_match(rules, p);
         assert_eq!(got, expected, "scan_max {scan_max}, packet {p:?}");
