@@ -1,23 +1,197 @@
 //! The compiled, immutable form of a rule list that answers "which rule matches first?".
+//!
+//! # Data structure
+//!
+//! Rules are split by address family: the IPv4 index holds every rule that
+//! can match an IPv4 packet (IPv4 rules and rules with both networks `ANY`),
+//! the IPv6 index likewise. Within a family, each rule is indexed by its more
+//! specific network: by source when its source prefix is at least as long as
+//! its destination prefix (`ANY` is length 0), else by destination. So a
+//! `/0` source shares a group only with rules whose destination is `/0` too,
+//! and wide prefixes in both fields at once are what makes groups large.
+//! Each of these two top indexes is a tree of at most three levels:
+//!
+//! 1. a [`Level`](level) on its field: one hash table per prefix length
+//!    present, from masked prefix to the rules sharing it (a group);
+//! 2. for a group larger than a few rules, a nested level of the same shape
+//!    on the other address, over that group's rules;
+//! 3. for a nested group larger than a few rules (rules sharing both
+//!    prefixes, differing only by port and protocol), a per-port first-match
+//!    table ([`PortTable`](ports)).
+//!
+//! Small groups are scanned in rule order. Addresses are 128-bit keys (see
+//! [`key`]); tables store 4-byte rule or group ids, not keys (see [`table`]).
+//!
+//! A lookup in a level:
+//! - visits the prefixes of up to `/12` that contain the address through one
+//!   direct index on its top 12 bits ([`short`]): wide prefixes are few but
+//!   nearly always hit, so they get no hash probes;
+//! - probes one table per longer prefix length, visiting lengths by ascending
+//!   lowest rule id and stopping when no remaining length can hold a rule
+//!   before the best match found so far; a length filter indexed by the
+//!   address bits after the keys' common prefix skips the lengths that hold
+//!   no prefix of this address;
+//! - in a group, skips it when its lowest rule id is not below the best match.
+//!
+//! The cost depends on how many prefix lengths and how many overlapping wide
+//! rules there are, not on the number of rules. The result is exactly the
+//! linear first match: the lowest index among matching rules.
+//!
+//! Memory per rule (beyond the 72-byte `Rule` and its 8-byte hit counter):
+//! about 5–8 bytes of table slot per distinct prefix, 4 bytes per rule in a
+//! group, the filters (at most 4 bytes per key) and small per-group indexes.
+//!
+//! Rule sets of up to 32 rules are not indexed: a scan of so few is faster.
+//! A packet whose source and destination are of different families (never
+//! produced by a real socket: both ends of a connection share a family once
+//! IPv4-mapped addresses are made canonical) is answered by a linear scan.
+
+mod key;
+mod level;
+mod ports;
+mod short;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::net::IpAddr;
 
 use crate::packet::Packet;
-use crate::rule::Rule;
+use crate::rule::{Family, Rule};
+use level::Level;
+use table::SINGLE;
+
+/// Groups of at most this many rules are scanned rather than sub-indexed.
+const SCAN_MAX: u32 = 8;
+
+/// Rule sets of at most this many rules are scanned: below it a scan beats
+/// the index (10 rules: about 65 ns against 150 ns for a packet that matches
+/// nothing, in the `matcher` bench).
+const LINEAR_MAX: usize = 32;
 
 /// A rule list compiled for lookups. Built once per rule set; never changed.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Matcher {
-    _private: (),
+    index: Option<Index>,
+}
+
+/// The per-family levels; `None` in [`Matcher`] means "scan linearly"
+/// (for small rule sets, and for more than 2^31 - 1 rules, which tables
+/// cannot number).
+struct Index {
+    v4: FamilyIndex,
+    v6: FamilyIndex,
+}
+
+/// The two top levels of one family: each rule sits in the level of its more
+/// specific network (source on a tie), so that wide prefixes in one field
+/// only share a group with equally wide ones in the other.
+struct FamilyIndex {
+    src: Level,
+    dst: Level,
+}
+
+/// A packet prepared for lookups: both addresses as keys.
+pub(super) struct Query<'p> {
+    packet: &'p Packet,
+    src: u128,
+    dst: u128,
+}
+
+impl Query<'_> {
+    /// Whether `rule` (of this packet's family index) matches the packet.
+    #[inline]
+    fn matches(&self, rule: &Rule) -> bool {
+        key::matches(
+            rule,
+            self.packet.proto,
+            self.packet.dst.port(),
+            self.src,
+            self.dst,
+        )
+    }
 }
 
 impl Matcher {
     /// Compiles `rules` (already validated).
-    pub(crate) fn compile(_rules: &[Rule]) -> Self {
-        Matcher { _private: () }
+    pub(crate) fn compile(rules: &[Rule]) -> Self {
+        if rules.len() <= LINEAR_MAX {
+            return Self { index: None };
+        }
+        Self::compile_with(rules, SCAN_MAX)
     }
 
-    #[allow(clippy::unused_self)] // the compiled index replaces this scan
+    /// Compiles with groups of more than `scan_max` rules sub-indexed.
+    fn compile_with(rules: &[Rule], scan_max: u32) -> Self {
+        if rules.len() >= SINGLE as usize {
+            return Self { index: None };
+        }
+        let family = |skip: Family| FamilyIndex::build(rules, skip, scan_max);
+        Self {
+            index: Some(Index {
+                v4: family(Family::V6),
+                v6: family(Family::V4),
+            }),
+        }
+    }
+
     /// The index of the first rule in `rules` that matches `packet`.
+    /// `rules` must be the slice this matcher was compiled from.
     pub(crate) fn first_match(&self, rules: &[Rule], packet: &Packet) -> Option<usize> {
-        rules.iter().position(|rule| rule.matches(packet))
+        let (src, dst) = (packet.src.ip(), packet.dst.ip());
+        let Some(index) = &self.index else {
+            return first_match_linear(rules, packet);
+        };
+        let level = match (src, dst) {
+            (IpAddr::V4(_), IpAddr::V4(_)) => &index.v4,
+            (IpAddr::V6(_), IpAddr::V6(_)) => &index.v6,
+            _ => return first_match_linear(rules, packet),
+        };
+        let query = Query {
+            packet,
+            src: key::encode(src),
+            dst: key::encode(dst),
+        };
+        let mut best = u32::MAX;
+        level.src.search(rules, &query, &mut best);
+        level.dst.search(rules, &query, &mut best);
+        (best != u32::MAX).then_some(best as usize)
+    }
+}
+
+impl FamilyIndex {
+    /// Indexes the rules that are not of family `skip`.
+    fn build(rules: &[Rule], skip: Family, scan_max: u32) -> Self {
+        let (mut by_src, mut by_dst) = (Vec::new(), Vec::new());
+        for (id, rule) in (0..rules.len() as u32).zip(rules) {
+            if rule.family() == Some(skip) {
+                continue;
+            }
+            let src_len = key::rule_key(rule, key::Field::Src).0;
+            let dst_len = key::rule_key(rule, key::Field::Dst).0;
+            if src_len >= dst_len {
+                by_src.push(id);
+            } else {
+                by_dst.push(id);
+            }
+        }
+        Self {
+            src: Level::build(rules, &by_src, key::Field::Src, false, scan_max),
+            dst: Level::build(rules, &by_dst, key::Field::Dst, false, scan_max),
+        }
+    }
+}
+
+/// The reference semantics: the first rule that matches, by a linear scan.
+pub(crate) fn first_match_linear(rules: &[Rule], packet: &Packet) -> Option<usize> {
+    rules.iter().position(|rule| rule.matches(packet))
+}
+
+impl fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Matcher")
+            .field("indexed", &self.index.is_some())
+            .finish_non_exhaustive()
     }
 }

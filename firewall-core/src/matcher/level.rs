@@ -1,0 +1,354 @@
+//! One level of the index: rules hashed by one address field, per prefix length.
+//!
+//! A level holds a set of rules of one address family. For every prefix
+//! length present in its field it keeps a [`Table`] from masked prefix to the
+//! rules sharing that prefix (a *group*). A lookup masks the packet address
+//! once per length and probes that table, visiting lengths in order of the
+//! lowest rule id they hold so that it can stop as soon as no length can beat
+//! the best match found so far. With many lengths, a *length filter* indexed
+//! by the address's top bits says which lengths can hold a match at all.
+//!
+//! A group of at most `scan_max` rules is scanned in rule order (stopping at
+//! the first match or at the best id so far). A larger group gets a sub-index:
+//! in a top level, a nested [`Level`] on the other address; in a nested level
+//! (whose groups' rules share both prefixes) a [`PortTable`].
+
+use rustc_hash::FxHashMap;
+
+use super::key::{mask, rule_key, Field};
+use super::ports::{PortTable, NONE};
+use super::short::{ShortIndex, SHORT_BITS};
+use super::table::{Table, SINGLE};
+use super::Query;
+use crate::rule::Rule;
+
+/// Rules of one family indexed by `field`.
+#[derive(Debug)]
+pub(super) struct Level {
+    field: Field,
+    /// Whether this level is under another one (its big groups get port tables).
+    nested: bool,
+    scan_max: u32,
+    /// One table per prefix length present, by ascending lowest rule id.
+    lengths: Box<[Length]>,
+    filter: Option<Filter>,
+    /// When present, lengths up to [`SHORT_BITS`] are looked up here, not in `lengths`.
+    short: Option<ShortIndex>,
+    /// Bit `i` set: `lengths[i]` (of the first 128) is probed by hash table.
+    probed: u128,
+    /// Group `g` is `ids[starts[g]..starts[g + 1]]`, ascending.
+    starts: Box<[u32]>,
+    ids: Box<[u32]>,
+    /// Sub-indexes of the groups larger than `scan_max`.
+    subs: FxHashMap<u32, Sub>,
+}
+
+#[derive(Debug)]
+struct Length {
+    len: u8,
+    min_id: u32,
+    table: Table,
+}
+
+#[derive(Debug)]
+enum Sub {
+    Level(Box<Level>),
+    Ports(PortTable),
+}
+
+/// Which lengths (bit `i` = `lengths[i]`, for the first 128) may hold a
+/// prefix of an address.
+///
+/// Keys usually share a common prefix (all of IPv6 unicast is in `2000::/3`;
+/// a site's rules in its own `/32`): the filter is indexed by the `bits`
+/// address bits that follow that `common` prefix of `skip` bits. Lengths
+/// whose keys do not all extend the common prefix are always probed.
+#[derive(Debug)]
+struct Filter {
+    skip: u32,
+    common: u128,
+    bits: u32,
+    /// Lengths probed whatever the address.
+    always: u128,
+    masks: Box<[u128]>,
+}
+
+/// Levels with fewer keys probe every length (tests filter tiny levels too).
+const FILTER_MIN_KEYS: usize = if cfg!(test) { 8 } else { 256 };
+
+/// `(prefix length, masked key, rule id)`, sortable into groups.
+type Entry = (u8, u128, u32);
+
+impl Level {
+    /// Indexes `ids` (ascending ids of rules of one family) by `field`.
+    pub(super) fn build(
+        rules: &[Rule],
+        ids: &[u32],
+        field: Field,
+        nested: bool,
+        scan_max: u32,
+    ) -> Self {
+        let mut entries: Vec<Entry> = ids
+            .iter()
+            .map(|&id| {
+                let (len, key) = rule_key(&rules[id as usize], field);
+                (len, key, id)
+            })
+            .collect();
+        entries.sort_unstable();
+        let mut level = Self {
+            field,
+            nested,
+            scan_max,
+            lengths: Box::default(),
+            filter: None,
+            short: None,
+            probed: 0,
+            starts: Box::default(),
+            ids: Box::default(),
+            subs: FxHashMap::default(),
+        };
+        level.fill(rules, &entries);
+        level
+    }
+
+    /// Builds groups, tables and sub-indexes from sorted `entries`.
+    fn fill(&mut self, rules: &[Rule], entries: &[Entry]) {
+        let mut starts = vec![0u32];
+        let mut ids = Vec::new();
+        let mut lengths = Vec::new();
+        let mut short = Vec::new();
+        for run in entries.chunk_by(|a, b| a.0 == b.0) {
+            let mut slots = Vec::new();
+            for group in run.chunk_by(|a, b| a.1 == b.1) {
+                let slot = if let [(_, _, id)] = group {
+                    id | SINGLE
+                } else {
+                    let g = starts.len() as u32 - 1;
+                    let members: Vec<u32> = group.iter().map(|e| e.2).collect();
+                    if members.len() > self.scan_max as usize {
+                        self.subs.insert(g, self.sub(rules, &members));
+                    }
+                    ids.extend_from_slice(&members);
+                    starts.push(ids.len() as u32);
+                    g
+                };
+                slots.push((group[0].1, slot));
+                if run[0].0 <= SHORT_BITS {
+                    short.push((run[0].0, group[0].1, slot));
+                }
+            }
+            lengths.push(Length {
+                len: run[0].0,
+                min_id: run.iter().map(|e| e.2).min().unwrap_or(NONE),
+                table: Table::build(&slots),
+            });
+        }
+        lengths.sort_by_key(|l| l.min_id);
+        self.filter = Filter::build(&lengths, entries);
+        let short_lengths = lengths.iter().filter(|l| l.len <= SHORT_BITS).count();
+        if entries.len() >= FILTER_MIN_KEYS && short_lengths >= 2 {
+            self.short = Some(ShortIndex::build(&short));
+        }
+        for (i, length) in lengths.iter().enumerate().take(128) {
+            if self.short.is_none() || length.len > SHORT_BITS {
+                self.probed |= 1 << i;
+            }
+        }
+        self.lengths = lengths.into_boxed_slice();
+        self.starts = starts.into_boxed_slice();
+        self.ids = ids.into_boxed_slice();
+    }
+
+    fn sub(&self, rules: &[Rule], members: &[u32]) -> Sub {
+        if self.nested {
+            return Sub::Ports(PortTable::build(rules, members));
+        }
+        let other = match self.field {
+            Field::Src => Field::Dst,
+            Field::Dst => Field::Src,
+        };
+        Sub::Level(Box::new(Level::build(
+            rules,
+            members,
+            other,
+            true,
+            self.scan_max,
+        )))
+    }
+
+    /// Lowers `best` to the id of the first rule of this level matching `q`.
+    pub(super) fn search(&self, rules: &[Rule], q: &Query<'_>, best: &mut u32) {
+        let addr = match self.field {
+            Field::Src => q.src,
+            Field::Dst => q.dst,
+        };
+        if let Some(short) = &self.short {
+            for &slot in short.covering(addr) {
+                self.visit(rules, slot, q, best);
+            }
+        }
+        // Bit `i`: `lengths[i]` is worth a probe; in `lengths` order, so by min id.
+        let mut todo = self.filter.as_ref().map_or(u128::MAX, |f| f.allowed(addr)) & self.probed;
+        while todo != 0 {
+            let i = todo.trailing_zeros() as usize;
+            todo &= todo - 1;
+            if !self.probe(rules, &self.lengths[i], addr, q, best) {
+                return;
+            }
+        }
+        if let Some(last) = self.lengths.get(128) {
+            if self.short.is_none() || last.len > SHORT_BITS {
+                self.probe(rules, last, addr, q, best);
+            }
+        }
+    }
+
+    /// Probes one length's table; `false` once no later length can do better.
+    #[inline]
+    fn probe(
+        &self,
+        rules: &[Rule],
+        length: &Length,
+        addr: u128,
+        q: &Query<'_>,
+        best: &mut u32,
+    ) -> bool {
+        if length.min_id >= *best {
+            return false;
+        }
+        let key = addr & mask(length.len);
+        if let Some(slot) = length.table.find(key, |slot| self.key_of(rules, slot)) {
+            self.visit(rules, slot, q, best);
+        }
+        true
+    }
+
+    /// Checks the rule or group in `slot`, whose prefix contains the address.
+    #[inline]
+    fn visit(&self, rules: &[Rule], slot: u32, q: &Query<'_>, best: &mut u32) {
+        if slot & SINGLE != 0 {
+            let id = slot & !SINGLE;
+            if id < *best && q.matches(&rules[id as usize]) {
+                *best = id;
+            }
+        } else {
+            self.search_group(rules, slot, q, best);
+        }
+    }
+
+    fn search_group(&self, rules: &[Rule], g: u32, q: &Query<'_>, best: &mut u32) {
+        let (start, end) = (
+            self.starts[g as usize] as usize,
+            self.starts[g as usize + 1] as usize,
+        );
+        if self.ids[start] >= *best {
+            return;
+        }
+        if end - start > self.scan_max as usize {
+            match self.subs.get(&g) {
+                Some(Sub::Level(level)) => level.search(rules, q, best),
+                Some(Sub::Ports(table)) => {
+                    let id = table.lookup(q.packet.dst.port(), q.packet.proto);
+                    *best = (*best).min(id);
+                }
+                None => {}
+            }
+            return;
+        }
+        for &id in &self.ids[start..end] {
+            if id >= *best {
+                break;
+            }
+            if q.matches(&rules[id as usize]) {
+                *best = id;
+                break;
+            }
+        }
+    }
+
+    /// The key a table slot stands for, read back from its first rule.
+    #[inline]
+    fn key_of(&self, rules: &[Rule], slot: u32) -> u128 {
+        let id = if slot & SINGLE != 0 {
+            slot & !SINGLE
+        } else {
+            self.ids[self.starts[slot as usize] as usize]
+        };
+        rule_key(&rules[id as usize], self.field).1
+    }
+}
+
+impl Filter {
+    /// A filter when there are enough lengths and keys to pay for one:
+    /// `2^bits` entries of 16 bytes for at least `4 * 2^bits` keys.
+    fn build(lengths: &[Length], entries: &[Entry]) -> Option<Self> {
+        if lengths.len() <= 4 || entries.len() < FILTER_MIN_KEYS {
+            return None;
+        }
+        let bits = (entries.len().ilog2() - 2).min(20);
+        let (skip, common) = common_prefix(entries);
+        let mut filter = Self {
+            skip,
+            common,
+            bits,
+            always: 0,
+            masks: vec![0u128; 1 << bits].into_boxed_slice(),
+        };
+        for (i, length) in lengths.iter().enumerate().take(128) {
+            let start = entries.partition_point(|e| e.0 < length.len);
+            let end = entries.partition_point(|e| e.0 <= length.len);
+            filter.add_length(i, length.len, &entries[start..end]);
+        }
+        Some(filter)
+    }
+
+    /// Marks where the keys of `lengths[i]` (of length `len`) may be found.
+    fn add_length(&mut self, i: usize, len: u8, keys: &[Entry]) {
+        let bit = 1u128 << i;
+        let len = u32::from(len);
+        if len < self.skip
+            || keys
+                .iter()
+                .any(|e| e.1 & mask(self.skip as u8) != self.common)
+        {
+            self.always |= bit;
+            return;
+        }
+        let span = 1usize << self.bits.saturating_sub(len - self.skip);
+        for group in keys.chunk_by(|a, b| a.1 == b.1) {
+            let first = self.index(group[0].1);
+            for m in &mut self.masks[first..first + span] {
+                *m |= bit;
+            }
+        }
+    }
+
+    /// The entry for an address that extends the common prefix.
+    #[inline]
+    fn index(&self, addr: u128) -> usize {
+        ((addr << self.skip) >> (128 - self.bits)) as usize
+    }
+
+    /// The lengths worth probing for `addr`.
+    #[inline]
+    fn allowed(&self, addr: u128) -> u128 {
+        if addr & mask(self.skip as u8) == self.common {
+            self.masks[self.index(addr)] | self.always
+        } else {
+            self.always
+        }
+    }
+}
+
+/// The longest prefix shared by the keys of length 32 or more (at most 64
+/// bits, so that the filter's bits follow it), and its value.
+fn common_prefix(entries: &[Entry]) -> (u32, u128) {
+    let mut long = entries.iter().filter(|e| e.0 >= 32).map(|e| e.1);
+    let Some(first) = long.next() else {
+        return (0, 0);
+    };
+    let differ = long.fold(0u128, |acc, key| acc | (key ^ first));
+    let skip = differ.leading_zeros().min(64);
+    (skip, first & mask(skip as u8))
+}
