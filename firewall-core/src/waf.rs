@@ -47,6 +47,7 @@ mod score;
 mod signatures;
 mod target;
 pub mod transform;
+mod xml;
 
 pub use config::{BodyOverflow, Exclusion, Mode, WafConfig};
 pub use error::WafError;
@@ -146,7 +147,11 @@ impl Waf {
     pub fn new(config: WafConfig) -> Result<Self, WafError> {
         config.validate()?;
         let all = config.signatures.clone().unwrap_or_else(Signature::builtin);
-        if let Some(id) = config.disabled.iter().find(|id| !all.iter().any(|s| s.id == **id)) {
+        if let Some(id) = config
+            .disabled
+            .iter()
+            .find(|id| !all.iter().any(|s| s.id == **id))
+        {
             return Err(WafError::Config {
                 source_name: "WafConfig".into(),
                 line: 0,
@@ -158,7 +163,10 @@ impl Waf {
             .into_iter()
             .filter(|s| s.paranoia <= config.paranoia && !config.disabled.contains(&s.id))
             .collect();
-        Ok(Self { compiled: Compiled::new(active)?, config })
+        Ok(Self {
+            compiled: Compiled::new(active)?,
+            config,
+        })
     }
 
     /// The configuration it was built with.
@@ -207,7 +215,9 @@ impl Waf {
         if report.score() < self.config.threshold {
             return Verdict::Pass;
         }
-        let Some(strongest) = report.strongest() else { return Verdict::Pass };
+        let Some(strongest) = report.strongest() else {
+            return Verdict::Pass;
+        };
         let interruption = Interruption {
             rule_id: strongest.rule_id,
             family: strongest.family,
@@ -234,11 +244,17 @@ impl Waf {
     /// # Ok::<(), firewall_core::waf::WafError>(())
     /// ```
     pub fn evaluate(&self, req: &RequestView) -> Report {
-        let path = transform::normalise_path(&transform::decode_all(req.path())).0.into_owned();
+        let path = transform::normalise_path(&transform::decode_all(req.path()))
+            .0
+            .into_owned();
         let mut report = Report::default();
         self.scan(&path, target::collect_head(req), &mut report);
         if report.score() < self.config.threshold {
-            self.scan(&path, target::collect_body(req, self.config.body_limit), &mut report);
+            self.scan(
+                &path,
+                target::collect_body(req, self.config.body_limit),
+                &mut report,
+            );
         }
         report
     }
@@ -248,7 +264,12 @@ impl Waf {
         for target in &targets {
             self.compiled.scan(target, |index| {
                 let sig = &sigs[index];
-                if !self.config.exclusions.iter().any(|e| e.covers(path, &target.location, sig)) {
+                if !self
+                    .config
+                    .exclusions
+                    .iter()
+                    .any(|e| e.covers(path, &target.location, sig))
+                {
                     report.add(sig, &target.location);
                 }
             });

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::target::{Location, Target};
 use super::transform;
+use super::xml;
 
 /// Deepest JSON nesting walked; deeper values are inspected as raw text.
 const MAX_JSON_DEPTH: usize = 64;
@@ -20,7 +21,10 @@ pub(crate) fn push_urlencoded(raw: &str, out: &mut Vec<Target<'_>>) {
         let name = transform::form_decode(name);
         out.push(Target::body(Location::ArgName(name.clone()), name.clone()));
         if !value.is_empty() {
-            out.push(Target::body(Location::Arg(name), transform::form_decode(value)));
+            out.push(Target::body(
+                Location::Arg(name),
+                transform::form_decode(value),
+            ));
         }
     }
 }
@@ -31,11 +35,18 @@ pub(crate) fn push_body(content_type: &str, body: &[u8], out: &mut Vec<Target<'_
         return;
     }
     let text = String::from_utf8_lossy(body);
-    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if mime.is_empty() || mime == "application/x-www-form-urlencoded" {
         push_urlencoded(&text, out);
     } else if mime == "application/json" || mime.ends_with("+json") {
         push_json(&text, out);
+    } else if mime.ends_with("/xml") || mime.ends_with("+xml") {
+        xml::push_xml(&text, out);
     } else if mime == "multipart/form-data" {
         match boundary(content_type) {
             Some(b) => push_multipart(&text, &b, out),
@@ -55,7 +66,10 @@ fn push_json(text: &str, out: &mut Vec<Target<'_>>) {
 
 fn walk_json(value: &Value, path: &str, depth: usize, out: &mut Vec<Target<'_>>) {
     if depth > MAX_JSON_DEPTH {
-        out.push(Target::body(Location::Arg(path.to_owned()), value.to_string()));
+        out.push(Target::body(
+            Location::Arg(path.to_owned()),
+            value.to_string(),
+        ));
         return;
     }
     match value {
@@ -81,7 +95,9 @@ fn walk_json(value: &Value, path: &str, depth: usize, out: &mut Vec<Target<'_>>)
 fn boundary(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|param| {
         let (key, value) = param.split_once('=')?;
-        key.trim().eq_ignore_ascii_case("boundary").then(|| value.trim().trim_matches('"').to_owned())
+        key.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
     })
 }
 
@@ -102,7 +118,10 @@ fn push_part(part: &str, out: &mut Vec<Target<'_>>) {
         .split_once("\r\n\r\n")
         .or_else(|| part.split_once("\n\n"))
         .unwrap_or((part, ""));
-    let content = content.strip_suffix("\r\n").or_else(|| content.strip_suffix('\n')).unwrap_or(content);
+    let content = content
+        .strip_suffix("\r\n")
+        .or_else(|| content.strip_suffix('\n'))
+        .unwrap_or(content);
     let name = disposition_param(head, "name").unwrap_or_default();
     out.push(Target::body(Location::ArgName(name.clone()), name.clone()));
     match disposition_param(head, "filename") {
@@ -113,10 +132,14 @@ fn push_part(part: &str, out: &mut Vec<Target<'_>>) {
 
 /// A parameter of the part's `Content-Disposition` header (`name="x"`).
 fn disposition_param(head: &str, key: &str) -> Option<String> {
-    let line = head.lines().find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+    let line = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
     line.split(';').skip(1).find_map(|param| {
         let (k, v) = param.split_once('=')?;
-        k.trim().eq_ignore_ascii_case(key).then(|| v.trim().trim_matches('"').to_owned())
+        k.trim()
+            .eq_ignore_ascii_case(key)
+            .then(|| v.trim().trim_matches('"').to_owned())
     })
 }
 
@@ -127,19 +150,30 @@ mod tests {
     fn collect(content_type: &str, body: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
         push_body(content_type, body.as_bytes(), &mut out);
-        out.into_iter().map(|t| (t.location.to_string(), t.value.into_owned())).collect()
+        out.into_iter()
+            .map(|t| (t.location.to_string(), t.value.into_owned()))
+            .collect()
     }
 
     #[test]
     fn json_keys_and_strings_are_targets() {
         let got = collect("application/json", r#"{"a":{"b":["x' or 1=1"]},"n":3}"#);
-        assert!(got.contains(&("ARGS:json.a.b.0".into(), "x' or 1=1".into())), "{got:?}");
-        assert!(got.contains(&("ARGS_NAMES:json.n".into(), "n".into())), "{got:?}");
+        assert!(
+            got.contains(&("ARGS:json.a.b.0".into(), "x' or 1=1".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("ARGS_NAMES:json.n".into(), "n".into())),
+            "{got:?}"
+        );
     }
 
     #[test]
     fn invalid_json_is_inspected_raw() {
-        assert_eq!(collect("application/json", "{oops"), [("REQUEST_BODY".into(), "{oops".into())]);
+        assert_eq!(
+            collect("application/json", "{oops"),
+            [("REQUEST_BODY".into(), "{oops".into())]
+        );
     }
 
     #[test]
@@ -148,7 +182,10 @@ mod tests {
                     Content-Disposition: form-data; name=\"f\"; filename=\"../a.php\"\r\n\r\nBIN\r\n--XX--\r\n";
         let got = collect("multipart/form-data; boundary=XX", body);
         assert!(got.contains(&("ARGS:c".into(), "hello".into())), "{got:?}");
-        assert!(got.contains(&("FILES:f".into(), "../a.php".into())), "{got:?}");
+        assert!(
+            got.contains(&("FILES:f".into(), "../a.php".into())),
+            "{got:?}"
+        );
         assert!(!got.iter().any(|(_, v)| v == "BIN"), "{got:?}");
     }
 }

@@ -63,7 +63,9 @@ impl FromStr for Mode {
             "on" => Ok(Self::On),
             "detection-only" | "detectiononly" => Ok(Self::DetectionOnly),
             "off" => Ok(Self::Off),
-            _ => Err(format!("unknown mode `{s}`: expected on, detection-only or off")),
+            _ => Err(format!(
+                "unknown mode `{s}`: expected on, detection-only or off"
+            )),
         }
     }
 }
@@ -119,7 +121,10 @@ impl Exclusion {
     /// ```
     #[must_use]
     pub fn route(path: impl Into<String>) -> Self {
-        Self { path: path.into(), ..Self::default() }
+        Self {
+            path: path.into(),
+            ..Self::default()
+        }
     }
 
     /// Only for this argument (or cookie, or header) name.
@@ -167,7 +172,11 @@ impl Exclusion {
         if !path.starts_with(&self.path) {
             return false;
         }
-        if !self.args.is_empty() && !location.arg_name().is_some_and(|n| self.args.iter().any(|a| a == n)) {
+        if !self.args.is_empty()
+            && !location
+                .arg_name()
+                .is_some_and(|n| self.args.iter().any(|a| a == n))
+        {
             return false;
         }
         if self.families.is_empty() && self.rules.is_empty() {
@@ -342,9 +351,17 @@ impl WafConfig {
 
     /// Checks the values [`crate::waf::Waf::new`] relies on.
     pub(crate) fn validate(&self) -> Result<(), WafError> {
-        let bad = |field: &'static str, reason: String| WafError::Config { source_name: "WafConfig".into(), line: 0, field, reason };
+        let bad = |field: &'static str, reason: String| WafError::Config {
+            source_name: "WafConfig".into(),
+            line: 0,
+            field,
+            reason,
+        };
         if !(1..=4).contains(&self.paranoia) {
-            return Err(bad("paranoia", format!("{} is not between 1 and 4", self.paranoia)));
+            return Err(bad(
+                "paranoia",
+                format!("{} is not between 1 and 4", self.paranoia),
+            ));
         }
         if self.threshold == 0 {
             return Err(bad("threshold", "0 would block every request".into()));

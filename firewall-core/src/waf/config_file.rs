@@ -23,18 +23,23 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Option<WafConfig>, WafEr
         message: e.message().to_owned(),
     })?;
     let Some(raw) = raw.waf else { return Ok(None) };
-    convert(raw).map(Some).map_err(|(offset, field, reason)| WafError::Config {
-        source_name: source.to_owned(),
-        line: line_of(text, offset),
-        field,
-        reason,
-    })
+    convert(raw)
+        .map(Some)
+        .map_err(|(offset, field, reason)| WafError::Config {
+            source_name: source.to_owned(),
+            line: line_of(text, offset),
+            field,
+            reason,
+        })
 }
 
 fn convert(raw: RawWaf) -> Result<WafConfig, Failure> {
     let mut config = WafConfig::default();
     if let Some(mode) = raw.mode {
-        config.mode = mode.get_ref().parse().map_err(|e| (mode.span().start, "mode", e))?;
+        config.mode = mode
+            .get_ref()
+            .parse()
+            .map_err(|e| (mode.span().start, "mode", e))?;
     }
     if let Some(level) = raw.paranoia {
         config.paranoia = ranged(&level, "paranoia", 1, 4)? as u8;
@@ -43,7 +48,8 @@ fn convert(raw: RawWaf) -> Result<WafConfig, Failure> {
         config.threshold = ranged(&score, "threshold", 1, 10_000)? as u32;
     }
     if let Some(limit) = raw.body_limit {
-        config.body_limit = usize::try_from(ranged(&limit, "body_limit", 0, 1 << 40)?).unwrap_or(usize::MAX);
+        config.body_limit =
+            usize::try_from(ranged(&limit, "body_limit", 0, 1 << 40)?).unwrap_or(usize::MAX);
     }
     if let Some(overflow) = raw.body_overflow {
         config.body_overflow = match overflow.get_ref().as_str() {
@@ -67,26 +73,48 @@ fn ranged(value: &Spanned<i64>, field: &'static str, lo: i64, hi: i64) -> Result
     if (lo..=hi).contains(&n) {
         Ok(n)
     } else {
-        Err((value.span().start, field, format!("{n} is not between {lo} and {hi}")))
+        Err((
+            value.span().start,
+            field,
+            format!("{n} is not between {lo} and {hi}"),
+        ))
     }
 }
 
 fn exclusion_of(raw: Spanned<RawExclusion>) -> Result<Exclusion, Failure> {
     let at = raw.span().start;
     let raw = raw.into_inner();
-    let path = raw.path.ok_or((at, "exclusion.path", "missing: give a route prefix such as \"/\"".to_owned()))?;
+    let path = raw.path.ok_or((
+        at,
+        "exclusion.path",
+        "missing: give a route prefix such as \"/\"".to_owned(),
+    ))?;
     if !path.starts_with('/') {
         return Err((at, "exclusion.path", format!("`{path}` must start with /")));
     }
     let mut families = Vec::new();
     for family in raw.families {
-        families.push(family.get_ref().parse().map_err(|e| (family.span().start, "exclusion.families", e))?);
+        families.push(
+            family
+                .get_ref()
+                .parse()
+                .map_err(|e| (family.span().start, "exclusion.families", e))?,
+        );
     }
-    Ok(Exclusion { path, args: raw.args, families, rules: raw.rules })
+    Ok(Exclusion {
+        path,
+        args: raw.args,
+        families,
+        rules: raw.rules,
+    })
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -100,20 +128,36 @@ mod tests {
                     body_overflow = \"inspect-partial\"\ndisabled = [1]\n\
                     [[waf.exclusion]]\npath = \"/a\"\nargs = [\"q\"]\nfamilies = [\"sqli\"]\nrules = [2]\n";
         let c = parse(text, "f").unwrap().unwrap();
-        assert_eq!((c.mode, c.threshold, c.body_limit, c.disabled.clone()), (Mode::Off, 10, 10, vec![1]));
+        assert_eq!(
+            (c.mode, c.threshold, c.body_limit, c.disabled.clone()),
+            (Mode::Off, 10, 10, vec![1])
+        );
         assert_eq!(c.body_overflow, BodyOverflow::InspectPartial);
-        assert_eq!(c.exclusions, [Exclusion::route("/a").arg("q").family(Family::Sqli).rule(2)]);
+        assert_eq!(
+            c.exclusions,
+            [Exclusion::route("/a").arg("q").family(Family::Sqli).rule(2)]
+        );
     }
 
     #[test]
     fn bad_values_name_field_and_line() {
         let err = |text: &str| parse(text, "f.toml").unwrap_err().to_string();
-        assert_eq!(err("[waf]\nmode = \"block\"\n"), "f.toml:2: [waf] mode: unknown mode `block`: expected on, detection-only or off");
-        assert!(err("[waf]\nmodes = 1\n").starts_with("f.toml:2: unknown field `modes`"), "{}", err("[waf]\nmodes = 1\n"));
+        assert_eq!(
+            err("[waf]\nmode = \"block\"\n"),
+            "f.toml:2: [waf] mode: unknown mode `block`: expected on, detection-only or off"
+        );
+        assert!(
+            err("[waf]\nmodes = 1\n").starts_with("f.toml:2: unknown field `modes`"),
+            "{}",
+            err("[waf]\nmodes = 1\n")
+        );
         assert_eq!(
             err("[waf]\n[[waf.exclusion]]\npath = \"/\"\nfamilies = [\"sql\"]\n"),
             "f.toml:4: [waf] exclusion.families: unknown family `sql`: expected one of sqli, xss, lfi, rfi, rce, php, java, generic, scanner, protocol"
         );
-        assert_eq!(err("[waf]\n[[waf.exclusion]]\nargs = []\n"), "f.toml:2: [waf] exclusion.path: missing: give a route prefix such as \"/\"");
+        assert_eq!(
+            err("[waf]\n[[waf.exclusion]]\nargs = []\n"),
+            "f.toml:2: [waf] exclusion.path: missing: give a route prefix such as \"/\""
+        );
     }
 }

@@ -37,7 +37,9 @@ impl Compiled {
     pub(crate) fn new(signatures: Vec<Signature>) -> Result<Self, WafError> {
         let mut sets = Vec::new();
         for view in View::ALL {
-            let members: Vec<usize> = (0..signatures.len()).filter(|&i| signatures[i].view == view).collect();
+            let members: Vec<usize> = (0..signatures.len())
+                .filter(|&i| signatures[i].view == view)
+                .collect();
             if members.is_empty() {
                 continue;
             }
@@ -45,7 +47,10 @@ impl Compiled {
                 .size_limit(SIZE_LIMIT)
                 .dfa_size_limit(SIZE_LIMIT)
                 .build()
-                .map_err(|source| WafError::Compile { view: format!("{view:?}"), source })?;
+                .map_err(|source| WafError::Compile {
+                    view: format!("{view:?}"),
+                    source,
+                })?;
             sets.push(ViewSet { view, set, members });
         }
         Ok(Self { signatures, sets })
@@ -57,11 +62,19 @@ impl Compiled {
     }
 
     /// Calls `hit` with the index of every signature matching `target`.
+    /// A value that is entirely base64 of printable text is scanned decoded too.
     pub(crate) fn scan(&self, target: &Target<'_>, mut hit: impl FnMut(usize)) {
+        self.scan_value(target, &target.value, &mut hit);
+        if let Some(text) = transform::base64_text(&target.value) {
+            self.scan_value(target, &text, &mut hit);
+        }
+    }
+
+    fn scan_value(&self, target: &Target<'_>, raw: &str, hit: &mut impl FnMut(usize)) {
         let classes = target.location.classes();
-        let decoded = transform::decode_all(&target.value);
+        let decoded = transform::decode_all(raw);
         for view_set in &self.sets {
-            let text = view_text(view_set.view, &target.value, &decoded);
+            let text = view_text(view_set.view, raw, &decoded);
             for pattern in view_set.set.matches(&text).iter() {
                 let index = view_set.members[pattern];
                 if self.signatures[index].applies_to(classes) {
@@ -93,7 +106,10 @@ mod tests {
 
     fn ids(compiled: &Compiled, location: Location, value: &str) -> Vec<u32> {
         let mut out = Vec::new();
-        let target = Target { location, value: value.into() };
+        let target = Target {
+            location,
+            value: value.into(),
+        };
         compiled.scan(&target, |i| out.push(compiled.signatures()[i].id));
         out
     }
@@ -121,8 +137,18 @@ pattern = "sqlmap"
         )
         .unwrap();
         let compiled = Compiled::new(sigs).unwrap();
-        assert_eq!(ids(&compiled, Location::Arg("q".into()), "UNION/**/%53ELECT"), [942001]);
+        assert_eq!(
+            ids(&compiled, Location::Arg("q".into()), "UNION/**/%53ELECT"),
+            [942001]
+        );
         assert!(ids(&compiled, Location::Arg("q".into()), "sqlmap").is_empty());
-        assert_eq!(ids(&compiled, Location::Header("User-Agent".into()), "sqlmap/1.0"), [913001]);
+        assert_eq!(
+            ids(
+                &compiled,
+                Location::Header("User-Agent".into()),
+                "sqlmap/1.0"
+            ),
+            [913001]
+        );
     }
 }

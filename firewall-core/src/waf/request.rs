@@ -56,7 +56,11 @@ impl RequestView {
     /// assert_eq!(RequestView::new("GET", "/").method(), "GET");
     /// ```
     pub fn new(method: impl Into<String>, path: impl Into<String>) -> Self {
-        Self { method: method.into(), path: path.into(), ..Self::default() }
+        Self {
+            method: method.into(),
+            path: path.into(),
+            ..Self::default()
+        }
     }
 
     /// Builds a view from a request target such as `/search?q=x`: the part
@@ -201,7 +205,9 @@ impl RequestView {
     /// assert_eq!(RequestView::new("GET", "/").header_value("host"), None);
     /// ```
     pub fn header_value(&self, name: &str) -> Option<&str> {
-        self.headers().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 
     /// The cookies, as `(name, value)`.
@@ -245,10 +251,13 @@ impl RequestView {
 /// Splits a `Cookie` header value into `(name, value)` pairs; a part without
 /// `=` is a name with an empty value.
 fn parse_cookies(header: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    header.split(';').filter(|part| !part.trim().is_empty()).map(|part| {
-        let (name, value) = part.split_once('=').unwrap_or((part, ""));
-        (name.trim().to_owned(), value.trim().to_owned())
-    })
+    header
+        .split(';')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            (name.trim().to_owned(), value.trim().to_owned())
+        })
 }
 
 #[cfg(test)]

@@ -177,7 +177,9 @@ impl FromStr for View {
             "path" => Ok(Self::Path),
             "shell" => Ok(Self::Shell),
             "raw" => Ok(Self::Raw),
-            other => Err(format!("unknown view `{other}`: expected decoded, sql, path, shell or raw")),
+            other => Err(format!(
+                "unknown view `{other}`: expected decoded, sql, path, shell or raw"
+            )),
         }
     }
 }
@@ -234,7 +236,8 @@ struct RawSignature {
 }
 
 /// Where signatures apply when the entry names no targets.
-const DEFAULT_TARGETS: Targets = Targets(Targets::ARGS.0 | Targets::COOKIES.0 | Targets::HEADERS.0 | Targets::PATH.0);
+const DEFAULT_TARGETS: Targets =
+    Targets(Targets::ARGS.0 | Targets::COOKIES.0 | Targets::HEADERS.0 | Targets::PATH.0);
 
 impl Signature {
     /// The built-in signature set.
@@ -249,7 +252,8 @@ impl Signature {
     /// assert!(firewall_core::waf::Signature::builtin().len() > 50);
     /// ```
     pub fn builtin() -> Vec<Self> {
-        Self::parse_toml(BUILTIN, BUILTIN_NAME).unwrap_or_else(|e| panic!("built-in signatures: {e}"))
+        Self::parse_toml(BUILTIN, BUILTIN_NAME)
+            .unwrap_or_else(|e| panic!("built-in signatures: {e}"))
     }
 
     /// Parses a signatures file; `source` names it in errors.
@@ -300,7 +304,11 @@ fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
     let family = parse_field(&sig.family, "family", |s| s.parse())?;
     let paranoia = *sig.paranoia.get_ref();
     if !(1..=4).contains(&paranoia) {
-        return Err((sig.paranoia.span().start, "paranoia", format!("{paranoia} is not between 1 and 4")));
+        return Err((
+            sig.paranoia.span().start,
+            "paranoia",
+            format!("{paranoia} is not between 1 and 4"),
+        ));
     }
     let score = match &sig.severity {
         Some(s) => parse_field(s, "severity", |s| severity_score(s))?,
@@ -318,7 +326,16 @@ fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
     if let Err(e) = regex::Regex::new(&pattern) {
         return Err((sig.pattern.span().start, "pattern", e.to_string()));
     }
-    Ok(Signature { id: sig.id, family, paranoia, message: sig.message, score, view, pattern, targets })
+    Ok(Signature {
+        id: sig.id,
+        family,
+        paranoia,
+        message: sig.message,
+        score,
+        view,
+        pattern,
+        targets,
+    })
 }
 
 fn parse_field<T>(
@@ -333,7 +350,7 @@ fn parse_targets(targets: &Spanned<Vec<String>>) -> Result<Targets, FieldFailure
     let mut set = Targets::default();
     for name in targets.get_ref() {
         let one = Targets::from_name(name).ok_or_else(|| {
-            let reason = format!("unknown target `{name}`: expected path, args, cookies, headers, user-agent, filename or method");
+            let reason = format!("unknown target `{name}`: expected path, args, cookies, headers, user-agent, filename, method or query");
             (targets.span().start, "targets", reason)
         })?;
         set = set.union(one);
@@ -347,12 +364,18 @@ fn severity_score(name: &str) -> Result<u32, String> {
         "error" => Ok(4),
         "warning" => Ok(3),
         "notice" => Ok(2),
-        other => Err(format!("unknown severity `{other}`: expected critical, error, warning or notice")),
+        other => Err(format!(
+            "unknown severity `{other}`: expected critical, error, warning or notice"
+        )),
     }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -376,7 +399,12 @@ mod tests {
                 Family::Scanner => &[913],
                 Family::Protocol => &[920, 921],
             };
-            assert!(expected.contains(&range), "{} is not in the range of {:?}", sig.id, sig.family);
+            assert!(
+                expected.contains(&range),
+                "{} is not in the range of {:?}",
+                sig.id,
+                sig.family
+            );
         }
     }
 
@@ -384,13 +412,25 @@ mod tests {
     fn bad_entries_are_refused_with_their_line() {
         let dup = "[[signature]]\nid = 1\nfamily = \"xss\"\nparanoia = 1\nmessage = \"m\"\npattern = \"a\"\n\
                    [[signature]]\nid = 1\nfamily = \"xss\"\nparanoia = 1\nmessage = \"m\"\npattern = \"b\"\n";
-        let err = Signature::parse_toml(dup, "d.toml").unwrap_err().to_string();
-        assert!(err.starts_with("d.toml:7: signature 1: id: duplicate id"), "{err}");
+        let err = Signature::parse_toml(dup, "d.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("d.toml:7: signature 1: id: duplicate id"),
+            "{err}"
+        );
         let regex = "[[signature]]\nid = 2\nfamily = \"xss\"\nparanoia = 5\nmessage = \"m\"\npattern = \"(\"\n";
-        let err = Signature::parse_toml(regex, "r.toml").unwrap_err().to_string();
-        assert!(err.starts_with("r.toml:4: signature 2: paranoia: 5 is not between 1 and 4"), "{err}");
+        let err = Signature::parse_toml(regex, "r.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("r.toml:4: signature 2: paranoia: 5 is not between 1 and 4"),
+            "{err}"
+        );
         let look = "[[signature]]\nid = 3\nfamily = \"xss\"\nparanoia = 1\nmessage = \"m\"\npattern = \"a(?=b)\"\n";
-        let err = Signature::parse_toml(look, "l.toml").unwrap_err().to_string();
+        let err = Signature::parse_toml(look, "l.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("l.toml:6: signature 3: pattern:"), "{err}");
     }
 }

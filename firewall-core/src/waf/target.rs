@@ -37,8 +37,10 @@ pub enum Location {
     Cookie(String),
     /// A header value, by name.
     Header(String),
-    /// The whole body, for bodies that are not forms, JSON or multipart.
+    /// The whole body, for bodies that are not forms, JSON, XML or multipart.
     Body,
+    /// The raw query string, for signatures that need a name and its value.
+    Query,
 }
 
 impl fmt::Display for Location {
@@ -53,6 +55,7 @@ impl fmt::Display for Location {
             Self::Cookie(n) => write!(f, "REQUEST_COOKIES:{n}"),
             Self::Header(n) => write!(f, "REQUEST_HEADERS:{n}"),
             Self::Body => f.write_str("REQUEST_BODY"),
+            Self::Query => f.write_str("QUERY_STRING"),
         }
     }
 }
@@ -61,11 +64,13 @@ impl Location {
     /// The argument or cookie name this location belongs to, for exclusions.
     pub(crate) fn arg_name(&self) -> Option<&str> {
         match self {
-            Self::ArgName(n) | Self::Arg(n) | Self::FileName(n) | Self::CookieName(n) | Self::Cookie(n) => {
-                Some(n)
-            }
+            Self::ArgName(n)
+            | Self::Arg(n)
+            | Self::FileName(n)
+            | Self::CookieName(n)
+            | Self::Cookie(n) => Some(n),
             Self::Header(n) => Some(n),
-            Self::Path | Self::Method | Self::Body => None,
+            Self::Path | Self::Method | Self::Body | Self::Query => None,
         }
     }
 
@@ -74,6 +79,7 @@ impl Location {
         match self {
             Self::Path => Targets::PATH,
             Self::Method => Targets::METHOD,
+            Self::Query => Targets::QUERY,
             Self::ArgName(_) | Self::Arg(_) | Self::Body => Targets::ARGS,
             Self::FileName(_) => Targets(Targets::ARGS.0 | Targets::FILENAME.0),
             Self::CookieName(_) | Self::Cookie(_) => Targets::COOKIES,
@@ -100,7 +106,8 @@ impl Targets {
     pub(crate) const USER_AGENT: Self = Self(16);
     pub(crate) const FILENAME: Self = Self(32);
     pub(crate) const METHOD: Self = Self(64);
-    const NAMES: [(&'static str, Self); 7] = [
+    pub(crate) const QUERY: Self = Self(128);
+    const NAMES: [(&'static str, Self); 8] = [
         ("path", Self::PATH),
         ("args", Self::ARGS),
         ("cookies", Self::COOKIES),
@@ -108,11 +115,15 @@ impl Targets {
         ("user-agent", Self::USER_AGENT),
         ("filename", Self::FILENAME),
         ("method", Self::METHOD),
+        ("query", Self::QUERY),
     ];
 
     /// Parses one class name, as written in the signatures file.
     pub(crate) fn from_name(name: &str) -> Option<Self> {
-        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
     }
 
     pub(crate) fn union(self, other: Self) -> Self {
@@ -133,7 +144,10 @@ pub(crate) struct Target<'a> {
 
 impl<'a> Target<'a> {
     fn new(location: Location, value: impl Into<Cow<'a, str>>) -> Self {
-        Self { location, value: value.into() }
+        Self {
+            location,
+            value: value.into(),
+        }
     }
 }
 
@@ -174,6 +188,9 @@ pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
         Target::new(Location::Path, transform::url_decode(req.path()).0),
         Target::new(Location::Method, req.method()),
     ];
+    if !req.raw_query().is_empty() {
+        out.push(Target::new(Location::Query, req.raw_query()));
+    }
     body::push_urlencoded(req.raw_query(), &mut out);
     for (name, value) in req.cookies() {
         out.push(Target::new(Location::CookieName(name.to_owned()), name));
@@ -192,7 +209,11 @@ pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
 pub(crate) fn collect_body(req: &RequestView, limit: usize) -> Vec<Target<'_>> {
     let mut out = Vec::new();
     let bytes = req.body_bytes();
-    body::push_body(req.content_type(), &bytes[..bytes.len().min(limit)], &mut out);
+    body::push_body(
+        req.content_type(),
+        &bytes[..bytes.len().min(limit)],
+        &mut out,
+    );
     out
 }
 
@@ -208,7 +229,10 @@ mod tests {
     use super::*;
 
     fn locations(req: &RequestView) -> Vec<String> {
-        collect_head(req).iter().map(|t| t.location.to_string()).collect()
+        collect_head(req)
+            .iter()
+            .map(|t| t.location.to_string())
+            .collect()
     }
 
     #[test]
@@ -222,6 +246,7 @@ mod tests {
             [
                 "REQUEST_FILENAME",
                 "REQUEST_METHOD",
+                "QUERY_STRING",
                 "ARGS_NAMES:id",
                 "ARGS:id",
                 "REQUEST_COOKIES_NAMES:sid",

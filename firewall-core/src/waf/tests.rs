@@ -11,7 +11,9 @@ fn same_rules_block_in_on_and_only_report_in_detection_only() {
     let on = Waf::new(WafConfig::default()).unwrap();
     let watch = Waf::new(WafConfig::default().mode(Mode::DetectionOnly)).unwrap();
     let off = Waf::new(WafConfig::default().mode(Mode::Off)).unwrap();
-    let (Verdict::Block(blocked), Verdict::Detected(detected)) = (on.inspect(&sqli()), watch.inspect(&sqli())) else {
+    let (Verdict::Block(blocked), Verdict::Detected(detected)) =
+        (on.inspect(&sqli()), watch.inspect(&sqli()))
+    else {
         panic!("expected Block and Detected");
     };
     assert_eq!(blocked, detected);
@@ -22,11 +24,16 @@ fn same_rules_block_in_on_and_only_report_in_detection_only() {
 
 #[test]
 fn exclusions_by_route_argument_and_family() {
-    let comment = RequestView::new("POST", "/comments/7")
-        .body("application/x-www-form-urlencoded", "body=%3Cscript%3Ealert(1)%3C/script%3E&id=1");
-    let by_arg = Waf::new(WafConfig::default().exclude(Exclusion::route("/comments").arg("body"))).unwrap();
+    let comment = RequestView::new("POST", "/comments/7").body(
+        "application/x-www-form-urlencoded",
+        "body=%3Cscript%3Ealert(1)%3C/script%3E&id=1",
+    );
+    let by_arg =
+        Waf::new(WafConfig::default().exclude(Exclusion::route("/comments").arg("body"))).unwrap();
     assert_eq!(by_arg.inspect(&comment), Verdict::Pass);
-    let by_family = Waf::new(WafConfig::default().exclude(Exclusion::route("/comments").family(Family::Sqli))).unwrap();
+    let by_family =
+        Waf::new(WafConfig::default().exclude(Exclusion::route("/comments").family(Family::Sqli)))
+            .unwrap();
     assert!(matches!(by_family.inspect(&comment), Verdict::Block(i) if i.family == Family::Xss));
     let other_route = Waf::new(WafConfig::default().exclude(Exclusion::route("/admin"))).unwrap();
     assert!(!other_route.inspect(&comment).is_pass());
@@ -44,16 +51,26 @@ fn body_is_inspected_up_to_the_limit() {
     let mut body = "a=".to_owned() + &"x".repeat(100);
     body.push_str("&b=%3Cscript%3E");
     let req = RequestView::new("POST", "/").body("application/x-www-form-urlencoded", body);
-    let short = Waf::new(WafConfig::default().body_limit(50, BodyOverflow::InspectPartial)).unwrap();
+    let short =
+        Waf::new(WafConfig::default().body_limit(50, BodyOverflow::InspectPartial)).unwrap();
     assert_eq!(short.inspect(&req), Verdict::Pass);
-    assert!(!Waf::new(WafConfig::default()).unwrap().inspect(&req).is_pass());
+    assert!(!Waf::new(WafConfig::default())
+        .unwrap()
+        .inspect(&req)
+        .is_pass());
 }
 
 #[test]
 fn a_head_over_threshold_skips_the_body() {
     let req = sqli().body("application/json", r#"{"c":"<script>"}"#);
     let report = Waf::new(WafConfig::default()).unwrap().evaluate(&req);
-    assert!(report.matches().iter().all(|m| !m.location.starts_with("ARGS:json")), "{report:?}");
+    assert!(
+        report
+            .matches()
+            .iter()
+            .all(|m| !m.location.starts_with("ARGS:json")),
+        "{report:?}"
+    );
 }
 
 #[test]

@@ -61,7 +61,9 @@ fn decode_escape(bytes: &[u8]) -> (Option<Escape>, usize) {
         return (None, 1);
     }
     if bytes.len() >= 6 && (bytes[1] | 0x20) == b'u' {
-        let code = std::str::from_utf8(&bytes[2..6]).ok().and_then(|h| u32::from_str_radix(h, 16).ok());
+        let code = std::str::from_utf8(&bytes[2..6])
+            .ok()
+            .and_then(|h| u32::from_str_radix(h, 16).ok());
         if let Some(c) = code.and_then(char::from_u32) {
             return (Some(Escape::Char(c)), 6);
         }
@@ -164,15 +166,111 @@ fn decode_reference(text: &str) -> Option<(char, usize)> {
             Some(hex) => (16, hex),
             None => (10, num),
         };
-        let len = digits.bytes().take_while(|b| (*b as char).is_digit(radix)).count();
+        let len = digits
+            .bytes()
+            .take_while(|b| (*b as char).is_digit(radix))
+            .count();
         let code = u32::from_str_radix(&digits[..len.min(8)], radix).ok()?;
-        let used = 1 + (num.len() - digits.len()) + 1 + len + usize::from(digits[len..].starts_with(';'));
+        let used =
+            1 + (num.len() - digits.len()) + 1 + len + usize::from(digits[len..].starts_with(';'));
         return char::from_u32(code).map(|c| (c, used));
     }
     let len = body.bytes().take_while(u8::is_ascii_alphabetic).count();
     let name = body[..len].to_ascii_lowercase();
     let (_, c) = ENTITIES.iter().find(|(n, _)| *n == name)?;
     Some((*c, 1 + len + usize::from(body[len..].starts_with(';'))))
+}
+
+/// Decodes JavaScript and C escapes: `\u0041`, `\u{41}`, `\x41`.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::js_decode;
+/// assert_eq!(js_decode(r"c\u006fnsole\x2elog").0, "console.log");
+/// ```
+pub fn js_decode(value: &str) -> (Cow<'_, str>, bool) {
+    if !value.contains('\\') {
+        return (Cow::Borrowed(value), false);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match decode_js_escape(rest) {
+            Some((c, used)) => {
+                out.push(c);
+                rest = &rest[used..];
+            }
+            None => {
+                out.push('\\');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    let changed = out != value;
+    (Cow::Owned(out), changed)
+}
+
+/// One escape at the start of `text` (which starts with a backslash).
+fn decode_js_escape(text: &str) -> Option<(char, usize)> {
+    let (digits, used) = if let Some(braced) = text.strip_prefix("\\u{") {
+        let end = braced.find('}')?;
+        (&braced[..end], 4 + end)
+    } else if let Some(u) = text.strip_prefix("\\u") {
+        (u.get(..4)?, 6)
+    } else if let Some(x) = text.strip_prefix("\\x") {
+        (x.get(..2)?, 4)
+    } else {
+        return None;
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    char::from_u32(u32::from_str_radix(digits, 16).ok()?).map(|c| (c, used))
+}
+
+/// Decodes a value that is entirely standard or URL-safe base64 (at least
+/// 12 characters) into text, when the result is printable; `None` otherwise.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::base64_text;
+/// assert_eq!(base64_text("d2hpbGUodHJ1ZSk7Cg==").as_deref(), Some("while(true);\n"));
+/// assert_eq!(base64_text("not base64!"), None);
+/// ```
+pub fn base64_text(value: &str) -> Option<String> {
+    let trimmed = value.trim_end_matches('=');
+    if trimmed.len() < 12
+        || !trimmed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+    {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for b in trimmed.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            _ => 63,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+        }
+    }
+    let text = String::from_utf8(bytes).ok()?;
+    let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
+    printable.then_some(text)
 }
 
 /// Unicode NFKC normalisation (full-width and styled letters become ASCII),
@@ -188,7 +286,11 @@ pub fn normalise_unicode(value: &str) -> (Cow<'_, str>, bool) {
     if value.is_ascii() && !value.contains('\0') {
         return (Cow::Borrowed(value), false);
     }
-    let out: String = value.nfkc().filter(|c| *c != '\0').map(fold_lookalike).collect();
+    let out: String = value
+        .nfkc()
+        .filter(|c| *c != '\0')
+        .map(fold_lookalike)
+        .collect();
     let changed = out != value;
     (Cow::Owned(out), changed)
 }
@@ -198,6 +300,7 @@ fn fold_lookalike(c: char) -> char {
         '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' | '\u{ff07}' => '\'',
         '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' => '"',
         '\u{02bc}' => '\'',
+        '\u{3002}' => '.',
         other => other,
     }
 }
@@ -295,7 +398,10 @@ pub fn normalise_path(value: &str) -> (Cow<'_, str>, bool) {
     }
     let slashed = value.replace('\\', "/");
     let absolute = slashed.starts_with('/');
-    let kept: Vec<&str> = slashed.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let kept: Vec<&str> = slashed
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     let mut out = kept.join("/");
     if absolute {
         out.insert(0, '/');
@@ -321,12 +427,18 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
     if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
         return (Cow::Borrowed(value), false);
     }
-    let mut text = value.replace("${ifs}", " ").replace("${IFS}", " ").replace("$IFS", " ");
-    for empty in ["$@", "$*", "${}", "$()"] {
+    let mut text = value
+        .replace("${ifs}", " ")
+        .replace("${IFS}", " ")
+        .replace("$IFS", " ");
+    for empty in ["$@", "$*", "${}", "$()", "$!", "$?", "$-", "$_", "$#"] {
         text = text.replace(empty, "");
     }
     text.retain(|c| !matches!(c, '\\' | '\'' | '"' | '^'));
-    let spaced: String = text.chars().map(|c| if matches!(c, ',' | ';') { ' ' } else { c }).collect();
+    let spaced: String = text
+        .chars()
+        .map(|c| if matches!(c, ',' | ';') { ' ' } else { c })
+        .collect();
     let out = compress_whitespace(&spaced).0.into_owned();
     let changed = out != value;
     (Cow::Owned(out), changed)
@@ -351,12 +463,16 @@ pub fn decode_all(value: &str) -> String {
         current = Cow::Owned(next.into_owned());
     }
     let current = apply(current, html_decode);
+    let current = apply(current, js_decode);
     let current = apply(current, normalise_unicode);
     apply(current, lowercase).into_owned()
 }
 
 /// Runs one transformation, keeping the previous value when nothing changed.
-pub(crate) fn apply<'a>(value: Cow<'a, str>, step: fn(&str) -> (Cow<'_, str>, bool)) -> Cow<'a, str> {
+pub(crate) fn apply<'a>(
+    value: Cow<'a, str>,
+    step: fn(&str) -> (Cow<'_, str>, bool),
+) -> Cow<'a, str> {
     let (next, changed) = step(&value);
     if changed {
         Cow::Owned(next.into_owned())
@@ -374,7 +490,10 @@ mod tests {
         assert_eq!(url_decode("%").0, "%");
         assert_eq!(url_decode("%4").0, "%4");
         assert_eq!(url_decode("%u12").0, "%u12");
-        assert_eq!(html_decode("a & b &#; &#xZZ &unknown;").0, "a & b &#; &#xZZ &unknown;");
+        assert_eq!(
+            html_decode("a & b &#; &#xZZ &unknown;").0,
+            "a & b &#; &#xZZ &unknown;"
+        );
         assert_eq!(html_decode("&#60&#x3e").0, "<>");
     }
 
