@@ -60,13 +60,15 @@ fn crs_regression_corpus_detection_by_family() {
     if let Ok(path) = std::env::var("WAF_CRS_MISSES") {
         std::fs::write(path, misses).unwrap();
     }
+    // (family, PL1 floor, PL4 floor): a little under the figures measured
+    // when the signatures last changed (targets: 75% at PL1, 90% at PL4).
     let floors: [(&str, f64, f64); 6] = [
-        ("930", 0.9, 0.9),
-        ("931", 0.9, 0.9),
-        ("932", 0.75, 0.9),
-        ("933", 0.75, 0.9),
-        ("941", 0.75, 0.9),
-        ("942", 0.75, 0.9),
+        ("930", 0.97, 0.97),
+        ("931", 0.80, 0.97),
+        ("932", 0.77, 0.94),
+        ("933", 0.86, 0.94),
+        ("941", 0.78, 0.94),
+        ("942", 0.77, 0.96),
     ];
     let mut failures = Vec::new();
     for (family, floor1, floor4) in floors {
