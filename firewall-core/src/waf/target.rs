@@ -185,7 +185,7 @@ const STRUCTURED_HEADERS: &[&str] = &[
 /// arguments (names and values), cookies, then headers.
 pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
     let mut out = vec![
-        Target::new(Location::Path, transform::url_decode(req.path()).0),
+        Target::new(Location::Path, req.path()),
         Target::new(Location::Method, req.method()),
     ];
     if !req.raw_query().is_empty() {

@@ -414,7 +414,7 @@ pub fn normalise_path(value: &str) -> (Cow<'_, str>, bool) {
 }
 
 /// Undoes shell obfuscation: removes `\ ' " ^` and empty expansions
-/// (`$@`, `$*`, `${}`), turns `${IFS}`, `,` and `;` into spaces, and
+/// (`$@`, `$*`, `${}`...), turns `${IFS}` and `,` into spaces, and
 /// collapses whitespace (so `c$@at${IFS}/e'tc'/pa\sswd` reads `cat /etc/passwd`).
 ///
 /// # Examples
@@ -430,14 +430,15 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
     let mut text = value
         .replace("${ifs}", " ")
         .replace("${IFS}", " ")
-        .replace("$IFS", " ");
+        .replace("$IFS", " ")
+        .replace("$ifs", " ");
     for empty in ["$@", "$*", "${}", "$()", "$!", "$?", "$-", "$_", "$#"] {
         text = text.replace(empty, "");
     }
     text.retain(|c| !matches!(c, '\\' | '\'' | '"' | '^'));
     let spaced: String = text
         .chars()
-        .map(|c| if matches!(c, ',' | ';') { ' ' } else { c })
+        .map(|c| if c == ',' { ' ' } else { c })
         .collect();
     let out = compress_whitespace(&spaced).0.into_owned();
     let changed = out != value;
