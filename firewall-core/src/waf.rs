@@ -261,19 +261,17 @@ impl Waf {
 
     fn scan(&self, path: &str, targets: Vec<target::Target<'_>>, report: &mut Report) {
         let sigs = self.compiled.signatures();
-        for target in &targets {
-            self.compiled.scan(target, |index| {
-                let sig = &sigs[index];
-                if !self
-                    .config
-                    .exclusions
-                    .iter()
-                    .any(|e| e.covers(path, &target.location, sig))
-                {
-                    report.add(sig, &target.location);
-                }
-            });
-        }
+        self.compiled.scan_all(&targets, |index, sig| {
+            let (sig, location) = (&sigs[sig], &targets[index].location);
+            if !self
+                .config
+                .exclusions
+                .iter()
+                .any(|e| e.covers(path, location, sig))
+            {
+                report.add(sig, location);
+            }
+        });
     }
 }
 

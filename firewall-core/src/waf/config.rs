@@ -349,6 +349,25 @@ impl WafConfig {
         super::config_file::parse(text, source)
     }
 
+    /// Reads the `[waf]` table of a rules file on disk; `Ok(None)` when it
+    /// has none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::WafConfig;
+    /// let err = WafConfig::from_toml_file("/nonexistent/rules.toml").unwrap_err();
+    /// assert!(err.to_string().starts_with("/nonexistent/rules.toml: "));
+    /// ```
+    pub fn from_toml_file(path: impl AsRef<std::path::Path>) -> Result<Option<Self>, WafError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| WafError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml_str(&text, &path.display().to_string())
+    }
+
     /// Checks the values [`crate::waf::Waf::new`] relies on.
     pub(crate) fn validate(&self) -> Result<(), WafError> {
         let bad = |field: &'static str, reason: String| WafError::Config {

@@ -140,6 +140,20 @@ mod tests {
     }
 
     #[test]
+    fn the_rules_file_carries_both_tables() {
+        let text = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 5000\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n\
+                    [waf]\nparanoia = 2\n";
+        assert_eq!(
+            crate::RuleSet::from_toml_str(text, "r.toml")
+                .unwrap()
+                .rules()
+                .len(),
+            1
+        );
+        assert_eq!(parse(text, "r.toml").unwrap().unwrap().paranoia, 2);
+    }
+
+    #[test]
     fn bad_values_name_field_and_line() {
         let err = |text: &str| parse(text, "f.toml").unwrap_err().to_string();
         assert_eq!(

@@ -13,6 +13,15 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WafError {
+    /// A file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// Not valid TOML, or an unknown or duplicate key.
     #[error("{source_name}:{line}: {message}")]
     Syntax {

@@ -236,8 +236,13 @@ struct RawSignature {
 }
 
 /// Where signatures apply when the entry names no targets.
-const DEFAULT_TARGETS: Targets =
-    Targets(Targets::ARGS.0 | Targets::COOKIES.0 | Targets::HEADERS.0 | Targets::PATH.0);
+const DEFAULT_TARGETS: Targets = Targets(
+    Targets::ARGS.0
+        | Targets::ARG_NAMES.0
+        | Targets::COOKIES.0
+        | Targets::HEADERS.0
+        | Targets::PATH.0,
+);
 
 impl Signature {
     /// The built-in signature set.
@@ -350,7 +355,7 @@ fn parse_targets(targets: &Spanned<Vec<String>>) -> Result<Targets, FieldFailure
     let mut set = Targets::default();
     for name in targets.get_ref() {
         let one = Targets::from_name(name).ok_or_else(|| {
-            let reason = format!("unknown target `{name}`: expected path, args, cookies, headers, user-agent, filename, method or query");
+            let reason = format!("unknown target `{name}`: expected path, args, arg-values, cookies, headers, user-agent, filename, method or query");
             (targets.span().start, "targets", reason)
         })?;
         set = set.union(one);

@@ -6,7 +6,6 @@ use std::fmt;
 
 use super::body;
 use super::request::RequestView;
-use super::transform;
 
 /// Where in the request an inspected value came from, named the way WAF logs
 /// usually name it (`ARGS:id`, `REQUEST_HEADERS:User-Agent`...).
@@ -80,7 +79,8 @@ impl Location {
             Self::Path => Targets::PATH,
             Self::Method => Targets::METHOD,
             Self::Query => Targets::QUERY,
-            Self::ArgName(_) | Self::Arg(_) | Self::Body => Targets::ARGS,
+            Self::ArgName(_) => Targets::ARG_NAMES,
+            Self::Arg(_) | Self::Body => Targets::ARGS,
             Self::FileName(_) => Targets(Targets::ARGS.0 | Targets::FILENAME.0),
             Self::CookieName(_) | Self::Cookie(_) => Targets::COOKIES,
             Self::Header(n) if n.eq_ignore_ascii_case("user-agent") => {
@@ -96,7 +96,7 @@ impl Location {
 
 /// A set of target classes a signature applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Targets(pub(crate) u8);
+pub(crate) struct Targets(pub(crate) u16);
 
 impl Targets {
     pub(crate) const PATH: Self = Self(1);
@@ -107,9 +107,11 @@ impl Targets {
     pub(crate) const FILENAME: Self = Self(32);
     pub(crate) const METHOD: Self = Self(64);
     pub(crate) const QUERY: Self = Self(128);
-    const NAMES: [(&'static str, Self); 8] = [
+    pub(crate) const ARG_NAMES: Self = Self(256);
+    const NAMES: [(&'static str, Self); 9] = [
         ("path", Self::PATH),
-        ("args", Self::ARGS),
+        ("args", Self(Self::ARGS.0 | Self::ARG_NAMES.0)),
+        ("arg-values", Self::ARGS),
         ("cookies", Self::COOKIES),
         ("headers", Self::HEADERS),
         ("user-agent", Self::USER_AGENT),

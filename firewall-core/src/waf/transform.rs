@@ -364,6 +364,12 @@ pub fn remove_sql_comments(value: &str) -> (Cow<'_, str>, bool) {
 /// assert_eq!(compress_whitespace("a \t\n b").0, "a b");
 /// ```
 pub fn compress_whitespace(value: &str) -> (Cow<'_, str>, bool) {
+    let bytes = value.as_bytes();
+    let plain = !value.chars().any(|c| c.is_whitespace() && c != ' ')
+        && !bytes.windows(2).any(|w| w == b"  ");
+    if plain {
+        return (Cow::Borrowed(value), false);
+    }
     let mut out = String::with_capacity(value.len());
     let mut in_space = false;
     for c in value.chars() {
@@ -427,13 +433,19 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
     if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
         return (Cow::Borrowed(value), false);
     }
-    let mut text = value
-        .replace("${ifs}", " ")
-        .replace("${IFS}", " ")
-        .replace("$IFS", " ")
-        .replace("$ifs", " ");
-    for empty in ["$@", "$*", "${}", "$()", "$!", "$?", "$-", "$_", "$#"] {
-        text = text.replace(empty, "");
+    let mut text = value.to_owned();
+    if text.contains('$') {
+        for (from, to) in [
+            ("${ifs}", " "),
+            ("${IFS}", " "),
+            ("$IFS", " "),
+            ("$ifs", " "),
+        ] {
+            text = text.replace(from, to);
+        }
+        for empty in ["$@", "$*", "${}", "$()", "$!", "$?", "$-", "$_", "$#"] {
+            text = text.replace(empty, "");
+        }
     }
     text.retain(|c| !matches!(c, '\\' | '\'' | '"' | '^'));
     let spaced: String = text
@@ -454,7 +466,7 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
 /// use firewall_core::waf::transform::decode_all;
 /// assert_eq!(decode_all("&#x3C;SCRIPT%253E"), "<script>");
 /// ```
-pub fn decode_all(value: &str) -> String {
+pub fn decode_all(value: &str) -> Cow<'_, str> {
     let mut current = Cow::Borrowed(value);
     for _ in 0..DECODE_ROUNDS {
         let (next, changed) = url_decode(&current);
@@ -466,7 +478,7 @@ pub fn decode_all(value: &str) -> String {
     let current = apply(current, html_decode);
     let current = apply(current, js_decode);
     let current = apply(current, normalise_unicode);
-    apply(current, lowercase).into_owned()
+    apply(current, lowercase)
 }
 
 /// Runs one transformation, keeping the previous value when nothing changed.
