@@ -1,8 +1,11 @@
 //! Inspecting a typical 1 KB request (headers, cookies, query, JSON body) at
 //! paranoia 1 and 4, against a baseline measured in the same run: parsing the
-//! same JSON body with serde_json, which any JSON handler does anyway.
+//! same JSON body with `serde_json`, which any JSON handler does anyway.
 //!
 //! `cargo bench -p firewall-core --bench waf`
+
+// criterion's macros generate an undocumented `benches` function.
+#![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use firewall_core::waf::{RequestView, Waf, WafConfig};
@@ -42,13 +45,13 @@ fn bench(c: &mut Criterion) {
         });
     });
     group.bench_function("inspect_1k_pl1", |b| {
-        b.iter(|| pl1.inspect(black_box(&req)))
+        b.iter(|| pl1.inspect(black_box(&req)));
     });
     group.bench_function("inspect_1k_pl4", |b| {
-        b.iter(|| pl4.inspect(black_box(&req)))
+        b.iter(|| pl4.inspect(black_box(&req)));
     });
     group.bench_function("inspect_attack_pl1", |b| {
-        b.iter(|| pl1.inspect(black_box(&attack)))
+        b.iter(|| pl1.inspect(black_box(&attack)));
     });
     group.finish();
 }

@@ -73,7 +73,7 @@ pub enum Verdict {
     Pass,
     /// Refuse the request (mode On).
     Block(Interruption),
-    /// Would have been refused; let through (mode DetectionOnly).
+    /// Would have been refused; let through (mode `DetectionOnly`).
     Detected(Interruption),
 }
 
@@ -248,20 +248,20 @@ impl Waf {
             .0
             .into_owned();
         let mut report = Report::default();
-        self.scan(&path, target::collect_head(req), &mut report);
+        self.scan(&path, &target::collect_head(req), &mut report);
         if report.score() < self.config.threshold {
             self.scan(
                 &path,
-                target::collect_body(req, self.config.body_limit),
+                &target::collect_body(req, self.config.body_limit),
                 &mut report,
             );
         }
         report
     }
 
-    fn scan(&self, path: &str, targets: Vec<target::Target<'_>>, report: &mut Report) {
+    fn scan(&self, path: &str, targets: &[target::Target<'_>], report: &mut Report) {
         let sigs = self.compiled.signatures();
-        self.compiled.scan_all(&targets, |index, sig| {
+        self.compiled.scan_all(targets, |index, sig| {
             let (sig, location) = (&sigs[sig], &targets[index].location);
             if !self
                 .config

@@ -4,6 +4,11 @@
 //! at most 0.5% are flagged at paranoia 1. Prints the rate per paranoia level
 //! (`cargo test -p firewall-core --test waf_benign -- --nocapture`).
 
+// Rates over a few thousand cases: f64 is exact for such counts.
+#![allow(clippy::cast_precision_loss)]
+
+use std::fmt::Write as _;
+
 use firewall_core::waf::{RequestView, Waf, WafConfig};
 use serde::Deserialize;
 
@@ -36,10 +41,12 @@ fn enc(value: &str) -> String {
     for b in value.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(b as char)
+                out.push(b as char);
             }
             b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
         }
     }
     out

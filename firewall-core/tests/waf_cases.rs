@@ -1,7 +1,7 @@
 //! Case tables per family (`tests/data/waf/cases/*.toml`): every
 //! `triggered` request is blocked at paranoia 1 (by the given signature
 //! when `id` is set) and every `not_triggered` one passes, in mode On; the
-//! same tables run in DetectionOnly, where nothing is blocked but the same
+//! same tables run in `DetectionOnly`, where nothing is blocked but the same
 //! requests are reported.
 
 use std::path::Path;

@@ -10,6 +10,9 @@
 //! counted and listed. Set `WAF_CRS_MISSES=/path/file` to write every missed
 //! attack and every flagged `no_expect_ids` case there.
 
+// Rates over a few thousand cases: f64 is exact for such counts.
+#![allow(clippy::cast_precision_loss)]
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -42,10 +42,10 @@ fn convert(raw: RawWaf) -> Result<WafConfig, Failure> {
             .map_err(|e| (mode.span().start, "mode", e))?;
     }
     if let Some(level) = raw.paranoia {
-        config.paranoia = ranged(&level, "paranoia", 1, 4)? as u8;
+        config.paranoia = u8::try_from(ranged(&level, "paranoia", 1, 4)?).unwrap_or(1);
     }
     if let Some(score) = raw.threshold {
-        config.threshold = ranged(&score, "threshold", 1, 10_000)? as u32;
+        config.threshold = u32::try_from(ranged(&score, "threshold", 1, 10_000)?).unwrap_or(5);
     }
     if let Some(limit) = raw.body_limit {
         config.body_limit =

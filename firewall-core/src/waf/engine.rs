@@ -190,7 +190,7 @@ impl Compiled {
             return;
         }
         let classes = target.location.classes();
-        for pattern in matches.iter() {
+        for pattern in &matches {
             let index = view_set.members[pattern];
             if self.signatures[index].applies_to(classes) {
                 hit(index);
@@ -246,14 +246,14 @@ mod tests {
         let sigs = Signature::parse_toml(
             r#"
 [[signature]]
-id = 942001
+id = 942_001
 family = "sqli"
 paranoia = 1
 message = "union select"
 view = "sql"
 pattern = "union select"
 [[signature]]
-id = 913001
+id = 913_001
 family = "scanner"
 paranoia = 1
 message = "scanner"
@@ -266,7 +266,7 @@ pattern = "sqlmap"
         let compiled = Compiled::new(sigs).unwrap();
         assert_eq!(
             ids(&compiled, Location::Arg("q".into()), "UNION/**/%53ELECT"),
-            [942001]
+            [942_001]
         );
         assert!(ids(&compiled, Location::Arg("q".into()), "sqlmap").is_empty());
         assert_eq!(
@@ -275,7 +275,7 @@ pattern = "sqlmap"
                 Location::Header("User-Agent".into()),
                 "sqlmap/1.0"
             ),
-            [913001]
+            [913_001]
         );
     }
 }

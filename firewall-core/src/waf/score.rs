@@ -113,6 +113,6 @@ mod tests {
             report.add(sig, &Location::Arg("x".into()));
         }
         assert_eq!(report.score(), 13);
-        assert_eq!(report.strongest().map(|m| m.rule_id), Some(942002));
+        assert_eq!(report.strongest().map(|m| m.rule_id), Some(942_002));
     }
 }

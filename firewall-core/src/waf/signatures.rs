@@ -35,7 +35,7 @@ pub(crate) const BUILTIN: &str = include_str!("signatures.toml");
 pub(crate) const BUILTIN_NAME: &str = "firewall-core/src/waf/signatures.toml";
 
 /// The attack family of a signature; ids follow the usual ranges
-/// (930 LFI, 931 RFI, 932 RCE, 933 PHP, 934 generic, 941 XSS, 942 SQLi,
+/// (930 LFI, 931 RFI, 932 RCE, 933 PHP, 934 generic, 941 XSS, 942 `SQLi`,
 /// 944 Java, 913 scanners, 920/921 protocol).
 ///
 /// # Examples
@@ -306,7 +306,7 @@ impl Signature {
 type FieldFailure = (usize, &'static str, String);
 
 fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
-    let family = parse_field(&sig.family, "family", |s| s.parse())?;
+    let family = parse_field(&sig.family, "family", str::parse)?;
     let paranoia = *sig.paranoia.get_ref();
     if !(1..=4).contains(&paranoia) {
         return Err((
@@ -316,11 +316,11 @@ fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
         ));
     }
     let score = match &sig.severity {
-        Some(s) => parse_field(s, "severity", |s| severity_score(s))?,
+        Some(s) => parse_field(s, "severity", severity_score)?,
         None => 5,
     };
     let view = match &sig.view {
-        Some(v) => parse_field(v, "view", |s| s.parse())?,
+        Some(v) => parse_field(v, "view", str::parse)?,
         None => View::Decoded,
     };
     let targets = match &sig.targets {

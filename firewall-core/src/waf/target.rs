@@ -60,15 +60,15 @@ impl fmt::Display for Location {
 }
 
 impl Location {
-    /// The argument or cookie name this location belongs to, for exclusions.
+    /// The argument, cookie or header name this location belongs to, for exclusions.
     pub(crate) fn arg_name(&self) -> Option<&str> {
         match self {
             Self::ArgName(n)
             | Self::Arg(n)
             | Self::FileName(n)
             | Self::CookieName(n)
-            | Self::Cookie(n) => Some(n),
-            Self::Header(n) => Some(n),
+            | Self::Cookie(n)
+            | Self::Header(n) => Some(n),
             Self::Path | Self::Method | Self::Body | Self::Query => None,
         }
     }

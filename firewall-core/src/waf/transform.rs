@@ -68,14 +68,17 @@ fn decode_escape(bytes: &[u8]) -> (Option<Escape>, usize) {
             return (Some(Escape::Char(c)), 6);
         }
     }
-    match (bytes.get(1).and_then(hex), bytes.get(2).and_then(hex)) {
+    match (
+        bytes.get(1).copied().and_then(hex),
+        bytes.get(2).copied().and_then(hex),
+    ) {
         (Some(hi), Some(lo)) => (Some(Escape::Byte(hi << 4 | lo)), 3),
         _ => (None, 1),
     }
 }
 
-fn hex(b: &u8) -> Option<u8> {
-    (*b as char).to_digit(16).map(|d| d as u8)
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
 }
 
 /// Form decoding: `+` as space, then one round of percent-decoding.
@@ -109,15 +112,12 @@ pub fn html_decode(value: &str) -> (Cow<'_, str>, bool) {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        match decode_reference(rest) {
-            Some((c, used)) => {
-                out.push(c);
-                rest = &rest[used..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+        if let Some((c, used)) = decode_reference(rest) {
+            out.push(c);
+            rest = &rest[used..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
         }
     }
     out.push_str(rest);
@@ -198,15 +198,12 @@ pub fn js_decode(value: &str) -> (Cow<'_, str>, bool) {
     while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        match decode_js_escape(rest) {
-            Some((c, used)) => {
-                out.push(c);
-                rest = &rest[used..];
-            }
-            None => {
-                out.push('\\');
-                rest = &rest[1..];
-            }
+        if let Some((c, used)) = decode_js_escape(rest) {
+            out.push(c);
+            rest = &rest[used..];
+        } else {
+            out.push('\\');
+            rest = &rest[1..];
         }
     }
     out.push_str(rest);
@@ -297,9 +294,9 @@ pub fn normalise_unicode(value: &str) -> (Cow<'_, str>, bool) {
 
 fn fold_lookalike(c: char) -> char {
     match c {
-        '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' | '\u{ff07}' => '\'',
+        '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' | '\u{ff07}'
+        | '\u{02bc}' => '\'',
         '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' => '"',
-        '\u{02bc}' => '\'',
         '\u{3002}' => '.',
         other => other,
     }
@@ -320,7 +317,7 @@ pub fn lowercase(value: &str) -> (Cow<'_, str>, bool) {
     (Cow::Owned(value.to_lowercase()), true)
 }
 
-/// Replaces SQL block comments with a space; MySQL's executable comments
+/// Replaces SQL block comments with a space; `MySQL`'s executable comments
 /// (`/*!50000select*/`) keep their content.
 ///
 /// # Examples
@@ -482,10 +479,7 @@ pub fn decode_all(value: &str) -> Cow<'_, str> {
 }
 
 /// Runs one transformation, keeping the previous value when nothing changed.
-pub(crate) fn apply<'a>(
-    value: Cow<'a, str>,
-    step: fn(&str) -> (Cow<'_, str>, bool),
-) -> Cow<'a, str> {
+pub(crate) fn apply(value: Cow<'_, str>, step: fn(&str) -> (Cow<'_, str>, bool)) -> Cow<'_, str> {
     let (next, changed) = step(&value);
     if changed {
         Cow::Owned(next.into_owned())

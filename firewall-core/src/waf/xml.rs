@@ -16,7 +16,7 @@ pub(crate) fn push_xml(text: &str, out: &mut Vec<Target<'_>>) {
         if let Some(data) = markup.strip_prefix("<![CDATA[") {
             push_text(data.trim_end_matches('>').trim_end_matches("]]"), out);
         } else if markup.starts_with("<!--") || markup.starts_with("<?") {
-            continue;
+            // Comments and processing instructions carry no application data.
         } else if markup.starts_with("<!") {
             out.push(Target::body(Location::Body, markup.to_owned()));
         } else {
