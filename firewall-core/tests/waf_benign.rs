@@ -243,6 +243,13 @@ fn benign_corpus_false_positives_at_paranoia_1_stay_under_half_a_percent() {
             flagged.len(),
             requests.len()
         );
+        let mut by_rule = std::collections::BTreeMap::<u32, usize>::new();
+        for req in &flagged {
+            for m in waf.evaluate(req).matches() {
+                *by_rule.entry(m.rule_id).or_default() += 1;
+            }
+        }
+        println!("  matching signatures (id: requests): {by_rule:?}");
         if paranoia == 1 {
             pl1_flagged = flagged.len();
             for req in flagged {
