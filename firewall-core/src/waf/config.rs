@@ -207,7 +207,9 @@ pub struct WafConfig {
     pub paranoia: u8,
     /// Anomaly score at which a request is blocked (a critical match scores 5).
     pub threshold: u32,
-    /// Body bytes inspected.
+    /// Body bytes inspected: [`crate::waf::Waf::inspect`] never reads past
+    /// them; the integration answers 413 to a longer body
+    /// ([`BodyOverflow::Reject`]) or hands over the first `body_limit` bytes.
     pub body_limit: usize,
     /// What a body over `body_limit` gets.
     pub body_overflow: BodyOverflow,

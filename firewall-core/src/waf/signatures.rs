@@ -355,7 +355,7 @@ fn parse_targets(targets: &Spanned<Vec<String>>) -> Result<Targets, FieldFailure
     let mut set = Targets::default();
     for name in targets.get_ref() {
         let one = Targets::from_name(name).ok_or_else(|| {
-            let reason = format!("unknown target `{name}`: expected path, args, arg-values, cookies, headers, user-agent, filename, method or query");
+            let reason = format!("unknown target `{name}`: expected path, args, arg-values, cookies, headers, user-agent, filename, method, query or content-type");
             (targets.span().start, "targets", reason)
         })?;
         set = set.union(one);

@@ -83,6 +83,7 @@ impl Location {
             Self::Arg(_) | Self::Body => Targets::ARGS,
             Self::FileName(_) => Targets(Targets::ARGS.0 | Targets::FILENAME.0),
             Self::CookieName(_) | Self::Cookie(_) => Targets::COOKIES,
+            Self::Header(n) if n.eq_ignore_ascii_case("content-type") => Targets::CONTENT_TYPE,
             Self::Header(n) if n.eq_ignore_ascii_case("user-agent") => {
                 Targets(Targets::HEADERS.0 | Targets::USER_AGENT.0)
             }
@@ -108,7 +109,8 @@ impl Targets {
     pub(crate) const METHOD: Self = Self(64);
     pub(crate) const QUERY: Self = Self(128);
     pub(crate) const ARG_NAMES: Self = Self(256);
-    const NAMES: [(&'static str, Self); 9] = [
+    pub(crate) const CONTENT_TYPE: Self = Self(512);
+    const NAMES: [(&'static str, Self); 10] = [
         ("path", Self::PATH),
         ("args", Self(Self::ARGS.0 | Self::ARG_NAMES.0)),
         ("arg-values", Self::ARGS),
@@ -118,6 +120,7 @@ impl Targets {
         ("filename", Self::FILENAME),
         ("method", Self::METHOD),
         ("query", Self::QUERY),
+        ("content-type", Self::CONTENT_TYPE),
     ];
 
     /// Parses one class name, as written in the signatures file.
@@ -154,7 +157,7 @@ impl<'a> Target<'a> {
 }
 
 /// Headers whose values are structured and never carry application data;
-/// they are checked by protocol rules only, not by the attack families.
+/// they are not inspected (`Content-Type` is, but only by protocol rules).
 const STRUCTURED_HEADERS: &[&str] = &[
     "accept",
     "accept-encoding",
@@ -200,7 +203,7 @@ pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
     }
     for (name, value) in req.headers() {
         let lower = name.to_ascii_lowercase();
-        if !STRUCTURED_HEADERS.contains(&lower.as_str()) {
+        if lower == "content-type" || !STRUCTURED_HEADERS.contains(&lower.as_str()) {
             out.push(Target::new(Location::Header(name.to_owned()), value));
         }
     }

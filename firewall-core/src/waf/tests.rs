@@ -81,3 +81,17 @@ fn adversarial_input_stays_linear() {
     let waf = Waf::new(WafConfig::default().paranoia(4)).unwrap();
     assert!(!waf.inspect(&req).is_pass());
 }
+
+#[test]
+fn one_compiled_waf_is_shared_between_workers() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Waf>();
+    let waf = std::sync::Arc::new(Waf::new(WafConfig::default()).unwrap());
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let waf = waf.clone();
+            std::thread::spawn(move || matches!(waf.inspect(&sqli()), Verdict::Block(_)))
+        })
+        .collect();
+    assert!(handles.into_iter().all(|h| h.join().unwrap()));
+}
