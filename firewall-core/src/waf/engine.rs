@@ -125,11 +125,12 @@ impl Compiled {
     /// scan per view.
     pub(crate) fn scan_all(&self, targets: &[Target<'_>], mut hit: impl FnMut(usize, usize)) {
         let prepared = self.prepare(targets);
-        let sets = self.all.iter().chain(&self.views);
-        for (slot, view_set) in sets.enumerate() {
+        let all = self.all.iter().map(|set| (0, set));
+        let views = self.views.iter().enumerate().map(|(i, set)| (i + 1, set));
+        for (slot, view_set) in all.chain(views) {
             let texts: Vec<(usize, &str)> = prepared
                 .iter()
-                .filter_map(|p| p.texts[slot].as_deref().map(|t| (p.target, t)))
+                .filter_map(|p| p.text(slot).map(|t| (p.target, t)))
                 .collect();
             let Some(wanted) = self.prefilter(view_set, &texts) else {
                 continue;
@@ -175,13 +176,17 @@ impl Compiled {
     }
 
     fn prepare_value(&self, target: usize, raw: &str) -> Prepared {
-        let decoded = transform::decode_all(raw).into_owned();
-        let mut texts = Vec::with_capacity(1 + self.views.len());
-        texts.push(self.all.as_ref().map(|_| decoded.clone()));
-        for view_set in &self.views {
-            texts.push(view_text(view_set.view, raw, &decoded).map(Cow::into_owned));
+        let decoded = transform::decode_all(raw);
+        let views = self
+            .views
+            .iter()
+            .map(|v| view_text(v.view, raw, &decoded).map(Cow::into_owned))
+            .collect();
+        Prepared {
+            target,
+            decoded: decoded.into_owned(),
+            views,
         }
-        Prepared { target, texts }
     }
 
     fn run(&self, view_set: &ViewSet, text: &str, target: &Target<'_>, hit: &mut dyn FnMut(usize)) {
@@ -203,7 +208,20 @@ impl Compiled {
 struct Prepared {
     /// Index of the target the value came from.
     target: usize,
-    texts: Vec<Option<String>>,
+    /// What the `all` set scans.
+    decoded: String,
+    /// What each view set scans, in `views` order.
+    views: Vec<Option<String>>,
+}
+
+impl Prepared {
+    /// The text of set `slot` (0: `all`, then the view sets).
+    fn text(&self, slot: usize) -> Option<&str> {
+        match slot {
+            0 => Some(&self.decoded),
+            n => self.views[n - 1].as_deref(),
+        }
+    }
 }
 
 /// The value as one view sees it, or `None` when that view needs no scan

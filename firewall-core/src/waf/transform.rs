@@ -361,10 +361,7 @@ pub fn remove_sql_comments(value: &str) -> (Cow<'_, str>, bool) {
 /// assert_eq!(compress_whitespace("a \t\n b").0, "a b");
 /// ```
 pub fn compress_whitespace(value: &str) -> (Cow<'_, str>, bool) {
-    let bytes = value.as_bytes();
-    let plain = !value.chars().any(|c| c.is_whitespace() && c != ' ')
-        && !bytes.windows(2).any(|w| w == b"  ");
-    if plain {
+    if is_compressed(value) {
         return (Cow::Borrowed(value), false);
     }
     let mut out = String::with_capacity(value.len());
@@ -386,6 +383,21 @@ pub fn compress_whitespace(value: &str) -> (Cow<'_, str>, bool) {
     (Cow::Owned(out), true)
 }
 
+/// Whether every whitespace run of `value` is already a single space.
+fn is_compressed(value: &str) -> bool {
+    if !value.is_ascii() {
+        return !value.chars().any(|c| c.is_whitespace() && c != ' ') && !value.contains("  ");
+    }
+    let mut previous_space = false;
+    for b in value.bytes() {
+        if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r') || (b == b' ' && previous_space) {
+            return false;
+        }
+        previous_space = b == b' ';
+    }
+    true
+}
+
 /// Normalises a path: backslashes become `/`, `//` collapses, `/./`
 /// disappears. `..` segments are kept so traversal stays visible.
 ///
@@ -396,7 +408,11 @@ pub fn compress_whitespace(value: &str) -> (Cow<'_, str>, bool) {
 /// assert_eq!(normalise_path("..\\.\\windows//win.ini").0, "../windows/win.ini");
 /// ```
 pub fn normalise_path(value: &str) -> (Cow<'_, str>, bool) {
-    if !value.contains(['\\', '/']) {
+    let clean = !value.contains('\\')
+        && !value.contains("//")
+        && !value.contains("/./")
+        && !value.starts_with("./");
+    if clean && !value.ends_with("/.") {
         return (Cow::Borrowed(value), false);
     }
     let slashed = value.replace('\\', "/");
