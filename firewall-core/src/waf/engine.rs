@@ -27,12 +27,28 @@ const SIZE_LIMIT: usize = 256 << 20;
 /// values never contain it (NUL is removed by the Unicode step).
 const SEPARATOR: char = '\0';
 
+/// Where most values come from: signatures for none of these are narrow.
+const BROAD: Targets = Targets(
+    Targets::ARGS.0
+        | Targets::ARG_NAMES.0
+        | Targets::COOKIES.0
+        | Targets::HEADERS.0
+        | Targets::PATH.0,
+);
+
 /// The active signatures compiled for scanning. Immutable once built.
 #[derive(Debug)]
 pub(crate) struct Compiled {
     signatures: Vec<Signature>,
-    /// Every signature but the raw ones, on the decoded value.
+    /// Every signature but the raw and the narrow ones, on the decoded value.
     all: Option<ViewSet>,
+    /// Signatures for a few specific values only (method, content type,
+    /// user agent, file names, the query string): scanned on those values
+    /// alone, never joined into the prefilter, where patterns such as "any
+    /// character but a letter" would match everywhere.
+    narrow: Option<ViewSet>,
+    /// The target classes the narrow signatures apply to.
+    narrow_classes: Targets,
     /// Per rewriting view (and raw), that view's own signatures.
     views: Vec<ViewSet>,
 }
@@ -92,20 +108,27 @@ impl ViewSet {
 impl Compiled {
     /// Compiles `signatures` (already filtered by paranoia and disabled ids).
     pub(crate) fn new(signatures: Vec<Signature>) -> Result<Self, WafError> {
-        let decoded: Vec<usize> = (0..signatures.len())
+        let is_narrow = |s: &Signature| s.view != View::Raw && !s.targets.intersects(BROAD);
+        let (narrow, broad): (Vec<usize>, Vec<usize>) = (0..signatures.len())
             .filter(|&i| signatures[i].view != View::Raw)
-            .collect();
-        let all = ViewSet::build(View::Decoded, &signatures, decoded)?;
+            .partition(|&i| is_narrow(&signatures[i]));
+        let narrow_classes = narrow.iter().fold(Targets::default(), |acc, &i| {
+            acc.union(signatures[i].targets)
+        });
+        let all = ViewSet::build(View::Decoded, &signatures, broad)?;
+        let narrow = ViewSet::build(View::Decoded, &signatures, narrow)?;
         let mut views = Vec::new();
         for view in [View::Sql, View::Path, View::Shell, View::Raw] {
             let members = (0..signatures.len())
-                .filter(|&i| signatures[i].view == view)
+                .filter(|&i| signatures[i].view == view && !is_narrow(&signatures[i]))
                 .collect();
             views.extend(ViewSet::build(view, &signatures, members)?);
         }
         Ok(Self {
             signatures,
             all,
+            narrow,
+            narrow_classes,
             views,
         })
     }
@@ -139,6 +162,14 @@ impl Compiled {
                 let target = &targets[index];
                 if wanted.intersects(target.location.classes()) {
                     self.run(view_set, text, target, &mut |sig| hit(index, sig));
+                }
+            }
+        }
+        if let Some(narrow) = &self.narrow {
+            for p in &prepared {
+                let target = &targets[p.target];
+                if self.narrow_classes.intersects(target.location.classes()) {
+                    self.run(narrow, &p.decoded, target, &mut |sig| hit(p.target, sig));
                 }
             }
         }
