@@ -56,10 +56,11 @@ pub(crate) struct Compiled {
 #[derive(Debug)]
 struct ViewSet {
     view: View,
+    /// The patterns in multi-line mode with NUL as the line terminator: on
+    /// one value (which holds no NUL) it behaves as the plain patterns, and
+    /// it also runs once over every value of a request joined by NULs, where
+    /// no match means no match in any value.
     set: RegexSet,
-    /// The same patterns in multi-line mode, run once over every value of a
-    /// request joined by newlines: no match there means no match in any value.
-    prefilter: RegexSet,
     /// Index in `signatures` of each pattern of `set`.
     members: Vec<usize>,
 }
@@ -87,21 +88,10 @@ impl ViewSet {
         let set = compile(
             members
                 .iter()
-                .map(|&i| signatures[i].pattern.clone())
-                .collect(),
-        )?;
-        let prefilter = compile(
-            members
-                .iter()
                 .map(|&i| format!("(?m:{})", signatures[i].pattern))
                 .collect(),
         )?;
-        Ok(Some(Self {
-            view,
-            set,
-            prefilter,
-            members,
-        }))
+        Ok(Some(Self { view, set, members }))
     }
 }
 
@@ -186,7 +176,7 @@ impl Compiled {
             joined.push_str(text);
             joined.push(SEPARATOR);
         }
-        let matches = view_set.prefilter.matches(&joined);
+        let matches = view_set.set.matches(&joined);
         let classes = matches.iter().fold(Targets::default(), |acc, p| {
             acc.union(self.signatures[view_set.members[p]].targets)
         });
