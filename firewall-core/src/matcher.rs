@@ -59,9 +59,9 @@
 //!
 //! The restricted field only ever looks up the length-0 group, where `ANY`
 //! and an explicit `0.0.0.0/0` (or `::/0`) share a key; rules are then checked
-//! with [`Rule::matches`] itself, and port tables keep a per-restriction
-//! table for groups that mix the two (see [`ports`]). The lookup is exact
-//! and costs about as much as a same-family one.
+//! with [`Rule::matches`] itself, and port tables keep, for the cells an
+//! explicit `/0` rule wins, the first `ANY` rule (see [`ports`]). The lookup
+//! is exact and costs about as much as a same-family one.
 
 mod key;
 mod level;

@@ -256,7 +256,7 @@ impl Level {
             match self.subs.get(&g) {
                 Some(Sub::Level(level)) => level.search(rules, q, best),
                 Some(Sub::Ports(leaf)) => {
-                    let id = leaf.lookup(q.packet.dst.port(), q.packet.proto, q.need_any);
+                    let id = leaf.lookup(rules, q.packet.dst.port(), q.packet.proto, q.need_any);
                     *best = (*best).min(id);
                 }
                 None => {}

@@ -14,71 +14,61 @@ use crate::rule::{NetMatch, Protocol, Rule};
 /// No rule.
 pub(super) const NONE: u32 = u32::MAX;
 
-/// A group's port table, plus the tables a mixed-family lookup needs.
+/// A group's port table, plus what a mixed-family lookup needs.
 ///
 /// A mixed-family packet can only match rules whose network in one field is
 /// `ANY`; in a group of length-0 networks `ANY` shares its key with an
-/// explicit `0.0.0.0/0` or `::/0`, which must not match there. Groups holding
-/// both kinds keep a table of the `ANY` rules alone for that field.
+/// explicit `0.0.0.0/0` or `::/0`, which must not match there. Where the
+/// table's winner is such a rule, `overrides` holds the first `ANY` rule
+/// instead (few cells: explicit `/0` rules are rare).
 #[derive(Debug)]
 pub(super) struct PortLeaf {
     all: PortTable,
-    src_any: Subset,
-    dst_any: Subset,
+    /// Per field (source, destination): `(cell, rule)` by ascending cell,
+    /// for the cells whose winner is not `ANY` in that field and that have
+    /// a later `ANY` winner; other such cells have none.
+    overrides: [Box<[(u32, u32)]>; 2],
 }
 
-/// The rules of a group whose network in one field is `ANY`.
-#[derive(Debug)]
-enum Subset {
-    /// All of them.
-    All,
-    /// None of them.
-    Empty,
-    /// Some of them.
-    Table(Box<PortTable>),
+const FIELDS: [Field; 2] = [Field::Src, Field::Dst];
+
+/// `rule`'s network in `field`.
+fn net(rule: &Rule, field: Field) -> NetMatch {
+    match field {
+        Field::Src => rule.src_cidr,
+        Field::Dst => rule.dst_cidr,
+    }
 }
 
 impl PortLeaf {
     /// Compiles `ids` (ascending rule ids) of `rules`.
     pub(super) fn build(rules: &[Rule], ids: &[u32]) -> Self {
-        Self {
-            all: PortTable::build(rules, ids),
-            src_any: Subset::build(rules, ids, |r| r.src_cidr),
-            dst_any: Subset::build(rules, ids, |r| r.dst_cidr),
-        }
+        let all = PortTable::build(rules, ids);
+        let overrides = FIELDS.map(|field| all.overrides(rules, ids, field));
+        Self { all, overrides }
     }
 
     /// The first rule matching `port` and `proto` whose network in
     /// `need_any` (if any) is `ANY`, or [`NONE`].
     #[inline]
-    pub(super) fn lookup(&self, port: u16, proto: Protocol, need_any: Option<Field>) -> u32 {
-        let subset = match need_any {
-            None => return self.all.lookup(port, proto),
-            Some(Field::Src) => &self.src_any,
-            Some(Field::Dst) => &self.dst_any,
+    pub(super) fn lookup(
+        &self,
+        rules: &[Rule],
+        port: u16,
+        proto: Protocol,
+        need_any: Option<Field>,
+    ) -> u32 {
+        let (cell, id) = self.all.cell(port, proto);
+        let Some(field) = need_any else {
+            return id;
         };
-        match subset {
-            Subset::All => self.all.lookup(port, proto),
-            Subset::Empty => NONE,
-            Subset::Table(table) => table.lookup(port, proto),
+        if id == NONE || net(&rules[id as usize], field) == NetMatch::Any {
+            return id;
         }
-    }
-}
-
-impl Subset {
-    fn build(rules: &[Rule], ids: &[u32], field: impl Fn(&Rule) -> NetMatch) -> Self {
-        let any: Vec<u32> = ids
-            .iter()
-            .copied()
-            .filter(|&id| field(&rules[id as usize]) == NetMatch::Any)
-            .collect();
-        if any.len() == ids.len() {
-            Subset::All
-        } else if any.is_empty() {
-            Subset::Empty
-        } else {
-            Subset::Table(Box::new(PortTable::build(rules, &any)))
-        }
+        let overrides = &self.overrides[field as usize];
+        overrides
+            .binary_search_by_key(&cell, |&(c, _)| c)
+            .map_or(NONE, |i| overrides[i].1)
     }
 }
 
@@ -105,10 +95,7 @@ impl PortTable {
         starts.sort_unstable();
         starts.dedup();
         let mut first = vec![[NONE; 3]; starts.len()];
-        for (column, proto) in [Protocol::Tcp, Protocol::Udp, Protocol::Any]
-            .into_iter()
-            .enumerate()
-        {
+        for (column, proto) in PROTOCOLS.into_iter().enumerate() {
             let mut painter = Painter::new(starts.len());
             for &id in ids {
                 let rule = &rules[id as usize];
@@ -127,14 +114,57 @@ impl PortTable {
     }
 
     /// The first rule matching `port` and `proto`, or [`NONE`].
-    #[inline]
     fn lookup(&self, port: u16, proto: Protocol) -> u32 {
-        let column = match proto {
-            Protocol::Tcp => 0,
-            Protocol::Udp => 1,
-            Protocol::Any => 2,
-        };
-        self.first[interval(&self.starts, port)][column]
+        self.cell(port, proto).1
+    }
+
+    /// The cell (interval and protocol column) of `port` and `proto`, and
+    /// its first rule (or [`NONE`]).
+    #[inline]
+    fn cell(&self, port: u16, proto: Protocol) -> (u32, u32) {
+        let column = column(proto);
+        let i = interval(&self.starts, port);
+        ((i * 3 + column) as u32, self.first[i][column])
+    }
+
+    /// The cells whose winner is not `ANY` in `field`, with the first rule
+    /// among `ids` that is, where there is one.
+    fn overrides(&self, rules: &[Rule], ids: &[u32], field: Field) -> Box<[(u32, u32)]> {
+        let any: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|&id| net(&rules[id as usize], field) == NetMatch::Any)
+            .collect();
+        if any.len() == ids.len() || any.is_empty() {
+            return Box::default();
+        }
+        let subset = PortTable::build(rules, &any);
+        let mut out = Vec::new();
+        for (i, (&start, first)) in self.starts.iter().zip(&*self.first).enumerate() {
+            for (column, proto) in PROTOCOLS.into_iter().enumerate() {
+                let id = first[column];
+                if id == NONE || net(&rules[id as usize], field) == NetMatch::Any {
+                    continue;
+                }
+                let alt = subset.lookup(start, proto);
+                if alt != NONE {
+                    out.push(((i * 3 + column) as u32, alt));
+                }
+            }
+        }
+        out.into_boxed_slice()
+    }
+}
+
+/// The packet protocols, in column order.
+const PROTOCOLS: [Protocol; 3] = [Protocol::Tcp, Protocol::Udp, Protocol::Any];
+
+/// The column of a packet protocol.
+fn column(proto: Protocol) -> usize {
+    match proto {
+        Protocol::Tcp => 0,
+        Protocol::Udp => 1,
+        Protocol::Any => 2,
     }
 }
 
