@@ -77,6 +77,10 @@ impl PortLeaf {
 struct PortTable {
     /// The first port of each interval, ascending, starting at 0.
     starts: Box<[u16]>,
+    /// For tables of more than [`BLOCKS_MIN`] intervals: per block of
+    /// 2^[`BLOCK_BITS`] ports, the interval holding its first port, so that
+    /// a lookup searches a few intervals rather than all (empty otherwise).
+    blocks: Box<[u32]>,
     /// Per interval: the first rule for a TCP, UDP and ANY packet (or [`NONE`]).
     first: Box<[[u32; 3]]>,
 }
@@ -107,7 +111,15 @@ impl PortTable {
                 }
             }
         }
+        let blocks = if starts.len() > BLOCKS_MIN {
+            (0..1u32 << (16 - BLOCK_BITS))
+                .map(|b| interval(&starts, (b << BLOCK_BITS) as u16) as u32)
+                .collect()
+        } else {
+            Box::default()
+        };
         Self {
+            blocks,
             starts: starts.into_boxed_slice(),
             first: first.into_boxed_slice(),
         }
@@ -123,7 +135,7 @@ impl PortTable {
     #[inline]
     fn cell(&self, port: u16, proto: Protocol) -> (u32, u32) {
         let column = column(proto);
-        let i = interval(&self.starts, port);
+        let i = self.interval(port);
         ((i * 3 + column) as u32, self.first[i][column])
     }
 
@@ -155,6 +167,32 @@ impl PortTable {
         out.into_boxed_slice()
     }
 }
+
+impl PortTable {
+    /// The interval holding `port`: among its block's intervals when there
+    /// are blocks (the port's block starts in interval `lo` and the next
+    /// one in `hi`, so the port's interval is in `lo..=hi`).
+    #[inline]
+    fn interval(&self, port: u16) -> usize {
+        if self.blocks.is_empty() {
+            return interval(&self.starts, port);
+        }
+        let b = usize::from(port >> BLOCK_BITS);
+        let lo = self.blocks[b] as usize;
+        let hi = self
+            .blocks
+            .get(b + 1)
+            .map_or(self.starts.len() - 1, |&h| h as usize);
+        lo + interval(&self.starts[lo..=hi], port)
+    }
+}
+
+/// Ports per block of [`PortTable::blocks`]: 2^6, so 1,024 blocks (4 KiB).
+const BLOCK_BITS: u32 = 6;
+
+/// Tables of more intervals than this get blocks; a binary search of fewer
+/// stays within two cache lines.
+const BLOCKS_MIN: usize = if cfg!(test) { 4 } else { 64 };
 
 /// The packet protocols, in column order.
 const PROTOCOLS: [Protocol; 3] = [Protocol::Tcp, Protocol::Udp, Protocol::Any];
