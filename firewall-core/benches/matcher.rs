@@ -1,6 +1,7 @@
 //! Decision time of the compiled matcher against a linear first-match scan,
 //! at 10, 10,000 and 1,000,000 rules, with the first match early, late,
-//! absent, or wherever random packets fall (see `support/rules_gen.rs`).
+//! absent, or wherever random packets fall, same-family or mixed (see
+//! `support/rules_gen.rs`).
 //!
 //! `cargo bench -p firewall-core --bench matcher`
 

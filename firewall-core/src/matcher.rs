@@ -42,9 +42,26 @@
 //! group, the filters (at most 4 bytes per key) and small per-group indexes.
 //!
 //! Rule sets of up to 32 rules are not indexed: a scan of so few is faster.
-//! A packet whose source and destination are of different families (never
-//! produced by a real socket: both ends of a connection share a family once
-//! IPv4-mapped addresses are made canonical) is answered by a linear scan.
+//!
+//! # Mixed-family packets
+//!
+//! A socket never yields one, but a client address taken from
+//! `X-Forwarded-For` can be IPv6 behind an IPv4 proxy (or the reverse). Rules
+//! are of one family, so the rules that can match a packet with source
+//! family `F` and destination family `G` are those with source `ANY` or in `F`
+//! and destination `ANY` or in `G`, that is:
+//! - `F` rules (and `ANY`/`ANY` ones) whose destination is `ANY`: all in the
+//!   `F` index's source-keyed level, each with its destination-keyed
+//!   sub-level restricted to its `ANY` group;
+//! - `G` rules whose source is `ANY`: in the `G` index's destination-keyed
+//!   level (source sub-level restricted to `ANY`), or, for a destination of
+//!   length 0, in the `G` index's source-keyed level's length-0 group.
+//!
+//! The restricted field only ever looks up the length-0 group, where `ANY`
+//! and an explicit `0.0.0.0/0` (or `::/0`) share a key; rules are then checked
+//! with [`Rule::matches`] itself, and port tables keep, for the cells an
+//! explicit `/0` rule wins, the first `ANY` rule (see [`ports`]). The lookup
+//! is exact and costs about as much as a same-family one.
 
 mod key;
 mod level;
@@ -97,12 +114,19 @@ pub(super) struct Query<'p> {
     packet: &'p Packet,
     src: u128,
     dst: u128,
+    /// For a mixed-family packet: the field whose network must be `ANY`
+    /// (levels on it only look up their length-0 group).
+    need_any: Option<key::Field>,
 }
 
 impl Query<'_> {
-    /// Whether `rule` (of this packet's family index) matches the packet.
+    /// Whether `rule` (of the searched family index) matches the packet.
     #[inline]
     fn matches(&self, rule: &Rule) -> bool {
+        if self.need_any.is_some() {
+            // Keys of two families can collide: use the reference check.
+            return rule.matches(self.packet);
+        }
         key::matches(
             rule,
             self.packet.proto,
@@ -143,20 +167,37 @@ impl Matcher {
         let Some(index) = &self.index else {
             return first_match_linear(rules, packet);
         };
-        let level = match (src, dst) {
-            (IpAddr::V4(_), IpAddr::V4(_)) => &index.v4,
-            (IpAddr::V6(_), IpAddr::V6(_)) => &index.v6,
-            _ => return first_match_linear(rules, packet),
-        };
-        let query = Query {
+        let mut query = Query {
             packet,
             src: key::encode(src),
             dst: key::encode(dst),
+            need_any: None,
         };
         let mut best = u32::MAX;
-        level.src.search(rules, &query, &mut best);
-        level.dst.search(rules, &query, &mut best);
+        let (src_family, dst_family) = (index.family(src), index.family(dst));
+        if std::ptr::eq(src_family, dst_family) {
+            src_family.src.search(rules, &query, &mut best);
+            src_family.dst.search(rules, &query, &mut best);
+        } else {
+            // Source-family rules with destination ANY.
+            query.need_any = Some(key::Field::Dst);
+            src_family.src.search(rules, &query, &mut best);
+            // Destination-family rules with source ANY.
+            query.need_any = Some(key::Field::Src);
+            dst_family.dst.search(rules, &query, &mut best);
+            dst_family.src.search(rules, &query, &mut best);
+        }
         (best != u32::MAX).then_some(best as usize)
+    }
+}
+
+impl Index {
+    /// The index of `addr`'s family.
+    fn family(&self, addr: IpAddr) -> &FamilyIndex {
+        match addr {
+            IpAddr::V4(_) => &self.v4,
+            IpAddr::V6(_) => &self.v6,
+        }
     }
 }
 

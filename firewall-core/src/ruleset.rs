@@ -181,7 +181,13 @@ impl RuleSet {
         if let Some(rules) = fast_toml::parse(text) {
             return Ok(Self::compile(rules));
         }
-        let path = origin.as_ref().to_path_buf();
+        Self::from_toml_str_full(text, origin.as_ref())
+    }
+
+    /// [`RuleSet::from_toml_str`] through the `toml` crate alone: the
+    /// reference the fast path must agree with, and the source of every error.
+    fn from_toml_str_full(text: &str, origin: &Path) -> Result<Self, RuleFileError> {
+        let path = origin.to_path_buf();
         let file: RawFile = toml::from_str(text).map_err(|e| RuleFileError::Syntax {
             line: e.span().map_or(0, |span| line_of(text, span.start)),
             message: e.message().trim().to_owned(),

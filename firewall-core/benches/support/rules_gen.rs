@@ -62,10 +62,19 @@ pub enum Case {
     Absent,
     /// Random addresses and ports: wherever it falls.
     Random,
+    /// Random addresses of different families (a client from
+    /// `X-Forwarded-For` of the other family than the server) and ports.
+    Mixed,
 }
 
 impl Case {
-    pub const ALL: [Case; 4] = [Case::Early, Case::Late, Case::Absent, Case::Random];
+    pub const ALL: [Case; 5] = [
+        Case::Early,
+        Case::Late,
+        Case::Absent,
+        Case::Random,
+        Case::Mixed,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -73,6 +82,7 @@ impl Case {
             Case::Late => "late",
             Case::Absent => "absent",
             Case::Random => "random",
+            Case::Mixed => "mixed",
         }
     }
 }
@@ -184,7 +194,7 @@ fn could_hit_probes(rule: &Rule) -> bool {
     ports && (region(SRC_V4, DST_V4) || region(SRC_V6, DST_V6))
 }
 
-/// `count` probe packets for `case`, alternating families.
+/// `count` probe packets for `case`, alternating (source) families.
 pub fn packets(case: Case, count: usize, seed: u64) -> Vec<Packet> {
     let mut rng = Rng::new(seed);
     (0..count)
@@ -206,6 +216,11 @@ pub fn packets(case: Case, count: usize, seed: u64) -> Vec<Packet> {
                 Case::Random => (
                     random_host(&mut rng, v6),
                     random_host(&mut rng, v6),
+                    rng.below(65536) as u16,
+                ),
+                Case::Mixed => (
+                    random_host(&mut rng, v6),
+                    random_host(&mut rng, !v6),
                     rng.below(65536) as u16,
                 ),
             };

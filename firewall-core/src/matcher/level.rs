@@ -16,7 +16,7 @@
 use rustc_hash::FxHashMap;
 
 use super::key::{mask, rule_key, Field};
-use super::ports::{PortTable, NONE};
+use super::ports::{PortLeaf, NONE};
 use super::short::{ShortIndex, SHORT_BITS};
 use super::table::{Table, SINGLE};
 use super::Query;
@@ -53,7 +53,7 @@ struct Length {
 #[derive(Debug)]
 enum Sub {
     Level(Box<Level>),
-    Ports(PortTable),
+    Ports(PortLeaf),
 }
 
 /// Which lengths (bit `i` = `lengths[i]`, for the first 128) may hold a
@@ -162,7 +162,7 @@ impl Level {
 
     fn sub(&self, rules: &[Rule], members: &[u32]) -> Sub {
         if self.nested {
-            return Sub::Ports(PortTable::build(rules, members));
+            return Sub::Ports(PortLeaf::build(rules, members));
         }
         let other = match self.field {
             Field::Src => Field::Dst,
@@ -179,6 +179,13 @@ impl Level {
 
     /// Lowers `best` to the id of the first rule of this level matching `q`.
     pub(super) fn search(&self, rules: &[Rule], q: &Query<'_>, best: &mut u32) {
+        if q.need_any == Some(self.field) {
+            // Only `ANY` (or a /0) can hold: the length-0 group, if any.
+            if let Some(zero) = self.lengths.iter().find(|l| l.len == 0) {
+                self.probe(rules, zero, 0, q, best);
+            }
+            return;
+        }
         let addr = match self.field {
             Field::Src => q.src,
             Field::Dst => q.dst,
@@ -248,8 +255,8 @@ impl Level {
         if end - start > self.scan_max as usize {
             match self.subs.get(&g) {
                 Some(Sub::Level(level)) => level.search(rules, q, best),
-                Some(Sub::Ports(table)) => {
-                    let id = table.lookup(q.packet.dst.port(), q.packet.proto);
+                Some(Sub::Ports(leaf)) => {
+                    let id = leaf.lookup(rules, q.packet.dst.port(), q.packet.proto, q.need_any);
                     *best = (*best).min(id);
                 }
                 None => {}

@@ -8,23 +8,86 @@
 //! the pathological shape "a million `ANY ANY` rules differing by port" with
 //! at most 2 × 65,536 intervals whatever the rule count.
 
-use crate::rule::{Protocol, Rule};
+use super::key::Field;
+use crate::rule::{NetMatch, Protocol, Rule};
 
 /// No rule.
 pub(super) const NONE: u32 = u32::MAX;
 
+/// A group's port table, plus what a mixed-family lookup needs.
+///
+/// A mixed-family packet can only match rules whose network in one field is
+/// `ANY`; in a group of length-0 networks `ANY` shares its key with an
+/// explicit `0.0.0.0/0` or `::/0`, which must not match there. Where the
+/// table's winner is such a rule, `overrides` holds the first `ANY` rule
+/// instead (few cells: explicit `/0` rules are rare).
+#[derive(Debug)]
+pub(super) struct PortLeaf {
+    all: PortTable,
+    /// Per field (source, destination): `(cell, rule)` by ascending cell,
+    /// for the cells whose winner is not `ANY` in that field and that have
+    /// a later `ANY` winner; other such cells have none.
+    overrides: [Box<[(u32, u32)]>; 2],
+}
+
+const FIELDS: [Field; 2] = [Field::Src, Field::Dst];
+
+/// `rule`'s network in `field`.
+fn net(rule: &Rule, field: Field) -> NetMatch {
+    match field {
+        Field::Src => rule.src_cidr,
+        Field::Dst => rule.dst_cidr,
+    }
+}
+
+impl PortLeaf {
+    /// Compiles `ids` (ascending rule ids) of `rules`.
+    pub(super) fn build(rules: &[Rule], ids: &[u32]) -> Self {
+        let all = PortTable::build(rules, ids);
+        let overrides = FIELDS.map(|field| all.overrides(rules, ids, field));
+        Self { all, overrides }
+    }
+
+    /// The first rule matching `port` and `proto` whose network in
+    /// `need_any` (if any) is `ANY`, or [`NONE`].
+    #[inline]
+    pub(super) fn lookup(
+        &self,
+        rules: &[Rule],
+        port: u16,
+        proto: Protocol,
+        need_any: Option<Field>,
+    ) -> u32 {
+        let (cell, id) = self.all.cell(port, proto);
+        let Some(field) = need_any else {
+            return id;
+        };
+        if id == NONE || net(&rules[id as usize], field) == NetMatch::Any {
+            return id;
+        }
+        let overrides = &self.overrides[field as usize];
+        overrides
+            .binary_search_by_key(&cell, |&(c, _)| c)
+            .map_or(NONE, |i| overrides[i].1)
+    }
+}
+
 /// First-match rule ids by elementary port interval and packet protocol.
 #[derive(Debug)]
-pub(super) struct PortTable {
+struct PortTable {
     /// The first port of each interval, ascending, starting at 0.
     starts: Box<[u16]>,
+    /// For tables of more than [`BLOCKS_MIN`] intervals: per block of
+    /// 2^[`BLOCK_BITS`] ports, the interval holding its first port, so that
+    /// a lookup searches a few intervals rather than all (empty otherwise).
+    blocks: Box<[u32]>,
     /// Per interval: the first rule for a TCP, UDP and ANY packet (or [`NONE`]).
     first: Box<[[u32; 3]]>,
 }
 
 impl PortTable {
     /// Compiles `ids` (ascending rule ids) of `rules`.
-    pub(super) fn build(rules: &[Rule], ids: &[u32]) -> Self {
+    fn build(rules: &[Rule], ids: &[u32]) -> Self {
         let mut starts: Vec<u16> = vec![0];
         for &id in ids {
             let (lo, hi) = rules[id as usize].dport.bounds();
@@ -36,10 +99,7 @@ impl PortTable {
         starts.sort_unstable();
         starts.dedup();
         let mut first = vec![[NONE; 3]; starts.len()];
-        for (column, proto) in [Protocol::Tcp, Protocol::Udp, Protocol::Any]
-            .into_iter()
-            .enumerate()
-        {
+        for (column, proto) in PROTOCOLS.into_iter().enumerate() {
             let mut painter = Painter::new(starts.len());
             for &id in ids {
                 let rule = &rules[id as usize];
@@ -51,21 +111,98 @@ impl PortTable {
                 }
             }
         }
+        let blocks = if starts.len() > BLOCKS_MIN {
+            (0..1u32 << (16 - BLOCK_BITS))
+                .map(|b| interval(&starts, (b << BLOCK_BITS) as u16) as u32)
+                .collect()
+        } else {
+            Box::default()
+        };
         Self {
+            blocks,
             starts: starts.into_boxed_slice(),
             first: first.into_boxed_slice(),
         }
     }
 
     /// The first rule matching `port` and `proto`, or [`NONE`].
+    fn lookup(&self, port: u16, proto: Protocol) -> u32 {
+        self.cell(port, proto).1
+    }
+
+    /// The cell (interval and protocol column) of `port` and `proto`, and
+    /// its first rule (or [`NONE`]).
     #[inline]
-    pub(super) fn lookup(&self, port: u16, proto: Protocol) -> u32 {
-        let column = match proto {
-            Protocol::Tcp => 0,
-            Protocol::Udp => 1,
-            Protocol::Any => 2,
-        };
-        self.first[interval(&self.starts, port)][column]
+    fn cell(&self, port: u16, proto: Protocol) -> (u32, u32) {
+        let column = column(proto);
+        let i = self.interval(port);
+        ((i * 3 + column) as u32, self.first[i][column])
+    }
+
+    /// The cells whose winner is not `ANY` in `field`, with the first rule
+    /// among `ids` that is, where there is one.
+    fn overrides(&self, rules: &[Rule], ids: &[u32], field: Field) -> Box<[(u32, u32)]> {
+        let any: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|&id| net(&rules[id as usize], field) == NetMatch::Any)
+            .collect();
+        if any.len() == ids.len() || any.is_empty() {
+            return Box::default();
+        }
+        let subset = PortTable::build(rules, &any);
+        let mut out = Vec::new();
+        for (i, (&start, first)) in self.starts.iter().zip(&*self.first).enumerate() {
+            for (column, proto) in PROTOCOLS.into_iter().enumerate() {
+                let id = first[column];
+                if id == NONE || net(&rules[id as usize], field) == NetMatch::Any {
+                    continue;
+                }
+                let alt = subset.lookup(start, proto);
+                if alt != NONE {
+                    out.push(((i * 3 + column) as u32, alt));
+                }
+            }
+        }
+        out.into_boxed_slice()
+    }
+}
+
+impl PortTable {
+    /// The interval holding `port`: among its block's intervals when there
+    /// are blocks (the port's block starts in interval `lo` and the next
+    /// one in `hi`, so the port's interval is in `lo..=hi`).
+    #[inline]
+    fn interval(&self, port: u16) -> usize {
+        if self.blocks.is_empty() {
+            return interval(&self.starts, port);
+        }
+        let b = usize::from(port >> BLOCK_BITS);
+        let lo = self.blocks[b] as usize;
+        let hi = self
+            .blocks
+            .get(b + 1)
+            .map_or(self.starts.len() - 1, |&h| h as usize);
+        lo + interval(&self.starts[lo..=hi], port)
+    }
+}
+
+/// Ports per block of [`PortTable::blocks`]: 2^6, so 1,024 blocks (4 KiB).
+const BLOCK_BITS: u32 = 6;
+
+/// Tables of more intervals than this get blocks; a binary search of fewer
+/// stays within two cache lines.
+const BLOCKS_MIN: usize = if cfg!(test) { 4 } else { 64 };
+
+/// The packet protocols, in column order.
+const PROTOCOLS: [Protocol; 3] = [Protocol::Tcp, Protocol::Udp, Protocol::Any];
+
+/// The column of a packet protocol.
+fn column(proto: Protocol) -> usize {
+    match proto {
+        Protocol::Tcp => 0,
+        Protocol::Udp => 1,
+        Protocol::Any => 2,
     }
 }
 

@@ -108,6 +108,65 @@ fn mixed_family_packet_follows_the_reference() {
 }
 
 #[test]
+fn mixed_family_packet_uses_one_sided_rules_only() {
+    let mut set = rules(&[
+        "DROP TCP ANY 0.0.0.0/0 ANY",
+        "DROP TCP ANY ANY ::/0",
+        "DROP TCP ANY 2001:db8::/32 ::1",
+        "DROP TCP ANY ::/0 ANY",
+        "ALLOW TCP 80 2001:db8::/32 ANY",
+        "ALLOW TCP 81 ANY 10.0.0.0/8",
+        "ALLOW TCP 82 ANY 0.0.0.0/0",
+        "ALLOW TCP ANY ANY ANY",
+    ]);
+    // Enough padding that the set is indexed.
+    set.extend((0..40).map(|i| rule(&format!("DROP UDP {i} 10.{i}.0.0/16 10.0.0.0/8"))));
+    let p = |src: &str, dst: &str| Packet::tcp(src.parse().unwrap(), dst.parse().unwrap());
+    // v6 client behind a v4 proxy: ::/0 source rules apply, not 0.0.0.0/0 ones.
+    assert_eq!(first(&set, &p("[2001:db8::5]:1", "10.1.2.3:80")), Some(3));
+    assert_eq!(first(&set, &p("[2001:db8::5]:1", "[::1]:80")), Some(1));
+    assert_eq!(first(&set, &p("10.9.9.9:1", "[::1]:80")), Some(0));
+    set.drain(..4);
+    assert_eq!(first(&set, &p("[2001:db8::5]:1", "10.1.2.3:80")), Some(0));
+    assert_eq!(first(&set, &p("[2001:db8::5]:1", "11.1.2.3:81")), Some(3));
+    assert_eq!(first(&set, &p("[2002::5]:1", "10.1.2.3:81")), Some(1));
+    assert_eq!(first(&set, &p("[2002::5]:1", "11.1.2.3:82")), Some(2));
+    assert_eq!(first(&set, &p("10.1.2.3:1", "[2001:db8::5]:80")), Some(3));
+}
+
+#[test]
+fn mixed_family_port_tables_tell_any_from_zero_prefixes() {
+    // Many rules sharing both keys (length 0): a port table, mixing ANY and /0.
+    let mut set: Vec<Rule> = (1000..1100)
+        .map(|port| {
+            let src = if port % 2 == 0 { "ANY" } else { "0.0.0.0/0" };
+            rule(&format!("DROP TCP {port} {src} ANY"))
+        })
+        .collect();
+    set.extend((1000..1100).map(|port| {
+        let dst = if port % 2 == 0 { "ANY" } else { "0.0.0.0/0" };
+        rule(&format!("ALLOW TCP {port} ANY {dst}"))
+    }));
+    let p = |src: &str, port: u16| {
+        let dst = if src.starts_with('[') {
+            "10.0.0.1"
+        } else {
+            "[::1]"
+        };
+        Packet::tcp(
+            src.parse().unwrap(),
+            format!("{dst}:{port}").parse().unwrap(),
+        )
+    };
+    // src v6, dst v4: src must be ANY.
+    assert_eq!(first(&set, &p("[::2]:1", 1000)), Some(0));
+    assert_eq!(first(&set, &p("[::2]:1", 1001)), Some(101));
+    // src v4, dst v6: dst must be ANY.
+    assert_eq!(first(&set, &p("10.0.0.2:1", 1001)), Some(1));
+    assert_eq!(first(&set, &p("10.0.0.2:1", 1100)), None);
+}
+
+#[test]
 fn any_protocol_packet_only_matches_any_protocol_rules() {
     let set = rules(&["DROP TCP 80 ANY ANY", "ALLOW ANY 80 ANY ANY"]);
     assert_eq!(
@@ -245,15 +304,17 @@ struct Aim {
     port: u16,
     proto: u8,
     mapped: bool,
+    /// 1: the source, 2: the destination is moved to the other family.
+    cross: u8,
 }
 
 prop_compose! {
     fn arb_aim()(
         rule in any::<usize>(), v6_if_any in any::<bool>(), src_host in address_bits(),
         dst_host in address_bits(), port_edge in any::<u8>(), port in any::<u16>(),
-        proto in any::<u8>(), mapped in prop::bool::weighted(0.2),
+        proto in any::<u8>(), mapped in prop::bool::weighted(0.2), cross in 0u8..4,
     ) -> Aim {
-        Aim { rule, v6_if_any, src_host, dst_host, port_edge, port, proto, mapped }
+        Aim { rule, v6_if_any, src_host, dst_host, port_edge, port, proto, mapped, cross }
     }
 }
 
@@ -276,6 +337,15 @@ fn host_in(net: NetMatch, v6: bool, host: u128) -> IpAddr {
     }
 }
 
+/// An address of the other family than `addr`, from `host`'s bits
+/// (never IPv4-mapped, which would be made IPv4 again).
+fn other_family(addr: IpAddr, host: u128) -> IpAddr {
+    match addr {
+        IpAddr::V4(_) => IpAddr::V6(Ipv6Addr::from(host | 1 << 127)),
+        IpAddr::V6(_) => IpAddr::V4(Ipv4Addr::from((host >> 96) as u32)),
+    }
+}
+
 fn aimed_packet(rules: &[Rule], aim: &Aim) -> Packet {
     let target = &rules[aim.rule % rules.len()];
     let v6 = target.family().map_or(aim.v6_if_any, |f| f == Family::V6);
@@ -288,6 +358,11 @@ fn aimed_packet(rules: &[Rule], aim: &Aim) -> Packet {
         2 => lo.wrapping_sub(1),
         3 => hi.wrapping_add(1),
         _ => aim.port,
+    };
+    let (src, dst) = match aim.cross {
+        1 => (other_family(src, aim.src_host), dst),
+        2 => (src, other_family(dst, aim.dst_host)),
+        _ => (src, dst),
     };
     let src = match src {
         IpAddr::V4(a) if aim.mapped => IpAddr::V6(a.to_ipv6_mapped()),
