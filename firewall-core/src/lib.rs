@@ -46,6 +46,7 @@ mod reload;
 mod rule;
 mod ruleset;
 mod stats;
+pub mod waf;
 
 pub use engine::Engine;
 pub use events::{Event, EventRing};

@@ -334,6 +334,9 @@ pub enum RuleFileError {
 struct RawFile {
     #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
+    /// The WAF settings; read and checked by [`crate::waf::WafConfig::from_toml_str`].
+    #[serde(default, rename = "waf")]
+    _waf: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,191 @@
+//! Body parsers: urlencoded forms, JSON (every key and string), multipart
+//! (field values and file names) and raw text, each pushing [`Target`]s.
+//!
+//! A body that does not parse as its content type says is inspected as raw
+//! text rather than skipped.
+
+use serde_json::Value;
+
+use super::target::{Location, Target};
+use super::transform;
+use super::xml;
+
+/// Deepest JSON nesting walked; deeper values are inspected as raw text.
+const MAX_JSON_DEPTH: usize = 64;
+
+/// Pushes the names and values of an `a=1&b=2` string, percent-decoded once
+/// with `+` as space.
+pub(crate) fn push_urlencoded(raw: &str, out: &mut Vec<Target<'_>>) {
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = transform::form_decode(name);
+        out.push(Target::body(Location::ArgName(name.clone()), name.clone()));
+        if !value.is_empty() {
+            out.push(Target::body(
+                Location::Arg(name),
+                transform::form_decode(value),
+            ));
+        }
+    }
+}
+
+/// Pushes what a body carries, by content type.
+pub(crate) fn push_body(content_type: &str, body: &[u8], out: &mut Vec<Target<'_>>) {
+    if body.is_empty() {
+        return;
+    }
+    let text = String::from_utf8_lossy(body);
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime.is_empty() || mime == "application/x-www-form-urlencoded" {
+        push_urlencoded(&text, out);
+    } else if mime == "application/json" || mime.ends_with("+json") {
+        push_json(&text, out);
+    } else if mime.ends_with("/xml") || mime.ends_with("+xml") {
+        xml::push_xml(&text, out);
+    } else if mime == "multipart/form-data" {
+        match boundary(content_type) {
+            Some(b) => push_multipart(&text, &b, out),
+            None => out.push(Target::body(Location::Body, text.into_owned())),
+        }
+    } else {
+        out.push(Target::body(Location::Body, text.into_owned()));
+    }
+}
+
+fn push_json(text: &str, out: &mut Vec<Target<'_>>) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => walk_json(&value, "json", 0, out),
+        Err(_) => out.push(Target::body(Location::Body, text.to_owned())),
+    }
+}
+
+fn walk_json(value: &Value, path: &str, depth: usize, out: &mut Vec<Target<'_>>) {
+    if depth > MAX_JSON_DEPTH {
+        out.push(Target::body(
+            Location::Arg(path.to_owned()),
+            value.to_string(),
+        ));
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                let child = format!("{path}.{key}");
+                out.push(Target::body(Location::ArgName(child.clone()), key.clone()));
+                walk_json(item, &child, depth + 1, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_json(item, &format!("{path}.{i}"), depth + 1, out);
+            }
+        }
+        Value::String(s) => out.push(Target::body(Location::Arg(path.to_owned()), s.clone())),
+        Value::Number(n) => out.push(Target::body(Location::Arg(path.to_owned()), n.to_string())),
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// The `boundary` parameter of a multipart content type, unquoted.
+fn boundary(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+fn push_multipart(text: &str, boundary: &str, out: &mut Vec<Target<'_>>) {
+    let delimiter = format!("--{boundary}");
+    for part in text.split(delimiter.as_str()).skip(1) {
+        if part.starts_with("--") {
+            break;
+        }
+        push_part(part, out);
+    }
+}
+
+/// One multipart part: headers, a blank line, the content.
+fn push_part(part: &str, out: &mut Vec<Target<'_>>) {
+    let part = part.trim_start_matches(['\r', '\n']);
+    let (head, content) = part
+        .split_once("\r\n\r\n")
+        .or_else(|| part.split_once("\n\n"))
+        .unwrap_or((part, ""));
+    let content = content
+        .strip_suffix("\r\n")
+        .or_else(|| content.strip_suffix('\n'))
+        .unwrap_or(content);
+    let name = disposition_param(head, "name").unwrap_or_default();
+    out.push(Target::body(Location::ArgName(name.clone()), name.clone()));
+    match disposition_param(head, "filename") {
+        Some(file) => out.push(Target::body(Location::FileName(name), file)),
+        None => out.push(Target::body(Location::Arg(name), content.to_owned())),
+    }
+}
+
+/// A parameter of the part's `Content-Disposition` header (`name="x"`).
+fn disposition_param(head: &str, key: &str) -> Option<String> {
+    let line = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+    line.split(';').skip(1).find_map(|param| {
+        let (k, v) = param.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case(key)
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(content_type: &str, body: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        push_body(content_type, body.as_bytes(), &mut out);
+        out.into_iter()
+            .map(|t| (t.location.to_string(), t.value.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn json_keys_and_strings_are_targets() {
+        let got = collect("application/json", r#"{"a":{"b":["x' or 1=1"]},"n":3}"#);
+        assert!(
+            got.contains(&("ARGS:json.a.b.0".into(), "x' or 1=1".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("ARGS_NAMES:json.n".into(), "n".into())),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn invalid_json_is_inspected_raw() {
+        assert_eq!(
+            collect("application/json", "{oops"),
+            [("REQUEST_BODY".into(), "{oops".into())]
+        );
+    }
+
+    #[test]
+    fn multipart_values_and_file_names() {
+        let body = "--XX\r\nContent-Disposition: form-data; name=\"c\"\r\n\r\nhello\r\n--XX\r\n\
+                    Content-Disposition: form-data; name=\"f\"; filename=\"../a.php\"\r\n\r\nBIN\r\n--XX--\r\n";
+        let got = collect("multipart/form-data; boundary=XX", body);
+        assert!(got.contains(&("ARGS:c".into(), "hello".into())), "{got:?}");
+        assert!(
+            got.contains(&("FILES:f".into(), "../a.php".into())),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|(_, v)| v == "BIN"), "{got:?}");
+    }
+}

@@ -1,0 +1,276 @@
+//! The request as the WAF sees it: method, path, query, headers, cookies and
+//! body, owned and independent of any web framework.
+//!
+//! The integration builds a [`RequestView`] from its own request type; the
+//! engine never takes the body away from the handler because it only borrows
+//! this view.
+
+use std::fmt;
+
+/// One HTTP request, as handed to [`crate::waf::Waf::inspect`].
+///
+/// Cookies are taken from the `Cookie` headers unless set explicitly with
+/// [`RequestView::cookie`].
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::RequestView;
+/// let req = RequestView::new("POST", "/login")
+///     .query("next=%2Fhome")
+///     .header("Cookie", "sid=abc; theme=dark")
+///     .body("application/x-www-form-urlencoded", "user=ann&pass=x");
+/// assert_eq!(req.path(), "/login");
+/// assert_eq!(req.cookies().count(), 2);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RequestView {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    cookies: Vec<(String, String)>,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl fmt::Debug for RequestView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestView")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &self.headers.len())
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestView {
+    /// A request with a method and a raw (still percent-encoded) path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::RequestView;
+    /// assert_eq!(RequestView::new("GET", "/").method(), "GET");
+    /// ```
+    pub fn new(method: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            method: method.into(),
+            path: path.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Builds a view from a request target such as `/search?q=x`: the part
+    /// after the first `?` becomes the raw query.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::RequestView;
+    /// let req = RequestView::from_target("GET", "/search?q=a%20b");
+    /// assert_eq!((req.path(), req.raw_query()), ("/search", "q=a%20b"));
+    /// ```
+    pub fn from_target(method: impl Into<String>, target: &str) -> Self {
+        match target.split_once('?') {
+            Some((path, query)) => Self::new(method, path).query(query),
+            None => Self::new(method, target),
+        }
+    }
+
+    /// Sets the raw query string (without the `?`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::RequestView;
+    /// assert_eq!(RequestView::new("GET", "/").query("a=1").raw_query(), "a=1");
+    /// ```
+    #[must_use]
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.query = query.into();
+        self
+    }
+
+    /// Adds a header; a `Cookie` header also adds its cookies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::RequestView;
+    /// let req = RequestView::new("GET", "/").header("User-Agent", "curl/8");
+    /// assert_eq!(req.header_value("user-agent"), Some("curl/8"));
+    /// ```
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let (name, value) = (name.into(), value.into());
+        if name.eq_ignore_ascii_case("cookie") {
+            self.cookies.extend(parse_cookies(&value));
+        }
+        if name.eq_ignore_ascii_case("content-type") && self.content_type.is_empty() {
+            self.content_type.clone_from(&value);
+        }
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Adds one cookie directly (for integrations that parsed them already).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::RequestView;
+    /// let req = RequestView::new("GET", "/").cookie("sid", "1");
+    /// assert_eq!(req.cookies().next(), Some(("sid", "1")));
+    /// ```
+    #[must_use]
+    pub fn cookie(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.cookies.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the body and its content type (empty when the request has none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::RequestView;
+    /// let req = RequestView::new("POST", "/").body("application/json", r#"{"a":1}"#);
+    /// assert_eq!(req.content_type(), "application/json");
+    /// ```
+    #[must_use]
+    pub fn body(mut self, content_type: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        self.content_type = content_type.into();
+        self.body = body.into();
+        self
+    }
+
+    /// The method, as sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use firewall_core::waf::RequestView;
+    /// assert_eq!(RequestView::new("PUT", "/").method(), "PUT");
+    /// ```
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The raw path, without the query.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use firewall_core::waf::RequestView;
+    /// assert_eq!(RequestView::new("GET", "/a%2Fb").path(), "/a%2Fb");
+    /// ```
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The raw query, without the `?`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use firewall_core::waf::RequestView;
+    /// assert_eq!(RequestView::from_target("GET", "/?x").raw_query(), "x");
+    /// ```
+    pub fn raw_query(&self) -> &str {
+        &self.query
+    }
+
+    /// The headers in order, as `(name, value)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use firewall_core::waf::RequestView;
+    /// let req = RequestView::new("GET", "/").header("A", "1");
+    /// assert_eq!(req.headers().collect::<Vec<_>>(), [("A", "1")]);
+    /// ```
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use firewall_core::waf::RequestView;
+    /// assert_eq!(RequestView::new("GET", "/").header_value("host"), None);
+    /// ```
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The cookies, as `(name, value)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use firewall_core::waf::RequestView;
+    /// let req = RequestView::new("GET", "/").header("Cookie", "a=1;b=2");
+    /// assert_eq!(req.cookies().map(|c| c.0).collect::<Vec<_>>(), ["a", "b"]);
+    /// ```
+    pub fn cookies(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.cookies.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// The body's content type (empty when unknown).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use firewall_core::waf::RequestView;
+    /// assert_eq!(RequestView::new("GET", "/").content_type(), "");
+    /// ```
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    /// The body bytes (possibly cut at the configured limit by the integration).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use firewall_core::waf::RequestView;
+    /// assert!(RequestView::new("GET", "/").body_bytes().is_empty());
+    /// ```
+    pub fn body_bytes(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// Splits a `Cookie` header value into `(name, value)` pairs; a part without
+/// `=` is a name with an empty value.
+fn parse_cookies(header: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    header
+        .split(';')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            (name.trim().to_owned(), value.trim().to_owned())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_and_content_type_come_from_headers() {
+        let req = RequestView::new("POST", "/")
+            .header("cookie", " a=1 ; flag ; b=x=y")
+            .header("Content-Type", "text/plain");
+        let cookies: Vec<_> = req.cookies().collect();
+        assert_eq!(cookies, [("a", "1"), ("flag", ""), ("b", "x=y")]);
+        assert_eq!(req.content_type(), "text/plain");
+    }
+}

@@ -1,0 +1,441 @@
+//! Signatures: what one attack pattern looks like, loaded from TOML data
+//! (the built-in set is `signatures.toml` beside this file).
+//!
+//! A signature file is refused whole when one entry is bad (unknown family,
+//! duplicate id, a pattern that does not compile...): a skipped signature
+//! would silently weaken the WAF.
+//!
+//! ```
+//! use firewall_core::waf::{Family, Signature};
+//! let sigs = Signature::parse_toml(r#"
+//! [[signature]]
+//! id = 942999
+//! family = "sqli"
+//! paranoia = 1
+//! message = "tautology"
+//! pattern = "\\bor\\s+1\\s*=\\s*1"
+//! "#, "inline.toml")?;
+//! assert_eq!(sigs[0].family, Family::Sqli);
+//! assert_eq!(sigs[0].score, 5);
+//! # Ok::<(), firewall_core::waf::WafError>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::target::Targets;
+use super::WafError;
+
+/// The built-in signatures, written for this project.
+pub(crate) const BUILTIN: &str = include_str!("signatures.toml");
+/// The name errors in the built-in set are reported under.
+pub(crate) const BUILTIN_NAME: &str = "firewall-core/src/waf/signatures.toml";
+
+/// The attack family of a signature; ids follow the usual ranges
+/// (930 LFI, 931 RFI, 932 RCE, 933 PHP, 934 generic, 941 XSS, 942 `SQLi`,
+/// 944 Java, 913 scanners, 920/921 protocol).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::Family;
+/// assert_eq!("sqli".parse::<Family>(), Ok(Family::Sqli));
+/// assert_eq!(Family::Sqli.to_string(), "SQL injection");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Family {
+    /// SQL injection.
+    Sqli,
+    /// Cross-site scripting.
+    Xss,
+    /// Local file inclusion and path traversal.
+    Lfi,
+    /// Remote file inclusion.
+    Rfi,
+    /// Remote command execution.
+    Rce,
+    /// PHP injection.
+    Php,
+    /// Java attacks and deserialisation.
+    Java,
+    /// Generic attacks: SSRF, Node.js injection, prototype pollution...
+    Generic,
+    /// Known scanners and attack tools.
+    Scanner,
+    /// Protocol anomalies and attacks (smuggling, header injection).
+    Protocol,
+}
+
+impl Family {
+    /// Every family, in order.
+    pub const ALL: [Self; 10] = [
+        Self::Sqli,
+        Self::Xss,
+        Self::Lfi,
+        Self::Rfi,
+        Self::Rce,
+        Self::Php,
+        Self::Java,
+        Self::Generic,
+        Self::Scanner,
+        Self::Protocol,
+    ];
+
+    /// The short name used in files and exclusions (`sqli`, `xss`...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(firewall_core::waf::Family::Lfi.key(), "lfi");
+    /// ```
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Sqli => "sqli",
+            Self::Xss => "xss",
+            Self::Lfi => "lfi",
+            Self::Rfi => "rfi",
+            Self::Rce => "rce",
+            Self::Php => "php",
+            Self::Java => "java",
+            Self::Generic => "generic",
+            Self::Scanner => "scanner",
+            Self::Protocol => "protocol",
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sqli => "SQL injection",
+            Self::Xss => "Cross-site scripting",
+            Self::Lfi => "Path traversal",
+            Self::Rfi => "Remote file inclusion",
+            Self::Rce => "Remote command execution",
+            Self::Php => "PHP injection",
+            Self::Java => "Java attack",
+            Self::Generic => "Generic attack",
+            Self::Scanner => "Scanner",
+            Self::Protocol => "Protocol anomaly",
+        })
+    }
+}
+
+impl FromStr for Family {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|f| f.key() == s).ok_or_else(|| {
+            let keys: Vec<_> = Self::ALL.iter().map(|f| f.key()).collect();
+            format!("unknown family `{s}`: expected one of {}", keys.join(", "))
+        })
+    }
+}
+
+/// Which decoded form of a value a signature is matched against.
+///
+/// All views start from [`crate::waf::transform::decode_all`] (percent,
+/// HTML, Unicode, lower case).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::View;
+/// assert_eq!("sql".parse::<View>(), Ok(View::Sql));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum View {
+    /// Decoded and lower-cased.
+    Decoded,
+    /// Decoded, SQL comments removed, whitespace collapsed.
+    Sql,
+    /// Decoded, path normalised (backslashes, `//`, `/./`).
+    Path,
+    /// Decoded, shell quoting and escapes removed.
+    Shell,
+    /// The value as received, undecoded (case kept).
+    Raw,
+}
+
+impl View {
+    /// Every view, in the order the engine builds them.
+    pub const ALL: [Self; 5] = [Self::Decoded, Self::Sql, Self::Path, Self::Shell, Self::Raw];
+}
+
+impl FromStr for View {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "decoded" => Ok(Self::Decoded),
+            "sql" => Ok(Self::Sql),
+            "path" => Ok(Self::Path),
+            "shell" => Ok(Self::Shell),
+            "raw" => Ok(Self::Raw),
+            other => Err(format!(
+                "unknown view `{other}`: expected decoded, sql, path, shell or raw"
+            )),
+        }
+    }
+}
+
+/// One attack pattern.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::Signature;
+/// let all = Signature::builtin();
+/// assert!(all.iter().any(|s| s.id == 942100));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// Unique id, in the range of its family (942xxx for SQL injection...).
+    pub id: u32,
+    /// The attack family.
+    pub family: Family,
+    /// The lowest paranoia level (1 to 4) at which it is active.
+    pub paranoia: u8,
+    /// Short description for logs.
+    pub message: String,
+    /// Anomaly score added when it matches (critical 5, error 4, warning 3, notice 2).
+    pub score: u32,
+    /// The value form it is matched against.
+    pub view: View,
+    /// The regular expression (linear-time `regex` syntax, no look-around).
+    pub pattern: String,
+    pub(crate) targets: Targets,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    signature: Vec<Spanned<RawSignature>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignature {
+    id: u32,
+    family: Spanned<String>,
+    paranoia: Spanned<u8>,
+    message: String,
+    #[serde(default)]
+    severity: Option<Spanned<String>>,
+    #[serde(default)]
+    view: Option<Spanned<String>>,
+    #[serde(default)]
+    targets: Option<Spanned<Vec<String>>>,
+    pattern: Spanned<String>,
+}
+
+/// Where signatures apply when the entry names no targets.
+const DEFAULT_TARGETS: Targets = Targets(
+    Targets::ARGS.0
+        | Targets::ARG_NAMES.0
+        | Targets::COOKIES.0
+        | Targets::HEADERS.0
+        | Targets::PATH.0,
+);
+
+impl Signature {
+    /// The built-in signature set.
+    ///
+    /// # Panics
+    ///
+    /// Never in a released build: a test checks the built-in file parses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(firewall_core::waf::Signature::builtin().len() > 50);
+    /// ```
+    pub fn builtin() -> Vec<Self> {
+        Self::parse_toml(BUILTIN, BUILTIN_NAME)
+            .unwrap_or_else(|e| panic!("built-in signatures: {e}"))
+    }
+
+    /// Parses a signatures file; `source` names it in errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::Signature;
+    /// let err = Signature::parse_toml("[[signature]]\nid = 1\nfamily = \"sql\"\nparanoia = 1\nmessage = \"m\"\npattern = \"x\"\n", "s.toml");
+    /// assert!(err.unwrap_err().to_string().starts_with("s.toml:3: signature 1: family:"));
+    /// ```
+    pub fn parse_toml(text: &str, source: &str) -> Result<Vec<Self>, WafError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| WafError::Syntax {
+            source_name: source.to_owned(),
+            line: e.span().map_or(0, |s| line_of(text, s.start)),
+            message: e.message().to_owned(),
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(raw.signature.len());
+        for entry in raw.signature {
+            let at = entry.span().start;
+            let sig = entry.into_inner();
+            let id = sig.id;
+            let bad = |offset: usize, field: &'static str, reason: String| WafError::Signature {
+                source_name: source.to_owned(),
+                line: line_of(text, offset),
+                id,
+                field,
+                reason,
+            };
+            if !seen.insert(id) {
+                return Err(bad(at, "id", "duplicate id".to_owned()));
+            }
+            out.push(convert(sig).map_err(|(offset, field, reason)| bad(offset, field, reason))?);
+        }
+        Ok(out)
+    }
+
+    /// Whether it applies to a value of this location class.
+    pub(crate) fn applies_to(&self, classes: Targets) -> bool {
+        self.targets.intersects(classes)
+    }
+}
+
+type FieldFailure = (usize, &'static str, String);
+
+fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
+    let family = parse_field(&sig.family, "family", str::parse)?;
+    let paranoia = *sig.paranoia.get_ref();
+    if !(1..=4).contains(&paranoia) {
+        return Err((
+            sig.paranoia.span().start,
+            "paranoia",
+            format!("{paranoia} is not between 1 and 4"),
+        ));
+    }
+    let score = match &sig.severity {
+        Some(s) => parse_field(s, "severity", severity_score)?,
+        None => 5,
+    };
+    let view = match &sig.view {
+        Some(v) => parse_field(v, "view", str::parse)?,
+        None => View::Decoded,
+    };
+    let targets = match &sig.targets {
+        Some(t) => parse_targets(t)?,
+        None => DEFAULT_TARGETS,
+    };
+    let pattern = sig.pattern.get_ref().clone();
+    if let Err(e) = regex::Regex::new(&pattern) {
+        return Err((sig.pattern.span().start, "pattern", e.to_string()));
+    }
+    Ok(Signature {
+        id: sig.id,
+        family,
+        paranoia,
+        message: sig.message,
+        score,
+        view,
+        pattern,
+        targets,
+    })
+}
+
+fn parse_field<T>(
+    value: &Spanned<String>,
+    field: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, FieldFailure> {
+    parse(value.get_ref()).map_err(|reason| (value.span().start, field, reason))
+}
+
+fn parse_targets(targets: &Spanned<Vec<String>>) -> Result<Targets, FieldFailure> {
+    let mut set = Targets::default();
+    for name in targets.get_ref() {
+        let one = Targets::from_name(name).ok_or_else(|| {
+            let reason = format!("unknown target `{name}`: expected path, args, arg-values, cookies, headers, user-agent, filename, method, query or content-type");
+            (targets.span().start, "targets", reason)
+        })?;
+        set = set.union(one);
+    }
+    Ok(set)
+}
+
+fn severity_score(name: &str) -> Result<u32, String> {
+    match name {
+        "critical" => Ok(5),
+        "error" => Ok(4),
+        "warning" => Ok(3),
+        "notice" => Ok(2),
+        other => Err(format!(
+            "unknown severity `{other}`: expected critical, error, warning or notice"
+        )),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_set_parses_with_unique_ids_in_family_ranges() {
+        let sigs = Signature::builtin();
+        for sig in &sigs {
+            let range = sig.id / 1000;
+            let expected: &[u32] = match sig.family {
+                Family::Sqli => &[942],
+                Family::Xss => &[941],
+                Family::Lfi => &[930],
+                Family::Rfi => &[931],
+                Family::Rce => &[932],
+                Family::Php => &[933],
+                Family::Java => &[944],
+                Family::Generic => &[934, 943],
+                Family::Scanner => &[913],
+                Family::Protocol => &[920, 921],
+            };
+            assert!(
+                expected.contains(&range),
+                "{} is not in the range of {:?}",
+                sig.id,
+                sig.family
+            );
+        }
+    }
+
+    #[test]
+    fn bad_entries_are_refused_with_their_line() {
+        let dup = "[[signature]]\nid = 1\nfamily = \"xss\"\nparanoia = 1\nmessage = \"m\"\npattern = \"a\"\n\
+                   [[signature]]\nid = 1\nfamily = \"xss\"\nparanoia = 1\nmessage = \"m\"\npattern = \"b\"\n";
+        let err = Signature::parse_toml(dup, "d.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("d.toml:7: signature 1: id: duplicate id"),
+            "{err}"
+        );
+        let regex = "[[signature]]\nid = 2\nfamily = \"xss\"\nparanoia = 5\nmessage = \"m\"\npattern = \"(\"\n";
+        let err = Signature::parse_toml(regex, "r.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("r.toml:4: signature 2: paranoia: 5 is not between 1 and 4"),
+            "{err}"
+        );
+        let look = "[[signature]]\nid = 3\nfamily = \"xss\"\nparanoia = 1\nmessage = \"m\"\npattern = \"a(?=b)\"\n";
+        let err = Signature::parse_toml(look, "l.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("l.toml:6: signature 3: pattern:"), "{err}");
+    }
+}

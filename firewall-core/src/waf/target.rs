@@ -1,0 +1,263 @@
+//! The values of a request the signatures look at, each with where it came
+//! from ([`Location`], e.g. `ARGS:id`) and a target class for filtering.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::body;
+use super::request::RequestView;
+
+/// Where in the request an inspected value came from, named the way WAF logs
+/// usually name it (`ARGS:id`, `REQUEST_HEADERS:User-Agent`...).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::Location;
+/// assert_eq!(Location::Arg("id".into()).to_string(), "ARGS:id");
+/// assert_eq!(Location::Path.to_string(), "REQUEST_FILENAME");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Location {
+    /// The request path.
+    Path,
+    /// The method.
+    Method,
+    /// The name of a query, form, JSON or multipart argument.
+    ArgName(String),
+    /// The value of a query, form, JSON or multipart argument (JSON as `json.a.b`).
+    Arg(String),
+    /// A multipart file name, by field name.
+    FileName(String),
+    /// A cookie's name.
+    CookieName(String),
+    /// A cookie's value, by name.
+    Cookie(String),
+    /// A header value, by name.
+    Header(String),
+    /// The whole body, for bodies that are not forms, JSON, XML or multipart.
+    Body,
+    /// The raw query string, for signatures that need a name and its value.
+    Query,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Path => f.write_str("REQUEST_FILENAME"),
+            Self::Method => f.write_str("REQUEST_METHOD"),
+            Self::ArgName(n) => write!(f, "ARGS_NAMES:{n}"),
+            Self::Arg(n) => write!(f, "ARGS:{n}"),
+            Self::FileName(n) => write!(f, "FILES:{n}"),
+            Self::CookieName(n) => write!(f, "REQUEST_COOKIES_NAMES:{n}"),
+            Self::Cookie(n) => write!(f, "REQUEST_COOKIES:{n}"),
+            Self::Header(n) => write!(f, "REQUEST_HEADERS:{n}"),
+            Self::Body => f.write_str("REQUEST_BODY"),
+            Self::Query => f.write_str("QUERY_STRING"),
+        }
+    }
+}
+
+impl Location {
+    /// The argument, cookie or header name this location belongs to, for exclusions.
+    pub(crate) fn arg_name(&self) -> Option<&str> {
+        match self {
+            Self::ArgName(n)
+            | Self::Arg(n)
+            | Self::FileName(n)
+            | Self::CookieName(n)
+            | Self::Cookie(n)
+            | Self::Header(n) => Some(n),
+            Self::Path | Self::Method | Self::Body | Self::Query => None,
+        }
+    }
+
+    /// The target classes (bit set, see [`Targets`]) this location belongs to.
+    pub(crate) fn classes(&self) -> Targets {
+        match self {
+            Self::Path => Targets::PATH,
+            Self::Method => Targets::METHOD,
+            Self::Query => Targets::QUERY,
+            Self::ArgName(_) => Targets::ARG_NAMES,
+            Self::Arg(_) | Self::Body => Targets::ARGS,
+            Self::FileName(_) => Targets(Targets::ARGS.0 | Targets::FILENAME.0),
+            Self::CookieName(_) | Self::Cookie(_) => Targets::COOKIES,
+            Self::Header(n) if n.eq_ignore_ascii_case("content-type") => Targets::CONTENT_TYPE,
+            Self::Header(n) if n.eq_ignore_ascii_case("user-agent") => {
+                Targets(Targets::HEADERS.0 | Targets::USER_AGENT.0)
+            }
+            Self::Header(n) if n.to_ascii_lowercase().contains("file") => {
+                Targets(Targets::HEADERS.0 | Targets::FILENAME.0)
+            }
+            Self::Header(_) => Targets::HEADERS,
+        }
+    }
+}
+
+/// A set of target classes a signature applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Targets(pub(crate) u16);
+
+impl Targets {
+    pub(crate) const PATH: Self = Self(1);
+    pub(crate) const ARGS: Self = Self(2);
+    pub(crate) const COOKIES: Self = Self(4);
+    pub(crate) const HEADERS: Self = Self(8);
+    pub(crate) const USER_AGENT: Self = Self(16);
+    pub(crate) const FILENAME: Self = Self(32);
+    pub(crate) const METHOD: Self = Self(64);
+    pub(crate) const QUERY: Self = Self(128);
+    pub(crate) const ARG_NAMES: Self = Self(256);
+    pub(crate) const CONTENT_TYPE: Self = Self(512);
+    const NAMES: [(&'static str, Self); 10] = [
+        ("path", Self::PATH),
+        ("args", Self(Self::ARGS.0 | Self::ARG_NAMES.0)),
+        ("arg-values", Self::ARGS),
+        ("cookies", Self::COOKIES),
+        ("headers", Self::HEADERS),
+        ("user-agent", Self::USER_AGENT),
+        ("filename", Self::FILENAME),
+        ("method", Self::METHOD),
+        ("query", Self::QUERY),
+        ("content-type", Self::CONTENT_TYPE),
+    ];
+
+    /// Parses one class name, as written in the signatures file.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+    }
+
+    pub(crate) fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    pub(crate) fn intersects(self, other: Self) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+/// One value to inspect and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target<'a> {
+    pub(crate) location: Location,
+    pub(crate) value: Cow<'a, str>,
+}
+
+impl<'a> Target<'a> {
+    fn new(location: Location, value: impl Into<Cow<'a, str>>) -> Self {
+        Self {
+            location,
+            value: value.into(),
+        }
+    }
+}
+
+/// Headers whose values are structured and never carry application data;
+/// they are not inspected (`Content-Type` is, but only by protocol rules).
+const STRUCTURED_HEADERS: &[&str] = &[
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "accept-charset",
+    "cache-control",
+    "connection",
+    "content-length",
+    "content-type",
+    "cookie",
+    "host",
+    "if-modified-since",
+    "if-none-match",
+    "keep-alive",
+    "pragma",
+    "proxy-connection",
+    "sec-fetch-dest",
+    "sec-fetch-mode",
+    "sec-fetch-site",
+    "sec-fetch-user",
+    "sec-ch-ua",
+    "sec-ch-ua-mobile",
+    "sec-ch-ua-platform",
+    "upgrade-insecure-requests",
+    "te",
+    "dnt",
+];
+
+/// The values of the request line and headers: path, method, query
+/// arguments (names and values), cookies, then headers.
+pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
+    let mut out = vec![
+        Target::new(Location::Path, req.path()),
+        Target::new(Location::Method, req.method()),
+    ];
+    if !req.raw_query().is_empty() {
+        out.push(Target::new(Location::Query, req.raw_query()));
+    }
+    body::push_urlencoded(req.raw_query(), &mut out);
+    for (name, value) in req.cookies() {
+        out.push(Target::new(Location::CookieName(name.to_owned()), name));
+        out.push(Target::new(Location::Cookie(name.to_owned()), value));
+    }
+    for (name, value) in req.headers() {
+        let lower = name.to_ascii_lowercase();
+        if lower == "content-type" || !STRUCTURED_HEADERS.contains(&lower.as_str()) {
+            out.push(Target::new(Location::Header(name.to_owned()), value));
+        }
+    }
+    out
+}
+
+/// The values the body carries, reading at most `limit` bytes of it.
+pub(crate) fn collect_body(req: &RequestView, limit: usize) -> Vec<Target<'_>> {
+    let mut out = Vec::new();
+    let bytes = req.body_bytes();
+    body::push_body(
+        req.content_type(),
+        &bytes[..bytes.len().min(limit)],
+        &mut out,
+    );
+    out
+}
+
+impl<'a> Target<'a> {
+    /// A target for the body parsers.
+    pub(crate) fn body(location: Location, value: impl Into<Cow<'a, str>>) -> Self {
+        Self::new(location, value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locations(req: &RequestView) -> Vec<String> {
+        collect_head(req)
+            .iter()
+            .map(|t| t.location.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn query_cookies_and_unusual_headers_are_collected() {
+        let req = RequestView::from_target("GET", "/a?id=1")
+            .header("Accept", "*/*")
+            .header("User-Agent", "x")
+            .header("Cookie", "sid=2");
+        assert_eq!(
+            locations(&req),
+            [
+                "REQUEST_FILENAME",
+                "REQUEST_METHOD",
+                "QUERY_STRING",
+                "ARGS_NAMES:id",
+                "ARGS:id",
+                "REQUEST_COOKIES_NAMES:sid",
+                "REQUEST_COOKIES:sid",
+                "REQUEST_HEADERS:User-Agent"
+            ]
+        );
+    }
+}

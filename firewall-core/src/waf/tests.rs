@@ -1,0 +1,97 @@
+//! Engine-level tests of [`super::Waf`]: modes, phases, exclusions.
+
+use super::*;
+
+fn sqli() -> RequestView {
+    RequestView::from_target("GET", "/items?id=1%27%20OR%20%271%27=%271")
+}
+
+#[test]
+fn same_rules_block_in_on_and_only_report_in_detection_only() {
+    let on = Waf::new(WafConfig::default()).unwrap();
+    let watch = Waf::new(WafConfig::default().mode(Mode::DetectionOnly)).unwrap();
+    let off = Waf::new(WafConfig::default().mode(Mode::Off)).unwrap();
+    let (Verdict::Block(blocked), Verdict::Detected(detected)) =
+        (on.inspect(&sqli()), watch.inspect(&sqli()))
+    else {
+        panic!("expected Block and Detected");
+    };
+    assert_eq!(blocked, detected);
+    assert_eq!(blocked.family, Family::Sqli);
+    assert_eq!(blocked.location, "ARGS:id");
+    assert_eq!(off.inspect(&sqli()), Verdict::Pass);
+}
+
+#[test]
+fn exclusions_by_route_argument_and_family() {
+    let comment = RequestView::new("POST", "/comments/7").body(
+        "application/x-www-form-urlencoded",
+        "body=%3Cscript%3Ealert(1)%3C/script%3E&id=1",
+    );
+    let by_arg =
+        Waf::new(WafConfig::default().exclude(Exclusion::route("/comments").arg("body"))).unwrap();
+    assert_eq!(by_arg.inspect(&comment), Verdict::Pass);
+    let by_family =
+        Waf::new(WafConfig::default().exclude(Exclusion::route("/comments").family(Family::Sqli)))
+            .unwrap();
+    assert!(matches!(by_family.inspect(&comment), Verdict::Block(i) if i.family == Family::Xss));
+    let other_route = Waf::new(WafConfig::default().exclude(Exclusion::route("/admin"))).unwrap();
+    assert!(!other_route.inspect(&comment).is_pass());
+}
+
+#[test]
+fn threshold_adds_scores_of_distinct_signatures() {
+    let strict = Waf::new(WafConfig::default().threshold(100)).unwrap();
+    assert_eq!(strict.inspect(&sqli()), Verdict::Pass);
+    assert!(strict.evaluate(&sqli()).score() >= 5);
+}
+
+#[test]
+fn body_is_inspected_up_to_the_limit() {
+    let mut body = "a=".to_owned() + &"x".repeat(100);
+    body.push_str("&b=%3Cscript%3E");
+    let req = RequestView::new("POST", "/").body("application/x-www-form-urlencoded", body);
+    let short =
+        Waf::new(WafConfig::default().body_limit(50, BodyOverflow::InspectPartial)).unwrap();
+    assert_eq!(short.inspect(&req), Verdict::Pass);
+    assert!(!Waf::new(WafConfig::default())
+        .unwrap()
+        .inspect(&req)
+        .is_pass());
+}
+
+#[test]
+fn a_head_over_threshold_skips_the_body() {
+    let req = sqli().body("application/json", r#"{"c":"<script>"}"#);
+    let report = Waf::new(WafConfig::default()).unwrap().evaluate(&req);
+    assert!(
+        report
+            .matches()
+            .iter()
+            .all(|m| !m.location.starts_with("ARGS:json")),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn adversarial_input_stays_linear() {
+    // Patterns like `(a+)+$` blow up backtracking engines; ours is an automaton.
+    let evil = "'".repeat(20_000) + &"(".repeat(20_000) + &"a".repeat(50_000) + "!";
+    let req = RequestView::new("POST", "/").body("text/plain", evil);
+    let waf = Waf::new(WafConfig::default().paranoia(4)).unwrap();
+    assert!(!waf.inspect(&req).is_pass());
+}
+
+#[test]
+fn one_compiled_waf_is_shared_between_workers() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Waf>();
+    let waf = std::sync::Arc::new(Waf::new(WafConfig::default()).unwrap());
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let waf = waf.clone();
+            std::thread::spawn(move || matches!(waf.inspect(&sqli()), Verdict::Block(_)))
+        })
+        .collect();
+    assert!(handles.into_iter().all(|h| h.join().unwrap()));
+}

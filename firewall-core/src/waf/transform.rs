@@ -1,0 +1,519 @@
+//! Decoding transformations, one concern each, applied before matching to
+//! undo the encodings attackers use to slip past signatures.
+//!
+//! Every function returns the value and whether it changed, so a chain skips
+//! allocations when nothing applies.
+//!
+//! ```
+//! use firewall_core::waf::transform;
+//! let (value, changed) = transform::url_decode("%2527");
+//! assert_eq!((value.as_ref(), changed), ("%27", true));
+//! assert_eq!(transform::decode_all("%2527%20OR%201=1"), "' or 1=1");
+//! ```
+
+use std::borrow::Cow;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// How many rounds of percent-decoding [`decode_all`] applies (double and
+/// triple encoding).
+const DECODE_ROUNDS: usize = 3;
+
+/// Percent-decodes `%XX` and `%uXXXX`; malformed escapes stay as they are.
+/// Invalid UTF-8 becomes U+FFFD.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::url_decode;
+/// assert_eq!(url_decode("a%20b%u0027%zz").0, "a b'%zz");
+/// assert!(!url_decode("plain").1);
+/// ```
+pub fn url_decode(value: &str) -> (Cow<'_, str>, bool) {
+    if !value.contains('%') {
+        return (Cow::Borrowed(value), false);
+    }
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let (decoded, used) = decode_escape(&bytes[i..]);
+        match decoded {
+            Some(Escape::Byte(b)) => out.push(b),
+            Some(Escape::Char(c)) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+            None => out.push(bytes[i]),
+        }
+        i += used;
+    }
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let changed = text != value;
+    (Cow::Owned(text), changed)
+}
+
+enum Escape {
+    Byte(u8),
+    Char(char),
+}
+
+/// Decodes one escape at the start of `bytes`: `(value, bytes used)`.
+fn decode_escape(bytes: &[u8]) -> (Option<Escape>, usize) {
+    if bytes[0] != b'%' {
+        return (None, 1);
+    }
+    if bytes.len() >= 6 && (bytes[1] | 0x20) == b'u' {
+        let code = std::str::from_utf8(&bytes[2..6])
+            .ok()
+            .and_then(|h| u32::from_str_radix(h, 16).ok());
+        if let Some(c) = code.and_then(char::from_u32) {
+            return (Some(Escape::Char(c)), 6);
+        }
+    }
+    match (
+        bytes.get(1).copied().and_then(hex),
+        bytes.get(2).copied().and_then(hex),
+    ) {
+        (Some(hi), Some(lo)) => (Some(Escape::Byte(hi << 4 | lo)), 3),
+        _ => (None, 1),
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Form decoding: `+` as space, then one round of percent-decoding.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::form_decode;
+/// assert_eq!(form_decode("a+b%2B"), "a b+");
+/// ```
+pub fn form_decode(value: &str) -> String {
+    let spaced = value.replace('+', " ");
+    url_decode(&spaced).0.into_owned()
+}
+
+/// Decodes HTML character references: `&#39;`, `&#x27;` (the `;` optional)
+/// and a table of named ones attackers use (`&lt;`, `&colon;`, `&Tab;`...).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::html_decode;
+/// assert_eq!(html_decode("&lt;a href=javascript&colon;x&#40;1&#x29;&gt;").0, "<a href=javascript:x(1)>");
+/// ```
+pub fn html_decode(value: &str) -> (Cow<'_, str>, bool) {
+    if !value.contains('&') {
+        return (Cow::Borrowed(value), false);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some((c, used)) = decode_reference(rest) {
+            out.push(c);
+            rest = &rest[used..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    let changed = out != value;
+    (Cow::Owned(out), changed)
+}
+
+/// Named references worth decoding (the ones that hide markup and script).
+const ENTITIES: &[(&str, char)] = &[
+    ("lt", '<'),
+    ("gt", '>'),
+    ("amp", '&'),
+    ("quot", '"'),
+    ("apos", '\''),
+    ("nbsp", ' '),
+    ("colon", ':'),
+    ("semi", ';'),
+    ("comma", ','),
+    ("period", '.'),
+    ("sol", '/'),
+    ("bsol", '\\'),
+    ("lpar", '('),
+    ("rpar", ')'),
+    ("lsqb", '['),
+    ("rsqb", ']'),
+    ("lcub", '{'),
+    ("rcub", '}'),
+    ("equals", '='),
+    ("excl", '!'),
+    ("num", '#'),
+    ("dollar", '$'),
+    ("percnt", '%'),
+    ("grave", '`'),
+    ("tab", '\t'),
+    ("newline", '\n'),
+    ("plus", '+'),
+    ("ast", '*'),
+    ("vert", '|'),
+];
+
+/// One reference at the start of `text` (which starts with `&`).
+fn decode_reference(text: &str) -> Option<(char, usize)> {
+    let body = &text[1..];
+    if let Some(num) = body.strip_prefix('#') {
+        let (radix, digits) = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => (16, hex),
+            None => (10, num),
+        };
+        let len = digits
+            .bytes()
+            .take_while(|b| (*b as char).is_digit(radix))
+            .count();
+        let code = u32::from_str_radix(&digits[..len.min(8)], radix).ok()?;
+        let used =
+            1 + (num.len() - digits.len()) + 1 + len + usize::from(digits[len..].starts_with(';'));
+        return char::from_u32(code).map(|c| (c, used));
+    }
+    let len = body.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let name = body[..len].to_ascii_lowercase();
+    let (_, c) = ENTITIES.iter().find(|(n, _)| *n == name)?;
+    Some((*c, 1 + len + usize::from(body[len..].starts_with(';'))))
+}
+
+/// Decodes JavaScript and C escapes: `\u0041`, `\u{41}`, `\x41`.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::js_decode;
+/// assert_eq!(js_decode(r"c\u006fnsole\x2elog").0, "console.log");
+/// ```
+pub fn js_decode(value: &str) -> (Cow<'_, str>, bool) {
+    if !value.contains('\\') {
+        return (Cow::Borrowed(value), false);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some((c, used)) = decode_js_escape(rest) {
+            out.push(c);
+            rest = &rest[used..];
+        } else {
+            out.push('\\');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    let changed = out != value;
+    (Cow::Owned(out), changed)
+}
+
+/// One escape at the start of `text` (which starts with a backslash).
+fn decode_js_escape(text: &str) -> Option<(char, usize)> {
+    let (digits, used) = if let Some(braced) = text.strip_prefix("\\u{") {
+        let end = braced.find('}')?;
+        (&braced[..end], 4 + end)
+    } else if let Some(u) = text.strip_prefix("\\u") {
+        (u.get(..4)?, 6)
+    } else if let Some(x) = text.strip_prefix("\\x") {
+        (x.get(..2)?, 4)
+    } else {
+        return None;
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    char::from_u32(u32::from_str_radix(digits, 16).ok()?).map(|c| (c, used))
+}
+
+/// Decodes a value that is entirely standard or URL-safe base64 (at least
+/// 12 characters) into text, when the result is printable; `None` otherwise.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::base64_text;
+/// assert_eq!(base64_text("d2hpbGUodHJ1ZSk7Cg==").as_deref(), Some("while(true);\n"));
+/// assert_eq!(base64_text("not base64!"), None);
+/// ```
+pub fn base64_text(value: &str) -> Option<String> {
+    let trimmed = value.trim_end_matches('=');
+    if trimmed.len() < 12
+        || !trimmed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+    {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for b in trimmed.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            _ => 63,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((acc >> bits) as u8);
+        }
+    }
+    let text = String::from_utf8(bytes).ok()?;
+    let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
+    printable.then_some(text)
+}
+
+/// Unicode NFKC normalisation (full-width and styled letters become ASCII),
+/// look-alike quotes folded to ASCII quotes, and NUL bytes removed.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::normalise_unicode;
+/// assert_eq!(normalise_unicode("ｓｅｌｅｃｔ ‘x’\0").0, "select 'x'");
+/// ```
+pub fn normalise_unicode(value: &str) -> (Cow<'_, str>, bool) {
+    if value.is_ascii() && !value.contains('\0') {
+        return (Cow::Borrowed(value), false);
+    }
+    let out: String = value
+        .nfkc()
+        .filter(|c| *c != '\0')
+        .map(fold_lookalike)
+        .collect();
+    let changed = out != value;
+    (Cow::Owned(out), changed)
+}
+
+fn fold_lookalike(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2032}' | '\u{ff07}'
+        | '\u{02bc}' => '\'',
+        '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' => '"',
+        '\u{3002}' => '.',
+        other => other,
+    }
+}
+
+/// Lower-cases (Unicode case folding for the letters that matter here).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::lowercase;
+/// assert_eq!(lowercase("SeLeCt").0, "select");
+/// ```
+pub fn lowercase(value: &str) -> (Cow<'_, str>, bool) {
+    if !value.chars().any(char::is_uppercase) {
+        return (Cow::Borrowed(value), false);
+    }
+    (Cow::Owned(value.to_lowercase()), true)
+}
+
+/// Replaces SQL block comments with a space; `MySQL`'s executable comments
+/// (`/*!50000select*/`) keep their content.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::remove_sql_comments;
+/// assert_eq!(remove_sql_comments("un/**/ion/*!50000select*/1").0, "un ion select 1");
+/// ```
+pub fn remove_sql_comments(value: &str) -> (Cow<'_, str>, bool) {
+    if !value.contains("/*") {
+        return (Cow::Borrowed(value), false);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        let inner = &rest[start + 2..];
+        let end = inner.find("*/");
+        if let Some(exec) = inner.strip_prefix('!') {
+            let code = exec.trim_start_matches(|c: char| c.is_ascii_digit());
+            let stop = code.find("*/").unwrap_or(code.len());
+            out.push_str(&code[..stop]);
+            out.push(' ');
+            rest = code.get(stop + 2..).unwrap_or("");
+            continue;
+        }
+        rest = end.map_or("", |e| &inner[e + 2..]);
+    }
+    out.push_str(rest);
+    (Cow::Owned(out), true)
+}
+
+/// Collapses every run of whitespace (and vertical tabs, form feeds) into
+/// one space.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::compress_whitespace;
+/// assert_eq!(compress_whitespace("a \t\n b").0, "a b");
+/// ```
+pub fn compress_whitespace(value: &str) -> (Cow<'_, str>, bool) {
+    let bytes = value.as_bytes();
+    let plain = !value.chars().any(|c| c.is_whitespace() && c != ' ')
+        && !bytes.windows(2).any(|w| w == b"  ");
+    if plain {
+        return (Cow::Borrowed(value), false);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut in_space = false;
+    for c in value.chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    if out == value {
+        return (Cow::Borrowed(value), false);
+    }
+    (Cow::Owned(out), true)
+}
+
+/// Normalises a path: backslashes become `/`, `//` collapses, `/./`
+/// disappears. `..` segments are kept so traversal stays visible.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::normalise_path;
+/// assert_eq!(normalise_path("..\\.\\windows//win.ini").0, "../windows/win.ini");
+/// ```
+pub fn normalise_path(value: &str) -> (Cow<'_, str>, bool) {
+    if !value.contains(['\\', '/']) {
+        return (Cow::Borrowed(value), false);
+    }
+    let slashed = value.replace('\\', "/");
+    let absolute = slashed.starts_with('/');
+    let kept: Vec<&str> = slashed
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    let mut out = kept.join("/");
+    if absolute {
+        out.insert(0, '/');
+    }
+    if slashed.ends_with('/') && !kept.is_empty() {
+        out.push('/');
+    }
+    let changed = out != value;
+    (Cow::Owned(out), changed)
+}
+
+/// Undoes shell obfuscation: removes `\ ' " ^` and empty expansions
+/// (`$@`, `$*`, `${}`...), turns `${IFS}` and `,` into spaces, and
+/// collapses whitespace (so `c$@at${IFS}/e'tc'/pa\sswd` reads `cat /etc/passwd`).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::shell_normalise;
+/// assert_eq!(shell_normalise("c$@a\\t${IFS}/e'tc'/pa^sswd").0, "cat /etc/passwd");
+/// ```
+pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
+    if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
+        return (Cow::Borrowed(value), false);
+    }
+    let mut text = value.to_owned();
+    if text.contains('$') {
+        for (from, to) in [
+            ("${ifs}", " "),
+            ("${IFS}", " "),
+            ("$IFS", " "),
+            ("$ifs", " "),
+        ] {
+            text = text.replace(from, to);
+        }
+        for empty in ["$@", "$*", "${}", "$()", "$!", "$?", "$-", "$_", "$#"] {
+            text = text.replace(empty, "");
+        }
+    }
+    text.retain(|c| !matches!(c, '\\' | '\'' | '"' | '^'));
+    let spaced: String = text
+        .chars()
+        .map(|c| if c == ',' { ' ' } else { c })
+        .collect();
+    let out = compress_whitespace(&spaced).0.into_owned();
+    let changed = out != value;
+    (Cow::Owned(out), changed)
+}
+
+/// The base chain every signature sees: percent-decoding until stable (at
+/// most three rounds), HTML references, Unicode normalisation, lower case.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::transform::decode_all;
+/// assert_eq!(decode_all("&#x3C;SCRIPT%253E"), "<script>");
+/// ```
+pub fn decode_all(value: &str) -> Cow<'_, str> {
+    let mut current = Cow::Borrowed(value);
+    for _ in 0..DECODE_ROUNDS {
+        let (next, changed) = url_decode(&current);
+        if !changed {
+            break;
+        }
+        current = Cow::Owned(next.into_owned());
+    }
+    let current = apply(current, html_decode);
+    let current = apply(current, js_decode);
+    let current = apply(current, normalise_unicode);
+    apply(current, lowercase)
+}
+
+/// Runs one transformation, keeping the previous value when nothing changed.
+pub(crate) fn apply(value: Cow<'_, str>, step: fn(&str) -> (Cow<'_, str>, bool)) -> Cow<'_, str> {
+    let (next, changed) = step(&value);
+    if changed {
+        Cow::Owned(next.into_owned())
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_escapes_and_references_survive() {
+        assert_eq!(url_decode("%").0, "%");
+        assert_eq!(url_decode("%4").0, "%4");
+        assert_eq!(url_decode("%u12").0, "%u12");
+        assert_eq!(
+            html_decode("a & b &#; &#xZZ &unknown;").0,
+            "a & b &#; &#xZZ &unknown;"
+        );
+        assert_eq!(html_decode("&#60&#x3e").0, "<>");
+    }
+
+    #[test]
+    fn unterminated_comment_removes_the_rest() {
+        assert_eq!(remove_sql_comments("1 /* open").0, "1  ");
+        assert_eq!(remove_sql_comments("/*!").0, "  ");
+    }
+
+    #[test]
+    fn path_normalisation_keeps_traversal_visible() {
+        assert_eq!(normalise_path("/a//./b/../c").0, "/a/b/../c");
+        assert_eq!(normalise_path("..\\..\\boot.ini").0, "../../boot.ini");
+        assert!(!normalise_path("plain").1);
+    }
+}
