@@ -28,7 +28,7 @@ pub fn check(req: &HttpRequest, port: Option<u16>) -> Option<HttpResponse> {
         return Some(misconfigured());
     };
     match guard::evaluate(firewall, &policy, conn) {
-        Verdict::Allow => None,
+        Verdict::Allow(_) => None,
         Verdict::Deny | Verdict::Error => Some(denied()),
     }
 }
