@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
-use firewall_actix::waf::{BodyOverflow, Exclusion, Family, Mode, RequestView, Verdict, Waf, WafConfig};
+use firewall_actix::waf::{
+    BodyOverflow, Exclusion, Family, Mode, RequestView, Verdict, Waf, WafConfig,
+};
 use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, TCP};
 use support::{get, log_lines_with, send, serve, Reply};
 
@@ -22,7 +24,9 @@ fn log() -> PathBuf {
 /// Loopback allowed by the ACL, `config` as the WAF.
 fn firewall(config: WafConfig) -> Arc<Firewall> {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule")];
-    let fw = Firewall::new("it_waf").with_rules(rules).expect("valid rules");
+    let fw = Firewall::new("it_waf")
+        .with_rules(rules)
+        .expect("valid rules");
     Arc::new(fw.with_waf(config).expect("a valid WAF"))
 }
 
@@ -57,7 +61,14 @@ fn start(fw: Arc<Firewall>) -> SocketAddr {
 }
 
 fn post(server: SocketAddr, path: &str, content_type: &str, body: &[u8]) -> Reply {
-    send(server, "POST", path, &[("Content-Type", content_type)], body).expect("a reply")
+    send(
+        server,
+        "POST",
+        path,
+        &[("Content-Type", content_type)],
+        body,
+    )
+    .expect("a reply")
 }
 
 /// The WAF lines of `reply`'s request, without timestamps.
@@ -86,8 +97,14 @@ fn sql_injection_in_a_query_argument_is_refused_with_one_drop_line() {
     let reply = get(server, SQLI, &[]).expect("a reply");
     assert_eq!((reply.status, reply.body.as_str()), (403, DENIED));
     let reason = reason_of(&RequestView::from_target("GET", SQLI));
-    assert!(reason.starts_with("SQL injection (942") && reason.ends_with(" in ARGS:id"), "{reason}");
-    let line = format!("[WARNING] WAF DROP: [TCP] {} -> {server} - {reason}", reply.client);
+    assert!(
+        reason.starts_with("SQL injection (942") && reason.ends_with(" in ARGS:id"),
+        "{reason}"
+    );
+    let line = format!(
+        "[WARNING] WAF DROP: [TCP] {} -> {server} - {reason}",
+        reply.client
+    );
     assert_eq!(waf_lines(&reply, server), [line]);
     assert_eq!((fw.stats().allowed, fw.stats().dropped), (1, 1));
 }
@@ -115,7 +132,10 @@ fn json_bodies_are_inspected_and_clean_ones_served() {
     let reply = post(server, "/json", "application/json", clean.as_bytes());
     assert_eq!(reply.status, 200);
     let back: serde_json::Value = serde_json::from_str(&reply.body).expect("json");
-    assert_eq!(back, serde_json::from_str::<serde_json::Value>(clean).expect("json"));
+    assert_eq!(
+        back,
+        serde_json::from_str::<serde_json::Value>(clean).expect("json")
+    );
 }
 
 fn multipart(file_name: &str) -> (String, Vec<u8>) {
@@ -125,7 +145,10 @@ fn multipart(file_name: &str) -> (String, Vec<u8>) {
          --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
          Content-Type: application/octet-stream\r\n\r\n\x00\x01binary\x7fdata\r\n--{boundary}--\r\n"
     );
-    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
 }
 
 #[test]
@@ -141,11 +164,16 @@ fn a_traversal_file_name_in_an_upload_is_refused_and_a_normal_upload_kept_byte_f
 
 #[test]
 fn a_body_over_the_limit_gets_413_or_its_prefix_inspected_when_configured() {
-    let server = start(firewall(WafConfig::default().body_limit(1024, BodyOverflow::Reject)));
+    let server = start(firewall(
+        WafConfig::default().body_limit(1024, BodyOverflow::Reject),
+    ));
     let long = format!("a={}", "x".repeat(2000));
     let reply = post(server, "/echo", FORM, long.as_bytes());
     assert_eq!(reply.status, 413);
-    assert_eq!(reply.body, "Request body too large: the firewall inspects at most 1024 bytes.");
+    assert_eq!(
+        reply.body,
+        "Request body too large: the firewall inspects at most 1024 bytes."
+    );
     let line = format!(
         "[WARNING] WAF DROP: [TCP] {} -> {server} - Request body over the WAF limit of 1024 bytes",
         reply.client
@@ -168,7 +196,10 @@ fn detection_only_serves_the_attack_and_logs_a_detect_line() {
     let reply = get(server, SQLI, &[]).expect("a reply");
     assert_eq!((reply.status, reply.body.as_str()), (200, "served"));
     let reason = reason_of(&RequestView::from_target("GET", SQLI));
-    let line = format!("[WARNING] WAF DETECT: [TCP] {} -> {server} - {reason}", reply.client);
+    let line = format!(
+        "[WARNING] WAF DETECT: [TCP] {} -> {server} - {reason}",
+        reply.client
+    );
     assert_eq!(waf_lines(&reply, server), [line]);
     assert_eq!(fw.stats().dropped, 0);
 }
@@ -190,13 +221,20 @@ fn exclusions_per_route_and_per_argument_let_the_false_positive_through() {
 #[test]
 fn a_log_injection_attempt_gives_exactly_one_escaped_line() {
     let server = start(firewall(WafConfig::default()));
-    let forged = "/items?x%0D%0A2026-01-01%2000:00:00,000%20[INFO]%20forged=1%27%20OR%20%271%27=%271";
+    let forged =
+        "/items?x%0D%0A2026-01-01%2000:00:00,000%20[INFO]%20forged=1%27%20OR%20%271%27=%271";
     let reply = get(server, forged, &[]).expect("a reply");
     assert_eq!(reply.status, 403);
     let lines = waf_lines(&reply, server);
     assert_eq!(lines.len(), 1, "{lines:#?}");
-    assert!(lines[0].contains("\\r\\n2026-01-01 00:00:00,000 [INFO] forged"), "{}", lines[0]);
-    assert!(log_lines_with(&log(), "forged").iter().all(|l| l.starts_with("[WARNING] WAF DROP")));
+    assert!(
+        lines[0].contains("\\r\\n2026-01-01 00:00:00,000 [INFO] forged"),
+        "{}",
+        lines[0]
+    );
+    assert!(log_lines_with(&log(), "forged")
+        .iter()
+        .all(|l| l.starts_with("[WARNING] WAF DROP")));
 }
 
 /// Coraza-style: the same attacks in mode On (refused) and detection-only (served, logged).
@@ -208,9 +246,16 @@ fn the_attack_table_is_refused_in_mode_on_and_only_logged_in_detection_only() {
         ("GET", "/items?file=../../../../etc/passwd", ""),
         ("GET", "/items?cmd=;cat%20/etc/passwd", ""),
         ("POST", "/echo", "msg=%3Cimg%20src=x%20onerror=alert(1)%3E"),
-        ("POST", "/echo", "u=1%27%20UNION%20SELECT%20username,password%20FROM%20users--"),
+        (
+            "POST",
+            "/echo",
+            "u=1%27%20UNION%20SELECT%20username,password%20FROM%20users--",
+        ),
     ];
-    for (mode, status, verb) in [(Mode::On, 403, "DROP"), (Mode::DetectionOnly, 200, "DETECT")] {
+    for (mode, status, verb) in [
+        (Mode::On, 403, "DROP"),
+        (Mode::DetectionOnly, 200, "DETECT"),
+    ] {
         let server = start(firewall(WafConfig::default().mode(mode)));
         for (method, path, body) in attacks {
             let headers = [("Content-Type", FORM)];
@@ -218,7 +263,11 @@ fn the_attack_table_is_refused_in_mode_on_and_only_logged_in_detection_only() {
             assert_eq!(reply.status, status, "{mode:?} {method} {path} {body}");
             let lines = waf_lines(&reply, server);
             assert_eq!(lines.len(), 1, "{mode:?} {path}: {lines:#?}");
-            assert!(lines[0].starts_with(&format!("[WARNING] WAF {verb}: ")), "{}", lines[0]);
+            assert!(
+                lines[0].starts_with(&format!("[WARNING] WAF {verb}: ")),
+                "{}",
+                lines[0]
+            );
         }
     }
 }
@@ -226,7 +275,11 @@ fn the_attack_table_is_refused_in_mode_on_and_only_logged_in_detection_only() {
 #[test]
 fn without_a_waf_the_body_is_not_inspected() {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule")];
-    let fw = Arc::new(Firewall::new("it_waf").with_rules(rules).expect("valid rules"));
+    let fw = Arc::new(
+        Firewall::new("it_waf")
+            .with_rules(rules)
+            .expect("valid rules"),
+    );
     let server = start(fw);
     let attack = "q=%3Cscript%3Ealert(1)%3C/script%3E";
     let reply = post(server, "/echo", FORM, attack.as_bytes());
