@@ -105,10 +105,10 @@ fn by_default_the_attribute_follows_the_firewalls_waf_and_keeps_the_body() {
         "[WARNING] WAF DROP: [TCP] {} -> 127.0.0.1:5000 - SQL injection (",
         reply.client
     )));
-    let reply = post(server, "/default", "name=ann&plan=pro+%26+more");
+    let reply = post(server, "/default", "name=ann&plan=pro+yearly%2C+2+seats");
     assert_eq!(
         (reply.status, reply.body.as_str()),
-        (200, "name=ann;plan=pro & more;")
+        (200, "name=ann;plan=pro yearly, 2 seats;")
     );
 }
 
