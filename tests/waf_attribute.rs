@@ -20,7 +20,7 @@ const ATTACK: &str = "id=1%27%20OR%20%271%27=%271";
 #[firewall(port = 5000)]
 async fn default(form: web::Form<Vec<(String, String)>>) -> impl Responder {
     form.iter()
-        .map(|(k, v)| format!("{k}={v};"))
+        .map(|(k, v)| [k, "=", v, ";"].concat())
         .collect::<String>()
 }
 

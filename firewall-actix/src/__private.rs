@@ -25,11 +25,26 @@ pub const MISSING_WAF: &str =
 /// `Some(response)`: answer that instead (403 on DROP or failure, 500 when the
 /// app registered no `Firewall`).
 pub fn check(req: &HttpRequest, port: Option<u16>) -> Option<HttpResponse> {
-    acl(req, port).err()
+    acl(req, port).err().map(Refusal::response)
 }
 
-/// The ACL check: the app's firewall and the allowed packet, or the answer.
-fn acl(req: &HttpRequest, port: Option<u16>) -> Result<(&Firewall, Packet), HttpResponse> {
+/// Why the ACL check refused (kept small: the response is built after).
+enum Refusal {
+    NoFirewall,
+    Denied,
+}
+
+impl Refusal {
+    fn response(self) -> HttpResponse {
+        match self {
+            Refusal::NoFirewall => misconfigured(),
+            Refusal::Denied => denied(),
+        }
+    }
+}
+
+/// The ACL check: the app's firewall and the allowed packet, or why not.
+fn acl(req: &HttpRequest, port: Option<u16>) -> Result<(&Firewall, Packet), Refusal> {
     let policy = Policy {
         port,
         proxies: req.app_data::<TrustedProxies>().cloned(),
@@ -37,11 +52,11 @@ fn acl(req: &HttpRequest, port: Option<u16>) -> Result<(&Firewall, Packet), Http
     let conn = Connection::of(req);
     let Some(firewall) = req.app_data::<web::Data<Firewall>>() else {
         log::error!("Firewall Processing Error: {MISSING_FIREWALL}");
-        return Err(misconfigured());
+        return Err(Refusal::NoFirewall);
     };
     match guard::evaluate(firewall, &policy, conn) {
         Verdict::Allow(packet) => Ok((firewall, packet)),
-        Verdict::Deny | Verdict::Error => Err(denied()),
+        Verdict::Deny | Verdict::Error => Err(Refusal::Denied),
     }
 }
 
@@ -58,7 +73,7 @@ pub async fn guard(
     force: Option<Mode>,
     payload: Payload,
 ) -> Result<Payload, HttpResponse> {
-    let (firewall, packet) = acl(req, port)?;
+    let (firewall, packet) = acl(req, port).map_err(Refusal::response)?;
     let Some(waf) = inspection::active(firewall, req.uri().path()) else {
         if force == Some(Mode::On) && firewall.waf().is_none() {
             log::error!("Firewall Processing Error: {MISSING_WAF}");

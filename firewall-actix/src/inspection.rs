@@ -22,8 +22,11 @@ use crate::response::{denied, too_large};
 pub(crate) fn active(firewall: &Firewall, raw_path: &str) -> Option<Arc<Waf>> {
     let waf = firewall.waf()?;
     let config = waf.config();
-    if config.mode == Mode::Off || config.exclusions.is_empty() {
-        return (config.mode != Mode::Off).then_some(waf);
+    if config.mode == Mode::Off {
+        return None;
+    }
+    if config.exclusions.is_empty() {
+        return Some(waf);
     }
     let decoded = transform::decode_all(raw_path);
     let path = transform::normalise_path(&decoded).0;

@@ -140,7 +140,7 @@ pub fn send(
         request.push_str(&[name, ": ", value, "\r\n"].concat());
     }
     if !body.is_empty() {
-        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        request.push_str(&["Content-Length: ", &body.len().to_string(), "\r\n"].concat());
     }
     request.push_str("\r\n");
     let mut bytes = request.into_bytes();
