@@ -81,13 +81,15 @@ fn crs_corpus_against_a_real_server_at_paranoia_1() {
         );
     }
     // A little under what was measured when this test was written.
+    // Measured (paranoia 1, this commit): 930 100%, 931 83.3%, 932 83.8%,
+    // 933 89.3%, 941 81.3%, 942 79.7%.
     let floors = [
-        ("930", 0.90),
-        ("931", 0.75),
-        ("932", 0.70),
-        ("933", 0.80),
-        ("941", 0.70),
-        ("942", 0.70),
+        ("930", 0.95),
+        ("931", 0.80),
+        ("932", 0.80),
+        ("933", 0.85),
+        ("941", 0.78),
+        ("942", 0.76),
     ];
     let low: Vec<String> = floors
         .iter()
