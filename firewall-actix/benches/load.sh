@@ -56,7 +56,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 wrk.headers["Accept"] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 wrk.headers["Accept-Language"] = "en-GB,en;q=0.7"
-wrk.headers["Referer"] = "http://127.0.0.1/checkout/plan?step=2"
+wrk.headers["Referer"] = "https://shop.example.com/checkout/plan?step=2"
 wrk.headers["Cookie"] = "sid=9b2f0c7e4d1a; theme=dark; _ga=GA1.2.1843925735.1700000000; cart=3"
 LUA
 
@@ -92,13 +92,15 @@ run_one() {
     NOTE[$name]="FAIL: $non2xx non-2xx answers $errors"; failures=$((failures+1))
   fi
   if [ "$config" != bare ] && [ "$config" != bare_post ]; then
-    local decided lines
+    local decided lines acl
     decided=$(awk -F'[ =]' '/^STATS/ { print $3 + $5 }' "$dir/stdout")
     if [ "$log" = on ]; then
-      lines=$(grep -c 'ACL ' "$dir/bench_firewall.log" || true)
+      # One ACL line per request, plus one per WAF refusal (counted as a drop too).
+      lines=$(grep -cE 'ACL |WAF DROP' "$dir/bench_firewall.log" || true)
+      acl=$(grep -c 'ACL ' "$dir/bench_firewall.log" || true)
       # wrk counts answered requests; the server may have decided a few more
       # that were in flight when wrk stopped (at most one per connection).
-      if [ "$lines" != "$decided" ] || [ "$decided" -lt "$completed" ] || [ "$decided" -gt $((completed + CONNECTIONS)) ]; then
+      if [ "$lines" != "$decided" ] || [ "$acl" -lt "$completed" ] || [ "$acl" -gt $((completed + CONNECTIONS)) ]; then
         NOTE[$name]="FAIL: $lines log lines, $decided decided, $completed answered"; failures=$((failures+1))
       else
         NOTE[$name]="ok, $lines lines = $decided decided"
