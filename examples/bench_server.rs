@@ -7,7 +7,11 @@
 //!
 //! - `BENCH_CONFIG`: `bare` (no firewall), `rules10` (the middleware with 10
 //!   rules), `rules1m` (the middleware with 1,000,000 rules), `macro` (the
-//!   attribute on the handler, 10 rules). In every firewall configuration the
+//!   attribute on the handler, 10 rules), `waf` (the middleware with 10 rules
+//!   and the WAF at its default settings), `bare_post` (the same server as
+//!   `bare`: the script loads it with the WAF configurations' POST request).
+//!   Every configuration answers `GET /` and `POST /` (the body is read).
+//!   In every firewall configuration the
 //!   rule that allows loopback is the last one, the costliest place for it.
 //! - `BENCH_LOG`: `on` writes every decision to `<BENCH_DIR>/bench_firewall.log`
 //!   (console off: a terminal would be the bottleneck), `off` installs no logger.
@@ -20,7 +24,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::{get, web, App, HttpResponse, HttpServer, Responder};
+use actix_web::{get, post, web, App, HttpResponse, HttpServer, Responder};
+use firewall_actix::waf::{Waf, WafConfig};
 use firewall_actix::{
     firewall, Firewall, FirewallMiddleware, Rule, RuleSet, ALLOW, ANY, DROP, TCP,
 };
@@ -28,6 +33,11 @@ use firewall_actix::{
 #[get("/")]
 async fn bare() -> impl Responder {
     HttpResponse::Ok().body("ok")
+}
+
+#[post("/")]
+async fn submit(body: web::Bytes) -> impl Responder {
+    HttpResponse::Ok().body(format!("ok {}", body.len()))
 }
 
 #[get("/")]
@@ -108,10 +118,15 @@ async fn main() -> std::io::Result<()> {
         "rules1m" => firewall_with(1_000_000),
         _ => firewall_with(10),
     };
+    if config == "waf" {
+        fw.set_waf(Some(
+            Waf::new(WafConfig::default()).expect("the default WAF compiles"),
+        ));
+    }
     let addr = ("127.0.0.1", port);
     let app_fw = fw.clone();
     let server = match config.as_str() {
-        "bare" => HttpServer::new(|| App::new().service(bare))
+        "bare" | "bare_post" => HttpServer::new(|| App::new().service(bare).service(submit))
             .workers(workers)
             .bind(addr)?
             .run(),
@@ -127,6 +142,7 @@ async fn main() -> std::io::Result<()> {
             App::new()
                 .wrap(FirewallMiddleware::new(app_fw.clone()))
                 .service(bare)
+                .service(submit)
         })
         .workers(workers)
         .bind(addr)?

@@ -10,6 +10,13 @@
 #
 #   firewall-actix/benches/load.sh            # 10 s per configuration
 #   DURATION=30s CONNECTIONS=64 firewall-actix/benches/load.sh
+#   DURATION=2s CONFIGS="bare:off waf:on" firewall-actix/benches/load.sh
+#
+# The WAF configurations (`waf:*`) and `bare_post` send a typical ~1 KB POST
+# (urlencoded form, a query, browser headers and cookies) through a wrk Lua
+# script; every other configuration sends `GET /`. The WAF configurations are
+# compared with `bare_post:off` (bare Actix, same request), which is added to
+# the run when it is not listed.
 #
 # Needs wrk (apt-get install wrk). Only 127.0.0.1 is ever loaded.
 set -euo pipefail
@@ -20,7 +27,10 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 PORT=${PORT:-18080}
-CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off"}
+CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off bare_post:off waf:on waf:off"}
+case " $CONFIGS " in
+  *" waf:"*) case " $CONFIGS " in *" bare_post:off "*) ;; *) CONFIGS="bare_post:off $CONFIGS" ;; esac ;;
+esac
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
 cargo build --release --quiet --example bench_server
@@ -30,6 +40,25 @@ trap 'rm -rf "$WORK"' EXIT
 
 failures=0
 declare -A RPS P50 P99 NOTE
+
+# The WAF configurations' request: ~1 KB urlencoded form a shop might get.
+cat >"$WORK/post.lua" <<'LUA'
+local fields = {
+  "name=Ann+O%27Brien", "email=ann.obrien%40example.com", "phone=%2B44+20+7946+0958",
+  "address=Flat+3%2C+12+Baker%27s+Row%2C+London", "postcode=NW1+6XE", "plan=pro-yearly",
+  "seats=12", "coupon=SPRING-2026", "newsletter=on", "csrf_token=6f1c2e9a0b7d4e3f8a5c1b2d9e0f7a6c",
+  "comment=" .. string.rep("Please+select+the+plan+you%27d+recommend+for+a+small+team%2C+and+drop+me+a+line+if+the+invoice+needs+a+PO+number.+", 6),
+}
+wrk.method = "POST"
+wrk.path = "/?ref=newsletter&utm_source=mail&utm_campaign=spring"
+wrk.body = table.concat(fields, "&")
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+wrk.headers["Accept"] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+wrk.headers["Accept-Language"] = "en-GB,en;q=0.7"
+wrk.headers["Referer"] = "https://shop.example.com/checkout/plan?step=2"
+wrk.headers["Cookie"] = "sid=9b2f0c7e4d1a; theme=dark; _ga=GA1.2.1843925735.1700000000; cart=3"
+LUA
 
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 2.00s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
@@ -46,7 +75,9 @@ run_one() {
     kill -0 "$pid" 2>/dev/null || { echo "$name: server died: $(cat "$dir/stderr")" >&2; failures=$((failures+1)); return; }
     sleep 0.1
   done
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT/" >"$dir/wrk" 2>&1
+  local script=()
+  case $config in waf | bare_post) script=(-s "$WORK/post.lua") ;; esac
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${script[@]}" "http://127.0.0.1:$PORT/" >"$dir/wrk" 2>&1
   kill -INT "$pid"; wait "$pid" || true
 
   local completed non2xx errors
@@ -60,14 +91,16 @@ run_one() {
   if [ "$non2xx" != 0 ] || [ -n "$errors" ]; then
     NOTE[$name]="FAIL: $non2xx non-2xx answers $errors"; failures=$((failures+1))
   fi
-  if [ "$config" != bare ]; then
-    local decided lines
+  if [ "$config" != bare ] && [ "$config" != bare_post ]; then
+    local decided lines acl
     decided=$(awk -F'[ =]' '/^STATS/ { print $3 + $5 }' "$dir/stdout")
     if [ "$log" = on ]; then
-      lines=$(grep -c 'ACL ' "$dir/bench_firewall.log" || true)
+      # One ACL line per request, plus one per WAF refusal (counted as a drop too).
+      lines=$(grep -cE 'ACL |WAF DROP' "$dir/bench_firewall.log" || true)
+      acl=$(grep -c 'ACL ' "$dir/bench_firewall.log" || true)
       # wrk counts answered requests; the server may have decided a few more
       # that were in flight when wrk stopped (at most one per connection).
-      if [ "$lines" != "$decided" ] || [ "$decided" -lt "$completed" ] || [ "$decided" -gt $((completed + CONNECTIONS)) ]; then
+      if [ "$lines" != "$decided" ] || [ "$acl" -lt "$completed" ] || [ "$acl" -gt $((completed + CONNECTIONS)) ]; then
         NOTE[$name]="FAIL: $lines log lines, $decided decided, $completed answered"; failures=$((failures+1))
       else
         NOTE[$name]="ok, $lines lines = $decided decided"
@@ -78,11 +111,12 @@ run_one() {
 
 for c in $CONFIGS; do run_one "$c"; done
 
-base=${RPS[bare:off]:-0}
 printf '\n%-14s %10s %9s %9s %8s  %s\n' configuration "req/s" "p50 ms" "p99 ms" "vs bare" check
 for c in $CONFIGS; do
+  case $c in waf:* | bare_post:*) base=${RPS[bare_post:off]:-0} ;; *) base=${RPS[bare:off]:-0} ;; esac
   ratio=$(awk -v a="${RPS[$c]:-0}" -v b="$base" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "-" }')
   printf '%-14s %10s %9s %9s %8s  %s\n' "$c" "${RPS[$c]:-0}" "${P50[$c]:--}" "${P99[$c]:--}" "$ratio" "${NOTE[$c]:-}"
 done
-printf '\n%s, %s cores, wrk -t%s -c%s -d%s, %s Actix worker(s)\n' "$(uname -m)" "$(nproc)" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS"
+printf '\nwaf:* and bare_post:off: a ~1 KB POST (post.lua), ratio to bare_post:off; others: GET /, ratio to bare:off\n'
+printf '%s, %s cores, wrk -t%s -c%s -d%s, %s Actix worker(s)\n' "$(uname -m)" "$(nproc)" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS"
 [ "$failures" = 0 ] || { echo "$failures configuration(s) failed their checks" >&2; exit 1; }

@@ -49,8 +49,8 @@ impl<'a> Connection<'a> {
 /// The outcome for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// Serve it.
-    Allow,
+    /// Serve it (the WAF may still refuse it); the packet the ACL allowed.
+    Allow(Packet),
     /// Refused by the rules (already logged by [`Firewall::check`]).
     Deny,
     /// Refused because the firewall failed (already logged at ERROR).
@@ -92,7 +92,7 @@ pub(crate) fn evaluate_with(
 ) -> Verdict {
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| decide(policy, conn, check)));
     let failure = match outcome {
-        Ok(Ok(decision)) if decision.is_allowed() => return Verdict::Allow,
+        Ok(Ok((decision, packet))) if decision.is_allowed() => return Verdict::Allow(packet),
         Ok(Ok(_)) => return Verdict::Deny,
         Ok(Err(failure)) => failure,
         Err(payload) => Failure::Panic(panic_message(payload.as_ref())),
@@ -105,13 +105,14 @@ fn decide(
     policy: &Policy,
     conn: Connection<'_>,
     check: impl FnOnce(&Packet) -> Decision,
-) -> Result<Decision, Failure> {
+) -> Result<(Decision, Packet), Failure> {
     let peer = conn.peer.ok_or(Failure::NoPeer)?;
     let client = match &policy.proxies {
         Some(proxies) => proxies.client(peer, conn.headers).map_err(Failure::Proxy)?,
         None => peer,
     };
-    Ok(check(&Packet::tcp(client, destination(policy, conn))))
+    let packet = Packet::tcp(client, destination(policy, conn));
+    Ok((check(&packet), packet))
 }
 
 fn destination(policy: &Policy, conn: Connection<'_>) -> SocketAddr {
@@ -253,8 +254,8 @@ mod tests {
                 rule: None,
             }
         });
-        assert_eq!(verdict, Verdict::Allow);
         let packet = seen.unwrap();
+        assert_eq!(verdict, Verdict::Allow(packet));
         assert_eq!(
             (packet.src.to_string(), packet.dst.to_string()),
             ("192.0.2.1:7".into(), "127.0.0.1:5000".into())

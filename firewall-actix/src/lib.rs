@@ -67,6 +67,7 @@
 
 mod connection;
 mod guard;
+mod inspection;
 mod middleware;
 pub mod monitor;
 pub mod proxy;

@@ -8,9 +8,10 @@ use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::Error;
 use firewall_core::Firewall;
-use futures_util::future::{Either, MapOk, TryFutureExt};
+use futures_util::future::{Either, LocalBoxFuture, MapOk, TryFutureExt};
 
 use crate::guard::{self, Connection, Policy, Verdict};
+use crate::inspection::{self, Outcome};
 use crate::proxy::{ConfigError, TrustedProxies};
 use crate::response::denied;
 
@@ -21,6 +22,13 @@ use crate::response::denied;
 /// (or the port given to [`port`](Self::port)). [`Firewall::check`] decides,
 /// counts and logs the documented line. A DROP answers `403 Forbidden` with
 /// the body `Access denied by Firewall.` and the handler never runs.
+///
+/// When the [`Firewall`] has a WAF ([`Firewall::set_waf`]), a request the
+/// ACL allowed is then inspected: its body is read up to the WAF's limit (and
+/// handed to the handler unchanged), an attack answers the same 403 and logs
+/// `WAF DROP: [TCP] <client> -> <server> - <family> (<id>) in <where>` at
+/// WARNING, a body over the limit answers `413` (unless the WAF is set to
+/// inspect its prefix). Without a WAF the body is not touched.
 ///
 /// If the firewall cannot decide (no peer address, an unreadable forwarding
 /// header from a trusted proxy, a panic inside the check) the request is
@@ -154,7 +162,7 @@ impl FirewallMiddleware {
 
 impl<S, B> Transform<S, ServiceRequest> for FirewallMiddleware
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     S::Future: 'static,
     B: 'static,
 {
@@ -166,7 +174,7 @@ where
 
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(FirewallService {
-            service,
+            service: Rc::new(service),
             firewall: self.firewall.clone(),
             policy: Rc::new(self.policy.clone()),
         }))
@@ -176,35 +184,52 @@ where
 /// The service [`FirewallMiddleware`] wraps around the inner service.
 #[derive(Debug)]
 pub struct FirewallService<S> {
-    service: S,
+    service: Rc<S>,
     firewall: Arc<Firewall>,
     policy: Rc<Policy>,
 }
 
 type Allowed<F, B> = MapOk<F, fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>>;
 type Refused<B> = Ready<Result<ServiceResponse<EitherBody<B>>, Error>>;
+type Inspected<B> = LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>>;
 
 impl<S, B> Service<ServiceRequest> for FirewallService<S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     S::Future: 'static,
     B: 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = Either<Allowed<S::Future, B>, Refused<B>>;
+    type Future = Either<Either<Allowed<S::Future, B>, Refused<B>>, Inspected<B>>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let verdict = guard::evaluate(&self.firewall, &self.policy, Connection::of(req.request()));
-        if verdict == Verdict::Allow {
+        let packet =
+            match guard::evaluate(&self.firewall, &self.policy, Connection::of(req.request())) {
+                Verdict::Allow(packet) => packet,
+                Verdict::Deny | Verdict::Error => {
+                    let refused: ServiceResponse<BoxBody> = req.into_response(denied());
+                    return Either::Left(Either::Right(ready(Ok(refused.map_into_right_body()))));
+                }
+            };
+        let Some(waf) = inspection::active(&self.firewall, req.uri().path()) else {
             let into_left: fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> =
                 ServiceResponse::map_into_left_body;
-            return Either::Left(self.service.call(req).map_ok(into_left));
-        }
-        let refused: ServiceResponse<BoxBody> = req.into_response(denied());
-        Either::Right(ready(Ok(refused.map_into_right_body())))
+            return Either::Left(Either::Left(self.service.call(req).map_ok(into_left)));
+        };
+        let (service, firewall) = (self.service.clone(), self.firewall.clone());
+        Either::Right(Box::pin(async move {
+            let (http, payload) = req.into_parts();
+            match inspection::inspect(&firewall, &waf, &packet, &http, payload, None).await? {
+                Outcome::Serve(payload) => {
+                    let req = ServiceRequest::from_parts(http, payload);
+                    Ok(service.call(req).await?.map_into_left_body())
+                }
+                Outcome::Refuse(res) => Ok(ServiceResponse::new(http, res).map_into_right_body()),
+            }
+        }))
     }
 }
 

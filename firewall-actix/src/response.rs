@@ -33,3 +33,12 @@ pub(crate) fn misconfigured() -> HttpResponse {
         .content_type(ContentType::plaintext())
         .body("Firewall misconfigured: the request was refused.")
 }
+
+/// `413 Payload Too Large` for a body longer than the WAF may inspect.
+pub(crate) fn too_large(limit: usize) -> HttpResponse {
+    HttpResponse::PayloadTooLarge()
+        .content_type(ContentType::plaintext())
+        .body(format!(
+            "Request body too large: the firewall inspects at most {limit} bytes."
+        ))
+}

@@ -1,7 +1,10 @@
-//! [`Firewall`]: the engine, the counters, the event ring and the log line, together.
+//! [`Firewall`]: the engine, the optional WAF, the counters, the event ring
+//! and the log line, together.
 
 use std::net::SocketAddr;
 use std::time::SystemTime;
+
+use arc_swap::ArcSwapOption;
 
 use crate::engine::Engine;
 use crate::events::{Event, EventRing};
@@ -10,6 +13,11 @@ use crate::packet::Packet;
 use crate::rule::{Action, AnyWildcard, Protocol, Rule};
 use crate::ruleset::{Decision, RuleSetError};
 use crate::stats::{RuleHits, Stats, StatsSnapshot};
+use crate::waf::Waf;
+
+mod waf_slot;
+
+pub use waf_slot::ReloadError;
 
 /// The firewall of one application: the seed's `fw = Firewall(app)`.
 ///
@@ -39,6 +47,7 @@ pub struct Firewall {
     engine: Engine,
     stats: Stats,
     events: EventRing,
+    waf: ArcSwapOption<Waf>,
 }
 
 impl Firewall {
@@ -68,6 +77,7 @@ impl Firewall {
             engine: Engine::default(),
             stats: Stats::default(),
             events: EventRing::new(1000),
+            waf: ArcSwapOption::empty(),
         }
     }
 

@@ -50,7 +50,7 @@ pub mod waf;
 
 pub use engine::Engine;
 pub use events::{Event, EventRing};
-pub use firewall::Firewall;
+pub use firewall::{Firewall, ReloadError};
 pub use packet::Packet;
 pub use parse::{FieldError, RuleError};
 pub use reload::RulesWatcher;

@@ -11,7 +11,8 @@ use crate::firewall::Firewall;
 /// Watches a TOML rules file and reloads it into a firewall when it changes.
 ///
 /// A file that fails to load is reported at ERROR (file, line, field, value)
-/// and the rules in force stay. Stops when dropped.
+/// and the rules (and WAF) in force stay. A `[waf]` table in the file
+/// replaces the WAF too (see [`Firewall::reload_file`]). Stops when dropped.
 ///
 /// # Examples
 ///
@@ -19,7 +20,7 @@ use crate::firewall::Firewall;
 /// use std::{sync::Arc, time::Duration};
 /// use firewall_core::{Firewall, RulesWatcher};
 /// let fw = Arc::new(Firewall::new("app"));
-/// fw.engine().reload_file("rules.toml")?;
+/// fw.reload_file("rules.toml")?;
 /// let _watcher = RulesWatcher::spawn(fw.clone(), "rules.toml", Duration::from_secs(1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -53,7 +54,7 @@ impl RulesWatcher {
                     let now = stamp(&path);
                     if now != seen && now.is_some() {
                         seen = now;
-                        let _ = firewall.engine().reload_file(&path);
+                        let _ = firewall.reload_file(&path);
                     }
                 }
             })

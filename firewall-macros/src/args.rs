@@ -10,6 +10,18 @@ use syn::{Ident, Lit, Token};
 
 mod kw {
     syn::custom_keyword!(port);
+    syn::custom_keyword!(waf);
+}
+
+/// `waf = "off" | "on" | "detect"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WafChoice {
+    /// Never inspect (the ACL check only).
+    Off,
+    /// Refuse what the firewall's WAF flags, even in detection-only mode.
+    On,
+    /// Log what the firewall's WAF flags, never refuse.
+    Detect,
 }
 
 /// The parsed arguments.
@@ -17,6 +29,8 @@ mod kw {
 pub(crate) struct Args {
     /// The destination port pinned by `port = N`; the local port when absent.
     pub(crate) port: Option<u16>,
+    /// `waf = ...`; absent: follow the firewall's WAF.
+    pub(crate) waf: Option<WafChoice>,
 }
 
 /// One accepted key.
@@ -28,12 +42,20 @@ struct Key {
 }
 
 /// The accepted keys. To add one, add a field to [`Args`] and a row here.
-const KEYS: &[Key] = &[Key {
-    name: "port",
-    example: "port = 5000",
-    peek: |input| input.peek(kw::port),
-    parse: parse_port,
-}];
+const KEYS: &[Key] = &[
+    Key {
+        name: "port",
+        example: "port = 5000",
+        peek: |input| input.peek(kw::port),
+        parse: parse_port,
+    },
+    Key {
+        name: "waf",
+        example: "waf = \"off\"",
+        peek: |input| input.peek(kw::waf),
+        parse: parse_waf,
+    },
+];
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -107,4 +129,26 @@ fn parse_port(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
             format!("`port` must be between 1 and 65535, found `{int}`"),
         )),
     }
+}
+
+fn parse_waf(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
+    const EXPECTED: &str = "`waf` must be \"off\", \"on\" or \"detect\"";
+    let lit: Lit = input
+        .parse()
+        .map_err(|err| syn::Error::new(err.span(), EXPECTED))?;
+    let Lit::Str(text) = &lit else {
+        return Err(syn::Error::new_spanned(&lit, EXPECTED));
+    };
+    args.waf = Some(match text.value().as_str() {
+        "off" => WafChoice::Off,
+        "on" => WafChoice::On,
+        "detect" => WafChoice::Detect,
+        other => {
+            return Err(syn::Error::new_spanned(
+                text,
+                format!("{EXPECTED}, found \"{other}\""),
+            ))
+        }
+    });
+    Ok(())
 }

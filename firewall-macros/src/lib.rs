@@ -28,7 +28,17 @@ use proc_macro::TokenStream;
 /// ```text
 /// #[firewall]                  // destination port: the one the request came in on
 /// #[firewall(port = 5000)]     // destination port pinned to 5000 (1-65535)
+/// #[firewall(waf = "off")]     // the ACL check only: the WAF never inspects this handler
+/// #[firewall(waf = "detect")]  // the WAF logs `WAF DETECT: ...` and never refuses here
+/// #[firewall(waf = "on")]      // the WAF refuses even in detection-only mode (500 if none)
+/// #[firewall(port = 5000, waf = "off")]
 /// ```
+///
+/// Without `waf` the handler follows the `Firewall`'s WAF (`Firewall::set_waf`),
+/// if it has one: after the ACL allowed the request, the WAF inspects it,
+/// body included (read up to its limit and then handed to the handler's
+/// extractors unchanged); an attack answers `403` and a body over the limit
+/// `413`. In that form the handler's extractors run after the check.
 ///
 /// The handler must be an `async fn` (not a method) and may take any
 /// extractors and return any `Responder`. The attribute adds an `HttpRequest`

@@ -119,17 +119,37 @@ impl Reply {
 
 /// `GET path` on a new connection, with extra request headers.
 pub fn get(server: SocketAddr, path: &str, headers: &[(&str, &str)]) -> io::Result<Reply> {
+    send(server, "GET", path, headers, b"")
+}
+
+/// `method path` with a body (and its `Content-Length` when not empty) on a
+/// new connection, with extra request headers.
+pub fn send(
+    server: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> io::Result<Reply> {
     let mut stream = TcpStream::connect_timeout(&server, Duration::from_secs(10))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let client = stream.local_addr()?;
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&[name, ": ", value, "\r\n"].concat());
     }
+    if !body.is_empty() {
+        request.push_str(&["Content-Length: ", &body.len().to_string(), "\r\n"].concat());
+    }
     request.push_str("\r\n");
-    stream.write_all(request.as_bytes())?;
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw)?;
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    stream.write_all(&bytes)?;
+    let mut raw = Vec::new();
+    // The server may close before reading a refused body: keep what came.
+    let _ = stream.read_to_end(&mut raw);
+    let raw = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = raw
         .split_once("\r\n\r\n")
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("no head in {raw:?}")))?;

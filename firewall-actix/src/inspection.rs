@@ -1,0 +1,160 @@
+//! The WAF stage shared by the middleware and the `#[firewall]` attribute:
+//! after the ACL allowed a request, read its body (up to the WAF's limit,
+//! keeping it for the handler), build the [`RequestView`], inspect, log and
+//! answer.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{Error, HttpRequest, HttpResponse};
+use firewall_core::waf::{transform, BodyOverflow, Mode, RequestView, Verdict, Waf};
+use firewall_core::{Firewall, Packet};
+use futures_util::StreamExt;
+
+use crate::response::{denied, too_large};
+
+/// The WAF that must inspect a request to `raw_path`: the firewall's, unless
+/// there is none, it is off, or an exclusion covers the whole route.
+pub(crate) fn active(firewall: &Firewall, raw_path: &str) -> Option<Arc<Waf>> {
+    let waf = firewall.waf()?;
+    let config = waf.config();
+    if config.mode == Mode::Off {
+        return None;
+    }
+    if config.exclusions.is_empty() {
+        return Some(waf);
+    }
+    let decoded = transform::decode_all(raw_path);
+    let path = transform::normalise_path(&decoded).0;
+    let skipped = config.exclusions.iter().any(|e| {
+        e.args.is_empty()
+            && e.families.is_empty()
+            && e.rules.is_empty()
+            && path.starts_with(&e.path)
+    });
+    (!skipped).then_some(waf)
+}
+
+/// What the WAF stage decided.
+pub(crate) enum Outcome {
+    /// Serve the request; the handler reads this payload (the original body).
+    Serve(Payload),
+    /// Answer this instead (403, 413).
+    Refuse(HttpResponse),
+}
+
+/// Inspects `req` and its `payload` with `waf`; `force` overrides the WAF's
+/// mode (`On`: refuse what it would only detect; `DetectionOnly`: never refuse).
+///
+/// # Errors
+///
+/// The body could not be read (the client's error, as Actix reports it).
+pub(crate) async fn inspect(
+    firewall: &Firewall,
+    waf: &Waf,
+    packet: &Packet,
+    req: &HttpRequest,
+    mut payload: Payload,
+    force: Option<Mode>,
+) -> Result<Outcome, Error> {
+    let config = waf.config();
+    let limit = config.body_limit;
+    let reject = config.body_overflow == BodyOverflow::Reject;
+    if reject && declared_length(req.headers()).is_some_and(|n| n > limit) {
+        firewall.record_oversized_body(packet, limit);
+        return Ok(Outcome::Refuse(too_large(limit)));
+    }
+    let (body, over) = read_prefix(&mut payload, limit).await?;
+    if over && reject {
+        firewall.record_oversized_body(packet, limit);
+        return Ok(Outcome::Refuse(too_large(limit)));
+    }
+    let body = body.freeze();
+    let view = view_of(req, &body[..body.len().min(limit)]);
+    let Some(verdict) = decide(firewall, waf, packet, &view, force) else {
+        return Ok(Outcome::Refuse(denied()));
+    };
+    firewall.record_waf(packet, &verdict);
+    if matches!(verdict, Verdict::Block(_)) {
+        return Ok(Outcome::Refuse(denied()));
+    }
+    Ok(Outcome::Serve(if over {
+        rejoin(body, payload)
+    } else {
+        Payload::from(body)
+    }))
+}
+
+/// The verdict, with the mode forced; `None` when the WAF panicked (logged
+/// at ERROR and counted as a drop: a failure never lets a request through).
+fn decide(
+    firewall: &Firewall,
+    waf: &Waf,
+    packet: &Packet,
+    view: &RequestView,
+    force: Option<Mode>,
+) -> Option<Verdict> {
+    let Ok(verdict) = panic::catch_unwind(AssertUnwindSafe(|| waf.inspect(view))) else {
+        let reason = "Firewall Processing Error: the WAF panicked";
+        log::error!("{reason}");
+        firewall.record_drop(packet.proto, packet.src, packet.dst, reason);
+        return None;
+    };
+    Some(match (verdict, force) {
+        (Verdict::Detected(hit), Some(Mode::On)) => Verdict::Block(hit),
+        (Verdict::Block(hit), Some(Mode::DetectionOnly)) => Verdict::Detected(hit),
+        (verdict, _) => verdict,
+    })
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads the body until its end or until it is longer than `limit`; `true`
+/// when it is (the rest stays in `payload`).
+async fn read_prefix(
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<(BytesMut, bool), PayloadError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        body.extend_from_slice(&chunk?);
+        if body.len() > limit {
+            return Ok((body, true));
+        }
+    }
+    Ok((body, false))
+}
+
+/// The bytes already read followed by what is left of the body.
+fn rejoin(head: Bytes, rest: Payload) -> Payload {
+    let head = futures_util::stream::once(futures_util::future::ready(Ok(head)));
+    Payload::from(head.chain(rest).boxed_local())
+}
+
+/// The request as the WAF sees it: raw path and query, headers (and so the
+/// cookies), and `body`.
+fn view_of(req: &HttpRequest, body: &[u8]) -> RequestView {
+    let mut view =
+        RequestView::new(req.method().as_str(), req.uri().path()).query(req.query_string());
+    for (name, value) in req.headers() {
+        view = view.header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
+    }
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    view.body(content_type, body)
+}

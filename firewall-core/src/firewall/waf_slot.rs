@@ -1,0 +1,275 @@
+//! The WAF stage of a [`Firewall`]: installing a [`Waf`], reloading it with
+//! the rules file, and the log line, counters and events of its decisions.
+//!
+//! The inspection itself belongs to [`crate::waf`]; the web framework builds
+//! the [`crate::waf::RequestView`] and answers the client.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::Firewall;
+use crate::packet::Packet;
+use crate::ruleset::{RuleFileError, RuleSet};
+use crate::waf::{Interruption, Verdict, Waf, WafConfig, WafError};
+
+/// Why [`Firewall::reload_file`] changed nothing.
+///
+/// # Examples
+///
+/// ```
+/// let fw = firewall_core::Firewall::new("app");
+/// let err = fw.reload_file("/nonexistent/rules.toml").unwrap_err();
+/// assert!(err.to_string().starts_with("/nonexistent/rules.toml: "));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReloadError {
+    /// The rules (or the file itself) are not valid.
+    #[error(transparent)]
+    Rules(#[from] RuleFileError),
+    /// The `[waf]` table is not valid.
+    #[error(transparent)]
+    Waf(#[from] WafError),
+}
+
+impl Firewall {
+    /// Installs (`Some`) or removes (`None`) the web application firewall;
+    /// requests already being inspected finish with the one they started with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Firewall, waf::{Waf, WafConfig}};
+    /// let fw = Firewall::new("app");
+    /// fw.set_waf(Some(Waf::new(WafConfig::default())?));
+    /// assert!(fw.waf().is_some());
+    /// fw.set_waf(None);
+    /// assert!(fw.waf().is_none());
+    /// # Ok::<(), firewall_core::waf::WafError>(())
+    /// ```
+    pub fn set_waf(&self, waf: Option<Waf>) {
+        self.waf.store(waf.map(Arc::new));
+    }
+
+    /// Builder form of [`set_waf`](Self::set_waf): compiles `config` and installs it.
+    ///
+    /// # Errors
+    ///
+    /// The [`WafError`] of [`Waf::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Firewall, waf::WafConfig};
+    /// let fw = Firewall::new("app").with_waf(WafConfig::default().paranoia(2))?;
+    /// assert_eq!(fw.waf().unwrap().config().paranoia, 2);
+    /// # Ok::<(), firewall_core::waf::WafError>(())
+    /// ```
+    pub fn with_waf(self, config: WafConfig) -> Result<Self, WafError> {
+        self.set_waf(Some(Waf::new(config)?));
+        Ok(self)
+    }
+
+    /// The WAF in force, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(firewall_core::Firewall::new("app").waf().is_none());
+    /// ```
+    pub fn waf(&self) -> Option<Arc<Waf>> {
+        self.waf.load_full()
+    }
+
+    /// Loads a TOML rules file: its rules and, when it has a `[waf]` table,
+    /// its WAF. Both are checked before either is installed, so a bad file
+    /// keeps the old rules and the old WAF (and is logged at ERROR). A file
+    /// without `[waf]` leaves the WAF in force as it is. Returns the number
+    /// of rules.
+    ///
+    /// # Errors
+    ///
+    /// [`ReloadError`] naming the file, line and field.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("rules.toml");
+    /// std::fs::write(&path, "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 5000\n\
+    ///     src_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n[waf]\nparanoia = 2\n")?;
+    /// let fw = firewall_core::Firewall::new("app");
+    /// assert_eq!(fw.reload_file(&path)?, 1);
+    /// assert_eq!(fw.waf().unwrap().config().paranoia, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reload_file(&self, path: impl AsRef<Path>) -> Result<usize, ReloadError> {
+        match load(path.as_ref()) {
+            Ok((set, waf)) => {
+                let count = set.rules().len();
+                self.engine.replace(set);
+                if let Some(waf) = waf {
+                    self.set_waf(Some(waf));
+                    log::info!("Firewall WAF loaded from the rules file.");
+                }
+                Ok(count)
+            }
+            Err(err) => {
+                log::error!(
+                    "Firewall rules not reloaded, the previous rules and WAF stay in force: {err}"
+                );
+                Err(err)
+            }
+        }
+    }
+
+    /// Logs and counts a WAF verdict for the request that came on `packet`:
+    /// nothing for [`Verdict::Pass`]; `WAF DROP: ...` at WARNING, a drop in
+    /// the counters and an event for [`Verdict::Block`]; `WAF DETECT: ...` at
+    /// WARNING for [`Verdict::Detected`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Firewall, Packet, waf::{RequestView, WafConfig}};
+    /// let fw = Firewall::new("app").with_waf(WafConfig::default())?;
+    /// let packet = Packet::tcp("10.0.0.7:51234".parse()?, "127.0.0.1:5000".parse()?);
+    /// let verdict = fw.waf().unwrap().inspect(&RequestView::from_target("GET", "/?id=1%27%20OR%201=1--"));
+    /// fw.record_waf(&packet, &verdict);
+    /// assert_eq!(fw.stats().dropped, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_waf(&self, packet: &Packet, verdict: &Verdict) {
+        let (hit, blocked) = match verdict {
+            Verdict::Pass => return,
+            Verdict::Block(hit) => (hit, true),
+            Verdict::Detected(hit) => (hit, false),
+        };
+        let reason = Reason(hit);
+        let verb = if blocked { "DROP" } else { "DETECT" };
+        // Unescaped here: the logger escapes the whole message once.
+        log::warn!(target: "firewall", "{}", Line { verb, packet, reason: &reason });
+        if blocked {
+            self.record_drop(packet.proto, packet.src, packet.dst, &reason.to_string());
+        }
+    }
+
+    /// Logs and counts a request refused because its body is longer than the
+    /// WAF may inspect: `WAF DROP: ... - Request body over the WAF limit of N bytes`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("app");
+    /// let packet = firewall_core::Packet::tcp("10.0.0.7:1".parse()?, "127.0.0.1:5000".parse()?);
+    /// fw.record_oversized_body(&packet, 1024);
+    /// assert_eq!(fw.stats().dropped, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_oversized_body(&self, packet: &Packet, limit: usize) {
+        let reason = format!("Request body over the WAF limit of {limit} bytes");
+        log::warn!(target: "firewall", "{}", Line { verb: "DROP", packet, reason: &reason });
+        self.record_drop(packet.proto, packet.src, packet.dst, &reason);
+    }
+}
+
+/// Reads and checks both tables of a rules file; installs nothing.
+fn load(path: &Path) -> Result<(RuleSet, Option<Waf>), ReloadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RuleFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let set = RuleSet::from_toml_str(&text, path)?;
+    let waf = match WafConfig::from_toml_str(&text, &path.display().to_string())? {
+        Some(config) => Some(Waf::new(config)?),
+        None => None,
+    };
+    Ok((set, waf))
+}
+
+/// `SQL injection (942100) in ARGS:id`.
+struct Reason<'a>(&'a Interruption);
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hit = self.0;
+        write!(f, "{} ({}) in {}", hit.family, hit.rule_id, hit.location)
+    }
+}
+
+/// `WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - <reason>`.
+struct Line<'a, R> {
+    verb: &'a str,
+    packet: &'a Packet,
+    reason: &'a R,
+}
+
+impl<R: fmt::Display> fmt::Display for Line<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.packet;
+        write!(
+            f,
+            "WAF {}: [{}] {} -> {} - {}",
+            self.verb, p.proto, p.src, p.dst, self.reason
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 5000\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n";
+
+    #[test]
+    fn a_bad_waf_table_keeps_the_old_rules_and_the_old_waf() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.toml");
+        std::fs::write(&path, format!("{RULES}[waf]\nparanoia = 3\n")).unwrap();
+        let fw = Firewall::new("t");
+        assert_eq!(fw.reload_file(&path).unwrap(), 1);
+        std::fs::write(&path, format!("{RULES}{RULES}[waf]\nparanoia = 9\n")).unwrap();
+        let err = fw.reload_file(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with(":14: [waf] paranoia: 9 is not between 1 and 4"),
+            "{err}"
+        );
+        assert_eq!(fw.engine().rules().rules().len(), 1);
+        assert_eq!(fw.waf().unwrap().config().paranoia, 3);
+    }
+
+    #[test]
+    fn a_file_without_waf_keeps_the_waf_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.toml");
+        std::fs::write(&path, RULES).unwrap();
+        let fw = Firewall::new("t").with_waf(WafConfig::default()).unwrap();
+        assert_eq!(fw.reload_file(&path).unwrap(), 1);
+        assert!(fw.waf().is_some());
+    }
+
+    #[test]
+    fn a_block_is_counted_and_recorded_with_its_reason() {
+        let fw = Firewall::new("t").with_waf(WafConfig::default()).unwrap();
+        fw.events().enable();
+        let packet = Packet::tcp(
+            "10.0.0.7:51234".parse().unwrap(),
+            "127.0.0.1:5000".parse().unwrap(),
+        );
+        let hit = Interruption {
+            rule_id: 942_100,
+            family: crate::waf::Family::Sqli,
+            message: "m".into(),
+            location: "ARGS:id".into(),
+            score: 5,
+        };
+        fw.record_waf(&packet, &Verdict::Detected(hit.clone()));
+        assert_eq!(fw.stats().dropped, 0);
+        fw.record_waf(&packet, &Verdict::Block(hit));
+        assert_eq!(fw.stats().dropped, 1);
+        let events = fw.events().recent(0);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].reason, "SQL injection (942100) in ARGS:id");
+    }
+}
