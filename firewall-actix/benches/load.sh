@@ -27,6 +27,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 PORT=${PORT:-18080}
+ROUNDS=${ROUNDS:-3}
 CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off bare_post:off waf:on waf:off"}
 case " $CONFIGS " in
   *" waf:"*) case " $CONFIGS " in *" bare_post:off "*) ;; *) CONFIGS="bare_post:off $CONFIGS" ;; esac ;;
@@ -66,7 +67,7 @@ to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 2.00s) -> milliseconds
 
 run_one() {
   local config=${1%%:*} log=${1##*:} name=$1
-  local dir="$WORK/$config-$log"; mkdir -p "$dir"
+  local dir="$WORK/$config-$log-$ROUND"; mkdir -p "$dir"
   BENCH_CONFIG=$config BENCH_LOG=$log BENCH_PORT=$PORT BENCH_WORKERS=$WORKERS BENCH_DIR=$dir \
     "$SERVER" >"$dir/stdout" 2>"$dir/stderr" &
   local pid=$!
@@ -84,9 +85,11 @@ run_one() {
   completed=$(awk '/requests in/ { print $1 }' "$dir/wrk")
   non2xx=$(awk '/Non-2xx/ { print $NF }' "$dir/wrk"); non2xx=${non2xx:-0}
   errors=$(awk '/Socket errors/ { print }' "$dir/wrk")
-  RPS[$name]=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$dir/wrk")
-  P50[$name]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$dir/wrk")")
-  P99[$name]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$dir/wrk")")
+  local key="$name#$ROUND"
+  RPS[$key]=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$dir/wrk")
+  P50[$key]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$dir/wrk")")
+  P99[$key]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$dir/wrk")")
+  case ${NOTE[$name]:-} in FAIL*) return ;; esac
   NOTE[$name]="ok"
   if [ "$non2xx" != 0 ] || [ -n "$errors" ]; then
     NOTE[$name]="FAIL: $non2xx non-2xx answers $errors"; failures=$((failures+1))
@@ -109,14 +112,25 @@ run_one() {
   fi
 }
 
-for c in $CONFIGS; do run_one "$c"; done
+# Rounds interleave the configurations, so a slow spell of the machine hits
+# them all; each ratio is to the bare run of the same round, and the table
+# shows medians over the rounds.
+for ROUND in $(seq 1 "$ROUNDS"); do
+  for c in $CONFIGS; do run_one "$c"; done
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'; }
 
 printf '\n%-14s %10s %9s %9s %8s  %s\n' configuration "req/s" "p50 ms" "p99 ms" "vs bare" check
 for c in $CONFIGS; do
-  case $c in waf:* | bare_post:*) base=${RPS[bare_post:off]:-0} ;; *) base=${RPS[bare:off]:-0} ;; esac
-  ratio=$(awk -v a="${RPS[$c]:-0}" -v b="$base" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "-" }')
-  printf '%-14s %10s %9s %9s %8s  %s\n' "$c" "${RPS[$c]:-0}" "${P50[$c]:--}" "${P99[$c]:--}" "$ratio" "${NOTE[$c]:-}"
+  case $c in waf:* | bare_post:*) base_name=bare_post:off ;; *) base_name=bare:off ;; esac
+  rps=() p50=() p99=() ratios=()
+  for r in $(seq 1 "$ROUNDS"); do
+    rps+=("${RPS[$c#$r]:-0}"); p50+=("${P50[$c#$r]:-0}"); p99+=("${P99[$c#$r]:-0}")
+    ratios+=("$(awk -v a="${RPS[$c#$r]:-0}" -v b="${RPS[$base_name#$r]:-0}" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else print 0 }')")
+  done
+  printf '%-14s %10s %9s %9s %7s%%  %s\n' "$c" "$(median "${rps[@]}")" "$(median "${p50[@]}")" "$(median "${p99[@]}")" "$(median "${ratios[@]}")" "${NOTE[$c]:-}"
 done
 printf '\nwaf:* and bare_post:off: a ~1 KB POST (post.lua), ratio to bare_post:off; others: GET /, ratio to bare:off\n'
-printf '%s, %s cores, wrk -t%s -c%s -d%s, %s Actix worker(s)\n' "$(uname -m)" "$(nproc)" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS"
+printf '%s, %s cores, wrk -t%s -c%s -d%s, %s Actix worker(s), median of %s interleaved rounds\n' "$(uname -m)" "$(nproc)" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS" "$ROUNDS"
 [ "$failures" = 0 ] || { echo "$failures configuration(s) failed their checks" >&2; exit 1; }
