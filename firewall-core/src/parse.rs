@@ -249,6 +249,17 @@ impl FromStr for Rule {
     }
 }
 
+/// The 1-based line of byte `offset` in `text` (clamped to its end), for
+/// errors in rules files and signature files.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 /// Splits a rule line into its five bare fields and its unescaped description.
 fn split_line(line: &str) -> Result<([&str; 5], String), RuleError> {
     let line = line.trim();

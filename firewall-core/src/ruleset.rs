@@ -42,6 +42,7 @@ use toml::Spanned;
 
 use crate::matcher::Matcher;
 use crate::packet::Packet;
+use crate::parse::line_of;
 use crate::parse::{FieldError, RuleError};
 use crate::rule::{Action, IntoField, Rule};
 
@@ -402,13 +403,4 @@ fn required<V, T>(
     let value = value.ok_or((rule_at, RuleError::Missing { field }))?;
     let at = value.span().start;
     convert(value.into_inner()).map_err(|e| (at, RuleError::field(field, e)))
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }

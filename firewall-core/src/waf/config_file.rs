@@ -6,6 +6,7 @@ use toml::Spanned;
 
 use super::config::{BodyOverflow, Exclusion, RawExclusion, RawWaf, WafConfig};
 use super::WafError;
+use crate::parse::line_of;
 
 #[derive(Deserialize)]
 struct RawFile {
@@ -107,14 +108,6 @@ fn exclusion_of(raw: Spanned<RawExclusion>) -> Result<Exclusion, Failure> {
         families,
         rules: raw.rules,
     })
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]

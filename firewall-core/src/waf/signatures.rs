@@ -28,6 +28,7 @@ use toml::Spanned;
 
 use super::target::Targets;
 use super::WafError;
+use crate::parse::line_of;
 
 /// The built-in signatures, written for this project.
 pub(crate) const BUILTIN: &str = include_str!("signatures.toml");
@@ -373,14 +374,6 @@ fn severity_score(name: &str) -> Result<u32, String> {
             "unknown severity `{other}`: expected critical, error, warning or notice"
         )),
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]
