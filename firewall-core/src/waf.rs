@@ -51,7 +51,8 @@ mod xml;
 
 pub use config::{BodyOverflow, Exclusion, Mode, WafConfig};
 pub use error::WafError;
-pub use line::WafLine;
+pub(crate) use line::write_line;
+pub use line::{WafLine, WafReason};
 pub use request::RequestView;
 pub use score::{Match, Report};
 pub use signatures::{Family, Signature, View};

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::Firewall;
 use crate::packet::Packet;
 use crate::ruleset::{RuleFileError, RuleSet};
-use crate::waf::{Interruption, Verdict, Waf, WafConfig, WafError};
+use crate::waf::{Verdict, Waf, WafConfig, WafError, WafLine, WafReason};
 
 /// Why [`Firewall::reload_file`] changed nothing.
 ///
@@ -146,12 +146,19 @@ impl Firewall {
             Verdict::Block(hit) => (hit, true),
             Verdict::Detected(hit) => (hit, false),
         };
-        let reason = Reason(hit);
-        let verb = if blocked { "DROP" } else { "DETECT" };
-        // Unescaped here: the logger escapes the whole message once.
-        log::warn!(target: "firewall", "{}", Line { verb, packet, reason: &reason });
+        let line = WafLine {
+            packet,
+            interruption: hit,
+            blocked,
+        };
+        log::warn!(target: "firewall", "{line}");
         if blocked {
-            self.record_drop(packet.proto, packet.src, packet.dst, &reason.to_string());
+            self.record_drop(
+                packet.proto,
+                packet.src,
+                packet.dst,
+                &WafReason(hit).to_string(),
+            );
         }
     }
 
@@ -169,7 +176,7 @@ impl Firewall {
     /// ```
     pub fn record_oversized_body(&self, packet: &Packet, limit: usize) {
         let reason = format!("Request body over the WAF limit of {limit} bytes");
-        log::warn!(target: "firewall", "{}", Line { verb: "DROP", packet, reason: &reason });
+        log::warn!(target: "firewall", "{}", OversizedLine { packet, reason: &reason });
         self.record_drop(packet.proto, packet.src, packet.dst, &reason);
     }
 }
@@ -188,31 +195,15 @@ fn load(path: &Path) -> Result<(RuleSet, Option<Waf>), ReloadError> {
     Ok((set, waf))
 }
 
-/// `SQL injection (942100) in ARGS:id`.
-struct Reason<'a>(&'a Interruption);
-
-impl fmt::Display for Reason<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hit = self.0;
-        write!(f, "{} ({}) in {}", hit.family, hit.rule_id, hit.location)
-    }
-}
-
-/// `WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - <reason>`.
-struct Line<'a, R> {
-    verb: &'a str,
+/// `WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - Request body over ...`.
+struct OversizedLine<'a> {
     packet: &'a Packet,
-    reason: &'a R,
+    reason: &'a str,
 }
 
-impl<R: fmt::Display> fmt::Display for Line<'_, R> {
+impl fmt::Display for OversizedLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = self.packet;
-        write!(
-            f,
-            "WAF {}: [{}] {} -> {} - {}",
-            self.verb, p.proto, p.src, p.dst, self.reason
-        )
+        crate::waf::write_line(f, true, self.packet, &self.reason)
     }
 }
 
@@ -257,7 +248,7 @@ mod tests {
             "10.0.0.7:51234".parse().unwrap(),
             "127.0.0.1:5000".parse().unwrap(),
         );
-        let hit = Interruption {
+        let hit = crate::waf::Interruption {
             rule_id: 942_100,
             family: crate::waf::Family::Sqli,
             message: "m".into(),

@@ -3,22 +3,26 @@
 use std::fmt;
 
 use super::Interruption;
-use crate::logger::escape;
 use crate::packet::Packet;
 
 /// `WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id`,
-/// or `WAF DETECT: ...` in detection-only mode. The location (attacker
-/// controlled: argument and header names) is escaped.
+/// or `WAF DETECT: ...` in detection-only mode.
+///
+/// The location is attacker controlled (argument and header names) and is
+/// written as it is: the logger escapes every message once, as it does for
+/// [`AclLine`](crate::logger::AclLine). Escape it yourself
+/// ([`logger::escape`](crate::logger::escape)) before writing it anywhere else.
 ///
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::{Family, Interruption, WafLine};
+/// use firewall_core::waf::{Family, Interruption, WafLine, WafReason};
 /// use firewall_core::Packet;
 /// let packet = Packet::tcp("10.0.0.7:51234".parse().unwrap(), "127.0.0.1:5000".parse().unwrap());
-/// let hit = Interruption { rule_id: 942100, family: Family::Sqli, message: "m".into(), location: "ARGS:id\n".into(), score: 5 };
+/// let hit = Interruption { rule_id: 942100, family: Family::Sqli, message: "m".into(), location: "ARGS:id".into(), score: 5 };
 /// let line = WafLine { packet: &packet, interruption: &hit, blocked: true };
-/// assert_eq!(line.to_string(), "WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id\\n");
+/// assert_eq!(line.to_string(), "WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id");
+/// assert_eq!(WafReason(&hit).to_string(), "SQL injection (942100) in ARGS:id");
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct WafLine<'a> {
@@ -30,19 +34,44 @@ pub struct WafLine<'a> {
     pub blocked: bool,
 }
 
+/// The part of a [`WafLine`] after ` - `: `SQL injection (942100) in ARGS:id`,
+/// also the reason the monitors show for the event.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::{Family, Interruption, WafReason};
+/// let hit = Interruption { rule_id: 941100, family: Family::Xss, message: "m".into(), location: "ARGS:q".into(), score: 5 };
+/// assert_eq!(WafReason(&hit).to_string(), "Cross-site scripting (941100) in ARGS:q");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct WafReason<'a>(pub &'a Interruption);
+
+impl fmt::Display for WafReason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hit = self.0;
+        write!(f, "{} ({}) in {}", hit.family, hit.rule_id, hit.location)
+    }
+}
+
+/// Writes `WAF <DROP|DETECT>: [TCP] <src> -> <dst> - <reason>`, the shape of
+/// every WAF line (a signature match, or a body over the limit).
+pub(crate) fn write_line(
+    f: &mut fmt::Formatter<'_>,
+    blocked: bool,
+    packet: &Packet,
+    reason: &dyn fmt::Display,
+) -> fmt::Result {
+    let verb = if blocked { "DROP" } else { "DETECT" };
+    write!(
+        f,
+        "WAF {verb}: [{}] {} -> {} - {reason}",
+        packet.proto, packet.src, packet.dst
+    )
+}
+
 impl fmt::Display for WafLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verb = if self.blocked { "DROP" } else { "DETECT" };
-        let hit = self.interruption;
-        write!(
-            f,
-            "WAF {verb}: [{}] {} -> {} - {} ({}) in {}",
-            self.packet.proto,
-            self.packet.src,
-            self.packet.dst,
-            hit.family,
-            hit.rule_id,
-            escape(&hit.location)
-        )
+        write_line(f, self.blocked, self.packet, &WafReason(self.interruption))
     }
 }
