@@ -49,7 +49,7 @@ mod stats;
 pub mod waf;
 
 pub use engine::Engine;
-pub use events::{Event, EventRing};
+pub use events::{Event, EventRing, MAX_DROP_SOURCES};
 pub use firewall::{Firewall, ReloadError};
 pub use packet::Packet;
 pub use parse::{FieldError, RuleError};

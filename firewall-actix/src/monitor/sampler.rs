@@ -2,20 +2,16 @@
 //! request rate, top blocked sources and process use. Pages and API calls
 //! only read it.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use firewall_core::{Action, Firewall};
+use firewall_core::Firewall;
 
 use super::api::{
     EventJson, EventsJson, ProcessJson, ReportJson, RuleJson, SourceCount, StatsJson, MAX_EVENTS,
 };
 use super::process::ProcessSample;
 
-/// Sources tracked for "top blocked"; beyond this the least blocked are forgotten.
-const MAX_SOURCES: usize = 10_000;
 /// Sources listed in [`StatsJson::top_blocked`].
 const TOP: usize = 10;
 
@@ -33,7 +29,6 @@ struct State {
     last_total: u64,
     last_at: Instant,
     rate: f64,
-    blocked: HashMap<IpAddr, u64>,
     process: Option<ProcessSample>,
     cpu_percent: Option<f64>,
 }
@@ -50,7 +45,6 @@ impl Sampler {
                 last_total: stats.allowed + stats.dropped,
                 last_at: now,
                 rate: 0.0,
-                blocked: HashMap::new(),
                 process: ProcessSample::read(),
                 cpu_percent: None,
             }),
@@ -64,21 +58,13 @@ impl Sampler {
         &self.fw
     }
 
-    /// Takes in the decisions made since the last tick and samples rate and process use.
+    /// Samples the latest sequence number, the rate and process use.
     pub(crate) fn tick(&self) {
-        let events = self.fw.events().recent(self.lock().last_seq);
+        let last_seq = self.fw.events().last_seq();
         let snapshot = self.fw.stats();
         let process = ProcessSample::read();
         let mut state = self.lock();
-        for event in &events {
-            if event.action == Action::Drop {
-                *state.blocked.entry(event.src.ip()).or_insert(0) += 1;
-            }
-        }
-        if let Some(last) = events.last() {
-            state.last_seq = last.seq;
-        }
-        forget_least_blocked(&mut state.blocked);
+        state.last_seq = last_seq;
         let now = Instant::now();
         let total = snapshot.allowed + snapshot.dropped;
         let secs = now.duration_since(state.last_at).as_secs_f64();
@@ -101,16 +87,16 @@ impl Sampler {
     pub(crate) fn stats(&self) -> StatsJson {
         let snapshot = self.fw.stats();
         let state = self.lock();
-        let mut top: Vec<SourceCount> = state
-            .blocked
-            .iter()
+        let top = self
+            .fw
+            .events()
+            .top_dropped(TOP)
+            .into_iter()
             .map(|(ip, count)| SourceCount {
                 src: ip.to_string(),
-                count: *count,
+                count,
             })
             .collect();
-        top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.src.cmp(&b.src)));
-        top.truncate(TOP);
         StatsJson {
             app: self.fw.name().to_owned(),
             allowed: snapshot.allowed,
@@ -167,18 +153,6 @@ impl Sampler {
     }
 }
 
-/// Keeps the map bounded: past [`MAX_SOURCES`], keeps the most blocked half.
-fn forget_least_blocked(blocked: &mut HashMap<IpAddr, u64>) {
-    if blocked.len() <= MAX_SOURCES {
-        return;
-    }
-    let mut counts: Vec<u64> = blocked.values().copied().collect();
-    let keep = MAX_SOURCES / 2;
-    counts.select_nth_unstable_by(keep, |a, b| b.cmp(a));
-    let threshold = counts[keep];
-    blocked.retain(|_, count| *count > threshold);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +186,22 @@ mod tests {
     }
 
     #[test]
+    fn top_blocked_is_exact_beyond_what_the_event_ring_keeps() {
+        let fw = firewall();
+        let sampler = Sampler::new(fw.clone());
+        for i in 0..3000 {
+            send(&fw, "10.0.0.9:1000", 22);
+            if i % 3 == 0 {
+                send(&fw, "10.0.0.8:1000", 22);
+            }
+        }
+        sampler.tick();
+        let top = sampler.stats().top_blocked;
+        let top: Vec<(&str, u64)> = top.iter().map(|s| (s.src.as_str(), s.count)).collect();
+        assert_eq!(top, [("10.0.0.9", 3000), ("10.0.0.8", 1000)]);
+    }
+
+    #[test]
     fn events_after_a_seq_are_the_newer_ones() {
         let fw = firewall();
         let sampler = Sampler::new(fw.clone());
@@ -235,15 +225,5 @@ mod tests {
         sampler.tick();
         let rate = sampler.stats().rate_per_sec;
         assert!(rate > 0.0 && rate < 10.0 / 0.05 + 1.0, "{rate}");
-    }
-
-    #[test]
-    fn the_source_map_stays_bounded() {
-        let mut map: HashMap<IpAddr, u64> = (0..=MAX_SOURCES as u32)
-            .map(|i| (IpAddr::from(i.to_be_bytes()), u64::from(i % 7)))
-            .collect();
-        forget_least_blocked(&mut map);
-        assert!(map.len() <= MAX_SOURCES / 2 + 1, "{}", map.len());
-        assert!(map.values().all(|&c| c >= 4));
     }
 }
