@@ -189,6 +189,56 @@ fn a_body_over_the_limit_gets_413_or_its_prefix_inspected_when_configured() {
     assert_eq!(post(server, "/echo", FORM, attack.as_bytes()).status, 403);
 }
 
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).expect("in memory");
+    encoder.finish().expect("in memory")
+}
+
+fn post_encoded(server: SocketAddr, coding: &str, body: &[u8]) -> Reply {
+    let headers = [("Content-Type", FORM), ("Content-Encoding", coding)];
+    send(server, "POST", "/echo", &headers, body).expect("a reply")
+}
+
+#[test]
+fn a_gzip_body_is_inspected_as_the_handler_reads_it_decoded() {
+    let server = start(firewall(WafConfig::default()));
+    // Actix hands the handler the decoded form: the WAF must see that too.
+    let clean = b"name=ann&comment=hello+there";
+    let reply = post_encoded(server, "gzip", &gzip(clean));
+    assert_eq!((reply.status, reply.body.as_bytes()), (200, &clean[..]));
+    let attack = b"name=ann&comment=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let reply = post_encoded(server, "gzip", &gzip(attack));
+    assert_eq!((reply.status, reply.body.as_str()), (403, DENIED));
+    let lines = waf_lines(&reply, server);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(" in ARGS:comment"), "{lines:?}");
+}
+
+#[test]
+fn a_compressed_body_the_waf_cannot_read_is_refused_not_passed() {
+    let server = start(firewall(
+        WafConfig::default().body_limit(4096, BodyOverflow::Reject),
+    ));
+    let reply = post_encoded(server, "br", b"\x1b\x03\x00");
+    assert_eq!(reply.status, 415);
+    let line = format!(
+        "[WARNING] WAF DROP: [TCP] {} -> {server} - Request body with Content-Encoding \"br\", which the WAF cannot decode",
+        reply.client
+    );
+    assert_eq!(waf_lines(&reply, server), [line]);
+    let reply = post_encoded(server, "gzip", b"name=not-gzip");
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (400, "Request body is not valid gzip.")
+    );
+    // 1 MB of zeros compresses to about 1 KB: the decoded size is what counts.
+    let bomb = gzip(&vec![b'0'; 1 << 20]);
+    assert!(bomb.len() < 4096);
+    assert_eq!(post_encoded(server, "gzip", &bomb).status, 413);
+}
+
 #[test]
 fn detection_only_serves_the_attack_and_logs_a_detect_line() {
     let fw = firewall(WafConfig::default().mode(Mode::DetectionOnly));

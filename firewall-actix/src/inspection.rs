@@ -1,7 +1,7 @@
 //! The WAF stage shared by the middleware and the `#[firewall]` attribute:
 //! after the ACL allowed a request, read its body (up to the WAF's limit,
-//! keeping it for the handler), build the [`RequestView`], inspect, log and
-//! answer.
+//! keeping it for the handler), decode it as the handler will see it
+//! (gzip, deflate), build the [`RequestView`], inspect, log and answer.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -16,6 +16,8 @@ use firewall_core::{Firewall, Packet};
 use futures_util::StreamExt;
 
 use crate::response::{denied, too_large};
+
+mod encoding;
 
 /// The WAF that must inspect a request to `raw_path`: the firewall's, unless
 /// there is none, it is off, or an exclusion covers the whole route.
@@ -74,7 +76,19 @@ pub(crate) async fn inspect(
         return Ok(Outcome::Refuse(too_large(limit)));
     }
     let body = body.freeze();
-    let view = view_of(req, &body[..body.len().min(limit)]);
+    let decoded = match encoding::decode(req.headers(), &body[..body.len().min(limit)], limit, over)
+    {
+        Ok(decoded) => decoded,
+        Err(why) => {
+            firewall.record_body_refusal(packet, &why.to_string());
+            return Ok(Outcome::Refuse(why.response()));
+        }
+    };
+    if decoded.over && reject {
+        firewall.record_oversized_body(packet, limit);
+        return Ok(Outcome::Refuse(too_large(limit)));
+    }
+    let view = view_of(req, &decoded.bytes);
     let Some(verdict) = decide(firewall, waf, packet, &view, force) else {
         return Ok(Outcome::Refuse(denied()));
     };

@@ -42,3 +42,19 @@ pub(crate) fn too_large(limit: usize) -> HttpResponse {
             "Request body too large: the firewall inspects at most {limit} bytes."
         ))
 }
+
+/// `415 Unsupported Media Type` for a body in an encoding the WAF cannot decode.
+pub(crate) fn unsupported_encoding(coding: &str) -> HttpResponse {
+    HttpResponse::UnsupportedMediaType()
+        .content_type(ContentType::plaintext())
+        .body(format!(
+            "Request body encoding not supported: the firewall cannot inspect Content-Encoding {coding:?}."
+        ))
+}
+
+/// `400 Bad Request` for a body that is not valid in its declared encoding.
+pub(crate) fn bad_body(coding: &str) -> HttpResponse {
+    HttpResponse::BadRequest()
+        .content_type(ContentType::plaintext())
+        .body(format!("Request body is not valid {coding}."))
+}

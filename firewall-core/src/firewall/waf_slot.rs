@@ -175,9 +175,27 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn record_oversized_body(&self, packet: &Packet, limit: usize) {
-        let reason = format!("Request body over the WAF limit of {limit} bytes");
-        log::warn!(target: "firewall", "{}", OversizedLine { packet, reason: &reason });
-        self.record_drop(packet.proto, packet.src, packet.dst, &reason);
+        self.record_body_refusal(
+            packet,
+            &format!("Request body over the WAF limit of {limit} bytes"),
+        );
+    }
+
+    /// Logs and counts a request refused because the WAF could not inspect
+    /// its body: `WAF DROP: ... - <reason>` (escaped by the logger).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("app");
+    /// let packet = firewall_core::Packet::tcp("10.0.0.7:1".parse()?, "127.0.0.1:5000".parse()?);
+    /// fw.record_body_refusal(&packet, "Request body with Content-Encoding br, which the WAF cannot decode");
+    /// assert_eq!(fw.stats().dropped, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_body_refusal(&self, packet: &Packet, reason: &str) {
+        log::warn!(target: "firewall", "{}", BodyLine { packet, reason });
+        self.record_drop(packet.proto, packet.src, packet.dst, reason);
     }
 }
 
@@ -196,12 +214,12 @@ fn load(path: &Path) -> Result<(RuleSet, Option<Waf>), ReloadError> {
 }
 
 /// `WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - Request body over ...`.
-struct OversizedLine<'a> {
+struct BodyLine<'a> {
     packet: &'a Packet,
     reason: &'a str,
 }
 
-impl fmt::Display for OversizedLine<'_> {
+impl fmt::Display for BodyLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         crate::waf::write_line(f, true, self.packet, &self.reason)
     }
