@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use actix_web::{get, web, App, HttpServer, Responder};
-use firewall_actix::{firewall, Firewall, Rule, TrustedProxies, ALLOW, ANY, TCP};
+use firewall_actix::waf::{Mode, WafConfig};
+use firewall_actix::{
+    firewall, Firewall, FirewallMiddleware, Rule, TrustedProxies, ALLOW, ANY, TCP,
+};
 use support::{get, log_lines, log_lines_with, serve};
 
 const DENIED: &str = "Access denied by Firewall.";
@@ -190,4 +193,37 @@ fn a_guarded_handler_on_an_app_without_a_firewall_is_refused_with_500() {
         .collect();
     // This is the only test in this binary that logs at ERROR.
     assert_eq!(errors, [expected]);
+}
+
+/// `/local` behind the middleware too, with a WAF in detection-only mode.
+fn start_stacked(fw: Arc<Firewall>) -> SocketAddr {
+    log();
+    let running = serve("127.0.0.1:0", move |listener| {
+        Ok(HttpServer::new(move || {
+            App::new()
+                .wrap(FirewallMiddleware::new(fw.clone()))
+                .app_data(web::Data::from(fw.clone()))
+                .service(local)
+        })
+        .workers(1)
+        .listen(listener)?
+        .run())
+    });
+    running.expect("127.0.0.1 binds").addr
+}
+
+#[test]
+fn behind_the_middleware_the_attribute_neither_decides_nor_logs_again() {
+    let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").unwrap()];
+    let fw = Firewall::new("it_attribute").with_rules(rules).unwrap();
+    let detect = WafConfig::default().mode(Mode::DetectionOnly);
+    let fw = Arc::new(fw.with_waf(detect).unwrap());
+    let server = start_stacked(fw.clone());
+    let reply = get(server, "/local?name=veera%27%20OR%20%271%27=%271", &[]).unwrap();
+    assert_eq!(reply.status, 200);
+    let lines = log_lines_with(&log(), &format!(":{} -> {server}", reply.client.port()));
+    let acl: Vec<&String> = lines.iter().filter(|l| l.contains("ACL ALLOW")).collect();
+    let waf: Vec<&String> = lines.iter().filter(|l| l.contains("WAF DETECT")).collect();
+    assert_eq!((acl.len(), waf.len()), (1, 1), "{lines:?}");
+    assert_eq!((fw.stats().allowed, fw.stats().dropped), (1, 0));
 }

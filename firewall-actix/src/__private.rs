@@ -5,10 +5,10 @@ pub use actix_web;
 pub use firewall_core::waf::Mode;
 
 use actix_web::dev::Payload;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage as _, HttpRequest, HttpResponse};
 use firewall_core::{Firewall, Packet};
 
-use crate::guard::{self, Connection, Policy, Verdict};
+use crate::guard::{self, Checked, Connection, Policy, Verdict};
 use crate::inspection::{self, Outcome};
 use crate::proxy::TrustedProxies;
 use crate::response::{denied, misconfigured};
@@ -43,8 +43,12 @@ impl Refusal {
     }
 }
 
-/// The ACL check: the app's firewall and the allowed packet, or why not.
-fn acl(req: &HttpRequest, port: Option<u16>) -> Result<(&Firewall, Packet), Refusal> {
+/// The ACL check: the app's firewall, the allowed packet and what the
+/// middleware (if it ran before) already checked, or why not.
+fn acl(
+    req: &HttpRequest,
+    port: Option<u16>,
+) -> Result<(&Firewall, Packet, Option<Checked>), Refusal> {
     let policy = Policy {
         port,
         proxies: req.app_data::<TrustedProxies>().cloned(),
@@ -54,8 +58,14 @@ fn acl(req: &HttpRequest, port: Option<u16>) -> Result<(&Firewall, Packet), Refu
         log::error!("Firewall Processing Error: {MISSING_FIREWALL}");
         return Err(Refusal::NoFirewall);
     };
-    match guard::evaluate(firewall, &policy, conn) {
-        Verdict::Allow(packet) => Ok((firewall, packet)),
+    let checked = req.extensions().get::<Checked>().copied();
+    let checked = checked.filter(|c| c.by(firewall));
+    let verdict = match checked {
+        Some(c) => guard::evaluate_with(firewall, &policy, conn, |p| c.recheck(firewall, p)),
+        None => guard::evaluate(firewall, &policy, conn),
+    };
+    match verdict {
+        Verdict::Allow(packet) => Ok((firewall, packet, checked)),
         Verdict::Deny | Verdict::Error => Err(Refusal::Denied),
     }
 }
@@ -73,7 +83,7 @@ pub async fn guard(
     force: Option<Mode>,
     payload: Payload,
 ) -> Result<Payload, HttpResponse> {
-    let (firewall, packet) = acl(req, port).map_err(Refusal::response)?;
+    let (firewall, packet, checked) = acl(req, port).map_err(Refusal::response)?;
     let Some(waf) = inspection::active(firewall, req.uri().path()) else {
         if force == Some(Mode::On) && firewall.waf().is_none() {
             log::error!("Firewall Processing Error: {MISSING_WAF}");
@@ -81,6 +91,10 @@ pub async fn guard(
         }
         return Ok(payload);
     };
+    let mode = force.unwrap_or(waf.config().mode);
+    if checked.is_some_and(|c| c.packet == packet && c.waf == Some(mode)) {
+        return Ok(payload); // the middleware inspected it in this mode already
+    }
     match inspection::inspect(firewall, &waf, &packet, req, payload, force).await {
         Ok(Outcome::Serve(payload)) => Ok(payload),
         Ok(Outcome::Refuse(response)) => Err(response),

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::http::header::HeaderMap;
 use actix_web::HttpRequest;
-use firewall_core::{Decision, Firewall, Packet, Protocol};
+use firewall_core::waf::Mode;
+use firewall_core::{Action, Decision, Firewall, Packet, Protocol};
 
 use crate::connection::LocalAddr;
 use crate::proxy::{ProxyError, TrustedProxies};
@@ -55,6 +56,48 @@ pub(crate) enum Verdict {
     Deny,
     /// Refused because the firewall failed (already logged at ERROR).
     Error,
+}
+
+/// Left in a request's extensions by the middleware once it let the request
+/// through, so that a `#[firewall]` handler behind it neither decides nor
+/// logs the same request a second time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Checked {
+    /// The firewall that decided: compared, never dereferenced.
+    firewall: *const Firewall,
+    /// The packet it allowed.
+    pub(crate) packet: Packet,
+    /// The WAF mode the request was inspected in (`None`: not inspected).
+    pub(crate) waf: Option<Mode>,
+}
+
+impl Checked {
+    pub(crate) fn new(firewall: &Firewall, packet: Packet, waf: Option<Mode>) -> Self {
+        Self {
+            firewall: std::ptr::from_ref(firewall),
+            packet,
+            waf,
+        }
+    }
+
+    /// Whether `firewall` made this decision.
+    pub(crate) fn by(&self, firewall: &Firewall) -> bool {
+        std::ptr::eq(self.firewall, firewall)
+    }
+
+    /// The decision step for a guard behind the middleware: the same packet
+    /// is allowed again silently; any other (another port, another proxy
+    /// policy) is decided, counted and logged as usual.
+    pub(crate) fn recheck(&self, firewall: &Firewall, packet: &Packet) -> Decision {
+        if *packet == self.packet {
+            Decision {
+                action: Action::Allow,
+                rule: None,
+            }
+        } else {
+            firewall.check(packet)
+        }
+    }
 }
 
 /// Why the firewall could not decide.

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::Error;
+use actix_web::{Error, HttpMessage as _};
 use firewall_core::Firewall;
 use futures_util::future::{Either, LocalBoxFuture, MapOk, TryFutureExt};
 
-use crate::guard::{self, Connection, Policy, Verdict};
+use crate::guard::{self, Checked, Connection, Policy, Verdict};
 use crate::inspection::{self, Outcome};
 use crate::proxy::{ConfigError, TrustedProxies};
 use crate::response::denied;
@@ -215,6 +215,8 @@ where
                 }
             };
         let Some(waf) = inspection::active(&self.firewall, req.uri().path()) else {
+            req.extensions_mut()
+                .insert(Checked::new(&self.firewall, packet, None));
             let into_left: fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> =
                 ServiceResponse::map_into_left_body;
             return Either::Left(Either::Left(self.service.call(req).map_ok(into_left)));
@@ -224,6 +226,8 @@ where
             let (http, payload) = req.into_parts();
             match inspection::inspect(&firewall, &waf, &packet, &http, payload, None).await? {
                 Outcome::Serve(payload) => {
+                    let checked = Checked::new(&firewall, packet, Some(waf.config().mode));
+                    http.extensions_mut().insert(checked);
                     let req = ServiceRequest::from_parts(http, payload);
                     Ok(service.call(req).await?.map_into_left_body())
                 }
