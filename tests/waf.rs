@@ -34,12 +34,16 @@ async fn echo(body: web::Bytes) -> HttpResponse {
     HttpResponse::Ok().body(body)
 }
 
+async fn echo_form(form: web::Form<std::collections::HashMap<String, String>>) -> HttpResponse {
+    HttpResponse::Ok().body(form.get("comment").cloned().unwrap_or_default())
+}
+
 async fn echo_json(body: web::Json<serde_json::Value>) -> HttpResponse {
     HttpResponse::Ok().json(body.into_inner())
 }
 
 /// `/items` (GET), `/echo`, `/comments` and `/upload` (POST, body echoed),
-/// `/json` (JSON echoed), behind the middleware.
+/// `/json` (JSON echoed), `/form` (its `comment` echoed), behind the middleware.
 fn start(fw: Arc<Firewall>) -> SocketAddr {
     log();
     let running = serve("127.0.0.1:0", move |listener| {
@@ -51,6 +55,7 @@ fn start(fw: Arc<Firewall>) -> SocketAddr {
                 .route("/comments", web::post().to(echo))
                 .route("/upload", web::post().to(echo))
                 .route("/json", web::post().to(echo_json))
+                .route("/form", web::post().to(echo_form))
         })
         .workers(1)
         .listen(listener)?
@@ -237,6 +242,46 @@ fn a_compressed_body_the_waf_cannot_read_is_refused_not_passed() {
     let bomb = gzip(&vec![b'0'; 1 << 20]);
     assert!(bomb.len() < 4096);
     assert_eq!(post_encoded(server, "gzip", &bomb).status, 413);
+}
+
+fn utf16le(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn iso_2022_jp_interleaved(text: &str) -> Vec<u8> {
+    // "Switch to ASCII" before every character: the decoded text is `text`.
+    text.bytes().flat_map(|b| [0x1b, b'(', b'B', b]).collect()
+}
+
+#[test]
+fn a_form_in_another_charset_is_inspected_as_the_handler_decodes_it() {
+    let server = start(firewall(WafConfig::default()));
+    let attack = "comment=<script>alert(1)</script>";
+    for (charset, clean, body) in [
+        ("utf-16le", utf16le("comment=hello there"), utf16le(attack)),
+        (
+            "iso-2022-jp",
+            iso_2022_jp_interleaved("comment=hello there"),
+            iso_2022_jp_interleaved(attack),
+        ),
+    ] {
+        let ct = format!("{FORM}; charset={charset}");
+        let reply = post(server, "/form", &ct, &clean);
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (200, "hello there"),
+            "{charset}"
+        );
+        let reply = post(server, "/form", &ct, &body);
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (403, DENIED),
+            "{charset}"
+        );
+        let lines = waf_lines(&reply, server);
+        assert_eq!(lines.len(), 1, "{charset}: {lines:?}");
+        assert!(lines[0].contains("(941"), "{charset}: {lines:?}");
+    }
 }
 
 #[test]

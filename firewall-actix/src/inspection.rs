@@ -1,7 +1,7 @@
 //! The WAF stage shared by the middleware and the `#[firewall]` attribute:
 //! after the ACL allowed a request, read its body (up to the WAF's limit,
 //! keeping it for the handler), decode it as the handler will see it
-//! (gzip, deflate), build the [`RequestView`], inspect, log and answer.
+//! (gzip, deflate, charset), build the [`RequestView`], inspect, log and answer.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use futures_util::StreamExt;
 
 use crate::response::{denied, too_large};
 
+mod charset;
 mod encoding;
 
 /// The WAF that must inspect a request to `raw_path`: the firewall's, unless
@@ -88,7 +89,8 @@ pub(crate) async fn inspect(
         firewall.record_oversized_body(packet, limit);
         return Ok(Outcome::Refuse(too_large(limit)));
     }
-    let view = view_of(req, &decoded.bytes);
+    let text = charset::as_utf8(req, decoded.bytes);
+    let view = view_of(req, &text);
     let Some(verdict) = decide(firewall, waf, packet, &view, force) else {
         return Ok(Outcome::Refuse(denied()));
     };

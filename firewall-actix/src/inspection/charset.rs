@@ -1,0 +1,61 @@
+//! Bodies in a charset other than UTF-8. Actix's `Form` and `String`
+//! extractors decode the body with the `charset` of its `Content-Type`
+//! (`utf-16le`, `iso-2022-jp`, ...), so the WAF inspects the same text, not
+//! the bytes: in UTF-16 every character carries a NUL, and in ISO-2022-JP
+//! escape sequences can split every word without changing the decoded text.
+
+use std::borrow::Cow;
+
+use actix_web::{HttpMessage as _, HttpRequest};
+
+/// `body` as UTF-8 text when the request declares another charset that
+/// decodes it; else `body` unchanged (a charset Actix does not know, or bytes
+/// invalid in it, make its extractors refuse the body anyway, and a handler
+/// that reads raw bytes reads these).
+pub(crate) fn as_utf8<'a>(req: &HttpRequest, body: Cow<'a, [u8]>) -> Cow<'a, [u8]> {
+    let Ok(encoding) = req.encoding() else {
+        return body;
+    };
+    if encoding.name() == "UTF-8" {
+        return body;
+    }
+    match encoding.decode_without_bom_handling_and_without_replacement(&body) {
+        Some(text) => Cow::Owned(text.into_owned().into_bytes()),
+        None => body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn decoded(content_type: &str, body: &[u8]) -> Vec<u8> {
+        let req = TestRequest::default()
+            .insert_header(("Content-Type", content_type))
+            .to_http_request();
+        as_utf8(&req, Cow::Borrowed(body)).into_owned()
+    }
+
+    #[test]
+    fn utf16_and_iso_2022_jp_become_the_text_the_extractors_see() {
+        let utf16: Vec<u8> = "a=<b>".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let ct = "application/x-www-form-urlencoded; charset=utf-16le";
+        assert_eq!(decoded(ct, &utf16), b"a=<b>");
+        let jp = b"a=\x1b(B<\x1b(Bb\x1b(B>";
+        let ct = "application/x-www-form-urlencoded; charset=iso-2022-jp";
+        assert_eq!(decoded(ct, jp), b"a=<b>");
+    }
+
+    #[test]
+    fn utf8_unknown_and_undecodable_bodies_stay_as_they_are() {
+        let form = "application/x-www-form-urlencoded";
+        assert_eq!(decoded(form, b"a=\xff"), b"a=\xff");
+        assert_eq!(decoded(&format!("{form}; charset=utf-8"), b"a=1"), b"a=1");
+        assert_eq!(decoded(&format!("{form}; charset=klingon"), b"a=1"), b"a=1");
+        assert_eq!(
+            decoded(&format!("{form}; charset=utf-16le"), b"odd"),
+            b"odd"
+        );
+    }
+}
