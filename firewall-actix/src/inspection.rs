@@ -37,7 +37,7 @@ pub(crate) fn active(firewall: &Firewall, raw_path: &str) -> Option<Arc<Waf>> {
         e.args.is_empty()
             && e.families.is_empty()
             && e.rules.is_empty()
-            && path.starts_with(&e.path)
+            && e.covers_route(raw_path, &path)
     });
     (!skipped).then_some(waf)
 }

@@ -248,11 +248,12 @@ impl Waf {
         let path = transform::normalise_path(&transform::decode_all(req.path()))
             .0
             .into_owned();
+        let path = (req.path(), path.as_str());
         let mut report = Report::default();
-        self.scan(&path, &target::collect_head(req), &mut report);
+        self.scan(path, &target::collect_head(req), &mut report);
         if report.score() < self.config.threshold {
             self.scan(
-                &path,
+                path,
                 &target::collect_body(req, self.config.body_limit),
                 &mut report,
             );
@@ -260,7 +261,9 @@ impl Waf {
         report
     }
 
-    fn scan(&self, path: &str, targets: &[target::Target<'_>], report: &mut Report) {
+    /// Adds what matches in `targets` to `report`, but for what an exclusion
+    /// covers on `path` (as received, normalised).
+    fn scan(&self, path: (&str, &str), targets: &[target::Target<'_>], report: &mut Report) {
         let sigs = self.compiled.signatures();
         self.compiled.scan_all(targets, |index, sig| {
             let (sig, location) = (&sigs[sig], &targets[index].location);

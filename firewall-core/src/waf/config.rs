@@ -167,9 +167,34 @@ impl Exclusion {
         self
     }
 
-    /// Whether this exclusion silences `sig` matching at `location` on `path`.
-    pub(crate) fn covers(&self, path: &str, location: &Location, sig: &Signature) -> bool {
-        if !path.starts_with(&self.path) {
+    /// Whether a request path is under this exclusion's route, at a segment
+    /// boundary (`/admin` covers `/admin` and `/admin/users`, not
+    /// `/administrator`; `/` covers everything). Both the path as received
+    /// and as the WAF normalises it (decoded, `..` resolved) must be under
+    /// it: `/api/..%2fadmin` is not under `/admin` for an exclusion, since
+    /// the router may see `/api/...`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ex = firewall_core::waf::Exclusion::route("/admin");
+    /// assert!(ex.covers_route("/admin/users", "/admin/users"));
+    /// assert!(!ex.covers_route("/administrator", "/administrator"));
+    /// assert!(!ex.covers_route("/api/..%2fadmin", "/admin"));
+    /// ```
+    pub fn covers_route(&self, raw_path: &str, normalised_path: &str) -> bool {
+        under(&self.path, raw_path) && under(&self.path, normalised_path)
+    }
+
+    /// Whether this exclusion silences `sig` matching at `location` on a
+    /// request path (as received, and normalised).
+    pub(crate) fn covers(
+        &self,
+        (raw, normalised): (&str, &str),
+        location: &Location,
+        sig: &Signature,
+    ) -> bool {
+        if !self.covers_route(raw, normalised) {
             return false;
         }
         if !self.args.is_empty()
@@ -184,6 +209,12 @@ impl Exclusion {
         }
         self.families.contains(&sig.family) || self.rules.contains(&sig.id)
     }
+}
+
+/// Whether `path` is `prefix` or below it at a segment boundary.
+fn under(prefix: &str, path: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| prefix.ends_with('/') || rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Everything [`crate::waf::Waf::new`] needs.
