@@ -47,6 +47,9 @@ pub(crate) struct Compiled {
     /// alone, never joined into the prefilter, where patterns such as "any
     /// character but a letter" would match everywhere.
     narrow: Option<ViewSet>,
+    /// The narrow signatures split by target class (one class bit each),
+    /// so a value is scanned only with the signatures that apply to it.
+    narrow_by_class: Vec<(Targets, ViewSet)>,
     /// The target classes the narrow signatures apply to.
     narrow_classes: Targets,
     /// Per rewriting view (and raw), that view's own signatures.
@@ -106,6 +109,19 @@ impl Compiled {
             acc.union(signatures[i].targets)
         });
         let all = ViewSet::build(View::Decoded, &signatures, broad)?;
+        let mut narrow_by_class = Vec::new();
+        for bit in (0..16).map(|b| Targets(1 << b)) {
+            if narrow_classes.intersects(bit) {
+                let members = narrow
+                    .iter()
+                    .copied()
+                    .filter(|&i| signatures[i].targets.intersects(bit))
+                    .collect();
+                if let Some(set) = ViewSet::build(View::Decoded, &signatures, members)? {
+                    narrow_by_class.push((bit, set));
+                }
+            }
+        }
         let narrow = ViewSet::build(View::Decoded, &signatures, narrow)?;
         let mut views = Vec::new();
         for view in [View::Sql, View::Path, View::Shell, View::Raw] {
@@ -118,6 +134,7 @@ impl Compiled {
             signatures,
             all,
             narrow,
+            narrow_by_class,
             narrow_classes,
             views,
         })
@@ -155,14 +172,28 @@ impl Compiled {
                 }
             }
         }
-        if let Some(narrow) = &self.narrow {
-            for p in &prepared {
-                let target = &targets[p.target];
-                if self.narrow_classes.intersects(target.location.classes()) {
-                    self.run(narrow, &p.decoded, target, &mut |sig| hit(p.target, sig));
-                }
+        for p in &prepared {
+            let target = &targets[p.target];
+            if let Some(narrow) = self.narrow_set(target.location.classes()) {
+                self.run(narrow, &p.decoded, target, &mut |sig| hit(p.target, sig));
             }
         }
+    }
+
+    /// The narrow signatures to scan a value of `classes` with: those of
+    /// its one narrow class, or all of them when it has several.
+    fn narrow_set(&self, classes: Targets) -> Option<&ViewSet> {
+        let wanted = Targets(classes.0 & self.narrow_classes.0);
+        if wanted.0 == 0 {
+            return None;
+        }
+        if wanted.0.is_power_of_two() {
+            let by_class = self.narrow_by_class.iter().find(|(bit, _)| *bit == wanted);
+            if let Some((_, set)) = by_class {
+                return Some(set);
+            }
+        }
+        self.narrow.as_ref()
     }
 
     /// Scans the joined texts once; `None` when nothing can match, else the
@@ -175,6 +206,9 @@ impl Compiled {
         for (_, text) in texts {
             joined.push_str(text);
             joined.push(SEPARATOR);
+        }
+        if !view_set.set.is_match(&joined) {
+            return None;
         }
         let matches = view_set.set.matches(&joined);
         let classes = matches.iter().fold(Targets::default(), |acc, p| {
@@ -211,10 +245,12 @@ impl Compiled {
     }
 
     fn run(&self, view_set: &ViewSet, text: &str, target: &Target<'_>, hit: &mut dyn FnMut(usize)) {
-        let matches = view_set.set.matches(text);
-        if !matches.matched_any() {
+        // A first pass that stops at the first match is much cheaper than
+        // the overlapping search, and most values match nothing.
+        if !view_set.set.is_match(text) {
             return;
         }
+        let matches = view_set.set.matches(text);
         let classes = target.location.classes();
         for pattern in &matches {
             let index = view_set.members[pattern];
