@@ -45,7 +45,8 @@ pub fn url_decode(value: &str) -> (Cow<'_, str>, bool) {
         }
         i += used;
     }
-    let text = String::from_utf8_lossy(&out).into_owned();
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
     let changed = text != value;
     (Cow::Owned(text), changed)
 }
@@ -90,8 +91,20 @@ fn hex(b: u8) -> Option<u8> {
 /// assert_eq!(form_decode("a+b%2B"), "a b+");
 /// ```
 pub fn form_decode(value: &str) -> String {
+    form_decode_cow(value).into_owned()
+}
+
+/// [`form_decode`], borrowing `value` when there is nothing to decode.
+pub(crate) fn form_decode_cow(value: &str) -> Cow<'_, str> {
+    if !value.contains('%') {
+        return if value.contains('+') {
+            Cow::Owned(value.replace('+', " "))
+        } else {
+            Cow::Borrowed(value)
+        };
+    }
     let spaced = value.replace('+', " ");
-    url_decode(&spaced).0.into_owned()
+    Cow::Owned(url_decode(&spaced).0.into_owned())
 }
 
 /// Decodes HTML character references: `&#39;`, `&#x27;` (the `;` optional)
@@ -384,7 +397,7 @@ pub fn compress_whitespace(value: &str) -> (Cow<'_, str>, bool) {
 }
 
 /// Whether every whitespace run of `value` is already a single space.
-fn is_compressed(value: &str) -> bool {
+pub(crate) fn is_compressed(value: &str) -> bool {
     if !value.is_ascii() {
         return !value.chars().any(|c| c.is_whitespace() && c != ' ') && !value.contains("  ");
     }
@@ -446,28 +459,49 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
     if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
         return (Cow::Borrowed(value), false);
     }
-    let mut text = value.to_owned();
-    if text.contains('$') {
-        for (from, to) in [
-            ("${ifs}", " "),
-            ("${IFS}", " "),
-            ("$IFS", " "),
-            ("$ifs", " "),
-        ] {
-            text = text.replace(from, to);
-        }
-        for empty in ["$@", "$*", "${}", "$()", "$!", "$?", "$-", "$_", "$#"] {
-            text = text.replace(empty, "");
+    let text = if value.contains('$') {
+        Cow::Owned(remove_expansions(value))
+    } else {
+        Cow::Borrowed(value)
+    };
+    // One pass: drop the quoting characters, read `,` as a space, collapse
+    // whitespace runs (a dropped character does not end a run).
+    let mut out = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        match c {
+            '\\' | '\'' | '"' | '^' => {}
+            c if c == ',' || c.is_whitespace() => {
+                if !in_space {
+                    out.push(' ');
+                }
+                in_space = true;
+            }
+            c => {
+                out.push(c);
+                in_space = false;
+            }
         }
     }
-    text.retain(|c| !matches!(c, '\\' | '\'' | '"' | '^'));
-    let spaced: String = text
-        .chars()
-        .map(|c| if c == ',' { ' ' } else { c })
-        .collect();
-    let out = compress_whitespace(&spaced).0.into_owned();
     let changed = out != value;
     (Cow::Owned(out), changed)
+}
+
+/// `${IFS}` and its spellings as a space; empty expansions removed.
+fn remove_expansions(value: &str) -> String {
+    let mut text = value.to_owned();
+    for (from, to) in [
+        ("${ifs}", " "),
+        ("${IFS}", " "),
+        ("$IFS", " "),
+        ("$ifs", " "),
+    ] {
+        text = text.replace(from, to);
+    }
+    for empty in ["$@", "$*", "${}", "$()", "$!", "$?", "$-", "$_", "$#"] {
+        text = text.replace(empty, "");
+    }
+    text
 }
 
 /// The base chain every signature sees: percent-decoding until stable (at
@@ -506,7 +540,41 @@ pub(crate) fn apply(value: Cow<'_, str>, step: fn(&str) -> (Cow<'_, str>, bool))
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// `shell_normalise` step by step, as first written.
+    fn reference_shell_normalise(value: &str) -> (String, bool) {
+        if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
+            return (value.to_owned(), false);
+        }
+        let mut text = remove_expansions(value);
+        text.retain(|c| !matches!(c, '\\' | '\'' | '"' | '^'));
+        let spaced: String = text
+            .chars()
+            .map(|c| if c == ',' { ' ' } else { c })
+            .collect();
+        let out = compress_whitespace(&spaced).0.into_owned();
+        let changed = out != value;
+        (out, changed)
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_shell_normalise_matches_the_steps(
+            value in "[a-z $@{}IFS\\\\'\"^,;\t\n\u{a0}]{0,24}"
+        ) {
+            let (out, changed) = shell_normalise(&value);
+            prop_assert_eq!((out.into_owned(), changed), reference_shell_normalise(&value));
+        }
+
+        #[test]
+        fn form_decode_borrows_only_what_needs_no_decoding(value in "[a-z+%0-9u]{0,12}") {
+            let spaced = value.replace('+', " ");
+            prop_assert_eq!(form_decode(&value), url_decode(&spaced).0.into_owned());
+        }
+    }
 
     #[test]
     fn malformed_escapes_and_references_survive() {
