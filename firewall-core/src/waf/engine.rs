@@ -211,7 +211,12 @@ impl Compiled {
     /// Every value (and its base64 decoding) as each set sees it, joined
     /// per set: slot 0 for `all` (decoded), then one slot per view set.
     fn prepare(&self, targets: &[Target<'_>]) -> Vec<Joined> {
-        let mut texts: Vec<Joined> = (0..=self.views.len()).map(|_| Joined::default()).collect();
+        // Room for every value once (base64 decodings are shorter), so the
+        // buffers do not grow value by value.
+        let room = targets.iter().map(|t| t.value.len() + 1).sum::<usize>();
+        let mut texts: Vec<Joined> = (0..=self.views.len())
+            .map(|_| Joined::with_room(room, targets.len()))
+            .collect();
         for (index, target) in targets.iter().enumerate() {
             self.prepare_value(index, &target.value, &mut texts);
             if let Some(text) = transform::base64_text(&target.value) {
@@ -251,14 +256,27 @@ impl Compiled {
 
 /// The values one set scans, joined by [`SEPARATOR`] (each followed by
 /// one), with the target each came from.
-#[derive(Default)]
 struct Joined {
     text: String,
     spans: Vec<(usize, Range<usize>)>,
+    /// Capacity to take at the first push (most views get no value).
+    room: (usize, usize),
 }
 
 impl Joined {
+    fn with_room(bytes: usize, values: usize) -> Self {
+        Self {
+            text: String::new(),
+            spans: Vec::new(),
+            room: (bytes, values),
+        }
+    }
+
     fn push(&mut self, target: usize, value: &str) {
+        if self.spans.is_empty() {
+            self.text.reserve(self.room.0.max(value.len() + 1));
+            self.spans.reserve(self.room.1);
+        }
         let start = self.text.len();
         self.text.push_str(value);
         self.spans.push((target, start..self.text.len()));
@@ -293,8 +311,9 @@ fn view_text<'a>(
         View::Path if shape.path_may_change() => {
             apply(Cow::Borrowed(decoded), transform::normalise_path)
         }
+        // The shape saw one of the characters shell_normalise looks for.
         View::Shell if shape.shell_may_change() => {
-            apply(Cow::Borrowed(decoded), transform::shell_normalise)
+            apply(Cow::Borrowed(decoded), transform::shell_rewrite)
         }
         View::Decoded | View::Sql | View::Path | View::Shell => return None,
     };

@@ -71,7 +71,14 @@ impl Shape {
     /// Whether the SQL view's rewrite (comments, whitespace) can change
     /// this decoded value.
     pub(crate) fn sql_may_change(self, decoded: &str) -> bool {
-        (self.has(Self::SLASH) && self.has(Self::STAR)) || !transform::is_compressed(decoded)
+        if self.has(Self::SLASH) && self.has(Self::STAR) || self.has(Self::CONTROL) {
+            return true;
+        }
+        if self.has(Self::WIDE) {
+            return !transform::is_compressed(decoded);
+        }
+        // ASCII without control characters: only double spaces to collapse.
+        decoded.contains("  ")
     }
 
     /// Whether path normalisation can change this decoded value (every

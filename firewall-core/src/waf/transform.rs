@@ -37,13 +37,20 @@ pub fn url_decode(value: &str) -> (Cow<'_, str>, bool) {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let (decoded, used) = decode_escape(&bytes[i..]);
+        // Copy the run up to the next `%` at once.
+        let run = bytes[i..].iter().position(|&b| b == b'%');
+        let end = run.map_or(bytes.len(), |n| i + n);
+        out.extend_from_slice(&bytes[i..end]);
+        if end == bytes.len() {
+            break;
+        }
+        let (decoded, used) = decode_escape(&bytes[end..]);
         match decoded {
             Some(Escape::Byte(b)) => out.push(b),
             Some(Escape::Char(c)) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-            None => out.push(bytes[i]),
+            None => out.push(b'%'),
         }
-        i += used;
+        i = end + used;
     }
     let text = String::from_utf8(out)
         .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
@@ -401,14 +408,10 @@ pub(crate) fn is_compressed(value: &str) -> bool {
     if !value.is_ascii() {
         return !value.chars().any(|c| c.is_whitespace() && c != ' ') && !value.contains("  ");
     }
-    let mut previous_space = false;
-    for b in value.bytes() {
-        if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r') || (b == b' ' && previous_space) {
-            return false;
-        }
-        previous_space = b == b' ';
-    }
-    true
+    !value
+        .bytes()
+        .any(|b| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        && !value.contains("  ")
 }
 
 /// Normalises a path: backslashes become `/`, `//` collapses, `/./`
@@ -459,13 +462,28 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
     if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
         return (Cow::Borrowed(value), false);
     }
+    shell_rewrite(value)
+}
+
+/// [`shell_normalise`] of a value known to hold one of `\ ' " ^ $ , ;`.
+pub(crate) fn shell_rewrite(value: &str) -> (Cow<'_, str>, bool) {
     let text = if value.contains('$') {
         Cow::Owned(remove_expansions(value))
     } else {
         Cow::Borrowed(value)
     };
-    // One pass: drop the quoting characters, read `,` as a space, collapse
-    // whitespace runs (a dropped character does not end a run).
+    let out = if text.is_ascii() {
+        shell_fold_ascii(&text)
+    } else {
+        shell_fold(&text)
+    };
+    let changed = out != value;
+    (Cow::Owned(out), changed)
+}
+
+/// Drops the quoting characters, reads `,` as a space and collapses
+/// whitespace runs (a dropped character does not end a run), in one pass.
+fn shell_fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_space = false;
     for c in text.chars() {
@@ -483,8 +501,29 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
             }
         }
     }
-    let changed = out != value;
-    (Cow::Owned(out), changed)
+    out
+}
+
+/// [`shell_fold`] for ASCII text, byte by byte.
+fn shell_fold_ascii(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    let mut in_space = false;
+    for &b in text.as_bytes() {
+        match b {
+            b'\\' | b'\'' | b'"' | b'^' => {}
+            b',' | b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => {
+                if !in_space {
+                    out.push(b' ');
+                }
+                in_space = true;
+            }
+            b => {
+                out.push(b);
+                in_space = false;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `${IFS}` and its spellings as a space; empty expansions removed.
@@ -563,7 +602,7 @@ mod tests {
     proptest! {
         #[test]
         fn one_pass_shell_normalise_matches_the_steps(
-            value in "[a-z $@{}IFS\\\\'\"^,;\t\n\u{a0}]{0,24}"
+            value in "[a-z $@{}IFS\\\\'\"^,;\t\n\r\u{b}\u{c}\u{1c}\u{a0}]{0,24}"
         ) {
             let (out, changed) = shell_normalise(&value);
             prop_assert_eq!((out.into_owned(), changed), reference_shell_normalise(&value));
