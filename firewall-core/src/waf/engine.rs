@@ -151,24 +151,26 @@ impl Compiled {
     /// `targets` (possibly more than once). A value that is entirely base64
     /// of printable text is scanned decoded too.
     ///
-    /// Each view's values are first joined and scanned once by the
-    /// prefilter; only a view whose prefilter matched is scanned value by
-    /// value, to attribute matches to locations. A clean request costs one
-    /// scan per view.
+    /// Each view's values are first joined and scanned once, stopping at
+    /// the first match; only a view where something matched is scanned
+    /// value by value, to attribute matches to locations. A clean request
+    /// costs one scan per view.
     pub(crate) fn scan_all(&self, targets: &[Target<'_>], mut hit: impl FnMut(usize, usize)) {
         let texts = self.prepare(targets);
         let all = self.all.iter().map(|set| (0, set));
         let views = self.views.iter().enumerate().map(|(i, set)| (i + 1, set));
         for (slot, view_set) in all.chain(views) {
             let joined = &texts[slot];
-            let Some(wanted) = self.prefilter(view_set, joined) else {
+            if joined.spans.is_empty() || !view_set.set.is_match(&joined.text) {
                 continue;
-            };
+            }
+            // Every value is checked on its own (a cheap test first): a
+            // signature matching a value also matches the joined text, so
+            // nothing is missed, and what matched only across values or in
+            // a value it does not apply to is filtered out here.
             for (index, text) in joined.values() {
                 let target = &targets[index];
-                if wanted.intersects(target.location.classes()) {
-                    self.run(view_set, text, target, &mut |sig| hit(index, sig));
-                }
+                self.run(view_set, text, target, &mut |sig| hit(index, sig));
             }
         }
         for (index, decoded) in texts[0].values() {
@@ -193,19 +195,6 @@ impl Compiled {
             }
         }
         self.narrow.as_ref()
-    }
-
-    /// Scans the joined texts once; `None` when nothing can match, else the
-    /// target classes the matching signatures apply to.
-    fn prefilter(&self, view_set: &ViewSet, joined: &Joined) -> Option<Targets> {
-        if joined.spans.is_empty() || !view_set.set.is_match(&joined.text) {
-            return None;
-        }
-        let matches = view_set.set.matches(&joined.text);
-        let classes = matches.iter().fold(Targets::default(), |acc, p| {
-            acc.union(self.signatures[view_set.members[p]].targets)
-        });
-        matches.matched_any().then_some(classes)
     }
 
     /// Every value (and its base64 decoding) as each set sees it, joined
