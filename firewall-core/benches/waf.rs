@@ -1,6 +1,8 @@
 //! Inspecting a typical 1 KB request (headers, cookies, query, JSON body) at
 //! paranoia 1 and 4, against a baseline measured in the same run: parsing the
 //! same JSON body with `serde_json`, which any JSON handler does anyway.
+//! `inspect_form_pl1` is exactly the request of the load benchmark
+//! (`firewall-actix/benches/load.sh`, post.lua): an urlencoded form.
 //!
 //! `cargo bench -p firewall-core --bench waf`
 
@@ -21,6 +23,51 @@ fn typical() -> RequestView {
         .header("Referer", "https://shop.example.com/checkout?step=2")
         .header("Cookie", "_ga=GA1.2.1234567890.1700000000; _gid=GA1.2.987654321.1700000000; session=eyJ1c2VyIjo0Mn0.ZmF0.abc123def456; theme=dark")
         .body("application/json", BODY)
+}
+
+/// The body of `post.lua` in `firewall-actix/benches/load.sh`, byte for byte.
+fn form_body() -> String {
+    let fields = [
+        "name=Ann+O%27Brien",
+        "email=ann.obrien%40example.com",
+        "phone=%2B44+20+7946+0958",
+        "address=Flat+3%2C+12+Baker%27s+Row%2C+London",
+        "postcode=NW1+6XE",
+        "plan=pro-yearly",
+        "seats=12",
+        "coupon=SPRING-2026",
+        "newsletter=on",
+        "csrf_token=6f1c2e9a0b7d4e3f8a5c1b2d9e0f7a6c",
+    ];
+    let comment = "Please+select+the+plan+you%27d+recommend+for+a+small+team%2C+and+drop+me+a+line+if+the+invoice+needs+a+PO+number.+".repeat(6);
+    format!("{}&comment={comment}", fields.join("&"))
+}
+
+/// The load benchmark's request (post.lua), with the headers wrk sends.
+fn form() -> RequestView {
+    let body = form_body();
+    RequestView::from_target(
+        "POST",
+        "/?ref=newsletter&utm_source=mail&utm_campaign=spring",
+    )
+    .header("Host", "127.0.0.1:18080")
+    .header("Content-Length", body.len().to_string())
+    .header("Content-Type", "application/x-www-form-urlencoded")
+    .header(
+        "User-Agent",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    )
+    .header(
+        "Accept",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    )
+    .header("Accept-Language", "en-GB,en;q=0.7")
+    .header("Referer", "https://shop.example.com/checkout/plan?step=2")
+    .header(
+        "Cookie",
+        "sid=9b2f0c7e4d1a; theme=dark; _ga=GA1.2.1843925735.1700000000; cart=3",
+    )
+    .body("application/x-www-form-urlencoded", body)
 }
 
 fn bench(c: &mut Criterion) {
@@ -46,6 +93,14 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("inspect_1k_pl1", |b| {
         b.iter(|| pl1.inspect(black_box(&req)));
+    });
+    let form = form();
+    assert!(
+        pl1.inspect(&form).is_pass(),
+        "the load benchmark's request passes"
+    );
+    group.bench_function("inspect_form_pl1", |b| {
+        b.iter(|| pl1.inspect(black_box(&form)));
     });
     group.bench_function("inspect_1k_pl4", |b| {
         b.iter(|| pl4.inspect(black_box(&req)));

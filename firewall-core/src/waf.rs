@@ -44,6 +44,7 @@ mod error;
 mod line;
 mod request;
 mod score;
+mod shape;
 mod signatures;
 mod target;
 pub mod transform;

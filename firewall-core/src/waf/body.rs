@@ -4,6 +4,8 @@
 //! A body that does not parse as its content type says is inspected as raw
 //! text rather than skipped.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::target::{Location, Target};
@@ -15,26 +17,32 @@ const MAX_JSON_DEPTH: usize = 64;
 
 /// Pushes the names and values of an `a=1&b=2` string, percent-decoded once
 /// with `+` as space.
-pub(crate) fn push_urlencoded(raw: &str, out: &mut Vec<Target<'_>>) {
+pub(crate) fn push_urlencoded<'a>(raw: &'a str, out: &mut Vec<Target<'a>>) {
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = transform::form_decode(name);
-        out.push(Target::body(Location::ArgName(name.clone()), name.clone()));
+        let name = transform::form_decode_cow(name);
+        out.push(Target::body(
+            Location::ArgName(name.clone().into_owned()),
+            name.clone(),
+        ));
         if !value.is_empty() {
             out.push(Target::body(
-                Location::Arg(name),
-                transform::form_decode(value),
+                Location::Arg(name.into_owned()),
+                transform::form_decode_cow(value),
             ));
         }
     }
 }
 
 /// Pushes what a body carries, by content type.
-pub(crate) fn push_body(content_type: &str, body: &[u8], out: &mut Vec<Target<'_>>) {
+pub(crate) fn push_body<'a>(content_type: &str, body: &'a [u8], out: &mut Vec<Target<'a>>) {
     if body.is_empty() {
         return;
     }
-    let text = String::from_utf8_lossy(body);
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(body),
+    };
     let mime = content_type
         .split(';')
         .next()
@@ -42,7 +50,16 @@ pub(crate) fn push_body(content_type: &str, body: &[u8], out: &mut Vec<Target<'_
         .trim()
         .to_ascii_lowercase();
     if mime.is_empty() || mime == "application/x-www-form-urlencoded" {
-        push_urlencoded(&text, out);
+        match text {
+            Cow::Borrowed(text) => push_urlencoded(text, out),
+            Cow::Owned(text) => {
+                let mut owned = Vec::new();
+                push_urlencoded(&text, &mut owned);
+                for target in owned {
+                    out.push(target.into_owned());
+                }
+            }
+        }
     } else if mime == "application/json" || mime.ends_with("+json") {
         push_json(&text, out);
     } else if mime.ends_with("/xml") || mime.ends_with("+xml") {

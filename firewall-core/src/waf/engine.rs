@@ -9,9 +9,11 @@
 //! control characters. A plain value therefore costs a single scan.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use regex::{RegexSet, RegexSetBuilder};
 
+use super::shape::Shape;
 use super::signatures::{Signature, View};
 use super::target::{Target, Targets};
 use super::transform::{self, apply};
@@ -47,6 +49,9 @@ pub(crate) struct Compiled {
     /// alone, never joined into the prefilter, where patterns such as "any
     /// character but a letter" would match everywhere.
     narrow: Option<ViewSet>,
+    /// The narrow signatures split by target class (one class bit each),
+    /// so a value is scanned only with the signatures that apply to it.
+    narrow_by_class: Vec<(Targets, ViewSet)>,
     /// The target classes the narrow signatures apply to.
     narrow_classes: Targets,
     /// Per rewriting view (and raw), that view's own signatures.
@@ -106,6 +111,19 @@ impl Compiled {
             acc.union(signatures[i].targets)
         });
         let all = ViewSet::build(View::Decoded, &signatures, broad)?;
+        let mut narrow_by_class = Vec::new();
+        for bit in (0..16).map(|b| Targets(1 << b)) {
+            if narrow_classes.intersects(bit) {
+                let members = narrow
+                    .iter()
+                    .copied()
+                    .filter(|&i| signatures[i].targets.intersects(bit))
+                    .collect();
+                if let Some(set) = ViewSet::build(View::Decoded, &signatures, members)? {
+                    narrow_by_class.push((bit, set));
+                }
+            }
+        }
         let narrow = ViewSet::build(View::Decoded, &signatures, narrow)?;
         let mut views = Vec::new();
         for view in [View::Sql, View::Path, View::Shell, View::Raw] {
@@ -118,6 +136,7 @@ impl Compiled {
             signatures,
             all,
             narrow,
+            narrow_by_class,
             narrow_classes,
             views,
         })
@@ -132,89 +151,88 @@ impl Compiled {
     /// `targets` (possibly more than once). A value that is entirely base64
     /// of printable text is scanned decoded too.
     ///
-    /// Each view's values are first joined and scanned once by the
-    /// prefilter; only a view whose prefilter matched is scanned value by
-    /// value, to attribute matches to locations. A clean request costs one
-    /// scan per view.
+    /// Each view's values are first joined and scanned once, stopping at
+    /// the first match; only a view where something matched is scanned
+    /// value by value, to attribute matches to locations. A clean request
+    /// costs one scan per view.
     pub(crate) fn scan_all(&self, targets: &[Target<'_>], mut hit: impl FnMut(usize, usize)) {
-        let prepared = self.prepare(targets);
+        let texts = self.prepare(targets);
         let all = self.all.iter().map(|set| (0, set));
         let views = self.views.iter().enumerate().map(|(i, set)| (i + 1, set));
         for (slot, view_set) in all.chain(views) {
-            let texts: Vec<(usize, &str)> = prepared
-                .iter()
-                .filter_map(|p| p.text(slot).map(|t| (p.target, t)))
-                .collect();
-            let Some(wanted) = self.prefilter(view_set, &texts) else {
+            let joined = &texts[slot];
+            if joined.spans.is_empty() || !view_set.set.is_match(&joined.text) {
                 continue;
-            };
-            for (index, text) in texts {
+            }
+            // Every value is checked on its own (a cheap test first): a
+            // signature matching a value also matches the joined text, so
+            // nothing is missed, and what matched only across values or in
+            // a value it does not apply to is filtered out here.
+            for (index, text) in joined.values() {
                 let target = &targets[index];
-                if wanted.intersects(target.location.classes()) {
-                    self.run(view_set, text, target, &mut |sig| hit(index, sig));
-                }
+                self.run(view_set, text, target, &mut |sig| hit(index, sig));
             }
         }
-        if let Some(narrow) = &self.narrow {
-            for p in &prepared {
-                let target = &targets[p.target];
-                if self.narrow_classes.intersects(target.location.classes()) {
-                    self.run(narrow, &p.decoded, target, &mut |sig| hit(p.target, sig));
-                }
+        for (index, decoded) in texts[0].values() {
+            let target = &targets[index];
+            if let Some(narrow) = self.narrow_set(target.location.classes()) {
+                self.run(narrow, decoded, target, &mut |sig| hit(index, sig));
             }
         }
     }
 
-    /// Scans the joined texts once; `None` when nothing can match, else the
-    /// target classes the matching signatures apply to.
-    fn prefilter(&self, view_set: &ViewSet, texts: &[(usize, &str)]) -> Option<Targets> {
-        if texts.is_empty() {
+    /// The narrow signatures to scan a value of `classes` with: those of
+    /// its one narrow class, or all of them when it has several.
+    fn narrow_set(&self, classes: Targets) -> Option<&ViewSet> {
+        let wanted = Targets(classes.0 & self.narrow_classes.0);
+        if wanted.0 == 0 {
             return None;
         }
-        let mut joined = String::with_capacity(texts.iter().map(|(_, t)| t.len() + 1).sum());
-        for (_, text) in texts {
-            joined.push_str(text);
-            joined.push(SEPARATOR);
-        }
-        let matches = view_set.set.matches(&joined);
-        let classes = matches.iter().fold(Targets::default(), |acc, p| {
-            acc.union(self.signatures[view_set.members[p]].targets)
-        });
-        matches.matched_any().then_some(classes)
-    }
-
-    /// Every value (and its base64 decoding) as each set sees it: slot 0 for
-    /// `all` (decoded), then one slot per view set.
-    fn prepare(&self, targets: &[Target<'_>]) -> Vec<Prepared> {
-        let mut out = Vec::with_capacity(targets.len());
-        for (index, target) in targets.iter().enumerate() {
-            out.push(self.prepare_value(index, &target.value));
-            if let Some(text) = transform::base64_text(&target.value) {
-                out.push(self.prepare_value(index, &text));
+        if wanted.0.is_power_of_two() {
+            let by_class = self.narrow_by_class.iter().find(|(bit, _)| *bit == wanted);
+            if let Some((_, set)) = by_class {
+                return Some(set);
             }
         }
-        out
+        self.narrow.as_ref()
     }
 
-    fn prepare_value(&self, target: usize, raw: &str) -> Prepared {
-        let decoded = transform::decode_all(raw);
-        let views = self
-            .views
-            .iter()
-            .map(|v| view_text(v.view, raw, &decoded).map(Cow::into_owned))
+    /// Every value (and its base64 decoding) as each set sees it, joined
+    /// per set: slot 0 for `all` (decoded), then one slot per view set.
+    fn prepare(&self, targets: &[Target<'_>]) -> Vec<Joined> {
+        // Room for every value once (base64 decodings are shorter), so the
+        // buffers do not grow value by value.
+        let room = targets.iter().map(|t| t.value.len() + 1).sum::<usize>();
+        let mut texts: Vec<Joined> = (0..=self.views.len())
+            .map(|_| Joined::with_room(room, targets.len()))
             .collect();
-        Prepared {
-            target,
-            decoded: decoded.into_owned(),
-            views,
+        for (index, target) in targets.iter().enumerate() {
+            self.prepare_value(index, &target.value, &mut texts);
+            if let Some(text) = transform::base64_text(&target.value) {
+                self.prepare_value(index, &text, &mut texts);
+            }
+        }
+        texts
+    }
+
+    fn prepare_value(&self, target: usize, raw: &str, texts: &mut [Joined]) {
+        let raw_shape = Shape::of(raw);
+        let (decoded, shape) = raw_shape.decode(raw);
+        texts[0].push(target, &decoded);
+        for (slot, view_set) in self.views.iter().enumerate() {
+            if let Some(text) = view_text(view_set.view, raw, raw_shape, &decoded, shape) {
+                texts[slot + 1].push(target, &text);
+            }
         }
     }
 
     fn run(&self, view_set: &ViewSet, text: &str, target: &Target<'_>, hit: &mut dyn FnMut(usize)) {
-        let matches = view_set.set.matches(text);
-        if !matches.matched_any() {
+        // A first pass that stops at the first match is much cheaper than
+        // the overlapping search, and most values match nothing.
+        if !view_set.set.is_match(text) {
             return;
         }
+        let matches = view_set.set.matches(text);
         let classes = target.location.classes();
         for pattern in &matches {
             let index = view_set.members[pattern];
@@ -225,50 +243,115 @@ impl Compiled {
     }
 }
 
-/// One value as every set sees it (`None`: that set skips it).
-struct Prepared {
-    /// Index of the target the value came from.
-    target: usize,
-    /// What the `all` set scans.
-    decoded: String,
-    /// What each view set scans, in `views` order.
-    views: Vec<Option<String>>,
+/// The values one set scans, joined by [`SEPARATOR`] (each followed by
+/// one), with the target each came from.
+struct Joined {
+    text: String,
+    spans: Vec<(usize, Range<usize>)>,
+    /// Capacity to take at the first push (most views get no value).
+    room: (usize, usize),
 }
 
-impl Prepared {
-    /// The text of set `slot` (0: `all`, then the view sets).
-    fn text(&self, slot: usize) -> Option<&str> {
-        match slot {
-            0 => Some(&self.decoded),
-            n => self.views[n - 1].as_deref(),
+impl Joined {
+    fn with_room(bytes: usize, values: usize) -> Self {
+        Self {
+            text: String::new(),
+            spans: Vec::new(),
+            room: (bytes, values),
         }
+    }
+
+    fn push(&mut self, target: usize, value: &str) {
+        if self.spans.is_empty() {
+            self.text.reserve(self.room.0.max(value.len() + 1));
+            self.spans.reserve(self.room.1);
+        }
+        let start = self.text.len();
+        self.text.push_str(value);
+        self.spans.push((target, start..self.text.len()));
+        self.text.push(SEPARATOR);
+    }
+
+    /// Each value with the index of its target.
+    fn values(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.spans
+            .iter()
+            .map(|(target, range)| (*target, &self.text[range.clone()]))
     }
 }
 
 /// The value as one view sees it, or `None` when that view needs no scan
 /// of its own (its rewrite changed nothing, or a raw value has no escapes).
-fn view_text<'a>(view: View, raw: &'a str, decoded: &'a str) -> Option<Cow<'a, str>> {
+/// `raw_shape` and `shape` are the shapes of `raw` and `decoded`: a rewrite
+/// they prove would change nothing is not run.
+fn view_text<'a>(
+    view: View,
+    raw: &'a str,
+    raw_shape: Shape,
+    decoded: &'a str,
+    shape: Shape,
+) -> Option<Cow<'a, str>> {
     let text = match view {
-        View::Decoded => return None,
-        View::Raw => {
-            let escaped =
-                raw.bytes().any(|b| b == b'%' || b < 0x20 || b == 0x7f) || raw.contains("0x");
-            return escaped.then_some(Cow::Borrowed(raw));
-        }
-        View::Sql => {
+        View::Raw => return raw_shape.raw_escaped(raw).then_some(Cow::Borrowed(raw)),
+        View::Sql if shape.sql_may_change(decoded) => {
             let text = apply(Cow::Borrowed(decoded), transform::remove_sql_comments);
             apply(text, transform::compress_whitespace)
         }
-        View::Path => apply(Cow::Borrowed(decoded), transform::normalise_path),
-        View::Shell => apply(Cow::Borrowed(decoded), transform::shell_normalise),
+        View::Path if shape.path_may_change() => {
+            apply(Cow::Borrowed(decoded), transform::normalise_path)
+        }
+        // The shape saw one of the characters shell_normalise looks for.
+        View::Shell if shape.shell_may_change() => {
+            apply(Cow::Borrowed(decoded), transform::shell_rewrite)
+        }
+        View::Decoded | View::Sql | View::Path | View::Shell => return None,
     };
     matches!(text, Cow::Owned(_)).then_some(text)
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::waf::target::Location;
+
+    /// Every view's rewrite run in full, without the shape shortcuts.
+    fn reference_view_text<'a>(view: View, raw: &'a str, decoded: &'a str) -> Option<Cow<'a, str>> {
+        let text = match view {
+            View::Decoded => return None,
+            View::Raw => {
+                let escaped =
+                    raw.bytes().any(|b| b == b'%' || b < 0x20 || b == 0x7f) || raw.contains("0x");
+                return escaped.then_some(Cow::Borrowed(raw));
+            }
+            View::Sql => {
+                let text = apply(Cow::Borrowed(decoded), transform::remove_sql_comments);
+                apply(text, transform::compress_whitespace)
+            }
+            View::Path => apply(Cow::Borrowed(decoded), transform::normalise_path),
+            View::Shell => apply(Cow::Borrowed(decoded), transform::shell_normalise),
+        };
+        matches!(text, Cow::Owned(_)).then_some(text)
+    }
+
+    proptest! {
+        #[test]
+        fn shape_shortcuts_change_no_text(
+            raw in "[a-zA-Z0-9 %&+#;:x\\\\'\"^$,/*.\t\n\u{0}\u{7f}{}@é’Ｓ]{0,24}"
+        ) {
+            let raw_shape = Shape::of(&raw);
+            let (decoded, shape) = raw_shape.decode(&raw);
+            prop_assert_eq!(&decoded, &transform::decode_all(&raw));
+            prop_assert_eq!(shape, Shape::of(&decoded));
+            for view in View::ALL {
+                prop_assert_eq!(
+                    view_text(view, &raw, raw_shape, &decoded, shape),
+                    reference_view_text(view, &raw, &decoded)
+                );
+            }
+        }
+    }
 
     fn ids(compiled: &Compiled, location: Location, value: &str) -> Vec<u32> {
         let mut out = Vec::new();

@@ -87,12 +87,19 @@ impl Location {
             Self::Header(n) if n.eq_ignore_ascii_case("user-agent") => {
                 Targets(Targets::HEADERS.0 | Targets::USER_AGENT.0)
             }
-            Self::Header(n) if n.to_ascii_lowercase().contains("file") => {
+            Self::Header(n) if contains_ignore_case(n, "file") => {
                 Targets(Targets::HEADERS.0 | Targets::FILENAME.0)
             }
             Self::Header(_) => Targets::HEADERS,
         }
     }
+}
+
+/// Whether `text` contains the lower-case ASCII `needle`, ignoring case.
+fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// A set of target classes a signature applies to.
@@ -202,8 +209,10 @@ pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
         out.push(Target::new(Location::Cookie(name.to_owned()), value));
     }
     for (name, value) in req.headers() {
-        let lower = name.to_ascii_lowercase();
-        if lower == "content-type" || !STRUCTURED_HEADERS.contains(&lower.as_str()) {
+        let structured = STRUCTURED_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name));
+        if name.eq_ignore_ascii_case("content-type") || !structured {
             out.push(Target::new(Location::Header(name.to_owned()), value));
         }
     }
@@ -226,6 +235,14 @@ impl<'a> Target<'a> {
     /// A target for the body parsers.
     pub(crate) fn body(location: Location, value: impl Into<Cow<'a, str>>) -> Self {
         Self::new(location, value)
+    }
+
+    /// The same target, owning its value.
+    pub(crate) fn into_owned(self) -> Target<'static> {
+        Target {
+            location: self.location,
+            value: Cow::Owned(self.value.into_owned()),
+        }
     }
 }
 

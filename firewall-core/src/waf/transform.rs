@@ -33,23 +33,32 @@ pub fn url_decode(value: &str) -> (Cow<'_, str>, bool) {
     if !value.contains('%') {
         return (Cow::Borrowed(value), false);
     }
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let (decoded, used) = decode_escape(&bytes[i..]);
-        match decoded {
-            Some(Escape::Byte(b)) => out.push(b),
-            Some(Escape::Char(c)) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-            None => out.push(bytes[i]),
-        }
-        i += used;
-    }
-    let text = String::from_utf8_lossy(&out).into_owned();
+    let text = String::from_utf8(percent_decode(value.as_bytes()))
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
     let changed = text != value;
     (Cow::Owned(text), changed)
 }
 
+/// The bytes with `%XX` and `%uXXXX` decoded; malformed escapes stay.
+fn percent_decode(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // Copy the run up to the next `%` at once.
+        let run = bytes[i..].iter().position(|&b| b == b'%');
+        let end = run.map_or(bytes.len(), |n| i + n);
+        out.extend_from_slice(&bytes[i..end]);
+        if end == bytes.len() {
+            break;
+        }
+        let (decoded, used) = decode_escape(&bytes[end..]);
+        push_escape(&mut out, decoded, b'%');
+        i = end + used;
+    }
+    out
+}
+
+#[derive(Clone, Copy)]
 enum Escape {
     Byte(u8),
     Char(char),
@@ -90,8 +99,38 @@ fn hex(b: u8) -> Option<u8> {
 /// assert_eq!(form_decode("a+b%2B"), "a b+");
 /// ```
 pub fn form_decode(value: &str) -> String {
-    let spaced = value.replace('+', " ");
-    url_decode(&spaced).0.into_owned()
+    form_decode_cow(value).into_owned()
+}
+
+/// [`form_decode`], borrowing `value` when there is nothing to decode.
+pub(crate) fn form_decode_cow(value: &str) -> Cow<'_, str> {
+    if !value.contains('%') {
+        return if value.contains('+') {
+            Cow::Owned(value.replace('+', " "))
+        } else {
+            Cow::Borrowed(value)
+        };
+    }
+    let mut spaced = value.as_bytes().to_vec();
+    for b in &mut spaced {
+        if *b == b'+' {
+            *b = b' ';
+        }
+    }
+    let decoded = percent_decode(&spaced);
+    Cow::Owned(
+        String::from_utf8(decoded)
+            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned()),
+    )
+}
+
+/// Appends a decoded escape, or `raw` when it was not one.
+fn push_escape(out: &mut Vec<u8>, decoded: Option<Escape>, raw: u8) {
+    match decoded {
+        Some(Escape::Byte(b)) => out.push(b),
+        Some(Escape::Char(c)) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        None => out.push(raw),
+    }
 }
 
 /// Decodes HTML character references: `&#39;`, `&#x27;` (the `;` optional)
@@ -384,18 +423,14 @@ pub fn compress_whitespace(value: &str) -> (Cow<'_, str>, bool) {
 }
 
 /// Whether every whitespace run of `value` is already a single space.
-fn is_compressed(value: &str) -> bool {
+pub(crate) fn is_compressed(value: &str) -> bool {
     if !value.is_ascii() {
         return !value.chars().any(|c| c.is_whitespace() && c != ' ') && !value.contains("  ");
     }
-    let mut previous_space = false;
-    for b in value.bytes() {
-        if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r') || (b == b' ' && previous_space) {
-            return false;
-        }
-        previous_space = b == b' ';
-    }
-    true
+    !value
+        .bytes()
+        .any(|b| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        && !value.contains("  ")
 }
 
 /// Normalises a path: backslashes become `/`, `//` collapses, `/./`
@@ -446,28 +481,113 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
     if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
         return (Cow::Borrowed(value), false);
     }
-    let mut text = value.to_owned();
-    if text.contains('$') {
-        for (from, to) in [
-            ("${ifs}", " "),
-            ("${IFS}", " "),
-            ("$IFS", " "),
-            ("$ifs", " "),
-        ] {
-            text = text.replace(from, to);
-        }
-        for empty in ["$@", "$*", "${}", "$()", "$!", "$?", "$-", "$_", "$#"] {
-            text = text.replace(empty, "");
-        }
-    }
-    text.retain(|c| !matches!(c, '\\' | '\'' | '"' | '^'));
-    let spaced: String = text
-        .chars()
-        .map(|c| if c == ',' { ' ' } else { c })
-        .collect();
-    let out = compress_whitespace(&spaced).0.into_owned();
+    shell_rewrite(value)
+}
+
+/// [`shell_normalise`] of a value known to hold one of `\ ' " ^ $ , ;`.
+pub(crate) fn shell_rewrite(value: &str) -> (Cow<'_, str>, bool) {
+    let text = if value.contains('$') {
+        Cow::Owned(remove_expansions(value))
+    } else {
+        Cow::Borrowed(value)
+    };
+    let out = if text.is_ascii() {
+        shell_fold_ascii(&text)
+    } else {
+        shell_fold(&text)
+    };
     let changed = out != value;
     (Cow::Owned(out), changed)
+}
+
+/// Drops the quoting characters, reads `,` as a space and collapses
+/// whitespace runs (a dropped character does not end a run), in one pass.
+fn shell_fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        match c {
+            '\\' | '\'' | '"' | '^' => {}
+            c if c == ',' || c.is_whitespace() => {
+                if !in_space {
+                    out.push(' ');
+                }
+                in_space = true;
+            }
+            c => {
+                out.push(c);
+                in_space = false;
+            }
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy)]
+enum ShellByte {
+    Keep,
+    Drop,
+    Space,
+}
+
+/// What [`shell_fold_ascii`] does with each byte.
+const SHELL_BYTES: [ShellByte; 256] = {
+    let mut table = [ShellByte::Keep; 256];
+    table[b'\\' as usize] = ShellByte::Drop;
+    table[b'\'' as usize] = ShellByte::Drop;
+    table[b'"' as usize] = ShellByte::Drop;
+    table[b'^' as usize] = ShellByte::Drop;
+    let spaces = [b',', b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r'];
+    let mut i = 0;
+    while i < spaces.len() {
+        table[spaces[i] as usize] = ShellByte::Space;
+        i += 1;
+    }
+    table
+};
+
+/// [`shell_fold`] for ASCII text, byte by byte.
+fn shell_fold_ascii(text: &str) -> String {
+    // Written in place of a zeroed copy: never longer than the input.
+    let mut out = vec![0; text.len()];
+    let mut len = 0;
+    let mut in_space = false;
+    for &b in text.as_bytes() {
+        match SHELL_BYTES[usize::from(b)] {
+            ShellByte::Drop => {}
+            ShellByte::Space => {
+                if !in_space {
+                    out[len] = b' ';
+                    len += 1;
+                }
+                in_space = true;
+            }
+            ShellByte::Keep => {
+                out[len] = b;
+                len += 1;
+                in_space = false;
+            }
+        }
+    }
+    out.truncate(len);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `${IFS}` and its spellings as a space; empty expansions removed.
+fn remove_expansions(value: &str) -> String {
+    let mut text = value.to_owned();
+    for (from, to) in [
+        ("${ifs}", " "),
+        ("${IFS}", " "),
+        ("$IFS", " "),
+        ("$ifs", " "),
+    ] {
+        text = text.replace(from, to);
+    }
+    for empty in ["$@", "$*", "${}", "$()", "$!", "$?", "$-", "$_", "$#"] {
+        text = text.replace(empty, "");
+    }
+    text
 }
 
 /// The base chain every signature sees: percent-decoding until stable (at
@@ -506,7 +626,41 @@ pub(crate) fn apply(value: Cow<'_, str>, step: fn(&str) -> (Cow<'_, str>, bool))
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// `shell_normalise` step by step, as first written.
+    fn reference_shell_normalise(value: &str) -> (String, bool) {
+        if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
+            return (value.to_owned(), false);
+        }
+        let mut text = remove_expansions(value);
+        text.retain(|c| !matches!(c, '\\' | '\'' | '"' | '^'));
+        let spaced: String = text
+            .chars()
+            .map(|c| if c == ',' { ' ' } else { c })
+            .collect();
+        let out = compress_whitespace(&spaced).0.into_owned();
+        let changed = out != value;
+        (out, changed)
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_shell_normalise_matches_the_steps(
+            value in "[a-z $@{}IFS\\\\'\"^,;\t\n\r\u{b}\u{c}\u{1c}\u{a0}]{0,24}"
+        ) {
+            let (out, changed) = shell_normalise(&value);
+            prop_assert_eq!((out.into_owned(), changed), reference_shell_normalise(&value));
+        }
+
+        #[test]
+        fn form_decode_borrows_only_what_needs_no_decoding(value in "[a-fu+%0-9]{0,16}") {
+            let spaced = value.replace('+', " ");
+            prop_assert_eq!(form_decode(&value), url_decode(&spaced).0.into_owned());
+        }
+    }
 
     #[test]
     fn malformed_escapes_and_references_survive() {

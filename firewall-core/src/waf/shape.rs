@@ -1,0 +1,148 @@
+//! One pass over a value's bytes that tells which decoders and view
+//! rewrites could change it, so that a plain value (most of them: names,
+//! numbers, prose without quotes) skips them all without allocating.
+//!
+//! Each check only proves "unchanged"; anything it cannot prove goes
+//! through the full [`super::transform`] chain, so the texts the signatures
+//! see are the same either way.
+
+use std::borrow::Cow;
+
+use super::transform;
+
+/// The byte classes found in a value (a bit set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape(u16);
+
+impl Shape {
+    const PERCENT: u16 = 1;
+    const AMP: u16 = 1 << 1;
+    const BACKSLASH: u16 = 1 << 2;
+    /// Non-ASCII, or NUL (Unicode normalisation changes both).
+    const WIDE: u16 = 1 << 3;
+    const UPPER: u16 = 1 << 4;
+    /// Below 0x20, or DEL.
+    const CONTROL: u16 = 1 << 5;
+    const SLASH: u16 = 1 << 6;
+    const STAR: u16 = 1 << 7;
+    /// What shell normalisation removes or rewrites: `\ ' " ^ $ , ;`.
+    const SHELL: u16 = 1 << 8;
+    const ZERO: u16 = 1 << 9;
+    /// What the base decoding chain reacts to, apart from upper case.
+    const ENCODED: u16 = Self::PERCENT | Self::AMP | Self::BACKSLASH | Self::WIDE;
+
+    /// The classes of every byte of `value`.
+    pub(crate) fn of(value: &str) -> Self {
+        Self(
+            value
+                .bytes()
+                .fold(0, |acc, b| acc | CLASSES[usize::from(b)]),
+        )
+    }
+
+    fn has(self, bits: u16) -> bool {
+        self.0 & bits != 0
+    }
+
+    /// [`transform::decode_all`] of `raw` (whose shape this is), and the
+    /// shape of the result.
+    pub(crate) fn decode(self, raw: &str) -> (Cow<'_, str>, Self) {
+        if self.has(Self::ENCODED) {
+            let decoded = transform::decode_all(raw);
+            let shape = Self::of(&decoded);
+            return (decoded, shape);
+        }
+        if self.has(Self::UPPER) {
+            // ASCII only: `to_lowercase` and `to_ascii_lowercase` agree.
+            return (
+                Cow::Owned(raw.to_ascii_lowercase()),
+                Self(self.0 & !Self::UPPER),
+            );
+        }
+        (Cow::Borrowed(raw), self)
+    }
+
+    /// Whether the raw view scans this raw value: it carries escapes or
+    /// control characters.
+    pub(crate) fn raw_escaped(self, raw: &str) -> bool {
+        self.has(Self::PERCENT | Self::CONTROL) || (self.has(Self::ZERO) && raw.contains("0x"))
+    }
+
+    /// Whether the SQL view's rewrite (comments, whitespace) can change
+    /// this decoded value.
+    pub(crate) fn sql_may_change(self, decoded: &str) -> bool {
+        if self.has(Self::SLASH) && self.has(Self::STAR) || self.has(Self::CONTROL) {
+            return true;
+        }
+        if self.has(Self::WIDE) {
+            return !transform::is_compressed(decoded);
+        }
+        // ASCII without control characters: only double spaces to collapse.
+        decoded.contains("  ")
+    }
+
+    /// Whether path normalisation can change this decoded value (every
+    /// case it handles involves a slash or a backslash).
+    pub(crate) fn path_may_change(self) -> bool {
+        self.has(Self::SLASH | Self::BACKSLASH)
+    }
+
+    /// Whether shell normalisation can change this decoded value.
+    pub(crate) fn shell_may_change(self) -> bool {
+        self.has(Self::SHELL)
+    }
+}
+
+/// The classes of each byte value.
+const CLASSES: [u16; 256] = classes();
+
+const fn classes() -> [u16; 256] {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b'%' => Shape::PERCENT,
+            b'&' => Shape::AMP,
+            b'\\' => Shape::BACKSLASH | Shape::SHELL,
+            0 => Shape::WIDE | Shape::CONTROL,
+            0x80..=0xff => Shape::WIDE,
+            0x01..=0x1f | 0x7f => Shape::CONTROL,
+            b'A'..=b'Z' => Shape::UPPER,
+            b'/' => Shape::SLASH,
+            b'*' => Shape::STAR,
+            b'\'' | b'"' | b'^' | b'$' | b',' | b';' => Shape::SHELL,
+            b'0' => Shape::ZERO,
+            _ => 0,
+        };
+        b += 1;
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_values_skip_decoding_and_rewrites() {
+        let shape = Shape::of("Ann select the plan");
+        let (decoded, lower) = shape.decode("Ann select the plan");
+        assert_eq!(decoded, "ann select the plan");
+        assert!(!lower.path_may_change() && !lower.shell_may_change());
+        assert!(!lower.sql_may_change(&decoded));
+        assert!(!shape.raw_escaped("Ann select the plan"));
+    }
+
+    #[test]
+    fn anything_a_rewrite_reacts_to_is_seen() {
+        assert!(Shape::of("a%27").raw_escaped("a%27"));
+        assert!(Shape::of("0x41").raw_escaped("0x41"));
+        assert!(Shape::of("a/*b").sql_may_change("a/*b"));
+        assert!(Shape::of("a  b").sql_may_change("a  b"));
+        assert!(Shape::of("a\tb").sql_may_change("a\tb"));
+        assert!(Shape::of("..\\x").path_may_change());
+        assert!(Shape::of("you'd").shell_may_change());
+        let (decoded, _) = Shape::of("%3Cb%3E").decode("%3Cb%3E");
+        assert_eq!(decoded, "<b>");
+    }
+}
