@@ -313,11 +313,18 @@ fn exclusions_per_route_and_per_argument_let_the_false_positive_through() {
     assert_eq!(post(server, "/echo", FORM, other.as_bytes()).status, 403);
     // A route exclusion ends at a segment boundary, and a path that only
     // normalises into the route is not under it.
-    for path in ["/comments-archive", "/echo/..%2fcomments", "/echo/%2e%2e/comments"] {
+    for path in [
+        "/comments-archive",
+        "/echo/..%2fcomments",
+        "/echo/%2e%2e/comments",
+    ] {
         let reply = post(server, path, FORM, html.as_bytes());
         assert_eq!((reply.status, reply.body.as_str()), (403, DENIED), "{path}");
     }
-    assert_eq!(post(server, "/comments/", FORM, html.as_bytes()).status, 404);
+    assert_eq!(
+        post(server, "/comments/", FORM, html.as_bytes()).status,
+        404
+    );
 }
 
 #[test]

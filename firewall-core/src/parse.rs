@@ -250,9 +250,14 @@ impl FromStr for Rule {
 }
 
 /// The 1-based line of byte `offset` in `text` (clamped to its end), for
-/// errors in rules files and signature files.
+/// errors in rules files and signature files. An error at the very end of a
+/// file that ends with a newline (an unclosed `[`) is on its last line, not
+/// on the empty line after it.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    if offset == text.len() && text.ends_with('\n') {
+        offset -= 1;
+    }
     text.as_bytes()[..offset]
         .iter()
         .filter(|&&b| b == b'\n')
@@ -328,6 +333,15 @@ mod tests {
 
     fn err(line: &str) -> String {
         line.parse::<Rule>().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn an_error_at_the_end_of_a_file_is_on_its_last_line() {
+        let text = "[[rule]]\naction = [\n";
+        assert_eq!(line_of(text, text.len()), 2);
+        assert_eq!(line_of(text, 9), 2);
+        assert_eq!(line_of("a\nb", 3), 2);
+        assert_eq!(line_of("", 0), 1);
     }
 
     #[test]
