@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Firewall;
+use crate::logger::{self, RawMessage};
 use crate::packet::Packet;
 use crate::ruleset::{RuleFileError, RuleSet};
 use crate::waf::{Verdict, Waf, WafConfig, WafError, WafLine, WafReason};
@@ -151,7 +152,7 @@ impl Firewall {
             interruption: hit,
             blocked,
         };
-        log::warn!(target: "firewall", "{line}");
+        logger::log_firewall(log::Level::Warn, &line);
         if blocked {
             self.record_drop(
                 packet.proto,
@@ -176,7 +177,11 @@ impl Firewall {
     /// ```
     pub fn record_oversized_body(&self, packet: &Packet, limit: usize) {
         let reason = format!("Request body over the WAF limit of {limit} bytes");
-        log::warn!(target: "firewall", "{}", OversizedLine { packet, reason: &reason });
+        let line = OversizedLine {
+            packet,
+            reason: &reason,
+        };
+        logger::log_firewall(log::Level::Warn, &line);
         self.record_drop(packet.proto, packet.src, packet.dst, &reason);
     }
 }
@@ -201,9 +206,15 @@ struct OversizedLine<'a> {
     reason: &'a str,
 }
 
+impl RawMessage for OversizedLine<'_> {
+    fn write_raw(&self, out: &mut Vec<u8>) {
+        crate::waf::write_line(out, true, self.packet, &self.reason);
+    }
+}
+
 impl fmt::Display for OversizedLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::waf::write_line(f, true, self.packet, &self.reason)
+        logger::display_raw(self, f)
     }
 }
 
