@@ -284,7 +284,9 @@ pub fn init(config: LogConfig) -> Result<LogHandle, LoggerError> {
             format_line(
                 record.level(),
                 |line| {
+                    let message = line.len();
                     let _ = write!(line, "{}", record.args());
+                    message
                 },
                 |line| line_writer.append(line),
             );
@@ -303,8 +305,12 @@ pub fn init(config: LogConfig) -> Result<LogHandle, LoggerError> {
 
 /// Formats one line of the seed's format into a per-thread buffer (no
 /// allocation per line): the time, the level, the message `write_message`
-/// writes (then escaped), a newline; and hands it to `emit`.
-fn format_line(level: Level, write_message: impl FnOnce(&mut Vec<u8>), emit: impl FnOnce(&[u8])) {
+/// writes, escaped from where it says, a newline; and hands it to `emit`.
+fn format_line(
+    level: Level,
+    write_message: impl FnOnce(&mut Vec<u8>) -> usize,
+    emit: impl FnOnce(&[u8]),
+) {
     thread_local! {
         static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
@@ -315,8 +321,8 @@ fn format_line(level: Level, write_message: impl FnOnce(&mut Vec<u8>), emit: imp
         line.extend_from_slice(level_name(level).as_bytes());
         line.extend_from_slice(b"] ");
         let message = line.len();
-        write_message(line);
-        escape::escape_from(line, message);
+        let foreign = write_message(line);
+        escape::escape_from(line, foreign.max(message));
         line.push(b'\n');
         emit(line);
     };
@@ -330,14 +336,17 @@ fn format_line(level: Level, write_message: impl FnOnce(&mut Vec<u8>), emit: imp
 /// A log message that writes itself into the line buffer without `fmt`.
 /// Its [`Display`](fmt::Display) writes the same text ([`display_raw`]).
 pub(crate) trait RawMessage: fmt::Display {
-    /// Appends the message as UTF-8, unescaped (the logger escapes it).
-    fn write_raw(&self, out: &mut Vec<u8>);
+    /// Appends the message as UTF-8, unescaped, and returns where in `out`
+    /// the text that does not come from this crate (a rule's description,
+    /// request data) starts: the logger escapes from there on. Everything
+    /// before it must be printable ASCII written here (names, addresses).
+    fn write_raw(&self, out: &mut Vec<u8>) -> usize;
 }
 
 /// [`fmt::Display`] for a [`RawMessage`]: the text `write_raw` writes.
 pub(crate) fn display_raw(message: &impl RawMessage, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let mut text = Vec::with_capacity(128);
-    message.write_raw(&mut text);
+    let _ = message.write_raw(&mut text);
     f.write_str(&String::from_utf8_lossy(&text))
 }
 

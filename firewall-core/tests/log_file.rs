@@ -143,6 +143,30 @@ fn client_text_cannot_forge_a_line_or_drive_the_terminal() {
 }
 
 #[test]
+fn a_rule_description_is_escaped_in_the_drop_line() {
+    log_file();
+    let fw = Firewall::new("coretest")
+        .with_rules(vec![Rule::new(
+            DROP,
+            TCP,
+            ANY,
+            "10.7.0.0/16",
+            ANY,
+            "No\r\n2026-01-01 00:00:00,000 [INFO] ACL ALLOW: x \\ \x1b[31m\u{202e}",
+        )
+        .unwrap()])
+        .unwrap();
+    fw.check(&Packet::tcp(addr("10.7.1.2:62300"), addr("127.0.0.1:80")));
+    let lines = lines_with(":62300 ");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        split_timestamp(&lines[0]).1,
+        "[WARNING] ACL DROP: [TCP] 10.7.1.2:62300 -> 127.0.0.1:80 - Matched rule #1: \
+         No\\r\\n2026-01-01 00:00:00,000 [INFO] ACL ALLOW: x \\\\ \\x1b[31m\\u{202e}"
+    );
+}
+
+#[test]
 fn a_waf_line_escapes_the_clients_argument_name() {
     log_file();
     let fw = seed_firewall();

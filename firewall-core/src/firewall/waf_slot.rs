@@ -207,8 +207,8 @@ struct OversizedLine<'a> {
 }
 
 impl RawMessage for OversizedLine<'_> {
-    fn write_raw(&self, out: &mut Vec<u8>) {
-        crate::waf::write_line(out, true, self.packet, &self.reason);
+    fn write_raw(&self, out: &mut Vec<u8>) -> usize {
+        crate::waf::write_line(out, true, self.packet, &self.reason)
     }
 }
 

@@ -13,6 +13,23 @@ const PAIRS: &[u8; 200] = b"\
 0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
 5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
 
+/// The decimal text of every octet, padded to four bytes; the fourth byte
+/// holds the length. One four-byte copy writes an octet.
+const OCTETS: [[u8; 4]; 256] = {
+    let mut table = [[0u8; 4]; 256];
+    let mut n = 0;
+    while n < 256 {
+        let (hundreds, tens, ones) = ((n / 100) as u8, (n / 10 % 10) as u8, (n % 10) as u8);
+        table[n] = match n {
+            0..=9 => [b'0' + ones, 0, 0, 1],
+            10..=99 => [b'0' + tens, b'0' + ones, 0, 2],
+            _ => [b'0' + hundreds, b'0' + tens, b'0' + ones, 3],
+        };
+        n += 1;
+    }
+    table
+};
+
 /// Room for the longest endpoint, `[ffff:…:ffff%4294967295]:65535` (58 bytes),
 /// or the longest number (20 digits).
 const ROOM: usize = 64;
@@ -63,15 +80,34 @@ impl Piece {
         }
     }
 
-    fn push_octet(&mut self, n: u8) {
-        if n >= 100 {
-            self.push(b'0' + n / 100);
-            self.push_pair(usize::from(n % 100));
-        } else if n >= 10 {
-            self.push_pair(usize::from(n));
-        } else {
-            self.push(b'0' + n);
+    /// A port: up to five digits, written as a digit and two pairs.
+    fn push_port(&mut self, port: u16) {
+        let n = usize::from(port);
+        let (mid, low) = (n / 100 % 100 * 2, n % 100 * 2);
+        let digits = [
+            b'0' + (n / 10_000) as u8,
+            PAIRS[mid],
+            PAIRS[mid + 1],
+            PAIRS[low],
+            PAIRS[low + 1],
+        ];
+        let skip = match port {
+            0..=9 => 4,
+            10..=99 => 3,
+            100..=999 => 2,
+            1_000..=9_999 => 1,
+            _ => 0,
+        };
+        for &digit in &digits[skip..] {
+            self.push(digit);
         }
+    }
+
+    fn push_octet(&mut self, n: u8) {
+        let text = OCTETS[usize::from(n)];
+        // The padding lands past the end and is overwritten or cut off.
+        self.bytes[self.len..self.len + 4].copy_from_slice(&text);
+        self.len += usize::from(text[3]);
     }
 
     fn push_hex(&mut self, n: u16) {
@@ -122,8 +158,12 @@ impl Piece {
         }
     }
 
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+    /// Appends the piece to `out`: a fixed-size copy (no call to `memcpy`)
+    /// and a cut.
+    fn append_to(&self, out: &mut Vec<u8>) {
+        let end = out.len() + self.len;
+        out.extend_from_slice(&self.bytes);
+        out.truncate(end);
     }
 }
 
@@ -147,7 +187,7 @@ fn longest_zero_run(segments: &[u16; 8]) -> (usize, usize) {
 pub(crate) fn push_decimal(out: &mut Vec<u8>, n: u64) {
     let mut piece = Piece::new();
     piece.push_decimal(n);
-    out.extend_from_slice(piece.as_bytes());
+    piece.append_to(out);
 }
 
 /// Appends `ip:port`, or `[ip]:port` (`[ip%scope]:port`) for IPv6, as
@@ -167,8 +207,8 @@ pub(crate) fn push_socket(out: &mut Vec<u8>, addr: &SocketAddr) {
         }
     }
     piece.push(b':');
-    piece.push_decimal(addr.port().into());
-    out.extend_from_slice(piece.as_bytes());
+    piece.push_port(addr.port());
+    piece.append_to(out);
 }
 
 #[cfg(test)]

@@ -48,12 +48,13 @@ impl AclLine<'_> {
             return None;
         }
         let mut reason = Vec::new();
-        self.push_reason(&mut reason);
+        let _ = self.push_reason(&mut reason);
         Some(String::from_utf8_lossy(&reason).into_owned())
     }
 
-    /// Appends the reason of a drop (see [`AclLine::reason`]).
-    fn push_reason(&self, out: &mut Vec<u8>) {
+    /// Appends the reason of a drop (see [`AclLine::reason`]) and returns
+    /// where the rule's description starts (the end when there is none).
+    fn push_reason(&self, out: &mut Vec<u8>) -> usize {
         match (self.decision.rule, self.rule) {
             (Some(index), rule) => {
                 out.extend_from_slice(b"Matched rule #");
@@ -61,13 +62,16 @@ impl AclLine<'_> {
                 match rule {
                     Some(rule) if !rule.desc.is_empty() => {
                         out.extend_from_slice(b": ");
+                        let desc = out.len();
                         out.extend_from_slice(rule.desc.as_bytes());
+                        return desc;
                     }
                     _ => out.push(b'.'),
                 }
             }
             (None, _) => out.extend_from_slice(b"No matching allow rule."),
         }
+        out.len()
     }
 }
 
@@ -82,15 +86,16 @@ pub(crate) fn push_endpoints(out: &mut Vec<u8>, packet: &Packet) {
 }
 
 impl RawMessage for AclLine<'_> {
-    fn write_raw(&self, out: &mut Vec<u8>) {
+    fn write_raw(&self, out: &mut Vec<u8>) -> usize {
         out.extend_from_slice(b"ACL ");
         out.extend_from_slice(self.decision.action.name().as_bytes());
         out.extend_from_slice(b": ");
         push_endpoints(out, self.packet);
         if self.decision.action != Action::Allow {
             out.extend_from_slice(b" - ");
-            self.push_reason(out);
+            return self.push_reason(out);
         }
+        out.len()
     }
 }
 

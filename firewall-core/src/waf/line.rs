@@ -57,13 +57,14 @@ impl fmt::Display for WafReason<'_> {
 }
 
 /// Appends `WAF <DROP|DETECT>: [TCP] <src> -> <dst> - <reason>`, the shape
-/// of every WAF line (a signature match, or a body over the limit).
+/// of every WAF line (a signature match, or a body over the limit), and
+/// returns where the reason starts (it may hold request data).
 pub(crate) fn write_line(
     out: &mut Vec<u8>,
     blocked: bool,
     packet: &Packet,
     reason: &dyn fmt::Display,
-) {
+) -> usize {
     out.extend_from_slice(if blocked {
         b"WAF DROP: "
     } else {
@@ -71,17 +72,19 @@ pub(crate) fn write_line(
     });
     push_endpoints(out, packet);
     out.extend_from_slice(b" - ");
+    let start = out.len();
     let _ = write!(out, "{reason}");
+    start
 }
 
 impl RawMessage for WafLine<'_> {
-    fn write_raw(&self, out: &mut Vec<u8>) {
+    fn write_raw(&self, out: &mut Vec<u8>) -> usize {
         write_line(
             out,
             self.blocked,
             self.packet,
             &WafReason(self.interruption),
-        );
+        )
     }
 }
 
