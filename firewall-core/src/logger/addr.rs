@@ -30,6 +30,19 @@ const OCTETS: [[u8; 4]; 256] = {
     table
 };
 
+/// `"00" ..= "ff"`: two hex digits per byte.
+const HEX_PAIRS: [u8; 512] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [0u8; 512];
+    let mut n = 0;
+    while n < 256 {
+        table[n * 2] = HEX[n >> 4];
+        table[n * 2 + 1] = HEX[n & 0xf];
+        n += 1;
+    }
+    table
+};
+
 /// Room for the longest endpoint, `[ffff:…:ffff%4294967295]:65535` (58 bytes),
 /// or the longest number (20 digits).
 const ROOM: usize = 64;
@@ -110,12 +123,22 @@ impl Piece {
         self.len += usize::from(text[3]);
     }
 
+    /// A segment in lower-case hex without leading zeros: its four digits
+    /// from the table, shifted so the significant ones come first, written
+    /// in one four-byte copy (what follows overwrites or cuts the rest).
     fn push_hex(&mut self, n: u16) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let [high, low] = n.to_be_bytes();
+        let (high, low) = (usize::from(high) * 2, usize::from(low) * 2);
+        let digits = u32::from_be_bytes([
+            HEX_PAIRS[high],
+            HEX_PAIRS[high + 1],
+            HEX_PAIRS[low],
+            HEX_PAIRS[low + 1],
+        ]);
         let significant = (16 - n.leading_zeros()).div_ceil(4).max(1);
-        for shift in (0..significant).rev() {
-            self.push(HEX[usize::from((n >> (shift * 4)) & 0xf)]);
-        }
+        let digits = digits << (8 * (4 - significant));
+        self.bytes[self.len..self.len + 4].copy_from_slice(&digits.to_be_bytes());
+        self.len += significant as usize;
     }
 
     fn push_ipv4(&mut self, ip: Ipv4Addr) {
