@@ -170,11 +170,12 @@ impl Firewall {
             decision,
             rule: decision.rule.map(|index| &set.rules()[index]),
         };
-        if decision.is_allowed() {
-            log::info!(target: "firewall", "{line}");
+        let level = if decision.is_allowed() {
+            log::Level::Info
         } else {
-            log::warn!(target: "firewall", "{line}");
-        }
+            log::Level::Warn
+        };
+        logger::log_firewall(level, &line);
         if self.events.is_enabled() {
             self.events.push(event(
                 packet,

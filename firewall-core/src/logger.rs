@@ -8,8 +8,15 @@
 //! Every crate logs through the [`log`] facade; [`init`] installs one fern
 //! dispatch that formats each record and hands the line to a writer thread,
 //! so a request never waits on the disk or the terminal. Lines are never
-//! dropped: the channel is unbounded, [`LogHandle::flush`] waits until all
+//! dropped: the buffer is unbounded, [`LogHandle::flush`] waits until all
 //! lines sent so far are written, and dropping the handle flushes.
+//!
+//! The per-request lines of the firewall (ACL and WAF decisions) take a
+//! shorter road to the same writer once [`init`] has run: they are written
+//! into the line buffer by hand (no `format_args!`, no `Display` per field)
+//! and skip fern's dispatch, which would do nothing more with them. The level
+//! filter, the file, the console and the text are the same; with another
+//! logger installed they go through the [`log`] facade like any record.
 //!
 //! Every message is passed through [`escape`] before it is written, so a CR,
 //! LF or ANSI escape that came from a client can neither forge a line nor
@@ -23,21 +30,24 @@
 //! # Ok::<(), firewall_core::logger::LoggerError>(())
 //! ```
 
+mod addr;
 mod clock;
 mod escape;
 mod line;
 mod writer;
 
 use std::cell::RefCell;
-use std::fmt::Write as _;
+use std::fmt;
 use std::fs::OpenOptions;
 use std::io;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use log::{Level, LevelFilter};
 
 pub use escape::escape;
+pub(crate) use line::push_endpoints;
 pub use line::AclLine;
 use writer::Writer;
 
@@ -210,6 +220,7 @@ impl Drop for LogHandle {
 
 struct Installed {
     path: PathBuf,
+    level: LevelFilter,
     writer: Writer,
 }
 
@@ -270,7 +281,15 @@ pub fn init(config: LogConfig) -> Result<LogHandle, LoggerError> {
     fern::Dispatch::new()
         .level(level)
         .chain(fern::Output::call(move |record| {
-            format_line(record, |line| line_writer.append(line));
+            format_line(
+                record.level(),
+                |line| {
+                    let message = line.len();
+                    let _ = write!(line, "{}", record.args());
+                    message
+                },
+                |line| line_writer.append(line),
+            );
         }))
         .apply()
         .map_err(|_| LoggerError::AlreadyInstalled {
@@ -278,26 +297,74 @@ pub fn init(config: LogConfig) -> Result<LogHandle, LoggerError> {
         })?;
     let _ = INSTALLED.set(Installed {
         path: path.clone(),
+        level,
         writer,
     });
     Ok(LogHandle { path })
 }
 
-/// Formats `record` as one line of the seed's format, escaped, into a
-/// per-thread buffer (no allocation per line), and hands it to `emit`.
-fn format_line(record: &log::Record<'_>, emit: impl FnOnce(&str)) {
+/// Formats one line of the seed's format into a per-thread buffer (no
+/// allocation per line): the time, the level, the message `write_message`
+/// writes, escaped from where it says, a newline; and hands it to `emit`.
+fn format_line(
+    level: Level,
+    write_message: impl FnOnce(&mut Vec<u8>) -> usize,
+    emit: impl FnOnce(&[u8]),
+) {
     thread_local! {
-        static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+        static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
-    LINE.with(|line| {
-        let mut line = line.borrow_mut();
+    let format = |line: &mut Vec<u8>| {
         line.clear();
-        let _ = clock::write_now(&mut *line);
-        let _ = write!(line, " [{}] ", level_name(record.level()));
-        let _ = write!(escape::Escaping(&mut *line), "{}", record.args());
-        line.push('\n');
-        emit(&line);
+        clock::push_now(line);
+        line.extend_from_slice(b" [");
+        line.extend_from_slice(level_name(level).as_bytes());
+        line.extend_from_slice(b"] ");
+        let message = line.len();
+        let foreign = write_message(line);
+        escape::escape_from(line, foreign.max(message));
+        line.push(b'\n');
+        emit(line);
+    };
+    LINE.with(|line| match line.try_borrow_mut() {
+        Ok(mut line) => format(&mut line),
+        // A message whose `Display` logs: give the inner line its own buffer.
+        Err(_) => format(&mut Vec::new()),
     });
+}
+
+/// A log message that writes itself into the line buffer without `fmt`.
+/// Its [`Display`](fmt::Display) writes the same text ([`display_raw`]).
+pub(crate) trait RawMessage: fmt::Display {
+    /// Appends the message as UTF-8, unescaped, and returns where in `out`
+    /// the text that does not come from this crate (a rule's description,
+    /// request data) starts: the logger escapes from there on. Everything
+    /// before it must be printable ASCII written here (names, addresses).
+    fn write_raw(&self, out: &mut Vec<u8>) -> usize;
+}
+
+/// [`fmt::Display`] for a [`RawMessage`]: the text `write_raw` writes.
+pub(crate) fn display_raw(message: &impl RawMessage, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let mut text = Vec::with_capacity(128);
+    let _ = message.write_raw(&mut text);
+    f.write_str(&String::from_utf8_lossy(&text))
+}
+
+/// Logs `message` at `level` with the target `firewall`: by hand into the
+/// writer when this module's logger is installed, else through [`log`].
+pub(crate) fn log_firewall(level: Level, message: &impl RawMessage) {
+    if level > log::STATIC_MAX_LEVEL || level > log::max_level() {
+        return;
+    }
+    match INSTALLED.get() {
+        Some(installed) if level <= installed.level => format_line(
+            level,
+            |line| message.write_raw(line),
+            |line| installed.writer.append(line),
+        ),
+        Some(_) => {}
+        None => log::log!(target: "firewall", level, "{message}"),
+    }
 }
 
 /// Waits until every line logged so far is written (no-op before [`init`]).

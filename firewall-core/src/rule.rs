@@ -548,22 +548,36 @@ impl<T: std::str::FromStr<Err = FieldError>> IntoField<T> for String {
     }
 }
 
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Action {
+    /// `ALLOW` or `DROP`, as [`Display`](fmt::Display) writes it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
             Action::Allow => "ALLOW",
             Action::Drop => "DROP",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Protocol {
+    /// `TCP`, `UDP` or `ANY`, as [`Display`](fmt::Display) writes it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Any => "ANY",
+        }
     }
 }
 
 impl fmt::Display for Protocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Protocol::Tcp => "TCP",
-            Protocol::Udp => "UDP",
-            Protocol::Any => "ANY",
-        })
+        f.write_str(self.name())
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use firewall_core::logger::{self, LogConfig, LogHandle};
+use firewall_core::waf::{Family, Interruption, Verdict};
 use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP};
 
 fn log_file() -> &'static Path {
@@ -139,6 +140,54 @@ fn client_text_cannot_forge_a_line_or_drive_the_terminal() {
     assert!(lines_with("forged")
         .iter()
         .all(|l| l.contains("marker-62100")));
+}
+
+#[test]
+fn a_rule_description_is_escaped_in_the_drop_line() {
+    log_file();
+    let fw = Firewall::new("coretest")
+        .with_rules(vec![Rule::new(
+            DROP,
+            TCP,
+            ANY,
+            "10.7.0.0/16",
+            ANY,
+            "No\r\n2026-01-01 00:00:00,000 [INFO] ACL ALLOW: x \\ \x1b[31m\u{202e}",
+        )
+        .unwrap()])
+        .unwrap();
+    fw.check(&Packet::tcp(addr("10.7.1.2:62300"), addr("127.0.0.1:80")));
+    let lines = lines_with(":62300 ");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        split_timestamp(&lines[0]).1,
+        "[WARNING] ACL DROP: [TCP] 10.7.1.2:62300 -> 127.0.0.1:80 - Matched rule #1: \
+         No\\r\\n2026-01-01 00:00:00,000 [INFO] ACL ALLOW: x \\\\ \\x1b[31m\\u{202e}"
+    );
+}
+
+#[test]
+fn a_waf_line_escapes_the_clients_argument_name() {
+    log_file();
+    let fw = seed_firewall();
+    let hit = Interruption {
+        rule_id: 942_100,
+        family: Family::Sqli,
+        message: "SQL injection".into(),
+        location: "ARGS:id\r\n2026-01-01 00:00:00,000 [INFO] faked\u{202e}".into(),
+        score: 5,
+    };
+    fw.record_waf(
+        &Packet::tcp(addr("[2001:db8::9]:62200"), addr("127.0.0.1:5000")),
+        &Verdict::Detected(hit),
+    );
+    let lines = lines_with(":62200 ");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        split_timestamp(&lines[0]).1,
+        "[WARNING] WAF DETECT: [TCP] [2001:db8::9]:62200 -> 127.0.0.1:5000 - SQL injection (942100) \
+         in ARGS:id\\r\\n2026-01-01 00:00:00,000 [INFO] faked\\u{202e}"
+    );
 }
 
 #[test]

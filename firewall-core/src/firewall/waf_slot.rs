@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Firewall;
+use crate::logger::{self, RawMessage};
 use crate::packet::Packet;
 use crate::ruleset::{RuleFileError, RuleSet};
 use crate::waf::{Verdict, Waf, WafConfig, WafError, WafLine, WafReason};
@@ -151,7 +152,7 @@ impl Firewall {
             interruption: hit,
             blocked,
         };
-        log::warn!(target: "firewall", "{line}");
+        logger::log_firewall(log::Level::Warn, &line);
         if blocked {
             self.record_drop(
                 packet.proto,
@@ -194,7 +195,7 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn record_body_refusal(&self, packet: &Packet, reason: &str) {
-        log::warn!(target: "firewall", "{}", BodyLine { packet, reason });
+        logger::log_firewall(log::Level::Warn, &BodyLine { packet, reason });
         self.record_drop(packet.proto, packet.src, packet.dst, reason);
     }
 }
@@ -219,9 +220,15 @@ struct BodyLine<'a> {
     reason: &'a str,
 }
 
+impl RawMessage for BodyLine<'_> {
+    fn write_raw(&self, out: &mut Vec<u8>) -> usize {
+        crate::waf::write_line(out, true, self.packet, &self.reason)
+    }
+}
+
 impl fmt::Display for BodyLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::waf::write_line(f, true, self.packet, &self.reason)
+        logger::display_raw(self, f)
     }
 }
 

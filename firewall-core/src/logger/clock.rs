@@ -1,7 +1,7 @@
 //! The timestamp of a log line, `2026-01-11 10:52:46,996`, in local time.
 
 use std::cell::RefCell;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{Local, TimeZone as _};
@@ -10,7 +10,7 @@ use chrono::{Local, TimeZone as _};
 ///
 /// The part up to the second is formatted at most once per second per thread:
 /// formatting dates is most of what a log line would otherwise cost.
-pub(crate) fn write_now(out: &mut impl fmt::Write) -> fmt::Result {
+pub(crate) fn push_now(out: &mut Vec<u8>) {
     thread_local! {
         static CACHE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
     }
@@ -25,22 +25,29 @@ pub(crate) fn write_now(out: &mut impl fmt::Write) -> fmt::Result {
             let local = i64::try_from(secs)
                 .ok()
                 .and_then(|s| Local.timestamp_opt(s, 0).single());
-            match local {
-                Some(time) => write!(cache.1, "{}", time.format("%Y-%m-%d %H:%M:%S"))?,
-                None => write!(cache.1, "@{secs}")?,
-            }
+            let _ = match local {
+                Some(time) => write!(cache.1, "{}", time.format("%Y-%m-%d %H:%M:%S")),
+                None => write!(cache.1, "@{secs}"),
+            };
             cache.0 = secs;
         }
-        write!(out, "{},{millis:03}", cache.1)
-    })
+        out.extend_from_slice(cache.1.as_bytes());
+        out.extend_from_slice(&[
+            b',',
+            b'0' + (millis / 100) as u8,
+            b'0' + (millis / 10 % 10) as u8,
+            b'0' + (millis % 10) as u8,
+        ]);
+    });
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_stamp_has_the_seeds_shape_and_follows_the_clock() {
-        let mut a = String::new();
-        super::write_now(&mut a).unwrap();
+        let mut a = Vec::new();
+        super::push_now(&mut a);
+        let a = String::from_utf8(a).unwrap();
         let shape: String = a
             .chars()
             .map(|c| if c.is_ascii_digit() { '9' } else { c })

@@ -24,6 +24,41 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Escapes `line[start..]` in place, as [`escape`] does; a tail of printable
+/// ASCII without backslashes (nearly every line) is only scanned.
+pub(crate) fn escape_from(line: &mut Vec<u8>, start: usize) {
+    if is_plain(&line[start..]) {
+        return;
+    }
+    let text = String::from_utf8_lossy(&line[start..]);
+    if let Cow::Owned(escaped) = escape(&text) {
+        line.truncate(start);
+        line.extend_from_slice(escaped.as_bytes());
+    }
+}
+
+/// Whether every byte is printable ASCII other than `\\`: eight bytes per
+/// step, with the exact "some byte is below n" tests of bit twiddling.
+fn is_plain(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH;
+    let mut words = bytes.chunks_exact(8);
+    let mut flagged = 0;
+    for chunk in &mut words {
+        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+        flagged |= (word & HIGH)
+            | below(word, 0x20)
+            | below(word ^ (ONES * 0x7f), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1);
+    }
+    flagged == 0
+        && words
+            .remainder()
+            .iter()
+            .all(|&b| (0x20..0x7f).contains(&b) && b != b'\\')
+}
+
 fn needs_escape(c: char) -> bool {
     c == '\\'
         || c.is_control()
@@ -78,6 +113,37 @@ mod tests {
         assert_eq!(escape("tab\there"), "tab\\there");
         assert_eq!(escape("é\n€"), "é\\n€");
         assert!(matches!(escape("/ok/path?q=1"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escaping_in_place_leaves_the_head_alone() {
+        let mut line = b"head\\ \r\n/a\xe2\x80\xaeb\\".to_vec();
+        escape_from(&mut line, 6);
+        assert_eq!(line, b"head\\ \\r\\n/a\\u{202e}b\\\\");
+        let clean = b"x ACL ALLOW: [TCP] 1.2.3.4:5 -> [::1]:6";
+        let mut line = clean.to_vec();
+        escape_from(&mut line, 2);
+        assert_eq!(line, clean);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_word_scan_agrees_with_a_byte_scan(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+            plain in proptest::collection::vec(0x20u8..0x7f, 0..40),
+            at in 0usize..40,
+            odd in proptest::prelude::any::<u8>(),
+        ) {
+            let byte_scan = |b: &[u8]| b.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'\\');
+            proptest::prop_assert_eq!(is_plain(&bytes), byte_scan(&bytes));
+            // Mostly-plain input with one odd byte anywhere.
+            let mut one_odd = plain.clone();
+            if !one_odd.is_empty() {
+                let at = at % one_odd.len();
+                one_odd[at] = odd;
+            }
+            proptest::prop_assert_eq!(is_plain(&one_odd), byte_scan(&one_odd));
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::addr::{push_decimal, push_socket};
+use super::RawMessage;
 use crate::packet::Packet;
 use crate::rule::{Action, Rule};
 use crate::ruleset::Decision;
@@ -45,26 +47,60 @@ impl AclLine<'_> {
         if self.decision.action == Action::Allow {
             return None;
         }
-        Some(match (self.decision.rule, self.rule) {
-            (Some(index), Some(rule)) if !rule.desc.is_empty() => {
-                format!("Matched rule #{}: {}", index + 1, rule.desc)
+        let mut reason = Vec::new();
+        let _ = self.push_reason(&mut reason);
+        Some(String::from_utf8_lossy(&reason).into_owned())
+    }
+
+    /// Appends the reason of a drop (see [`AclLine::reason`]) and returns
+    /// where the rule's description starts (the end when there is none).
+    fn push_reason(&self, out: &mut Vec<u8>) -> usize {
+        match (self.decision.rule, self.rule) {
+            (Some(index), rule) => {
+                out.extend_from_slice(b"Matched rule #");
+                push_decimal(out, index as u64 + 1);
+                match rule {
+                    Some(rule) if !rule.desc.is_empty() => {
+                        out.extend_from_slice(b": ");
+                        let desc = out.len();
+                        out.extend_from_slice(rule.desc.as_bytes());
+                        return desc;
+                    }
+                    _ => out.push(b'.'),
+                }
             }
-            (Some(index), _) => format!("Matched rule #{}.", index + 1),
-            (None, _) => "No matching allow rule.".to_owned(),
-        })
+            (None, _) => out.extend_from_slice(b"No matching allow rule."),
+        }
+        out.len()
+    }
+}
+
+/// Appends `[TCP] <src> -> <dst>`, the part every ACL and WAF line shares.
+pub(crate) fn push_endpoints(out: &mut Vec<u8>, packet: &Packet) {
+    out.push(b'[');
+    out.extend_from_slice(packet.proto.name().as_bytes());
+    out.extend_from_slice(b"] ");
+    push_socket(out, &packet.src);
+    out.extend_from_slice(b" -> ");
+    push_socket(out, &packet.dst);
+}
+
+impl RawMessage for AclLine<'_> {
+    fn write_raw(&self, out: &mut Vec<u8>) -> usize {
+        out.extend_from_slice(b"ACL ");
+        out.extend_from_slice(self.decision.action.name().as_bytes());
+        out.extend_from_slice(b": ");
+        push_endpoints(out, self.packet);
+        if self.decision.action != Action::Allow {
+            out.extend_from_slice(b" - ");
+            return self.push_reason(out);
+        }
+        out.len()
     }
 }
 
 impl fmt::Display for AclLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ACL {}: [{}] {} -> {}",
-            self.decision.action, self.packet.proto, self.packet.src, self.packet.dst
-        )?;
-        match self.reason() {
-            Some(reason) => write!(f, " - {reason}"),
-            None => Ok(()),
-        }
+        super::display_raw(self, f)
     }
 }

@@ -18,7 +18,7 @@ const EAGER_BYTES: usize = 256 * 1024;
 
 #[derive(Default)]
 struct Pending {
-    text: String,
+    text: Vec<u8>,
     flushes: Vec<mpsc::SyncSender<()>>,
 }
 
@@ -54,9 +54,9 @@ impl Writer {
     }
 
     /// Appends one line (which ends with a newline).
-    pub(crate) fn append(&self, line: &str) {
+    pub(crate) fn append(&self, line: &[u8]) {
         let mut pending = self.shared.lock();
-        pending.text.push_str(line);
+        pending.text.extend_from_slice(line);
         if pending.text.len() >= EAGER_BYTES {
             self.shared.wake.notify_one();
         }
@@ -73,7 +73,7 @@ impl Writer {
 
 fn drain(shared: &Shared, file: File, console: bool) {
     let mut file = file;
-    let mut batch = String::new();
+    let mut batch = Vec::new();
     loop {
         let flushes = {
             let mut pending = shared.lock();
@@ -88,9 +88,9 @@ fn drain(shared: &Shared, file: File, console: bool) {
             std::mem::take(&mut pending.flushes)
         };
         if !batch.is_empty() {
-            report(file.write_all(batch.as_bytes()));
+            report(file.write_all(&batch));
             if console {
-                let _ = io::stderr().lock().write_all(batch.as_bytes());
+                let _ = io::stderr().lock().write_all(&batch);
             }
             batch.clear();
         }

@@ -1,8 +1,10 @@
 //! The documented log line for a WAF decision, formatted apart from writing.
 
 use std::fmt;
+use std::io::Write as _;
 
 use super::Interruption;
+use crate::logger::{push_endpoints, RawMessage};
 use crate::packet::Packet;
 
 /// `WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id`,
@@ -54,24 +56,40 @@ impl fmt::Display for WafReason<'_> {
     }
 }
 
-/// Writes `WAF <DROP|DETECT>: [TCP] <src> -> <dst> - <reason>`, the shape of
-/// every WAF line (a signature match, or a body over the limit).
+/// Appends `WAF <DROP|DETECT>: [TCP] <src> -> <dst> - <reason>`, the shape
+/// of every WAF line (a signature match, or a body over the limit), and
+/// returns where the reason starts (it may hold request data).
 pub(crate) fn write_line(
-    f: &mut fmt::Formatter<'_>,
+    out: &mut Vec<u8>,
     blocked: bool,
     packet: &Packet,
     reason: &dyn fmt::Display,
-) -> fmt::Result {
-    let verb = if blocked { "DROP" } else { "DETECT" };
-    write!(
-        f,
-        "WAF {verb}: [{}] {} -> {} - {reason}",
-        packet.proto, packet.src, packet.dst
-    )
+) -> usize {
+    out.extend_from_slice(if blocked {
+        b"WAF DROP: "
+    } else {
+        b"WAF DETECT: "
+    });
+    push_endpoints(out, packet);
+    out.extend_from_slice(b" - ");
+    let start = out.len();
+    let _ = write!(out, "{reason}");
+    start
+}
+
+impl RawMessage for WafLine<'_> {
+    fn write_raw(&self, out: &mut Vec<u8>) -> usize {
+        write_line(
+            out,
+            self.blocked,
+            self.packet,
+            &WafReason(self.interruption),
+        )
+    }
 }
 
 impl fmt::Display for WafLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_line(f, self.blocked, self.packet, &WafReason(self.interruption))
+        crate::logger::display_raw(self, f)
     }
 }
