@@ -53,7 +53,14 @@ struct Length {
 #[derive(Debug)]
 enum Sub {
     Level(Box<Level>),
-    Ports(PortLeaf),
+    /// Rules that share both prefixes. In a nested level, its groups; in a
+    /// top level, a group whose rules also share their prefix in the other
+    /// field (`other`, checked before the ports: a level there would hold
+    /// one length and one group, and cost a hash probe to find it).
+    Ports {
+        other: Option<(u8, u128)>,
+        leaf: PortLeaf,
+    },
 }
 
 /// Which lengths (bit `i` = `lengths[i]`, for the first 128) may hold a
@@ -161,13 +168,21 @@ impl Level {
     }
 
     fn sub(&self, rules: &[Rule], members: &[u32]) -> Sub {
-        if self.nested {
-            return Sub::Ports(PortLeaf::build(rules, members));
-        }
-        let other = match self.field {
-            Field::Src => Field::Dst,
-            Field::Dst => Field::Src,
+        let ports = |other| Sub::Ports {
+            other,
+            leaf: PortLeaf::build(rules, members),
         };
+        if self.nested {
+            return ports(None);
+        }
+        let other = self.other();
+        let first = rule_key(&rules[members[0] as usize], other);
+        if members
+            .iter()
+            .all(|&id| rule_key(&rules[id as usize], other) == first)
+        {
+            return ports(Some(first));
+        }
         Sub::Level(Box::new(Level::build(
             rules,
             members,
@@ -255,11 +270,13 @@ impl Level {
         if end - start > self.scan_max as usize {
             match self.subs.get(&g) {
                 Some(Sub::Level(level)) => level.search(rules, q, best),
-                Some(Sub::Ports(leaf)) => {
+                Some(Sub::Ports { other, leaf })
+                    if other.map_or(true, |(len, key)| self.other_contains(q, len, key)) =>
+                {
                     let id = leaf.lookup(rules, q.packet.dst.port(), q.packet.proto, q.need_any);
                     *best = (*best).min(id);
                 }
-                None => {}
+                Some(Sub::Ports { .. }) | None => {}
             }
             return;
         }
@@ -272,6 +289,30 @@ impl Level {
                 break;
             }
         }
+    }
+
+    /// The field a nested level under this one indexes.
+    fn other(&self) -> Field {
+        match self.field {
+            Field::Src => Field::Dst,
+            Field::Dst => Field::Src,
+        }
+    }
+
+    /// Whether the prefix `(len, key)` in the other field contains the
+    /// packet's address there, as a nested level would find it (one that
+    /// must be `ANY` only matches the empty prefix).
+    #[inline]
+    fn other_contains(&self, q: &Query<'_>, len: u8, key: u128) -> bool {
+        let other = self.other();
+        if q.need_any == Some(other) {
+            return len == 0;
+        }
+        let addr = match other {
+            Field::Src => q.src,
+            Field::Dst => q.dst,
+        };
+        addr & mask(len) == key
     }
 
     /// The key a table slot stands for, read back from its first rule.
