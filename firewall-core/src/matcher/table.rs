@@ -115,7 +115,7 @@ mod tests {
     fn finds_exactly_the_keys_it_holds() {
         for n in [0u32, 1, 6, 7, 8, 9, 15, 16, 17, 100, 1000] {
             let keys: Vec<u128> = (0..n)
-                .map(|i| u128::from(i) * 0x1_0000_0001 << 64)
+                .map(|i| (u128::from(i) * 0x1_0000_0001) << 64)
                 .collect();
             let entries: Vec<(u128, u32)> = keys.iter().copied().zip(0..).collect();
             let table = Table::build(&entries);
@@ -124,7 +124,7 @@ mod tests {
                 assert_eq!(table.find(key, key_of), Some(i as u32), "n {n}, key {i}");
             }
             for i in n..n + 500 {
-                let absent = u128::from(i) * 0x1_0000_0001 << 64;
+                let absent = (u128::from(i) * 0x1_0000_0001) << 64;
                 assert_eq!(table.find(absent, key_of), None, "n {n}, absent {i}");
             }
         }
