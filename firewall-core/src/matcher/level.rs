@@ -142,7 +142,7 @@ impl Level {
                 };
                 slots.push((group[0].1, slot));
                 if run[0].0 <= SHORT_BITS {
-                    short.push((run[0].0, group[0].1, slot));
+                    short.push((run[0].0, group[0].1, slot, group[0].2));
                 }
             }
             lengths.push(Length {
@@ -205,25 +205,54 @@ impl Level {
             Field::Src => q.src,
             Field::Dst => q.dst,
         };
-        if let Some(short) = &self.short {
-            for &slot in short.covering(addr) {
-                self.visit(rules, slot, q, best);
-            }
-        }
+        // The short prefixes and the probed lengths, merged by lowest rule
+        // id, so that the first matches found prune the rest.
+        let (slots, mins) = self
+            .short
+            .as_ref()
+            .map_or((&[][..], &[][..]), |short| short.covering(addr));
+        let mut next = 0;
         // Bit `i`: `lengths[i]` is worth a probe; in `lengths` order, so by min id.
         let mut todo = self.filter.as_ref().map_or(u128::MAX, |f| f.allowed(addr)) & self.probed;
         while todo != 0 {
-            let i = todo.trailing_zeros() as usize;
+            let length = &self.lengths[todo.trailing_zeros() as usize];
             todo &= todo - 1;
-            if !self.probe(rules, &self.lengths[i], addr, q, best) {
+            if mins.get(next).is_some_and(|&min| min < length.min_id) {
+                next = self.visit_short(rules, (slots, mins), next, length.min_id, q, best);
+            }
+            if !self.probe(rules, length, addr, q, best) {
                 return;
             }
         }
         if let Some(last) = self.lengths.get(128) {
             if self.short.is_none() || last.len > SHORT_BITS {
+                next = self.visit_short(rules, (slots, mins), next, last.min_id, q, best);
                 self.probe(rules, last, addr, q, best);
             }
         }
+        self.visit_short(rules, (slots, mins), next, NONE, q, best);
+    }
+
+    /// Visits the short prefixes from `next` on whose lowest rule id is
+    /// below `until` and below `best`; returns where it stopped.
+    #[inline]
+    fn visit_short(
+        &self,
+        rules: &[Rule],
+        (slots, mins): (&[u32], &[u32]),
+        mut next: usize,
+        until: u32,
+        q: &Query<'_>,
+        best: &mut u32,
+    ) -> usize {
+        while let (Some(&slot), Some(&min)) = (slots.get(next), mins.get(next)) {
+            if min >= until || min >= *best {
+                break;
+            }
+            self.visit(rules, slot, q, best);
+            next += 1;
+        }
+        next
     }
 
     /// Probes one length's table; `false` once no later length can do better.

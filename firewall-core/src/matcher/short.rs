@@ -15,41 +15,52 @@ pub(super) const SHORT_BITS: u8 = 12;
 /// Slots of the short prefixes covering each top-bits value.
 #[derive(Debug)]
 pub(super) struct ShortIndex {
-    /// The list for value `v` is `slots[starts[v]..starts[v + 1]]`.
+    /// The list for value `v` is `slots[starts[v]..starts[v + 1]]`, by
+    /// ascending lowest rule id (`mins`, in step), so that a lookup can
+    /// interleave it with the hash probes and stop at the best match so far.
     starts: Box<[u32]>,
     slots: Box<[u32]>,
+    mins: Box<[u32]>,
 }
 
+/// A short prefix: `(length, masked key, slot, lowest rule id)`.
+pub(super) type Short = (u8, u128, u32, u32);
+
 impl ShortIndex {
-    /// Indexes `(length, masked key, slot)` triples, lengths at most [`SHORT_BITS`].
-    pub(super) fn build(prefixes: &[(u8, u128, u32)]) -> Self {
+    /// Indexes `prefixes`, lengths at most [`SHORT_BITS`].
+    pub(super) fn build(prefixes: &[Short]) -> Self {
         let size = 1usize << SHORT_BITS;
-        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); size];
-        for &(len, key, slot) in prefixes {
+        let mut lists: Vec<Vec<(u32, u32)>> = vec![Vec::new(); size];
+        for &(len, key, slot, min) in prefixes {
             let first = top(key);
             let span = 1usize << (SHORT_BITS - len);
             for list in &mut lists[first..first + span] {
-                list.push(slot);
+                list.push((min, slot));
             }
         }
         let mut starts = Vec::with_capacity(size + 1);
-        let mut slots = Vec::new();
+        let (mut slots, mut mins) = (Vec::new(), Vec::new());
         starts.push(0);
-        for list in lists {
-            slots.extend(list);
+        for mut list in lists {
+            list.sort_unstable();
+            mins.extend(list.iter().map(|e| e.0));
+            slots.extend(list.iter().map(|e| e.1));
             starts.push(slots.len() as u32);
         }
         Self {
             starts: starts.into_boxed_slice(),
             slots: slots.into_boxed_slice(),
+            mins: mins.into_boxed_slice(),
         }
     }
 
-    /// The slots of the short prefixes that contain `addr`.
+    /// The slots of the short prefixes that contain `addr`, and their
+    /// lowest rule ids (ascending).
     #[inline]
-    pub(super) fn covering(&self, addr: u128) -> &[u32] {
+    pub(super) fn covering(&self, addr: u128) -> (&[u32], &[u32]) {
         let v = top(addr);
-        &self.slots[self.starts[v] as usize..self.starts[v + 1] as usize]
+        let range = self.starts[v] as usize..self.starts[v + 1] as usize;
+        (&self.slots[range.clone()], &self.mins[range])
     }
 }
 
