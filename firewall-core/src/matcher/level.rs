@@ -13,12 +13,10 @@
 //! in a top level, a nested [`Level`] on the other address; in a nested level
 //! (whose groups' rules share both prefixes) a [`PortTable`].
 
-use rustc_hash::FxHashMap;
-
 use super::key::{mask, rule_key, Field};
 use super::ports::{PortLeaf, NONE};
 use super::short::{ShortIndex, SHORT_BITS};
-use super::table::{Table, SINGLE};
+use super::table::{Table, SINGLE, SUB};
 use super::Query;
 use crate::rule::Rule;
 
@@ -36,11 +34,12 @@ pub(super) struct Level {
     short: Option<ShortIndex>,
     /// Bit `i` set: `lengths[i]` (of the first 128) is probed by hash table.
     probed: u128,
-    /// Group `g` is `ids[starts[g]..starts[g + 1]]`, ascending.
+    /// Group `g` (of at most `scan_max` rules) is
+    /// `ids[starts[g]..starts[g + 1]]`, ascending.
     starts: Box<[u32]>,
     ids: Box<[u32]>,
-    /// Sub-indexes of the groups larger than `scan_max`.
-    subs: FxHashMap<u32, Sub>,
+    /// The groups larger than `scan_max`, sub-indexed (slot `i | SUB`).
+    subs: Box<[Sub]>,
 }
 
 #[derive(Debug)]
@@ -50,8 +49,15 @@ struct Length {
     table: Table,
 }
 
+/// A sub-indexed group: its first (lowest) rule id, and the index.
 #[derive(Debug)]
-enum Sub {
+struct Sub {
+    first: u32,
+    index: SubIndex,
+}
+
+#[derive(Debug)]
+enum SubIndex {
     Level(Box<Level>),
     /// Rules that share both prefixes. In a nested level, its groups; in a
     /// top level, a group whose rules also share their prefix in the other
@@ -120,7 +126,7 @@ impl Level {
             probed: 0,
             starts: Box::default(),
             ids: Box::default(),
-            subs: FxHashMap::default(),
+            subs: Box::default(),
         };
         level.fill(rules, &entries);
         level
@@ -132,17 +138,21 @@ impl Level {
         let mut ids = Vec::new();
         let mut lengths = Vec::new();
         let mut short = Vec::new();
+        let mut subs = Vec::new();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
             let mut slots = Vec::new();
             for group in run.chunk_by(|a, b| a.1 == b.1) {
-                let slot = if let [(_, _, id)] = group {
+                let members: Vec<u32> = group.iter().map(|e| e.2).collect();
+                let slot = if let [id] = members[..] {
                     id | SINGLE
+                } else if members.len() > self.scan_max as usize {
+                    subs.push(Sub {
+                        first: members[0],
+                        index: self.sub(rules, &members),
+                    });
+                    (subs.len() as u32 - 1) | SUB
                 } else {
                     let g = starts.len() as u32 - 1;
-                    let members: Vec<u32> = group.iter().map(|e| e.2).collect();
-                    if members.len() > self.scan_max as usize {
-                        self.subs.insert(g, self.sub(rules, &members));
-                    }
                     ids.extend_from_slice(&members);
                     starts.push(ids.len() as u32);
                     g
@@ -171,11 +181,12 @@ impl Level {
         self.filter = Filter::build(&lengths, entries, self.probed);
         self.lengths = lengths.into_boxed_slice();
         self.starts = starts.into_boxed_slice();
+        self.subs = subs.into_boxed_slice();
         self.ids = ids.into_boxed_slice();
     }
 
-    fn sub(&self, rules: &[Rule], members: &[u32]) -> Sub {
-        let ports = |other| Sub::Ports {
+    fn sub(&self, rules: &[Rule], members: &[u32]) -> SubIndex {
+        let ports = |other| SubIndex::Ports {
             other,
             leaf: PortLeaf::build(rules, members),
         };
@@ -190,7 +201,7 @@ impl Level {
         {
             return ports(Some(first));
         }
-        Sub::Level(Box::new(Level::build(
+        SubIndex::Level(Box::new(Level::build(
             rules,
             members,
             other,
@@ -290,8 +301,25 @@ impl Level {
             if id < *best && q.matches(&rules[id as usize]) {
                 *best = id;
             }
+        } else if slot & SUB != 0 {
+            self.search_sub(rules, &self.subs[(slot & !SUB) as usize], q, best);
         } else {
             self.search_group(rules, slot, q, best);
+        }
+    }
+
+    fn search_sub(&self, rules: &[Rule], sub: &Sub, q: &Query<'_>, best: &mut u32) {
+        if sub.first >= *best {
+            return;
+        }
+        match &sub.index {
+            SubIndex::Level(level) => level.search(rules, q, best),
+            SubIndex::Ports { other, leaf } => {
+                if other.map_or(true, |(len, key)| self.other_contains(q, len, key)) {
+                    let id = leaf.lookup(rules, q.packet.dst.port(), q.packet.proto, q.need_any);
+                    *best = (*best).min(id);
+                }
+            }
         }
     }
 
@@ -300,22 +328,6 @@ impl Level {
             self.starts[g as usize] as usize,
             self.starts[g as usize + 1] as usize,
         );
-        if self.ids[start] >= *best {
-            return;
-        }
-        if end - start > self.scan_max as usize {
-            match self.subs.get(&g) {
-                Some(Sub::Level(level)) => level.search(rules, q, best),
-                Some(Sub::Ports { other, leaf })
-                    if other.map_or(true, |(len, key)| self.other_contains(q, len, key)) =>
-                {
-                    let id = leaf.lookup(rules, q.packet.dst.port(), q.packet.proto, q.need_any);
-                    *best = (*best).min(id);
-                }
-                Some(Sub::Ports { .. }) | None => {}
-            }
-            return;
-        }
         for &id in &self.ids[start..end] {
             if id >= *best {
                 break;
@@ -356,6 +368,8 @@ impl Level {
     fn key_of(&self, rules: &[Rule], slot: u32) -> u128 {
         let id = if slot & SINGLE != 0 {
             slot & !SINGLE
+        } else if slot & SUB != 0 {
+            self.subs[(slot & !SUB) as usize].first
         } else {
             self.ids[self.starts[slot as usize] as usize]
         };

@@ -1,7 +1,8 @@
 //! One open-addressed hash table per prefix length: masked key -> slot.
 //!
 //! The table stores no keys. A slot is a `u32`: a single rule id (high bit
-//! set) or a group index; the key is read back from that rule, so a table
+//! set), a sub-indexed group or a small group; the key is read back from
+//! its first rule, so a table
 //! costs about 7.5 bytes per distinct prefix (4-byte slot + 1-byte tag at a
 //! load factor of 2/3). Probing is linear over the tag bytes, eight at a time
 //! (one `u64` compared against the wanted tag and against zero, as `SwissTable`
@@ -13,8 +14,11 @@
 
 use super::key::hash;
 
-/// A slot value: a single rule, or a group of rules sharing the prefix.
+/// A slot value with this bit set is a single rule id; else, with [`SUB`]
+/// set, a sub-indexed group; else a group of rules sharing the prefix.
 pub(super) const SINGLE: u32 = 1 << 31;
+/// See [`SINGLE`].
+pub(super) const SUB: u32 = 1 << 30;
 
 /// A key -> slot table for one prefix length.
 #[derive(Debug)]
