@@ -114,6 +114,8 @@ pub(super) struct Query<'p> {
     packet: &'p Packet,
     src: u128,
     dst: u128,
+    /// The destination port, read once (a `SocketAddr` is an enum).
+    port: u16,
     /// For a mixed-family packet: the field whose network must be `ANY`
     /// (levels on it only look up their length-0 group).
     need_any: Option<key::Field>,
@@ -130,7 +132,7 @@ impl Query<'_> {
         key::matches(
             rule,
             self.packet.proto,
-            self.packet.dst.port(),
+            self.port,
             self.src,
             self.dst,
         )
@@ -171,6 +173,7 @@ impl Matcher {
             packet,
             src: key::encode(src),
             dst: key::encode(dst),
+            port: packet.dst.port(),
             need_any: None,
         };
         let mut best = u32::MAX;

@@ -316,7 +316,7 @@ impl Level {
             SubIndex::Level(level) => level.search(rules, q, best),
             SubIndex::Ports { other, leaf } => {
                 if other.map_or(true, |(len, key)| self.other_contains(q, len, key)) {
-                    let id = leaf.lookup(rules, q.packet.dst.port(), q.packet.proto, q.need_any);
+                    let id = leaf.lookup(rules, q.port, q.packet.proto, q.need_any);
                     *best = (*best).min(id);
                 }
             }
