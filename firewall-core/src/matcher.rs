@@ -129,13 +129,7 @@ impl Query<'_> {
             // Keys of two families can collide: use the reference check.
             return rule.matches(self.packet);
         }
-        key::matches(
-            rule,
-            self.packet.proto,
-            self.port,
-            self.src,
-            self.dst,
-        )
+        key::matches(rule, self.packet.proto, self.port, self.src, self.dst)
     }
 }
 

@@ -15,7 +15,7 @@
 
 use super::key::{mask, rule_key, Field};
 use super::ports::{PortLeaf, NONE};
-use super::short::{ShortIndex, SHORT_BITS};
+use super::short::{ShortIndex, WidePorts, SHORT_BITS, WIDE_BITS};
 use super::table::{Table, SINGLE, SUB};
 use super::Query;
 use crate::rule::Rule;
@@ -32,6 +32,8 @@ pub(super) struct Level {
     filter: Option<Filter>,
     /// When present, lengths up to [`SHORT_BITS`] are looked up here, not in `lengths`.
     short: Option<ShortIndex>,
+    /// With `short`, in a top level: the wide prefixes merged by port.
+    wide: Option<WidePorts>,
     /// Bit `i` set: `lengths[i]` (of the first 128) is probed by hash table.
     probed: u128,
     /// Group `g` (of at most `scan_max` rules) is
@@ -123,6 +125,7 @@ impl Level {
             lengths: Box::default(),
             filter: None,
             short: None,
+            wide: None,
             probed: 0,
             starts: Box::default(),
             ids: Box::default(),
@@ -138,11 +141,17 @@ impl Level {
         let mut ids = Vec::new();
         let mut lengths = Vec::new();
         let mut short = Vec::new();
+        let mut wide = Vec::new();
         let mut subs = Vec::new();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
             let mut slots = Vec::new();
             for group in run.chunk_by(|a, b| a.1 == b.1) {
                 let members: Vec<u32> = group.iter().map(|e| e.2).collect();
+                let (len, key) = (run[0].0, group[0].1);
+                if !self.nested && (1..=WIDE_BITS).contains(&len) && self.other_any(rules, &members)
+                {
+                    wide.push((len, key, members.clone()));
+                }
                 let slot = if let [id] = members[..] {
                     id | SINGLE
                 } else if members.len() > self.scan_max as usize {
@@ -171,6 +180,12 @@ impl Level {
         lengths.sort_by_key(|l| l.min_id);
         let short_lengths = lengths.iter().filter(|l| l.len <= SHORT_BITS).count();
         if entries.len() >= FILTER_MIN_KEYS && short_lengths >= 2 {
+            self.wide = WidePorts::build(rules, &wide);
+            if self.wide.is_some() {
+                let merged: std::collections::HashSet<(u8, u128)> =
+                    wide.iter().map(|w| (w.0, w.1)).collect();
+                short.retain(|s| !merged.contains(&(s.0, s.1)));
+            }
             self.short = Some(ShortIndex::build(&short));
         }
         for (i, length) in lengths.iter().enumerate().take(128) {
@@ -239,7 +254,7 @@ impl Level {
                 next = self.visit_short(rules, (slots, mins), next, length.min_id, q, best);
             }
             if !self.probe(rules, length, addr, q, best) {
-                return;
+                break;
             }
         }
         if let Some(last) = self.lengths.get(128) {
@@ -249,6 +264,17 @@ impl Level {
             }
         }
         self.visit_short(rules, (slots, mins), next, NONE, q, best);
+        if let Some(wide) = &self.wide {
+            wide.search(rules, addr, (q.port, q.packet.proto), q.need_any, best);
+        }
+    }
+
+    /// Whether all `members` have the empty prefix in the other field.
+    fn other_any(&self, rules: &[Rule], members: &[u32]) -> bool {
+        let other = self.other();
+        members
+            .iter()
+            .all(|&id| rule_key(&rules[id as usize], other).0 == 0)
     }
 
     /// Visits the short prefixes from `next` on whose lowest rule id is
