@@ -10,8 +10,9 @@
 //!
 //! A group of at most `scan_max` rules is scanned in rule order (stopping at
 //! the first match or at the best id so far). A larger group gets a sub-index:
-//! in a top level, a nested [`Level`] on the other address; in a nested level
-//! (whose groups' rules share both prefixes) a [`PortTable`].
+//! in a top level, a nested [`Level`] on the other address, or a [`PortLeaf`]
+//! when its rules share their other prefix as well; in a nested level (whose
+//! groups' rules share both prefixes) a [`PortLeaf`].
 
 use super::key::{mask, rule_key, Field};
 use super::ports::{PortLeaf, NONE};
