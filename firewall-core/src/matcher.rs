@@ -36,7 +36,7 @@
 //!   lowest rule id, interleaved with the short prefixes in the same order,
 //!   and stopping when nothing left can hold a rule before the best match
 //!   found so far; a length filter (one `u32` per value of the address bits
-//!   after the keys' common prefix, half to one entry per key) skips the lengths
+//!   after the keys' common prefix, one to two entries per key) skips the lengths
 //!   that hold no prefix of this address;
 //! - in a group, skips it when its lowest rule id is not below the best match.
 //!
@@ -47,17 +47,17 @@
 //! # Cost, at 1,000,000 generated rules
 //!
 //! Counted with callgrind on `benches/matcher_profile.rs` (a 512 KiB
-//! second-level cache simulated), per lookup: 1,500 instructions when the
-//! first match is early, 2,000 when nothing matches, 1,600 for random
-//! packets (2.6 misses past that cache) and 2,000 for mixed-family ones.
-//! What remains: 4 to 7 hash probes (one per length the filter lets
+//! second-level cache simulated), per lookup: 1,300 instructions when the
+//! first match is early, 1,650 when nothing matches, 1,200 for random
+//! packets (1.4 misses past that cache) and 1,650 for mixed-family ones.
+//! What remains: a few hash probes (one per length the filter lets
 //! through, in two levels, about 100 instructions each), the short prefixes
 //! of `/9` to `/12` and the `ANY`/`ANY` port table. Fewer would take a
 //! filter with more bits (memory) or a multibit trie for the source level.
 //!
 //! Memory per rule (beyond the 72-byte `Rule` and its 8-byte hit counter):
 //! about 7.5 bytes of table slot per distinct prefix (load factor 2/3),
-//! 4 bytes per rule in a small group, the length filter (2–4 bytes per
+//! 4 bytes per rule in a small group, the length filter (4–8 bytes per
 //! key), and the short index and merged port tables (about 2–3 bytes per
 //! rule at 1M rules, more at 10,000).
 //!
