@@ -10,15 +10,14 @@
 //!
 //! A group of at most `scan_max` rules is scanned in rule order (stopping at
 //! the first match or at the best id so far). A larger group gets a sub-index:
-//! in a top level, a nested [`Level`] on the other address; in a nested level
-//! (whose groups' rules share both prefixes) a [`PortTable`].
-
-use rustc_hash::FxHashMap;
+//! in a top level, a nested [`Level`] on the other address, or a [`PortLeaf`]
+//! when its rules share their other prefix as well; in a nested level (whose
+//! groups' rules share both prefixes) a [`PortLeaf`].
 
 use super::key::{mask, rule_key, Field};
 use super::ports::{PortLeaf, NONE};
-use super::short::{ShortIndex, SHORT_BITS};
-use super::table::{Table, SINGLE};
+use super::short::{ShortIndex, WidePorts, SHORT_BITS, WIDE_BITS};
+use super::table::{Table, SINGLE, SUB};
 use super::Query;
 use crate::rule::Rule;
 
@@ -34,13 +33,16 @@ pub(super) struct Level {
     filter: Option<Filter>,
     /// When present, lengths up to [`SHORT_BITS`] are looked up here, not in `lengths`.
     short: Option<ShortIndex>,
+    /// With `short`, in a top level: the wide prefixes merged by port.
+    wide: Option<WidePorts>,
     /// Bit `i` set: `lengths[i]` (of the first 128) is probed by hash table.
     probed: u128,
-    /// Group `g` is `ids[starts[g]..starts[g + 1]]`, ascending.
+    /// Group `g` (of at most `scan_max` rules) is
+    /// `ids[starts[g]..starts[g + 1]]`, ascending.
     starts: Box<[u32]>,
     ids: Box<[u32]>,
-    /// Sub-indexes of the groups larger than `scan_max`.
-    subs: FxHashMap<u32, Sub>,
+    /// The groups larger than `scan_max`, sub-indexed (slot `i | SUB`).
+    subs: Box<[Sub]>,
 }
 
 #[derive(Debug)]
@@ -50,19 +52,40 @@ struct Length {
     table: Table,
 }
 
+/// A sub-indexed group: its first (lowest) rule id, and the index.
 #[derive(Debug)]
-enum Sub {
-    Level(Box<Level>),
-    Ports(PortLeaf),
+struct Sub {
+    first: u32,
+    index: SubIndex,
 }
 
-/// Which lengths (bit `i` = `lengths[i]`, for the first 128) may hold a
-/// prefix of an address.
+#[derive(Debug)]
+enum SubIndex {
+    Level(Box<Level>),
+    /// Rules that share both prefixes. In a nested level, its groups; in a
+    /// top level, a group whose rules also share their prefix in the other
+    /// field (`other`, checked before the ports: a level there would hold
+    /// one length and one group, and cost a hash probe to find it).
+    Ports {
+        other: Option<(u8, u128)>,
+        leaf: PortLeaf,
+    },
+}
+
+/// Which of the probed lengths (bit `i` = `lengths[i]`, for the first 128)
+/// may hold a prefix of an address.
 ///
 /// Keys usually share a common prefix (all of IPv6 unicast is in `2000::/3`;
 /// a site's rules in its own `/32`): the filter is indexed by the `bits`
 /// address bits that follow that `common` prefix of `skip` bits. Lengths
 /// whose keys do not all extend the common prefix are always probed.
+///
+/// An entry is a `u32` whose bit `i % 32` stands for `lengths[i]`: the
+/// lengths 13 to 32 of IPv4 (after the [`ShortIndex`]) never share a bit,
+/// IPv6's up to 116 lengths share one four ways (a shared bit probes all
+/// four). At the same memory as `u128` entries this gives four times the
+/// entries, so four times fewer keys per entry to name lengths that hold no
+/// prefix of the address.
 #[derive(Debug)]
 struct Filter {
     skip: u32,
@@ -70,7 +93,7 @@ struct Filter {
     bits: u32,
     /// Lengths probed whatever the address.
     always: u128,
-    masks: Box<[u128]>,
+    masks: Box<[u32]>,
 }
 
 /// Levels with fewer keys probe every length (tests filter tiny levels too).
@@ -103,10 +126,11 @@ impl Level {
             lengths: Box::default(),
             filter: None,
             short: None,
+            wide: None,
             probed: 0,
             starts: Box::default(),
             ids: Box::default(),
-            subs: FxHashMap::default(),
+            subs: Box::default(),
         };
         level.fill(rules, &entries);
         level
@@ -118,24 +142,34 @@ impl Level {
         let mut ids = Vec::new();
         let mut lengths = Vec::new();
         let mut short = Vec::new();
+        let mut wide = Vec::new();
+        let mut subs = Vec::new();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
             let mut slots = Vec::new();
             for group in run.chunk_by(|a, b| a.1 == b.1) {
-                let slot = if let [(_, _, id)] = group {
+                let members: Vec<u32> = group.iter().map(|e| e.2).collect();
+                let (len, key) = (run[0].0, group[0].1);
+                if !self.nested && (1..=WIDE_BITS).contains(&len) && self.other_any(rules, &members)
+                {
+                    wide.push((len, key, members.clone()));
+                }
+                let slot = if let [id] = members[..] {
                     id | SINGLE
+                } else if members.len() > self.scan_max as usize {
+                    subs.push(Sub {
+                        first: members[0],
+                        index: self.sub(rules, &members),
+                    });
+                    (subs.len() as u32 - 1) | SUB
                 } else {
                     let g = starts.len() as u32 - 1;
-                    let members: Vec<u32> = group.iter().map(|e| e.2).collect();
-                    if members.len() > self.scan_max as usize {
-                        self.subs.insert(g, self.sub(rules, &members));
-                    }
                     ids.extend_from_slice(&members);
                     starts.push(ids.len() as u32);
                     g
                 };
                 slots.push((group[0].1, slot));
                 if run[0].0 <= SHORT_BITS {
-                    short.push((run[0].0, group[0].1, slot));
+                    short.push((run[0].0, group[0].1, slot, group[0].2));
                 }
             }
             lengths.push(Length {
@@ -145,9 +179,14 @@ impl Level {
             });
         }
         lengths.sort_by_key(|l| l.min_id);
-        self.filter = Filter::build(&lengths, entries);
         let short_lengths = lengths.iter().filter(|l| l.len <= SHORT_BITS).count();
         if entries.len() >= FILTER_MIN_KEYS && short_lengths >= 2 {
+            self.wide = WidePorts::build(rules, &wide);
+            if self.wide.is_some() {
+                let merged: std::collections::HashSet<(u8, u128)> =
+                    wide.iter().map(|w| (w.0, w.1)).collect();
+                short.retain(|s| !merged.contains(&(s.0, s.1)));
+            }
             self.short = Some(ShortIndex::build(&short));
         }
         for (i, length) in lengths.iter().enumerate().take(128) {
@@ -155,20 +194,30 @@ impl Level {
                 self.probed |= 1 << i;
             }
         }
+        self.filter = Filter::build(&lengths, entries, self.probed);
         self.lengths = lengths.into_boxed_slice();
         self.starts = starts.into_boxed_slice();
+        self.subs = subs.into_boxed_slice();
         self.ids = ids.into_boxed_slice();
     }
 
-    fn sub(&self, rules: &[Rule], members: &[u32]) -> Sub {
-        if self.nested {
-            return Sub::Ports(PortLeaf::build(rules, members));
-        }
-        let other = match self.field {
-            Field::Src => Field::Dst,
-            Field::Dst => Field::Src,
+    fn sub(&self, rules: &[Rule], members: &[u32]) -> SubIndex {
+        let ports = |other| SubIndex::Ports {
+            other,
+            leaf: PortLeaf::build(rules, members),
         };
-        Sub::Level(Box::new(Level::build(
+        if self.nested {
+            return ports(None);
+        }
+        let other = self.other();
+        let first = rule_key(&rules[members[0] as usize], other);
+        if members
+            .iter()
+            .all(|&id| rule_key(&rules[id as usize], other) == first)
+        {
+            return ports(Some(first));
+        }
+        SubIndex::Level(Box::new(Level::build(
             rules,
             members,
             other,
@@ -190,25 +239,65 @@ impl Level {
             Field::Src => q.src,
             Field::Dst => q.dst,
         };
-        if let Some(short) = &self.short {
-            for &slot in short.covering(addr) {
-                self.visit(rules, slot, q, best);
-            }
-        }
+        // The short prefixes and the probed lengths, merged by lowest rule
+        // id, so that the first matches found prune the rest.
+        let (slots, mins) = self
+            .short
+            .as_ref()
+            .map_or((&[][..], &[][..]), |short| short.covering(addr));
+        let mut next = 0;
         // Bit `i`: `lengths[i]` is worth a probe; in `lengths` order, so by min id.
         let mut todo = self.filter.as_ref().map_or(u128::MAX, |f| f.allowed(addr)) & self.probed;
         while todo != 0 {
-            let i = todo.trailing_zeros() as usize;
+            let length = &self.lengths[todo.trailing_zeros() as usize];
             todo &= todo - 1;
-            if !self.probe(rules, &self.lengths[i], addr, q, best) {
-                return;
+            if mins.get(next).is_some_and(|&min| min < length.min_id) {
+                next = self.visit_short(rules, (slots, mins), next, length.min_id, q, best);
+            }
+            if !self.probe(rules, length, addr, q, best) {
+                break;
             }
         }
         if let Some(last) = self.lengths.get(128) {
             if self.short.is_none() || last.len > SHORT_BITS {
+                next = self.visit_short(rules, (slots, mins), next, last.min_id, q, best);
                 self.probe(rules, last, addr, q, best);
             }
         }
+        self.visit_short(rules, (slots, mins), next, NONE, q, best);
+        if let Some(wide) = &self.wide {
+            wide.search(rules, addr, (q.port, q.packet.proto), q.need_any, best);
+        }
+    }
+
+    /// Whether all `members` have the empty prefix in the other field.
+    fn other_any(&self, rules: &[Rule], members: &[u32]) -> bool {
+        let other = self.other();
+        members
+            .iter()
+            .all(|&id| rule_key(&rules[id as usize], other).0 == 0)
+    }
+
+    /// Visits the short prefixes from `next` on whose lowest rule id is
+    /// below `until` and below `best`; returns where it stopped.
+    #[inline]
+    fn visit_short(
+        &self,
+        rules: &[Rule],
+        (slots, mins): (&[u32], &[u32]),
+        mut next: usize,
+        until: u32,
+        q: &Query<'_>,
+        best: &mut u32,
+    ) -> usize {
+        while let (Some(&slot), Some(&min)) = (slots.get(next), mins.get(next)) {
+            if min >= until || min >= *best {
+                break;
+            }
+            self.visit(rules, slot, q, best);
+            next += 1;
+        }
+        next
     }
 
     /// Probes one length's table; `false` once no later length can do better.
@@ -239,8 +328,25 @@ impl Level {
             if id < *best && q.matches(&rules[id as usize]) {
                 *best = id;
             }
+        } else if slot & SUB != 0 {
+            self.search_sub(rules, &self.subs[(slot & !SUB) as usize], q, best);
         } else {
             self.search_group(rules, slot, q, best);
+        }
+    }
+
+    fn search_sub(&self, rules: &[Rule], sub: &Sub, q: &Query<'_>, best: &mut u32) {
+        if sub.first >= *best {
+            return;
+        }
+        match &sub.index {
+            SubIndex::Level(level) => level.search(rules, q, best),
+            SubIndex::Ports { other, leaf } => {
+                if other.map_or(true, |(len, key)| self.other_contains(q, len, key)) {
+                    let id = leaf.lookup(rules, q.port, q.packet.proto, q.need_any);
+                    *best = (*best).min(id);
+                }
+            }
         }
     }
 
@@ -249,20 +355,6 @@ impl Level {
             self.starts[g as usize] as usize,
             self.starts[g as usize + 1] as usize,
         );
-        if self.ids[start] >= *best {
-            return;
-        }
-        if end - start > self.scan_max as usize {
-            match self.subs.get(&g) {
-                Some(Sub::Level(level)) => level.search(rules, q, best),
-                Some(Sub::Ports(leaf)) => {
-                    let id = leaf.lookup(rules, q.packet.dst.port(), q.packet.proto, q.need_any);
-                    *best = (*best).min(id);
-                }
-                None => {}
-            }
-            return;
-        }
         for &id in &self.ids[start..end] {
             if id >= *best {
                 break;
@@ -274,11 +366,37 @@ impl Level {
         }
     }
 
+    /// The field a nested level under this one indexes.
+    fn other(&self) -> Field {
+        match self.field {
+            Field::Src => Field::Dst,
+            Field::Dst => Field::Src,
+        }
+    }
+
+    /// Whether the prefix `(len, key)` in the other field contains the
+    /// packet's address there, as a nested level would find it (one that
+    /// must be `ANY` only matches the empty prefix).
+    #[inline]
+    fn other_contains(&self, q: &Query<'_>, len: u8, key: u128) -> bool {
+        let other = self.other();
+        if q.need_any == Some(other) {
+            return len == 0;
+        }
+        let addr = match other {
+            Field::Src => q.src,
+            Field::Dst => q.dst,
+        };
+        addr & mask(len) == key
+    }
+
     /// The key a table slot stands for, read back from its first rule.
     #[inline]
     fn key_of(&self, rules: &[Rule], slot: u32) -> u128 {
         let id = if slot & SINGLE != 0 {
             slot & !SINGLE
+        } else if slot & SUB != 0 {
+            self.subs[(slot & !SUB) as usize].first
         } else {
             self.ids[self.starts[slot as usize] as usize]
         };
@@ -287,22 +405,27 @@ impl Level {
 }
 
 impl Filter {
-    /// A filter when there are enough lengths and keys to pay for one:
-    /// `2^bits` entries of 16 bytes for at least `4 * 2^bits` keys.
-    fn build(lengths: &[Length], entries: &[Entry]) -> Option<Self> {
-        if lengths.len() <= 4 || entries.len() < FILTER_MIN_KEYS {
+    /// A filter for the lengths in `probed` when there are enough lengths
+    /// and keys to pay for one: `2^bits` entries of 4 bytes, one to two per
+    /// key (at 1M rules, half as many entries cost 40% more instructions
+    /// per lookup and twice as many would pass 100 bytes per rule).
+    fn build(lengths: &[Length], entries: &[Entry], probed: u128) -> Option<Self> {
+        if probed.count_ones() <= 4 || entries.len() < FILTER_MIN_KEYS {
             return None;
         }
-        let bits = (entries.len().ilog2() - 2).min(20);
+        let bits = (entries.len().ilog2() + 1).min(22);
         let (skip, common) = common_prefix(entries);
         let mut filter = Self {
             skip,
             common,
             bits,
             always: 0,
-            masks: vec![0u128; 1 << bits].into_boxed_slice(),
+            masks: vec![0u32; 1 << bits].into_boxed_slice(),
         };
         for (i, length) in lengths.iter().enumerate().take(128) {
+            if probed & 1 << i == 0 {
+                continue;
+            }
             let start = entries.partition_point(|e| e.0 < length.len);
             let end = entries.partition_point(|e| e.0 <= length.len);
             filter.add_length(i, length.len, &entries[start..end]);
@@ -312,14 +435,14 @@ impl Filter {
 
     /// Marks where the keys of `lengths[i]` (of length `len`) may be found.
     fn add_length(&mut self, i: usize, len: u8, keys: &[Entry]) {
-        let bit = 1u128 << i;
+        let bit = 1u32 << (i % 32);
         let len = u32::from(len);
         if len < self.skip
             || keys
                 .iter()
                 .any(|e| e.1 & mask(self.skip as u8) != self.common)
         {
-            self.always |= bit;
+            self.always |= 1 << i;
             return;
         }
         let span = 1usize << self.bits.saturating_sub(len - self.skip);
@@ -341,7 +464,8 @@ impl Filter {
     #[inline]
     fn allowed(&self, addr: u128) -> u128 {
         if addr & mask(self.skip as u8) == self.common {
-            self.masks[self.index(addr)] | self.always
+            let m = u128::from(self.masks[self.index(addr)]);
+            m | m << 32 | m << 64 | m << 96 | self.always
         } else {
             self.always
         }

@@ -409,3 +409,49 @@ proptest! {
         }
     }
 }
+
+/// `net` widened to at most `len` bits (ANY stays ANY).
+fn widen(net: NetMatch, len: u8) -> NetMatch {
+    match net {
+        NetMatch::Any => NetMatch::Any,
+        NetMatch::Net(n) => {
+            let len = len.min(n.prefix());
+            let masked = IpNetwork::new(n.ip(), len).unwrap().network();
+            NetMatch::Net(IpNetwork::new(masked, len).unwrap())
+        }
+    }
+}
+
+prop_compose! {
+    /// Rules with wide prefixes (up to /12) and mostly ANY destinations: the
+    /// shape served by the short index and the merged wide port tables.
+    fn arb_wide_rule()(
+        rule in arb_rule(), src_len in 0u8..13, dst_len in 0u8..13,
+        dst_any in prop::bool::weighted(0.7),
+    ) -> Rule {
+        Rule {
+            src_cidr: widen(rule.src_cidr, src_len),
+            dst_cidr: if dst_any { NetMatch::Any } else { widen(rule.dst_cidr, dst_len) },
+            ..rule
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn compiled_matches_linear_reference_on_wide_rules(
+        wide in prop::collection::vec(arb_wide_rule(), 100..400),
+        other in prop::collection::vec(arb_rule(), 0..200),
+        aims in prop::collection::vec(arb_aim(), 50..100),
+    ) {
+        let mut rules = wide;
+        rules.extend(other);
+        let compiled = Matcher::compile(&rules);
+        for aim in &aims {
+            let p = aimed_packet(&rules, aim);
+            prop_assert_eq!(compiled.first_match(&rules, &p), first_match_linear(&rules, &p), "packet {:?}", p);
+        }
+    }
+}
