@@ -195,7 +195,7 @@ const STRUCTURED_HEADERS: &[&str] = &[
 
 /// The values of the request line and headers: path, method, query
 /// arguments (names and values), cookies, then headers.
-pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
+pub(crate) fn collect_head<'r>(req: &'r RequestView<'_>) -> Vec<Target<'r>> {
     let mut out = vec![
         Target::new(Location::Path, req.path()),
         Target::new(Location::Method, req.method()),
@@ -220,7 +220,7 @@ pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
 }
 
 /// The values the body carries, reading at most `limit` bytes of it.
-pub(crate) fn collect_body(req: &RequestView, limit: usize) -> Vec<Target<'_>> {
+pub(crate) fn collect_body<'r>(req: &'r RequestView<'_>, limit: usize) -> Vec<Target<'r>> {
     let mut out = Vec::new();
     let bytes = req.body_bytes();
     body::push_body(
@@ -250,7 +250,7 @@ impl<'a> Target<'a> {
 mod tests {
     use super::*;
 
-    fn locations(req: &RequestView) -> Vec<String> {
+    fn locations(req: &RequestView<'_>) -> Vec<String> {
         collect_head(req)
             .iter()
             .map(|t| t.location.to_string())
