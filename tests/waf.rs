@@ -85,7 +85,7 @@ fn waf_lines(reply: &Reply, server: SocketAddr) -> Vec<String> {
 }
 
 /// What the engine alone says of `view`: the documented reason.
-fn reason_of(view: &RequestView) -> String {
+fn reason_of(view: &RequestView<'_>) -> String {
     let waf = Waf::new(WafConfig::default()).expect("a WAF");
     let (Verdict::Block(hit) | Verdict::Detected(hit)) = waf.inspect(view) else {
         panic!("the engine passes {view:?}");

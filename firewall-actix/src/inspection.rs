@@ -111,7 +111,7 @@ fn decide(
     firewall: &Firewall,
     waf: &Waf,
     packet: &Packet,
-    view: &RequestView,
+    view: &RequestView<'_>,
     force: Option<Mode>,
 ) -> Option<Verdict> {
     let Ok(verdict) = panic::catch_unwind(AssertUnwindSafe(|| waf.inspect(view))) else {
@@ -160,8 +160,9 @@ fn rejoin(head: Bytes, rest: Payload) -> Payload {
 }
 
 /// The request as the WAF sees it: raw path and query, headers (and so the
-/// cookies), and `body`.
-fn view_of(req: &HttpRequest, body: &[u8]) -> RequestView {
+/// cookies), and `body`, all borrowed from `req` (header values that are not
+/// UTF-8 are copied with replacement characters).
+fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> RequestView<'a> {
     let mut view =
         RequestView::new(req.method().as_str(), req.uri().path()).query(req.query_string());
     for (name, value) in req.headers() {
@@ -170,7 +171,7 @@ fn view_of(req: &HttpRequest, body: &[u8]) -> RequestView {
     let content_type = req
         .headers()
         .get(CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
         .unwrap_or_default();
-    view.body(content_type, body)
+    view.borrowed_body(content_type, body)
 }

@@ -14,7 +14,7 @@ use firewall_core::waf::{RequestView, Waf, WafConfig};
 
 const BODY: &str = r#"{"customer":{"name":"Anne O'Neil","email":"anne.oneil@example.com","phone":"+47 912 34 567"},"shipping":{"street":"12 Baker's Lane, Apt. 3B","city":"Springfield","zip":"0150","country":"NO"},"items":[{"sku":"A-100","qty":2,"price":19.9},{"sku":"B-220","qty":1,"price":49.0}],"note":"Please select the plan you'd like; drop me a line if the blue one is out of stock.","coupon":"SPRING24","gift":false}"#;
 
-fn typical() -> RequestView {
+fn typical() -> RequestView<'static> {
     RequestView::from_target("POST", "/api/v1/orders?source=checkout&utm_campaign=spring_sale&ref=cart")
         .header("Host", "shop.example.com")
         .header("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
@@ -44,7 +44,7 @@ fn form_body() -> String {
 }
 
 /// The load benchmark's request (post.lua), with the headers wrk sends.
-fn form() -> RequestView {
+fn form() -> RequestView<'static> {
     let body = form_body();
     RequestView::from_target(
         "POST",

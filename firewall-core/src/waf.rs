@@ -209,7 +209,7 @@ impl Waf {
     /// assert!(matches!(waf.inspect(&req), Verdict::Block(i) if i.location == "ARGS:json.c"));
     /// # Ok::<(), firewall_core::waf::WafError>(())
     /// ```
-    pub fn inspect(&self, req: &RequestView) -> Verdict {
+    pub fn inspect(&self, req: &RequestView<'_>) -> Verdict {
         if self.config.mode == Mode::Off {
             return Verdict::Pass;
         }
@@ -245,7 +245,7 @@ impl Waf {
     /// assert!(report.score() >= 5);
     /// # Ok::<(), firewall_core::waf::WafError>(())
     /// ```
-    pub fn evaluate(&self, req: &RequestView) -> Report {
+    pub fn evaluate(&self, req: &RequestView<'_>) -> Report {
         let path = transform::normalise_path(&transform::decode_all(req.path()))
             .0
             .into_owned();

@@ -57,22 +57,19 @@ fn json(value: &serde_json::Value) -> Vec<u8> {
 }
 
 /// Adds the headers a browser sends, rotating agents, cookies and referers.
-fn browser(p: &Pieces, i: usize, req: RequestView) -> RequestView {
+fn browser(p: &Pieces, i: usize, req: RequestView<'static>) -> RequestView<'static> {
     req.header("Host", "shop.example.com")
-        .header(
-            "User-Agent",
-            p.user_agents[i % p.user_agents.len()].as_str(),
-        )
+        .header("User-Agent", p.user_agents[i % p.user_agents.len()].clone())
         .header(
             "Accept",
             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
         )
         .header("Accept-Language", "en-GB,en;q=0.9,nb;q=0.8")
-        .header("Referer", p.referers[i % p.referers.len()].as_str())
-        .header("Cookie", p.cookies[i % p.cookies.len()].as_str())
+        .header("Referer", p.referers[i % p.referers.len()].clone())
+        .header("Cookie", p.cookies[i % p.cookies.len()].clone())
 }
 
-fn prose_requests(p: &Pieces, out: &mut Vec<RequestView>) {
+fn prose_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
     for (i, text) in p.prose.iter().enumerate() {
         let (name, email, city) = (
             &p.names[i % p.names.len()],
@@ -109,7 +106,7 @@ fn prose_requests(p: &Pieces, out: &mut Vec<RequestView>) {
         out.push(browser(
             p,
             i + 2,
-            RequestView::from_target("GET", &format!("/feedback?{query}")),
+            RequestView::from_target("GET", format!("/feedback?{query}")),
         ));
         let note = serde_json::json!({ "title": subject, "text": text, "pinned": i % 3 == 0 });
         out.push(browser(
@@ -120,10 +117,10 @@ fn prose_requests(p: &Pieces, out: &mut Vec<RequestView>) {
     }
 }
 
-fn search_requests(p: &Pieces, out: &mut Vec<RequestView>) {
+fn search_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
     for (i, q) in p.searches.iter().enumerate() {
         let target = format!("/search?q={}&page={}&sort=relevance", enc(q), 1 + i % 4);
-        out.push(browser(p, i, RequestView::from_target("GET", &target)));
+        out.push(browser(p, i, RequestView::from_target("GET", target)));
         let body = serde_json::json!({ "query": q, "filters": { "in_stock": true, "max_price": 200 }, "limit": 24 });
         out.push(browser(
             p,
@@ -133,7 +130,7 @@ fn search_requests(p: &Pieces, out: &mut Vec<RequestView>) {
     }
 }
 
-fn comment_requests(p: &Pieces, out: &mut Vec<RequestView>) {
+fn comment_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
     for (i, html) in p.html_comments.iter().enumerate() {
         let slug = &p.slugs[i % p.slugs.len()];
         let form = format!(
@@ -155,7 +152,7 @@ fn comment_requests(p: &Pieces, out: &mut Vec<RequestView>) {
     }
 }
 
-fn upload_requests(p: &Pieces, out: &mut Vec<RequestView>) {
+fn upload_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
     let boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
     for (i, file) in p.file_names.iter().enumerate() {
         let title = file
@@ -177,22 +174,22 @@ fn upload_requests(p: &Pieces, out: &mut Vec<RequestView>) {
     }
 }
 
-fn browsing_requests(p: &Pieces, out: &mut Vec<RequestView>) {
+fn browsing_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
     for (i, slug) in p.slugs.iter().enumerate() {
         let target = format!(
             "/products/{slug}?ref=home&utm_source=newsletter&utm_campaign=spring_sale&color=blue"
         );
-        out.push(browser(p, i, RequestView::from_target("GET", &target)));
+        out.push(browser(p, i, RequestView::from_target("GET", target)));
         out.push(browser(
             p,
             i + 1,
-            RequestView::from_target("GET", &format!("/articles/2024/05/{slug}.html")),
+            RequestView::from_target("GET", format!("/articles/2024/05/{slug}.html")),
         ));
         let api = format!("/api/v1/orders?status=shipped&from=2024-01-0{}&to=2024-03-31&limit=50&fields=id,total,items", 1 + i % 9);
         out.push(browser(
             p,
             i + 2,
-            RequestView::from_target("GET", &api).header(
+            RequestView::from_target("GET", api).header(
                 "Authorization",
                 "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl",
             ),
@@ -211,7 +208,7 @@ fn browsing_requests(p: &Pieces, out: &mut Vec<RequestView>) {
     }
 }
 
-fn corpus() -> Vec<RequestView> {
+fn corpus() -> Vec<RequestView<'static>> {
     let p = pieces();
     let mut out = Vec::new();
     prose_requests(&p, &mut out);
@@ -233,7 +230,7 @@ fn benign_corpus_false_positives_at_paranoia_1_stay_under_half_a_percent() {
     let mut pl1_flagged = 0;
     for paranoia in 1..=4 {
         let waf = Waf::new(WafConfig::default().paranoia(paranoia)).unwrap();
-        let flagged: Vec<&RequestView> = requests
+        let flagged: Vec<&RequestView<'static>> = requests
             .iter()
             .filter(|r| !waf.inspect(r).is_pass())
             .collect();

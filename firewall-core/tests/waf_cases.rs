@@ -34,7 +34,7 @@ fn get() -> String {
 }
 
 impl Case {
-    fn request(&self) -> RequestView {
+    fn request(&self) -> RequestView<'_> {
         let method = if self.body.is_some() && self.method == "GET" {
             "POST"
         } else {

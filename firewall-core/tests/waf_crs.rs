@@ -25,7 +25,7 @@ struct Case {
     family: String,
     name: String,
     attack: bool,
-    request: RequestView,
+    request: RequestView<'static>,
 }
 
 #[derive(Default)]
@@ -145,7 +145,7 @@ fn measure(cases: &[Case], paranoia: u8, misses: &mut String) -> BTreeMap<String
     table
 }
 
-fn describe(req: &RequestView) -> String {
+fn describe(req: &RequestView<'_>) -> String {
     let headers: Vec<String> = req.headers().map(|(n, v)| format!("{n}: {v}")).collect();
     format!(
         "{} {}?{} [{}] body={:?}",
@@ -244,7 +244,7 @@ fn case_of(stage: &Value, family: &str, name: &str) -> Option<Result<Case, Strin
     }))
 }
 
-fn request_of(input: &Value) -> Result<RequestView, String> {
+fn request_of(input: &Value) -> Result<RequestView<'static>, String> {
     let method = input["method"].as_str().unwrap_or("GET");
     let uri = input["uri"].as_str().unwrap_or("/");
     if !method
@@ -256,14 +256,14 @@ fn request_of(input: &Value) -> Result<RequestView, String> {
     if !uri.starts_with('/') || uri.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err(format!("request target {uri:?} is not sendable"));
     }
-    let mut request = RequestView::from_target(method, uri);
+    let mut request = RequestView::from_target(method.to_owned(), uri.to_owned());
     for (name, value) in input["headers"].as_mapping().into_iter().flatten() {
         let name = name.as_str().unwrap_or_default();
         let value = yaml_text(value);
         if name.is_empty() || value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
             return Err(format!("header {name:?} is not sendable"));
         }
-        request = request.header(name, value);
+        request = request.header(name.to_owned(), value);
     }
     if let Some(data) = input["data"].as_str() {
         let content_type = request.content_type().to_owned();

@@ -40,7 +40,7 @@ proptest! {
         paranoia in 1u8..=4,
     ) {
         let waf = waf(paranoia);
-        let req = RequestView::from_target("POST", &format!("/{target}"))
+        let req = RequestView::from_target("POST", format!("/{target}"))
             .header("X-Anything", header)
             .header("Cookie", cookie)
             .body(ct, body);
@@ -53,7 +53,7 @@ proptest! {
     ) {
         let waf = waf(1);
         for ct in ["application/json", "text/xml", "multipart/form-data; boundary=-", ""] {
-            let req = RequestView::from_target("POST", &format!("/?q={text}")).body(ct, text.clone());
+            let req = RequestView::from_target("POST", format!("/?q={text}")).body(ct, text.clone());
             let _ = waf.inspect(&req);
         }
     }

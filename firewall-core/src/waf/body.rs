@@ -21,13 +21,10 @@ pub(crate) fn push_urlencoded<'a>(raw: &'a str, out: &mut Vec<Target<'a>>) {
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let name = transform::form_decode_cow(name);
-        out.push(Target::body(
-            Location::ArgName(name.clone().into_owned()),
-            name.clone(),
-        ));
+        out.push(Target::body(Location::ArgName(name.clone()), name.clone()));
         if !value.is_empty() {
             out.push(Target::body(
-                Location::Arg(name.into_owned()),
+                Location::Arg(name),
                 transform::form_decode_cow(value),
             ));
         }
@@ -84,7 +81,7 @@ fn push_json(text: &str, out: &mut Vec<Target<'_>>) {
 fn walk_json(value: &Value, path: &str, depth: usize, out: &mut Vec<Target<'_>>) {
     if depth > MAX_JSON_DEPTH {
         out.push(Target::body(
-            Location::Arg(path.to_owned()),
+            Location::Arg(path.to_owned().into()),
             value.to_string(),
         ));
         return;
@@ -93,7 +90,10 @@ fn walk_json(value: &Value, path: &str, depth: usize, out: &mut Vec<Target<'_>>)
         Value::Object(map) => {
             for (key, item) in map {
                 let child = format!("{path}.{key}");
-                out.push(Target::body(Location::ArgName(child.clone()), key.clone()));
+                out.push(Target::body(
+                    Location::ArgName(child.clone().into()),
+                    key.clone(),
+                ));
                 walk_json(item, &child, depth + 1, out);
             }
         }
@@ -102,8 +102,14 @@ fn walk_json(value: &Value, path: &str, depth: usize, out: &mut Vec<Target<'_>>)
                 walk_json(item, &format!("{path}.{i}"), depth + 1, out);
             }
         }
-        Value::String(s) => out.push(Target::body(Location::Arg(path.to_owned()), s.clone())),
-        Value::Number(n) => out.push(Target::body(Location::Arg(path.to_owned()), n.to_string())),
+        Value::String(s) => out.push(Target::body(
+            Location::Arg(path.to_owned().into()),
+            s.clone(),
+        )),
+        Value::Number(n) => out.push(Target::body(
+            Location::Arg(path.to_owned().into()),
+            n.to_string(),
+        )),
         Value::Bool(_) | Value::Null => {}
     }
 }
@@ -140,10 +146,13 @@ fn push_part(part: &str, out: &mut Vec<Target<'_>>) {
         .or_else(|| content.strip_suffix('\n'))
         .unwrap_or(content);
     let name = disposition_param(head, "name").unwrap_or_default();
-    out.push(Target::body(Location::ArgName(name.clone()), name.clone()));
+    out.push(Target::body(
+        Location::ArgName(name.clone().into()),
+        name.clone(),
+    ));
     match disposition_param(head, "filename") {
-        Some(file) => out.push(Target::body(Location::FileName(name), file)),
-        None => out.push(Target::body(Location::Arg(name), content.to_owned())),
+        Some(file) => out.push(Target::body(Location::FileName(name.into()), file)),
+        None => out.push(Target::body(Location::Arg(name.into()), content.to_owned())),
     }
 }
 

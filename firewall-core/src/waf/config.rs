@@ -191,7 +191,7 @@ impl Exclusion {
     pub(crate) fn covers(
         &self,
         (raw, normalised): (&str, &str),
-        location: &Location,
+        location: &Location<'_>,
         sig: &Signature,
     ) -> bool {
         if !self.covers_route(raw, normalised) {

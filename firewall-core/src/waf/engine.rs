@@ -353,7 +353,7 @@ mod tests {
         }
     }
 
-    fn ids(compiled: &Compiled, location: Location, value: &str) -> Vec<u32> {
+    fn ids(compiled: &Compiled, location: Location<'_>, value: &str) -> Vec<u32> {
         let mut out = Vec::new();
         let target = Target {
             location,

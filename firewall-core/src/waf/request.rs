@@ -1,16 +1,20 @@
 //! The request as the WAF sees it: method, path, query, headers, cookies and
-//! body, owned and independent of any web framework.
+//! body, independent of any web framework.
 //!
-//! The integration builds a [`RequestView`] from its own request type; the
+//! The integration builds a [`RequestView`] from its own request type,
+//! borrowing its text where it can (no copy per header or of the body); the
 //! engine never takes the body away from the handler because it only borrows
 //! this view.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// One HTTP request, as handed to [`crate::waf::Waf::inspect`].
 ///
 /// Cookies are taken from the `Cookie` headers unless set explicitly with
-/// [`RequestView::cookie`].
+/// [`RequestView::cookie`]. Every part is either borrowed for `'a` (from the
+/// integration's request) or owned, so a view built from `String`s is a
+/// `RequestView<'static>`.
 ///
 /// # Examples
 ///
@@ -24,17 +28,17 @@ use std::fmt;
 /// assert_eq!(req.cookies().count(), 2);
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct RequestView {
-    method: String,
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-    cookies: Vec<(String, String)>,
-    content_type: String,
-    body: Vec<u8>,
+pub struct RequestView<'a> {
+    method: Cow<'a, str>,
+    path: Cow<'a, str>,
+    query: Cow<'a, str>,
+    headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    cookies: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    content_type: Cow<'a, str>,
+    body: Cow<'a, [u8]>,
 }
 
-impl fmt::Debug for RequestView {
+impl fmt::Debug for RequestView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestView")
             .field("method", &self.method)
@@ -46,7 +50,7 @@ impl fmt::Debug for RequestView {
     }
 }
 
-impl RequestView {
+impl<'a> RequestView<'a> {
     /// A request with a method and a raw (still percent-encoded) path.
     ///
     /// # Examples
@@ -55,7 +59,7 @@ impl RequestView {
     /// use firewall_core::waf::RequestView;
     /// assert_eq!(RequestView::new("GET", "/").method(), "GET");
     /// ```
-    pub fn new(method: impl Into<String>, path: impl Into<String>) -> Self {
+    pub fn new(method: impl Into<Cow<'a, str>>, path: impl Into<Cow<'a, str>>) -> Self {
         Self {
             method: method.into(),
             path: path.into(),
@@ -73,10 +77,16 @@ impl RequestView {
     /// let req = RequestView::from_target("GET", "/search?q=a%20b");
     /// assert_eq!((req.path(), req.raw_query()), ("/search", "q=a%20b"));
     /// ```
-    pub fn from_target(method: impl Into<String>, target: &str) -> Self {
-        match target.split_once('?') {
-            Some((path, query)) => Self::new(method, path).query(query),
-            None => Self::new(method, target),
+    pub fn from_target(method: impl Into<Cow<'a, str>>, target: impl Into<Cow<'a, str>>) -> Self {
+        match target.into() {
+            Cow::Borrowed(target) => match target.split_once('?') {
+                Some((path, query)) => Self::new(method, path).query(query),
+                None => Self::new(method, target),
+            },
+            Cow::Owned(target) => match target.split_once('?') {
+                Some((path, query)) => Self::new(method, path.to_owned()).query(query.to_owned()),
+                None => Self::new(method, target),
+            },
         }
     }
 
@@ -89,7 +99,7 @@ impl RequestView {
     /// assert_eq!(RequestView::new("GET", "/").query("a=1").raw_query(), "a=1");
     /// ```
     #[must_use]
-    pub fn query(mut self, query: impl Into<String>) -> Self {
+    pub fn query(mut self, query: impl Into<Cow<'a, str>>) -> Self {
         self.query = query.into();
         self
     }
@@ -104,10 +114,10 @@ impl RequestView {
     /// assert_eq!(req.header_value("user-agent"), Some("curl/8"));
     /// ```
     #[must_use]
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn header(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
         let (name, value) = (name.into(), value.into());
         if name.eq_ignore_ascii_case("cookie") {
-            self.cookies.extend(parse_cookies(&value));
+            self.add_cookies(&value);
         }
         if name.eq_ignore_ascii_case("content-type") && self.content_type.is_empty() {
             self.content_type.clone_from(&value);
@@ -126,7 +136,7 @@ impl RequestView {
     /// assert_eq!(req.cookies().next(), Some(("sid", "1")));
     /// ```
     #[must_use]
-    pub fn cookie(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn cookie(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
         self.cookies.push((name.into(), value.into()));
         self
     }
@@ -141,9 +151,27 @@ impl RequestView {
     /// assert_eq!(req.content_type(), "application/json");
     /// ```
     #[must_use]
-    pub fn body(mut self, content_type: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+    pub fn body(mut self, content_type: impl Into<Cow<'a, str>>, body: impl Into<Vec<u8>>) -> Self {
         self.content_type = content_type.into();
-        self.body = body.into();
+        self.body = Cow::Owned(body.into());
+        self
+    }
+
+    /// Sets the body and its content type like [`RequestView::body`], but
+    /// borrows the bytes instead of copying them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::RequestView;
+    /// let bytes = b"a=1".to_vec();
+    /// let req = RequestView::new("POST", "/").borrowed_body("text/plain", &bytes);
+    /// assert_eq!(req.body_bytes(), b"a=1");
+    /// ```
+    #[must_use]
+    pub fn borrowed_body(mut self, content_type: impl Into<Cow<'a, str>>, body: &'a [u8]) -> Self {
+        self.content_type = content_type.into();
+        self.body = Cow::Borrowed(body);
         self
     }
 
@@ -193,7 +221,7 @@ impl RequestView {
     /// assert_eq!(req.headers().collect::<Vec<_>>(), [("A", "1")]);
     /// ```
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 
     /// The first value of a header, by case-insensitive name.
@@ -220,7 +248,7 @@ impl RequestView {
     /// assert_eq!(req.cookies().map(|c| c.0).collect::<Vec<_>>(), ["a", "b"]);
     /// ```
     pub fn cookies(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.cookies.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.cookies.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 
     /// The body's content type (empty when unknown).
@@ -246,17 +274,35 @@ impl RequestView {
     pub fn body_bytes(&self) -> &[u8] {
         &self.body
     }
+
+    /// Adds the cookies of one `Cookie` header value, borrowing them when the
+    /// value is borrowed.
+    #[allow(clippy::ptr_arg)] // a borrowed header lends its cookies for 'a
+    fn add_cookies(&mut self, header: &Cow<'a, str>) {
+        match header {
+            Cow::Borrowed(text) => {
+                let text: &'a str = text;
+                let pairs = parse_cookies(text).map(|(n, v)| (Cow::Borrowed(n), Cow::Borrowed(v)));
+                self.cookies.extend(pairs);
+            }
+            Cow::Owned(text) => {
+                let pairs =
+                    parse_cookies(text).map(|(n, v)| (n.to_owned().into(), v.to_owned().into()));
+                self.cookies.extend(pairs);
+            }
+        }
+    }
 }
 
 /// Splits a `Cookie` header value into `(name, value)` pairs; a part without
 /// `=` is a name with an empty value.
-fn parse_cookies(header: &str) -> impl Iterator<Item = (String, String)> + '_ {
+fn parse_cookies(header: &str) -> impl Iterator<Item = (&str, &str)> {
     header
         .split(';')
         .filter(|part| !part.trim().is_empty())
         .map(|part| {
             let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            (name.trim().to_owned(), value.trim().to_owned())
+            (name.trim(), value.trim())
         })
 }
 
@@ -272,5 +318,24 @@ mod tests {
         let cookies: Vec<_> = req.cookies().collect();
         assert_eq!(cookies, [("a", "1"), ("flag", ""), ("b", "x=y")]);
         assert_eq!(req.content_type(), "text/plain");
+    }
+
+    proptest::proptest! {
+        /// A view borrowing its text equals one built from owned copies.
+        #[test]
+        fn borrowed_and_owned_views_are_equal(
+            target in "/[a-z%?=&]{0,12}",
+            cookie in "[a-z =;]{0,16}",
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..16),
+        ) {
+            let borrowed = RequestView::from_target("GET", target.as_str())
+                .header("Cookie", cookie.as_str())
+                .borrowed_body("text/plain", &body);
+            let owned = RequestView::from_target("GET", target.clone())
+                .header("Cookie".to_owned(), cookie.clone())
+                .body("text/plain".to_owned(), body.clone());
+            proptest::prop_assert_eq!(&borrowed, &owned);
+            proptest::prop_assert!(borrowed.cookies().all(|(n, v)| !n.contains(';') && !v.contains(';')));
+        }
     }
 }

@@ -46,7 +46,7 @@ pub struct Report {
 
 impl Report {
     /// Records a match unless the same signature already matched.
-    pub(crate) fn add(&mut self, sig: &Signature, location: &Location) {
+    pub(crate) fn add(&mut self, sig: &Signature, location: &Location<'_>) {
         if self.matches.iter().any(|m| m.rule_id == sig.id) {
             return;
         }

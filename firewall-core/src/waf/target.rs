@@ -10,6 +10,9 @@ use super::request::RequestView;
 /// Where in the request an inspected value came from, named the way WAF logs
 /// usually name it (`ARGS:id`, `REQUEST_HEADERS:User-Agent`...).
 ///
+/// Names are borrowed from the request while it is inspected (no copy per
+/// value); a `Location<'static>` owns its name.
+///
 /// # Examples
 ///
 /// ```
@@ -19,30 +22,30 @@ use super::request::RequestView;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Location {
+pub enum Location<'a> {
     /// The request path.
     Path,
     /// The method.
     Method,
     /// The name of a query, form, JSON or multipart argument.
-    ArgName(String),
+    ArgName(Cow<'a, str>),
     /// The value of a query, form, JSON or multipart argument (JSON as `json.a.b`).
-    Arg(String),
+    Arg(Cow<'a, str>),
     /// A multipart file name, by field name.
-    FileName(String),
+    FileName(Cow<'a, str>),
     /// A cookie's name.
-    CookieName(String),
+    CookieName(Cow<'a, str>),
     /// A cookie's value, by name.
-    Cookie(String),
+    Cookie(Cow<'a, str>),
     /// A header value, by name.
-    Header(String),
+    Header(Cow<'a, str>),
     /// The whole body, for bodies that are not forms, JSON, XML or multipart.
     Body,
     /// The raw query string, for signatures that need a name and its value.
     Query,
 }
 
-impl fmt::Display for Location {
+impl fmt::Display for Location<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Path => f.write_str("REQUEST_FILENAME"),
@@ -59,7 +62,24 @@ impl fmt::Display for Location {
     }
 }
 
-impl Location {
+impl Location<'_> {
+    /// The same location, owning its name.
+    pub(crate) fn into_owned(self) -> Location<'static> {
+        let owned = |n: Cow<'_, str>| Cow::Owned(n.into_owned());
+        match self {
+            Self::Path => Location::Path,
+            Self::Method => Location::Method,
+            Self::Body => Location::Body,
+            Self::Query => Location::Query,
+            Self::ArgName(n) => Location::ArgName(owned(n)),
+            Self::Arg(n) => Location::Arg(owned(n)),
+            Self::FileName(n) => Location::FileName(owned(n)),
+            Self::CookieName(n) => Location::CookieName(owned(n)),
+            Self::Cookie(n) => Location::Cookie(owned(n)),
+            Self::Header(n) => Location::Header(owned(n)),
+        }
+    }
+
     /// The argument, cookie or header name this location belongs to, for exclusions.
     pub(crate) fn arg_name(&self) -> Option<&str> {
         match self {
@@ -150,12 +170,12 @@ impl Targets {
 /// One value to inspect and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target<'a> {
-    pub(crate) location: Location,
+    pub(crate) location: Location<'a>,
     pub(crate) value: Cow<'a, str>,
 }
 
 impl<'a> Target<'a> {
-    fn new(location: Location, value: impl Into<Cow<'a, str>>) -> Self {
+    fn new(location: Location<'a>, value: impl Into<Cow<'a, str>>) -> Self {
         Self {
             location,
             value: value.into(),
@@ -195,7 +215,7 @@ const STRUCTURED_HEADERS: &[&str] = &[
 
 /// The values of the request line and headers: path, method, query
 /// arguments (names and values), cookies, then headers.
-pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
+pub(crate) fn collect_head<'r>(req: &'r RequestView<'_>) -> Vec<Target<'r>> {
     let mut out = vec![
         Target::new(Location::Path, req.path()),
         Target::new(Location::Method, req.method()),
@@ -205,22 +225,22 @@ pub(crate) fn collect_head(req: &RequestView) -> Vec<Target<'_>> {
     }
     body::push_urlencoded(req.raw_query(), &mut out);
     for (name, value) in req.cookies() {
-        out.push(Target::new(Location::CookieName(name.to_owned()), name));
-        out.push(Target::new(Location::Cookie(name.to_owned()), value));
+        out.push(Target::new(Location::CookieName(name.into()), name));
+        out.push(Target::new(Location::Cookie(name.into()), value));
     }
     for (name, value) in req.headers() {
         let structured = STRUCTURED_HEADERS
             .iter()
             .any(|h| h.eq_ignore_ascii_case(name));
         if name.eq_ignore_ascii_case("content-type") || !structured {
-            out.push(Target::new(Location::Header(name.to_owned()), value));
+            out.push(Target::new(Location::Header(name.into()), value));
         }
     }
     out
 }
 
 /// The values the body carries, reading at most `limit` bytes of it.
-pub(crate) fn collect_body(req: &RequestView, limit: usize) -> Vec<Target<'_>> {
+pub(crate) fn collect_body<'r>(req: &'r RequestView<'_>, limit: usize) -> Vec<Target<'r>> {
     let mut out = Vec::new();
     let bytes = req.body_bytes();
     body::push_body(
@@ -233,14 +253,14 @@ pub(crate) fn collect_body(req: &RequestView, limit: usize) -> Vec<Target<'_>> {
 
 impl<'a> Target<'a> {
     /// A target for the body parsers.
-    pub(crate) fn body(location: Location, value: impl Into<Cow<'a, str>>) -> Self {
+    pub(crate) fn body(location: Location<'a>, value: impl Into<Cow<'a, str>>) -> Self {
         Self::new(location, value)
     }
 
     /// The same target, owning its value.
     pub(crate) fn into_owned(self) -> Target<'static> {
         Target {
-            location: self.location,
+            location: self.location.into_owned(),
             value: Cow::Owned(self.value.into_owned()),
         }
     }
@@ -250,7 +270,7 @@ impl<'a> Target<'a> {
 mod tests {
     use super::*;
 
-    fn locations(req: &RequestView) -> Vec<String> {
+    fn locations(req: &RequestView<'_>) -> Vec<String> {
         collect_head(req)
             .iter()
             .map(|t| t.location.to_string())

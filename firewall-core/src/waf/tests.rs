@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn sqli() -> RequestView {
+fn sqli() -> RequestView<'static> {
     RequestView::from_target("GET", "/items?id=1%27%20OR%20%271%27=%271")
 }
 

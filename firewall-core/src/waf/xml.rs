@@ -54,10 +54,7 @@ fn declaration_end(text: &str) -> usize {
 fn push_text(text: &str, out: &mut Vec<Target<'_>>) {
     let text = text.trim();
     if !text.is_empty() {
-        out.push(Target::body(
-            Location::Arg("xml".to_owned()),
-            text.to_owned(),
-        ));
+        out.push(Target::body(Location::Arg("xml".into()), text.to_owned()));
     }
 }
 
@@ -78,7 +75,7 @@ fn push_attributes(tag: &str, out: &mut Vec<Target<'_>>) {
         let body = &after[1..];
         let close = body.find(quote).unwrap_or(body.len());
         out.push(Target::body(
-            Location::Arg(format!("xml@{name}")),
+            Location::Arg(format!("xml@{name}").into()),
             body[..close].to_owned(),
         ));
         rest = body.get(close + 1..).unwrap_or("");
