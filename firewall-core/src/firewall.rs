@@ -197,11 +197,15 @@ impl Firewall {
     /// assert_eq!(fw.stats().dropped, 1);
     /// ```
     pub fn record_drop(&self, proto: Protocol, src: SocketAddr, dst: SocketAddr, reason: &str) {
+        self.record_drop_with(&Packet::new(proto, src, dst), || reason.to_owned());
+    }
+
+    /// [`Firewall::record_drop`] with the reason built only when a monitor
+    /// records events.
+    pub(crate) fn record_drop_with(&self, packet: &Packet, reason: impl FnOnce() -> String) {
         self.stats.count(false);
         if self.events.is_enabled() {
-            let packet = Packet::new(proto, src, dst);
-            self.events
-                .push(event(&packet, Action::Drop, reason.to_owned()));
+            self.events.push(event(packet, Action::Drop, reason()));
         }
     }
 

@@ -154,12 +154,7 @@ impl Firewall {
         };
         logger::log_firewall(log::Level::Warn, &line);
         if blocked {
-            self.record_drop(
-                packet.proto,
-                packet.src,
-                packet.dst,
-                &WafReason(hit).to_string(),
-            );
+            self.record_drop_with(packet, || WafReason(hit).to_string());
         }
     }
 
