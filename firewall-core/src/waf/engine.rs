@@ -29,15 +29,6 @@ const SIZE_LIMIT: usize = 256 << 20;
 /// values never contain it (NUL is removed by the Unicode step).
 const SEPARATOR: char = '\0';
 
-/// Where most values come from: signatures for none of these are narrow.
-const BROAD: Targets = Targets(
-    Targets::ARGS.0
-        | Targets::ARG_NAMES.0
-        | Targets::COOKIES.0
-        | Targets::HEADERS.0
-        | Targets::PATH.0,
-);
-
 /// The active signatures compiled for scanning. Immutable once built.
 #[derive(Debug)]
 pub(crate) struct Compiled {
@@ -103,7 +94,8 @@ impl ViewSet {
 impl Compiled {
     /// Compiles `signatures` (already filtered by paranoia and disabled ids).
     pub(crate) fn new(signatures: Vec<Signature>) -> Result<Self, WafError> {
-        let is_narrow = |s: &Signature| s.view != View::Raw && !s.targets.intersects(BROAD);
+        let is_narrow =
+            |s: &Signature| s.view != View::Raw && !s.targets.intersects(Targets::BROAD);
         let (narrow, broad): (Vec<usize>, Vec<usize>) = (0..signatures.len())
             .filter(|&i| signatures[i].view != View::Raw)
             .partition(|&i| is_narrow(&signatures[i]));

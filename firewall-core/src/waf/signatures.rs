@@ -236,15 +236,6 @@ struct RawSignature {
     pattern: Spanned<String>,
 }
 
-/// Where signatures apply when the entry names no targets.
-const DEFAULT_TARGETS: Targets = Targets(
-    Targets::ARGS.0
-        | Targets::ARG_NAMES.0
-        | Targets::COOKIES.0
-        | Targets::HEADERS.0
-        | Targets::PATH.0,
-);
-
 impl Signature {
     /// The built-in signature set.
     ///
@@ -326,7 +317,7 @@ fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
     };
     let targets = match &sig.targets {
         Some(t) => parse_targets(t)?,
-        None => DEFAULT_TARGETS,
+        None => Targets::BROAD,
     };
     let pattern = sig.pattern.get_ref().clone();
     if let Err(e) = regex::Regex::new(&pattern) {

@@ -137,6 +137,10 @@ impl Targets {
     pub(crate) const QUERY: Self = Self(128);
     pub(crate) const ARG_NAMES: Self = Self(256);
     pub(crate) const CONTENT_TYPE: Self = Self(512);
+    /// Where most values come from, and where a signature applies when it
+    /// names no targets: path, arguments and their names, cookies, headers.
+    pub(crate) const BROAD: Self =
+        Self(Self::ARGS.0 | Self::ARG_NAMES.0 | Self::COOKIES.0 | Self::HEADERS.0 | Self::PATH.0);
     const NAMES: [(&'static str, Self); 10] = [
         ("path", Self::PATH),
         ("args", Self(Self::ARGS.0 | Self::ARG_NAMES.0)),
