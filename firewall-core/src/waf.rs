@@ -246,10 +246,15 @@ impl Waf {
     /// # Ok::<(), firewall_core::waf::WafError>(())
     /// ```
     pub fn evaluate(&self, req: &RequestView<'_>) -> Report {
-        let path = transform::normalise_path(&transform::decode_all(req.path()))
-            .0
-            .into_owned();
-        let path = (req.path(), path.as_str());
+        // Only exclusions read the normalised path: none, no decoding.
+        let normalised = if self.config.exclusions.is_empty() {
+            String::new()
+        } else {
+            transform::normalise_path(&transform::decode_all(req.path()))
+                .0
+                .into_owned()
+        };
+        let path = (req.path(), normalised.as_str());
         let mut report = Report::default();
         self.scan(path, &target::collect_head(req), &mut report);
         if report.score() < self.config.threshold {
