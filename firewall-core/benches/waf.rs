@@ -12,63 +12,10 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use firewall_core::waf::{RequestView, Waf, WafConfig};
 
-const BODY: &str = r#"{"customer":{"name":"Anne O'Neil","email":"anne.oneil@example.com","phone":"+47 912 34 567"},"shipping":{"street":"12 Baker's Lane, Apt. 3B","city":"Springfield","zip":"0150","country":"NO"},"items":[{"sku":"A-100","qty":2,"price":19.9},{"sku":"B-220","qty":1,"price":49.0}],"note":"Please select the plan you'd like; drop me a line if the blue one is out of stock.","coupon":"SPRING24","gift":false}"#;
+#[path = "support/waf_requests.rs"]
+mod waf_requests;
 
-fn typical() -> RequestView<'static> {
-    RequestView::from_target("POST", "/api/v1/orders?source=checkout&utm_campaign=spring_sale&ref=cart")
-        .header("Host", "shop.example.com")
-        .header("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
-        .header("Accept", "application/json, text/plain, */*")
-        .header("Accept-Language", "en-GB,en;q=0.9")
-        .header("Referer", "https://shop.example.com/checkout?step=2")
-        .header("Cookie", "_ga=GA1.2.1234567890.1700000000; _gid=GA1.2.987654321.1700000000; session=eyJ1c2VyIjo0Mn0.ZmF0.abc123def456; theme=dark")
-        .body("application/json", BODY)
-}
-
-/// The body of `post.lua` in `firewall-actix/benches/load.sh`, byte for byte.
-fn form_body() -> String {
-    let fields = [
-        "name=Ann+O%27Brien",
-        "email=ann.obrien%40example.com",
-        "phone=%2B44+20+7946+0958",
-        "address=Flat+3%2C+12+Baker%27s+Row%2C+London",
-        "postcode=NW1+6XE",
-        "plan=pro-yearly",
-        "seats=12",
-        "coupon=SPRING-2026",
-        "newsletter=on",
-        "csrf_token=6f1c2e9a0b7d4e3f8a5c1b2d9e0f7a6c",
-    ];
-    let comment = "Please+select+the+plan+you%27d+recommend+for+a+small+team%2C+and+drop+me+a+line+if+the+invoice+needs+a+PO+number.+".repeat(6);
-    format!("{}&comment={comment}", fields.join("&"))
-}
-
-/// The load benchmark's request (post.lua), with the headers wrk sends.
-fn form() -> RequestView<'static> {
-    let body = form_body();
-    RequestView::from_target(
-        "POST",
-        "/?ref=newsletter&utm_source=mail&utm_campaign=spring",
-    )
-    .header("Host", "127.0.0.1:18080")
-    .header("Content-Length", body.len().to_string())
-    .header("Content-Type", "application/x-www-form-urlencoded")
-    .header(
-        "User-Agent",
-        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-    )
-    .header(
-        "Accept",
-        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-    )
-    .header("Accept-Language", "en-GB,en;q=0.7")
-    .header("Referer", "https://shop.example.com/checkout/plan?step=2")
-    .header(
-        "Cookie",
-        "sid=9b2f0c7e4d1a; theme=dark; _ga=GA1.2.1843925735.1700000000; cart=3",
-    )
-    .body("application/x-www-form-urlencoded", body)
-}
+use waf_requests::{form, typical};
 
 fn bench(c: &mut Criterion) {
     let req = typical();

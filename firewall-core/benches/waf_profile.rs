@@ -1,0 +1,41 @@
+//! A plain release loop over `Waf::inspect` for instruction and cache-miss
+//! counts under callgrind (perf counters are often unavailable on VMs):
+//!
+//! ```text
+//! cargo bench -p firewall-core --bench waf_profile --no-run
+//! valgrind --tool=callgrind --toggle-collect='*Waf*inspect*' \
+//!     target/release/deps/waf_profile-* form 1 2000
+//! ```
+//!
+//! Arguments: request (`form`: the load benchmark's POST; `json`: the
+//! typical JSON order), paranoia level, inspections. Divide the collected
+//! counts by the inspections.
+
+use std::hint::black_box;
+
+use firewall_core::waf::{Waf, WafConfig};
+
+#[path = "support/waf_requests.rs"]
+mod waf_requests;
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
+    let name = args.next().unwrap_or_else(|| "form".into());
+    let request = match name.as_str() {
+        "form" => waf_requests::form(),
+        "json" => waf_requests::typical(),
+        _ => {
+            // `cargo bench -- <filter>` hands every bench the criterion filter.
+            println!("waf_profile: {name:?} is not a request; skipped (see the file's doc)");
+            return;
+        }
+    };
+    let paranoia: u8 = args.next().map_or(1, |a| a.parse().expect("paranoia"));
+    let rounds: usize = args.next().map_or(2000, |a| a.parse().expect("rounds"));
+    let waf = Waf::new(WafConfig::default().paranoia(paranoia)).expect("the WAF compiles");
+    let mut passed = 0usize;
+    for _ in 0..rounds {
+        passed += usize::from(waf.inspect(black_box(&request)).is_pass());
+    }
+    println!("{name}: {rounds} inspections at PL{paranoia}, {passed} passed");
+}
