@@ -8,7 +8,9 @@
 //! ```
 //!
 //! Arguments: request (`form`: the load benchmark's POST; `json`: the
-//! typical JSON order), paranoia level, inspections. Divide the collected
+//! typical JSON order), paranoia level, inspections, and optionally a
+//! number of KiB to sweep between two inspections, as a server's network
+//! stack does, so that the WAF runs with cold caches. Divide the collected
 //! counts by the inspections.
 
 use std::hint::black_box;
@@ -32,10 +34,19 @@ fn main() {
     };
     let paranoia: u8 = args.next().map_or(1, |a| a.parse().expect("paranoia"));
     let rounds: usize = args.next().map_or(2000, |a| a.parse().expect("rounds"));
+    let sweep_kib: usize = args.next().map_or(0, |a| a.parse().expect("KiB to sweep"));
+    let mut sweep = vec![0u8; sweep_kib * 1024];
     let waf = Waf::new(WafConfig::default().paranoia(paranoia)).expect("the WAF compiles");
     let mut passed = 0usize;
-    for _ in 0..rounds {
+    for round in 0..rounds {
+        // One write per cache line evicts what the last inspection left.
+        for line in sweep.chunks_mut(64) {
+            line[0] = line[0].wrapping_add(round as u8);
+        }
         passed += usize::from(waf.inspect(black_box(&request)).is_pass());
     }
-    println!("{name}: {rounds} inspections at PL{paranoia}, {passed} passed");
+    println!(
+        "{name}: {rounds} inspections at PL{paranoia}, {passed} passed, {} bytes swept",
+        black_box(&sweep).len()
+    );
 }
