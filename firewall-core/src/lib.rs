@@ -35,6 +35,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Test data shared with the integration tests names the crate by its name.
+#[cfg(test)]
+extern crate self as firewall_core;
+
 mod engine;
 mod events;
 mod firewall;
