@@ -42,6 +42,7 @@ mod config_file;
 mod engine;
 mod error;
 mod line;
+mod literals;
 mod request;
 mod score;
 mod shape;

@@ -13,6 +13,7 @@ use std::ops::Range;
 
 use regex::{RegexSet, RegexSetBuilder};
 
+use super::literals::ByteSet;
 use super::shape::Shape;
 use super::signatures::{Signature, View};
 use super::target::{Target, Targets};
@@ -59,6 +60,9 @@ struct ViewSet {
     set: RegexSet,
     /// Index in `signatures` of each pattern of `set`.
     members: Vec<usize>,
+    /// Bytes of which every match of every member holds one: a text with
+    /// none of them is not scanned.
+    needs: ByteSet,
 }
 
 impl ViewSet {
@@ -87,7 +91,20 @@ impl ViewSet {
                 .map(|&i| format!("(?m:{})", signatures[i].pattern))
                 .collect(),
         )?;
-        Ok(Some(Self { view, set, members }))
+        let needs = if skipping_on() {
+            members
+                .iter()
+                .map(|&i| ByteSet::needed_by(&signatures[i].pattern))
+                .fold(ByteSet::NONE, ByteSet::union)
+        } else {
+            ByteSet::ALL
+        };
+        Ok(Some(Self {
+            view,
+            set,
+            members,
+            needs,
+        }))
     }
 }
 
@@ -153,7 +170,10 @@ impl Compiled {
         let views = self.views.iter().enumerate().map(|(i, set)| (i + 1, set));
         for (slot, view_set) in all.chain(views) {
             let joined = &texts[slot];
-            if joined.spans.is_empty() || !view_set.set.is_match(&joined.text) {
+            if joined.spans.is_empty()
+                || !view_set.needs.found_in(&joined.text)
+                || !view_set.set.is_match(&joined.text)
+            {
                 continue;
             }
             // Every value is checked on its own (a cheap test first): a
@@ -224,7 +244,7 @@ impl Compiled {
     fn run(&self, view_set: &ViewSet, text: &str, target: &Target<'_>, hit: &mut dyn FnMut(usize)) {
         // A first pass that stops at the first match is much cheaper than
         // the overlapping search, and most values match nothing.
-        if !view_set.set.is_match(text) {
+        if !view_set.needs.found_in(text) || !view_set.set.is_match(text) {
             return;
         }
         let matches = view_set.set.matches(text);
@@ -236,6 +256,20 @@ impl Compiled {
             }
         }
     }
+}
+
+/// Whether sets skip the texts that hold none of their bytes (always, but
+/// in the test that compares the engine with and without the skip).
+fn skipping_on() -> bool {
+    #[cfg(test)]
+    return SKIPPING.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    true
+}
+
+#[cfg(test)]
+thread_local! {
+    pub(super) static SKIPPING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
 /// The values one set scans, joined by [`SEPARATOR`] (each followed by

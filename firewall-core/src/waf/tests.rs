@@ -95,3 +95,51 @@ fn one_compiled_waf_is_shared_between_workers() {
         .collect();
     assert!(handles.into_iter().all(|h| h.join().unwrap()));
 }
+
+#[allow(dead_code)]
+#[path = "../../tests/support/crs.rs"]
+mod crs;
+
+#[allow(dead_code)]
+#[path = "../../tests/support/benign.rs"]
+mod benign;
+
+/// The WAF at `paranoia`, every set scanning every text.
+fn without_skipping(paranoia: u8) -> Waf {
+    engine::SKIPPING.with(|on| on.set(false));
+    let waf = Waf::new(WafConfig::default().paranoia(paranoia));
+    engine::SKIPPING.with(|on| on.set(true));
+    waf.unwrap()
+}
+
+/// A set skips only texts where none of its signatures could match: every
+/// report (matches, their order and locations, score) is the same as
+/// without the skip, on the CRS corpus and the benign corpus, at every
+/// paranoia level.
+#[test]
+fn skipping_texts_without_needed_bytes_changes_no_report() {
+    let mut requests = benign::corpus();
+    let dir = crs::corpus_dir();
+    if dir.is_dir() {
+        requests.extend(crs::load(&dir).0.into_iter().map(|case| case.request));
+    } else {
+        println!(
+            "SKIPPED the CRS part: corpus not found at {}",
+            dir.display()
+        );
+    }
+    let mut matched = 0;
+    for paranoia in 1..=4 {
+        let skipping = Waf::new(WafConfig::default().paranoia(paranoia)).unwrap();
+        let plain = without_skipping(paranoia);
+        for req in &requests {
+            let report = skipping.evaluate(req);
+            assert_eq!(report, plain.evaluate(req), "PL{paranoia}: {req:?}");
+            matched += report.matches().len();
+        }
+    }
+    assert!(
+        matched > 1000,
+        "the corpora exercise the signatures ({matched} matches)"
+    );
+}
