@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 
+use memchr::{memchr, memchr2};
 use unicode_normalization::UnicodeNormalization;
 
 /// How many rounds of percent-decoding [`decode_all`] applies (double and
@@ -30,32 +31,38 @@ const DECODE_ROUNDS: usize = 3;
 /// assert!(!url_decode("plain").1);
 /// ```
 pub fn url_decode(value: &str) -> (Cow<'_, str>, bool) {
-    if !value.contains('%') {
+    let Some(first) = memchr(b'%', value.as_bytes()) else {
         return (Cow::Borrowed(value), false);
-    }
-    let text = String::from_utf8(percent_decode(value.as_bytes()))
-        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+    };
+    let mut bytes = value.as_bytes().to_vec();
+    decode_escapes_in_place(&mut bytes, first);
+    let text = into_text(bytes);
     let changed = text != value;
     (Cow::Owned(text), changed)
 }
 
-/// The bytes with `%XX` and `%uXXXX` decoded; malformed escapes stay.
-fn percent_decode(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // Copy the run up to the next `%` at once.
-        let run = bytes[i..].iter().position(|&b| b == b'%');
-        let end = run.map_or(bytes.len(), |n| i + n);
-        out.extend_from_slice(&bytes[i..end]);
-        if end == bytes.len() {
-            break;
-        }
-        let (decoded, used) = decode_escape(&bytes[end..]);
-        push_escape(&mut out, decoded, b'%');
-        i = end + used;
+/// Decodes the escapes of `bytes` from `first` (the index of its first
+/// `%`) in place: an escape never decodes to more bytes than it spans, so
+/// the text after each one moves left in runs, never byte by byte.
+fn decode_escapes_in_place(bytes: &mut Vec<u8>, first: usize) {
+    let (mut read, mut write) = (first, first);
+    while read < bytes.len() {
+        // `bytes[read]` is a `%`.
+        let (decoded, used) = decode_escape(&bytes[read..]);
+        write += write_escape(&mut bytes[write..read + used], decoded, b'%');
+        read += used;
+        let next = memchr(b'%', &bytes[read..]).map_or(bytes.len(), |n| read + n);
+        bytes.copy_within(read..next, write);
+        write += next - read;
+        read = next;
     }
-    out
+    bytes.truncate(write);
+}
+
+/// Decoded bytes as text, invalid UTF-8 as U+FFFD.
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }
 
 #[derive(Clone, Copy)]
@@ -104,32 +111,35 @@ pub fn form_decode(value: &str) -> String {
 
 /// [`form_decode`], borrowing `value` when there is nothing to decode.
 pub(crate) fn form_decode_cow(value: &str) -> Cow<'_, str> {
-    if !value.contains('%') {
-        return if value.contains('+') {
-            Cow::Owned(value.replace('+', " "))
-        } else {
-            Cow::Borrowed(value)
-        };
+    let Some(special) = memchr2(b'%', b'+', value.as_bytes()) else {
+        return Cow::Borrowed(value);
+    };
+    let first = memchr(b'%', &value.as_bytes()[special..]).map(|n| special + n);
+    let mut bytes = value.as_bytes().to_vec();
+    // `+` and space are not hex digits: escapes read the same either way.
+    // (A select rather than a branch, so the loop is vectorised.)
+    for b in &mut bytes {
+        *b = if *b == b'+' { b' ' } else { *b };
     }
-    let mut spaced = value.as_bytes().to_vec();
-    for b in &mut spaced {
-        if *b == b'+' {
-            *b = b' ';
-        }
+    if let Some(first) = first {
+        decode_escapes_in_place(&mut bytes, first);
     }
-    let decoded = percent_decode(&spaced);
-    Cow::Owned(
-        String::from_utf8(decoded)
-            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned()),
-    )
+    Cow::Owned(into_text(bytes))
 }
 
-/// Appends a decoded escape, or `raw` when it was not one.
-fn push_escape(out: &mut Vec<u8>, decoded: Option<Escape>, raw: u8) {
+/// Writes a decoded escape (or `raw` when it was not one) at the start of
+/// `out`, which is at least as long as the escape was: the bytes written.
+fn write_escape(out: &mut [u8], decoded: Option<Escape>, raw: u8) -> usize {
     match decoded {
-        Some(Escape::Byte(b)) => out.push(b),
-        Some(Escape::Char(c)) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-        None => out.push(raw),
+        Some(Escape::Byte(b)) => {
+            out[0] = b;
+            1
+        }
+        Some(Escape::Char(c)) => c.encode_utf8(out).len(),
+        None => {
+            out[0] = raw;
+            1
+        }
     }
 }
 
@@ -630,6 +640,91 @@ mod tests {
 
     use super::*;
 
+    /// `url_decode` as first written: a fresh buffer, pushed to escape by
+    /// escape.
+    fn reference_url_decode(value: &str) -> (String, bool) {
+        if !value.contains('%') {
+            return (value.to_owned(), false);
+        }
+        let text = String::from_utf8(reference_percent_decode(value.as_bytes()))
+            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+        let changed = text != value;
+        (text, changed)
+    }
+
+    fn reference_percent_decode(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let run = bytes[i..].iter().position(|&b| b == b'%');
+            let end = run.map_or(bytes.len(), |n| i + n);
+            out.extend_from_slice(&bytes[i..end]);
+            if end == bytes.len() {
+                break;
+            }
+            let (decoded, used) = decode_escape(&bytes[end..]);
+            match decoded {
+                Some(Escape::Byte(b)) => out.push(b),
+                Some(Escape::Char(c)) => {
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+                None => out.push(b'%'),
+            }
+            i = end + used;
+        }
+        out
+    }
+
+    /// `form_decode_cow` as first written: `+` replaced, then decoded.
+    fn reference_form_decode(value: &str) -> Cow<'_, str> {
+        if !value.contains('%') {
+            return if value.contains('+') {
+                Cow::Owned(value.replace('+', " "))
+            } else {
+                Cow::Borrowed(value)
+            };
+        }
+        let spaced = value.replace('+', " ");
+        let decoded = reference_percent_decode(spaced.as_bytes());
+        Cow::Owned(
+            String::from_utf8(decoded)
+                .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned()),
+        )
+    }
+
+    /// Text rich in what the decoders react to: valid, truncated and
+    /// invalid escapes, `%u` with a sign, bytes that are not UTF-8 alone,
+    /// `+`, and multibyte characters.
+    fn encoded_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("%"),
+            Just("%2"),
+            Just("%27"),
+            Just("%2B"),
+            Just("%25"),
+            Just("%2527"),
+            Just("%zz"),
+            Just("%u"),
+            Just("%u0027"),
+            Just("%U00e9"),
+            Just("%u+041"),
+            Just("%ud800"),
+            Just("%ff"),
+            Just("%c3"),
+            Just("%c3%a9"),
+            Just("%e2%82%ac"),
+            Just("+"),
+            Just(" "),
+            Just("é"),
+            Just("€"),
+            Just("😀"),
+            Just("a"),
+            Just("F"),
+            Just("0"),
+        ];
+        proptest::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
     /// `shell_normalise` step by step, as first written.
     fn reference_shell_normalise(value: &str) -> (String, bool) {
         if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
@@ -653,6 +748,26 @@ mod tests {
         ) {
             let (out, changed) = shell_normalise(&value);
             prop_assert_eq!((out.into_owned(), changed), reference_shell_normalise(&value));
+        }
+
+        #[test]
+        fn url_decode_in_place_matches_the_reference(value in encoded_text()) {
+            let (out, changed) = url_decode(&value);
+            prop_assert_eq!((out.into_owned(), changed), reference_url_decode(&value));
+        }
+
+        #[test]
+        fn form_decode_in_place_matches_the_reference(value in encoded_text()) {
+            let out = form_decode_cow(&value);
+            let expected = reference_form_decode(&value);
+            prop_assert_eq!(matches!(out, Cow::Borrowed(_)), matches!(expected, Cow::Borrowed(_)));
+            prop_assert_eq!(out, expected);
+        }
+
+        #[test]
+        fn decoders_match_their_references_on_any_text(value in "\\PC{0,24}") {
+            prop_assert_eq!(url_decode(&value).0.into_owned(), reference_url_decode(&value).0);
+            prop_assert_eq!(form_decode_cow(&value), reference_form_decode(&value));
         }
 
         #[test]
