@@ -496,7 +496,7 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
 
 /// [`shell_normalise`] of a value known to hold one of `\ ' " ^ $ , ;`.
 pub(crate) fn shell_rewrite(value: &str) -> (Cow<'_, str>, bool) {
-    let text = if value.contains('$') {
+    let text = if memchr(b'$', value.as_bytes()).is_some() {
         Cow::Owned(remove_expansions(value))
     } else {
         Cow::Borrowed(value)
@@ -556,31 +556,90 @@ const SHELL_BYTES: [ShellByte; 256] = {
     table
 };
 
-/// [`shell_fold`] for ASCII text, byte by byte.
+/// [`shell_fold`] for ASCII text. Text that stays as it is (kept bytes
+/// and single spaces) is copied in runs found [`PLAIN_CHUNK`] bytes at a
+/// time; only the bytes from a quote, comma or whitespace run to the next
+/// kept byte go one by one.
 fn shell_fold_ascii(text: &str) -> String {
-    // Written in place of a zeroed copy: never longer than the input.
-    let mut out = vec![0; text.len()];
-    let mut len = 0;
-    let mut in_space = false;
-    for &b in text.as_bytes() {
-        match SHELL_BYTES[usize::from(b)] {
-            ShellByte::Drop => {}
-            ShellByte::Space => {
-                if !in_space {
-                    out[len] = b' ';
-                    len += 1;
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = plain_run_end(bytes, i);
+        out.push_str(&text[i..end]);
+        i = end;
+        // Whether the output ends a whitespace run (a kept byte is never
+        // a space).
+        let mut in_space = out.ends_with(' ');
+        while let Some(&b) = bytes.get(i) {
+            match SHELL_BYTES[usize::from(b)] {
+                ShellByte::Keep => break,
+                ShellByte::Drop => {}
+                ShellByte::Space => {
+                    if !in_space {
+                        out.push(' ');
+                        in_space = true;
+                    }
                 }
-                in_space = true;
             }
-            ShellByte::Keep => {
-                out[len] = b;
-                len += 1;
-                in_space = false;
-            }
+            i += 1;
         }
     }
-    out.truncate(len);
-    String::from_utf8(out).unwrap_or_default()
+    out
+}
+
+/// Bytes [`plain_run_end`] checks at once.
+const PLAIN_CHUNK: usize = 16;
+
+/// The end of the run from `start` that [`shell_fold_ascii`] copies as it
+/// is: up to the first byte to drop or fold, or a space after a space.
+/// `start` is 0 or the index of a kept byte.
+fn plain_run_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    if i == 0 {
+        match bytes.first().map(|&b| SHELL_BYTES[usize::from(b)]) {
+            Some(ShellByte::Keep) => i = 1,
+            Some(ShellByte::Space) if bytes[0] == b' ' => i = 1,
+            _ => return 0,
+        }
+    }
+    // Whole chunks, each with the byte before it (never the start of the
+    // text: `i` is at least 1 here).
+    while let Some(window) = bytes[i - 1..].first_chunk() {
+        let stops = chunk_stops(window);
+        if stops != 0 {
+            return i + (stops.trailing_zeros() / 8) as usize;
+        }
+        i += PLAIN_CHUNK;
+    }
+    while let Some(&b) = bytes.get(i) {
+        let plain = match SHELL_BYTES[usize::from(b)] {
+            ShellByte::Keep => true,
+            ShellByte::Drop => false,
+            ShellByte::Space => b == b' ' && bytes[i - 1] != b' ',
+        };
+        if !plain {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// One byte per byte of `window` after its first (which is only looked
+/// at as the byte before), non-zero where [`shell_fold_ascii`] drops or
+/// folds it, or where it is a space after a space. Comparisons combined
+/// without branches, so that it is vectorised.
+#[allow(clippy::needless_bitwise_bool)] // `|` and `&` on purpose: no branches.
+fn chunk_stops(window: &[u8; PLAIN_CHUNK + 1]) -> u128 {
+    let mut stops = [0u8; PLAIN_CHUNK];
+    for (stop, (&before, &b)) in stops.iter_mut().zip(window.iter().zip(&window[1..])) {
+        let dropped = (b == b'\\') | (b == b'\'') | (b == b'"') | (b == b'^');
+        let folded = (b == b',') | (b.wrapping_sub(b'\t') <= b'\r' - b'\t');
+        let double_space = (before == b' ') & (b == b' ');
+        *stop = u8::from(dropped | folded | double_space);
+    }
+    u128::from_le_bytes(stops)
 }
 
 /// `${IFS}` and its spellings as a space; empty expansions removed.
@@ -725,6 +784,73 @@ mod tests {
         proptest::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
     }
 
+    /// `shell_fold_ascii` as first written: byte by byte into a zeroed
+    /// buffer.
+    fn reference_shell_fold_ascii(text: &str) -> String {
+        let mut out = vec![0; text.len()];
+        let mut len = 0;
+        let mut in_space = false;
+        for &b in text.as_bytes() {
+            match SHELL_BYTES[usize::from(b)] {
+                ShellByte::Drop => {}
+                ShellByte::Space => {
+                    if !in_space {
+                        out[len] = b' ';
+                        len += 1;
+                    }
+                    in_space = true;
+                }
+                ShellByte::Keep => {
+                    out[len] = b;
+                    len += 1;
+                    in_space = false;
+                }
+            }
+        }
+        out.truncate(len);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Shell-obfuscated text long enough to cross several chunks of
+    /// [`PLAIN_CHUNK`] bytes: plain runs, single and double spaces, every
+    /// byte the fold drops or turns into a space, expansions, and (with
+    /// `wide`) non-ASCII letters and spaces.
+    fn shell_text(wide: bool) -> impl Strategy<Value = String> {
+        let ascii = prop_oneof![
+            Just("cat"),
+            Just("etc/passwd"),
+            Just("abcdefghijklmnopq"),
+            Just(" "),
+            Just("  "),
+            Just(","),
+            Just(", "),
+            Just(";"),
+            Just("'"),
+            Just("\""),
+            Just("\\"),
+            Just("^"),
+            Just("$"),
+            Just("$@"),
+            Just("${IFS}"),
+            Just("$IFS"),
+            Just("\t"),
+            Just("\n"),
+            Just("\r"),
+            Just("\u{b}"),
+            Just("\u{c}"),
+            Just("\u{1c}"),
+            Just("\u{7f}"),
+            Just("\0"),
+        ];
+        let wide_pieces = prop_oneof![Just("é"), Just("\u{a0}"), Just("\u{3000}"), Just("Ｓ")];
+        let piece = if wide {
+            prop_oneof![4 => ascii, 1 => wide_pieces].boxed()
+        } else {
+            ascii.boxed()
+        };
+        proptest::collection::vec(piece, 0..48).prop_map(|pieces| pieces.concat())
+    }
+
     /// `shell_normalise` step by step, as first written.
     fn reference_shell_normalise(value: &str) -> (String, bool) {
         if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
@@ -746,6 +872,17 @@ mod tests {
         fn one_pass_shell_normalise_matches_the_steps(
             value in "[a-z $@{}IFS\\\\'\"^,;\t\n\r\u{b}\u{c}\u{1c}\u{a0}]{0,24}"
         ) {
+            let (out, changed) = shell_normalise(&value);
+            prop_assert_eq!((out.into_owned(), changed), reference_shell_normalise(&value));
+        }
+
+        #[test]
+        fn shell_fold_in_runs_matches_the_byte_loop(value in shell_text(false)) {
+            prop_assert_eq!(shell_fold_ascii(&value), reference_shell_fold_ascii(&value));
+        }
+
+        #[test]
+        fn shell_rewrite_matches_the_steps_on_long_text(value in shell_text(true)) {
             let (out, changed) = shell_normalise(&value);
             prop_assert_eq!((out.into_owned(), changed), reference_shell_normalise(&value));
         }
@@ -775,6 +912,19 @@ mod tests {
             let spaced = value.replace('+', " ");
             prop_assert_eq!(form_decode(&value), url_decode(&spaced).0.into_owned());
         }
+    }
+
+    #[test]
+    fn chunk_stops_agree_with_the_byte_table() {
+        for b in 0..=0x7f_u8 {
+            let mut window = [b'a'; PLAIN_CHUNK + 1];
+            window[3] = b;
+            let changes = !matches!(SHELL_BYTES[usize::from(b)], ShellByte::Keep) && b != b' ';
+            assert_eq!(chunk_stops(&window) != 0, changes, "byte {b:#x}");
+        }
+        let mut window = [b'a'; PLAIN_CHUNK + 1];
+        window[PLAIN_CHUNK - 1..].copy_from_slice(b"  ");
+        assert_eq!(chunk_stops(&window).trailing_zeros() / 8, 15);
     }
 
     #[test]
