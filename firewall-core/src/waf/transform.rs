@@ -289,35 +289,66 @@ fn decode_js_escape(text: &str) -> Option<(char, usize)> {
 /// assert_eq!(base64_text("not base64!"), None);
 /// ```
 pub fn base64_text(value: &str) -> Option<String> {
-    let trimmed = value.trim_end_matches('=');
+    let trimmed = value.trim_end_matches('=').as_bytes();
     if trimmed.len() < 12
-        || !trimmed
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+        || trimmed
+            .iter()
+            .any(|&b| BASE64[usize::from(b)] == NOT_BASE64)
     {
         return None;
     }
     let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
-    for b in trimmed.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            _ => 63,
-        };
-        acc = (acc << 6) | u32::from(v);
+    for &b in trimmed {
+        acc = (acc << 6) | u32::from(BASE64[usize::from(b)]);
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            bytes.push((acc >> bits) as u8);
+            let byte = (acc >> bits) as u8;
+            if NEVER_PRINTABLE[usize::from(byte)] {
+                return None;
+            }
+            bytes.push(byte);
         }
     }
     let text = String::from_utf8(bytes).ok()?;
     let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
     printable.then_some(text)
 }
+
+/// Marks a byte that is not a base64 digit in [`BASE64`].
+const NOT_BASE64: u8 = 0xff;
+
+/// The value of each standard (`+ /`) and URL-safe (`- _`) base64 digit.
+const BASE64: [u8; 256] = {
+    let mut table = [NOT_BASE64; 256];
+    let mut i = 0;
+    while i < 26 {
+        table[b'A' as usize + i] = i as u8;
+        table[b'a' as usize + i] = 26 + i as u8;
+        if i < 10 {
+            table[b'0' as usize + i] = 52 + i as u8;
+        }
+        i += 1;
+    }
+    table[b'+' as usize] = 62;
+    table[b'-' as usize] = 62;
+    table[b'/' as usize] = 63;
+    table[b'_' as usize] = 63;
+    table
+};
+
+/// Decoded bytes that make [`base64_text`] fail wherever they are: control
+/// characters other than whitespace, and bytes no UTF-8 text contains.
+const NEVER_PRINTABLE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, 0x00..=0x08 | 0x0e..=0x1f | 0x7f | 0xc0 | 0xc1 | 0xf5..=0xff);
+        b += 1;
+    }
+    table
+};
 
 /// Unicode NFKC normalisation (full-width and styled letters become ASCII),
 /// look-alike quotes folded to ASCII quotes, and NUL bytes removed.
@@ -784,6 +815,80 @@ mod tests {
         proptest::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
     }
 
+    /// `base64_text` as first written: character classes, then a decode
+    /// with no early exit.
+    fn reference_base64_text(value: &str) -> Option<String> {
+        let trimmed = value.trim_end_matches('=');
+        if trimmed.len() < 12
+            || !trimmed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+        {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
+        let (mut acc, mut bits) = (0u32, 0u32);
+        for b in trimmed.bytes() {
+            let v = match b {
+                b'A'..=b'Z' => b - b'A',
+                b'a'..=b'z' => b - b'a' + 26,
+                b'0'..=b'9' => b - b'0' + 52,
+                b'+' | b'-' => 62,
+                _ => 63,
+            };
+            acc = (acc << 6) | u32::from(v);
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                bytes.push((acc >> bits) as u8);
+            }
+        }
+        let text = String::from_utf8(bytes).ok()?;
+        let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
+        printable.then_some(text)
+    }
+
+    /// Base64 of arbitrary bytes, most of them text (standard or URL-safe
+    /// alphabet, with or without padding), sometimes with a stray byte.
+    fn base64_like() -> impl Strategy<Value = String> {
+        let text = prop_oneof![
+            "[ -~\t\n\r]{0,40}".prop_map(String::into_bytes),
+            "\\PC{0,20}".prop_map(String::into_bytes),
+            proptest::collection::vec(any::<u8>(), 0..40),
+        ];
+        (text, any::<bool>(), any::<bool>(), "[=!. ]?").prop_map(|(bytes, url, pad, stray)| {
+            let mut encoded = encode_base64(&bytes, url);
+            if !pad {
+                encoded.truncate(encoded.trim_end_matches('=').len());
+            }
+            encoded.push_str(&stray);
+            encoded
+        })
+    }
+
+    fn encode_base64(bytes: &[u8], url: bool) -> String {
+        let digits: &[u8] = if url {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        } else {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        };
+        let mut out = String::new();
+        for group in bytes.chunks(3) {
+            let n = group
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                if i <= group.len() {
+                    out.push(char::from(digits[(n >> (18 - 6 * i) & 63) as usize]));
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
     /// `shell_fold_ascii` as first written: byte by byte into a zeroed
     /// buffer.
     fn reference_shell_fold_ascii(text: &str) -> String {
@@ -874,6 +979,16 @@ mod tests {
         ) {
             let (out, changed) = shell_normalise(&value);
             prop_assert_eq!((out.into_owned(), changed), reference_shell_normalise(&value));
+        }
+
+        #[test]
+        fn base64_text_matches_the_reference(value in base64_like()) {
+            prop_assert_eq!(base64_text(&value), reference_base64_text(&value));
+        }
+
+        #[test]
+        fn base64_text_matches_the_reference_on_any_text(value in "[A-Za-z0-9+/_=-]{0,24}|\\PC{0,24}") {
+            prop_assert_eq!(base64_text(&value), reference_base64_text(&value));
         }
 
         #[test]
