@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 
+use memchr::{memchr, memchr2};
 use unicode_normalization::UnicodeNormalization;
 
 /// How many rounds of percent-decoding [`decode_all`] applies (double and
@@ -30,32 +31,38 @@ const DECODE_ROUNDS: usize = 3;
 /// assert!(!url_decode("plain").1);
 /// ```
 pub fn url_decode(value: &str) -> (Cow<'_, str>, bool) {
-    if !value.contains('%') {
+    let Some(first) = memchr(b'%', value.as_bytes()) else {
         return (Cow::Borrowed(value), false);
-    }
-    let text = String::from_utf8(percent_decode(value.as_bytes()))
-        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+    };
+    let mut bytes = value.as_bytes().to_vec();
+    decode_escapes_in_place(&mut bytes, first);
+    let text = into_text(bytes);
     let changed = text != value;
     (Cow::Owned(text), changed)
 }
 
-/// The bytes with `%XX` and `%uXXXX` decoded; malformed escapes stay.
-fn percent_decode(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // Copy the run up to the next `%` at once.
-        let run = bytes[i..].iter().position(|&b| b == b'%');
-        let end = run.map_or(bytes.len(), |n| i + n);
-        out.extend_from_slice(&bytes[i..end]);
-        if end == bytes.len() {
-            break;
-        }
-        let (decoded, used) = decode_escape(&bytes[end..]);
-        push_escape(&mut out, decoded, b'%');
-        i = end + used;
+/// Decodes the escapes of `bytes` from `first` (the index of its first
+/// `%`) in place: an escape never decodes to more bytes than it spans, so
+/// the text after each one moves left in runs, never byte by byte.
+fn decode_escapes_in_place(bytes: &mut Vec<u8>, first: usize) {
+    let (mut read, mut write) = (first, first);
+    while read < bytes.len() {
+        // `bytes[read]` is a `%`.
+        let (decoded, used) = decode_escape(&bytes[read..]);
+        write += write_escape(&mut bytes[write..read + used], decoded, b'%');
+        read += used;
+        let next = memchr(b'%', &bytes[read..]).map_or(bytes.len(), |n| read + n);
+        bytes.copy_within(read..next, write);
+        write += next - read;
+        read = next;
     }
-    out
+    bytes.truncate(write);
+}
+
+/// Decoded bytes as text, invalid UTF-8 as U+FFFD.
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }
 
 #[derive(Clone, Copy)]
@@ -104,32 +111,35 @@ pub fn form_decode(value: &str) -> String {
 
 /// [`form_decode`], borrowing `value` when there is nothing to decode.
 pub(crate) fn form_decode_cow(value: &str) -> Cow<'_, str> {
-    if !value.contains('%') {
-        return if value.contains('+') {
-            Cow::Owned(value.replace('+', " "))
-        } else {
-            Cow::Borrowed(value)
-        };
+    let Some(special) = memchr2(b'%', b'+', value.as_bytes()) else {
+        return Cow::Borrowed(value);
+    };
+    let first = memchr(b'%', &value.as_bytes()[special..]).map(|n| special + n);
+    let mut bytes = value.as_bytes().to_vec();
+    // `+` and space are not hex digits: escapes read the same either way.
+    // (A select rather than a branch, so the loop is vectorised.)
+    for b in &mut bytes {
+        *b = if *b == b'+' { b' ' } else { *b };
     }
-    let mut spaced = value.as_bytes().to_vec();
-    for b in &mut spaced {
-        if *b == b'+' {
-            *b = b' ';
-        }
+    if let Some(first) = first {
+        decode_escapes_in_place(&mut bytes, first);
     }
-    let decoded = percent_decode(&spaced);
-    Cow::Owned(
-        String::from_utf8(decoded)
-            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned()),
-    )
+    Cow::Owned(into_text(bytes))
 }
 
-/// Appends a decoded escape, or `raw` when it was not one.
-fn push_escape(out: &mut Vec<u8>, decoded: Option<Escape>, raw: u8) {
+/// Writes a decoded escape (or `raw` when it was not one) at the start of
+/// `out`, which is at least as long as the escape was: the bytes written.
+fn write_escape(out: &mut [u8], decoded: Option<Escape>, raw: u8) -> usize {
     match decoded {
-        Some(Escape::Byte(b)) => out.push(b),
-        Some(Escape::Char(c)) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-        None => out.push(raw),
+        Some(Escape::Byte(b)) => {
+            out[0] = b;
+            1
+        }
+        Some(Escape::Char(c)) => c.encode_utf8(out).len(),
+        None => {
+            out[0] = raw;
+            1
+        }
     }
 }
 
@@ -279,35 +289,66 @@ fn decode_js_escape(text: &str) -> Option<(char, usize)> {
 /// assert_eq!(base64_text("not base64!"), None);
 /// ```
 pub fn base64_text(value: &str) -> Option<String> {
-    let trimmed = value.trim_end_matches('=');
+    let trimmed = value.trim_end_matches('=').as_bytes();
     if trimmed.len() < 12
-        || !trimmed
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+        || trimmed
+            .iter()
+            .any(|&b| BASE64[usize::from(b)] == NOT_BASE64)
     {
         return None;
     }
     let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
-    for b in trimmed.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            _ => 63,
-        };
-        acc = (acc << 6) | u32::from(v);
+    for &b in trimmed {
+        acc = (acc << 6) | u32::from(BASE64[usize::from(b)]);
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            bytes.push((acc >> bits) as u8);
+            let byte = (acc >> bits) as u8;
+            if NEVER_PRINTABLE[usize::from(byte)] {
+                return None;
+            }
+            bytes.push(byte);
         }
     }
     let text = String::from_utf8(bytes).ok()?;
     let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
     printable.then_some(text)
 }
+
+/// Marks a byte that is not a base64 digit in [`BASE64`].
+const NOT_BASE64: u8 = 0xff;
+
+/// The value of each standard (`+ /`) and URL-safe (`- _`) base64 digit.
+const BASE64: [u8; 256] = {
+    let mut table = [NOT_BASE64; 256];
+    let mut i = 0;
+    while i < 26 {
+        table[b'A' as usize + i] = i as u8;
+        table[b'a' as usize + i] = 26 + i as u8;
+        if i < 10 {
+            table[b'0' as usize + i] = 52 + i as u8;
+        }
+        i += 1;
+    }
+    table[b'+' as usize] = 62;
+    table[b'-' as usize] = 62;
+    table[b'/' as usize] = 63;
+    table[b'_' as usize] = 63;
+    table
+};
+
+/// Decoded bytes that make [`base64_text`] fail wherever they are: control
+/// characters other than whitespace, and bytes no UTF-8 text contains.
+const NEVER_PRINTABLE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, 0x00..=0x08 | 0x0e..=0x1f | 0x7f | 0xc0 | 0xc1 | 0xf5..=0xff);
+        b += 1;
+    }
+    table
+};
 
 /// Unicode NFKC normalisation (full-width and styled letters become ASCII),
 /// look-alike quotes folded to ASCII quotes, and NUL bytes removed.
@@ -486,7 +527,7 @@ pub fn shell_normalise(value: &str) -> (Cow<'_, str>, bool) {
 
 /// [`shell_normalise`] of a value known to hold one of `\ ' " ^ $ , ;`.
 pub(crate) fn shell_rewrite(value: &str) -> (Cow<'_, str>, bool) {
-    let text = if value.contains('$') {
+    let text = if memchr(b'$', value.as_bytes()).is_some() {
         Cow::Owned(remove_expansions(value))
     } else {
         Cow::Borrowed(value)
@@ -546,31 +587,90 @@ const SHELL_BYTES: [ShellByte; 256] = {
     table
 };
 
-/// [`shell_fold`] for ASCII text, byte by byte.
+/// [`shell_fold`] for ASCII text. Text that stays as it is (kept bytes
+/// and single spaces) is copied in runs found [`PLAIN_CHUNK`] bytes at a
+/// time; only the bytes from a quote, comma or whitespace run to the next
+/// kept byte go one by one.
 fn shell_fold_ascii(text: &str) -> String {
-    // Written in place of a zeroed copy: never longer than the input.
-    let mut out = vec![0; text.len()];
-    let mut len = 0;
-    let mut in_space = false;
-    for &b in text.as_bytes() {
-        match SHELL_BYTES[usize::from(b)] {
-            ShellByte::Drop => {}
-            ShellByte::Space => {
-                if !in_space {
-                    out[len] = b' ';
-                    len += 1;
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = plain_run_end(bytes, i);
+        out.push_str(&text[i..end]);
+        i = end;
+        // Whether the output ends a whitespace run (a kept byte is never
+        // a space).
+        let mut in_space = out.ends_with(' ');
+        while let Some(&b) = bytes.get(i) {
+            match SHELL_BYTES[usize::from(b)] {
+                ShellByte::Keep => break,
+                ShellByte::Drop => {}
+                ShellByte::Space => {
+                    if !in_space {
+                        out.push(' ');
+                        in_space = true;
+                    }
                 }
-                in_space = true;
             }
-            ShellByte::Keep => {
-                out[len] = b;
-                len += 1;
-                in_space = false;
-            }
+            i += 1;
         }
     }
-    out.truncate(len);
-    String::from_utf8(out).unwrap_or_default()
+    out
+}
+
+/// Bytes [`plain_run_end`] checks at once.
+const PLAIN_CHUNK: usize = 16;
+
+/// The end of the run from `start` that [`shell_fold_ascii`] copies as it
+/// is: up to the first byte to drop or fold, or a space after a space.
+/// `start` is 0 or the index of a kept byte.
+fn plain_run_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    if i == 0 {
+        match bytes.first().map(|&b| SHELL_BYTES[usize::from(b)]) {
+            Some(ShellByte::Keep) => i = 1,
+            Some(ShellByte::Space) if bytes[0] == b' ' => i = 1,
+            _ => return 0,
+        }
+    }
+    // Whole chunks, each with the byte before it (never the start of the
+    // text: `i` is at least 1 here).
+    while let Some(window) = bytes[i - 1..].first_chunk() {
+        let stops = chunk_stops(window);
+        if stops != 0 {
+            return i + (stops.trailing_zeros() / 8) as usize;
+        }
+        i += PLAIN_CHUNK;
+    }
+    while let Some(&b) = bytes.get(i) {
+        let plain = match SHELL_BYTES[usize::from(b)] {
+            ShellByte::Keep => true,
+            ShellByte::Drop => false,
+            ShellByte::Space => b == b' ' && bytes[i - 1] != b' ',
+        };
+        if !plain {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// One byte per byte of `window` after its first (which is only looked
+/// at as the byte before), non-zero where [`shell_fold_ascii`] drops or
+/// folds it, or where it is a space after a space. Comparisons combined
+/// without branches, so that it is vectorised.
+#[allow(clippy::needless_bitwise_bool)] // `|` and `&` on purpose: no branches.
+fn chunk_stops(window: &[u8; PLAIN_CHUNK + 1]) -> u128 {
+    let mut stops = [0u8; PLAIN_CHUNK];
+    for (stop, (&before, &b)) in stops.iter_mut().zip(window.iter().zip(&window[1..])) {
+        let dropped = (b == b'\\') | (b == b'\'') | (b == b'"') | (b == b'^');
+        let folded = (b == b',') | (b.wrapping_sub(b'\t') <= b'\r' - b'\t');
+        let double_space = (before == b' ') & (b == b' ');
+        *stop = u8::from(dropped | folded | double_space);
+    }
+    u128::from_le_bytes(stops)
 }
 
 /// `${IFS}` and its spellings as a space; empty expansions removed.
@@ -630,6 +730,232 @@ mod tests {
 
     use super::*;
 
+    /// `url_decode` as first written: a fresh buffer, pushed to escape by
+    /// escape.
+    fn reference_url_decode(value: &str) -> (String, bool) {
+        if !value.contains('%') {
+            return (value.to_owned(), false);
+        }
+        let text = String::from_utf8(reference_percent_decode(value.as_bytes()))
+            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+        let changed = text != value;
+        (text, changed)
+    }
+
+    fn reference_percent_decode(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let run = bytes[i..].iter().position(|&b| b == b'%');
+            let end = run.map_or(bytes.len(), |n| i + n);
+            out.extend_from_slice(&bytes[i..end]);
+            if end == bytes.len() {
+                break;
+            }
+            let (decoded, used) = decode_escape(&bytes[end..]);
+            match decoded {
+                Some(Escape::Byte(b)) => out.push(b),
+                Some(Escape::Char(c)) => {
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+                None => out.push(b'%'),
+            }
+            i = end + used;
+        }
+        out
+    }
+
+    /// `form_decode_cow` as first written: `+` replaced, then decoded.
+    fn reference_form_decode(value: &str) -> Cow<'_, str> {
+        if !value.contains('%') {
+            return if value.contains('+') {
+                Cow::Owned(value.replace('+', " "))
+            } else {
+                Cow::Borrowed(value)
+            };
+        }
+        let spaced = value.replace('+', " ");
+        let decoded = reference_percent_decode(spaced.as_bytes());
+        Cow::Owned(
+            String::from_utf8(decoded)
+                .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned()),
+        )
+    }
+
+    /// Text rich in what the decoders react to: valid, truncated and
+    /// invalid escapes, `%u` with a sign, bytes that are not UTF-8 alone,
+    /// `+`, and multibyte characters.
+    fn encoded_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("%"),
+            Just("%2"),
+            Just("%27"),
+            Just("%2B"),
+            Just("%25"),
+            Just("%2527"),
+            Just("%zz"),
+            Just("%u"),
+            Just("%u0027"),
+            Just("%U00e9"),
+            Just("%u+041"),
+            Just("%ud800"),
+            Just("%ff"),
+            Just("%c3"),
+            Just("%c3%a9"),
+            Just("%e2%82%ac"),
+            Just("+"),
+            Just(" "),
+            Just("é"),
+            Just("€"),
+            Just("😀"),
+            Just("a"),
+            Just("F"),
+            Just("0"),
+        ];
+        proptest::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    /// `base64_text` as first written: character classes, then a decode
+    /// with no early exit.
+    fn reference_base64_text(value: &str) -> Option<String> {
+        let trimmed = value.trim_end_matches('=');
+        if trimmed.len() < 12
+            || !trimmed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+        {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
+        let (mut acc, mut bits) = (0u32, 0u32);
+        for b in trimmed.bytes() {
+            let v = match b {
+                b'A'..=b'Z' => b - b'A',
+                b'a'..=b'z' => b - b'a' + 26,
+                b'0'..=b'9' => b - b'0' + 52,
+                b'+' | b'-' => 62,
+                _ => 63,
+            };
+            acc = (acc << 6) | u32::from(v);
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                bytes.push((acc >> bits) as u8);
+            }
+        }
+        let text = String::from_utf8(bytes).ok()?;
+        let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
+        printable.then_some(text)
+    }
+
+    /// Base64 of arbitrary bytes, most of them text (standard or URL-safe
+    /// alphabet, with or without padding), sometimes with a stray byte.
+    fn base64_like() -> impl Strategy<Value = String> {
+        let text = prop_oneof![
+            "[ -~\t\n\r]{0,40}".prop_map(String::into_bytes),
+            "\\PC{0,20}".prop_map(String::into_bytes),
+            proptest::collection::vec(any::<u8>(), 0..40),
+        ];
+        (text, any::<bool>(), any::<bool>(), "[=!. ]?").prop_map(|(bytes, url, pad, stray)| {
+            let mut encoded = encode_base64(&bytes, url);
+            if !pad {
+                encoded.truncate(encoded.trim_end_matches('=').len());
+            }
+            encoded.push_str(&stray);
+            encoded
+        })
+    }
+
+    fn encode_base64(bytes: &[u8], url: bool) -> String {
+        let digits: &[u8] = if url {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        } else {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        };
+        let mut out = String::new();
+        for group in bytes.chunks(3) {
+            let n = group
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                if i <= group.len() {
+                    out.push(char::from(digits[(n >> (18 - 6 * i) & 63) as usize]));
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// `shell_fold_ascii` as first written: byte by byte into a zeroed
+    /// buffer.
+    fn reference_shell_fold_ascii(text: &str) -> String {
+        let mut out = vec![0; text.len()];
+        let mut len = 0;
+        let mut in_space = false;
+        for &b in text.as_bytes() {
+            match SHELL_BYTES[usize::from(b)] {
+                ShellByte::Drop => {}
+                ShellByte::Space => {
+                    if !in_space {
+                        out[len] = b' ';
+                        len += 1;
+                    }
+                    in_space = true;
+                }
+                ShellByte::Keep => {
+                    out[len] = b;
+                    len += 1;
+                    in_space = false;
+                }
+            }
+        }
+        out.truncate(len);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Shell-obfuscated text long enough to cross several chunks of
+    /// [`PLAIN_CHUNK`] bytes: plain runs, single and double spaces, every
+    /// byte the fold drops or turns into a space, expansions, and (with
+    /// `wide`) non-ASCII letters and spaces.
+    fn shell_text(wide: bool) -> impl Strategy<Value = String> {
+        let ascii = prop_oneof![
+            Just("cat"),
+            Just("etc/passwd"),
+            Just("abcdefghijklmnopq"),
+            Just(" "),
+            Just("  "),
+            Just(","),
+            Just(", "),
+            Just(";"),
+            Just("'"),
+            Just("\""),
+            Just("\\"),
+            Just("^"),
+            Just("$"),
+            Just("$@"),
+            Just("${IFS}"),
+            Just("$IFS"),
+            Just("\t"),
+            Just("\n"),
+            Just("\r"),
+            Just("\u{b}"),
+            Just("\u{c}"),
+            Just("\u{1c}"),
+            Just("\u{7f}"),
+            Just("\0"),
+        ];
+        let wide_pieces = prop_oneof![Just("é"), Just("\u{a0}"), Just("\u{3000}"), Just("Ｓ")];
+        let piece = if wide {
+            prop_oneof![4 => ascii, 1 => wide_pieces].boxed()
+        } else {
+            ascii.boxed()
+        };
+        proptest::collection::vec(piece, 0..48).prop_map(|pieces| pieces.concat())
+    }
+
     /// `shell_normalise` step by step, as first written.
     fn reference_shell_normalise(value: &str) -> (String, bool) {
         if !value.contains(['\\', '\'', '"', '^', '$', ',', ';']) {
@@ -656,10 +982,64 @@ mod tests {
         }
 
         #[test]
+        fn base64_text_matches_the_reference(value in base64_like()) {
+            prop_assert_eq!(base64_text(&value), reference_base64_text(&value));
+        }
+
+        #[test]
+        fn base64_text_matches_the_reference_on_any_text(value in "[A-Za-z0-9+/_=-]{0,24}|\\PC{0,24}") {
+            prop_assert_eq!(base64_text(&value), reference_base64_text(&value));
+        }
+
+        #[test]
+        fn shell_fold_in_runs_matches_the_byte_loop(value in shell_text(false)) {
+            prop_assert_eq!(shell_fold_ascii(&value), reference_shell_fold_ascii(&value));
+        }
+
+        #[test]
+        fn shell_rewrite_matches_the_steps_on_long_text(value in shell_text(true)) {
+            let (out, changed) = shell_normalise(&value);
+            prop_assert_eq!((out.into_owned(), changed), reference_shell_normalise(&value));
+        }
+
+        #[test]
+        fn url_decode_in_place_matches_the_reference(value in encoded_text()) {
+            let (out, changed) = url_decode(&value);
+            prop_assert_eq!((out.into_owned(), changed), reference_url_decode(&value));
+        }
+
+        #[test]
+        fn form_decode_in_place_matches_the_reference(value in encoded_text()) {
+            let out = form_decode_cow(&value);
+            let expected = reference_form_decode(&value);
+            prop_assert_eq!(matches!(out, Cow::Borrowed(_)), matches!(expected, Cow::Borrowed(_)));
+            prop_assert_eq!(out, expected);
+        }
+
+        #[test]
+        fn decoders_match_their_references_on_any_text(value in "\\PC{0,24}") {
+            prop_assert_eq!(url_decode(&value).0.into_owned(), reference_url_decode(&value).0);
+            prop_assert_eq!(form_decode_cow(&value), reference_form_decode(&value));
+        }
+
+        #[test]
         fn form_decode_borrows_only_what_needs_no_decoding(value in "[a-fu+%0-9]{0,16}") {
             let spaced = value.replace('+', " ");
             prop_assert_eq!(form_decode(&value), url_decode(&spaced).0.into_owned());
         }
+    }
+
+    #[test]
+    fn chunk_stops_agree_with_the_byte_table() {
+        for b in 0..=0x7f_u8 {
+            let mut window = [b'a'; PLAIN_CHUNK + 1];
+            window[3] = b;
+            let changes = !matches!(SHELL_BYTES[usize::from(b)], ShellByte::Keep) && b != b' ';
+            assert_eq!(chunk_stops(&window) != 0, changes, "byte {b:#x}");
+        }
+        let mut window = [b'a'; PLAIN_CHUNK + 1];
+        window[PLAIN_CHUNK - 1..].copy_from_slice(b"  ");
+        assert_eq!(chunk_stops(&window).trailing_zeros() / 8, 15);
     }
 
     #[test]
