@@ -6,7 +6,10 @@
 //! that rewrites the value further (SQL comments, paths, shell quoting) runs
 //! its own signatures again on the rewritten text, but only when the rewrite
 //! changed something; the raw view runs only on values carrying escapes or
-//! control characters. A plain value therefore costs a single scan.
+//! control characters. A plain value therefore costs a single scan. And a
+//! set does not scan a text holding none of the bytes its signatures need
+//! ([`ByteSet`], read from their syntax): the shell view's signatures all
+//! need a command separator, which prose does not have.
 
 use std::borrow::Cow;
 use std::ops::Range;
