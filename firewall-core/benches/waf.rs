@@ -2,7 +2,9 @@
 //! paranoia 1 and 4, against a baseline measured in the same run: parsing the
 //! same JSON body with `serde_json`, which any JSON handler does anyway.
 //! `inspect_form_pl1` is exactly the request of the load benchmark
-//! (`firewall-actix/benches/load.sh`, post.lua): an urlencoded form.
+//! (`firewall-actix/benches/load.sh`, post.lua): an urlencoded form;
+//! `inspect_form_accented_pl1` the same form with a few letters that are
+//! not ASCII, which must cost about as much.
 //!
 //! `cargo bench -p firewall-core --bench waf`
 
@@ -15,7 +17,7 @@ use firewall_core::waf::{RequestView, Waf, WafConfig};
 #[path = "support/waf_requests.rs"]
 mod waf_requests;
 
-use waf_requests::{form, typical};
+use waf_requests::{form, form_accented, typical};
 
 fn bench(c: &mut Criterion) {
     let req = typical();
@@ -48,6 +50,11 @@ fn bench(c: &mut Criterion) {
     );
     group.bench_function("inspect_form_pl1", |b| {
         b.iter(|| pl1.inspect(black_box(&form)));
+    });
+    let accented = form_accented();
+    assert!(pl1.inspect(&accented).is_pass(), "an accented form passes");
+    group.bench_function("inspect_form_accented_pl1", |b| {
+        b.iter(|| pl1.inspect(black_box(&accented)));
     });
     group.bench_function("inspect_1k_pl4", |b| {
         b.iter(|| pl4.inspect(black_box(&req)));

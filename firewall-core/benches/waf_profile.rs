@@ -7,13 +7,16 @@
 //!     target/release/deps/waf_profile-* form 1 2000
 //! ```
 //!
-//! Arguments: request (`form`: the load benchmark's POST; `json`: the
-//! typical JSON order), paranoia level, inspections, and optionally a
+//! Arguments: request (`form`: the load benchmark's POST; `form-accented`:
+//! the same with a few letters that are not ASCII; `json`: the typical
+//! JSON order), paranoia level, inspections, and optionally a
 //! number of KiB to sweep between two inspections, as a server's network
 //! stack does, so that the WAF runs with cold caches. Divide the collected
-//! counts by the inspections.
+//! counts by the inspections. It also prints the mean wall time of an
+//! inspection (the sweep not included), to compare warm and cold caches.
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use firewall_core::waf::{Waf, WafConfig};
 
@@ -25,6 +28,7 @@ fn main() {
     let name = args.next().unwrap_or_else(|| "form".into());
     let request = match name.as_str() {
         "form" => waf_requests::form(),
+        "form-accented" => waf_requests::form_accented(),
         "json" => waf_requests::typical(),
         _ => {
             // `cargo bench -- <filter>` hands every bench the criterion filter.
@@ -38,15 +42,19 @@ fn main() {
     let mut sweep = vec![0u8; sweep_kib * 1024];
     let waf = Waf::new(WafConfig::default().paranoia(paranoia)).expect("the WAF compiles");
     let mut passed = 0usize;
+    let mut inspecting = Duration::ZERO;
     for round in 0..rounds {
         // One write per cache line evicts what the last inspection left.
         for line in sweep.chunks_mut(64) {
             line[0] = line[0].wrapping_add(round as u8);
         }
+        let start = Instant::now();
         passed += usize::from(waf.inspect(black_box(&request)).is_pass());
+        inspecting += start.elapsed();
     }
     println!(
-        "{name}: {rounds} inspections at PL{paranoia}, {passed} passed, {} bytes swept",
-        black_box(&sweep).len()
+        "{name}: {rounds} inspections at PL{paranoia}, {passed} passed, {} bytes swept, {:.2} µs per inspection",
+        black_box(&sweep).len(),
+        inspecting.as_secs_f64() * 1e6 / f64::from(u32::try_from(rounds.max(1)).unwrap_or(u32::MAX))
     );
 }

@@ -16,10 +16,16 @@ pub fn typical() -> RequestView<'static> {
         .body("application/json", BODY)
 }
 
-/// The body of `post.lua` in `firewall-actix/benches/load.sh`, byte for byte.
-fn form_body() -> String {
+/// The body of `post.lua` in `firewall-actix/benches/load.sh`, byte for
+/// byte; `accented`: with a name and a word that are not ASCII.
+fn form_body(accented: bool) -> String {
+    let name = if accented {
+        "name=Zo%C3%AB+M%C3%BCller"
+    } else {
+        "name=Ann+O%27Brien"
+    };
     let fields = [
-        "name=Ann+O%27Brien",
+        name,
         "email=ann.obrien%40example.com",
         "phone=%2B44+20+7946+0958",
         "address=Flat+3%2C+12+Baker%27s+Row%2C+London",
@@ -30,13 +36,23 @@ fn form_body() -> String {
         "newsletter=on",
         "csrf_token=6f1c2e9a0b7d4e3f8a5c1b2d9e0f7a6c",
     ];
+    let greeting = if accented { "Caf%C3%A9+order%3A+" } else { "" };
     let comment = "Please+select+the+plan+you%27d+recommend+for+a+small+team%2C+and+drop+me+a+line+if+the+invoice+needs+a+PO+number.+".repeat(6);
-    format!("{}&comment={comment}", fields.join("&"))
+    format!("{}&comment={greeting}{comment}", fields.join("&"))
 }
 
 /// The load benchmark's request (post.lua), with the headers wrk sends.
 pub fn form() -> RequestView<'static> {
-    let body = form_body();
+    form_request(form_body(false))
+}
+
+/// [`form`] from a customer whose name and comment are not all ASCII
+/// ("Zoë Müller", "Café order: ..."), as in most of the world.
+pub fn form_accented() -> RequestView<'static> {
+    form_request(form_body(true))
+}
+
+fn form_request(body: String) -> RequestView<'static> {
     RequestView::from_target(
         "POST",
         "/?ref=newsletter&utm_source=mail&utm_campaign=spring",
