@@ -43,6 +43,7 @@ mod engine;
 mod error;
 mod line;
 mod literals;
+mod pattern;
 mod request;
 mod score;
 mod shape;

@@ -17,6 +17,7 @@ use std::ops::Range;
 use regex::{RegexSet, RegexSetBuilder};
 
 use super::literals::ByteSet;
+use super::pattern;
 use super::shape::Shape;
 use super::signatures::{Signature, View};
 use super::target::{Target, Targets};
@@ -91,7 +92,7 @@ impl ViewSet {
         let set = compile(
             members
                 .iter()
-                .map(|&i| format!("(?m:{})", signatures[i].pattern))
+                .map(|&i| format!("(?m:{})", pattern::for_automata(&signatures[i].pattern)))
                 .collect(),
         )?;
         let needs = if skipping_on() {
