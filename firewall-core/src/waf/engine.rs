@@ -1,4 +1,5 @@
-//! The compiled matcher: linear-time automata (`regex::RegexSet`) holding
+//! The compiled matcher: linear-time automata (`regex-automata`'s meta
+//! engine, what `regex::RegexSet` wraps) holding
 //! every active signature, so a value is scanned once, not once per
 //! signature.
 //!
@@ -14,7 +15,10 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use regex::{RegexSet, RegexSetBuilder};
+use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::util::syntax;
+use regex_automata::{Input, MatchKind, PatternSet};
 
 use super::literals::ByteSet;
 use super::pattern;
@@ -60,8 +64,10 @@ struct ViewSet {
     /// The patterns in multi-line mode with NUL as the line terminator: on
     /// one value (which holds no NUL) it behaves as the plain patterns, and
     /// it also runs once over every value of a request joined by NULs, where
-    /// no match means no match in any value.
-    set: RegexSet,
+    /// no match means no match in any value. Built as `regex::RegexSet`
+    /// builds its automaton (every pattern, overlapping matches), but with
+    /// the implicit group kept, so that a search can say where it stopped.
+    set: Regex,
     /// Index in `signatures` of each pattern of `set`.
     members: Vec<usize>,
     /// Bytes of which every match of every member holds one: a text with
@@ -79,14 +85,24 @@ impl ViewSet {
             return Ok(None);
         }
         let compile = |patterns: Vec<String>| {
-            RegexSetBuilder::new(patterns)
+            let config = meta::Config::new()
+                .match_kind(MatchKind::All)
+                .utf8_empty(true)
+                .which_captures(WhichCaptures::Implicit)
                 .line_terminator(SEPARATOR as u8)
-                .size_limit(SIZE_LIMIT)
-                .dfa_size_limit(SIZE_LIMIT)
-                .build()
+                .nfa_size_limit(Some(SIZE_LIMIT))
+                .hybrid_cache_capacity(SIZE_LIMIT);
+            meta::Builder::new()
+                .configure(config)
+                .syntax(
+                    syntax::Config::new()
+                        .utf8(true)
+                        .line_terminator(SEPARATOR as u8),
+                )
+                .build_many(&patterns)
                 .map_err(|source| WafError::Compile {
                     view: format!("{view:?}"),
-                    source,
+                    source: Box::new(source),
                 })
         };
         let set = compile(
@@ -109,6 +125,15 @@ impl ViewSet {
             members,
             needs,
         }))
+    }
+}
+
+impl ViewSet {
+    /// Where the first match in `text[from..]` ends (the earliest end, of
+    /// any signature, starting anywhere after `from`).
+    fn first_match_end(&self, text: &str, from: usize) -> Option<usize> {
+        let input = Input::new(text).range(from..).earliest(true);
+        self.set.search_half(&input).map(|m| m.offset())
     }
 }
 
@@ -164,32 +189,36 @@ impl Compiled {
     /// `targets` (possibly more than once). A value that is entirely base64
     /// of printable text is scanned decoded too.
     ///
-    /// Each view's values are first joined and scanned once, stopping at
-    /// the first match; only a view where something matched is scanned
-    /// value by value, to attribute matches to locations. A clean request
-    /// costs one scan per view.
+    /// Each view's values are joined and searched for the end of the
+    /// first match. No value ending before it holds a match, so only the
+    /// value it ends in is scanned on its own, to attribute the match (and
+    /// to filter out what matched across values or in a value its signature
+    /// does not apply to); the search then resumes at the next value. A
+    /// clean request costs one scan per view, and a spurious match (a
+    /// cookie named `sid` against an arguments-only signature) the check of
+    /// one value, not of every value. (Asking the joined text which
+    /// signatures matched costs more than it saves: the overlapping search
+    /// cannot stop early, `inspect_1k_pl4` went 68% slower.)
     pub(crate) fn scan_all(&self, targets: &[Target<'_>], mut hit: impl FnMut(usize, usize)) {
         let texts = self.prepare(targets);
         let all = self.all.iter().map(|set| (0, set));
         let views = self.views.iter().enumerate().map(|(i, set)| (i + 1, set));
         for (slot, view_set) in all.chain(views) {
             let joined = &texts[slot];
-            if joined.spans.is_empty()
-                || !view_set.needs.found_in(&joined.text)
-                || !view_set.set.is_match(&joined.text)
-            {
+            if joined.spans.is_empty() || !view_set.needs.found_in(&joined.text) {
                 continue;
             }
-            // Every value is checked on its own (a cheap test first): a
-            // signature matching a value also matches the joined text, so
-            // nothing is missed, and what matched only across values or in
-            // a value it does not apply to is filtered out here. (Asking
-            // the joined text which signatures matched, to skip values none
-            // of them applies to, costs more than it saves: the overlapping
-            // search cannot stop early, `inspect_1k_pl4` went 68% slower.)
-            for (index, text) in joined.values() {
-                let target = &targets[index];
-                self.run(view_set, text, target, &mut |sig| hit(index, sig));
+            let mut from = 0;
+            while let Some(end) = view_set.first_match_end(&joined.text, from) {
+                // The first value ending at or after the match's end.
+                let first = joined.spans.partition_point(|(_, range)| range.end < end);
+                let Some((index, range)) = joined.spans.get(first) else {
+                    break; // The match ends in the last separator: across values.
+                };
+                let target = &targets[*index];
+                let text = &joined.text[range.clone()];
+                self.run(view_set, text, target, &mut |sig| hit(*index, sig));
+                from = range.end + SEPARATOR.len_utf8();
             }
         }
         for (index, decoded) in texts[0].values() {
@@ -251,10 +280,13 @@ impl Compiled {
         if !view_set.needs.found_in(text) || !view_set.set.is_match(text) {
             return;
         }
-        let matches = view_set.set.matches(text);
+        let mut matches = PatternSet::new(view_set.set.pattern_len());
+        view_set
+            .set
+            .which_overlapping_matches(&Input::new(text), &mut matches);
         let classes = target.location.classes();
-        for pattern in &matches {
-            let index = view_set.members[pattern];
+        for pattern in matches.iter() {
+            let index = view_set.members[pattern.as_usize()];
             if self.signatures[index].applies_to(classes) {
                 hit(index);
             }
@@ -448,6 +480,56 @@ pattern = "bad"
             ),
             [(1, 1), (2, 2)]
         );
+    }
+
+    #[test]
+    fn text_anchors_match_every_value_of_a_joined_request() {
+        let sigs = Signature::parse_toml(
+            r#"
+[[signature]]
+id = 1
+family = "generic"
+paranoia = 1
+message = "whole value"
+pattern = '\Aadmin\z'
+"#,
+            "t.toml",
+        )
+        .unwrap();
+        let compiled = Compiled::new(sigs).unwrap();
+        let arg = || Location::Arg("q".into());
+        let values = vec![(arg(), "a"), (arg(), "admin"), (arg(), "administrator")];
+        assert_eq!(hits(&compiled, values), [(1, 1)]);
+    }
+
+    #[test]
+    fn a_spurious_match_early_hides_no_later_one() {
+        let sigs = Signature::parse_toml(
+            r#"
+[[signature]]
+id = 1
+family = "sqli"
+paranoia = 1
+message = "arg word"
+targets = ["args"]
+pattern = "bad"
+"#,
+            "t.toml",
+        )
+        .unwrap();
+        let compiled = Compiled::new(sigs).unwrap();
+        let cookie = || Location::Cookie("c".into());
+        let arg = || Location::Arg("q".into());
+        // "b" and "ad" hold no match; a cookie does, then arguments.
+        let values = vec![
+            (arg(), "b"),
+            (arg(), "ad"),
+            (cookie(), "bad"),
+            (arg(), "ok"),
+            (arg(), "bad bad"),
+            (arg(), "bad"),
+        ];
+        assert_eq!(hits(&compiled, values), [(4, 1), (5, 1)]);
     }
 
     #[test]

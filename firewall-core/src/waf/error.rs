@@ -63,9 +63,9 @@ pub enum WafError {
     Compile {
         /// The view whose set failed.
         view: String,
-        /// The regex error.
+        /// The automaton builder's error.
         #[source]
-        source: regex::Error,
+        source: Box<regex_automata::meta::BuildError>,
     },
 }
 

@@ -1,4 +1,5 @@
-//! A signature's pattern as the automata get it: word boundaries made ASCII.
+//! A signature's pattern as the automata get it: word boundaries made
+//! ASCII, text anchors made line anchors.
 //!
 //! In `regex`, `\b` and `\B` are Unicode-aware, and its lazy DFA cannot
 //! decide a Unicode word boundary next to a non-ASCII byte: it gives up at
@@ -13,15 +14,24 @@
 //! a letter of the pattern (`\bunion`, the only way the built-in signatures
 //! use `\b`; none uses `\B`) it finds a boundary where the Unicode one would
 //! not, so it adds matches (`éunion`) and loses none.
+//!
+//! The automata also run over every value of a request joined by NULs, in
+//! multi-line mode with NUL ending a line, and rely on "no match in the
+//! joined text means no match in any value". `\A` and `\z` would only
+//! match at the ends of the joined text, so a signature written with them
+//! (one of the user's) would miss every value but the first and last: they
+//! become `^` and `$`, which on one value (it never holds a NUL) mean the
+//! same and in the joined text match at every value's ends.
 
 use std::borrow::Cow;
 
 /// `pattern` with every `\b` and `\B` (and their `\b{start}`-style forms)
-/// made ASCII-only, so that the lazy DFA never gives up on non-ASCII text.
-/// Escaped backslashes are left alone; inside a class `\b` is a syntax
-/// error already, so classes need no tracking.
+/// made ASCII-only, so that the lazy DFA never gives up on non-ASCII text,
+/// and `\A`, `\z` made `^`, `$`. Escaped backslashes are left alone;
+/// inside a class these escapes are syntax errors already, so classes need
+/// no tracking.
 pub(crate) fn for_automata(pattern: &str) -> Cow<'_, str> {
-    if !pattern.contains("\\b") && !pattern.contains("\\B") {
+    if !pattern.contains('\\') {
         return Cow::Borrowed(pattern);
     }
     let mut out = String::with_capacity(pattern.len() + 32);
@@ -46,6 +56,8 @@ pub(crate) fn for_automata(pattern: &str) -> Cow<'_, str> {
                 }
                 out.push(')');
             }
+            Some('A') => out.push('^'),
+            Some('z') => out.push('$'),
             Some(other) => {
                 out.push('\\');
                 out.push(other);
@@ -84,7 +96,8 @@ mod tests {
         assert_eq!(for_automata(r"\b{start}x"), r"(?-u:\b{start})x");
         assert_eq!(for_automata(r"\\b\d"), r"\\b\d");
         assert_eq!(for_automata(r"x\\\bz"), r"x\\(?-u:\b)z");
-        assert!(matches!(for_automata(r"union\s+select"), Cow::Borrowed(_)));
+        assert_eq!(for_automata(r"\Aadmin\z|\\A"), r"^admin$|\\A");
+        assert!(matches!(for_automata("union select"), Cow::Borrowed(_)));
     }
 
     #[test]
