@@ -14,8 +14,9 @@
 #
 # The WAF configurations (`waf:*`) and `bare_post` send a typical ~1 KB POST
 # (urlencoded form, a query, browser headers and cookies) through a wrk Lua
-# script; every other configuration sends `GET /`. The WAF configurations are
-# compared with `bare_post:off` (bare Actix, same request), which is added to
+# script; `waf_accented` the same form from "Zoë Müller" with "Café" in the
+# comment; every other configuration sends `GET /`. The WAF configurations are
+# compared with `bare_post:off` (bare Actix, ASCII form), which is added to
 # the run when it is not listed.
 #
 # Needs wrk (apt-get install wrk). Only 127.0.0.1 is ever loaded.
@@ -28,9 +29,9 @@ THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 PORT=${PORT:-18080}
 ROUNDS=${ROUNDS:-3}
-CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off bare_post:off waf:on waf:off"}
+CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off bare_post:off waf:on waf:off waf_accented:off"}
 case " $CONFIGS " in
-  *" waf:"*) case " $CONFIGS " in *" bare_post:off "*) ;; *) CONFIGS="bare_post:off $CONFIGS" ;; esac ;;
+  *" waf"*) case " $CONFIGS " in *" bare_post:off "*) ;; *) CONFIGS="bare_post:off $CONFIGS" ;; esac ;;
 esac
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
@@ -60,6 +61,10 @@ wrk.headers["Accept-Language"] = "en-GB,en;q=0.7"
 wrk.headers["Referer"] = "https://shop.example.com/checkout/plan?step=2"
 wrk.headers["Cookie"] = "sid=9b2f0c7e4d1a; theme=dark; _ga=GA1.2.1843925735.1700000000; cart=3"
 LUA
+sed 's/"name=Ann+O%27Brien"/"name=Zo%C3%AB+M%C3%BCller"/; s/"comment=" \.\. /"comment=Caf%C3%A9+order%3A+" .. /' \
+  "$WORK/post.lua" >"$WORK/post_accented.lua"
+grep -q 'Zo%C3%AB' "$WORK/post_accented.lua" && grep -q 'Caf%C3%A9' "$WORK/post_accented.lua" \
+  || { echo "post_accented.lua: the substitution failed" >&2; exit 2; }
 
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 2.00s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
@@ -77,7 +82,10 @@ run_one() {
     sleep 0.1
   done
   local script=()
-  case $config in waf | bare_post) script=(-s "$WORK/post.lua") ;; esac
+  case $config in
+    waf | bare_post) script=(-s "$WORK/post.lua") ;;
+    waf_accented) script=(-s "$WORK/post_accented.lua") ;;
+  esac
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${script[@]}" "http://127.0.0.1:$PORT/" >"$dir/wrk" 2>&1
   kill -INT "$pid"; wait "$pid" || true
 
@@ -121,16 +129,16 @@ done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'; }
 
-printf '\n%-14s %10s %9s %9s %8s  %s\n' configuration "req/s" "p50 ms" "p99 ms" "vs bare" check
+printf '\n%-17s %10s %9s %9s %8s  %s\n' configuration "req/s" "p50 ms" "p99 ms" "vs bare" check
 for c in $CONFIGS; do
-  case $c in waf:* | bare_post:*) base_name=bare_post:off ;; *) base_name=bare:off ;; esac
+  case $c in waf*:* | bare_post:*) base_name=bare_post:off ;; *) base_name=bare:off ;; esac
   rps=() p50=() p99=() ratios=()
   for r in $(seq 1 "$ROUNDS"); do
     rps+=("${RPS[$c#$r]:-0}"); p50+=("${P50[$c#$r]:-0}"); p99+=("${P99[$c#$r]:-0}")
     ratios+=("$(awk -v a="${RPS[$c#$r]:-0}" -v b="${RPS[$base_name#$r]:-0}" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else print 0 }')")
   done
-  printf '%-14s %10s %9s %9s %7s%%  %s\n' "$c" "$(median "${rps[@]}")" "$(median "${p50[@]}")" "$(median "${p99[@]}")" "$(median "${ratios[@]}")" "${NOTE[$c]:-}"
+  printf '%-17s %10s %9s %9s %7s%%  %s\n' "$c" "$(median "${rps[@]}")" "$(median "${p50[@]}")" "$(median "${p99[@]}")" "$(median "${ratios[@]}")" "${NOTE[$c]:-}"
 done
-printf '\nwaf:* and bare_post:off: a ~1 KB POST (post.lua), ratio to bare_post:off; others: GET /, ratio to bare:off\n'
+printf '\nwaf*:* and bare_post:off: a ~1 KB POST (post.lua; waf_accented: with a few non-ASCII letters), ratio to bare_post:off; others: GET /, ratio to bare:off\n'
 printf '%s, %s cores, wrk -t%s -c%s -d%s, %s Actix worker(s), median of %s interleaved rounds\n' "$(uname -m)" "$(nproc)" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS" "$ROUNDS"
 [ "$failures" = 0 ] || { echo "$failures configuration(s) failed their checks" >&2; exit 1; }
