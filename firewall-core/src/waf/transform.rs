@@ -366,8 +366,13 @@ pub fn normalise_unicode(value: &str) -> (Cow<'_, str>, bool) {
     // Text with accents typed as one character ("café") is in NFKC
     // already: the quick check (a table lookup per character) proves it,
     // where decomposing and recomposing cost ~200 instructions a character.
-    let unchanged = || !value.chars().any(|c| c == '\0' || fold_lookalike(c) != c);
-    if is_nfkc_quick(value.chars()) == IsNormalized::Yes && unchanged() {
+    // The quick check starts afresh at every ASCII character, so only the
+    // runs of other characters are looked at (look-alikes are not ASCII).
+    let normal = |run: &str| {
+        is_nfkc_quick(run.chars()) == IsNormalized::Yes
+            && run.chars().all(|c| fold_lookalike(c) == c)
+    };
+    if memchr(0, value.as_bytes()).is_none() && non_ascii_runs(value).all(normal) {
         return (Cow::Borrowed(value), false);
     }
     normalise_unicode_fully(value)
@@ -500,13 +505,33 @@ pub fn compress_whitespace(value: &str) -> (Cow<'_, str>, bool) {
 
 /// Whether every whitespace run of `value` is already a single space.
 pub(crate) fn is_compressed(value: &str) -> bool {
-    if !value.is_ascii() {
-        return !value.chars().any(|c| c.is_whitespace() && c != ' ') && !value.contains("  ");
-    }
     !value
         .bytes()
         .any(|b| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
         && !value.contains("  ")
+        && !has_unicode_space(value)
+}
+
+/// The maximal runs of characters that are not ASCII, in order.
+fn non_ascii_runs(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = at + bytes[at..].iter().position(|b| !b.is_ascii())?;
+        let len = bytes[start..]
+            .iter()
+            .position(u8::is_ascii)
+            .unwrap_or(bytes.len() - start);
+        at = start + len;
+        Some(&text[start..at])
+    })
+}
+
+/// Whether `text` holds whitespace that is not ASCII (no-break space,
+/// ideographic space...).
+fn has_unicode_space(text: &str) -> bool {
+    // `is_ascii` goes a word at a time: most text is done there.
+    !text.is_ascii() && non_ascii_runs(text).any(|run| run.chars().any(char::is_whitespace))
 }
 
 /// Normalises a path: backslashes become `/`, `//` collapses, `/./`
@@ -567,10 +592,10 @@ pub(crate) fn shell_rewrite(value: &str) -> (Cow<'_, str>, bool) {
     } else {
         Cow::Borrowed(value)
     };
-    let out = if text.is_ascii() {
-        shell_fold_ascii(&text)
-    } else {
+    let out = if has_unicode_space(&text) {
         shell_fold(&text)
+    } else {
+        shell_fold_ascii(&text)
     };
     let changed = out != value;
     (Cow::Owned(out), changed)
@@ -622,7 +647,8 @@ const SHELL_BYTES: [ShellByte; 256] = {
     table
 };
 
-/// [`shell_fold`] for ASCII text. Text that stays as it is (kept bytes
+/// [`shell_fold`] for text whose whitespace is all ASCII (its other
+/// non-ASCII characters are kept bytes). Text that stays as it is (kept bytes
 /// and single spaces) is copied in runs found [`PLAIN_CHUNK`] bytes at a
 /// time; only the bytes from a quote, comma or whitespace run to the next
 /// kept byte go one by one.
@@ -1056,6 +1082,15 @@ mod tests {
             value in "[a-zA-Z '\"\0]{0,6}(\\PC|[\u{300}\u{301}\u{2018}\u{ff53}éÉ]){0,12}"
         ) {
             prop_assert_eq!(normalise_unicode(&value), normalise_unicode_fully(&value));
+        }
+
+        #[test]
+        fn is_compressed_matches_the_character_test(
+            value in "([a-z]{0,3}[ \t\u{a0}\u{3000}\u{2003}é日]{0,2}){0,8}"
+        ) {
+            let expected = !value.chars().any(|c| c.is_whitespace() && c != ' ')
+                && !value.contains("  ");
+            prop_assert_eq!(is_compressed(&value), expected);
         }
 
         #[test]
