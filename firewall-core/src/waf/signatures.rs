@@ -5,6 +5,13 @@
 //! duplicate id, a pattern that does not compile...): a skipped signature
 //! would silently weaken the WAF.
 //!
+//! How a pattern (`regex` syntax) is matched: against each value decoded
+//! and lower-cased (write patterns in lower case), in multi-line mode, so
+//! `^` and `$` are a value's start and end; `\A` and `\z` are read as `^`
+//! and `$`. `\b` and `\B` are ASCII word boundaries (a letter that is not
+//! ASCII counts as a non-word character): a Unicode boundary would make the
+//! automata give up on any text that is not ASCII, hundreds of times slower.
+//!
 //! ```
 //! use firewall_core::waf::{Family, Signature};
 //! let sigs = Signature::parse_toml(r#"
