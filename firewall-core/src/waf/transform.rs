@@ -111,7 +111,7 @@ pub fn form_decode(value: &str) -> String {
 
 /// [`form_decode`], borrowing `value` when there is nothing to decode.
 pub(crate) fn form_decode_cow(value: &str) -> Cow<'_, str> {
-    let Some(special) = memchr2(b'%', b'+', value.as_bytes()) else {
+    let Some(special) = find_percent_or_plus(value.as_bytes()) else {
         return Cow::Borrowed(value);
     };
     let first = memchr(b'%', &value.as_bytes()[special..]).map(|n| special + n);
@@ -125,6 +125,16 @@ pub(crate) fn form_decode_cow(value: &str) -> Cow<'_, str> {
         decode_escapes_in_place(&mut bytes, first);
     }
     Cow::Owned(into_text(bytes))
+}
+
+/// The first `%` or `+` in `bytes`. Most form names and values are short,
+/// and for them `memchr2`'s vector set-up costs more than a plain loop.
+fn find_percent_or_plus(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 32 {
+        bytes.iter().position(|&b| b == b'%' || b == b'+')
+    } else {
+        memchr2(b'%', b'+', bytes)
+    }
 }
 
 /// Writes a decoded escape (or `raw` when it was not one) at the start of
