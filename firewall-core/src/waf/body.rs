@@ -5,6 +5,7 @@
 //! text rather than skipped.
 
 use std::borrow::Cow;
+use std::fmt::Write;
 
 use serde_json::Value;
 
@@ -73,41 +74,41 @@ pub(crate) fn push_body<'a>(content_type: &str, body: &'a [u8], out: &mut Vec<Ta
 
 fn push_json(text: &str, out: &mut Vec<Target<'_>>) {
     match serde_json::from_str::<Value>(text) {
-        Ok(value) => walk_json(&value, "json", 0, out),
+        Ok(value) => walk_json(value, &mut String::from("json"), 0, out),
         Err(_) => out.push(Target::body(Location::Body, text.to_owned())),
     }
 }
 
-fn walk_json(value: &Value, path: &str, depth: usize, out: &mut Vec<Target<'_>>) {
+/// Pushes the keys and the strings and numbers of `value`, found at
+/// `path` (which it extends and restores as it goes down). Takes the
+/// value, so that its strings move into targets instead of being copied.
+fn walk_json(value: Value, path: &mut String, depth: usize, out: &mut Vec<Target<'_>>) {
     if depth > MAX_JSON_DEPTH {
-        out.push(Target::body(
-            Location::Arg(path.to_owned().into()),
-            value.to_string(),
-        ));
+        let text = value.to_string();
+        out.push(Target::body(Location::Arg(path.clone().into()), text));
         return;
     }
+    let at = path.len();
     match value {
         Value::Object(map) => {
             for (key, item) in map {
-                let child = format!("{path}.{key}");
-                out.push(Target::body(
-                    Location::ArgName(child.clone().into()),
-                    key.clone(),
-                ));
-                walk_json(item, &child, depth + 1, out);
+                path.push('.');
+                path.push_str(&key);
+                out.push(Target::body(Location::ArgName(path.clone().into()), key));
+                walk_json(item, path, depth + 1, out);
+                path.truncate(at);
             }
         }
         Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                walk_json(item, &format!("{path}.{i}"), depth + 1, out);
+            for (i, item) in items.into_iter().enumerate() {
+                let _ = write!(path, ".{i}");
+                walk_json(item, path, depth + 1, out);
+                path.truncate(at);
             }
         }
-        Value::String(s) => out.push(Target::body(
-            Location::Arg(path.to_owned().into()),
-            s.clone(),
-        )),
+        Value::String(s) => out.push(Target::body(Location::Arg(path.clone().into()), s)),
         Value::Number(n) => out.push(Target::body(
-            Location::Arg(path.to_owned().into()),
+            Location::Arg(path.clone().into()),
             n.to_string(),
         )),
         Value::Bool(_) | Value::Null => {}
