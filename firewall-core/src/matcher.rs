@@ -83,6 +83,7 @@
 //! explicit `/0` rule wins, the first `ANY` rule (see [`ports`]). The lookup
 //! is exact and costs about as much as a same-family one.
 
+mod filter;
 mod key;
 mod level;
 mod ports;
