@@ -31,6 +31,9 @@ pub(super) struct Level {
     scan_max: u32,
     /// One table per prefix length present, by ascending lowest rule id.
     lengths: Box<[Length]>,
+    /// The slot of the length-0 group (`ANY` or a `/0`), if any: all that a
+    /// search restricted to `ANY` in this field visits, without a probe.
+    zero: Option<u32>,
     filter: Option<Filter>,
     /// When present, lengths up to [`SHORT_BITS`] are looked up here, not in `lengths`.
     short: Option<ShortIndex>,
@@ -101,6 +104,7 @@ impl Level {
             nested,
             scan_max,
             lengths: Box::default(),
+            zero: None,
             filter: None,
             short: None,
             wide: None,
@@ -145,6 +149,9 @@ impl Level {
                     g
                 };
                 slots.push((group[0].1, slot));
+                if len == 0 {
+                    self.zero = Some(slot);
+                }
                 if run[0].0 <= SHORT_BITS {
                     short.push((run[0].0, group[0].1, slot, group[0].2));
                 }
@@ -208,8 +215,8 @@ impl Level {
     pub(super) fn search(&self, rules: &[Rule], q: &Query<'_>, best: &mut u32) {
         if q.need_any == Some(self.field) {
             // Only `ANY` (or a /0) can hold: the length-0 group, if any.
-            if let Some(zero) = self.lengths.iter().find(|l| l.len == 0) {
-                self.probe(rules, zero, 0, q, best);
+            if let Some(slot) = self.zero {
+                self.visit(rules, slot, q, best);
             }
             return;
         }

@@ -53,6 +53,7 @@ impl PortLeaf {
         let mut all = PortTable::build(rules, ids);
         let overrides = FIELDS.map(|field| all.overrides(rules, ids, field));
         all.mark_clean(rules);
+        all.locate();
         Self { all, overrides }
     }
 
@@ -66,7 +67,7 @@ impl PortLeaf {
         proto: Protocol,
         need_any: Option<Field>,
     ) -> u32 {
-        let (cell, id) = self.all.cell(port, proto);
+        let id = self.all.lookup(port, proto);
         if id == NONE {
             return NONE;
         }
@@ -79,6 +80,7 @@ impl PortLeaf {
             return id;
         }
         let overrides = &self.overrides[field as usize];
+        let cell = (interval(&self.all.starts, port) * 3 + column(proto)) as u32;
         overrides
             .binary_search_by_key(&cell, |&(c, _)| c)
             .map_or(NONE, |i| overrides[i].1)
@@ -92,7 +94,8 @@ struct PortTable {
     starts: Box<[u16]>,
     /// How a lookup finds a port's interval in `starts`.
     locator: Locator,
-    /// Per interval: the first rule for a TCP, UDP and ANY packet (or [`NONE`]).
+    /// Per interval: the first rule for a TCP, UDP and ANY packet (or
+    /// [`NONE`]); moved into the locator when it indexes ports directly.
     first: Box<[[u32; 3]]>,
 }
 
@@ -123,7 +126,7 @@ impl PortTable {
             }
         }
         Self {
-            locator: Locator::build(&starts),
+            locator: Locator::Search,
             starts: starts.into_boxed_slice(),
             first: first.into_boxed_slice(),
         }
@@ -142,18 +145,45 @@ impl PortTable {
         }
     }
 
-    /// The first rule matching `port` and `proto`, or [`NONE`].
+    /// The first rule matching `port` and `proto` (with [`CLEAN`] marks
+    /// once marked), or [`NONE`].
+    #[inline]
     fn lookup(&self, port: u16, proto: Protocol) -> u32 {
-        self.cell(port, proto).1
+        let column = column(proto);
+        match &self.locator {
+            Locator::Search => self.first[interval(&self.starts, port)][column],
+            // The port's block starts in interval `lo` and the next one in
+            // `hi`, so the port's interval is in `lo..=hi`.
+            Locator::Blocks(blocks) => {
+                let b = usize::from(port >> BLOCK_BITS);
+                let lo = blocks[b] as usize;
+                let hi = blocks
+                    .get(b + 1)
+                    .map_or(self.starts.len() - 1, |&h| h as usize);
+                self.first[lo + interval(&self.starts[lo..=hi], port)][column]
+            }
+            Locator::Direct(by_port) => by_port[usize::from(port)][column],
+        }
     }
 
-    /// The cell (interval and protocol column) of `port` and `proto`, and
-    /// its first rule (or [`NONE`]).
-    #[inline]
-    fn cell(&self, port: u16, proto: Protocol) -> (u32, u32) {
-        let column = column(proto);
-        let i = self.interval(port);
-        ((i * 3 + column) as u32, self.first[i][column])
+    /// Picks the locator for the table's size (after [`Self::overrides`]
+    /// and [`Self::mark_clean`], which read `first` by interval).
+    fn locate(&mut self) {
+        let starts = &self.starts;
+        if starts.len() > DIRECT_MIN {
+            let mut by_port = Vec::with_capacity(1 << 16);
+            for (i, pair) in starts.windows(2).enumerate() {
+                by_port.resize(usize::from(pair[1]), self.first[i]);
+            }
+            by_port.resize(1 << 16, self.first[starts.len() - 1]);
+            self.locator = Locator::Direct(by_port.into_boxed_slice());
+            self.first = Box::default();
+        } else if starts.len() > BLOCKS_MIN {
+            let blocks = (0..1u32 << (16 - BLOCK_BITS))
+                .map(|b| interval(starts, (b << BLOCK_BITS) as u16) as u32)
+                .collect();
+            self.locator = Locator::Blocks(blocks);
+        }
     }
 
     /// The cells whose winner is not `ANY` in `field`, with the first rule
@@ -185,28 +215,7 @@ impl PortTable {
     }
 }
 
-impl PortTable {
-    /// The interval holding `port`.
-    #[inline]
-    fn interval(&self, port: u16) -> usize {
-        match &self.locator {
-            Locator::Search => interval(&self.starts, port),
-            // The port's block starts in interval `lo` and the next one in
-            // `hi`, so the port's interval is in `lo..=hi`.
-            Locator::Blocks(blocks) => {
-                let b = usize::from(port >> BLOCK_BITS);
-                let lo = blocks[b] as usize;
-                let hi = blocks
-                    .get(b + 1)
-                    .map_or(self.starts.len() - 1, |&h| h as usize);
-                lo + interval(&self.starts[lo..=hi], port)
-            }
-            Locator::Direct(by_port) => usize::from(by_port[usize::from(port)]),
-        }
-    }
-}
-
-/// How a [`PortTable`] finds the interval of a port, by table size.
+/// How a [`PortTable`] finds the cell of a port, by table size.
 #[derive(Debug)]
 enum Locator {
     /// A binary search of all intervals (few: within two cache lines).
@@ -214,32 +223,11 @@ enum Locator {
     /// Per block of 2^[`BLOCK_BITS`] ports, the interval holding its first
     /// port: a lookup searches a few intervals rather than all.
     Blocks(Box<[u32]>),
-    /// Per port, its interval (at most 65,536 intervals: a `u16`): one read
-    /// where a search of a block of many intervals costs two or three cache
-    /// lines. For the few tables of more than [`DIRECT_MIN`] intervals (the
-    /// `ANY`/`ANY` rules of a large set), 128 KiB each.
-    Direct(Box<[u16]>),
-}
-
-impl Locator {
-    /// The locator for intervals starting at `starts`.
-    fn build(starts: &[u16]) -> Self {
-        if starts.len() > DIRECT_MIN {
-            let mut by_port = Vec::with_capacity(1 << 16);
-            for (i, pair) in starts.windows(2).enumerate() {
-                by_port.resize(usize::from(pair[1]), i as u16);
-            }
-            by_port.resize(1 << 16, (starts.len() - 1) as u16);
-            Self::Direct(by_port.into_boxed_slice())
-        } else if starts.len() > BLOCKS_MIN {
-            let blocks = (0..1u32 << (16 - BLOCK_BITS))
-                .map(|b| interval(starts, (b << BLOCK_BITS) as u16) as u32)
-                .collect();
-            Self::Blocks(blocks)
-        } else {
-            Self::Search
-        }
-    }
+    /// Per port, its interval's first rules: one cache line where a search
+    /// of a block of many intervals costs three or four. For the few tables
+    /// of more than [`DIRECT_MIN`] intervals (the `ANY`/`ANY` rules of a
+    /// large set), 768 KiB each.
+    Direct(Box<[[u32; 3]]>),
 }
 
 /// Ports per block of [`Locator::Blocks`]: 2^6, so 1,024 blocks (4 KiB).
