@@ -6,7 +6,8 @@
 //! once per length and probes that table, visiting lengths in order of the
 //! lowest rule id they hold so that it can stop as soon as no length can beat
 //! the best match found so far. With many lengths, a *length filter* indexed
-//! by the address's top bits says which lengths can hold a match at all.
+//! by the address's top bits says which lengths can hold a match at all
+//! (see [`Filter`]).
 //!
 //! A group of at most `scan_max` rules is scanned in rule order (stopping at
 //! the first match or at the best id so far). A larger group gets a sub-index:
