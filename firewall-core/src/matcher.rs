@@ -31,13 +31,18 @@
 //!   direct index on its top 12 bits ([`short`]): wide prefixes are few but
 //!   nearly always hit, so they get no hash probes. Those of `/1` to `/8`
 //!   whose rules are `ANY` in the other field are merged, per top byte, into
-//!   one port table (one lookup instead of one per prefix);
+//!   one port table (one lookup instead of one per prefix); port tables of
+//!   many intervals (the `ANY`/`ANY` rules of a large set) hold the first
+//!   rules per port, one cache line a lookup ([`ports`]);
 //! - probes one table per longer prefix length, visiting lengths by ascending
 //!   lowest rule id, interleaved with the short prefixes in the same order,
 //!   and stopping when nothing left can hold a rule before the best match
-//!   found so far; a length filter (one `u32` per value of the address bits
-//!   after the keys' common prefix, one to two entries per key) skips the lengths
-//!   that hold no prefix of this address;
+//!   found so far; a length filter ([`filter`]: one entry per value of the
+//!   address bits after the keys' common prefix, about one per key) skips
+//!   the lengths that hold no prefix of this address. Where long lengths
+//!   outnumber its entries (IPv6: up to 116 lengths), an entry also holds 32
+//!   anchor bits for the next five address bits, which rule out every length
+//!   past the index's bits for nearly all addresses, in the same cache line;
 //! - in a group, skips it when its lowest rule id is not below the best match.
 //!
 //! The cost depends on how many prefix lengths and how many overlapping wide
@@ -47,19 +52,25 @@
 //! # Cost, at 1,000,000 generated rules
 //!
 //! Counted with callgrind on `benches/matcher_profile.rs` (a 512 KiB
-//! second-level cache simulated), per lookup: 1,300 instructions when the
-//! first match is early, 1,650 when nothing matches, 1,200 for random
-//! packets (1.4 misses past that cache) and 1,650 for mixed-family ones.
-//! What remains: a few hash probes (one per length the filter lets
-//! through, in two levels, about 100 instructions each), the short prefixes
-//! of `/9` to `/12` and the `ANY`/`ANY` port table. Fewer would take a
-//! filter with more bits (memory) or a multibit trie for the source level.
+//! second-level cache simulated), per lookup: 1,130 instructions when the
+//! first match is early, 1,360 when nothing matches, 1,440 when it is the
+//! last rule, 840 for random packets (0.17 misses past that cache) and
+//! 1,010 for mixed-family ones (0.14).
+//! Random and mixed lookups touch more cache lines (15 to 17 first-level
+//! misses, against 2 for the planted cases whose probes stay in one
+//! region), and those lines, not instructions, are most of their time:
+//! the `ANY`/`ANY` and wide port tables (about 4 lines), the short index
+//! (2 to 3), the filter entry of each level (2), the few hash probes the
+//! filter lets through (about one per lookup, 100 instructions and one or
+//! two lines each) and the rule itself. Fewer would take merging the port
+//! tables a lookup reads (memory) or a source level that is not hashed.
 //!
 //! Memory per rule (beyond the 72-byte `Rule` and its 8-byte hit counter):
 //! about 7.5 bytes of table slot per distinct prefix (load factor 2/3),
 //! 4 bytes per rule in a small group, the length filter (4–8 bytes per
-//! key), and the short index and merged port tables (about 2–3 bytes per
-//! rule at 1M rules, more at 10,000).
+//! key), and the short index and merged port tables (about 3–4 bytes per
+//! rule at 1M rules, of which 1.5 for the two per-port `ANY`/`ANY`
+//! tables; more at 10,000).
 //!
 //! Rule sets of up to 32 rules are not indexed: a scan of so few is faster.
 //!
@@ -83,6 +94,7 @@
 //! explicit `/0` rule wins, the first `ANY` rule (see [`ports`]). The lookup
 //! is exact and costs about as much as a same-family one.
 
+mod filter;
 mod key;
 mod level;
 mod ports;

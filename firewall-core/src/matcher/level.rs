@@ -6,7 +6,8 @@
 //! once per length and probes that table, visiting lengths in order of the
 //! lowest rule id they hold so that it can stop as soon as no length can beat
 //! the best match found so far. With many lengths, a *length filter* indexed
-//! by the address's top bits says which lengths can hold a match at all.
+//! by the address's top bits says which lengths can hold a match at all
+//! (see [`Filter`]).
 //!
 //! A group of at most `scan_max` rules is scanned in rule order (stopping at
 //! the first match or at the best id so far). A larger group gets a sub-index:
@@ -14,6 +15,7 @@
 //! when its rules share their other prefix as well; in a nested level (whose
 //! groups' rules share both prefixes) a [`PortLeaf`].
 
+use super::filter::Filter;
 use super::key::{mask, rule_key, Field};
 use super::ports::{PortLeaf, NONE};
 use super::short::{ShortIndex, WidePorts, SHORT_BITS, WIDE_BITS};
@@ -30,6 +32,9 @@ pub(super) struct Level {
     scan_max: u32,
     /// One table per prefix length present, by ascending lowest rule id.
     lengths: Box<[Length]>,
+    /// The slot of the length-0 group (`ANY` or a `/0`), if any: all that a
+    /// search restricted to `ANY` in this field visits, without a probe.
+    zero: Option<u32>,
     filter: Option<Filter>,
     /// When present, lengths up to [`SHORT_BITS`] are looked up here, not in `lengths`.
     short: Option<ShortIndex>,
@@ -72,35 +77,11 @@ enum SubIndex {
     },
 }
 
-/// Which of the probed lengths (bit `i` = `lengths[i]`, for the first 128)
-/// may hold a prefix of an address.
-///
-/// Keys usually share a common prefix (all of IPv6 unicast is in `2000::/3`;
-/// a site's rules in its own `/32`): the filter is indexed by the `bits`
-/// address bits that follow that `common` prefix of `skip` bits. Lengths
-/// whose keys do not all extend the common prefix are always probed.
-///
-/// An entry is a `u32` whose bit `i % 32` stands for `lengths[i]`: the
-/// lengths 13 to 32 of IPv4 (after the [`ShortIndex`]) never share a bit,
-/// IPv6's up to 116 lengths share one four ways (a shared bit probes all
-/// four). At the same memory as `u128` entries this gives four times the
-/// entries, so four times fewer keys per entry to name lengths that hold no
-/// prefix of the address.
-#[derive(Debug)]
-struct Filter {
-    skip: u32,
-    common: u128,
-    bits: u32,
-    /// Lengths probed whatever the address.
-    always: u128,
-    masks: Box<[u32]>,
-}
-
 /// Levels with fewer keys probe every length (tests filter tiny levels too).
-const FILTER_MIN_KEYS: usize = if cfg!(test) { 8 } else { 256 };
+pub(super) const FILTER_MIN_KEYS: usize = if cfg!(test) { 8 } else { 256 };
 
 /// `(prefix length, masked key, rule id)`, sortable into groups.
-type Entry = (u8, u128, u32);
+pub(super) type Entry = (u8, u128, u32);
 
 impl Level {
     /// Indexes `ids` (ascending ids of rules of one family) by `field`.
@@ -124,6 +105,7 @@ impl Level {
             nested,
             scan_max,
             lengths: Box::default(),
+            zero: None,
             filter: None,
             short: None,
             wide: None,
@@ -168,6 +150,9 @@ impl Level {
                     g
                 };
                 slots.push((group[0].1, slot));
+                if len == 0 {
+                    self.zero = Some(slot);
+                }
                 if run[0].0 <= SHORT_BITS {
                     short.push((run[0].0, group[0].1, slot, group[0].2));
                 }
@@ -194,7 +179,8 @@ impl Level {
                 self.probed |= 1 << i;
             }
         }
-        self.filter = Filter::build(&lengths, entries, self.probed);
+        let lens: Vec<u8> = lengths.iter().map(|l| l.len).collect();
+        self.filter = Filter::build(&lens, entries, self.probed);
         self.lengths = lengths.into_boxed_slice();
         self.starts = starts.into_boxed_slice();
         self.subs = subs.into_boxed_slice();
@@ -230,8 +216,8 @@ impl Level {
     pub(super) fn search(&self, rules: &[Rule], q: &Query<'_>, best: &mut u32) {
         if q.need_any == Some(self.field) {
             // Only `ANY` (or a /0) can hold: the length-0 group, if any.
-            if let Some(zero) = self.lengths.iter().find(|l| l.len == 0) {
-                self.probe(rules, zero, 0, q, best);
+            if let Some(slot) = self.zero {
+                self.visit(rules, slot, q, best);
             }
             return;
         }
@@ -241,30 +227,32 @@ impl Level {
         };
         // The short prefixes and the probed lengths, merged by lowest rule
         // id, so that the first matches found prune the rest.
-        let (slots, mins) = self
-            .short
-            .as_ref()
-            .map_or((&[][..], &[][..]), |short| short.covering(addr));
+        let short = self.short.as_ref().map_or(&[][..], |s| s.covering(addr));
         let mut next = 0;
         // Bit `i`: `lengths[i]` is worth a probe; in `lengths` order, so by min id.
-        let mut todo = self.filter.as_ref().map_or(u128::MAX, |f| f.allowed(addr)) & self.probed;
+        // `last`: whether `lengths[128]`, past the bits, is worth a probe.
+        let (mut todo, last) = self
+            .filter
+            .as_ref()
+            .map_or((u128::MAX, true), |f| f.allowed(addr));
+        todo &= self.probed;
         while todo != 0 {
             let length = &self.lengths[todo.trailing_zeros() as usize];
             todo &= todo - 1;
-            if mins.get(next).is_some_and(|&min| min < length.min_id) {
-                next = self.visit_short(rules, (slots, mins), next, length.min_id, q, best);
+            if short.get(next).is_some_and(|&(min, _)| min < length.min_id) {
+                next = self.visit_short(rules, short, next, length.min_id, q, best);
             }
             if !self.probe(rules, length, addr, q, best) {
                 break;
             }
         }
-        if let Some(last) = self.lengths.get(128) {
+        if let Some(last) = self.lengths.get(128).filter(|_| last) {
             if self.short.is_none() || last.len > SHORT_BITS {
-                next = self.visit_short(rules, (slots, mins), next, last.min_id, q, best);
+                next = self.visit_short(rules, short, next, last.min_id, q, best);
                 self.probe(rules, last, addr, q, best);
             }
         }
-        self.visit_short(rules, (slots, mins), next, NONE, q, best);
+        self.visit_short(rules, short, next, NONE, q, best);
         if let Some(wide) = &self.wide {
             wide.search(rules, addr, (q.port, q.packet.proto), q.need_any, best);
         }
@@ -284,13 +272,13 @@ impl Level {
     fn visit_short(
         &self,
         rules: &[Rule],
-        (slots, mins): (&[u32], &[u32]),
+        short: &[(u32, u32)],
         mut next: usize,
         until: u32,
         q: &Query<'_>,
         best: &mut u32,
     ) -> usize {
-        while let (Some(&slot), Some(&min)) = (slots.get(next), mins.get(next)) {
+        while let Some(&(min, slot)) = short.get(next) {
             if min >= until || min >= *best {
                 break;
             }
@@ -402,84 +390,4 @@ impl Level {
         };
         rule_key(&rules[id as usize], self.field).1
     }
-}
-
-impl Filter {
-    /// A filter for the lengths in `probed` when there are enough lengths
-    /// and keys to pay for one: `2^bits` entries of 4 bytes, one to two per
-    /// key (at 1M rules, half as many entries cost 40% more instructions
-    /// per lookup and twice as many would pass 100 bytes per rule).
-    fn build(lengths: &[Length], entries: &[Entry], probed: u128) -> Option<Self> {
-        if probed.count_ones() <= 4 || entries.len() < FILTER_MIN_KEYS {
-            return None;
-        }
-        let bits = (entries.len().ilog2() + 1).min(22);
-        let (skip, common) = common_prefix(entries);
-        let mut filter = Self {
-            skip,
-            common,
-            bits,
-            always: 0,
-            masks: vec![0u32; 1 << bits].into_boxed_slice(),
-        };
-        for (i, length) in lengths.iter().enumerate().take(128) {
-            if probed & 1 << i == 0 {
-                continue;
-            }
-            let start = entries.partition_point(|e| e.0 < length.len);
-            let end = entries.partition_point(|e| e.0 <= length.len);
-            filter.add_length(i, length.len, &entries[start..end]);
-        }
-        Some(filter)
-    }
-
-    /// Marks where the keys of `lengths[i]` (of length `len`) may be found.
-    fn add_length(&mut self, i: usize, len: u8, keys: &[Entry]) {
-        let bit = 1u32 << (i % 32);
-        let len = u32::from(len);
-        if len < self.skip
-            || keys
-                .iter()
-                .any(|e| e.1 & mask(self.skip as u8) != self.common)
-        {
-            self.always |= 1 << i;
-            return;
-        }
-        let span = 1usize << self.bits.saturating_sub(len - self.skip);
-        for group in keys.chunk_by(|a, b| a.1 == b.1) {
-            let first = self.index(group[0].1);
-            for m in &mut self.masks[first..first + span] {
-                *m |= bit;
-            }
-        }
-    }
-
-    /// The entry for an address that extends the common prefix.
-    #[inline]
-    fn index(&self, addr: u128) -> usize {
-        ((addr << self.skip) >> (128 - self.bits)) as usize
-    }
-
-    /// The lengths worth probing for `addr`.
-    #[inline]
-    fn allowed(&self, addr: u128) -> u128 {
-        if addr & mask(self.skip as u8) == self.common {
-            let m = u128::from(self.masks[self.index(addr)]);
-            m | m << 32 | m << 64 | m << 96 | self.always
-        } else {
-            self.always
-        }
-    }
-}
-
-/// The longest prefix shared by the keys of length 32 or more (at most 64
-/// bits, so that the filter's bits follow it), and its value.
-fn common_prefix(entries: &[Entry]) -> (u32, u128) {
-    let mut long = entries.iter().filter(|e| e.0 >= 32).map(|e| e.1);
-    let Some(first) = long.next() else {
-        return (0, 0);
-    };
-    let differ = long.fold(0u128, |acc, key| acc | (key ^ first));
-    let skip = differ.leading_zeros().min(64);
-    (skip, first & mask(skip as u8))
 }

@@ -14,6 +14,13 @@ use crate::rule::{NetMatch, Protocol, Rule};
 /// No rule.
 pub(super) const NONE: u32 = u32::MAX;
 
+/// Set in a [`PortTable`] cell whose rule has no explicit `/0` network
+/// (`0.0.0.0/0` or `::/0`), so that a mixed-family lookup can tell it is
+/// `ANY` wherever its prefix is empty without reading the rule. Rule ids
+/// stay below `2^31 - 1` (see [`SINGLE`](super::table::SINGLE)), so a
+/// marked id is never [`NONE`].
+const CLEAN: u32 = 1 << 31;
+
 /// A group's port table, plus what a mixed-family lookup needs.
 ///
 /// A mixed-family packet can only match rules whose network in one field is
@@ -43,8 +50,10 @@ fn net(rule: &Rule, field: Field) -> NetMatch {
 impl PortLeaf {
     /// Compiles `ids` (ascending rule ids) of `rules`.
     pub(super) fn build(rules: &[Rule], ids: &[u32]) -> Self {
-        let all = PortTable::build(rules, ids);
+        let mut all = PortTable::build(rules, ids);
         let overrides = FIELDS.map(|field| all.overrides(rules, ids, field));
+        all.mark_clean(rules);
+        all.locate();
         Self { all, overrides }
     }
 
@@ -58,14 +67,20 @@ impl PortLeaf {
         proto: Protocol,
         need_any: Option<Field>,
     ) -> u32 {
-        let (cell, id) = self.all.cell(port, proto);
-        let Some(field) = need_any else {
-            return id;
+        let id = self.all.lookup(port, proto);
+        if id == NONE {
+            return NONE;
+        }
+        // A mixed-family lookup only reaches leaves whose rules all have the
+        // empty prefix in `need_any`: a clean rule is `ANY` there.
+        let Some(field) = need_any.filter(|_| id & CLEAN == 0) else {
+            return id & !CLEAN;
         };
-        if id == NONE || net(&rules[id as usize], field) == NetMatch::Any {
+        if net(&rules[id as usize], field) == NetMatch::Any {
             return id;
         }
         let overrides = &self.overrides[field as usize];
+        let cell = (interval(&self.all.starts, port) * 3 + column(proto)) as u32;
         overrides
             .binary_search_by_key(&cell, |&(c, _)| c)
             .map_or(NONE, |i| overrides[i].1)
@@ -77,11 +92,10 @@ impl PortLeaf {
 struct PortTable {
     /// The first port of each interval, ascending, starting at 0.
     starts: Box<[u16]>,
-    /// For tables of more than [`BLOCKS_MIN`] intervals: per block of
-    /// 2^[`BLOCK_BITS`] ports, the interval holding its first port, so that
-    /// a lookup searches a few intervals rather than all (empty otherwise).
-    blocks: Box<[u32]>,
-    /// Per interval: the first rule for a TCP, UDP and ANY packet (or [`NONE`]).
+    /// How a lookup finds a port's interval in `starts`.
+    locator: Locator,
+    /// Per interval: the first rule for a TCP, UDP and ANY packet (or
+    /// [`NONE`]); moved into the locator when it indexes ports directly.
     first: Box<[[u32; 3]]>,
 }
 
@@ -111,32 +125,65 @@ impl PortTable {
                 }
             }
         }
-        let blocks = if starts.len() > BLOCKS_MIN {
-            (0..1u32 << (16 - BLOCK_BITS))
-                .map(|b| interval(&starts, (b << BLOCK_BITS) as u16) as u32)
-                .collect()
-        } else {
-            Box::default()
-        };
         Self {
-            blocks,
+            locator: Locator::Search,
             starts: starts.into_boxed_slice(),
             first: first.into_boxed_slice(),
         }
     }
 
-    /// The first rule matching `port` and `proto`, or [`NONE`].
-    fn lookup(&self, port: u16, proto: Protocol) -> u32 {
-        self.cell(port, proto).1
+    /// Marks with [`CLEAN`] the cells whose rule has no explicit `/0`.
+    fn mark_clean(&mut self, rules: &[Rule]) {
+        let explicit_zero = |net: NetMatch| matches!(net, NetMatch::Net(n) if n.prefix() == 0);
+        for id in self.first.iter_mut().flatten() {
+            if *id != NONE {
+                let rule = &rules[*id as usize];
+                if !explicit_zero(rule.src_cidr) && !explicit_zero(rule.dst_cidr) {
+                    *id |= CLEAN;
+                }
+            }
+        }
     }
 
-    /// The cell (interval and protocol column) of `port` and `proto`, and
-    /// its first rule (or [`NONE`]).
+    /// The first rule matching `port` and `proto` (with [`CLEAN`] marks
+    /// once marked), or [`NONE`].
     #[inline]
-    fn cell(&self, port: u16, proto: Protocol) -> (u32, u32) {
+    fn lookup(&self, port: u16, proto: Protocol) -> u32 {
         let column = column(proto);
-        let i = self.interval(port);
-        ((i * 3 + column) as u32, self.first[i][column])
+        match &self.locator {
+            Locator::Search => self.first[interval(&self.starts, port)][column],
+            // The port's block starts in interval `lo` and the next one in
+            // `hi`, so the port's interval is in `lo..=hi`.
+            Locator::Blocks(blocks) => {
+                let b = usize::from(port >> BLOCK_BITS);
+                let lo = blocks[b] as usize;
+                let hi = blocks
+                    .get(b + 1)
+                    .map_or(self.starts.len() - 1, |&h| h as usize);
+                self.first[lo + interval(&self.starts[lo..=hi], port)][column]
+            }
+            Locator::Direct(by_port) => by_port[usize::from(port)][column],
+        }
+    }
+
+    /// Picks the locator for the table's size (after [`Self::overrides`]
+    /// and [`Self::mark_clean`], which read `first` by interval).
+    fn locate(&mut self) {
+        let starts = &self.starts;
+        if starts.len() > DIRECT_MIN {
+            let mut by_port = Vec::with_capacity(1 << 16);
+            for (i, pair) in starts.windows(2).enumerate() {
+                by_port.resize(usize::from(pair[1]), self.first[i]);
+            }
+            by_port.resize(1 << 16, self.first[starts.len() - 1]);
+            self.locator = Locator::Direct(by_port.into_boxed_slice());
+            self.first = Box::default();
+        } else if starts.len() > BLOCKS_MIN {
+            let blocks = (0..1u32 << (16 - BLOCK_BITS))
+                .map(|b| interval(starts, (b << BLOCK_BITS) as u16) as u32)
+                .collect();
+            self.locator = Locator::Blocks(blocks);
+        }
     }
 
     /// The cells whose winner is not `ANY` in `field`, with the first rule
@@ -168,31 +215,31 @@ impl PortTable {
     }
 }
 
-impl PortTable {
-    /// The interval holding `port`: among its block's intervals when there
-    /// are blocks (the port's block starts in interval `lo` and the next
-    /// one in `hi`, so the port's interval is in `lo..=hi`).
-    #[inline]
-    fn interval(&self, port: u16) -> usize {
-        if self.blocks.is_empty() {
-            return interval(&self.starts, port);
-        }
-        let b = usize::from(port >> BLOCK_BITS);
-        let lo = self.blocks[b] as usize;
-        let hi = self
-            .blocks
-            .get(b + 1)
-            .map_or(self.starts.len() - 1, |&h| h as usize);
-        lo + interval(&self.starts[lo..=hi], port)
-    }
+/// How a [`PortTable`] finds the cell of a port, by table size.
+#[derive(Debug)]
+enum Locator {
+    /// A binary search of all intervals (few: within two cache lines).
+    Search,
+    /// Per block of 2^[`BLOCK_BITS`] ports, the interval holding its first
+    /// port: a lookup searches a few intervals rather than all.
+    Blocks(Box<[u32]>),
+    /// Per port, its interval's first rules: one cache line where a search
+    /// of a block of many intervals costs three or four. For the few tables
+    /// of more than [`DIRECT_MIN`] intervals (the `ANY`/`ANY` rules of a
+    /// large set), 768 KiB each.
+    Direct(Box<[[u32; 3]]>),
 }
 
-/// Ports per block of [`PortTable::blocks`]: 2^6, so 1,024 blocks (4 KiB).
+/// Ports per block of [`Locator::Blocks`]: 2^6, so 1,024 blocks (4 KiB).
 const BLOCK_BITS: u32 = 6;
 
 /// Tables of more intervals than this get blocks; a binary search of fewer
 /// stays within two cache lines.
 const BLOCKS_MIN: usize = if cfg!(test) { 4 } else { 64 };
+
+/// Tables of more intervals than this get a direct index (a block then
+/// holds more than four intervals on average).
+const DIRECT_MIN: usize = if cfg!(test) { 16 } else { 4096 };
 
 /// The packet protocols, in column order.
 const PROTOCOLS: [Protocol; 3] = [Protocol::Tcp, Protocol::Udp, Protocol::Any];
@@ -239,6 +286,70 @@ impl Painter {
             set(i);
             self.next[i] = i + 1;
             i = self.find(i + 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::rule::{Action, PortMatch};
+
+    /// A rule of the `ANY`/`ANY` group: each network `ANY` or an explicit `/0`.
+    fn rule(proto: u8, lo: u16, span: u16, zero: (bool, bool)) -> Rule {
+        let net = |explicit: bool| {
+            if explicit {
+                NetMatch::Net("0.0.0.0/0".parse().unwrap())
+            } else {
+                NetMatch::Any
+            }
+        };
+        Rule {
+            action: Action::Drop,
+            proto: [Protocol::Tcp, Protocol::Udp, Protocol::Any][usize::from(proto % 3)],
+            dport: if span == 0 {
+                PortMatch::Any
+            } else {
+                PortMatch::Range(lo, lo.saturating_add(span - 1))
+            },
+            src_cidr: net(zero.0),
+            dst_cidr: net(zero.1),
+            desc: String::new(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The leaf answers the first matching rule (that is `ANY` in the
+        /// field a mixed-family lookup names) at any size, so with any locator.
+        #[test]
+        fn leaf_lookup_is_the_first_match(
+            specs in prop::collection::vec(
+                (any::<u8>(), any::<u16>(), 0u16..300, prop::bool::weighted(0.2), prop::bool::weighted(0.2)),
+                1..80,
+            ),
+            ports in prop::collection::vec(any::<u16>(), 64),
+        ) {
+            let rules: Vec<Rule> = specs.iter().map(|&(p, lo, span, s, d)| rule(p, lo, span, (s, d))).collect();
+            let ids: Vec<u32> = (0..rules.len() as u32).collect();
+            let leaf = PortLeaf::build(&rules, &ids);
+            let edges = specs.iter().flat_map(|s| [s.1, s.1.saturating_add(s.2)]);
+            for port in ports.into_iter().chain(edges) {
+                for proto in PROTOCOLS {
+                    for need_any in [None, Some(Field::Src), Some(Field::Dst)] {
+                        let expected = ids.iter().copied().find(|&id| {
+                            let r = &rules[id as usize];
+                            r.proto.matches(proto) && r.dport.contains(port)
+                                && need_any.map_or(true, |f| net(r, f) == NetMatch::Any)
+                        });
+                        let got = leaf.lookup(&rules, port, proto, need_any);
+                        prop_assert_eq!(got, expected.unwrap_or(NONE), "port {} {:?} {:?}", port, proto, need_any);
+                    }
+                }
+            }
         }
     }
 }
