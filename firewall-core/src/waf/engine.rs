@@ -126,9 +126,7 @@ impl ViewSet {
             needs,
         }))
     }
-}
 
-impl ViewSet {
     /// Where the first match in `text[from..]` ends (the earliest end, of
     /// any signature, starting anywhere after `from`).
     fn first_match_end(&self, text: &str, from: usize) -> Option<usize> {
@@ -418,6 +416,19 @@ mod tests {
         }
     }
 
+    /// The signatures of a TOML text, compiled.
+    fn compile(toml: &str) -> Compiled {
+        Compiled::new(Signature::parse_toml(toml, "t.toml").unwrap()).unwrap()
+    }
+
+    fn arg() -> Location<'static> {
+        Location::Arg("q".into())
+    }
+
+    fn cookie() -> Location<'static> {
+        Location::Cookie("c".into())
+    }
+
     fn ids(compiled: &Compiled, location: Location<'_>, value: &str) -> Vec<u32> {
         let mut out = Vec::new();
         let target = Target {
@@ -448,7 +459,7 @@ mod tests {
 
     #[test]
     fn joined_matches_are_attributed_to_values_they_apply_to() {
-        let sigs = Signature::parse_toml(
+        let compiled = compile(
             r#"
 [[signature]]
 id = 1
@@ -465,12 +476,7 @@ message = "arg word"
 targets = ["args"]
 pattern = "bad"
 "#,
-            "t.toml",
-        )
-        .unwrap();
-        let compiled = Compiled::new(sigs).unwrap();
-        let cookie = || Location::Cookie("c".into());
-        let arg = || Location::Arg("q".into());
+        );
         // "evil" in an argument alone matches the joined text but no value.
         assert!(hits(&compiled, vec![(cookie(), "fine"), (arg(), "evil")]).is_empty());
         assert_eq!(
@@ -484,7 +490,7 @@ pattern = "bad"
 
     #[test]
     fn text_anchors_match_every_value_of_a_joined_request() {
-        let sigs = Signature::parse_toml(
+        let compiled = compile(
             r#"
 [[signature]]
 id = 1
@@ -493,18 +499,14 @@ paranoia = 1
 message = "whole value"
 pattern = '\Aadmin\z'
 "#,
-            "t.toml",
-        )
-        .unwrap();
-        let compiled = Compiled::new(sigs).unwrap();
-        let arg = || Location::Arg("q".into());
+        );
         let values = vec![(arg(), "a"), (arg(), "admin"), (arg(), "administrator")];
         assert_eq!(hits(&compiled, values), [(1, 1)]);
     }
 
     #[test]
     fn a_spurious_match_early_hides_no_later_one() {
-        let sigs = Signature::parse_toml(
+        let compiled = compile(
             r#"
 [[signature]]
 id = 1
@@ -514,12 +516,7 @@ message = "arg word"
 targets = ["args"]
 pattern = "bad"
 "#,
-            "t.toml",
-        )
-        .unwrap();
-        let compiled = Compiled::new(sigs).unwrap();
-        let cookie = || Location::Cookie("c".into());
-        let arg = || Location::Arg("q".into());
+        );
         // "b" and "ad" hold no match; a cookie does, then arguments.
         let values = vec![
             (arg(), "b"),
@@ -534,7 +531,7 @@ pattern = "bad"
 
     #[test]
     fn views_and_targets_filter_hits() {
-        let sigs = Signature::parse_toml(
+        let compiled = compile(
             r#"
 [[signature]]
 id = 942_001
@@ -551,15 +548,9 @@ message = "scanner"
 targets = ["user-agent"]
 pattern = "sqlmap"
 "#,
-            "t.toml",
-        )
-        .unwrap();
-        let compiled = Compiled::new(sigs).unwrap();
-        assert_eq!(
-            ids(&compiled, Location::Arg("q".into()), "UNION/**/%53ELECT"),
-            [942_001]
         );
-        assert!(ids(&compiled, Location::Arg("q".into()), "sqlmap").is_empty());
+        assert_eq!(ids(&compiled, arg(), "UNION/**/%53ELECT"), [942_001]);
+        assert!(ids(&compiled, arg(), "sqlmap").is_empty());
         assert_eq!(
             ids(
                 &compiled,
