@@ -122,7 +122,7 @@ fn main() {
         };
         for (name, piece, times) in KINDS {
             let body = form(&piece.repeat(*times));
-            time(&waf, 1, || body.clone()); // Warms the automata up.
+            time(&waf, 50, || body.clone()); // Warms the automata up.
             row(name, time(&waf, 20, || body.clone()));
         }
         let mut rng = Rng(0x2545_F491_4F6C_DD1D);

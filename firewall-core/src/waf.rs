@@ -41,6 +41,7 @@ mod config;
 mod config_file;
 mod engine;
 mod error;
+mod joint;
 mod line;
 mod literals;
 mod pattern;

@@ -1,25 +1,32 @@
-//! The compiled matcher: linear-time automata (`regex-automata`'s meta
-//! engine, what `regex::RegexSet` wraps) holding
-//! every active signature, so a value is scanned once, not once per
-//! signature.
+//! The compiled matcher: linear-time automata holding every active
+//! signature, so a value is scanned once, not once per signature.
 //!
-//! One automaton holds all signatures and runs on the decoded value. A view
-//! that rewrites the value further (SQL comments, paths, shell quoting) runs
-//! its own signatures again on the rewritten text, but only when the rewrite
-//! changed something; the raw view runs only on values carrying escapes or
-//! control characters. A plain value therefore costs a single scan. And a
-//! set does not scan a text holding none of the bytes its signatures need
-//! ([`ByteSet`], read from their syntax): the shell view's signatures all
-//! need a command separator, which prose does not have.
+//! One joint lazy DFA ([`JointDfa`]) holds all signatures and runs on the
+//! decoded value. A view that rewrites the value further (SQL comments,
+//! paths, shell quoting) runs its own signatures again on the rewritten
+//! text, but only when the rewrite changed something; the raw view runs
+//! only on values carrying escapes or control characters. A plain value
+//! therefore costs a single scan. And a set does not scan a text holding
+//! none of the bytes its signatures need ([`ByteSet`], read from their
+//! syntax): the shell view's signatures all need a command separator, which
+//! prose does not have.
+//!
+//! The joint DFAs build their states as texts need them, within a time
+//! budget per request: random text dense in punctuation needs a new state
+//! every few bytes, at microseconds each over a few hundred signatures, and
+//! once the budget is spent the rest of the request is scanned with each
+//! signature on its own (`regex-automata`'s meta engine, one small
+//! automaton each). The answer is the same either way; the cost stays
+//! linear in the text.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
 use regex_automata::meta::{self, Regex};
-use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::util::syntax;
-use regex_automata::{Input, MatchKind, PatternSet};
+use regex_automata::{MatchKind, PatternID, PatternSet};
 
+use super::joint::{Budget, JointDfa, Search, BUILDING_PER_REQUEST};
 use super::literals::ByteSet;
 use super::pattern;
 use super::shape::Shape;
@@ -28,10 +35,17 @@ use super::target::{Target, Targets};
 use super::transform::{self, apply};
 use super::WafError;
 
-/// Compiled automata size limit and lazy DFA cache per set (the defaults
-/// are too small for a few hundred alternations and would fall back to a
-/// much slower engine).
+/// Compiled automata size limit (the default is too small for a few
+/// hundred alternations).
 const SIZE_LIMIT: usize = 256 << 20;
+
+/// States a joint DFA may hold per thread before its cache is cleared:
+/// ordinary traffic needs far less, and the bound holds memory down when
+/// random text builds state after state.
+const JOINT_CACHE: usize = 16 << 20;
+
+/// The same for each signature alone.
+const SINGLE_CACHE: usize = 4 << 20;
 
 /// Joins the values of a request for the prefilter; also its line
 /// terminator, so `^` and `$` match at every value's start and end. Decoded
@@ -62,13 +76,16 @@ pub(crate) struct Compiled {
 struct ViewSet {
     view: View,
     /// The patterns in multi-line mode with NUL as the line terminator: on
-    /// one value (which holds no NUL) it behaves as the plain patterns, and
-    /// it also runs once over every value of a request joined by NULs, where
-    /// no match means no match in any value. Built as `regex::RegexSet`
-    /// builds its automaton (every pattern, overlapping matches), but with
-    /// the implicit group kept, so that a search can say where it stopped.
-    set: Regex,
-    /// Index in `signatures` of each pattern of `set`.
+    /// one value (which holds no NUL) they behave as the plain patterns,
+    /// and they also run once over every value of a request joined by
+    /// NULs, where no match means no match in any value. All of them in one
+    /// lazy DFA, searched within the request's [`Budget`].
+    joint: JointDfa,
+    /// Each pattern on its own (same order): which ones match a value, and
+    /// every answer once the joint DFA gave up. Each is small, so its cost
+    /// stays linear whatever the text.
+    singles: Vec<Regex>,
+    /// Index in `signatures` of each pattern.
     members: Vec<usize>,
     /// Bytes of which every match of every member holds one: a text with
     /// none of them is not scanned.
@@ -84,33 +101,38 @@ impl ViewSet {
         if members.is_empty() {
             return Ok(None);
         }
-        let compile = |patterns: Vec<String>| {
-            let config = meta::Config::new()
-                .match_kind(MatchKind::All)
-                .utf8_empty(true)
-                .which_captures(WhichCaptures::Implicit)
-                .line_terminator(SEPARATOR as u8)
-                .nfa_size_limit(Some(SIZE_LIMIT))
-                .hybrid_cache_capacity(SIZE_LIMIT);
-            meta::Builder::new()
-                .configure(config)
-                .syntax(
-                    syntax::Config::new()
-                        .utf8(true)
-                        .line_terminator(SEPARATOR as u8),
-                )
-                .build_many(&patterns)
-                .map_err(|source| WafError::Compile {
-                    view: format!("{view:?}"),
-                    source: Box::new(source),
-                })
+        let error = |source: Box<dyn std::error::Error + Send + Sync>| WafError::Compile {
+            view: format!("{view:?}"),
+            source,
         };
-        let set = compile(
-            members
-                .iter()
-                .map(|&i| format!("(?m:{})", pattern::for_automata(&signatures[i].pattern)))
-                .collect(),
-        )?;
+        let patterns: Vec<String> = members
+            .iter()
+            .map(|&i| format!("(?m:{})", pattern::for_automata(&signatures[i].pattern)))
+            .collect();
+        let joint = JointDfa::new(&patterns, SEPARATOR as u8, SIZE_LIMIT, JOINT_CACHE)
+            .map_err(|e| error(e))?;
+        let singles = patterns
+            .iter()
+            .map(|pattern| {
+                // `All`: the strategies built on a reverse search (for
+                // leftmost matches only) fall back to the PikeVM on text
+                // that would make them quadratic, random text included.
+                let config = meta::Config::new()
+                    .match_kind(MatchKind::All)
+                    .line_terminator(SEPARATOR as u8)
+                    .nfa_size_limit(Some(SIZE_LIMIT))
+                    .hybrid_cache_capacity(SINGLE_CACHE);
+                meta::Builder::new()
+                    .configure(config)
+                    .syntax(
+                        syntax::Config::new()
+                            .utf8(true)
+                            .line_terminator(SEPARATOR as u8),
+                    )
+                    .build(pattern)
+                    .map_err(|e| error(Box::new(e)))
+            })
+            .collect::<Result<_, _>>()?;
         let needs = if skipping_on() {
             members
                 .iter()
@@ -121,17 +143,11 @@ impl ViewSet {
         };
         Ok(Some(Self {
             view,
-            set,
+            joint,
+            singles,
             members,
             needs,
         }))
-    }
-
-    /// Where the first match in `text[from..]` ends (the earliest end, of
-    /// any signature, starting anywhere after `from`).
-    fn first_match_end(&self, text: &str, from: usize) -> Option<usize> {
-        let input = Input::new(text).range(from..).earliest(true);
-        self.set.search_half(&input).map(|m| m.offset())
     }
 }
 
@@ -196,9 +212,12 @@ impl Compiled {
     /// cookie named `sid` against an arguments-only signature) the check of
     /// one value, not of every value. (Asking the joined text which
     /// signatures matched costs more than it saves: the overlapping search
-    /// cannot stop early, `inspect_1k_pl4` went 68% slower.)
+    /// cannot stop early, `inspect_1k_pl4` went 68% slower.) Where the
+    /// joint DFA gives up, no match ends before that point, and the value
+    /// holding it is scanned one signature at a time.
     pub(crate) fn scan_all(&self, targets: &[Target<'_>], mut hit: impl FnMut(usize, usize)) {
         let texts = self.prepare(targets);
+        let mut budget = request_budget();
         let all = self.all.iter().map(|set| (0, set));
         let views = self.views.iter().enumerate().map(|(i, set)| (i + 1, set));
         for (slot, view_set) in all.chain(views) {
@@ -207,22 +226,37 @@ impl Compiled {
                 continue;
             }
             let mut from = 0;
-            while let Some(end) = view_set.first_match_end(&joined.text, from) {
+            loop {
                 // The first value ending at or after the match's end.
-                let first = joined.spans.partition_point(|(_, range)| range.end < end);
+                let first = match view_set
+                    .joint
+                    .first_match_end(&joined.text, from, &mut budget)
+                {
+                    Search::NoMatch => break,
+                    Search::Match(end) => {
+                        joined.spans.partition_point(|(_, range)| range.end < end)
+                    }
+                    // No match ends before `at`; the value holding it is
+                    // scanned one signature at a time.
+                    Search::GaveUp(at) => joined.spans.partition_point(|(_, range)| range.end < at),
+                };
                 let Some((index, range)) = joined.spans.get(first) else {
                     break; // The match ends in the last separator: across values.
                 };
                 let target = &targets[*index];
                 let text = &joined.text[range.clone()];
-                self.run(view_set, text, target, &mut |sig| hit(*index, sig));
+                self.attribute(view_set, text, target, &mut budget, &mut |sig| {
+                    hit(*index, sig);
+                });
                 from = range.end + SEPARATOR.len_utf8();
             }
         }
         for (index, decoded) in texts[0].values() {
             let target = &targets[index];
             if let Some(narrow) = self.narrow_set(target.location.classes()) {
-                self.run(narrow, decoded, target, &mut |sig| hit(index, sig));
+                self.run(narrow, decoded, target, &mut budget, &mut |sig| {
+                    hit(index, sig);
+                });
             }
         }
     }
@@ -272,20 +306,44 @@ impl Compiled {
         }
     }
 
-    fn run(&self, view_set: &ViewSet, text: &str, target: &Target<'_>, hit: &mut dyn FnMut(usize)) {
-        // A first pass that stops at the first match is much cheaper than
-        // the overlapping search, and most values match nothing.
-        if !view_set.needs.found_in(text) || !view_set.set.is_match(text) {
-            return;
+    /// Calls `hit` for every signature of `view_set` matching `text`.
+    fn run(
+        &self,
+        view_set: &ViewSet,
+        text: &str,
+        target: &Target<'_>,
+        budget: &mut Budget,
+        hit: &mut dyn FnMut(usize),
+    ) {
+        // A first pass that stops at the first match costs one scan, and
+        // most values match nothing.
+        if view_set.needs.found_in(text)
+            && view_set.joint.first_match_end(text, 0, budget) != Search::NoMatch
+        {
+            self.attribute(view_set, text, target, budget, hit);
         }
-        let mut matches = PatternSet::new(view_set.set.pattern_len());
-        view_set
-            .set
-            .which_overlapping_matches(&Input::new(text), &mut matches);
+    }
+
+    /// Calls `hit` for every signature of `view_set` that matches `text`
+    /// and applies to its target: those the joint DFA finds, and when it
+    /// gives up, the rest tried one by one.
+    fn attribute(
+        &self,
+        view_set: &ViewSet,
+        text: &str,
+        target: &Target<'_>,
+        budget: &mut Budget,
+        hit: &mut dyn FnMut(usize),
+    ) {
+        let mut found = PatternSet::new(view_set.members.len());
+        let complete = view_set.joint.which_match(text, budget, &mut found);
         let classes = target.location.classes();
-        for pattern in matches.iter() {
-            let index = view_set.members[pattern.as_usize()];
-            if self.signatures[index].applies_to(classes) {
+        for (pattern, (single, &index)) in
+            view_set.singles.iter().zip(&view_set.members).enumerate()
+        {
+            let matches = found.contains(PatternID::new_unchecked(pattern))
+                || (!complete && single.is_match(text));
+            if matches && self.signatures[index].applies_to(classes) {
                 hit(index);
             }
         }
@@ -304,6 +362,21 @@ fn skipping_on() -> bool {
 #[cfg(test)]
 thread_local! {
     pub(super) static SKIPPING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// What one request may spend building joint DFA states (nothing in the
+/// test that compares the engine with and without the joint automata).
+fn request_budget() -> Budget {
+    #[cfg(test)]
+    if !JOINT_ON.with(std::cell::Cell::get) {
+        return Budget::new(std::time::Duration::ZERO);
+    }
+    Budget::new(BUILDING_PER_REQUEST)
+}
+
+#[cfg(test)]
+thread_local! {
+    pub(super) static JOINT_ON: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
 /// The values one set scans, joined by [`SEPARATOR`] (each followed by

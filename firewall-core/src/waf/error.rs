@@ -58,14 +58,15 @@ pub enum WafError {
         /// What is wrong.
         reason: String,
     },
-    /// The combined automaton for one view could not be built.
+    /// The automata for one view could not be built (too big for the size
+    /// limit, most often).
     #[error("compiling the {view} signatures: {source}")]
     Compile {
         /// The view whose set failed.
         view: String,
         /// The automaton builder's error.
         #[source]
-        source: Box<regex_automata::meta::BuildError>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 

@@ -112,12 +112,8 @@ fn without_skipping(paranoia: u8) -> Waf {
     waf.unwrap()
 }
 
-/// A set skips only texts where none of its signatures could match: every
-/// report (matches, their order and locations, score) is the same as
-/// without the skip, on the CRS corpus and the benign corpus, at every
-/// paranoia level.
-#[test]
-fn skipping_texts_without_needed_bytes_changes_no_report() {
+/// The benign corpus and, when it is there, the CRS one.
+fn corpora() -> Vec<RequestView<'static>> {
     let mut requests = benign::corpus();
     let dir = crs::corpus_dir();
     if dir.is_dir() {
@@ -128,6 +124,16 @@ fn skipping_texts_without_needed_bytes_changes_no_report() {
             dir.display()
         );
     }
+    requests
+}
+
+/// A set skips only texts where none of its signatures could match: every
+/// report (matches, their order and locations, score) is the same as
+/// without the skip, on the CRS corpus and the benign corpus, at every
+/// paranoia level.
+#[test]
+fn skipping_texts_without_needed_bytes_changes_no_report() {
+    let requests = corpora();
     let mut matched = 0;
     for paranoia in 1..=4 {
         let skipping = Waf::new(WafConfig::default().paranoia(paranoia)).unwrap();
@@ -135,6 +141,35 @@ fn skipping_texts_without_needed_bytes_changes_no_report() {
         for req in &requests {
             let report = skipping.evaluate(req);
             assert_eq!(report, plain.evaluate(req), "PL{paranoia}: {req:?}");
+            matched += report.matches().len();
+        }
+    }
+    assert!(
+        matched > 1000,
+        "the corpora exercise the signatures ({matched} matches)"
+    );
+}
+
+/// When the joint automata give up (their budget for building states is
+/// spent), the signatures tried one by one give every report unchanged:
+/// with no budget at all on a WAF whose joint automata never built a
+/// state (each signature alone answers everything), and on one whose
+/// automata are warm (the joint automata go as far as their built states
+/// take them, the signatures alone do the rest).
+#[test]
+fn giving_up_on_the_joint_automata_changes_no_report() {
+    let requests = corpora();
+    let mut matched = 0;
+    for paranoia in 1..=4 {
+        let config = WafConfig::default().paranoia(paranoia);
+        let (warm, cold) = (Waf::new(config.clone()).unwrap(), Waf::new(config).unwrap());
+        for req in &requests {
+            let report = warm.evaluate(req);
+            engine::JOINT_ON.with(|on| on.set(false));
+            let (alone, partly) = (cold.evaluate(req), warm.evaluate(req));
+            engine::JOINT_ON.with(|on| on.set(true));
+            assert_eq!(alone, report, "PL{paranoia}, signatures alone: {req:?}");
+            assert_eq!(partly, report, "PL{paranoia}, warm and no budget: {req:?}");
             matched += report.matches().len();
         }
     }

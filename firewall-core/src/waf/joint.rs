@@ -1,0 +1,459 @@
+//! One lazy DFA over every signature of a set, searched with a bound on
+//! the work a request may make it do.
+//!
+//! A lazy DFA builds its states as the text needs them. Over a few hundred
+//! signatures a state holds many NFA states, and building one costs
+//! microseconds; prose revisits the same few hundred states, so once they
+//! are built a scan costs a few nanoseconds a byte. Random text dense in
+//! quotes, brackets and operators does not: it reaches a state not built
+//! yet every few bytes, and an 8 KB field of it took 180 ms to inspect (and
+//! hundreds of megabytes of states) when the whole set was searched at
+//! once. Each signature alone stays small whatever the text.
+//!
+//! So the joint DFA is searched here by a loop of our own that counts the
+//! transitions it has to compute, against a [`Budget`] shared by every
+//! search of one request. When the budget runs out the search answers
+//! [`Search::GaveUp`] and the caller scans with the signatures one by one,
+//! which gives the same answer at a cost linear in the text. Memory is
+//! bounded by the cache capacity: a full cache is cleared and rebuilt.
+
+use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::time::{Duration, Instant};
+
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::hybrid::LazyStateID;
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::look::LookMatcher;
+use regex_automata::util::pool::Pool;
+use regex_automata::util::syntax;
+use regex_automata::{Input, MatchKind, PatternSet};
+
+/// Builds a thread's cache for the joint DFA.
+type MakeCache = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// The time one request may spend building joint DFA states. Warm caches
+/// build none for ordinary traffic, and a cold thread's first requests
+/// spend a few hundred microseconds at most; random text dense in
+/// punctuation would spend it all within a few hundred bytes.
+pub(crate) const BUILDING_PER_REQUEST: Duration = Duration::from_millis(1);
+
+/// What a state built but not timed is charged.
+const STATE_PRICE: Duration = Duration::from_micros(30);
+
+/// How much longer the searches of one request may spend building joint
+/// DFA states. Only the building is timed (a clock read per state built):
+/// walking built states is not.
+///
+/// ```ignore
+/// let mut budget = Budget::new(BUILDING_PER_REQUEST);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    left: Duration,
+}
+
+impl Budget {
+    /// A budget of `time` spent building states.
+    pub(crate) const fn new(time: Duration) -> Self {
+        Self { left: time }
+    }
+
+    /// Whether no time is left.
+    fn is_spent(self) -> bool {
+        self.left.is_zero()
+    }
+
+    fn charge(&mut self, started: Instant) {
+        self.left = self.left.saturating_sub(started.elapsed());
+    }
+
+    /// Charges a state built where it was not timed, at about what one
+    /// costs over a few hundred signatures.
+    fn charge_state(&mut self) {
+        self.left = self.left.saturating_sub(STATE_PRICE);
+    }
+}
+
+/// What a bounded search found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Search {
+    /// The earliest end of a match of any pattern.
+    Match(usize),
+    /// No pattern matches.
+    NoMatch,
+    /// The budget ran out (or the DFA could not go on) at this offset: no
+    /// match ends before it, and the caller must find out about the rest
+    /// another way.
+    GaveUp(usize),
+}
+
+/// Every pattern of a set in one lazy DFA, with a cache per thread.
+pub(crate) struct JointDfa {
+    dfa: DFA,
+    caches: Pool<Cache, MakeCache>,
+}
+
+impl fmt::Debug for JointDfa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JointDfa")
+            .field("patterns", &self.dfa.pattern_len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl JointDfa {
+    /// Compiles `patterns` (already in the automata's syntax) with every
+    /// match reported (`MatchKind::All`), `line_terminator` ending lines
+    /// for `(?m)`, at most `nfa_size` bytes of NFA and `cache_capacity`
+    /// bytes of states per thread.
+    pub(crate) fn new(
+        patterns: &[String],
+        line_terminator: u8,
+        nfa_size: usize,
+        cache_capacity: usize,
+    ) -> Result<Self, Box<regex_automata::hybrid::BuildError>> {
+        let mut look_matcher = LookMatcher::new();
+        look_matcher.set_line_terminator(line_terminator);
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(cache_capacity),
+            )
+            .syntax(
+                syntax::Config::new()
+                    .utf8(true)
+                    .line_terminator(line_terminator),
+            )
+            .thompson(
+                thompson::Config::new()
+                    .which_captures(WhichCaptures::None)
+                    .nfa_size_limit(Some(nfa_size))
+                    .look_matcher(look_matcher),
+            )
+            .build_many(patterns)
+            .map_err(Box::new)?;
+        let for_pool = dfa.clone();
+        let make: MakeCache = Box::new(move || for_pool.create_cache());
+        Ok(Self {
+            dfa,
+            caches: Pool::new(make),
+        })
+    }
+
+    /// Where the earliest match in `text[from..]` ends, building new
+    /// states only while `budget` lasts.
+    pub(crate) fn first_match_end(&self, text: &str, from: usize, budget: &mut Budget) -> Search {
+        let mut guard = self.caches.get();
+        let cache: &mut Cache = &mut guard;
+        let input = Input::new(text).range(from..);
+        let mut state = match self.dfa.start_state_forward(cache, &input) {
+            Ok(state) if !state.is_tagged() => state,
+            Ok(state) if state.is_dead() => return Search::NoMatch,
+            _ => return Search::GaveUp(from),
+        };
+        // `state` is untagged here: match and dead states end the search.
+        let bytes = text.as_bytes();
+        let mut at = from;
+        while at < bytes.len() {
+            at = self.walk_built(cache, &mut state, bytes, at);
+            let Some(&byte) = bytes.get(at) else {
+                break;
+            };
+            let mut next = self.dfa.next_state_untagged(cache, state, byte);
+            if next.is_unknown() {
+                match self.build(cache, state, byte, budget) {
+                    Some(built) => next = built,
+                    None => return Search::GaveUp(at),
+                }
+            }
+            if next.is_tagged() {
+                if next.is_match() {
+                    // Matches are reported one byte late: this one ended
+                    // before `byte`.
+                    return Search::Match(at);
+                }
+                if next.is_dead() {
+                    return Search::NoMatch;
+                }
+                if next.is_quit() {
+                    return Search::GaveUp(at);
+                }
+            }
+            state = next;
+            at += 1;
+        }
+        match self.dfa.next_eoi_state(cache, state) {
+            Ok(end) if end.is_match() => Search::Match(text.len()),
+            Ok(_) => Search::NoMatch,
+            Err(_) => Search::GaveUp(text.len()),
+        }
+    }
+
+    /// Adds to `found` every pattern that matches somewhere in `text`.
+    /// False when the budget ran out first (once it is spent, a search
+    /// stops at the first match state: stepping from one may build a
+    /// state); `found` then holds the patterns whose matches end before
+    /// where the search stopped.
+    pub(crate) fn which_match(
+        &self,
+        text: &str,
+        budget: &mut Budget,
+        found: &mut PatternSet,
+    ) -> bool {
+        let mut guard = self.caches.get();
+        let cache: &mut Cache = &mut guard;
+        let mut state = match self.dfa.start_state_forward(cache, &Input::new(text)) {
+            Ok(state) if !state.is_tagged() => state,
+            Ok(state) if state.is_dead() => return true,
+            _ => return false,
+        };
+        for &byte in text.as_bytes() {
+            // Only an untagged state's transitions can be looked up
+            // without maybe building one: a step from a match state is
+            // charged to the budget.
+            let looked_up = if state.is_tagged() {
+                None
+            } else {
+                Some(self.dfa.next_state_untagged(cache, state, byte))
+            };
+            let next = match looked_up {
+                Some(next) if !next.is_unknown() => next,
+                _ => match self.build(cache, state, byte, budget) {
+                    Some(built) => built,
+                    None => return false,
+                },
+            };
+            if next.is_tagged() {
+                if next.is_match() {
+                    self.add_matches(cache, next, found);
+                    if found.is_full() {
+                        return true;
+                    }
+                } else if next.is_dead() {
+                    return true;
+                } else if next.is_quit() {
+                    return false;
+                }
+            }
+            state = next;
+        }
+        match self.dfa.next_eoi_state(cache, state) {
+            Ok(end) => {
+                if end.is_match() {
+                    self.add_matches(cache, end, found);
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Steps from the untagged `state` through `bytes[at..]` four bytes at
+    /// a time while the states reached are built and untagged; returns
+    /// where it stopped, with `state` the (untagged) state there. The
+    /// caller takes the next step, which may need building or end the
+    /// search.
+    #[inline]
+    fn walk_built(
+        &self,
+        cache: &Cache,
+        state: &mut LazyStateID,
+        bytes: &[u8],
+        mut at: usize,
+    ) -> usize {
+        while let Some(&[b0, b1, b2, b3]) = bytes.get(at..at + 4) {
+            let s0 = self.dfa.next_state_untagged(cache, *state, b0);
+            if s0.is_tagged() {
+                return at;
+            }
+            let s1 = self.dfa.next_state_untagged(cache, s0, b1);
+            if s1.is_tagged() {
+                *state = s0;
+                return at + 1;
+            }
+            let s2 = self.dfa.next_state_untagged(cache, s1, b2);
+            if s2.is_tagged() {
+                *state = s1;
+                return at + 2;
+            }
+            let s3 = self.dfa.next_state_untagged(cache, s2, b3);
+            if s3.is_tagged() {
+                *state = s2;
+                return at + 3;
+            }
+            *state = s3;
+            at += 4;
+        }
+        at
+    }
+
+    fn add_matches(&self, cache: &Cache, state: LazyStateID, found: &mut PatternSet) {
+        for i in 0..self.dfa.match_len(cache, state) {
+            found.insert(self.dfa.match_pattern(cache, state, i));
+        }
+    }
+
+    /// The transition from `state` on `byte`, built (or, from a tagged
+    /// state, looked up) within the budget; `None` once it is spent or
+    /// when the DFA cannot build it.
+    #[cold]
+    #[inline(never)]
+    fn build(
+        &self,
+        cache: &mut Cache,
+        state: LazyStateID,
+        byte: u8,
+        budget: &mut Budget,
+    ) -> Option<LazyStateID> {
+        if budget.is_spent() {
+            return None;
+        }
+        if state.is_tagged() {
+            // A step from a match state is usually a lookup, and timing
+            // every one would cost more than the step (prose at paranoia
+            // 4 reaches a match state every few bytes): a state built is
+            // told by the cache growing, and charged at a fixed price.
+            let before = cache.memory_usage();
+            let next = self.dfa.next_state(cache, state, byte).ok();
+            if cache.memory_usage() != before {
+                budget.charge_state();
+            }
+            return next;
+        }
+        let started = Instant::now();
+        let next = self.dfa.next_state(cache, state, byte).ok();
+        budget.charge(started);
+        next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use regex_automata::meta::Regex;
+
+    use super::*;
+
+    fn joint(patterns: &[&str]) -> JointDfa {
+        let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
+        JointDfa::new(&patterns, 0, 1 << 20, 1 << 20).unwrap()
+    }
+
+    /// No limit on building.
+    fn unlimited() -> Budget {
+        Budget::new(Duration::MAX)
+    }
+
+    #[test]
+    fn finds_the_earliest_end_of_any_pattern() {
+        let dfa = joint(&["abcdef", "cd", r"(?m:^x$)"]);
+        let mut budget = unlimited();
+        assert_eq!(
+            dfa.first_match_end("zabcdefg", 0, &mut budget),
+            Search::Match(5)
+        );
+        assert_eq!(
+            dfa.first_match_end("abcxabcd", 4, &mut budget),
+            Search::Match(8)
+        );
+        assert_eq!(dfa.first_match_end("no", 0, &mut budget), Search::NoMatch);
+        assert_eq!(dfa.first_match_end("yx", 0, &mut budget), Search::NoMatch);
+        assert_eq!(
+            dfa.first_match_end("y\0x", 0, &mut budget),
+            Search::Match(3)
+        );
+        // Starting mid-text sees the byte before: `y` is no line start.
+        assert_eq!(dfa.first_match_end("yx", 1, &mut budget), Search::NoMatch);
+        assert_eq!(dfa.first_match_end("\0x", 1, &mut budget), Search::Match(2));
+    }
+
+    #[test]
+    fn a_spent_budget_gives_up_where_a_state_is_missing() {
+        let dfa = joint(&["needle", "hay"]);
+        let spent = || Budget::new(Duration::ZERO);
+        assert_eq!(
+            dfa.first_match_end("hay needle", 0, &mut spent()),
+            Search::GaveUp(0)
+        );
+        let mut found = PatternSet::new(2);
+        assert!(!dfa.which_match("hay needle", &mut spent(), &mut found));
+        assert!(found.is_empty());
+        assert_eq!(
+            dfa.first_match_end("hay needle", 0, &mut unlimited()),
+            Search::Match(3)
+        );
+        assert!(dfa.which_match("hay needle", &mut unlimited(), &mut found));
+        assert_eq!(found.len(), 2);
+        // Every state that text needs is built now: no budget needed.
+        assert_eq!(
+            dfa.first_match_end("hay needle", 0, &mut spent()),
+            Search::Match(3)
+        );
+        let mut again = PatternSet::new(2);
+        assert!(dfa.which_match("a needle", &mut unlimited(), &mut again));
+        assert!(dfa.which_match("a needle", &mut spent(), &mut again));
+        assert_eq!(again.iter().map(|p| p.as_usize()).collect::<Vec<_>>(), [0]);
+        // Stepping on from a match state is not known to be free: with the
+        // budget spent, the search stops there, with what it found.
+        let mut partial = PatternSet::new(2);
+        assert!(!dfa.which_match("hay needle", &mut spent(), &mut partial));
+        assert_eq!(
+            partial.iter().map(|p| p.as_usize()).collect::<Vec<_>>(),
+            [1]
+        );
+        // Where a state is missing, the search stops there.
+        assert_eq!(
+            dfa.first_match_end("a needle!", 0, &mut spent()),
+            Search::GaveUp(8)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_meta_engine(
+            text in "[ab(\\-'\0 é]{0,40}",
+            from in 0usize..40,
+        ) {
+            let patterns = ["a'+b", r"\(\s*b", r"(?m:^b)", r"(?m:a$)", "é-", "b{3}"];
+            let dfa = joint(&patterns);
+            let meta = Regex::builder()
+                .configure(Regex::config().match_kind(MatchKind::All).line_terminator(0))
+                .syntax(syntax::Config::new().line_terminator(0))
+                .build_many(&patterns)
+                .unwrap();
+            let from = (0..=from.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let expected = meta
+                .search_half(&Input::new(&text).range(from..).earliest(true))
+                .map_or(Search::NoMatch, |m| Search::Match(m.offset()));
+            let mut expected_set = PatternSet::new(patterns.len());
+            meta.which_overlapping_matches(&Input::new(&text), &mut expected_set);
+
+            // A budget that runs out after the first state built gives the
+            // same answer, or gives up before the match ends.
+            let tiny = || Budget::new(Duration::from_nanos(1));
+            match dfa.first_match_end(&text, from, &mut tiny()) {
+                Search::GaveUp(at) => {
+                    let bound = match expected {
+                        Search::Match(end) => end,
+                        _ => text.len(),
+                    };
+                    prop_assert!(at <= bound, "gave up at {} before {:?}", at, expected);
+                }
+                small => prop_assert_eq!(small, expected),
+            }
+            let mut partial = PatternSet::new(patterns.len());
+            if dfa.which_match(&text, &mut tiny(), &mut partial) {
+                prop_assert_eq!(&partial, &expected_set);
+            } else {
+                prop_assert!(partial.iter().all(|p| expected_set.contains(p)));
+            }
+
+            prop_assert_eq!(dfa.first_match_end(&text, from, &mut unlimited()), expected);
+            let mut found = PatternSet::new(patterns.len());
+            prop_assert!(dfa.which_match(&text, &mut unlimited(), &mut found));
+            prop_assert_eq!(found, expected_set);
+        }
+    }
+}
