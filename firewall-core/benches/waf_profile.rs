@@ -4,16 +4,20 @@
 //! ```text
 //! cargo bench -p firewall-core --bench waf_profile --no-run
 //! valgrind --tool=callgrind --toggle-collect='*Waf*inspect*' \
-//!     target/release/deps/waf_profile-* form 1 2000
+//!     target/release/deps/waf_profile-* form 1 6000   # and 12000
 //! ```
 //!
 //! Arguments: request (`form`: the load benchmark's POST; `form-accented`:
 //! the same with a few letters that are not ASCII; `json`: the typical
 //! JSON order), paranoia level, inspections, and optionally a
 //! number of KiB to sweep between two inspections, as a server's network
-//! stack does, so that the WAF runs with cold caches. Divide the collected
-//! counts by the inspections. It also prints the mean wall time of an
-//! inspection (the sweep not included), to compare warm and cold caches.
+//! stack does, so that the WAF runs with cold caches. Divide the
+//! difference of two runs' counts by the difference of their inspections:
+//! the automata build their states within a time budget per request, so
+//! the warm-up is spread over the first requests, and under callgrind
+//! (about 50 times slower) over the first few thousand. It also prints the
+//! mean wall time of an inspection (the sweep not included), to compare
+//! warm and cold caches.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
