@@ -10,12 +10,13 @@
 //! hundreds of megabytes of states) when the whole set was searched at
 //! once. Each signature alone stays small whatever the text.
 //!
-//! So the joint DFA is searched here by a loop of our own that counts the
-//! transitions it has to compute, against a [`Budget`] shared by every
-//! search of one request. When the budget runs out the search answers
-//! [`Search::GaveUp`] and the caller scans with the signatures one by one,
-//! which gives the same answer at a cost linear in the text. Memory is
-//! bounded by the cache capacity: a full cache is cleared and rebuilt.
+//! So the joint DFA is searched here by a loop of our own (four bytes a
+//! step while the states are built) that times every state it has to
+//! build against a [`Budget`] shared by every search of one request. When
+//! the budget runs out the search answers [`Search::GaveUp`] and the caller
+//! scans with the signatures one by one, which gives the same answer at a
+//! cost linear in the text. Memory is bounded by the cache capacity: a
+//! full cache is cleared and rebuilt.
 
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -42,12 +43,9 @@ pub(crate) const BUILDING_PER_REQUEST: Duration = Duration::from_millis(1);
 const STATE_PRICE: Duration = Duration::from_micros(30);
 
 /// How much longer the searches of one request may spend building joint
-/// DFA states. Only the building is timed (a clock read per state built):
-/// walking built states is not.
-///
-/// ```ignore
-/// let mut budget = Budget::new(BUILDING_PER_REQUEST);
-/// ```
+/// DFA states (one is made per request, from [`BUILDING_PER_REQUEST`]).
+/// Only the building is timed (a clock read per state built): walking
+/// built states is not.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Budget {
     left: Duration,
