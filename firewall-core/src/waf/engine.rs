@@ -364,19 +364,21 @@ thread_local! {
     pub(super) static SKIPPING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
-/// What one request may spend building joint DFA states (nothing in the
-/// test that compares the engine with and without the joint automata).
+/// What one request may spend building joint DFA states (in tests, what
+/// [`BUDGET`] says when it is set).
 fn request_budget() -> Budget {
     #[cfg(test)]
-    if !JOINT_ON.with(std::cell::Cell::get) {
-        return Budget::new(std::time::Duration::ZERO);
+    if let Some(time) = BUDGET.with(std::cell::Cell::get) {
+        return Budget::new(time);
     }
     Budget::new(BUILDING_PER_REQUEST)
 }
 
 #[cfg(test)]
 thread_local! {
-    pub(super) static JOINT_ON: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// The tests' override of [`BUILDING_PER_REQUEST`].
+    pub(super) static BUDGET: std::cell::Cell<Option<std::time::Duration>> =
+        const { std::cell::Cell::new(None) };
 }
 
 /// The values one set scans, joined by [`SEPARATOR`] (each followed by

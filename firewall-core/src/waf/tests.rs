@@ -1,5 +1,7 @@
 //! Engine-level tests of [`super::Waf`]: modes, phases, exclusions.
 
+use std::time::Duration;
+
 use super::*;
 
 fn sqli() -> RequestView<'static> {
@@ -150,6 +152,14 @@ fn skipping_texts_without_needed_bytes_changes_no_report() {
     );
 }
 
+/// `evaluate` with the joint automata's budget per request set to `time`.
+fn evaluate_with_budget(waf: &Waf, req: &RequestView<'_>, time: Duration) -> Report {
+    engine::BUDGET.with(|budget| budget.set(Some(time)));
+    let report = waf.evaluate(req);
+    engine::BUDGET.with(|budget| budget.set(None));
+    report
+}
+
 /// When the joint automata give up (their budget for building states is
 /// spent), the signatures tried one by one give every report unchanged:
 /// with no budget at all on a WAF whose joint automata never built a
@@ -165,10 +175,9 @@ fn giving_up_on_the_joint_automata_changes_no_report() {
         let (warm, cold) = (Waf::new(config.clone()).unwrap(), Waf::new(config).unwrap());
         for req in &requests {
             let report = warm.evaluate(req);
-            engine::JOINT_ON.with(|on| on.set(false));
-            let (alone, partly) = (cold.evaluate(req), warm.evaluate(req));
-            engine::JOINT_ON.with(|on| on.set(true));
+            let alone = evaluate_with_budget(&cold, req, Duration::ZERO);
             assert_eq!(alone, report, "PL{paranoia}, signatures alone: {req:?}");
+            let partly = evaluate_with_budget(&warm, req, Duration::ZERO);
             assert_eq!(partly, report, "PL{paranoia}, warm and no budget: {req:?}");
             matched += report.matches().len();
         }
@@ -177,4 +186,39 @@ fn giving_up_on_the_joint_automata_changes_no_report() {
         matched > 1000,
         "the corpora exercise the signatures ({matched} matches)"
     );
+}
+
+/// Random punctuation-heavy text, the automata's worst case, spends the
+/// normal budget part way through a body: the report is the one the joint
+/// automata give with no limit, and the one the signatures alone give.
+#[test]
+fn random_text_gets_the_same_report_within_the_budget() {
+    let alphabet: Vec<char> =
+        "abcdefghijklmnopqrstuvwxyz0123456789 '\"<>()[]{};:|&$`/\\=-_.,!?*#@^~"
+            .chars()
+            .collect();
+    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+    for paranoia in [1, 4] {
+        let waf = Waf::new(WafConfig::default().paranoia(paranoia)).unwrap();
+        for _ in 0..3 {
+            let body: String = (0..8000)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[usize::try_from(seed % alphabet.len() as u64).unwrap()]
+                })
+                .collect();
+            let req = RequestView::new("POST", "/").body("text/plain", body);
+            let within = waf.evaluate(&req);
+            assert!(
+                !within.matches().is_empty(),
+                "PL{paranoia}: random text matches something"
+            );
+            let unlimited = evaluate_with_budget(&waf, &req, Duration::MAX);
+            assert_eq!(within, unlimited, "PL{paranoia}: {req:?}");
+            let alone = evaluate_with_budget(&waf, &req, Duration::ZERO);
+            assert_eq!(within, alone, "PL{paranoia}: {req:?}");
+        }
+    }
 }
