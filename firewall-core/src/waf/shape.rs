@@ -28,6 +28,7 @@ impl Shape {
     /// What shell normalisation removes or rewrites: `\ ' " ^ $ , ;`.
     const SHELL: u16 = 1 << 8;
     const ZERO: u16 = 1 << 9;
+    const SPACE: u16 = 1 << 10;
     /// What the base decoding chain reacts to, apart from upper case.
     const ENCODED: u16 = Self::PERCENT | Self::AMP | Self::BACKSLASH | Self::WIDE;
 
@@ -78,7 +79,7 @@ impl Shape {
             return !transform::is_compressed(decoded);
         }
         // ASCII without control characters: only double spaces to collapse.
-        decoded.contains("  ")
+        self.has(Self::SPACE) && decoded.contains("  ")
     }
 
     /// Whether path normalisation can change this decoded value (every
@@ -112,6 +113,7 @@ const fn classes() -> [u16; 256] {
             b'*' => Shape::STAR,
             b'\'' | b'"' | b'^' | b'$' | b',' | b';' => Shape::SHELL,
             b'0' => Shape::ZERO,
+            b' ' => Shape::SPACE,
             _ => 0,
         };
         b += 1;
