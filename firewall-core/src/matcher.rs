@@ -55,9 +55,9 @@
 //! second-level cache simulated), per lookup: 1,130 instructions when the
 //! first match is early, 1,360 when nothing matches, 1,440 when it is the
 //! last rule, 840 for random packets (0.17 misses past that cache) and
-//! 1,010 for mixed-family ones (0.14).
-//! Random and mixed lookups touch more cache lines (15 to 17 first-level
-//! misses, against 2 for the planted cases whose probes stay in one
+//! 950 for mixed-family ones (0.12).
+//! Random and mixed lookups touch more cache lines (about 16 first-level
+//! misses, against 0.7 to 2.2 for the planted cases whose probes stay in one
 //! region), and those lines, not instructions, are most of their time:
 //! the `ANY`/`ANY` and wide port tables (about 4 lines), the short index
 //! (2 to 3), the filter entry of each level (2), the few hash probes the
@@ -86,7 +86,12 @@
 //!   sub-level restricted to its `ANY` group;
 //! - `G` rules whose source is `ANY`: in the `G` index's destination-keyed
 //!   level (source sub-level restricted to `ANY`), or, for a destination of
-//!   length 0, in the `G` index's source-keyed level's length-0 group.
+//!   length 0, in the `G` index's source-keyed level's length-0 group. Of
+//!   that group, the `ANY`/`ANY` rules were searched with the `F` index, so
+//!   only those with an explicit `/0` destination are left; they are kept
+//!   apart, in a level of their own, so that this step does not read the
+//!   `G` index's big `ANY`/`ANY` port table (one cache line and about 60
+//!   instructions per lookup).
 //!
 //! The restricted field only ever looks up the length-0 group, where `ANY`
 //! and an explicit `0.0.0.0/0` (or `::/0`) share a key; rules are then checked
@@ -107,7 +112,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use crate::packet::Packet;
-use crate::rule::{Family, Rule};
+use crate::rule::{Family, NetMatch, Rule};
 use level::Level;
 use table::SINGLE;
 
@@ -139,6 +144,12 @@ struct Index {
 struct FamilyIndex {
     src: Level,
     dst: Level,
+    /// The rules with source `ANY` and an explicit `/0` destination (of
+    /// this family), by source (one group): for a mixed-family packet with
+    /// a destination of this family, the rules of `src` that can match
+    /// beyond the `ANY`/`ANY` ones, which the source family's index
+    /// already searched.
+    any_to_zero: Level,
 }
 
 /// A packet prepared for lookups: both addresses as keys.
@@ -208,16 +219,31 @@ impl Matcher {
             src_family.src.search(rules, &query, &mut best);
             src_family.dst.search(rules, &query, &mut best);
         } else {
-            // Source-family rules with destination ANY.
-            query.need_any = Some(key::Field::Dst);
-            src_family.src.search(rules, &query, &mut best);
-            // Destination-family rules with source ANY.
-            query.need_any = Some(key::Field::Src);
-            dst_family.dst.search(rules, &query, &mut best);
-            dst_family.src.search(rules, &query, &mut best);
+            mixed(rules, &mut query, src_family, dst_family, &mut best);
         }
         (best != u32::MAX).then_some(best as usize)
     }
+}
+
+/// The lookup of a mixed-family packet (see the module doc). Apart, so
+/// that the same-family lookup compiles as it did before the
+/// `any_to_zero` step (inlined, it cost that lookup 5 instructions).
+#[inline(never)]
+fn mixed(
+    rules: &[Rule],
+    query: &mut Query<'_>,
+    src_family: &FamilyIndex,
+    dst_family: &FamilyIndex,
+    best: &mut u32,
+) {
+    // Source-family rules with destination ANY.
+    query.need_any = Some(key::Field::Dst);
+    src_family.src.search(rules, query, best);
+    // Destination-family rules with source ANY (those with destination
+    // ANY too were searched above).
+    query.need_any = Some(key::Field::Src);
+    dst_family.dst.search(rules, query, best);
+    dst_family.any_to_zero.search(rules, query, best);
 }
 
 impl Index {
@@ -233,7 +259,7 @@ impl Index {
 impl FamilyIndex {
     /// Indexes the rules that are not of family `skip`.
     fn build(rules: &[Rule], skip: Family, scan_max: u32) -> Self {
-        let (mut by_src, mut by_dst) = (Vec::new(), Vec::new());
+        let (mut by_src, mut by_dst, mut any_to_zero) = (Vec::new(), Vec::new(), Vec::new());
         for (id, rule) in (0..rules.len() as u32).zip(rules) {
             if rule.family() == Some(skip) {
                 continue;
@@ -245,10 +271,15 @@ impl FamilyIndex {
             } else {
                 by_dst.push(id);
             }
+            if rule.src_cidr == NetMatch::Any && rule.dst_cidr != NetMatch::Any && dst_len == 0 {
+                any_to_zero.push(id);
+            }
         }
+        let level = |ids: &[u32], field| Level::build(rules, ids, field, false, scan_max);
         Self {
-            src: Level::build(rules, &by_src, key::Field::Src, false, scan_max),
-            dst: Level::build(rules, &by_dst, key::Field::Dst, false, scan_max),
+            src: level(&by_src, key::Field::Src),
+            dst: level(&by_dst, key::Field::Dst),
+            any_to_zero: level(&any_to_zero, key::Field::Src),
         }
     }
 }

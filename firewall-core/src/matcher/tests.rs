@@ -455,3 +455,47 @@ proptest! {
         }
     }
 }
+
+/// `net` as `ANY` (`pick` 0), an explicit `/0` of `v6`'s family (1) or
+/// itself.
+fn zero_or(net: NetMatch, v6: bool, pick: u8) -> NetMatch {
+    let zero = if v6 { "::/0" } else { "0.0.0.0/0" };
+    match pick % 4 {
+        0 => NetMatch::Any,
+        1 => NetMatch::Net(zero.parse().unwrap()),
+        _ => net,
+    }
+}
+
+prop_compose! {
+    /// Rules whose networks are often `ANY` or an explicit `/0`: the rules
+    /// a mixed-family packet can match, and those it must not.
+    fn arb_zero_rule()(rule in arb_rule(), src in any::<u8>(), dst in any::<u8>(), v6 in any::<bool>()) -> Rule {
+        let v6 = rule.family().map_or(v6, |f| f == Family::V6);
+        Rule {
+            src_cidr: zero_or(rule.src_cidr, v6, src),
+            dst_cidr: zero_or(rule.dst_cidr, v6, dst),
+            ..rule
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Mixed-family packets (and others) against rule sets dense in `ANY`
+    /// and explicit `/0` networks, with port tables for the large groups.
+    #[test]
+    fn compiled_matches_linear_reference_on_zero_prefixes(
+        rules in prop::collection::vec(arb_zero_rule(), 40..200),
+        aims in prop::collection::vec(arb_aim(), 50..100),
+    ) {
+        for scan_max in [0, 2, SCAN_MAX] {
+            let compiled = Matcher::compile_with(&rules, scan_max);
+            for aim in &aims {
+                let p = aimed_packet(&rules, aim);
+                prop_assert_eq!(compiled.first_match(&rules, &p), first_match_linear(&rules, &p), "scan_max {} packet {:?}", scan_max, p);
+            }
+        }
+    }
+}
