@@ -341,9 +341,13 @@ impl Compiled {
         for (pattern, (single, &index)) in
             view_set.singles.iter().zip(&view_set.members).enumerate()
         {
-            let matches = found.contains(PatternID::new_unchecked(pattern))
-                || (!complete && single.is_match(text));
-            if matches && self.signatures[index].applies_to(classes) {
+            // A signature that does not apply to this target is not run.
+            if !self.signatures[index].applies_to(classes) {
+                continue;
+            }
+            if found.contains(PatternID::new_unchecked(pattern))
+                || (!complete && single.is_match(text))
+            {
                 hit(index);
             }
         }
