@@ -47,31 +47,12 @@ const KINDS: &[(&str, &str, usize)] = &[
 
 /// Random kinds: 8,000 characters drawn from each alphabet.
 const RANDOM_KINDS: &[(&str, &str)] = &[
-    (
-        "random base64",
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/",
-    ),
-    (
-        "random punctuation",
-        "abcdefghijklmnopqrstuvwxyz0123456789 '\"<>()[]{};:|&$`/\\=-_.,!?*#@^~",
-    ),
+    ("random base64", random_text::BASE64),
+    ("random punctuation", random_text::PUNCTUATION),
 ];
 
-/// xorshift64: a fixed, fast stream for the random kinds.
-struct Rng(u64);
-
-impl Rng {
-    fn text(&mut self, alphabet: &[char], len: usize) -> String {
-        (0..len)
-            .map(|_| {
-                self.0 ^= self.0 << 13;
-                self.0 ^= self.0 >> 7;
-                self.0 ^= self.0 << 17;
-                alphabet[usize::try_from(self.0 % alphabet.len() as u64).unwrap_or(0)]
-            })
-            .collect()
-    }
-}
+#[path = "../tests/support/random_text.rs"]
+mod random_text;
 
 /// An urlencoded form with `text` as its one field's value.
 fn form(text: &str) -> String {
@@ -127,10 +108,9 @@ fn main() {
             time(&waf, 50, || body.clone()); // Warms the automata up.
             row(name, time(&waf, 20, || body.clone()));
         }
-        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let mut rng = random_text::Rng::new();
         for (name, alphabet) in RANDOM_KINDS {
-            let alphabet: Vec<char> = alphabet.chars().collect();
-            row(name, time(&waf, 5, || form(&rng.text(&alphabet, 8000))));
+            row(name, time(&waf, 5, || form(&rng.text(alphabet, 8000))));
         }
     }
 }
