@@ -375,6 +375,26 @@ fn aimed_packet(rules: &[Rule], aim: &Aim) -> Packet {
     )
 }
 
+/// The compiled rules (indexed, and scanned below `scan_max` rules) answer
+/// the packet of every aim as the linear first match does.
+fn matches_linear_reference(rules: &[Rule], aims: &[Aim]) -> Result<(), TestCaseError> {
+    for scan_max in [0, 2, SCAN_MAX] {
+        let compiled = Matcher::compile_with(rules, scan_max);
+        for aim in aims {
+            let p = aimed_packet(rules, aim);
+            let expected = first_match_linear(rules, &p);
+            prop_assert_eq!(
+                compiled.first_match(rules, &p),
+                expected,
+                "scan_max {} packet {:?}",
+                scan_max,
+                p
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -383,14 +403,7 @@ proptest! {
         rules in prop::collection::vec(arb_rule(), 1..60),
         aims in prop::collection::vec(arb_aim(), 1..20),
     ) {
-        for aim in &aims {
-            let p = aimed_packet(&rules, aim);
-            let expected = first_match_linear(&rules, &p);
-            for scan_max in [0, 2, SCAN_MAX] {
-                let got = Matcher::compile_with(&rules, scan_max).first_match(&rules, &p);
-                prop_assert_eq!(got, expected, "scan_max {} packet {:?}", scan_max, p);
-            }
-        }
+        matches_linear_reference(&rules, &aims)?;
     }
 }
 
@@ -490,12 +503,6 @@ proptest! {
         rules in prop::collection::vec(arb_zero_rule(), 40..200),
         aims in prop::collection::vec(arb_aim(), 50..100),
     ) {
-        for scan_max in [0, 2, SCAN_MAX] {
-            let compiled = Matcher::compile_with(&rules, scan_max);
-            for aim in &aims {
-                let p = aimed_packet(&rules, aim);
-                prop_assert_eq!(compiled.first_match(&rules, &p), first_match_linear(&rules, &p), "scan_max {} packet {:?}", scan_max, p);
-            }
-        }
+        matches_linear_reference(&rules, &aims)?;
     }
 }
