@@ -19,8 +19,21 @@ const MAX_JSON_DEPTH: usize = 64;
 /// Pushes the names and values of an `a=1&b=2` string, percent-decoded once
 /// with `+` as space.
 pub(crate) fn push_urlencoded<'a>(raw: &'a str, out: &mut Vec<Target<'a>>) {
-    for pair in raw.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    // `memchr` finds the separators a vector at a time (`str::split` took
+    // 4% of an inspection of a 1 KB form).
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'&', raw.as_bytes()).chain([raw.len()]);
+    for end in ends {
+        // `&` and `=` are ASCII: every cut is at a character boundary.
+        let pair = &raw[start..end];
+        start = end + 1;
+        if pair.is_empty() {
+            continue;
+        }
+        let (name, value) = match memchr::memchr(b'=', pair.as_bytes()) {
+            Some(eq) => (&pair[..eq], &pair[eq + 1..]),
+            None => (pair, ""),
+        };
         let name = transform::form_decode_cow(name);
         out.push(Target::body(Location::ArgName(name.clone()), name.clone()));
         if !value.is_empty() {
@@ -180,6 +193,54 @@ mod tests {
         out.into_iter()
             .map(|t| (t.location.to_string(), t.value.into_owned()))
             .collect()
+    }
+
+    #[test]
+    fn form_pairs_names_and_values() {
+        let got = collect(
+            "application/x-www-form-urlencoded",
+            "&a=1&&b=x%27+y&flag&c=&=v&d=1=2&",
+        );
+        let want = [
+            ("ARGS_NAMES:a", "a"),
+            ("ARGS:a", "1"),
+            ("ARGS_NAMES:b", "b"),
+            ("ARGS:b", "x' y"),
+            ("ARGS_NAMES:flag", "flag"),
+            ("ARGS_NAMES:c", "c"),
+            ("ARGS_NAMES:", ""),
+            ("ARGS:", "v"),
+            ("ARGS_NAMES:d", "d"),
+            ("ARGS:d", "1=2"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(l, v)| ((*l).to_owned(), (*v).to_owned()))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    proptest::proptest! {
+        /// The pairs are those `str::split` gives (the code before memchr).
+        #[test]
+        fn form_pairs_are_split_as_by_the_standard_library(raw in "[a&=é%2+]{0,24}") {
+            let mut got = Vec::new();
+            push_urlencoded(&raw, &mut got);
+            let mut want = Vec::new();
+            for pair in raw.split('&').filter(|p| !p.is_empty()) {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let name = transform::form_decode_cow(name);
+                want.push((Location::ArgName(name.clone()).to_string(), name.clone().into_owned()));
+                if !value.is_empty() {
+                    want.push((Location::Arg(name).to_string(), transform::form_decode_cow(value).into_owned()));
+                }
+            }
+            let got: Vec<(String, String)> = got
+                .into_iter()
+                .map(|t| (t.location.to_string(), t.value.into_owned()))
+                .collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]
