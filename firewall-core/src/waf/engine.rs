@@ -297,11 +297,22 @@ impl Compiled {
 
     fn prepare_value(&self, target: usize, raw: &str, texts: &mut [Joined]) {
         let raw_shape = Shape::of(raw);
-        let (decoded, shape) = raw_shape.decode(raw);
-        texts[0].push(target, &decoded);
-        for (slot, view_set) in self.views.iter().enumerate() {
+        let Some((decoded_texts, view_texts)) = texts.split_first_mut() else {
+            return;
+        };
+        // A value whose decoding only lower-cases it is lower-cased straight
+        // into the joined text, not into a string of its own.
+        let (decoded, shape) = if let Some(shape) = raw_shape.lowercased_only() {
+            let lowered = decoded_texts.push_lowercase(target, raw);
+            (Cow::Borrowed(lowered), shape)
+        } else {
+            let (decoded, shape) = raw_shape.decode(raw);
+            decoded_texts.push(target, &decoded);
+            (decoded, shape)
+        };
+        for (view_set, joined) in self.views.iter().zip(view_texts) {
             if let Some(text) = view_text(view_set.view, raw, raw_shape, &decoded, shape) {
-                texts[slot + 1].push(target, &text);
+                joined.push(target, &text);
             }
         }
     }
@@ -412,6 +423,16 @@ impl Joined {
         self.text.push_str(value);
         self.spans.push((target, start..self.text.len()));
         self.text.push(SEPARATOR);
+    }
+
+    /// Pushes `value` with its ASCII letters lower-cased, and returns it as
+    /// pushed.
+    fn push_lowercase(&mut self, target: usize, value: &str) -> &str {
+        self.push(target, value);
+        let range = self.spans.last().map_or(0..0, |(_, range)| range.clone());
+        let pushed = &mut self.text[range];
+        pushed.make_ascii_lowercase();
+        pushed
     }
 
     /// Each value with the index of its target.

@@ -63,6 +63,12 @@ impl Shape {
         (Cow::Borrowed(raw), self)
     }
 
+    /// When [`Self::decode`] of a value of this shape only lower-cases
+    /// ASCII letters: the shape of the result.
+    pub(crate) fn lowercased_only(self) -> Option<Self> {
+        (!self.has(Self::ENCODED) && self.has(Self::UPPER)).then_some(Self(self.0 & !Self::UPPER))
+    }
+
     /// Whether the raw view scans this raw value: it carries escapes or
     /// control characters.
     pub(crate) fn raw_escaped(self, raw: &str) -> bool {
