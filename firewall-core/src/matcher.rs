@@ -65,7 +65,9 @@
 //! two lines each) and the rule itself. Fewer would take merging the port
 //! tables a lookup reads (memory) or a source level that is not hashed.
 //!
-//! Memory per rule (beyond the 72-byte `Rule` and its 8-byte hit counter):
+//! Memory per rule (beyond the rule's 48 bytes of fields and description
+//! offset, its description's text, see `ruleset::store`, and its 8-byte hit
+//! counter):
 //! about 7.5 bytes of table slot per distinct prefix (load factor 2/3),
 //! 4 bytes per rule in a small group, the length filter (4–8 bytes per
 //! key), and the short index and merged port tables (about 3–4 bytes per
@@ -95,7 +97,7 @@
 //!
 //! The restricted field only ever looks up the length-0 group, where `ANY`
 //! and an explicit `0.0.0.0/0` (or `::/0`) share a key; rules are then checked
-//! with [`Rule::matches`] itself, and port tables keep, for the cells an
+//! with [`Rule::matches`](crate::Rule::matches) itself, and port tables keep, for the cells an
 //! explicit `/0` rule wins, the first `ANY` rule (see [`ports`]). The lookup
 //! is exact and costs about as much as a same-family one.
 
@@ -112,7 +114,8 @@ use std::fmt;
 use std::net::IpAddr;
 
 use crate::packet::Packet;
-use crate::rule::{Family, NetMatch, Rule};
+use crate::rule::{Family, NetMatch};
+use crate::ruleset::RuleFields;
 use level::Level;
 use table::SINGLE;
 
@@ -167,7 +170,7 @@ pub(super) struct Query<'p> {
 impl Query<'_> {
     /// Whether `rule` (of the searched family index) matches the packet.
     #[inline]
-    fn matches(&self, rule: &Rule) -> bool {
+    fn matches(&self, rule: &RuleFields) -> bool {
         if self.need_any.is_some() {
             // Keys of two families can collide: use the reference check.
             return rule.matches(self.packet);
@@ -178,7 +181,7 @@ impl Query<'_> {
 
 impl Matcher {
     /// Compiles `rules` (already validated).
-    pub(crate) fn compile(rules: &[Rule]) -> Self {
+    pub(crate) fn compile(rules: &[RuleFields]) -> Self {
         if rules.len() <= LINEAR_MAX {
             return Self { index: None };
         }
@@ -186,7 +189,7 @@ impl Matcher {
     }
 
     /// Compiles with groups of more than `scan_max` rules sub-indexed.
-    fn compile_with(rules: &[Rule], scan_max: u32) -> Self {
+    fn compile_with(rules: &[RuleFields], scan_max: u32) -> Self {
         if rules.len() >= SINGLE as usize {
             return Self { index: None };
         }
@@ -201,7 +204,7 @@ impl Matcher {
 
     /// The index of the first rule in `rules` that matches `packet`.
     /// `rules` must be the slice this matcher was compiled from.
-    pub(crate) fn first_match(&self, rules: &[Rule], packet: &Packet) -> Option<usize> {
+    pub(crate) fn first_match(&self, rules: &[RuleFields], packet: &Packet) -> Option<usize> {
         let (src, dst) = (packet.src.ip(), packet.dst.ip());
         let Some(index) = &self.index else {
             return first_match_linear(rules, packet);
@@ -230,7 +233,7 @@ impl Matcher {
 /// `any_to_zero` step (inlined, it cost that lookup 5 instructions).
 #[inline(never)]
 fn mixed(
-    rules: &[Rule],
+    rules: &[RuleFields],
     query: &mut Query<'_>,
     src_family: &FamilyIndex,
     dst_family: &FamilyIndex,
@@ -258,7 +261,7 @@ impl Index {
 
 impl FamilyIndex {
     /// Indexes the rules that are not of family `skip`.
-    fn build(rules: &[Rule], skip: Family, scan_max: u32) -> Self {
+    fn build(rules: &[RuleFields], skip: Family, scan_max: u32) -> Self {
         let (mut by_src, mut by_dst, mut any_to_zero) = (Vec::new(), Vec::new(), Vec::new());
         for (id, rule) in (0..rules.len() as u32).zip(rules) {
             if rule.family() == Some(skip) {
@@ -285,7 +288,7 @@ impl FamilyIndex {
 }
 
 /// The reference semantics: the first rule that matches, by a linear scan.
-pub(crate) fn first_match_linear(rules: &[Rule], packet: &Packet) -> Option<usize> {
+pub(crate) fn first_match_linear(rules: &[RuleFields], packet: &Packet) -> Option<usize> {
     rules.iter().position(|rule| rule.matches(packet))
 }
 

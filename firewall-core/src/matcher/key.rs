@@ -5,7 +5,8 @@
 
 use std::net::IpAddr;
 
-use crate::rule::{NetMatch, Protocol, Rule};
+use crate::rule::{NetMatch, Protocol};
+use crate::ruleset::RuleFields;
 
 /// Which address of a packet (and network of a rule) a level indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub(super) fn net_key(net: NetMatch) -> (u8, u128) {
 }
 
 /// The key of `rule`'s network in `field`.
-pub(super) fn rule_key(rule: &Rule, field: Field) -> (u8, u128) {
+pub(super) fn rule_key(rule: &RuleFields, field: Field) -> (u8, u128) {
     match field {
         Field::Src => net_key(rule.src_cidr),
         Field::Dst => net_key(rule.dst_cidr),
@@ -52,11 +53,11 @@ pub(super) fn rule_key(rule: &Rule, field: Field) -> (u8, u128) {
 }
 
 /// Whether `rule` matches a packet of one family whose addresses are the
-/// keys `src` and `dst`: [`Rule::matches`] on keys, without `ipnetwork`
+/// keys `src` and `dst`: [`Rule::matches`](crate::Rule::matches) on keys, without `ipnetwork`
 /// calls. Only for rules that can match that family (same-family networks
 /// or ANY), which is what each family index holds.
 #[inline]
-pub(super) fn matches(rule: &Rule, proto: Protocol, port: u16, src: u128, dst: u128) -> bool {
+pub(super) fn matches(rule: &RuleFields, proto: Protocol, port: u16, src: u128, dst: u128) -> bool {
     let inside = |net: NetMatch, addr: u128| {
         let (len, key) = net_key(net);
         addr & mask(len) == key
