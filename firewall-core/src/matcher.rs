@@ -117,6 +117,8 @@ use crate::packet::Packet;
 use crate::rule::{Family, NetMatch};
 use crate::ruleset::RuleFields;
 use level::Level;
+
+pub(crate) use key::{encode, mask, net_key};
 use table::SINGLE;
 
 /// Groups of at most this many rules are scanned rather than sub-indexed.
@@ -172,7 +174,7 @@ impl Query<'_> {
     #[inline]
     fn matches(&self, rule: &RuleFields) -> bool {
         if self.need_any.is_some() {
-            // Keys of two families can collide: use the reference check.
+            // Keys of two families can collide: check families too.
             return rule.matches(self.packet);
         }
         key::matches(rule, self.packet.proto, self.port, self.src, self.dst)
@@ -274,7 +276,8 @@ impl FamilyIndex {
             } else {
                 by_dst.push(id);
             }
-            if rule.src_cidr == NetMatch::Any && rule.dst_cidr != NetMatch::Any && dst_len == 0 {
+            if rule.src_cidr() == NetMatch::Any && rule.dst_cidr() != NetMatch::Any && dst_len == 0
+            {
                 any_to_zero.push(id);
             }
         }

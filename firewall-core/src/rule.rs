@@ -22,7 +22,6 @@ use std::net::IpAddr;
 use ipnetwork::IpNetwork;
 
 use crate::parse::{FieldError, RuleError};
-use crate::ruleset::RuleFields;
 
 /// What to do with a packet that matches a rule.
 ///
@@ -447,7 +446,7 @@ impl Rule {
     /// # Ok::<(), firewall_core::RuleError>(())
     /// ```
     pub fn family(&self) -> Option<Family> {
-        RuleFields::of(self).family()
+        self.src_cidr.family().or(self.dst_cidr.family())
     }
 
     /// Whether this rule matches `packet` on all five fields (no ordering involved).
@@ -462,7 +461,10 @@ impl Rule {
     /// # Ok::<(), firewall_core::RuleError>(())
     /// ```
     pub fn matches(&self, packet: &crate::Packet) -> bool {
-        RuleFields::of(self).matches(packet)
+        self.proto.matches(packet.proto)
+            && self.dport.contains(packet.dst.port())
+            && self.src_cidr.contains(packet.src.ip())
+            && self.dst_cidr.contains(packet.dst.ip())
     }
 }
 

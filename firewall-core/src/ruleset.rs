@@ -47,9 +47,10 @@ use crate::parse::{FieldError, RuleError};
 use crate::rule::{Action, IntoField, Rule};
 
 mod fast_toml;
+mod fields;
 mod store;
 
-pub(crate) use store::RuleFields;
+pub(crate) use fields::RuleFields;
 use store::RuleStore;
 pub use store::{Rules, RulesIter};
 

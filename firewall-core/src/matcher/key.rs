@@ -18,7 +18,7 @@ pub(super) enum Field {
 }
 
 /// `addr` as a key (IPv4 in the top 32 bits).
-pub(super) fn encode(addr: IpAddr) -> u128 {
+pub(crate) fn encode(addr: IpAddr) -> u128 {
     match addr {
         IpAddr::V4(a) => u128::from(u32::from(a)) << 96,
         IpAddr::V6(a) => u128::from(a),
@@ -26,7 +26,7 @@ pub(super) fn encode(addr: IpAddr) -> u128 {
 }
 
 /// The top `len` bits set.
-pub(super) fn mask(len: u8) -> u128 {
+pub(crate) fn mask(len: u8) -> u128 {
     if len == 0 {
         0
     } else {
@@ -37,7 +37,7 @@ pub(super) fn mask(len: u8) -> u128 {
 /// `(prefix length, masked key)` of a network; ANY is the empty prefix.
 /// Callers only compare rules of one family, so ANY and `0.0.0.0/0` (or
 /// `::/0`) sharing a key is exactly right.
-pub(super) fn net_key(net: NetMatch) -> (u8, u128) {
+pub(crate) fn net_key(net: NetMatch) -> (u8, u128) {
     match net {
         NetMatch::Any => (0, 0),
         NetMatch::Net(n) => (n.prefix(), encode(n.ip()) & mask(n.prefix())),
@@ -47,8 +47,8 @@ pub(super) fn net_key(net: NetMatch) -> (u8, u128) {
 /// The key of `rule`'s network in `field`.
 pub(super) fn rule_key(rule: &RuleFields, field: Field) -> (u8, u128) {
     match field {
-        Field::Src => net_key(rule.src_cidr),
-        Field::Dst => net_key(rule.dst_cidr),
+        Field::Src => rule.src_key(),
+        Field::Dst => rule.dst_key(),
     }
 }
 
@@ -58,14 +58,11 @@ pub(super) fn rule_key(rule: &RuleFields, field: Field) -> (u8, u128) {
 /// or ANY), which is what each family index holds.
 #[inline]
 pub(super) fn matches(rule: &RuleFields, proto: Protocol, port: u16, src: u128, dst: u128) -> bool {
-    let inside = |net: NetMatch, addr: u128| {
-        let (len, key) = net_key(net);
-        addr & mask(len) == key
-    };
+    let inside = |(len, key): (u8, u128), addr: u128| addr & mask(len) == key;
     rule.proto.matches(proto)
         && rule.dport.contains(port)
-        && inside(rule.src_cidr, src)
-        && inside(rule.dst_cidr, dst)
+        && inside(rule.src_key(), src)
+        && inside(rule.dst_key(), dst)
 }
 
 /// A well-mixed 64-bit hash of a key (two multiply-xorshift rounds).

@@ -43,8 +43,8 @@ const FIELDS: [Field; 2] = [Field::Src, Field::Dst];
 /// `rule`'s network in `field`.
 fn net(rule: &RuleFields, field: Field) -> NetMatch {
     match field {
-        Field::Src => rule.src_cidr,
-        Field::Dst => rule.dst_cidr,
+        Field::Src => rule.src_cidr(),
+        Field::Dst => rule.dst_cidr(),
     }
 }
 
@@ -139,7 +139,7 @@ impl PortTable {
         for id in self.first.iter_mut().flatten() {
             if *id != NONE {
                 let rule = &rules[*id as usize];
-                if !explicit_zero(rule.src_cidr) && !explicit_zero(rule.dst_cidr) {
+                if !explicit_zero(rule.src_cidr()) && !explicit_zero(rule.dst_cidr()) {
                     *id |= CLEAN;
                 }
             }

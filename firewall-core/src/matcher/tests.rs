@@ -355,8 +355,8 @@ fn other_family(addr: IpAddr, host: u128) -> IpAddr {
 fn aimed_packet(rules: &[RuleFields], aim: &Aim) -> Packet {
     let target = &rules[aim.rule % rules.len()];
     let v6 = target.family().map_or(aim.v6_if_any, |f| f == Family::V6);
-    let src = host_in(target.src_cidr, v6, aim.src_host);
-    let dst = host_in(target.dst_cidr, v6, aim.dst_host);
+    let src = host_in(target.src_cidr(), v6, aim.src_host);
+    let dst = host_in(target.dst_cidr(), v6, aim.dst_host);
     let (lo, hi) = target.dport.bounds();
     let port = match aim.port_edge % 5 {
         0 => lo,

@@ -3,69 +3,15 @@
 //! monitors read, one after the other in one string.
 //!
 //! A [`Rule`] is 72 bytes, 24 of them the `String` of its description, plus
-//! that string's own allocation; stored this way a rule takes 48 bytes (44
-//! of fields and the 4-byte end of its description), plus the text itself.
+//! that string's own allocation; stored this way a rule takes 48 bytes (its
+//! [`RuleFields`], the end of its description included), plus the text itself.
 //! [`Rules`] hands the rules out as [`Rule`] values, built on demand.
 
 use std::iter::FusedIterator;
 use std::ops::Range;
 
-use crate::packet::Packet;
-use crate::rule::{Action, Family, NetMatch, PortMatch, Protocol, Rule};
-
-/// A [`Rule`] without its description: what the matcher reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RuleFields {
-    pub(crate) action: Action,
-    pub(crate) proto: Protocol,
-    pub(crate) dport: PortMatch,
-    pub(crate) src_cidr: NetMatch,
-    pub(crate) dst_cidr: NetMatch,
-    /// In a [`RuleStore`], where this rule's description ends in its text
-    /// (0 when that text passes 4 GiB: see `RuleStore::wide_ends`), else 0.
-    /// It fills what would be padding: 48 bytes index with two
-    /// instructions, 44 with three.
-    desc_end: u32,
-}
-
-impl RuleFields {
-    /// The fields of `rule`.
-    pub(crate) fn of(rule: &Rule) -> Self {
-        Self {
-            action: rule.action,
-            proto: rule.proto,
-            dport: rule.dport,
-            src_cidr: rule.src_cidr,
-            dst_cidr: rule.dst_cidr,
-            desc_end: 0,
-        }
-    }
-
-    /// The rule made of these fields and `desc`.
-    fn with_desc(self, desc: &str) -> Rule {
-        Rule {
-            action: self.action,
-            proto: self.proto,
-            dport: self.dport,
-            src_cidr: self.src_cidr,
-            dst_cidr: self.dst_cidr,
-            desc: desc.to_owned(),
-        }
-    }
-
-    /// [`Rule::family`].
-    pub(crate) fn family(&self) -> Option<Family> {
-        self.src_cidr.family().or(self.dst_cidr.family())
-    }
-
-    /// [`Rule::matches`].
-    pub(crate) fn matches(&self, packet: &Packet) -> bool {
-        self.proto.matches(packet.proto)
-            && self.dport.contains(packet.dst.port())
-            && self.src_cidr.contains(packet.src.ip())
-            && self.dst_cidr.contains(packet.dst.ip())
-    }
-}
+use super::RuleFields;
+use crate::rule::Rule;
 
 /// Rules stored apart from their descriptions (see the module doc).
 #[derive(Debug, Default)]
@@ -88,13 +34,12 @@ impl RuleStore {
         let mut wide_ends = Vec::with_capacity(if narrow { 0 } else { rules.len() });
         for rule in rules {
             descs.push_str(&rule.desc);
-            fields.push(RuleFields {
-                desc_end: u32::try_from(descs.len())
-                    .ok()
-                    .filter(|_| narrow)
-                    .unwrap_or(0),
-                ..RuleFields::of(&rule)
-            });
+            let mut rule_fields = RuleFields::of(&rule);
+            rule_fields.desc_end = u32::try_from(descs.len())
+                .ok()
+                .filter(|_| narrow)
+                .unwrap_or(0);
+            fields.push(rule_fields);
             if !narrow {
                 wide_ends.push(descs.len());
             }
@@ -293,6 +238,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::rule::PortMatch;
 
     fn rule(line: &str) -> Rule {
         line.parse().unwrap()
@@ -313,11 +259,6 @@ mod tests {
         assert_eq!(view.desc(1), Some(""));
         assert_eq!(view.desc(2), Some(r#"é "quoted""#));
         assert_eq!((view.get(3), view.desc(3)), (None, None));
-    }
-
-    #[test]
-    fn fields_and_their_offset_fill_48_bytes() {
-        assert_eq!(std::mem::size_of::<RuleFields>(), 48);
     }
 
     #[test]
