@@ -50,10 +50,15 @@ pub(super) struct Level {
     subs: Box<[Sub]>,
 }
 
+/// One cache line each: a probe reads `min_id`, `mask` and the table's
+/// pointers from one line.
 #[derive(Debug)]
+#[repr(align(64))]
 struct Length {
     len: u8,
     min_id: u32,
+    /// `mask(len)`, so that a probe does not shift a `u128`.
+    mask: u128,
     table: Table,
 }
 
@@ -160,6 +165,7 @@ impl Level {
             lengths.push(Length {
                 len: run[0].0,
                 min_id: run.iter().map(|e| e.2).min().unwrap_or(NONE),
+                mask: mask(run[0].0),
                 table: Table::build(&slots),
             });
         }
@@ -301,7 +307,7 @@ impl Level {
         if length.min_id >= *best {
             return false;
         }
-        let key = addr & mask(length.len);
+        let key = addr & length.mask;
         if let Some(slot) = length.table.find(key, |slot| self.key_of(rules, slot)) {
             self.visit(rules, slot, q, best);
         }
