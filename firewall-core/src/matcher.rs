@@ -52,12 +52,12 @@
 //! # Cost, at 1,000,000 generated rules
 //!
 //! Counted with callgrind on `benches/matcher_profile.rs` (a 512 KiB
-//! second-level cache simulated), per lookup: 1,130 instructions when the
-//! first match is early, 1,360 when nothing matches, 1,440 when it is the
-//! last rule, 840 for random packets (0.17 misses past that cache) and
-//! 950 for mixed-family ones (0.12).
-//! Random and mixed lookups touch more cache lines (about 16 first-level
-//! misses, against 0.7 to 2.2 for the planted cases whose probes stay in one
+//! second-level cache simulated), per lookup: 1,030 instructions when the
+//! first match is early, 1,280 when nothing matches, 1,330 when it is the
+//! last rule, 820 for random packets (0.03 misses past that cache) and
+//! 920 for mixed-family ones (0.27).
+//! Random and mixed lookups touch more cache lines (about 15 first-level
+//! misses, against under one for the planted cases whose probes stay in one
 //! region), and those lines, not instructions, are most of their time:
 //! the `ANY`/`ANY` and wide port tables (about 4 lines), the short index
 //! (2 to 3), the filter entry of each level (2), the few hash probes the
