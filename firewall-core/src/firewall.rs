@@ -168,7 +168,10 @@ impl Firewall {
         let line = AclLine {
             packet,
             decision,
-            rule: decision.rule.map(|index| &set.rules()[index]),
+            desc: decision
+                .rule
+                .and_then(|index| set.rules().desc(index))
+                .unwrap_or_default(),
         };
         let level = if decision.is_allowed() {
             log::Level::Info
@@ -225,10 +228,7 @@ impl Firewall {
                 .rules()
                 .iter()
                 .zip(set.hits())
-                .map(|(rule, hits)| RuleHits {
-                    rule: rule.clone(),
-                    hits,
-                })
+                .map(|(rule, hits)| RuleHits { rule, hits })
                 .collect(),
         }
     }

@@ -59,7 +59,7 @@ pub use packet::Packet;
 pub use parse::{FieldError, RuleError};
 pub use reload::RulesWatcher;
 pub use rule::{Action, AnyWildcard, Family, IntoField, NetMatch, PortMatch, Protocol, Rule};
-pub use ruleset::{Decision, RuleFileError, RuleSet, RuleSetError};
+pub use ruleset::{Decision, RuleFileError, RuleSet, RuleSetError, Rules, RulesIter};
 pub use stats::{RuleHits, Stats, StatsSnapshot};
 
 /// The seed's `fw.ALLOW`.

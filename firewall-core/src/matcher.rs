@@ -52,12 +52,12 @@
 //! # Cost, at 1,000,000 generated rules
 //!
 //! Counted with callgrind on `benches/matcher_profile.rs` (a 512 KiB
-//! second-level cache simulated), per lookup: 1,130 instructions when the
-//! first match is early, 1,360 when nothing matches, 1,440 when it is the
-//! last rule, 840 for random packets (0.17 misses past that cache) and
-//! 950 for mixed-family ones (0.12).
-//! Random and mixed lookups touch more cache lines (about 16 first-level
-//! misses, against 0.7 to 2.2 for the planted cases whose probes stay in one
+//! second-level cache simulated), per lookup: 1,030 instructions when the
+//! first match is early, 1,280 when nothing matches, 1,330 when it is the
+//! last rule, 820 for random packets (0.03 misses past that cache) and
+//! 920 for mixed-family ones (0.27).
+//! Random and mixed lookups touch more cache lines (about 15 first-level
+//! misses, against under one for the planted cases whose probes stay in one
 //! region), and those lines, not instructions, are most of their time:
 //! the `ANY`/`ANY` and wide port tables (about 4 lines), the short index
 //! (2 to 3), the filter entry of each level (2), the few hash probes the
@@ -65,7 +65,9 @@
 //! two lines each) and the rule itself. Fewer would take merging the port
 //! tables a lookup reads (memory) or a source level that is not hashed.
 //!
-//! Memory per rule (beyond the 72-byte `Rule` and its 8-byte hit counter):
+//! Memory per rule (beyond the rule's 48 bytes of fields and description
+//! offset, its description's text, see `ruleset::store`, and its 8-byte hit
+//! counter):
 //! about 7.5 bytes of table slot per distinct prefix (load factor 2/3),
 //! 4 bytes per rule in a small group, the length filter (4–8 bytes per
 //! key), and the short index and merged port tables (about 3–4 bytes per
@@ -95,7 +97,7 @@
 //!
 //! The restricted field only ever looks up the length-0 group, where `ANY`
 //! and an explicit `0.0.0.0/0` (or `::/0`) share a key; rules are then checked
-//! with [`Rule::matches`] itself, and port tables keep, for the cells an
+//! with [`Rule::matches`](crate::Rule::matches) itself, and port tables keep, for the cells an
 //! explicit `/0` rule wins, the first `ANY` rule (see [`ports`]). The lookup
 //! is exact and costs about as much as a same-family one.
 
@@ -112,8 +114,11 @@ use std::fmt;
 use std::net::IpAddr;
 
 use crate::packet::Packet;
-use crate::rule::{Family, NetMatch, Rule};
+use crate::rule::{Family, NetMatch};
+use crate::ruleset::RuleFields;
 use level::Level;
+
+pub(crate) use key::{encode, mask, net_key};
 use table::SINGLE;
 
 /// Groups of at most this many rules are scanned rather than sub-indexed.
@@ -167,9 +172,9 @@ pub(super) struct Query<'p> {
 impl Query<'_> {
     /// Whether `rule` (of the searched family index) matches the packet.
     #[inline]
-    fn matches(&self, rule: &Rule) -> bool {
+    fn matches(&self, rule: &RuleFields) -> bool {
         if self.need_any.is_some() {
-            // Keys of two families can collide: use the reference check.
+            // Keys of two families can collide: check families too.
             return rule.matches(self.packet);
         }
         key::matches(rule, self.packet.proto, self.port, self.src, self.dst)
@@ -178,7 +183,7 @@ impl Query<'_> {
 
 impl Matcher {
     /// Compiles `rules` (already validated).
-    pub(crate) fn compile(rules: &[Rule]) -> Self {
+    pub(crate) fn compile(rules: &[RuleFields]) -> Self {
         if rules.len() <= LINEAR_MAX {
             return Self { index: None };
         }
@@ -186,7 +191,7 @@ impl Matcher {
     }
 
     /// Compiles with groups of more than `scan_max` rules sub-indexed.
-    fn compile_with(rules: &[Rule], scan_max: u32) -> Self {
+    fn compile_with(rules: &[RuleFields], scan_max: u32) -> Self {
         if rules.len() >= SINGLE as usize {
             return Self { index: None };
         }
@@ -201,7 +206,7 @@ impl Matcher {
 
     /// The index of the first rule in `rules` that matches `packet`.
     /// `rules` must be the slice this matcher was compiled from.
-    pub(crate) fn first_match(&self, rules: &[Rule], packet: &Packet) -> Option<usize> {
+    pub(crate) fn first_match(&self, rules: &[RuleFields], packet: &Packet) -> Option<usize> {
         let (src, dst) = (packet.src.ip(), packet.dst.ip());
         let Some(index) = &self.index else {
             return first_match_linear(rules, packet);
@@ -230,7 +235,7 @@ impl Matcher {
 /// `any_to_zero` step (inlined, it cost that lookup 5 instructions).
 #[inline(never)]
 fn mixed(
-    rules: &[Rule],
+    rules: &[RuleFields],
     query: &mut Query<'_>,
     src_family: &FamilyIndex,
     dst_family: &FamilyIndex,
@@ -258,7 +263,7 @@ impl Index {
 
 impl FamilyIndex {
     /// Indexes the rules that are not of family `skip`.
-    fn build(rules: &[Rule], skip: Family, scan_max: u32) -> Self {
+    fn build(rules: &[RuleFields], skip: Family, scan_max: u32) -> Self {
         let (mut by_src, mut by_dst, mut any_to_zero) = (Vec::new(), Vec::new(), Vec::new());
         for (id, rule) in (0..rules.len() as u32).zip(rules) {
             if rule.family() == Some(skip) {
@@ -271,7 +276,8 @@ impl FamilyIndex {
             } else {
                 by_dst.push(id);
             }
-            if rule.src_cidr == NetMatch::Any && rule.dst_cidr != NetMatch::Any && dst_len == 0 {
+            if rule.src_cidr() == NetMatch::Any && rule.dst_cidr() != NetMatch::Any && dst_len == 0
+            {
                 any_to_zero.push(id);
             }
         }
@@ -285,7 +291,7 @@ impl FamilyIndex {
 }
 
 /// The reference semantics: the first rule that matches, by a linear scan.
-pub(crate) fn first_match_linear(rules: &[Rule], packet: &Packet) -> Option<usize> {
+pub(crate) fn first_match_linear(rules: &[RuleFields], packet: &Packet) -> Option<usize> {
     rules.iter().position(|rule| rule.matches(packet))
 }
 

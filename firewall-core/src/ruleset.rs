@@ -47,6 +47,12 @@ use crate::parse::{FieldError, RuleError};
 use crate::rule::{Action, IntoField, Rule};
 
 mod fast_toml;
+mod fields;
+mod store;
+
+pub(crate) use fields::RuleFields;
+use store::RuleStore;
+pub use store::{Rules, RulesIter};
 
 /// The outcome of checking one packet against a rule set.
 ///
@@ -96,7 +102,7 @@ impl Decision {
 /// ```
 #[derive(Debug)]
 pub struct RuleSet {
-    rules: Vec<Rule>,
+    rules: RuleStore,
     matcher: Matcher,
     hits: Box<[AtomicU64]>,
 }
@@ -133,11 +139,10 @@ impl RuleSet {
         Ok(Self::compile(rules))
     }
 
-    fn compile(mut rules: Vec<Rule>) -> Self {
-        // A grown Vec may hold up to twice the rules' size; a rule set lives long.
-        rules.shrink_to_fit();
-        let matcher = Matcher::compile(&rules);
-        let hits = rules.iter().map(|_| AtomicU64::new(0)).collect();
+    fn compile(rules: Vec<Rule>) -> Self {
+        let rules = RuleStore::new(rules);
+        let matcher = Matcher::compile(rules.fields());
+        let hits = rules.fields().iter().map(|_| AtomicU64::new(0)).collect();
         Self {
             rules,
             matcher,
@@ -213,15 +218,15 @@ impl RuleSet {
         Ok(Self::compile(rules))
     }
 
-    /// The rules, in order.
+    /// The rules, in order (built on demand: see [`Rules`]).
     ///
     /// # Examples
     ///
     /// ```
     /// assert!(firewall_core::RuleSet::default().rules().is_empty());
     /// ```
-    pub fn rules(&self) -> &[Rule] {
-        &self.rules
+    pub fn rules(&self) -> Rules<'_> {
+        Rules::new(&self.rules)
     }
 
     /// The first matching rule decides; no match means DROP. Counts the hit.
@@ -234,11 +239,12 @@ impl RuleSet {
     /// assert_eq!(RuleSet::default().decide(&packet).action, Action::Drop);
     /// ```
     pub fn decide(&self, packet: &Packet) -> Decision {
-        match self.matcher.first_match(&self.rules, packet) {
+        let rules = self.rules.fields();
+        match self.matcher.first_match(rules, packet) {
             Some(index) => {
                 self.hits[index].fetch_add(1, Ordering::Relaxed);
                 Decision {
-                    action: self.rules[index].action,
+                    action: rules[index].action,
                     rule: Some(index),
                 }
             }

@@ -77,5 +77,5 @@ fn a_refused_rule_list_leaves_the_rules_in_force() {
         err.to_string(),
         "rule #2: dport: `9-1` is not valid: the range's first port is above its last"
     );
-    assert_eq!(engine.rules().rules()[0].desc, "a0");
+    assert_eq!(engine.rules().rules().desc(0), Some("a0"));
 }

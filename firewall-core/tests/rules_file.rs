@@ -37,7 +37,7 @@ fn with_rule(field_lines: &str) -> String {
 #[test]
 fn a_good_file_loads_in_order() {
     let set = RuleSet::from_toml_str(GOOD, "rules.toml").unwrap();
-    let lines: Vec<String> = set.rules().iter().map(ToString::to_string).collect();
+    let lines: Vec<String> = set.rules().iter().map(|rule| rule.to_string()).collect();
     assert_eq!(
         lines,
         [

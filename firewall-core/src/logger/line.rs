@@ -5,7 +5,7 @@ use std::fmt;
 use super::addr::{push_decimal, push_socket};
 use super::RawMessage;
 use crate::packet::Packet;
-use crate::rule::{Action, Rule};
+use crate::rule::Action;
 use crate::ruleset::Decision;
 
 /// The message of an ACL decision, as the seed writes it:
@@ -19,7 +19,7 @@ use crate::ruleset::Decision;
 /// ```
 /// use firewall_core::{logger::AclLine, Action, Decision, Packet};
 /// let packet = Packet::tcp("192.168.29.83:62075".parse().unwrap(), "127.0.0.1:5000".parse().unwrap());
-/// let line = AclLine { packet: &packet, decision: Decision { action: Action::Drop, rule: None }, rule: None };
+/// let line = AclLine { packet: &packet, decision: Decision { action: Action::Drop, rule: None }, desc: "" };
 /// assert_eq!(line.to_string(), "ACL DROP: [TCP] 192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule.");
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -28,8 +28,9 @@ pub struct AclLine<'a> {
     pub packet: &'a Packet,
     /// The decision.
     pub decision: Decision,
-    /// The rule that decided, if any.
-    pub rule: Option<&'a Rule>,
+    /// The description of the rule that decided (see
+    /// [`Rules::desc`](crate::Rules::desc)); `""` when it has none or no rule decided.
+    pub desc: &'a str,
 }
 
 impl AclLine<'_> {
@@ -40,7 +41,7 @@ impl AclLine<'_> {
     /// ```
     /// use firewall_core::{logger::AclLine, Action, Decision, Packet};
     /// let packet = Packet::tcp("[::1]:1".parse().unwrap(), "[::1]:5000".parse().unwrap());
-    /// let line = AclLine { packet: &packet, decision: Decision { action: Action::Drop, rule: None }, rule: None };
+    /// let line = AclLine { packet: &packet, decision: Decision { action: Action::Drop, rule: None }, desc: "" };
     /// assert_eq!(line.reason().as_deref(), Some("No matching allow rule."));
     /// ```
     pub fn reason(&self) -> Option<String> {
@@ -55,21 +56,19 @@ impl AclLine<'_> {
     /// Appends the reason of a drop (see [`AclLine::reason`]) and returns
     /// where the rule's description starts (the end when there is none).
     fn push_reason(&self, out: &mut Vec<u8>) -> usize {
-        match (self.decision.rule, self.rule) {
-            (Some(index), rule) => {
+        match self.decision.rule {
+            Some(index) => {
                 out.extend_from_slice(b"Matched rule #");
                 push_decimal(out, index as u64 + 1);
-                match rule {
-                    Some(rule) if !rule.desc.is_empty() => {
-                        out.extend_from_slice(b": ");
-                        let desc = out.len();
-                        out.extend_from_slice(rule.desc.as_bytes());
-                        return desc;
-                    }
-                    _ => out.push(b'.'),
+                if !self.desc.is_empty() {
+                    out.extend_from_slice(b": ");
+                    let desc = out.len();
+                    out.extend_from_slice(self.desc.as_bytes());
+                    return desc;
                 }
+                out.push(b'.');
             }
-            (None, _) => out.extend_from_slice(b"No matching allow rule."),
+            None => out.extend_from_slice(b"No matching allow rule."),
         }
         out.len()
     }

@@ -5,7 +5,8 @@
 
 use std::net::IpAddr;
 
-use crate::rule::{NetMatch, Protocol, Rule};
+use crate::rule::{NetMatch, Protocol};
+use crate::ruleset::RuleFields;
 
 /// Which address of a packet (and network of a rule) a level indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +18,7 @@ pub(super) enum Field {
 }
 
 /// `addr` as a key (IPv4 in the top 32 bits).
-pub(super) fn encode(addr: IpAddr) -> u128 {
+pub(crate) fn encode(addr: IpAddr) -> u128 {
     match addr {
         IpAddr::V4(a) => u128::from(u32::from(a)) << 96,
         IpAddr::V6(a) => u128::from(a),
@@ -25,7 +26,7 @@ pub(super) fn encode(addr: IpAddr) -> u128 {
 }
 
 /// The top `len` bits set.
-pub(super) fn mask(len: u8) -> u128 {
+pub(crate) fn mask(len: u8) -> u128 {
     if len == 0 {
         0
     } else {
@@ -36,7 +37,7 @@ pub(super) fn mask(len: u8) -> u128 {
 /// `(prefix length, masked key)` of a network; ANY is the empty prefix.
 /// Callers only compare rules of one family, so ANY and `0.0.0.0/0` (or
 /// `::/0`) sharing a key is exactly right.
-pub(super) fn net_key(net: NetMatch) -> (u8, u128) {
+pub(crate) fn net_key(net: NetMatch) -> (u8, u128) {
     match net {
         NetMatch::Any => (0, 0),
         NetMatch::Net(n) => (n.prefix(), encode(n.ip()) & mask(n.prefix())),
@@ -44,27 +45,24 @@ pub(super) fn net_key(net: NetMatch) -> (u8, u128) {
 }
 
 /// The key of `rule`'s network in `field`.
-pub(super) fn rule_key(rule: &Rule, field: Field) -> (u8, u128) {
+pub(super) fn rule_key(rule: &RuleFields, field: Field) -> (u8, u128) {
     match field {
-        Field::Src => net_key(rule.src_cidr),
-        Field::Dst => net_key(rule.dst_cidr),
+        Field::Src => rule.src_key(),
+        Field::Dst => rule.dst_key(),
     }
 }
 
 /// Whether `rule` matches a packet of one family whose addresses are the
-/// keys `src` and `dst`: [`Rule::matches`] on keys, without `ipnetwork`
+/// keys `src` and `dst`: [`Rule::matches`](crate::Rule::matches) on keys, without `ipnetwork`
 /// calls. Only for rules that can match that family (same-family networks
 /// or ANY), which is what each family index holds.
 #[inline]
-pub(super) fn matches(rule: &Rule, proto: Protocol, port: u16, src: u128, dst: u128) -> bool {
-    let inside = |net: NetMatch, addr: u128| {
-        let (len, key) = net_key(net);
-        addr & mask(len) == key
-    };
+pub(super) fn matches(rule: &RuleFields, proto: Protocol, port: u16, src: u128, dst: u128) -> bool {
+    let inside = |(len, key): (u8, u128), addr: u128| addr & mask(len) == key;
     rule.proto.matches(proto)
         && rule.dport.contains(port)
-        && inside(rule.src_cidr, src)
-        && inside(rule.dst_cidr, dst)
+        && inside(rule.src_key(), src)
+        && inside(rule.dst_key(), dst)
 }
 
 /// A well-mixed 64-bit hash of a key (two multiply-xorshift rounds).

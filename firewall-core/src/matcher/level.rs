@@ -21,7 +21,7 @@ use super::ports::{PortLeaf, NONE};
 use super::short::{ShortIndex, WidePorts, SHORT_BITS, WIDE_BITS};
 use super::table::{Table, SINGLE, SUB};
 use super::Query;
-use crate::rule::Rule;
+use crate::ruleset::RuleFields;
 
 /// Rules of one family indexed by `field`.
 #[derive(Debug)]
@@ -50,10 +50,15 @@ pub(super) struct Level {
     subs: Box<[Sub]>,
 }
 
+/// One cache line each: a probe reads `min_id`, `mask` and the table's
+/// pointers from one line.
 #[derive(Debug)]
+#[repr(align(64))]
 struct Length {
     len: u8,
     min_id: u32,
+    /// `mask(len)`, so that a probe does not shift a `u128`.
+    mask: u128,
     table: Table,
 }
 
@@ -86,7 +91,7 @@ pub(super) type Entry = (u8, u128, u32);
 impl Level {
     /// Indexes `ids` (ascending ids of rules of one family) by `field`.
     pub(super) fn build(
-        rules: &[Rule],
+        rules: &[RuleFields],
         ids: &[u32],
         field: Field,
         nested: bool,
@@ -119,7 +124,7 @@ impl Level {
     }
 
     /// Builds groups, tables and sub-indexes from sorted `entries`.
-    fn fill(&mut self, rules: &[Rule], entries: &[Entry]) {
+    fn fill(&mut self, rules: &[RuleFields], entries: &[Entry]) {
         let mut starts = vec![0u32];
         let mut ids = Vec::new();
         let mut lengths = Vec::new();
@@ -160,6 +165,7 @@ impl Level {
             lengths.push(Length {
                 len: run[0].0,
                 min_id: run.iter().map(|e| e.2).min().unwrap_or(NONE),
+                mask: mask(run[0].0),
                 table: Table::build(&slots),
             });
         }
@@ -187,7 +193,7 @@ impl Level {
         self.ids = ids.into_boxed_slice();
     }
 
-    fn sub(&self, rules: &[Rule], members: &[u32]) -> SubIndex {
+    fn sub(&self, rules: &[RuleFields], members: &[u32]) -> SubIndex {
         let ports = |other| SubIndex::Ports {
             other,
             leaf: PortLeaf::build(rules, members),
@@ -213,7 +219,7 @@ impl Level {
     }
 
     /// Lowers `best` to the id of the first rule of this level matching `q`.
-    pub(super) fn search(&self, rules: &[Rule], q: &Query<'_>, best: &mut u32) {
+    pub(super) fn search(&self, rules: &[RuleFields], q: &Query<'_>, best: &mut u32) {
         if q.need_any == Some(self.field) {
             // Only `ANY` (or a /0) can hold: the length-0 group, if any.
             if let Some(slot) = self.zero {
@@ -259,7 +265,7 @@ impl Level {
     }
 
     /// Whether all `members` have the empty prefix in the other field.
-    fn other_any(&self, rules: &[Rule], members: &[u32]) -> bool {
+    fn other_any(&self, rules: &[RuleFields], members: &[u32]) -> bool {
         let other = self.other();
         members
             .iter()
@@ -271,7 +277,7 @@ impl Level {
     #[inline]
     fn visit_short(
         &self,
-        rules: &[Rule],
+        rules: &[RuleFields],
         short: &[(u32, u32)],
         mut next: usize,
         until: u32,
@@ -292,7 +298,7 @@ impl Level {
     #[inline]
     fn probe(
         &self,
-        rules: &[Rule],
+        rules: &[RuleFields],
         length: &Length,
         addr: u128,
         q: &Query<'_>,
@@ -301,7 +307,7 @@ impl Level {
         if length.min_id >= *best {
             return false;
         }
-        let key = addr & mask(length.len);
+        let key = addr & length.mask;
         if let Some(slot) = length.table.find(key, |slot| self.key_of(rules, slot)) {
             self.visit(rules, slot, q, best);
         }
@@ -310,7 +316,7 @@ impl Level {
 
     /// Checks the rule or group in `slot`, whose prefix contains the address.
     #[inline]
-    fn visit(&self, rules: &[Rule], slot: u32, q: &Query<'_>, best: &mut u32) {
+    fn visit(&self, rules: &[RuleFields], slot: u32, q: &Query<'_>, best: &mut u32) {
         if slot & SINGLE != 0 {
             let id = slot & !SINGLE;
             if id < *best && q.matches(&rules[id as usize]) {
@@ -323,7 +329,7 @@ impl Level {
         }
     }
 
-    fn search_sub(&self, rules: &[Rule], sub: &Sub, q: &Query<'_>, best: &mut u32) {
+    fn search_sub(&self, rules: &[RuleFields], sub: &Sub, q: &Query<'_>, best: &mut u32) {
         if sub.first >= *best {
             return;
         }
@@ -338,7 +344,7 @@ impl Level {
         }
     }
 
-    fn search_group(&self, rules: &[Rule], g: u32, q: &Query<'_>, best: &mut u32) {
+    fn search_group(&self, rules: &[RuleFields], g: u32, q: &Query<'_>, best: &mut u32) {
         let (start, end) = (
             self.starts[g as usize] as usize,
             self.starts[g as usize + 1] as usize,
@@ -380,7 +386,7 @@ impl Level {
 
     /// The key a table slot stands for, read back from its first rule.
     #[inline]
-    fn key_of(&self, rules: &[Rule], slot: u32) -> u128 {
+    fn key_of(&self, rules: &[RuleFields], slot: u32) -> u128 {
         let id = if slot & SINGLE != 0 {
             slot & !SINGLE
         } else if slot & SUB != 0 {

@@ -9,7 +9,8 @@
 //! at most 2 × 65,536 intervals whatever the rule count.
 
 use super::key::Field;
-use crate::rule::{NetMatch, Protocol, Rule};
+use crate::rule::{NetMatch, Protocol};
+use crate::ruleset::RuleFields;
 
 /// No rule.
 pub(super) const NONE: u32 = u32::MAX;
@@ -40,16 +41,16 @@ pub(super) struct PortLeaf {
 const FIELDS: [Field; 2] = [Field::Src, Field::Dst];
 
 /// `rule`'s network in `field`.
-fn net(rule: &Rule, field: Field) -> NetMatch {
+fn net(rule: &RuleFields, field: Field) -> NetMatch {
     match field {
-        Field::Src => rule.src_cidr,
-        Field::Dst => rule.dst_cidr,
+        Field::Src => rule.src_cidr(),
+        Field::Dst => rule.dst_cidr(),
     }
 }
 
 impl PortLeaf {
     /// Compiles `ids` (ascending rule ids) of `rules`.
-    pub(super) fn build(rules: &[Rule], ids: &[u32]) -> Self {
+    pub(super) fn build(rules: &[RuleFields], ids: &[u32]) -> Self {
         let mut all = PortTable::build(rules, ids);
         let overrides = FIELDS.map(|field| all.overrides(rules, ids, field));
         all.mark_clean(rules);
@@ -62,7 +63,7 @@ impl PortLeaf {
     #[inline]
     pub(super) fn lookup(
         &self,
-        rules: &[Rule],
+        rules: &[RuleFields],
         port: u16,
         proto: Protocol,
         need_any: Option<Field>,
@@ -101,7 +102,7 @@ struct PortTable {
 
 impl PortTable {
     /// Compiles `ids` (ascending rule ids) of `rules`.
-    fn build(rules: &[Rule], ids: &[u32]) -> Self {
+    fn build(rules: &[RuleFields], ids: &[u32]) -> Self {
         let mut starts: Vec<u16> = vec![0];
         for &id in ids {
             let (lo, hi) = rules[id as usize].dport.bounds();
@@ -133,12 +134,12 @@ impl PortTable {
     }
 
     /// Marks with [`CLEAN`] the cells whose rule has no explicit `/0`.
-    fn mark_clean(&mut self, rules: &[Rule]) {
+    fn mark_clean(&mut self, rules: &[RuleFields]) {
         let explicit_zero = |net: NetMatch| matches!(net, NetMatch::Net(n) if n.prefix() == 0);
         for id in self.first.iter_mut().flatten() {
             if *id != NONE {
                 let rule = &rules[*id as usize];
-                if !explicit_zero(rule.src_cidr) && !explicit_zero(rule.dst_cidr) {
+                if !explicit_zero(rule.src_cidr()) && !explicit_zero(rule.dst_cidr()) {
                     *id |= CLEAN;
                 }
             }
@@ -188,7 +189,7 @@ impl PortTable {
 
     /// The cells whose winner is not `ANY` in `field`, with the first rule
     /// among `ids` that is, where there is one.
-    fn overrides(&self, rules: &[Rule], ids: &[u32], field: Field) -> Box<[(u32, u32)]> {
+    fn overrides(&self, rules: &[RuleFields], ids: &[u32], field: Field) -> Box<[(u32, u32)]> {
         let any: Vec<u32> = ids
             .iter()
             .copied()
@@ -295,10 +296,10 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::rule::{Action, PortMatch};
+    use crate::rule::{Action, PortMatch, Rule};
 
     /// A rule of the `ANY`/`ANY` group: each network `ANY` or an explicit `/0`.
-    fn rule(proto: u8, lo: u16, span: u16, zero: (bool, bool)) -> Rule {
+    fn rule(proto: u8, lo: u16, span: u16, zero: (bool, bool)) -> RuleFields {
         let net = |explicit: bool| {
             if explicit {
                 NetMatch::Net("0.0.0.0/0".parse().unwrap())
@@ -306,7 +307,7 @@ mod tests {
                 NetMatch::Any
             }
         };
-        Rule {
+        RuleFields::of(&Rule {
             action: Action::Drop,
             proto: [Protocol::Tcp, Protocol::Udp, Protocol::Any][usize::from(proto % 3)],
             dport: if span == 0 {
@@ -317,7 +318,7 @@ mod tests {
             src_cidr: net(zero.0),
             dst_cidr: net(zero.1),
             desc: String::new(),
-        }
+        })
     }
 
     proptest! {
@@ -333,7 +334,7 @@ mod tests {
             ),
             ports in prop::collection::vec(any::<u16>(), 64),
         ) {
-            let rules: Vec<Rule> = specs.iter().map(|&(p, lo, span, s, d)| rule(p, lo, span, (s, d))).collect();
+            let rules: Vec<RuleFields> = specs.iter().map(|&(p, lo, span, s, d)| rule(p, lo, span, (s, d))).collect();
             let ids: Vec<u32> = (0..rules.len() as u32).collect();
             let leaf = PortLeaf::build(&rules, &ids);
             let edges = specs.iter().flat_map(|s| [s.1, s.1.saturating_add(s.2)]);

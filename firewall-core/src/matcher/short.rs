@@ -11,7 +11,8 @@
 
 use super::key::Field;
 use super::ports::PortLeaf;
-use crate::rule::{Protocol, Rule};
+use crate::rule::Protocol;
+use crate::ruleset::RuleFields;
 
 /// Prefix lengths up to this are indexed here rather than by hash table.
 pub(super) const SHORT_BITS: u8 = 12;
@@ -92,7 +93,7 @@ pub(super) struct WidePorts {
 
 impl WidePorts {
     /// Merges `prefixes`: `(length, masked key, ascending rule ids)`.
-    pub(super) fn build(rules: &[Rule], prefixes: &[(u8, u128, Vec<u32>)]) -> Option<Self> {
+    pub(super) fn build(rules: &[RuleFields], prefixes: &[(u8, u128, Vec<u32>)]) -> Option<Self> {
         if prefixes.is_empty() {
             return None;
         }
@@ -120,7 +121,7 @@ impl WidePorts {
     #[inline]
     pub(super) fn search(
         &self,
-        rules: &[Rule],
+        rules: &[RuleFields],
         addr: u128,
         (port, proto): (u16, Protocol),
         need_any: Option<Field>,

@@ -7,7 +7,7 @@ use ipnetwork::IpNetwork;
 use proptest::prelude::*;
 
 use super::*;
-use crate::rule::{Action, NetMatch, PortMatch, Protocol};
+use crate::rule::{Action, NetMatch, PortMatch, Protocol, Rule};
 
 fn rule(line: &str) -> Rule {
     line.parse().unwrap()
@@ -25,9 +25,15 @@ fn tcp(src: &str, dst: &str) -> Packet {
     packet(Protocol::Tcp, src, dst)
 }
 
+/// What the matcher reads of `rules`.
+fn fields(rules: &[Rule]) -> Vec<RuleFields> {
+    rules.iter().map(RuleFields::of).collect()
+}
+
 /// The compiled answer at several sub-indexing thresholds, checked against
 /// the linear reference and returned.
 fn first(rules: &[Rule], p: &Packet) -> Option<usize> {
+    let rules = &fields(rules);
     let expected = first_match_linear(rules, p);
     assert_eq!(Matcher::compile(rules).first_match(rules, p), expected);
     for scan_max in [0, 1, 3, SCAN_MAX] {
@@ -346,11 +352,11 @@ fn other_family(addr: IpAddr, host: u128) -> IpAddr {
     }
 }
 
-fn aimed_packet(rules: &[Rule], aim: &Aim) -> Packet {
+fn aimed_packet(rules: &[RuleFields], aim: &Aim) -> Packet {
     let target = &rules[aim.rule % rules.len()];
     let v6 = target.family().map_or(aim.v6_if_any, |f| f == Family::V6);
-    let src = host_in(target.src_cidr, v6, aim.src_host);
-    let dst = host_in(target.dst_cidr, v6, aim.dst_host);
+    let src = host_in(target.src_cidr(), v6, aim.src_host);
+    let dst = host_in(target.dst_cidr(), v6, aim.dst_host);
     let (lo, hi) = target.dport.bounds();
     let port = match aim.port_edge % 5 {
         0 => lo,
@@ -378,6 +384,7 @@ fn aimed_packet(rules: &[Rule], aim: &Aim) -> Packet {
 /// The compiled rules (indexed, and scanned below `scan_max` rules) answer
 /// the packet of every aim as the linear first match does.
 fn matches_linear_reference(rules: &[Rule], aims: &[Aim]) -> Result<(), TestCaseError> {
+    let rules = &fields(rules);
     for scan_max in [0, 2, SCAN_MAX] {
         let compiled = Matcher::compile_with(rules, scan_max);
         for aim in aims {
@@ -415,6 +422,7 @@ proptest! {
         rules in prop::collection::vec(arb_rule(), 200..600),
         aims in prop::collection::vec(arb_aim(), 50..100),
     ) {
+        let rules = fields(&rules);
         let compiled = Matcher::compile(&rules);
         for aim in &aims {
             let p = aimed_packet(&rules, aim);
@@ -461,6 +469,7 @@ proptest! {
     ) {
         let mut rules = wide;
         rules.extend(other);
+        let rules = fields(&rules);
         let compiled = Matcher::compile(&rules);
         for aim in &aims {
             let p = aimed_packet(&rules, aim);

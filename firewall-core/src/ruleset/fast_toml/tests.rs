@@ -14,7 +14,7 @@ const FILE: &str = "# rules\n[[rule]]\naction = \"ALLOW\"\nproto = 'TCP'\ndport 
 fn reads_the_common_shape_like_the_full_parser() {
     let fast = parse(FILE).expect("inside the fast subset");
     let full = RuleSet::from_toml_str_full(FILE, Path::new("x.toml")).unwrap();
-    assert_eq!(fast, full.rules());
+    assert_eq!(fast, full.rules().to_vec());
     assert_eq!(
         fast[1].to_string(),
         "DROP ANY 8000-8099 ::/0 ANY \"# not a comment\""
