@@ -33,6 +33,9 @@ use regex_automata::{Input, MatchKind, PatternSet};
 /// Builds a thread's cache for the joint DFA.
 type MakeCache = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
+/// How many walks [`JointDfa::clean_together`] takes at once.
+pub(crate) const TOGETHER: usize = 4;
+
 /// The time one request may spend building joint DFA states. Warm caches
 /// build none for ordinary traffic, and a cold thread's first requests
 /// spend a few hundred microseconds at most; random text dense in
@@ -187,6 +190,105 @@ impl JointDfa {
             Ok(_) => Search::NoMatch,
             Err(_) => Search::GaveUp(text.len()),
         }
+    }
+
+    /// Which of `walks` (a DFA and a text each, at most [`TOGETHER`]) are
+    /// certainly clean: walked whole through built, untagged states with
+    /// no match at the end, the answer [`Self::first_match_end`] from 0
+    /// would give as [`Search::NoMatch`]. The walks go side by side, one
+    /// byte each per round, so that their loads overlap (a walk waits on
+    /// one load per byte); a walk meeting anything else stops, unknown.
+    /// Builds no state but, for a walk that got to its end, the transition
+    /// there (at most one per walk, and none after the first time). Each
+    /// DFA is given once (the sets of a request are): a DFA given twice
+    /// walks its second text on another cache, with nothing built.
+    pub(crate) fn clean_together(walks: &[(&Self, &str)]) -> [bool; TOGETHER] {
+        let mut clean = [false; TOGETHER];
+        let walks = &walks[..walks.len().min(TOGETHER)];
+        let mut guards: Vec<_> = walks.iter().map(|(dfa, _)| dfa.caches.get()).collect();
+        let mut states = [LazyStateID::default(); TOGETHER];
+        let mut walking = [false; TOGETHER];
+        for (i, ((dfa, text), guard)) in walks.iter().zip(&mut guards).enumerate() {
+            let cache: &mut Cache = guard;
+            if let Ok(state) = dfa.dfa.start_state_forward(cache, &Input::new(*text)) {
+                (states[i], walking[i]) = (state, !state.is_tagged());
+            }
+        }
+        let mut at = 0;
+        loop {
+            // The walks still going, each at least `run` bytes from its end.
+            let going: Vec<(usize, &DFA, &Cache, &[u8])> = (0..walks.len())
+                .filter(|&i| walking[i] && at < walks[i].1.len())
+                .map(|i| (i, &walks[i].0.dfa, &*guards[i], walks[i].1.as_bytes()))
+                .collect();
+            let Some(run) = going.iter().map(|lane| lane.3.len() - at).min() else {
+                break;
+            };
+            match going[..] {
+                [(i, _, cache, bytes)] => {
+                    // The last walk going: on its own, four bytes a step.
+                    let dfa = walks[i].0;
+                    at = dfa.walk_built(cache, &mut states[i], bytes, at);
+                    while let Some(&byte) = bytes.get(at) {
+                        let next = dfa.dfa.next_state_untagged(cache, states[i], byte);
+                        if next.is_tagged() {
+                            walking[i] = false;
+                            break;
+                        }
+                        states[i] = next;
+                        at += 1;
+                    }
+                    break;
+                }
+                [(i, d0, c0, b0), (j, d1, c1, b1)] => {
+                    let (mut s0, mut s1) = (states[i], states[j]);
+                    for (&x, &y) in b0[at..at + run].iter().zip(&b1[at..at + run]) {
+                        let (n0, n1) = (
+                            d0.next_state_untagged(c0, s0, x),
+                            d1.next_state_untagged(c1, s1, y),
+                        );
+                        if n0.is_tagged() || n1.is_tagged() {
+                            walking[i] &= !n0.is_tagged();
+                            walking[j] &= !n1.is_tagged();
+                            break;
+                        }
+                        (s0, s1) = (n0, n1);
+                        at += 1;
+                    }
+                    (states[i], states[j]) = (s0, s1);
+                }
+                _ => {
+                    // Three or four: one step each per round.
+                    let end = at + run;
+                    while at < end {
+                        let mut stopped = false;
+                        for &(i, dfa, cache, bytes) in &going {
+                            let next = dfa.next_state_untagged(cache, states[i], bytes[at]);
+                            if next.is_tagged() {
+                                walking[i] = false;
+                                stopped = true;
+                            }
+                        }
+                        if stopped {
+                            break;
+                        }
+                        for &(i, dfa, cache, bytes) in &going {
+                            states[i] = dfa.next_state_untagged(cache, states[i], bytes[at]);
+                        }
+                        at += 1;
+                    }
+                }
+            }
+        }
+        for (i, ((dfa, _), guard)) in walks.iter().zip(&mut guards).enumerate() {
+            let cache: &mut Cache = guard;
+            clean[i] = walking[i]
+                && dfa
+                    .dfa
+                    .next_eoi_state(cache, states[i])
+                    .is_ok_and(|end| !end.is_match() && !end.is_unknown());
+        }
+        clean
     }
 
     /// Adds to `found` every pattern that matches somewhere in `text`.
@@ -408,7 +510,58 @@ mod tests {
         );
     }
 
+    #[test]
+    fn walks_side_by_side_tell_clean_texts_once_their_states_are_built() {
+        let needle = || joint(&["needle", "x{3}"]);
+        let hay = || joint(&[r"(?m:^hay$)"]);
+        let (a, b, c, d) = (needle(), hay(), needle(), hay());
+        let texts = ["a haystack", "hay\0needle\0stack", "hays"];
+        // Nothing built yet: no walk can tell.
+        assert_eq!(
+            JointDfa::clean_together(&[(&a, texts[0]), (&b, texts[0])]),
+            [false; TOGETHER]
+        );
+        let walks = [
+            (&a, texts[0]),
+            (&b, texts[1]),
+            (&c, texts[1]),
+            (&d, texts[2]),
+        ];
+        for (dfa, text) in walks {
+            let _ = dfa.first_match_end(text, 0, &mut unlimited());
+        }
+        // `a` finds no needle in the first, `b` finds `hay` alone on a line
+        // in the second, `a` a needle in it, and `b` no line of `hay` in `hays`.
+        assert_eq!(JointDfa::clean_together(&walks), [true, false, false, true]);
+    }
+
     proptest! {
+        /// A walk said clean is one the search finds no match in.
+        #[test]
+        fn clean_walks_are_those_without_a_match(
+            texts in prop::collection::vec("[ab(\\-'\0 ]{0,30}", 1..=TOGETHER),
+        ) {
+            // One DFA per walk: a DFA given twice walks its second text on
+            // another cache, with nothing built.
+            let dfas: Vec<JointDfa> = (0..texts.len())
+                .map(|i| if i % 2 == 0 { joint(&["a'+b", r"\(\s*b"]) } else { joint(&[r"(?m:^b)", "b{3}"]) })
+                .collect();
+            let walks: Vec<(&JointDfa, &str)> = dfas
+                .iter()
+                .zip(&texts)
+                .map(|(dfa, text)| (dfa, text.as_str()))
+                .collect();
+            for (dfa, text) in &walks {
+                let _ = dfa.first_match_end(text, 0, &mut unlimited());
+            }
+            let clean = JointDfa::clean_together(&walks);
+            for (i, (dfa, text)) in walks.iter().enumerate() {
+                let found = dfa.first_match_end(text, 0, &mut unlimited());
+                // Every state the walk needs is built now: it tells.
+                prop_assert_eq!(clean[i], found == Search::NoMatch, "{:?}", text);
+            }
+        }
+
         #[test]
         fn agrees_with_the_meta_engine(
             text in "[ab(\\-'\0 é]{0,40}",
