@@ -53,12 +53,9 @@ impl Shape {
             let shape = Self::of(&decoded);
             return (decoded, shape);
         }
-        if self.has(Self::UPPER) {
+        if let Some(lower) = self.lowercased_only() {
             // ASCII only: `to_lowercase` and `to_ascii_lowercase` agree.
-            return (
-                Cow::Owned(raw.to_ascii_lowercase()),
-                Self(self.0 & !Self::UPPER),
-            );
+            return (Cow::Owned(raw.to_ascii_lowercase()), lower);
         }
         (Cow::Borrowed(raw), self)
     }
