@@ -261,20 +261,15 @@ impl JointDfa {
                     // Three or four: one step each per round.
                     let end = at + run;
                     while at < end {
-                        let mut stopped = false;
+                        let mut next = states;
                         for &(i, dfa, cache, bytes) in &going {
-                            let next = dfa.next_state_untagged(cache, states[i], bytes[at]);
-                            if next.is_tagged() {
-                                walking[i] = false;
-                                stopped = true;
-                            }
+                            next[i] = dfa.next_state_untagged(cache, states[i], bytes[at]);
+                            walking[i] &= !next[i].is_tagged();
                         }
-                        if stopped {
+                        if going.iter().any(|&(i, ..)| !walking[i]) {
                             break;
                         }
-                        for &(i, dfa, cache, bytes) in &going {
-                            states[i] = dfa.next_state_untagged(cache, states[i], bytes[at]);
-                        }
+                        states = next;
                         at += 1;
                     }
                 }
