@@ -26,7 +26,7 @@ use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{MatchKind, PatternID, PatternSet};
 
-use super::joint::{Budget, JointDfa, Search, BUILDING_PER_REQUEST, TOGETHER};
+use super::joint::{Budget, JointDfa, Search, Walked, BUILDING_PER_REQUEST, TOGETHER};
 use super::literals::ByteSet;
 use super::pattern;
 use super::shape::Shape;
@@ -219,7 +219,8 @@ impl Compiled {
     /// First, the views' joined texts are walked side by side
     /// ([`JointDfa::clean_together`]): a walk waits on one memory load per
     /// byte, and two walks' loads overlap. A text that walk finds clean
-    /// needs no search; the others are searched as above, from the start.
+    /// needs no search; the others are searched as above, from where
+    /// their walk stopped.
     pub(crate) fn scan_all(&self, targets: &[Target<'_>], mut hit: impl FnMut(usize, usize)) {
         let texts = self.prepare(targets);
         let mut budget = request_budget();
@@ -237,23 +238,25 @@ impl Compiled {
             .iter()
             .map(|(slot, set)| (&set.joint, texts[*slot].text.as_str()))
             .collect();
-        let clean = if walks.len() > 1 {
+        let walked = if walks.len() > 1 {
             JointDfa::clean_together(&walks)
         } else {
-            [false; TOGETHER]
+            [Walked::No; TOGETHER]
         };
         for (i, &(slot, view_set)) in scanned.iter().enumerate() {
-            if clean.get(i) == Some(&true) {
-                continue;
-            }
             let joined = &texts[slot];
+            // The first search goes on from where the walk stopped.
+            let mut walk = Some(walked.get(i).copied().unwrap_or(Walked::No));
             let mut from = 0;
             loop {
+                let search = match walk.take() {
+                    Some(walked) => view_set.joint.resume(&joined.text, walked, &mut budget),
+                    None => view_set
+                        .joint
+                        .first_match_end(&joined.text, from, &mut budget),
+                };
                 // The first value ending at or after the match's end.
-                let first = match view_set
-                    .joint
-                    .first_match_end(&joined.text, from, &mut budget)
-                {
+                let first = match search {
                     Search::NoMatch => break,
                     Search::Match(end) => {
                         joined.spans.partition_point(|(_, range)| range.end < end)

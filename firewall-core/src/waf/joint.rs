@@ -89,6 +89,18 @@ pub(crate) enum Search {
     GaveUp(usize),
 }
 
+/// How far [`JointDfa::clean_together`] took one walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Walked {
+    /// Walked whole: the text holds no match.
+    Clean,
+    /// Stopped at this offset in this (untagged) state, with no match
+    /// ending before it: [`JointDfa::resume`] goes on from there.
+    At(usize, LazyStateID),
+    /// Not walked (its start state is not built, or is tagged).
+    No,
+}
+
 /// Every pattern of a set in one lazy DFA, with a cache per thread.
 pub(crate) struct JointDfa {
     dfa: DFA,
@@ -149,14 +161,39 @@ impl JointDfa {
         let mut guard = self.caches.get();
         let cache: &mut Cache = &mut guard;
         let input = Input::new(text).range(from..);
-        let mut state = match self.dfa.start_state_forward(cache, &input) {
+        let state = match self.dfa.start_state_forward(cache, &input) {
             Ok(state) if !state.is_tagged() => state,
             Ok(state) if state.is_dead() => return Search::NoMatch,
             _ => return Search::GaveUp(from),
         };
+        self.search(cache, text, from, state, budget)
+    }
+
+    /// [`Self::first_match_end`] of `text` from 0, for a text that
+    /// [`Self::clean_together`] walked: from where that walk stopped.
+    pub(crate) fn resume(&self, text: &str, walked: Walked, budget: &mut Budget) -> Search {
+        match walked {
+            Walked::Clean => Search::NoMatch,
+            Walked::No => self.first_match_end(text, 0, budget),
+            Walked::At(at, state) => {
+                let mut guard = self.caches.get();
+                self.search(&mut guard, text, at, state, budget)
+            }
+        }
+    }
+
+    /// The search from the untagged `state` at `at` (no match ends
+    /// before it).
+    fn search(
+        &self,
+        cache: &mut Cache,
+        text: &str,
+        mut at: usize,
+        mut state: LazyStateID,
+        budget: &mut Budget,
+    ) -> Search {
         // `state` is untagged here: match and dead states end the search.
         let bytes = text.as_bytes();
-        let mut at = from;
         while at < bytes.len() {
             at = self.walk_built(cache, &mut state, bytes, at);
             let Some(&byte) = bytes.get(at) else {
@@ -192,26 +229,32 @@ impl JointDfa {
         }
     }
 
-    /// Which of `walks` (a DFA and a text each, at most [`TOGETHER`]) are
-    /// certainly clean: walked whole through built, untagged states with
-    /// no match at the end, the answer [`Self::first_match_end`] from 0
-    /// would give as [`Search::NoMatch`]. The walks go side by side, one
-    /// byte each per round, so that their loads overlap (a walk waits on
-    /// one load per byte); a walk meeting anything else stops, unknown.
+    /// How far each of `walks` (a DFA and a text each, at most
+    /// [`TOGETHER`]) gets through built, untagged states: [`Walked::Clean`]
+    /// when it gets to its end with no match there (the answer
+    /// [`Self::first_match_end`] from 0 would give as [`Search::NoMatch`]),
+    /// or where it stopped, for [`Self::resume`]. The walks go side by
+    /// side, one byte each per round, so that their loads overlap (a walk
+    /// waits on one load per byte); a walk meeting anything else stops.
     /// Builds no state but, for a walk that got to its end, the transition
     /// there (at most one per walk, and none after the first time). Each
     /// DFA is given once (the sets of a request are): a DFA given twice
     /// walks its second text on another cache, with nothing built.
-    pub(crate) fn clean_together(walks: &[(&Self, &str)]) -> [bool; TOGETHER] {
-        let mut clean = [false; TOGETHER];
+    pub(crate) fn clean_together(walks: &[(&Self, &str)]) -> [Walked; TOGETHER] {
+        let mut walked = [Walked::No; TOGETHER];
         let walks = &walks[..walks.len().min(TOGETHER)];
         let mut guards: Vec<_> = walks.iter().map(|(dfa, _)| dfa.caches.get()).collect();
         let mut states = [LazyStateID::default(); TOGETHER];
         let mut walking = [false; TOGETHER];
+        // Where each walk that stopped did.
+        let mut stops = [0; TOGETHER];
         for (i, ((dfa, text), guard)) in walks.iter().zip(&mut guards).enumerate() {
             let cache: &mut Cache = guard;
             if let Ok(state) = dfa.dfa.start_state_forward(cache, &Input::new(*text)) {
                 (states[i], walking[i]) = (state, !state.is_tagged());
+            }
+            if walking[i] {
+                walked[i] = Walked::At(0, states[i]);
             }
         }
         let mut at = 0;
@@ -232,7 +275,7 @@ impl JointDfa {
                     while let Some(&byte) = bytes.get(at) {
                         let next = dfa.dfa.next_state_untagged(cache, states[i], byte);
                         if next.is_tagged() {
-                            walking[i] = false;
+                            (walking[i], stops[i]) = (false, at);
                             break;
                         }
                         states[i] = next;
@@ -250,6 +293,7 @@ impl JointDfa {
                         if n0.is_tagged() || n1.is_tagged() {
                             walking[i] &= !n0.is_tagged();
                             walking[j] &= !n1.is_tagged();
+                            (stops[i], stops[j]) = (at, at);
                             break;
                         }
                         (s0, s1) = (n0, n1);
@@ -265,6 +309,7 @@ impl JointDfa {
                         for &(i, dfa, cache, bytes) in &going {
                             next[i] = dfa.next_state_untagged(cache, states[i], bytes[at]);
                             walking[i] &= !next[i].is_tagged();
+                            stops[i] = at;
                         }
                         if going.iter().any(|&(i, ..)| !walking[i]) {
                             break;
@@ -275,15 +320,26 @@ impl JointDfa {
                 }
             }
         }
-        for (i, ((dfa, _), guard)) in walks.iter().zip(&mut guards).enumerate() {
+        for (i, ((dfa, text), guard)) in walks.iter().zip(&mut guards).enumerate() {
+            if walked[i] == Walked::No {
+                continue;
+            }
+            if !walking[i] {
+                walked[i] = Walked::At(stops[i], states[i]);
+                continue;
+            }
             let cache: &mut Cache = guard;
-            clean[i] = walking[i]
-                && dfa
-                    .dfa
-                    .next_eoi_state(cache, states[i])
-                    .is_ok_and(|end| !end.is_match() && !end.is_unknown());
+            let clean = dfa
+                .dfa
+                .next_eoi_state(cache, states[i])
+                .is_ok_and(|end| !end.is_match() && !end.is_unknown());
+            walked[i] = if clean {
+                Walked::Clean
+            } else {
+                Walked::At(text.len(), states[i])
+            };
         }
-        clean
+        walked
     }
 
     /// Adds to `found` every pattern that matches somewhere in `text`.
@@ -511,11 +567,11 @@ mod tests {
         let hay = || joint(&[r"(?m:^hay$)"]);
         let (a, b, c, d) = (needle(), hay(), needle(), hay());
         let texts = ["a haystack", "hay\0needle\0stack", "hays"];
+        let clean = |walks: &[(&JointDfa, &str)]| {
+            JointDfa::clean_together(walks).map(|walked| walked == Walked::Clean)
+        };
         // Nothing built yet: no walk can tell.
-        assert_eq!(
-            JointDfa::clean_together(&[(&a, texts[0]), (&b, texts[0])]),
-            [false; TOGETHER]
-        );
+        assert_eq!(clean(&[(&a, texts[0]), (&b, texts[0])]), [false; TOGETHER]);
         let walks = [
             (&a, texts[0]),
             (&b, texts[1]),
@@ -527,7 +583,21 @@ mod tests {
         }
         // `a` finds no needle in the first, `b` finds `hay` alone on a line
         // in the second, `a` a needle in it, and `b` no line of `hay` in `hays`.
-        assert_eq!(JointDfa::clean_together(&walks), [true, false, false, true]);
+        assert_eq!(clean(&walks), [true, false, false, true]);
+        // The walks that saw a match stopped where it ends (a match is seen
+        // one byte late), and the search goes on from there.
+        let walked = JointDfa::clean_together(&walks);
+        assert!(matches!(walked[1], Walked::At(3, _)), "{:?}", walked[1]);
+        assert!(matches!(walked[2], Walked::At(10, _)), "{:?}", walked[2]);
+        let spent = || Budget::new(Duration::ZERO);
+        assert_eq!(
+            b.resume(texts[1], walked[1], &mut spent()),
+            Search::Match(3)
+        );
+        assert_eq!(
+            c.resume(texts[1], walked[2], &mut spent()),
+            Search::Match(10)
+        );
     }
 
     proptest! {
@@ -549,11 +619,15 @@ mod tests {
             for (dfa, text) in &walks {
                 let _ = dfa.first_match_end(text, 0, &mut unlimited());
             }
-            let clean = JointDfa::clean_together(&walks);
+            let walked = JointDfa::clean_together(&walks);
             for (i, (dfa, text)) in walks.iter().enumerate() {
                 let found = dfa.first_match_end(text, 0, &mut unlimited());
                 // Every state the walk needs is built now: it tells.
-                prop_assert_eq!(clean[i], found == Search::NoMatch, "{:?}", text);
+                prop_assert_eq!(walked[i] == Walked::Clean, found == Search::NoMatch, "{:?}", text);
+                // And the search from where it stopped finds what the
+                // search from the start does, building nothing.
+                let spent = &mut Budget::new(Duration::ZERO);
+                prop_assert_eq!(dfa.resume(text, walked[i], spent), found, "{:?}", text);
             }
         }
 
