@@ -26,7 +26,7 @@ use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{MatchKind, PatternID, PatternSet};
 
-use super::joint::{Budget, JointDfa, Search, Walked, BUILDING_PER_REQUEST, TOGETHER};
+use super::joint::{Budget, Held, JointDfa, Search, Walked, BUILDING_PER_REQUEST, TOGETHER};
 use super::literals::ByteSet;
 use super::pattern;
 use super::shape::Shape;
@@ -233,47 +233,59 @@ impl Compiled {
                 !joined.spans.is_empty() && set.needs.found_in(&joined.text)
             })
             .collect();
-        // Most texts match nothing: their first walks go side by side.
-        let walks: Vec<(&JointDfa, &str)> = scanned
+        // Most texts match nothing: their first walks go side by side, the
+        // longest cut in parts so that more walks go together.
+        // One cache per set, held for the whole scan: the walks' states are
+        // only valid in the caches that built them.
+        let mut held: Vec<Held<'_>> = scanned.iter().map(|(_, set)| set.joint.hold()).collect();
+        let parts = balanced_parts(&scanned, &texts);
+        let walks: Vec<(usize, &str)> = parts
             .iter()
-            .map(|(slot, set)| (&set.joint, texts[*slot].text.as_str()))
+            .map(|(k, range)| (*k, &texts[scanned[*k].0].text[range.clone()]))
             .collect();
         let walked = if walks.len() > 1 {
-            JointDfa::clean_together(&walks)
+            JointDfa::clean_together(&mut held, &walks)
         } else {
             [Walked::No; TOGETHER]
         };
-        for (i, &(slot, view_set)) in scanned.iter().enumerate() {
+        for (i, (k, part)) in parts.iter().enumerate() {
+            let (slot, view_set) = scanned[*k];
+            let held = &mut held[*k];
             let joined = &texts[slot];
+            // A part holds whole values: searched on its own, its start and
+            // end are seen as the separators around it are.
+            let text = &joined.text[part.clone()];
             // The first search goes on from where the walk stopped.
             let mut walk = Some(walked.get(i).copied().unwrap_or(Walked::No));
             let mut from = 0;
             loop {
                 let search = match walk.take() {
-                    Some(walked) => view_set.joint.resume(&joined.text, walked, &mut budget),
-                    None => view_set
-                        .joint
-                        .first_match_end(&joined.text, from, &mut budget),
+                    Some(walked) => held.resume(text, walked, &mut budget),
+                    None => held.first_match_end(text, from, &mut budget),
                 };
                 // The first value ending at or after the match's end.
-                let first = match search {
-                    Search::NoMatch => break,
-                    Search::Match(end) => {
-                        joined.spans.partition_point(|(_, range)| range.end < end)
-                    }
-                    // No match ends before `at`; the value holding it is
-                    // scanned one signature at a time.
-                    Search::GaveUp(at) => joined.spans.partition_point(|(_, range)| range.end < at),
-                };
-                let Some((index, range)) = joined.spans.get(first) else {
+                let end = part.start
+                    + match search {
+                        Search::NoMatch => break,
+                        Search::Match(end) => end,
+                        // No match ends before `at`; the value holding it is
+                        // scanned one signature at a time.
+                        Search::GaveUp(at) => at,
+                    };
+                let first = joined.spans.partition_point(|(_, range)| range.end < end);
+                let Some((index, range)) = joined
+                    .spans
+                    .get(first)
+                    .filter(|(_, range)| range.end < part.end)
+                else {
                     break; // The match ends in the last separator: across values.
                 };
                 let target = &targets[*index];
-                let text = &joined.text[range.clone()];
-                self.attribute(view_set, text, target, &mut budget, &mut |sig| {
+                let value = &joined.text[range.clone()];
+                self.attribute(view_set, held, value, target, &mut budget, &mut |sig| {
                     hit(*index, sig);
                 });
-                from = range.end + SEPARATOR.len_utf8();
+                from = range.end + SEPARATOR.len_utf8() - part.start;
             }
         }
         for (index, decoded) in texts[0].values() {
@@ -353,10 +365,12 @@ impl Compiled {
     ) {
         // A first pass that stops at the first match costs one scan, and
         // most values match nothing.
-        if view_set.needs.found_in(text)
-            && view_set.joint.first_match_end(text, 0, budget) != Search::NoMatch
-        {
-            self.attribute(view_set, text, target, budget, hit);
+        if !view_set.needs.found_in(text) {
+            return;
+        }
+        let mut held = view_set.joint.hold();
+        if held.first_match_end(text, 0, budget) != Search::NoMatch {
+            self.attribute(view_set, &mut held, text, target, budget, hit);
         }
     }
 
@@ -366,13 +380,14 @@ impl Compiled {
     fn attribute(
         &self,
         view_set: &ViewSet,
+        held: &mut Held<'_>,
         text: &str,
         target: &Target<'_>,
         budget: &mut Budget,
         hit: &mut dyn FnMut(usize),
     ) {
         let mut found = PatternSet::new(view_set.members.len());
-        let complete = view_set.joint.which_match(text, budget, &mut found);
+        let complete = held.which_match(text, budget, &mut found);
         let classes = target.location.classes();
         for (pattern, (single, &index)) in
             view_set.singles.iter().zip(&view_set.members).enumerate()
@@ -389,6 +404,49 @@ impl Compiled {
         }
     }
 }
+
+/// The parts of the texts to walk side by side, each the index in
+/// `scanned` (a set and the slot of its joined text) and a range of that
+/// text: each text whole, then, while there are fewer than
+/// [`TOGETHER`], the longest cut at the value start nearest its middle
+/// (each part whole values, and at least [`PART_MIN`] bytes).
+fn balanced_parts(scanned: &[(usize, &ViewSet)], texts: &[Joined]) -> Vec<(usize, Range<usize>)> {
+    let mut parts: Vec<(usize, Range<usize>)> = scanned
+        .iter()
+        .enumerate()
+        .map(|(k, &(slot, _))| (k, 0..texts[slot].text.len()))
+        .collect();
+    while parts.len() < TOGETHER {
+        // The longest part that has a value start far enough from its ends.
+        let cut = parts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (k, range))| {
+                let middle = range.start + range.len() / 2;
+                let spans = &texts[scanned[*k].0].spans;
+                let next = spans.partition_point(|(_, value)| value.start < middle);
+                [next.checked_sub(1), Some(next)]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|k| spans.get(k).map(|(_, value)| value.start))
+                    .filter(|&at| at >= range.start + PART_MIN && at + PART_MIN <= range.end)
+                    .min_by_key(|&at| at.abs_diff(middle))
+                    .map(|at| (i, at, range.len()))
+            })
+            .max_by_key(|&(_, _, len)| len);
+        let Some((i, at, _)) = cut else {
+            break;
+        };
+        let (k, range) = parts[i].clone();
+        parts[i].1 = range.start..at;
+        parts.push((k, at..range.end));
+    }
+    parts
+}
+
+/// The shortest part [`balanced_parts`] cuts: shorter ones save less than
+/// a walk of their own costs.
+const PART_MIN: usize = 64;
 
 /// Whether sets skip the texts that hold none of their bytes (always, but
 /// in the test that compares the engine with and without the skip).
@@ -652,6 +710,40 @@ pattern = "bad"
             (arg(), "bad"),
         ];
         assert_eq!(hits(&compiled, values), [(4, 1), (5, 1)]);
+    }
+
+    #[test]
+    fn long_texts_are_cut_in_parts_of_whole_values() {
+        let compiled = compile(
+            "[[signature]]\nid = 1\nfamily = \"xss\"\nparanoia = 1\nmessage = \"m\"\npattern = \"<x\"\n",
+        );
+        let set = compiled.all.as_ref().unwrap();
+        let joined = |lengths: &[usize]| {
+            let mut joined = Joined::with_room(0, 0);
+            for (i, &n) in lengths.iter().enumerate() {
+                joined.push(i, &"v".repeat(n));
+            }
+            joined
+        };
+        // One text of six values, another of one.
+        let texts = [joined(&[100, 100, 30, 100, 100, 100]), joined(&[500])];
+        let parts = balanced_parts(&[(0, set), (1, set)], &texts);
+        // The longest part that can be cut is, at the value start nearest
+        // its middle, while there are fewer than four parts and both sides
+        // keep 64 bytes: the one value of the second text is not.
+        assert_eq!(
+            parts,
+            [(0, 0..233), (1, 0..501), (0, 233..334), (0, 334..536)]
+        );
+        for (k, range) in &parts {
+            let text = &texts[*k].text;
+            assert!(range.start == 0 || text.as_bytes()[range.start - 1] == 0);
+            assert_eq!(text.as_bytes()[range.end - 1], 0);
+        }
+        // A value is never cut, nor a part shorter than 64 bytes made.
+        let texts = [joined(&[1000]), joined(&[40, 40])];
+        let parts = balanced_parts(&[(0, set), (1, set)], &texts);
+        assert_eq!(parts, [(0, 0..1001), (1, 0..82)]);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::look::LookMatcher;
-use regex_automata::util::pool::Pool;
+use regex_automata::util::pool::{Pool, PoolGuard};
 use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind, PatternSet};
 
@@ -94,9 +94,15 @@ pub(crate) enum Search {
 pub(crate) enum Walked {
     /// Walked whole: the text holds no match.
     Clean,
-    /// Stopped at this offset in this (untagged) state, with no match
-    /// ending before it: [`JointDfa::resume`] goes on from there.
-    At(usize, LazyStateID),
+    /// Stopped at offset `at` in the untagged `state`, with no match ending
+    /// before it: [`Held::resume`] goes on from there, unless the cache was
+    /// cleared since (`clears` is its count of clearings then: a state of
+    /// a cleared cache means nothing).
+    At {
+        at: usize,
+        state: LazyStateID,
+        clears: usize,
+    },
     /// Not walked (its start state is not built, or is tagged).
     No,
 }
@@ -112,6 +118,101 @@ impl fmt::Debug for JointDfa {
         f.debug_struct("JointDfa")
             .field("patterns", &self.dfa.pattern_len())
             .finish_non_exhaustive()
+    }
+}
+
+/// One walk of [`JointDfa::clean_together`]: its index, DFA, cache and text.
+type Lane<'a> = (usize, &'a DFA, &'a Cache, &'a [u8]);
+
+/// Steps `N` walks side by side from `at`, one byte each per round, for at
+/// most `run` rounds or until one of them reaches a tagged state: those
+/// stop there (`walking` false, `stops` the offset); the others keep their
+/// state at that offset too.
+#[inline]
+fn step_together<const N: usize>(
+    lanes: [Lane<'_>; N],
+    states: &mut [LazyStateID; TOGETHER],
+    walking: &mut [bool; TOGETHER],
+    stops: &mut [usize; TOGETHER],
+    at: &mut usize,
+    run: usize,
+) {
+    let mut now: [LazyStateID; N] = std::array::from_fn(|l| states[lanes[l].0]);
+    let texts: [&[u8]; N] = std::array::from_fn(|l| &lanes[l].3[*at..*at + run]);
+    // One index into `N` texts.
+    #[allow(clippy::needless_range_loop)]
+    for step in 0..run {
+        let next: [LazyStateID; N] = std::array::from_fn(|l| {
+            let (_, dfa, cache, _) = lanes[l];
+            dfa.next_state_untagged(cache, now[l], texts[l][step])
+        });
+        if next.iter().any(LazyStateID::is_tagged) {
+            for (l, state) in next.iter().enumerate() {
+                if state.is_tagged() {
+                    walking[lanes[l].0] = false;
+                    stops[lanes[l].0] = *at;
+                }
+            }
+            break;
+        }
+        now = next;
+        *at += 1;
+    }
+    for (l, state) in now.into_iter().enumerate() {
+        states[lanes[l].0] = state;
+    }
+}
+
+/// A joint DFA with one of its per-thread caches, held for a request's
+/// scan: a state a walk reached is only valid in the cache that built it,
+/// so the search that goes on from it must use the same one.
+pub(crate) struct Held<'a> {
+    dfa: &'a JointDfa,
+    cache: PoolGuard<'a, Cache, MakeCache>,
+}
+
+impl fmt::Debug for Held<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Held")
+            .field("dfa", self.dfa)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Held<'_> {
+    /// [`JointDfa::first_match_end`] on this cache.
+    pub(crate) fn first_match_end(
+        &mut self,
+        text: &str,
+        from: usize,
+        budget: &mut Budget,
+    ) -> Search {
+        self.dfa
+            .first_match_end_in(&mut self.cache, text, from, budget)
+    }
+
+    /// [`JointDfa::which_match`] on this cache.
+    pub(crate) fn which_match(
+        &mut self,
+        text: &str,
+        budget: &mut Budget,
+        found: &mut PatternSet,
+    ) -> bool {
+        self.dfa
+            .which_match_in(&mut self.cache, text, budget, found)
+    }
+
+    /// [`Self::first_match_end`] of `text` from 0, for a text that
+    /// [`JointDfa::clean_together`] walked on this `Held`: from where that
+    /// walk stopped.
+    pub(crate) fn resume(&mut self, text: &str, walked: Walked, budget: &mut Budget) -> Search {
+        match walked {
+            Walked::Clean => Search::NoMatch,
+            Walked::At { at, state, clears } if clears == self.cache.clear_count() => {
+                self.dfa.search(&mut self.cache, text, at, state, budget)
+            }
+            Walked::No | Walked::At { .. } => self.first_match_end(text, 0, budget),
+        }
     }
 }
 
@@ -155,11 +256,30 @@ impl JointDfa {
         })
     }
 
+    /// One of this DFA's caches, held until the result is dropped (see
+    /// [`Held`]).
+    pub(crate) fn hold(&self) -> Held<'_> {
+        Held {
+            dfa: self,
+            cache: self.caches.get(),
+        }
+    }
+
     /// Where the earliest match in `text[from..]` ends, building new
-    /// states only while `budget` lasts.
+    /// states only while `budget` lasts (on a cache of its own: the engine
+    /// holds one per set with [`Self::hold`]).
+    #[cfg(test)]
     pub(crate) fn first_match_end(&self, text: &str, from: usize, budget: &mut Budget) -> Search {
-        let mut guard = self.caches.get();
-        let cache: &mut Cache = &mut guard;
+        self.hold().first_match_end(text, from, budget)
+    }
+
+    fn first_match_end_in(
+        &self,
+        cache: &mut Cache,
+        text: &str,
+        from: usize,
+        budget: &mut Budget,
+    ) -> Search {
         let input = Input::new(text).range(from..);
         let state = match self.dfa.start_state_forward(cache, &input) {
             Ok(state) if !state.is_tagged() => state,
@@ -167,19 +287,6 @@ impl JointDfa {
             _ => return Search::GaveUp(from),
         };
         self.search(cache, text, from, state, budget)
-    }
-
-    /// [`Self::first_match_end`] of `text` from 0, for a text that
-    /// [`Self::clean_together`] walked: from where that walk stopped.
-    pub(crate) fn resume(&self, text: &str, walked: Walked, budget: &mut Budget) -> Search {
-        match walked {
-            Walked::Clean => Search::NoMatch,
-            Walked::No => self.first_match_end(text, 0, budget),
-            Walked::At(at, state) => {
-                let mut guard = self.caches.get();
-                self.search(&mut guard, text, at, state, budget)
-            }
-        }
     }
 
     /// The search from the untagged `state` at `at` (no match ends
@@ -238,31 +345,43 @@ impl JointDfa {
     /// waits on one load per byte); a walk meeting anything else stops.
     /// Builds no state but, for a walk that got to its end, the transition
     /// there (at most one per walk, and none after the first time). Each
-    /// DFA is given once (the sets of a request are): a DFA given twice
-    /// walks its second text on another cache, with nothing built.
-    pub(crate) fn clean_together(walks: &[(&Self, &str)]) -> [Walked; TOGETHER] {
+    /// walk names the held DFA (and cache) it takes in `held`: parts of one
+    /// text share theirs. A walk's state is only valid in that cache: the
+    /// search goes on with [`Held::resume`] on the same `Held`.
+    pub(crate) fn clean_together(
+        held: &mut [Held<'_>],
+        walks: &[(usize, &str)],
+    ) -> [Walked; TOGETHER] {
         let mut walked = [Walked::No; TOGETHER];
         let walks = &walks[..walks.len().min(TOGETHER)];
-        let mut guards: Vec<_> = walks.iter().map(|(dfa, _)| dfa.caches.get()).collect();
         let mut states = [LazyStateID::default(); TOGETHER];
-        let mut walking = [false; TOGETHER];
-        // Where each walk that stopped did.
-        let mut stops = [0; TOGETHER];
-        for (i, ((dfa, text), guard)) in walks.iter().zip(&mut guards).enumerate() {
-            let cache: &mut Cache = guard;
-            if let Ok(state) = dfa.dfa.start_state_forward(cache, &Input::new(*text)) {
-                (states[i], walking[i]) = (state, !state.is_tagged());
-            }
-            if walking[i] {
-                walked[i] = Walked::At(0, states[i]);
+        // Which walks started, and where those that stopped did.
+        let (mut started, mut stops) = ([false; TOGETHER], [0; TOGETHER]);
+        // A start state may be built, and building may clear a full cache,
+        // which makes the states taken before it mean nothing.
+        let clearings = |held: &[Held<'_>]| -> Vec<usize> {
+            held.iter().map(|h| h.cache.clear_count()).collect()
+        };
+        let clears = clearings(held);
+        for (i, &(k, text)) in walks.iter().enumerate() {
+            let Held { dfa, cache } = &mut held[k];
+            if let Ok(state) = dfa.dfa.start_state_forward(cache, &Input::new(text)) {
+                (states[i], started[i]) = (state, !state.is_tagged());
             }
         }
+        if clearings(held) != clears {
+            return walked;
+        }
+        let mut walking = started;
         let mut at = 0;
         loop {
             // The walks still going, each at least `run` bytes from its end.
             let going: Vec<(usize, &DFA, &Cache, &[u8])> = (0..walks.len())
                 .filter(|&i| walking[i] && at < walks[i].1.len())
-                .map(|i| (i, &walks[i].0.dfa, &*guards[i], walks[i].1.as_bytes()))
+                .map(|i| {
+                    let Held { dfa, cache } = &held[walks[i].0];
+                    (i, &dfa.dfa, &**cache, walks[i].1.as_bytes())
+                })
                 .collect();
             let Some(run) = going.iter().map(|lane| lane.3.len() - at).min() else {
                 break;
@@ -270,7 +389,7 @@ impl JointDfa {
             match going[..] {
                 [(i, _, cache, bytes)] => {
                     // The last walk going: on its own, four bytes a step.
-                    let dfa = walks[i].0;
+                    let dfa = held[walks[i].0].dfa;
                     at = dfa.walk_built(cache, &mut states[i], bytes, at);
                     while let Some(&byte) = bytes.get(at) {
                         let next = dfa.dfa.next_state_untagged(cache, states[i], byte);
@@ -283,52 +402,42 @@ impl JointDfa {
                     }
                     break;
                 }
-                [(i, d0, c0, b0), (j, d1, c1, b1)] => {
-                    let (mut s0, mut s1) = (states[i], states[j]);
-                    for (&x, &y) in b0[at..at + run].iter().zip(&b1[at..at + run]) {
-                        let (n0, n1) = (
-                            d0.next_state_untagged(c0, s0, x),
-                            d1.next_state_untagged(c1, s1, y),
-                        );
-                        if n0.is_tagged() || n1.is_tagged() {
-                            walking[i] &= !n0.is_tagged();
-                            walking[j] &= !n1.is_tagged();
-                            (stops[i], stops[j]) = (at, at);
-                            break;
-                        }
-                        (s0, s1) = (n0, n1);
-                        at += 1;
-                    }
-                    (states[i], states[j]) = (s0, s1);
+                [a, b] => {
+                    step_together([a, b], &mut states, &mut walking, &mut stops, &mut at, run);
                 }
-                _ => {
-                    // Three or four: one step each per round.
-                    let end = at + run;
-                    while at < end {
-                        let mut next = states;
-                        for &(i, dfa, cache, bytes) in &going {
-                            next[i] = dfa.next_state_untagged(cache, states[i], bytes[at]);
-                            walking[i] &= !next[i].is_tagged();
-                            stops[i] = at;
-                        }
-                        if going.iter().any(|&(i, ..)| !walking[i]) {
-                            break;
-                        }
-                        states = next;
-                        at += 1;
-                    }
+                [a, b, c] => {
+                    step_together(
+                        [a, b, c],
+                        &mut states,
+                        &mut walking,
+                        &mut stops,
+                        &mut at,
+                        run,
+                    );
                 }
+                [a, b, c, d, ..] => {
+                    let lanes = [a, b, c, d];
+                    step_together(lanes, &mut states, &mut walking, &mut stops, &mut at, run);
+                }
+                [] => break,
             }
         }
-        for (i, ((dfa, text), guard)) in walks.iter().zip(&mut guards).enumerate() {
-            if walked[i] == Walked::No {
+        for (i, &(k, text)) in walks.iter().enumerate() {
+            if !started[i] {
                 continue;
             }
+            let clears = clears[k];
             if !walking[i] {
-                walked[i] = Walked::At(stops[i], states[i]);
+                let (at, state) = (stops[i], states[i]);
+                walked[i] = Walked::At { at, state, clears };
                 continue;
             }
-            let cache: &mut Cache = guard;
+            let Held { dfa, cache } = &mut held[k];
+            if cache.clear_count() != clears {
+                // Another walk's end cleared it: this state means nothing.
+                walked[i] = Walked::No;
+                continue;
+            }
             let clean = dfa
                 .dfa
                 .next_eoi_state(cache, states[i])
@@ -336,7 +445,8 @@ impl JointDfa {
             walked[i] = if clean {
                 Walked::Clean
             } else {
-                Walked::At(text.len(), states[i])
+                let (at, state) = (text.len(), states[i]);
+                Walked::At { at, state, clears }
             };
         }
         walked
@@ -347,14 +457,23 @@ impl JointDfa {
     /// stops at the first match state: stepping from one may build a
     /// state); `found` then holds the patterns whose matches end before
     /// where the search stopped.
+    #[cfg(test)]
     pub(crate) fn which_match(
         &self,
         text: &str,
         budget: &mut Budget,
         found: &mut PatternSet,
     ) -> bool {
-        let mut guard = self.caches.get();
-        let cache: &mut Cache = &mut guard;
+        self.hold().which_match(text, budget, found)
+    }
+
+    fn which_match_in(
+        &self,
+        cache: &mut Cache,
+        text: &str,
+        budget: &mut Budget,
+        found: &mut PatternSet,
+    ) -> bool {
         let mut state = match self.dfa.start_state_forward(cache, &Input::new(text)) {
             Ok(state) if !state.is_tagged() => state,
             Ok(state) if state.is_dead() => return true,
@@ -492,6 +611,18 @@ mod tests {
         JointDfa::new(&patterns, 0, 1 << 20, 1 << 20).unwrap()
     }
 
+    /// [`JointDfa::clean_together`] on walks each with a DFA of its own,
+    /// and the caches they walked on.
+    fn together<'a>(walks: &[(&'a JointDfa, &str)]) -> ([Walked; TOGETHER], Vec<Held<'a>>) {
+        let mut held: Vec<Held<'a>> = walks.iter().map(|(dfa, _)| dfa.hold()).collect();
+        let indexed: Vec<(usize, &str)> = walks
+            .iter()
+            .enumerate()
+            .map(|(i, (_, text))| (i, *text))
+            .collect();
+        (JointDfa::clean_together(&mut held, &indexed), held)
+    }
+
     /// No limit on building.
     fn unlimited() -> Budget {
         Budget::new(Duration::MAX)
@@ -567,9 +698,8 @@ mod tests {
         let hay = || joint(&[r"(?m:^hay$)"]);
         let (a, b, c, d) = (needle(), hay(), needle(), hay());
         let texts = ["a haystack", "hay\0needle\0stack", "hays"];
-        let clean = |walks: &[(&JointDfa, &str)]| {
-            JointDfa::clean_together(walks).map(|walked| walked == Walked::Clean)
-        };
+        let clean =
+            |walks: &[(&JointDfa, &str)]| together(walks).0.map(|walked| walked == Walked::Clean);
         // Nothing built yet: no walk can tell.
         assert_eq!(clean(&[(&a, texts[0]), (&b, texts[0])]), [false; TOGETHER]);
         let walks = [
@@ -586,17 +716,70 @@ mod tests {
         assert_eq!(clean(&walks), [true, false, false, true]);
         // The walks that saw a match stopped where it ends (a match is seen
         // one byte late), and the search goes on from there.
-        let walked = JointDfa::clean_together(&walks);
-        assert!(matches!(walked[1], Walked::At(3, _)), "{:?}", walked[1]);
-        assert!(matches!(walked[2], Walked::At(10, _)), "{:?}", walked[2]);
+        let (walked, mut held) = together(&walks);
+        assert!(
+            matches!(walked[1], Walked::At { at: 3, .. }),
+            "{:?}",
+            walked[1]
+        );
+        assert!(
+            matches!(walked[2], Walked::At { at: 10, .. }),
+            "{:?}",
+            walked[2]
+        );
         let spent = || Budget::new(Duration::ZERO);
         assert_eq!(
-            b.resume(texts[1], walked[1], &mut spent()),
+            held[1].resume(texts[1], walked[1], &mut spent()),
             Search::Match(3)
         );
         assert_eq!(
-            c.resume(texts[1], walked[2], &mut spent()),
+            held[2].resume(texts[1], walked[2], &mut spent()),
             Search::Match(10)
+        );
+    }
+
+    #[test]
+    fn a_walk_cleared_from_its_cache_is_searched_again_from_the_start() {
+        // A small cache, cleared when a text needs many states.
+        let patterns: Vec<String> = [r"needle", r"[a-z]{2}[0-9]{2}[a-z]{2}x", r"q.{0,200}z"]
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect();
+        let dfa = JointDfa::new(&patterns, 0, 1 << 20, 64 << 10).unwrap();
+        let texts = ["hay and a needle", "more hay, then a needle"];
+        for text in texts {
+            let _ = dfa.first_match_end(text, 0, &mut unlimited());
+        }
+        let mut held = vec![dfa.hold()];
+        let walked = JointDfa::clean_together(&mut held, &[(0, texts[0]), (0, texts[1])]);
+        assert!(
+            matches!(walked[1], Walked::At { at: 23, .. }),
+            "{:?}",
+            walked[1]
+        );
+        // Searching the first text from its stop builds nothing; random
+        // text then fills the cache until it is cleared.
+        let before = held[0].cache.clear_count();
+        assert_eq!(
+            held[0].resume(texts[0], walked[0], &mut unlimited()),
+            Search::Match(16)
+        );
+        let noise: String = (0..100_000u32)
+            .map(|i| char::from(b"aq1b.9qk"[(i.wrapping_mul(2_654_435_761) >> 29) as usize]))
+            .collect();
+        assert_eq!(
+            held[0].first_match_end(&noise, 0, &mut unlimited()),
+            Search::NoMatch
+        );
+        assert!(
+            held[0].cache.clear_count() > before,
+            "the noise did not clear the cache"
+        );
+        // The second walk's state belonged to the cache before: the search
+        // starts over, and still finds the needle.
+        assert_eq!(
+            held[0].resume(texts[1], walked[1], &mut unlimited()),
+            Search::Match(23)
         );
     }
 
@@ -606,28 +789,23 @@ mod tests {
         fn clean_walks_are_those_without_a_match(
             texts in prop::collection::vec("[ab(\\-'\0 ]{0,30}", 1..=TOGETHER),
         ) {
-            // One DFA per walk: a DFA given twice walks its second text on
-            // another cache, with nothing built.
-            let dfas: Vec<JointDfa> = (0..texts.len())
-                .map(|i| if i % 2 == 0 { joint(&["a'+b", r"\(\s*b"]) } else { joint(&[r"(?m:^b)", "b{3}"]) })
-                .collect();
-            let walks: Vec<(&JointDfa, &str)> = dfas
-                .iter()
-                .zip(&texts)
-                .map(|(dfa, text)| (dfa, text.as_str()))
-                .collect();
-            for (dfa, text) in &walks {
-                let _ = dfa.first_match_end(text, 0, &mut unlimited());
+            // Two DFAs, each walking every other text on one cache.
+            let dfas = [joint(&["a'+b", r"\(\s*b"]), joint(&[r"(?m:^b)", "b{3}"])];
+            let walks: Vec<(usize, &str)> =
+                texts.iter().enumerate().map(|(i, text)| (i % 2, text.as_str())).collect();
+            for &(k, text) in &walks {
+                let _ = dfas[k].first_match_end(text, 0, &mut unlimited());
             }
-            let walked = JointDfa::clean_together(&walks);
-            for (i, (dfa, text)) in walks.iter().enumerate() {
-                let found = dfa.first_match_end(text, 0, &mut unlimited());
+            let mut held: Vec<Held<'_>> = dfas.iter().map(JointDfa::hold).collect();
+            let walked = JointDfa::clean_together(&mut held, &walks);
+            for (i, &(k, text)) in walks.iter().enumerate() {
+                let found = dfas[k].first_match_end(text, 0, &mut unlimited());
                 // Every state the walk needs is built now: it tells.
                 prop_assert_eq!(walked[i] == Walked::Clean, found == Search::NoMatch, "{:?}", text);
                 // And the search from where it stopped finds what the
                 // search from the start does, building nothing.
                 let spent = &mut Budget::new(Duration::ZERO);
-                prop_assert_eq!(dfa.resume(text, walked[i], spent), found, "{:?}", text);
+                prop_assert_eq!(held[k].resume(text, walked[i], spent), found, "{:?}", text);
             }
         }
 
