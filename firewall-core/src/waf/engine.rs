@@ -441,6 +441,9 @@ fn balanced_parts(scanned: &[(usize, &ViewSet)], texts: &[Joined]) -> Vec<(usize
         parts[i].1 = range.start..at;
         parts.push((k, at..range.end));
     }
+    // In the order of the sets and, in each, of the text: the searches then
+    // report what one search per set would, in the same order.
+    parts.sort_by_key(|(k, range)| (*k, range.start));
     parts
 }
 
@@ -733,7 +736,7 @@ pattern = "bad"
         // keep 64 bytes: the one value of the second text is not.
         assert_eq!(
             parts,
-            [(0, 0..233), (1, 0..501), (0, 233..334), (0, 334..536)]
+            [(0, 0..233), (0, 233..334), (0, 334..536), (1, 0..501)]
         );
         for (k, range) in &parts {
             let text = &texts[*k].text;
