@@ -376,18 +376,22 @@ impl JointDfa {
         let mut at = 0;
         loop {
             // The walks still going, each at least `run` bytes from its end.
-            let going: Vec<(usize, &DFA, &Cache, &[u8])> = (0..walks.len())
-                .filter(|&i| walking[i] && at < walks[i].1.len())
-                .map(|i| {
-                    let Held { dfa, cache } = &held[walks[i].0];
-                    (i, &dfa.dfa, &**cache, walks[i].1.as_bytes())
-                })
-                .collect();
-            let Some(run) = going.iter().map(|lane| lane.3.len() - at).min() else {
+            // The walks still going, each at least `run` bytes from its end,
+            // first in `lanes`.
+            let mut lanes: [Option<Lane<'_>>; TOGETHER] = [None; TOGETHER];
+            let mut count = 0;
+            for (i, &(k, text)) in walks.iter().enumerate() {
+                if walking[i] && at < text.len() {
+                    let Held { dfa, cache } = &held[k];
+                    lanes[count] = Some((i, &dfa.dfa, &**cache, text.as_bytes()));
+                    count += 1;
+                }
+            }
+            let Some(run) = lanes.iter().flatten().map(|lane| lane.3.len() - at).min() else {
                 break;
             };
-            match going[..] {
-                [(i, _, cache, bytes)] => {
+            match lanes {
+                [Some((i, _, cache, bytes)), None, ..] => {
                     // The last walk going: on its own, four bytes a step.
                     let dfa = held[walks[i].0].dfa;
                     at = dfa.walk_built(cache, &mut states[i], bytes, at);
@@ -402,10 +406,10 @@ impl JointDfa {
                     }
                     break;
                 }
-                [a, b] => {
+                [Some(a), Some(b), None, None] => {
                     step_together([a, b], &mut states, &mut walking, &mut stops, &mut at, run);
                 }
-                [a, b, c] => {
+                [Some(a), Some(b), Some(c), None] => {
                     step_together(
                         [a, b, c],
                         &mut states,
@@ -415,11 +419,11 @@ impl JointDfa {
                         run,
                     );
                 }
-                [a, b, c, d, ..] => {
+                [Some(a), Some(b), Some(c), Some(d)] => {
                     let lanes = [a, b, c, d];
                     step_together(lanes, &mut states, &mut walking, &mut stops, &mut at, run);
                 }
-                [] => break,
+                _ => break,
             }
         }
         for (i, &(k, text)) in walks.iter().enumerate() {
