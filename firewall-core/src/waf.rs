@@ -8,8 +8,8 @@
 //! head alone already reaches the threshold.
 //!
 //! Values are decoded the way attackers evade ([`transform`]), then matched
-//! against one combined linear-time automaton per decoded view
-//! (`regex::RegexSet`: no backtracking whatever the input). Each matching
+//! against one combined linear-time automaton per decoded view (lazy DFAs
+//! from `regex-automata`: no backtracking whatever the input). Each matching
 //! signature adds its score; the request is refused when the total reaches
 //! the threshold (5 by default: one critical match).
 //!
