@@ -20,6 +20,7 @@
 //! linear in the text.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::ops::Range;
 
 use regex_automata::meta::{self, Regex};
@@ -296,6 +297,8 @@ impl Compiled {
                 });
             }
         }
+        drop(held);
+        recycle(texts);
     }
 
     /// The narrow signatures to scan a value of `classes` with: those of
@@ -315,14 +318,18 @@ impl Compiled {
     }
 
     /// Every value (and its base64 decoding) as each set sees it, joined
-    /// per set: slot 0 for `all` (decoded), then one slot per view set.
+    /// per set: slot 0 for `all` (decoded), then one slot per view set. The
+    /// buffers are this thread's last scan's, when it left them
+    /// ([`recycle`]).
     fn prepare(&self, targets: &[Target<'_>]) -> Vec<Joined> {
         // Room for every value once (base64 decodings are shorter), so the
         // buffers do not grow value by value.
         let room = targets.iter().map(|t| t.value.len() + 1).sum::<usize>();
-        let mut texts: Vec<Joined> = (0..=self.views.len())
-            .map(|_| Joined::with_room(room, targets.len()))
-            .collect();
+        let mut texts = SCRATCH.try_with(RefCell::take).unwrap_or_default();
+        texts.resize_with(self.views.len() + 1, || Joined::with_room(0, 0));
+        for joined in &mut texts {
+            joined.room = (room, targets.len());
+        }
         for (index, target) in targets.iter().enumerate() {
             self.prepare_value(index, &target.value, &mut texts);
             if let Some(text) = transform::base64_text(&target.value) {
@@ -480,6 +487,32 @@ thread_local! {
     /// The tests' override of [`BUILDING_PER_REQUEST`].
     pub(super) static BUDGET: std::cell::Cell<Option<std::time::Duration>> =
         const { std::cell::Cell::new(None) };
+}
+
+thread_local! {
+    /// The joined texts of this thread's last scan, emptied, for the next
+    /// one: a form's take a few kilobytes, and allocating and freeing them
+    /// at every request made glibc consolidate its free lists each time.
+    static SCRATCH: RefCell<Vec<Joined>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A joined text whose buffers grew past this many bytes is not kept for
+/// the next scan (a large body's would stay allocated in every worker
+/// thread).
+const SCRATCH_KEPT: usize = 64 << 10;
+
+/// Empties `texts` and keeps them for this thread's next scan.
+fn recycle(mut texts: Vec<Joined>) {
+    texts.retain(|joined| {
+        let spans = joined.spans.capacity() * std::mem::size_of::<(usize, Range<usize>)>();
+        joined.text.capacity() + spans <= SCRATCH_KEPT
+    });
+    for joined in &mut texts {
+        joined.text.clear();
+        joined.spans.clear();
+    }
+    // A thread being torn down keeps nothing.
+    let _ = SCRATCH.try_with(|scratch| scratch.replace(texts));
 }
 
 /// The values one set scans, joined by [`SEPARATOR`] (each followed by
