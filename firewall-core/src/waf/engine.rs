@@ -234,11 +234,11 @@ impl Compiled {
                 !joined.spans.is_empty() && set.needs.found_in(&joined.text)
             })
             .collect();
-        // Most texts match nothing: their first walks go side by side, the
-        // longest cut in parts so that more walks go together.
         // One cache per set, held for the whole scan: the walks' states are
         // only valid in the caches that built them.
         let mut held: Vec<Held<'_>> = scanned.iter().map(|(_, set)| set.joint.hold()).collect();
+        // Most texts match nothing: their first walks go side by side, the
+        // longest cut in parts so that more walks go together.
         let parts = balanced_parts(&scanned, &texts);
         let walks: Vec<(usize, &str)> = parts
             .iter()
@@ -297,7 +297,6 @@ impl Compiled {
                 });
             }
         }
-        drop(held);
         recycle(texts);
     }
 
@@ -435,7 +434,7 @@ fn balanced_parts(scanned: &[(usize, &ViewSet)], texts: &[Joined]) -> Vec<(usize
                 [next.checked_sub(1), Some(next)]
                     .into_iter()
                     .flatten()
-                    .filter_map(|k| spans.get(k).map(|(_, value)| value.start))
+                    .filter_map(|j| spans.get(j).map(|(_, value)| value.start))
                     .filter(|&at| at >= range.start + PART_MIN && at + PART_MIN <= range.end)
                     .min_by_key(|&at| at.abs_diff(middle))
                     .map(|at| (i, at, range.len()))
@@ -473,7 +472,7 @@ thread_local! {
 }
 
 /// What one request may spend building joint DFA states (in tests, what
-/// [`BUDGET`] says when it is set).
+/// `BUDGET` says when it is set).
 fn request_budget() -> Budget {
     #[cfg(test)]
     if let Some(time) = BUDGET.with(std::cell::Cell::get) {

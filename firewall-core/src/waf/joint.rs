@@ -180,7 +180,8 @@ impl fmt::Debug for Held<'_> {
 }
 
 impl Held<'_> {
-    /// [`JointDfa::first_match_end`] on this cache.
+    /// Where the earliest match in `text[from..]` ends, building new
+    /// states only while `budget` lasts.
     pub(crate) fn first_match_end(
         &mut self,
         text: &str,
@@ -191,7 +192,11 @@ impl Held<'_> {
             .first_match_end_in(&mut self.cache, text, from, budget)
     }
 
-    /// [`JointDfa::which_match`] on this cache.
+    /// Adds to `found` every pattern that matches somewhere in `text`.
+    /// False when the budget ran out first (once it is spent, a search
+    /// stops at the first match state: stepping from one may build a
+    /// state); `found` then holds the patterns whose matches end before
+    /// where the search stopped.
     pub(crate) fn which_match(
         &mut self,
         text: &str,
@@ -265,9 +270,8 @@ impl JointDfa {
         }
     }
 
-    /// Where the earliest match in `text[from..]` ends, building new
-    /// states only while `budget` lasts (on a cache of its own: the engine
-    /// holds one per set with [`Self::hold`]).
+    /// [`Held::first_match_end`] on a cache held for this call only (the
+    /// engine holds one per set for a whole scan, [`Self::hold`]).
     #[cfg(test)]
     pub(crate) fn first_match_end(&self, text: &str, from: usize, budget: &mut Budget) -> Search {
         self.hold().first_match_end(text, from, budget)
@@ -336,18 +340,18 @@ impl JointDfa {
         }
     }
 
-    /// How far each of `walks` (a DFA and a text each, at most
-    /// [`TOGETHER`]) gets through built, untagged states: [`Walked::Clean`]
-    /// when it gets to its end with no match there (the answer
-    /// [`Self::first_match_end`] from 0 would give as [`Search::NoMatch`]),
-    /// or where it stopped, for [`Self::resume`]. The walks go side by
+    /// How far each of `walks` (the index of its DFA in `held` and a text,
+    /// at most [`TOGETHER`] walks) gets through built, untagged states:
+    /// [`Walked::Clean`] when it gets to its end with no match there (the
+    /// answer a search from 0 would give as [`Search::NoMatch`]), or where
+    /// it stopped, for [`Held::resume`]. The walks go side by
     /// side, one byte each per round, so that their loads overlap (a walk
     /// waits on one load per byte); a walk meeting anything else stops.
     /// Builds no state but, for a walk that got to its end, the transition
-    /// there (at most one per walk, and none after the first time). Each
-    /// walk names the held DFA (and cache) it takes in `held`: parts of one
-    /// text share theirs. A walk's state is only valid in that cache: the
-    /// search goes on with [`Held::resume`] on the same `Held`.
+    /// there (at most one per walk, and none after the first time), and
+    /// the walks' start states. Parts of one text share their `Held`. A
+    /// walk's state is only valid in that `Held`'s cache: the search goes
+    /// on with [`Held::resume`] on the same one.
     pub(crate) fn clean_together(
         held: &mut [Held<'_>],
         walks: &[(usize, &str)],
@@ -375,7 +379,6 @@ impl JointDfa {
         let mut walking = started;
         let mut at = 0;
         loop {
-            // The walks still going, each at least `run` bytes from its end.
             // The walks still going, each at least `run` bytes from its end,
             // first in `lanes`.
             let mut lanes: [Option<Lane<'_>>; TOGETHER] = [None; TOGETHER];
@@ -456,11 +459,7 @@ impl JointDfa {
         walked
     }
 
-    /// Adds to `found` every pattern that matches somewhere in `text`.
-    /// False when the budget ran out first (once it is spent, a search
-    /// stops at the first match state: stepping from one may build a
-    /// state); `found` then holds the patterns whose matches end before
-    /// where the search stopped.
+    /// [`Held::which_match`] on a cache held for this call only.
     #[cfg(test)]
     pub(crate) fn which_match(
         &self,
