@@ -18,7 +18,7 @@
 //! filter, the file, the console and the text are the same; with another
 //! logger installed they go through the [`log`] facade like any record.
 //!
-//! Every message is passed through [`escape`] before it is written, so a CR,
+//! Every message is passed through [`escape()`] before it is written, so a CR,
 //! LF or ANSI escape that came from a client can neither forge a line nor
 //! drive the terminal.
 //!
