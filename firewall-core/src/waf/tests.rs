@@ -215,3 +215,37 @@ fn random_text_gets_the_same_report_within_the_budget() {
         }
     }
 }
+
+/// Threads sharing one WAF each get the report one thread alone gets. The
+/// joint automata's caches go from thread to thread through a pool (16
+/// threads share its 8 stacks), and random text fills them until they are
+/// cleared: a walk's state must only ever be used in the cache that built
+/// it, and never after it was cleared. (A search that took a cache anew
+/// from the pool to go on from a walk's state failed this every time.)
+#[test]
+fn threads_sharing_a_waf_get_the_reports_one_thread_gets() {
+    let mut rng = random_text::Rng::new();
+    let mut requests: Vec<RequestView<'static>> = benign::corpus().into_iter().step_by(8).collect();
+    requests.push(sqli());
+    for _ in 0..3 {
+        let body = rng.text(random_text::PUNCTUATION, 8000);
+        requests.push(RequestView::new("POST", "/").body("text/plain", body));
+    }
+    let waf = Waf::new(WafConfig::default()).unwrap();
+    let expected: Vec<Report> = requests.iter().map(|req| waf.evaluate(req)).collect();
+    std::thread::scope(|scope| {
+        for thread in 0..16 {
+            let (waf, requests, expected) = (&waf, &requests, &expected);
+            scope.spawn(move || {
+                // Each thread in its own order.
+                for round in 0..3 {
+                    for k in 0..requests.len() {
+                        let i = (k * (2 * thread + 1) + round) % requests.len();
+                        let report = waf.evaluate(&requests[i]);
+                        assert_eq!(report, expected[i], "thread {thread}: {:?}", requests[i]);
+                    }
+                }
+            });
+        }
+    });
+}
