@@ -114,7 +114,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use crate::packet::Packet;
-use crate::rule::{Family, NetMatch};
+use crate::rule::Family;
 use crate::ruleset::RuleFields;
 use level::Level;
 
@@ -276,8 +276,7 @@ impl FamilyIndex {
             } else {
                 by_dst.push(id);
             }
-            if rule.src_cidr() == NetMatch::Any && rule.dst_cidr() != NetMatch::Any && dst_len == 0
-            {
+            if rule.any_nets() == [true, false] && dst_len == 0 {
                 any_to_zero.push(id);
             }
         }

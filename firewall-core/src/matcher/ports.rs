@@ -9,7 +9,7 @@
 //! at most 2 × 65,536 intervals whatever the rule count.
 
 use super::key::Field;
-use crate::rule::{NetMatch, Protocol};
+use crate::rule::Protocol;
 use crate::ruleset::RuleFields;
 
 /// No rule.
@@ -40,12 +40,9 @@ pub(super) struct PortLeaf {
 
 const FIELDS: [Field; 2] = [Field::Src, Field::Dst];
 
-/// `rule`'s network in `field`.
-fn net(rule: &RuleFields, field: Field) -> NetMatch {
-    match field {
-        Field::Src => rule.src_cidr(),
-        Field::Dst => rule.dst_cidr(),
-    }
+/// Whether `rule`'s network in `field` is `ANY`.
+fn is_any(rule: &RuleFields, field: Field) -> bool {
+    rule.any_nets()[field as usize]
 }
 
 impl PortLeaf {
@@ -77,7 +74,7 @@ impl PortLeaf {
         let Some(field) = need_any.filter(|_| id & CLEAN == 0) else {
             return id & !CLEAN;
         };
-        if net(&rules[id as usize], field) == NetMatch::Any {
+        if is_any(&rules[id as usize], field) {
             return id;
         }
         let overrides = &self.overrides[field as usize];
@@ -135,13 +132,9 @@ impl PortTable {
 
     /// Marks with [`CLEAN`] the cells whose rule has no explicit `/0`.
     fn mark_clean(&mut self, rules: &[RuleFields]) {
-        let explicit_zero = |net: NetMatch| matches!(net, NetMatch::Net(n) if n.prefix() == 0);
         for id in self.first.iter_mut().flatten() {
-            if *id != NONE {
-                let rule = &rules[*id as usize];
-                if !explicit_zero(rule.src_cidr()) && !explicit_zero(rule.dst_cidr()) {
-                    *id |= CLEAN;
-                }
+            if *id != NONE && !rules[*id as usize].zero_nets().contains(&true) {
+                *id |= CLEAN;
             }
         }
     }
@@ -193,7 +186,7 @@ impl PortTable {
         let any: Vec<u32> = ids
             .iter()
             .copied()
-            .filter(|&id| net(&rules[id as usize], field) == NetMatch::Any)
+            .filter(|&id| is_any(&rules[id as usize], field))
             .collect();
         if any.len() == ids.len() || any.is_empty() {
             return Box::default();
@@ -203,7 +196,7 @@ impl PortTable {
         for (i, (&start, first)) in self.starts.iter().zip(&*self.first).enumerate() {
             for (column, proto) in PROTOCOLS.into_iter().enumerate() {
                 let id = first[column];
-                if id == NONE || net(&rules[id as usize], field) == NetMatch::Any {
+                if id == NONE || is_any(&rules[id as usize], field) {
                     continue;
                 }
                 let alt = subset.lookup(start, proto);
@@ -296,7 +289,15 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::rule::{Action, PortMatch, Rule};
+    use crate::rule::{Action, NetMatch, PortMatch, Rule};
+
+    /// `rule`'s network in `field`, rebuilt (the reference for [`is_any`]).
+    fn rebuilt(rule: &RuleFields, field: Field) -> NetMatch {
+        match field {
+            Field::Src => rule.src_cidr(),
+            Field::Dst => rule.dst_cidr(),
+        }
+    }
 
     /// A rule of the `ANY`/`ANY` group: each network `ANY` or an explicit `/0`.
     fn rule(proto: u8, lo: u16, span: u16, zero: (bool, bool)) -> RuleFields {
@@ -344,7 +345,7 @@ mod tests {
                         let expected = ids.iter().copied().find(|&id| {
                             let r = &rules[id as usize];
                             r.proto.matches(proto) && r.dport.contains(port)
-                                && need_any.map_or(true, |f| net(r, f) == NetMatch::Any)
+                                && need_any.map_or(true, |f| rebuilt(r, f) == NetMatch::Any)
                         });
                         let got = leaf.lookup(&rules, port, proto, need_any);
                         prop_assert_eq!(got, expected.unwrap_or(NONE), "port {} {:?} {:?}", port, proto, need_any);

@@ -67,6 +67,18 @@ impl RuleFields {
         (self.lens[1], self.keys[1])
     }
 
+    /// Whether the source and the destination network are `ANY`, in that
+    /// order (read from the stored families: no network is rebuilt).
+    pub(crate) fn any_nets(&self) -> [bool; 2] {
+        self.families.map(|family| family.is_none())
+    }
+
+    /// Whether the source and the destination network are an explicit
+    /// `/0` (`0.0.0.0/0` or `::/0`, which is not `ANY`), in that order.
+    pub(crate) fn zero_nets(&self) -> [bool; 2] {
+        [0, 1].map(|i| self.families[i].is_some() && self.lens[i] == 0)
+    }
+
     /// The source network.
     pub(crate) fn src_cidr(&self) -> NetMatch {
         self.net(0)
@@ -151,6 +163,9 @@ mod tests {
             let fields = RuleFields::of(&rule);
             prop_assert_eq!(fields.with_desc(""), rule.clone());
             prop_assert_eq!(fields.family(), rule.family());
+            let nets = [rule.src_cidr, rule.dst_cidr];
+            prop_assert_eq!(fields.any_nets(), nets.map(|n| n == NetMatch::Any));
+            prop_assert_eq!(fields.zero_nets(), nets.map(|n| matches!(n, NetMatch::Net(n) if n.prefix() == 0)));
             let addr = |v6: bool, bits: u128| if v6 {
                 IpAddr::V6(Ipv6Addr::from(bits)).to_canonical()
             } else {
