@@ -32,12 +32,13 @@ impl RuleFields {
     /// The fields of `rule`.
     pub(crate) fn of(rule: &Rule) -> Self {
         let nets = [rule.src_cidr, rule.dst_cidr];
+        let keyed = nets.map(net_key);
         Self {
-            keys: nets.map(|net| net_key(net).1),
+            keys: keyed.map(|(_, key)| key),
             dport: rule.dport,
             action: rule.action,
             proto: rule.proto,
-            lens: nets.map(|net| net_key(net).0),
+            lens: keyed.map(|(len, _)| len),
             families: nets.map(NetMatch::family),
             desc_end: 0,
         }
