@@ -325,7 +325,7 @@ impl Compiled {
         // buffers do not grow value by value.
         let room = targets.iter().map(|t| t.value.len() + 1).sum::<usize>();
         let mut texts = SCRATCH.try_with(RefCell::take).unwrap_or_default();
-        texts.resize_with(self.views.len() + 1, || Joined::with_room(0, 0));
+        texts.resize_with(self.views.len() + 1, Joined::default);
         for joined in &mut texts {
             joined.room = (room, targets.len());
         }
@@ -516,6 +516,7 @@ fn recycle(mut texts: Vec<Joined>) {
 
 /// The values one set scans, joined by [`SEPARATOR`] (each followed by
 /// one), with the target each came from.
+#[derive(Default)]
 struct Joined {
     text: String,
     spans: Vec<(usize, Range<usize>)>,
@@ -524,14 +525,6 @@ struct Joined {
 }
 
 impl Joined {
-    fn with_room(bytes: usize, values: usize) -> Self {
-        Self {
-            text: String::new(),
-            spans: Vec::new(),
-            room: (bytes, values),
-        }
-    }
-
     fn push(&mut self, target: usize, value: &str) {
         if self.spans.is_empty() {
             self.text.reserve(self.room.0.max(value.len() + 1));
@@ -754,7 +747,7 @@ pattern = "bad"
         );
         let set = compiled.all.as_ref().unwrap();
         let joined = |lengths: &[usize]| {
-            let mut joined = Joined::with_room(0, 0);
+            let mut joined = Joined::default();
             for (i, &n) in lengths.iter().enumerate() {
                 joined.push(i, &"v".repeat(n));
             }
