@@ -44,6 +44,7 @@ mod error;
 mod joint;
 mod line;
 mod literals;
+mod memo;
 mod pattern;
 mod request;
 mod score;
@@ -62,7 +63,7 @@ pub use score::{Match, Report};
 pub use signatures::{Family, Signature, View};
 pub use target::Location;
 
-use engine::Compiled;
+use engine::{Compiled, Remember};
 
 /// What the WAF decided for one request.
 ///
@@ -259,22 +260,26 @@ impl Waf {
         };
         let path = (req.path(), normalised.as_str());
         let mut report = Report::default();
-        self.scan(path, &target::collect_head(req), &mut report);
+        let head = target::collect_head(req);
+        self.scan(path, &head, Remember::CleanValues, &mut report);
         if report.score() < self.config.threshold {
-            self.scan(
-                path,
-                &target::collect_body(req, self.config.body_limit),
-                &mut report,
-            );
+            let body = target::collect_body(req, self.config.body_limit);
+            self.scan(path, &body, Remember::Nothing, &mut report);
         }
         report
     }
 
     /// Adds what matches in `targets` to `report`, but for what an exclusion
     /// covers on `path` (as received, normalised).
-    fn scan(&self, path: (&str, &str), targets: &[target::Target<'_>], report: &mut Report) {
+    fn scan(
+        &self,
+        path: (&str, &str),
+        targets: &[target::Target<'_>],
+        remember: Remember,
+        report: &mut Report,
+    ) {
         let sigs = self.compiled.signatures();
-        self.compiled.scan_all(targets, |index, sig| {
+        self.compiled.scan_all(targets, remember, |index, sig| {
             let (sig, location) = (&sigs[sig], &targets[index].location);
             if !self
                 .config

@@ -29,6 +29,7 @@ use regex_automata::{MatchKind, PatternID, PatternSet};
 
 use super::joint::{Budget, Held, JointDfa, Search, Walked, BUILDING_PER_REQUEST, TOGETHER};
 use super::literals::ByteSet;
+use super::memo::{Owner, Probe};
 use super::pattern;
 use super::shape::Shape;
 use super::signatures::{Signature, View};
@@ -56,6 +57,9 @@ const SEPARATOR: char = '\0';
 /// The active signatures compiled for scanning. Immutable once built.
 #[derive(Debug)]
 pub(crate) struct Compiled {
+    /// Owns what threads remember of the values these signatures found
+    /// clean ([`memo`]).
+    owner: Owner,
     signatures: Vec<Signature>,
     /// Every signature but the raw and the narrow ones, on the decoded value.
     all: Option<ViewSet>,
@@ -186,6 +190,7 @@ impl Compiled {
             views.extend(ViewSet::build(view, &signatures, members)?);
         }
         Ok(Self {
+            owner: Owner::new(),
             signatures,
             all,
             narrow,
@@ -222,8 +227,27 @@ impl Compiled {
     /// byte, and two walks' loads overlap. A text that walk finds clean
     /// needs no search; the others are searched as above, from where
     /// their walk stopped.
-    pub(crate) fn scan_all(&self, targets: &[Target<'_>], mut hit: impl FnMut(usize, usize)) {
-        let texts = self.prepare(targets);
+    ///
+    /// With [`Remember::CleanValues`], values this thread found clean
+    /// under the same location classes are skipped, and the values found
+    /// clean now are remembered ([`memo`]).
+    pub(crate) fn scan_all(
+        &self,
+        targets: &[Target<'_>],
+        remember: Remember,
+        mut hit: impl FnMut(usize, usize),
+    ) {
+        let probe = (remember == Remember::CleanValues).then(|| Probe::new(self.owner, targets));
+        let skip = |index: usize| probe.as_ref().is_some_and(|p| p.known(index));
+        // Which values matched, to remember the others.
+        let mut matched = vec![false; probe.as_ref().map_or(0, |_| targets.len())];
+        let mut hit = |index: usize, sig: usize| {
+            if let Some(m) = matched.get_mut(index) {
+                *m = true;
+            }
+            hit(index, sig);
+        };
+        let texts = self.prepare(targets, &skip);
         let mut budget = request_budget();
         let all = self.all.iter().map(|set| (0, set));
         let views = self.views.iter().enumerate().map(|(i, set)| (i + 1, set));
@@ -298,6 +322,9 @@ impl Compiled {
             }
         }
         recycle(texts);
+        if let Some(probe) = probe {
+            probe.remember(targets, |i| !matched[i]);
+        }
     }
 
     /// The narrow signatures to scan a value of `classes` with: those of
@@ -320,7 +347,7 @@ impl Compiled {
     /// per set: slot 0 for `all` (decoded), then one slot per view set. The
     /// buffers are this thread's last scan's, when it left them
     /// ([`recycle`]).
-    fn prepare(&self, targets: &[Target<'_>]) -> Vec<Joined> {
+    fn prepare(&self, targets: &[Target<'_>], skip: &impl Fn(usize) -> bool) -> Vec<Joined> {
         // Room for every value once (base64 decodings are shorter), so the
         // buffers do not grow value by value.
         let room = targets.iter().map(|t| t.value.len() + 1).sum::<usize>();
@@ -330,6 +357,9 @@ impl Compiled {
             joined.room = (room, targets.len());
         }
         for (index, target) in targets.iter().enumerate() {
+            if skip(index) {
+                continue;
+            }
             self.prepare_value(index, &target.value, &mut texts);
             if let Some(text) = transform::base64_text(&target.value) {
                 self.prepare_value(index, &text, &mut texts);
@@ -409,6 +439,17 @@ impl Compiled {
             }
         }
     }
+}
+
+/// Whether a scan skips the values this thread found clean before and
+/// remembers those it finds clean ([`memo`]): for the head's values, which
+/// a client repeats from request to request, not for the body's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Remember {
+    /// Skip the values known clean, remember those found clean.
+    CleanValues,
+    /// Scan every value, remember none.
+    Nothing,
 }
 
 /// The parts of the texts to walk side by side, each the index in
@@ -646,7 +687,9 @@ mod tests {
             location,
             value: value.into(),
         };
-        compiled.scan_all(&[target], |_, i| out.push(compiled.signatures()[i].id));
+        compiled.scan_all(&[target], Remember::Nothing, |_, i| {
+            out.push(compiled.signatures()[i].id);
+        });
         out
     }
 
@@ -660,7 +703,7 @@ mod tests {
             })
             .collect();
         let mut out = Vec::new();
-        compiled.scan_all(&targets, |index, i| {
+        compiled.scan_all(&targets, Remember::Nothing, |index, i| {
             out.push((index, compiled.signatures()[i].id));
         });
         out.sort_unstable();

@@ -249,3 +249,53 @@ fn threads_sharing_a_waf_get_the_reports_one_thread_gets() {
         }
     });
 }
+
+/// Skipping the head values this thread found clean before changes no
+/// report: every report of the corpora, asked again in two orders with the
+/// memo filled, is the one asked without the memo; and the memo did skip.
+#[test]
+fn remembering_clean_head_values_changes_no_report() {
+    let requests = corpora();
+    for paranoia in [1, 4] {
+        let waf = Waf::new(WafConfig::default().paranoia(paranoia)).unwrap();
+        memo::ON.with(|on| on.set(false));
+        let plain: Vec<Report> = requests.iter().map(|req| waf.evaluate(req)).collect();
+        memo::ON.with(|on| on.set(true));
+        let skipped_before = memo::SKIPPED.with(std::cell::Cell::get);
+        for round in 0..2 {
+            for k in 0..requests.len() {
+                let i = if round == 0 {
+                    k
+                } else {
+                    requests.len() - 1 - k
+                };
+                let report = waf.evaluate(&requests[i]);
+                assert_eq!(report, plain[i], "PL{paranoia}: {:?}", requests[i]);
+            }
+        }
+        let skipped = memo::SKIPPED.with(std::cell::Cell::get) - skipped_before;
+        assert!(
+            skipped > requests.len(),
+            "PL{paranoia}: the memo skipped {skipped} values over {} requests",
+            requests.len()
+        );
+    }
+}
+
+/// A value found clean where its signatures do not apply is scanned again
+/// where they do: the memo's key holds the location's classes.
+#[test]
+fn a_value_clean_in_a_header_is_scanned_again_as_an_argument() {
+    let waf = Waf::new(WafConfig::default()).unwrap();
+    let link = "http://10.0.0.1/x";
+    let in_header = RequestView::new("GET", "/").header("Referer", link);
+    for _ in 0..2 {
+        assert_eq!(waf.evaluate(&in_header).score(), 0);
+    }
+    let as_argument = RequestView::new("GET", "/").query(format!("u={link}"));
+    let report = waf.evaluate(&as_argument);
+    assert!(
+        report.matches().iter().any(|m| m.rule_id == 931_100),
+        "{report:?}"
+    );
+}
