@@ -8,7 +8,9 @@
 //! ```
 //!
 //! Arguments: request (`form`: the load benchmark's POST; `form-accented`:
-//! the same with a few letters that are not ASCII; `json`: the typical
+//! the same with a few letters that are not ASCII; `form-new-head`: the
+//! same with every value of its head new at each inspection, which the
+//! WAF's memo of clean head values never knows; `json`: the typical
 //! JSON order), paranoia level, inspections, and optionally a
 //! number of KiB to sweep between two inspections, as a server's network
 //! stack does, so that the WAF runs with cold caches. Divide the
@@ -41,7 +43,7 @@ fn main() {
     let mut args = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
     let name = args.next().unwrap_or_else(|| "form".into());
     let request = match name.as_str() {
-        "form" => waf_requests::form(),
+        "form" | "form-new-head" => waf_requests::form(),
         "form-accented" => waf_requests::form_accented(),
         "json" => waf_requests::typical(),
         _ => {
@@ -65,8 +67,10 @@ fn main() {
         for line in sweep.chunks_mut(64) {
             line[0] = line[0].wrapping_add(round as u8);
         }
+        let new_head = (name == "form-new-head").then(|| waf_requests::form_new_head(round));
+        let request = new_head.as_ref().unwrap_or(&request);
         let start = Instant::now();
-        passed += usize::from(measured(&waf, &request));
+        passed += usize::from(measured(&waf, request));
         inspecting += start.elapsed();
     }
     println!(

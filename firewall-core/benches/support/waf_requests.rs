@@ -43,36 +43,48 @@ fn form_body(accented: bool) -> String {
 
 /// The load benchmark's request (post.lua), with the headers wrk sends.
 pub fn form() -> RequestView<'static> {
-    form_request(form_body(false))
+    form_request(form_body(false), "")
 }
 
 /// [`form`] from a customer whose name and comment are not all ASCII
 /// ("Zoë Müller", "Café order: ..."), as in most of the world.
 pub fn form_accented() -> RequestView<'static> {
-    form_request(form_body(true))
+    form_request(form_body(true), "")
 }
 
-fn form_request(body: String) -> RequestView<'static> {
+/// [`form`] with every value of its head (path, query, headers, cookies)
+/// ending in `n`: with a new `n` each time, none of them is one the WAF
+/// found clean before, which is the worst case of its memo of those.
+#[allow(dead_code)] // waf_profile's only
+pub fn form_new_head(n: usize) -> RequestView<'static> {
+    form_request(form_body(false), &n.to_string())
+}
+
+fn form_request(body: String, mark: &str) -> RequestView<'static> {
+    let cookie = format!("sid=9b2f0c7e4d1a{mark}; theme=dark{mark}; _ga=GA1.2.1843925735.1700000000{mark}; cart=3{mark}");
     RequestView::from_target(
         "POST",
-        "/?ref=newsletter&utm_source=mail&utm_campaign=spring",
+        format!("/{mark}?ref=newsletter{mark}&utm_source=mail{mark}&utm_campaign=spring{mark}"),
     )
-    .header("Host", "127.0.0.1:18080")
-    .header("Content-Length", body.len().to_string())
-    .header("Content-Type", "application/x-www-form-urlencoded")
+    .header("Host", format!("127.0.0.1:18080{mark}"))
+    .header("Content-Length", format!("{}{mark}", body.len()))
+    .header(
+        "Content-Type",
+        format!("application/x-www-form-urlencoded{mark}"),
+    )
     .header(
         "User-Agent",
-        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        format!("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0{mark}"),
     )
     .header(
         "Accept",
-        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        format!("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8{mark}"),
     )
-    .header("Accept-Language", "en-GB,en;q=0.7")
-    .header("Referer", "https://shop.example.com/checkout/plan?step=2")
+    .header("Accept-Language", format!("en-GB,en;q=0.7{mark}"))
     .header(
-        "Cookie",
-        "sid=9b2f0c7e4d1a; theme=dark; _ga=GA1.2.1843925735.1700000000; cart=3",
+        "Referer",
+        format!("https://shop.example.com/checkout/plan?step=2{mark}"),
     )
+    .header("Cookie", cookie)
     .body("application/x-www-form-urlencoded", body)
 }
