@@ -8,8 +8,10 @@
 //! - `BENCH_CONFIG`: `bare` (no firewall), `rules10` (the middleware with 10
 //!   rules), `rules1m` (the middleware with 1,000,000 rules), `macro` (the
 //!   attribute on the handler, 10 rules), `waf` (the middleware with 10 rules
-//!   and the WAF at its default settings; `waf_accented` is the same server,
-//!   the script sends it a form with a few letters that are not ASCII),
+//!   and the WAF at its default settings; `waf_accented` and `waf_new_head`
+//!   are the same server, the script sends the first a form with a few
+//!   letters that are not ASCII, the second the form with every value of
+//!   its head new at each request),
 //!   `bare_post` (the same server as
 //!   `bare`: the script loads it with the WAF configurations' POST request).
 //!   Every configuration answers `GET /` and `POST /` (the body is read).
@@ -120,7 +122,7 @@ async fn main() -> std::io::Result<()> {
         "rules1m" => firewall_with(1_000_000),
         _ => firewall_with(10),
     };
-    if config == "waf" || config == "waf_accented" {
+    if config.starts_with("waf") {
         fw.set_waf(Some(
             Waf::new(WafConfig::default()).expect("the default WAF compiles"),
         ));

@@ -15,7 +15,10 @@
 # The WAF configurations (`waf:*`) and `bare_post` send a typical ~1 KB POST
 # (urlencoded form, a query, browser headers and cookies) through a wrk Lua
 # script; `waf_accented` the same form from "Zoë Müller" with "Café" in the
-# comment; every other configuration sends `GET /`. The WAF configurations are
+# comment; `waf_new_head` the form with every value of its head (query,
+# headers, cookies) new at each request, which the WAF's memo of clean head
+# values never knows (a client's first request); every other configuration
+# sends `GET /`. The WAF configurations are
 # compared with `bare_post:off` (bare Actix, ASCII form), which is added to
 # the run when it is not listed.
 #
@@ -29,7 +32,7 @@ THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 PORT=${PORT:-18080}
 ROUNDS=${ROUNDS:-3}
-CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off bare_post:off waf:on waf:off waf_accented:off"}
+CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off bare_post:off waf:on waf:off waf_accented:off waf_new_head:off"}
 case " $CONFIGS " in
   *" waf"*) case " $CONFIGS " in *" bare_post:off "*) ;; *) CONFIGS="bare_post:off $CONFIGS" ;; esac ;;
 esac
@@ -65,6 +68,20 @@ sed 's/"name=Ann+O%27Brien"/"name=Zo%C3%AB+M%C3%BCller"/; s/"comment=" \.\. /"co
   "$WORK/post.lua" >"$WORK/post_accented.lua"
 grep -q 'Zo%C3%AB' "$WORK/post_accented.lua" && grep -q 'Caf%C3%A9' "$WORK/post_accented.lua" \
   || { echo "post_accented.lua: the substitution failed" >&2; exit 2; }
+# The same form, every value of its head ending in the request's number.
+cp "$WORK/post.lua" "$WORK/post_new_head.lua"
+cat >>"$WORK/post_new_head.lua" <<'LUA'
+local head, count = {}, 0
+for name, value in pairs(wrk.headers) do head[name] = value end
+request = function()
+  count = count + 1
+  local n = tostring(count)
+  for name, value in pairs(head) do wrk.headers[name] = value .. n end
+  wrk.headers["Content-Type"] = head["Content-Type"]
+  wrk.headers["Cookie"] = "sid=9b2f0c7e4d1a" .. n .. "; theme=dark" .. n .. "; _ga=GA1.2.1843925735.1700000000" .. n .. "; cart=3" .. n
+  return wrk.format(nil, "/?ref=newsletter" .. n .. "&utm_source=mail" .. n .. "&utm_campaign=spring" .. n)
+end
+LUA
 
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 2.00s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
@@ -85,6 +102,7 @@ run_one() {
   case $config in
     waf | bare_post) script=(-s "$WORK/post.lua") ;;
     waf_accented) script=(-s "$WORK/post_accented.lua") ;;
+    waf_new_head) script=(-s "$WORK/post_new_head.lua") ;;
   esac
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${script[@]}" "http://127.0.0.1:$PORT/" >"$dir/wrk" 2>&1
   kill -INT "$pid"; wait "$pid" || true
@@ -139,6 +157,6 @@ for c in $CONFIGS; do
   done
   printf '%-17s %10s %9s %9s %7s%%  %s\n' "$c" "$(median "${rps[@]}")" "$(median "${p50[@]}")" "$(median "${p99[@]}")" "$(median "${ratios[@]}")" "${NOTE[$c]:-}"
 done
-printf '\nwaf*:* and bare_post:off: a ~1 KB POST (post.lua; waf_accented: with a few non-ASCII letters), ratio to bare_post:off; others: GET /, ratio to bare:off\n'
+printf '\nwaf*:* and bare_post:off: a ~1 KB POST (post.lua; waf_accented: with a few non-ASCII letters; waf_new_head: every head value new), ratio to bare_post:off; others: GET /, ratio to bare:off\n'
 printf '%s, %s cores, wrk -t%s -c%s -d%s, %s Actix worker(s), median of %s interleaved rounds\n' "$(uname -m)" "$(nproc)" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS" "$ROUNDS"
 [ "$failures" = 0 ] || { echo "$failures configuration(s) failed their checks" >&2; exit 1; }
