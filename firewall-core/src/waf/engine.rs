@@ -58,7 +58,7 @@ const SEPARATOR: char = '\0';
 #[derive(Debug)]
 pub(crate) struct Compiled {
     /// Owns what threads remember of the values these signatures found
-    /// clean ([`memo`]).
+    /// clean ([`super::memo`]).
     owner: Owner,
     signatures: Vec<Signature>,
     /// Every signature but the raw and the narrow ones, on the decoded value.
@@ -230,7 +230,7 @@ impl Compiled {
     ///
     /// With [`Remember::CleanValues`], values this thread found clean
     /// under the same location classes are skipped, and the values found
-    /// clean now are remembered ([`memo`]).
+    /// clean now are remembered ([`super::memo`]).
     pub(crate) fn scan_all(
         &self,
         targets: &[Target<'_>],
@@ -442,7 +442,7 @@ impl Compiled {
 }
 
 /// Whether a scan skips the values this thread found clean before and
-/// remembers those it finds clean ([`memo`]): for the head's values, which
+/// remembers those it finds clean ([`super::memo`]): for the head's values, which
 /// a client repeats from request to request, not for the body's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Remember {
