@@ -91,7 +91,11 @@ impl CleanValues {
             }
             return;
         }
-        if self.entries.len() >= ENTRIES_MAX {
+        // The texts are bounded too: a value that gives way below leaves
+        // its text behind.
+        if self.entries.len() >= ENTRIES_MAX
+            || self.texts.len() + value.len() > ENTRIES_MAX * VALUE_MAX
+        {
             self.entries.clear();
             self.texts.clear();
         }
