@@ -96,8 +96,7 @@ impl CleanValues {
         if self.entries.len() >= ENTRIES_MAX
             || self.texts.len() + value.len() > ENTRIES_MAX * VALUE_MAX
         {
-            self.entries.clear();
-            self.texts.clear();
+            self.empty();
         }
         // Another value with the same hash gives way (and is scanned again
         // when it comes back).
@@ -111,6 +110,11 @@ impl CleanValues {
         };
         entry.classes[0] = classes;
         self.entries.insert(hash, entry);
+    }
+
+    fn empty(&mut self) {
+        self.entries.clear();
+        self.texts.clear();
     }
 }
 
@@ -142,8 +146,9 @@ fn on() -> bool {
 #[derive(Debug)]
 pub(crate) struct Probe {
     owner: Owner,
-    /// Each target's hash; `None` for a value too long to remember.
-    hashes: Vec<Option<u64>>,
+    /// Each target's hash and location classes, the key's two halves;
+    /// `None` for a value too long to remember.
+    keys: Vec<Option<(u64, Targets)>>,
     known: Vec<bool>,
 }
 
@@ -152,33 +157,33 @@ impl Probe {
     pub(crate) fn new(owner: Owner, targets: &[Target<'_>]) -> Self {
         let looked = CLEAN.try_with(|clean| {
             let clean = clean.borrow();
-            let hashes: Vec<Option<u64>> = targets
+            let keys: Vec<Option<(u64, Targets)>> = targets
                 .iter()
-                .map(|t| (t.value.len() <= VALUE_MAX).then(|| clean.hashes.hash_one(&*t.value)))
+                .map(|t| {
+                    (t.value.len() <= VALUE_MAX)
+                        .then(|| (clean.hashes.hash_one(&*t.value), t.location.classes()))
+                })
                 .collect();
             let current = on() && clean.owner == Some(owner) && !clean.entries.is_empty();
             let known = targets
                 .iter()
-                .zip(&hashes)
-                .map(|(t, hash)| {
-                    let entry = hash
-                        .and_then(|h| clean.get(h, &t.value))
-                        .filter(|_| current);
-                    entry.is_some_and(|e| e.clean_under(t.location.classes()))
+                .zip(&keys)
+                .map(|(t, key)| {
+                    key.filter(|_| current).is_some_and(|(hash, classes)| {
+                        clean
+                            .get(hash, &t.value)
+                            .is_some_and(|e| e.clean_under(classes))
+                    })
                 })
                 .collect();
-            (hashes, known)
+            (keys, known)
         });
         // A thread being torn down remembers nothing.
-        let (hashes, known) =
+        let (keys, known) =
             looked.unwrap_or_else(|_| (vec![None; targets.len()], vec![false; targets.len()]));
         #[cfg(test)]
         SKIPPED.with(|n| n.set(n.get() + known.iter().filter(|&&k| k).count()));
-        Self {
-            owner,
-            hashes,
-            known,
-        }
+        Self { owner, keys, known }
     }
 
     /// Whether target `index` was found clean before: it needs no scan.
@@ -195,16 +200,15 @@ impl Probe {
         let _ = CLEAN.try_with(|memo| {
             let mut memo = memo.borrow_mut();
             if memo.owner != Some(self.owner) {
-                memo.entries.clear();
-                memo.texts.clear();
+                memo.empty();
                 memo.owner = Some(self.owner);
             }
             for (index, target) in targets.iter().enumerate() {
-                let Some(Some(hash)) = self.hashes.get(index) else {
+                let Some(&Some((hash, classes))) = self.keys.get(index) else {
                     continue;
                 };
                 if !self.known(index) && clean(index) {
-                    memo.insert(*hash, &target.value, target.location.classes());
+                    memo.insert(hash, &target.value, classes);
                 }
             }
         });
