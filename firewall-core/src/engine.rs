@@ -1,13 +1,12 @@
 //! The engine: holds the current rule set and swaps it atomically.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
 use crate::packet::Packet;
 use crate::rule::Rule;
-use crate::ruleset::{Decision, RuleFileError, RuleSet, RuleSetError};
+use crate::ruleset::{Decision, RuleSet, RuleSetError};
 
 /// Holds the rule set in force. Readers never wait: each decision loads the
 /// current set with one atomic operation and uses it to the end, so a request
@@ -89,33 +88,6 @@ impl Engine {
             "Firewall rules loaded: {} rule(s) in force.",
             self.rules().rules().len()
         );
-    }
-
-    /// Loads a TOML rules file and installs it; on any error the rules in force
-    /// stay and the error is also logged at ERROR. Returns the number of rules.
-    ///
-    /// # Errors
-    ///
-    /// [`RuleFileError`] naming the file and line.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let engine = firewall_core::Engine::default();
-    /// assert!(engine.reload_file("/nonexistent/rules.toml").is_err());
-    /// ```
-    pub fn reload_file(&self, path: impl AsRef<Path>) -> Result<usize, RuleFileError> {
-        match RuleSet::from_toml_file(path) {
-            Ok(set) => {
-                let count = set.rules().len();
-                self.replace(set);
-                Ok(count)
-            }
-            Err(err) => {
-                log::error!("Firewall rules not reloaded, the previous rules stay in force: {err}");
-                Err(err)
-            }
-        }
     }
 
     /// Decides `packet` against the rules in force.

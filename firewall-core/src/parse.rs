@@ -182,11 +182,11 @@ impl FromStr for PortMatch {
             if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(FieldError::new(
                     s,
-                    "expected a port (0-65535), a range such as 8000-8099, or ANY",
+                    "expected a port (1-65535), a range such as 8000-8099, or ANY",
                 ));
             }
             part.parse::<u16>()
-                .map_err(|_| FieldError::new(s, "a port is a number from 0 to 65535"))
+                .map_err(|_| FieldError::new(s, crate::rule::PORT_NUMBERS))
         };
         match s.split_once('-') {
             None => port(s).map(PortMatch::single),
@@ -356,7 +356,7 @@ mod tests {
         );
         assert_eq!(
             err("ALLOW TCP 70000 ANY ANY"),
-            "dport: `70000` is not valid: a port is a number from 0 to 65535"
+            "dport: `70000` is not valid: a port is a number from 1 to 65535"
         );
         assert_eq!(
             err("PERMIT TCP 80 ANY ANY"),
@@ -369,6 +369,14 @@ mod tests {
         assert_eq!(
             err("ALLOW TCP 90-80 ANY ANY"),
             "dport: `90-80` is not valid: the range's first port is above its last"
+        );
+        assert_eq!(
+            err("ALLOW TCP 0 ANY ANY"),
+            "dport: `0` is not valid: a port is a number from 1 to 65535"
+        );
+        assert_eq!(
+            err("ALLOW TCP 0-1023 ANY ANY"),
+            "dport: `0-1023` is not valid: a port is a number from 1 to 65535"
         );
         assert!(err("ALLOW TCP 80 ANY").starts_with("expected 5 fields"));
         assert!(err("ALLOW TCP 80 ANY ANY \"open").contains("no closing quote"));
@@ -384,7 +392,7 @@ mod tests {
             "ALLOW TCP 80 ANY ANY \"Permits HTTP\"",
             "DROP ANY 8000-8099 10.0.0.0/8 ANY",
             "ALLOW UDP ANY 2001:db8::/32 ::1 \"quote \\\" and \\\\ and \\n\"",
-            "DROP TCP 0 0.0.0.0/0 192.168.1.10",
+            "DROP TCP 1 0.0.0.0/0 192.168.1.10",
         ] {
             let rule: Rule = line.parse().unwrap();
             assert_eq!(rule.to_string(), line);

@@ -73,6 +73,9 @@ impl Protocol {
     }
 }
 
+/// What a destination port is, for the errors that refuse one.
+pub(crate) const PORT_NUMBERS: &str = "a port is a number from 1 to 65535";
+
 /// The destination ports a rule applies to: one port, an inclusive range, or any.
 ///
 /// # Examples
@@ -104,7 +107,9 @@ impl PortMatch {
         PortMatch::Range(port, port)
     }
 
-    /// The inclusive range `lo..=hi`, or an error naming both ends when `lo > hi`.
+    /// The inclusive range `lo..=hi`, or an error naming both ends when `lo > hi`
+    /// or when it holds port 0 (no TCP or UDP connection has destination port 0;
+    /// `#[firewall(port = 0)]` is a compile error for the same reason).
     ///
     /// # Examples
     ///
@@ -112,8 +117,17 @@ impl PortMatch {
     /// use firewall_core::PortMatch;
     /// assert!(PortMatch::range(8000, 8099).is_ok());
     /// assert!(PortMatch::range(9000, 80).is_err());
+    /// assert!(PortMatch::range(0, 1023).is_err());
     /// ```
     pub fn range(lo: u16, hi: u16) -> Result<Self, FieldError> {
+        if lo == 0 {
+            let text = if hi == 0 {
+                "0".to_owned()
+            } else {
+                format!("{lo}-{hi}")
+            };
+            return Err(FieldError::new(text, PORT_NUMBERS));
+        }
         if lo > hi {
             return Err(FieldError::new(
                 format!("{lo}-{hi}"),
@@ -499,16 +513,16 @@ impl IntoField<PortMatch> for PortMatch {
 }
 impl IntoField<PortMatch> for u16 {
     fn into_field(self) -> Result<PortMatch, FieldError> {
-        Ok(PortMatch::single(self))
+        PortMatch::range(self, self)
     }
 }
 macro_rules! port_from_int {
     ($($int:ty),*) => {$(
         impl IntoField<PortMatch> for $int {
             fn into_field(self) -> Result<PortMatch, FieldError> {
-                u16::try_from(self).map(PortMatch::single).map_err(|_| {
-                    FieldError::new(self.to_string(), "a port is a number from 0 to 65535")
-                })
+                u16::try_from(self)
+                    .map_err(|_| FieldError::new(self.to_string(), PORT_NUMBERS))
+                    .and_then(|port| PortMatch::range(port, port))
             }
         }
     )*};

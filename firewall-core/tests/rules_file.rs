@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 
-use firewall_core::{Action, Engine, Packet, RuleFileError, RuleSet};
+use firewall_core::{Action, Firewall, Packet, ReloadError, RuleFileError, RuleSet};
 
 const GOOD: &str = r#"
 # The seed's web-monitor program, as a rules file.
@@ -53,8 +53,10 @@ fn each_mistake_names_file_line_rule_field_and_value() {
         "action = \"ALLOW\"\nproto = \"TCP\"\ndport = 80\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"";
     let cases = [
         (base.replace("\"ALLOW\"", "\"PERMIT\""), "rules.toml:2: rule #1: action: `PERMIT` is not valid: expected ALLOW or DROP"),
-        (base.replace("dport = 80", "dport = 70000"), "rules.toml:4: rule #1: dport: `70000` is not valid: a port is a number from 0 to 65535"),
-        (base.replace("dport = 80", "dport = -1"), "rules.toml:4: rule #1: dport: `-1` is not valid: a port is a number from 0 to 65535"),
+        (base.replace("dport = 80", "dport = 70000"), "rules.toml:4: rule #1: dport: `70000` is not valid: a port is a number from 1 to 65535"),
+        (base.replace("dport = 80", "dport = 0"), "rules.toml:4: rule #1: dport: `0` is not valid: a port is a number from 1 to 65535"),
+        (base.replace("dport = 80", "dport = \"0-1023\""), "rules.toml:4: rule #1: dport: `0-1023` is not valid: a port is a number from 1 to 65535"),
+        (base.replace("dport = 80", "dport = -1"), "rules.toml:4: rule #1: dport: `-1` is not valid: a port is a number from 1 to 65535"),
         (base.replace("src_cidr = \"ANY\"", "src_cidr = \"10.0.0.0/33\""), "rules.toml:5: rule #1: src_cidr: `10.0.0.0/33` is not valid: the prefix length must be a number from 0 to 32"),
         (base.replace("dst_cidr = \"ANY\"", "dst_cidr = \"10.0.0.5/24\""), "rules.toml:6: rule #1: dst_cidr: `10.0.0.5/24` is not valid: host bits are set (did you mean 10.0.0.0/24?)"),
         (base.replace("proto = \"TCP\"\n", ""), "rules.toml:1: rule #1: proto: this field is missing"),
@@ -99,13 +101,13 @@ fn a_bad_file_at_reload_keeps_the_old_rules() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rules.toml");
     std::fs::write(&path, GOOD).unwrap();
-    let engine = Engine::default();
-    assert_eq!(engine.reload_file(&path).unwrap(), 2);
+    let fw = Firewall::new("reload");
+    assert_eq!(fw.reload_file(&path).unwrap(), 2);
     let app = Packet::tcp(
         "127.0.0.1:40000".parse().unwrap(),
         "127.0.0.1:5003".parse().unwrap(),
     );
-    assert_eq!(engine.decide(&app).action, Action::Allow);
+    assert_eq!(fw.engine().decide(&app).action, Action::Allow);
 
     let mut file = std::fs::OpenOptions::new()
         .append(true)
@@ -113,15 +115,40 @@ fn a_bad_file_at_reload_keeps_the_old_rules() {
         .unwrap();
     writeln!(file, "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 99999\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"").unwrap();
     drop(file);
-    let err = engine.reload_file(&path).unwrap_err();
-    assert!(matches!(err, RuleFileError::Rule { index: 2, .. }), "{err}");
+    let err = fw.reload_file(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReloadError::Rules(RuleFileError::Rule { index: 2, .. })
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("dport: `99999`"), "{err}");
-    assert_eq!(engine.rules().rules().len(), 2, "the old rules stay");
-    assert_eq!(engine.decide(&app).action, Action::Allow);
+    assert_eq!(fw.engine().rules().rules().len(), 2, "the old rules stay");
+    assert_eq!(fw.engine().decide(&app).action, Action::Allow);
 
-    let missing = engine
-        .reload_file(dir.path().join("missing.toml"))
-        .unwrap_err();
-    assert!(matches!(missing, RuleFileError::Io { .. }));
-    assert_eq!(engine.rules().rules().len(), 2);
+    let missing = fw.reload_file(dir.path().join("missing.toml")).unwrap_err();
+    assert!(matches!(
+        missing,
+        ReloadError::Rules(RuleFileError::Io { .. })
+    ));
+    assert_eq!(fw.engine().rules().rules().len(), 2);
+}
+
+#[test]
+fn port_zero_is_refused_in_code_as_in_text() {
+    use firewall_core::{Rule, ALLOW, ANY, TCP};
+    for err in [
+        Rule::new(ALLOW, TCP, 0, ANY, ANY, "").unwrap_err(),
+        Rule::new(ALLOW, TCP, 0u32, ANY, ANY, "").unwrap_err(),
+        Rule::new(ALLOW, TCP, 0..=1023, ANY, ANY, "").unwrap_err(),
+        Rule::new(ALLOW, TCP, "0", ANY, ANY, "").unwrap_err(),
+    ] {
+        assert!(
+            err.to_string()
+                .ends_with("is not valid: a port is a number from 1 to 65535"),
+            "{err}"
+        );
+    }
+    assert!(Rule::new(ALLOW, TCP, 1..=1023, ANY, ANY, "").is_ok());
 }

@@ -147,9 +147,9 @@ fn background(rng: &mut Rng) -> Rule {
 fn port(rng: &mut Rng) -> PortMatch {
     match rng.below(100) {
         0..25 => PortMatch::Any,
-        25..80 => PortMatch::single(rng.below(65536) as u16),
+        25..80 => PortMatch::single(1 + rng.below(65535) as u16),
         _ => {
-            let lo = rng.below(65536) as u16;
+            let lo = 1 + rng.below(65535) as u16;
             PortMatch::Range(lo, lo.saturating_add(rng.below(1000) as u16))
         }
     }

@@ -75,13 +75,20 @@ fn any_everywhere_matches_both_families_and_protocols() {
 #[test]
 fn port_edges() {
     let set = rules(&[
-        "DROP TCP 0 ANY ANY",
+        "DROP TCP 1 ANY ANY",
         "DROP TCP 65535 ANY ANY",
-        "ALLOW TCP 1-65534 ANY ANY",
+        "ALLOW TCP 2-65534 ANY ANY",
     ]);
-    for (port, expected) in [(0, 0), (1, 2), (65534, 2), (65535, 1)] {
+    // No rule can name port 0; a packet to it falls through to the default.
+    for (port, expected) in [
+        (0, None),
+        (1, Some(0)),
+        (2, Some(2)),
+        (65534, Some(2)),
+        (65535, Some(1)),
+    ] {
         let p = tcp("10.0.0.1:5", &format!("10.0.0.2:{port}"));
-        assert_eq!(first(&set, &p), Some(expected), "port {port}");
+        assert_eq!(first(&set, &p), expected, "port {port}");
     }
 }
 
@@ -126,7 +133,7 @@ fn mixed_family_packet_uses_one_sided_rules_only() {
         "ALLOW TCP ANY ANY ANY",
     ]);
     // Enough padding that the set is indexed.
-    set.extend((0..40).map(|i| rule(&format!("DROP UDP {i} 10.{i}.0.0/16 10.0.0.0/8"))));
+    set.extend((0..40).map(|i| rule(&format!("DROP UDP {} 10.{i}.0.0/16 10.0.0.0/8", i + 1))));
     let p = |src: &str, dst: &str| Packet::tcp(src.parse().unwrap(), dst.parse().unwrap());
     // v6 client behind a v4 proxy: ::/0 source rules apply, not 0.0.0.0/0 ones.
     assert_eq!(first(&set, &p("[2001:db8::5]:1", "10.1.2.3:80")), Some(3));
@@ -258,7 +265,9 @@ fn net(v6: bool, len_pick: u8, bits: u128, any: bool) -> NetMatch {
     NetMatch::Net(net.unwrap())
 }
 
+/// A rule's ports: never 0, which no rule may name (packets still may).
 fn port_match(kind: u8, a: u16, b: u16) -> PortMatch {
+    let (a, b) = (a.max(1), b.max(1));
     match kind % 3 {
         0 => PortMatch::Any,
         1 => PortMatch::single(a),
