@@ -52,6 +52,22 @@ fn from_the_beginning_the_existing_lines_are_read_as_history() {
 }
 
 #[test]
+fn a_long_history_is_read_a_chunk_per_poll_and_known_as_history() {
+    let (_dir, path) = log();
+    let line = format!("{}\n", "x".repeat(1023));
+    let lines = usize::try_from(READ_CHUNK).unwrap() / line.len() + 10;
+    append(&path, &line.repeat(lines));
+    let mut follower = Follower::new(&path, Start::Beginning);
+    let first = follower.poll().len();
+    assert!(first < lines, "one chunk per poll: {first}");
+    assert!(follower.catching_up());
+    assert_eq!(first + follower.poll().len(), lines);
+    assert!(!follower.catching_up());
+    append(&path, "live\n");
+    assert_eq!(follower.poll(), ["live"]);
+}
+
+#[test]
 fn waits_for_a_missing_file_then_reads_it_from_its_start() {
     let (_dir, path) = log();
     let mut follower = Follower::new(&path, Start::End);
