@@ -1,6 +1,8 @@
 //! The real `firewall-monitor` binary in a real terminal (tmux): it waits for
-//! the log, follows it through rotation and truncation, reads the monitor API,
-//! writes the audit report, and gives the terminal back on `q`.
+//! the log, counts only the lines written after it started, each once, through
+//! rotation by `mv` and copy-and-truncate, counts WAF refusals as drops, reads
+//! the monitor API with a token from the environment or a file, writes the
+//! audit report, and gives the terminal back on `q`.
 //! Skips (with a printed message) when tmux is not installed.
 
 mod monitor_support;
@@ -23,6 +25,32 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// Starts `command` in session `mon`, with `env` in its environment (not on any command line).
+    fn start(dir: &Path, name: &str, command: &str, env: &[(&str, &str)]) -> Self {
+        let tmux = Tmux {
+            socket: dir.join(format!("{name}.sock")),
+        };
+        let started = Command::new("tmux")
+            .arg("-S")
+            .arg(&tmux.socket)
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "mon",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                command,
+            ])
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(started.status.success(), "{started:?}");
+        tmux
+    }
+
     fn run(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-S")
@@ -62,6 +90,14 @@ impl Drop for Tmux {
     }
 }
 
+fn tmux_missing(test: &str) -> bool {
+    let missing = Command::new("tmux").arg("-V").output().is_err();
+    if missing {
+        println!("SKIPPED {test}: tmux not found");
+    }
+    missing
+}
+
 fn append(path: &Path, text: &str) {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
@@ -73,10 +109,7 @@ fn append(path: &Path, text: &str) {
 
 #[test]
 fn the_binary_follows_the_log_reads_the_api_and_quits_cleanly() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!(
-            "SKIPPED the_binary_follows_the_log_reads_the_api_and_quits_cleanly: tmux not found"
-        );
+    if tmux_missing("the_binary_follows_the_log_reads_the_api_and_quits_cleanly") {
         return;
     }
     let fw = firewall("shop");
@@ -91,27 +124,13 @@ fn the_binary_follows_the_log_reads_the_api_and_quits_cleanly() {
         monitor.url(),
         dir.path().display()
     );
-    let tmux = Tmux {
-        socket: dir.path().join("tmux.sock"),
-    };
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "mon",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(started.status.success(), "{started:?}");
+    let tmux = Tmux::start(dir.path(), "tmux", &command, &[]);
 
     tmux.wait_for("Waiting for");
     append(&log, &format!("{DROP}{ALLOW}this line is garbage\n"));
     let screen = tmux.wait_for("Allowed: 1   Dropped: 1");
     assert!(screen.contains("Malformed lines: 1"), "{screen}");
-    assert!(screen.contains("DROP  10:52:46,996 [TCP] 192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule."), "{screen}");
+    assert!(screen.contains("ACL DROP   10:52:46,996 [TCP] 192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule."), "{screen}");
 
     std::fs::rename(&log, dir.path().join("shop_firewall.log.1")).unwrap();
     append(&log, DROP);
@@ -165,4 +184,103 @@ fn the_binary_follows_the_log_reads_the_api_and_quits_cleanly() {
         !after.contains("Sentinel SOC"),
         "the alternate screen is left on exit:\n{after}"
     );
+}
+
+const WAF_ALLOW: &str =
+    "2026-01-11 11:02:14,550 [INFO] ACL ALLOW: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000\n";
+const WAF_DROP: &str = "2026-01-11 11:02:14,551 [WARNING] WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id\n";
+
+#[test]
+fn only_new_lines_are_counted_each_once_through_mv_and_copytruncate() {
+    if tmux_missing("only_new_lines_are_counted_each_once_through_mv_and_copytruncate") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("shop_firewall.log");
+    append(&log, &format!("{DROP}{ALLOW}")); // an earlier run's lines
+    let command = format!(
+        "'{}' --log '{}'; echo EXITED:$?; sleep 60",
+        env!("CARGO_BIN_EXE_firewall-monitor"),
+        log.display(),
+    );
+    let tmux = Tmux::start(dir.path(), "count", &command, &[]);
+    let screen = tmux.wait_for("Live traffic");
+    assert!(
+        screen.contains("Allowed: 0   Dropped: 0   Detected: 0"),
+        "an earlier run's lines are not counted:\n{screen}"
+    );
+
+    // One request allowed by the ACL and refused by the WAF, one served.
+    append(&log, &format!("{WAF_ALLOW}{WAF_DROP}{ALLOW}"));
+    let screen = tmux.wait_for("Allowed: 1   Dropped: 1");
+    assert!(screen.contains("WAF DROP   11:02:14,551 [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id"), "{screen}");
+
+    // logrotate's mv: the app writes on to the moved file until it reopens the path.
+    let rotated = dir.path().join("shop_firewall.log.1");
+    std::fs::rename(&log, &rotated).unwrap();
+    append(&rotated, DROP);
+    let screen = tmux.wait_for("Allowed: 1   Dropped: 2");
+    assert!(screen.contains("was moved or deleted"), "{screen}");
+    append(&log, ALLOW);
+    tmux.wait_for("Allowed: 2   Dropped: 2");
+    append(&rotated, DROP); // a late line in the old file
+    tmux.wait_for("Allowed: 2   Dropped: 3");
+
+    // logrotate's copytruncate, then more than the old length written at once.
+    std::fs::copy(&log, dir.path().join("shop_firewall.log.2")).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
+    file.set_len(0).unwrap();
+    append(&log, &format!("{DROP}{DROP}"));
+    tmux.wait_for("Allowed: 2   Dropped: 5");
+
+    // A last line as a barrier: any line counted twice would show here.
+    append(&log, ALLOW);
+    let screen = tmux.wait_for("Allowed: 3");
+    assert!(
+        screen.contains("Allowed: 3   Dropped: 5   Detected: 0"),
+        "{screen}"
+    );
+    tmux.keys("q");
+    tmux.wait_for("EXITED:0");
+}
+
+#[test]
+fn the_token_comes_from_the_environment_or_a_file() {
+    if tmux_missing("the_token_comes_from_the_environment_or_a_file") {
+        return;
+    }
+    let token = "0123456789abcdef-terminal-monitor";
+    let fw = firewall("shop");
+    let config = MonitorConfig::new("127.0.0.1", 0).token(token);
+    let monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    send(&fw, "127.0.0.1:40000", 5000);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("shop_firewall.log");
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
+    let binary = env!("CARGO_BIN_EXE_firewall-monitor");
+    let from_env = format!(
+        "'{binary}' --log '{}' --api {}; echo EXITED:$?; sleep 60",
+        log.display(),
+        monitor.url()
+    );
+    let from_file = format!(
+        "'{binary}' --log '{}' --api {} --token-file '{}'; echo EXITED:$?; sleep 60",
+        log.display(),
+        monitor.url(),
+        token_file.display()
+    );
+    for (name, command, env) in [
+        ("env", from_env, vec![("FIREWALL_MONITOR_TOKEN", token)]),
+        ("file", from_file, vec![]),
+    ] {
+        assert!(!command.contains(token), "the token is on no command line");
+        let tmux = Tmux::start(dir.path(), name, &command, &env);
+        tmux.wait_for("Waiting for");
+        tmux.keys("3");
+        let policy = tmux.wait_for("Allow HTTP to the app on 5000");
+        assert!(!policy.contains("HTTP 401"), "{name}: {policy}");
+        tmux.keys("q");
+        tmux.wait_for("EXITED:0");
+    }
 }

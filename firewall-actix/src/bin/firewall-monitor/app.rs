@@ -1,6 +1,7 @@
 //! The terminal monitor's state and its reactions to keys, log lines and API updates.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -8,10 +9,16 @@ use firewall_actix::monitor::api::{RuleJson, StatsJson};
 use serde_json::json;
 
 use crate::client::ApiUpdate;
-use crate::logline::{self, Acl, LineKind};
+use crate::follow::FollowState;
+use crate::logline::{self, Action, Decision, LineKind, LogLine};
 
 /// Decisions kept for the stream and the report.
 const MAX_RECENT: usize = 500;
+/// `ACL ALLOW` lines a later stage's `DROP` may still take back (the two
+/// lines of one request are written microseconds apart, or after its body).
+const ALLOWS_TO_TAKE_BACK: usize = 4096;
+/// Characters of a malformed line kept for the stream (garbage may be long).
+const MAX_MALFORMED_SHOWN: usize = 256;
 /// Seconds of request-rate history.
 const RATE_HISTORY: usize = 120;
 
@@ -47,28 +54,61 @@ impl Tab {
     }
 }
 
-/// One decision read from the log.
+/// One line of the stream: what was read, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
-    /// Log time.
+pub struct Entry {
+    /// Log time (empty for a malformed line).
     pub time: String,
-    /// The parsed ACL message.
-    pub acl: Acl,
+    /// `INFO`, `WARNING`, `ERROR` (empty for a malformed line).
+    pub level: String,
+    /// What the line says.
+    pub what: Shown,
+}
+
+/// What a stream line shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// A decision of any stage (`ACL ALLOW`, `WAF DROP`, `RATE DROP`...).
+    Decision(Decision),
+    /// `Firewall Processing Error: ...`, a refused request.
+    Error(String),
+    /// Any other message of the log (rules loaded, bans, lost lines...).
+    Notice(String),
+    /// A line not in the log's format, as read.
+    Malformed(String),
 }
 
 /// Everything the screens show.
+///
+/// What is counted: every line the [`Follower`](crate::follow::Follower)
+/// returns, once. A request is one decision: an `ACL ALLOW` is counted as
+/// allowed until a later stage's `DROP` for the same endpoints (`WAF DROP`,
+/// `RATE DROP`...) turns it into a drop; a drop with no such `ALLOW` before it
+/// (the ACL refused it, or ALLOW lines are not logged) is one more drop.
+/// `DETECT` lines count apart (the request was served). A `Firewall
+/// Processing Error` is a refused request. Other lines are shown, never counted.
 #[derive(Debug)]
 pub struct App {
     /// The tab shown.
     pub tab: Tab,
-    /// ALLOW lines read.
+    /// Requests allowed.
     pub allowed: u64,
-    /// DROP lines read.
+    /// Requests refused, by any stage or by a processing error.
     pub dropped: u64,
+    /// Requests flagged in detection-only mode (served, and also in `allowed`).
+    pub detected: u64,
+    /// `Firewall Processing Error` lines (also in `dropped`).
+    pub errors: u64,
+    /// Lines the app's logger says it could not write (the totals miss them).
+    pub lost_lines: u64,
     /// Lines not in the documented format.
     pub malformed: u64,
-    /// Latest decisions, newest last.
-    pub recent: VecDeque<Decision>,
+    /// Since when the totals count: `since 23:41:07` or `since the start of the file`.
+    pub counting_from: String,
+    /// Latest lines, newest last.
+    pub recent: VecDeque<Entry>,
+    /// Endpoints of the latest `ACL ALLOW` lines, for a later stage's `DROP` to take back.
+    recent_allows: VecDeque<(SocketAddr, SocketAddr)>,
     /// Drops per source IP.
     pub blocked: HashMap<String, u64>,
     /// Decisions per second, newest last.
@@ -76,8 +116,8 @@ pub struct App {
     this_second: u64,
     /// The log file followed.
     pub log_path: PathBuf,
-    /// Whether the log file exists.
-    pub log_found: bool,
+    /// What the follower is doing.
+    pub log_state: FollowState,
     /// The API's address, if given.
     pub api_url: Option<String>,
     /// The latest API stats.
@@ -101,13 +141,18 @@ impl App {
             tab: Tab::Live,
             allowed: 0,
             dropped: 0,
+            detected: 0,
+            errors: 0,
+            lost_lines: 0,
             malformed: 0,
+            counting_from: "since the start of the file".to_owned(),
             recent: VecDeque::new(),
+            recent_allows: VecDeque::new(),
             blocked: HashMap::new(),
             rate: VecDeque::new(),
             this_second: 0,
             log_path,
-            log_found: false,
+            log_state: FollowState::Waiting,
             api_url,
             api_stats: None,
             api_rules: Vec::new(),
@@ -139,34 +184,85 @@ impl App {
         self.tab = Tab::ALL[index % Tab::ALL.len()];
     }
 
-    /// Takes in log lines; `live` ones count toward the request rate (not the backlog).
+    /// Takes in log lines; `live` ones count toward the request rate (not history).
     pub fn on_lines(&mut self, lines: Vec<String>, live: bool) {
         for line in lines {
             match logline::parse(&line) {
-                Some(parsed) => match parsed.kind {
-                    LineKind::Acl(acl) => self.on_decision(parsed.time, acl, live),
-                    LineKind::Other(_) => {}
-                },
+                Some(parsed) => self.on_line(parsed, live),
                 None if line.trim().is_empty() => {}
-                None => self.malformed += 1,
+                None => {
+                    self.malformed += 1;
+                    let shown = cut(&line, MAX_MALFORMED_SHOWN).to_owned();
+                    self.show(String::new(), String::new(), Shown::Malformed(shown));
+                }
             }
         }
     }
 
-    fn on_decision(&mut self, time: String, acl: Acl, live: bool) {
-        if acl.allowed {
-            self.allowed += 1;
-        } else {
-            self.dropped += 1;
-            *self.blocked.entry(acl.src.ip().to_string()).or_insert(0) += 1;
+    fn on_line(&mut self, parsed: LogLine, live: bool) {
+        let what = match parsed.kind {
+            LineKind::Decision(decision) => {
+                self.count(&decision, live);
+                Shown::Decision(decision)
+            }
+            LineKind::ProcessingError(message) => {
+                self.dropped += 1;
+                self.errors += 1;
+                self.this_second += u64::from(live);
+                Shown::Error(message)
+            }
+            LineKind::LostLines(count) => {
+                self.lost_lines += count;
+                Shown::Notice(format!(
+                    "The app's logger lost {count} line(s); the totals miss them."
+                ))
+            }
+            LineKind::Notice(message) => Shown::Notice(message),
+        };
+        self.show(parsed.time, parsed.level, what);
+    }
+
+    fn count(&mut self, decision: &Decision, live: bool) {
+        match decision.action {
+            Action::Allow => {
+                self.allowed += 1;
+                self.this_second += u64::from(live);
+                if self.recent_allows.len() == ALLOWS_TO_TAKE_BACK {
+                    self.recent_allows.pop_front();
+                }
+                self.recent_allows.push_back((decision.src, decision.dst));
+            }
+            Action::Drop => {
+                if decision.stage != "ACL" && self.take_back_allow(decision) {
+                    self.allowed = self.allowed.saturating_sub(1);
+                } else {
+                    self.this_second += u64::from(live);
+                }
+                self.dropped += 1;
+                *self
+                    .blocked
+                    .entry(decision.src.ip().to_string())
+                    .or_insert(0) += 1;
+            }
+            Action::Detect => self.detected += 1,
+            Action::Other(_) => {}
         }
-        if live {
-            self.this_second += 1;
+    }
+
+    /// Forgets the newest `ACL ALLOW` of the decision's endpoints, if there is one.
+    fn take_back_allow(&mut self, decision: &Decision) -> bool {
+        let endpoints = (decision.src, decision.dst);
+        match self.recent_allows.iter().rposition(|e| *e == endpoints) {
+            Some(i) => self.recent_allows.remove(i).is_some(),
+            None => false,
         }
+    }
+
+    fn show(&mut self, time: String, level: String, what: Shown) {
         if self.recent.len() == MAX_RECENT {
             self.recent.pop_front();
         }
-        self.recent.push_back(Decision { time, acl });
+        self.recent.push_back(Entry { time, level, what });
     }
 
     /// Closes the current second of the request-rate history.
@@ -223,15 +319,7 @@ impl App {
 
     /// The audit report: log counters, top blocked, latest decisions, and the API's view.
     pub fn report(&self) -> serde_json::Value {
-        let recent: Vec<_> = self
-            .recent
-            .iter()
-            .map(|d| {
-                json!({"time": d.time, "action": if d.acl.allowed { "ALLOW" } else { "DROP" },
-                   "proto": d.acl.proto, "src": d.acl.src.to_string(), "dst": d.acl.dst.to_string(),
-                   "reason": d.acl.reason})
-            })
-            .collect();
+        let recent: Vec<_> = self.recent.iter().map(Entry::to_json).collect();
         let top: Vec<_> = self
             .top_blocked(10)
             .into_iter()
@@ -239,8 +327,10 @@ impl App {
             .collect();
         json!({
             "generated_at": chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f").to_string(),
-            "log": {"path": self.log_path.display().to_string(), "allowed": self.allowed,
-                    "dropped": self.dropped, "malformed_lines": self.malformed},
+            "log": {"path": self.log_path.display().to_string(), "counting": self.counting_from,
+                    "allowed": self.allowed, "dropped": self.dropped, "detected": self.detected,
+                    "processing_errors": self.errors, "lost_lines": self.lost_lines,
+                    "malformed_lines": self.malformed},
             "top_blocked": top,
             "recent_events": recent,
             "api": self.api_url,
@@ -248,6 +338,28 @@ impl App {
             "rules": self.api_rules,
         })
     }
+}
+
+impl Entry {
+    /// The entry in the audit report.
+    fn to_json(&self) -> serde_json::Value {
+        match &self.what {
+            Shown::Decision(d) => json!({"time": self.time, "stage": d.stage,
+                "action": d.action.name(), "proto": d.proto, "src": d.src.to_string(),
+                "dst": d.dst.to_string(), "reason": d.reason}),
+            Shown::Error(text) | Shown::Notice(text) => {
+                json!({"time": self.time, "level": self.level, "message": text})
+            }
+            Shown::Malformed(text) => json!({"malformed": text}),
+        }
+    }
+}
+
+/// The first `max` characters of `text`.
+fn cut(text: &str, max: usize) -> &str {
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(end, _)| &text[..end])
 }
 
 /// `app` for `logs/app_firewall.log`.
@@ -284,30 +396,106 @@ mod tests {
         App::new("logs/shop_firewall.log".into(), None, std::env::temp_dir())
     }
 
+    fn feed(app: &mut App, lines: &[&str]) {
+        app.on_lines(lines.iter().map(|s| (*s).to_owned()).collect(), true);
+    }
+
+    const WAF_DROP: &str = "2026-01-11 11:02:14,551 [WARNING] WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id";
+    const WAF_ALLOW: &str =
+        "2026-01-11 11:02:14,550 [INFO] ACL ALLOW: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000";
+
     #[test]
     fn lines_are_counted_by_verdict_and_garbage_is_counted_apart() {
         let mut app = app();
-        let lines = [
-            DROP,
-            ALLOW,
-            DROP,
-            "not a log line",
-            "",
-            "2026-01-11 10:52:46,997 [ERROR] Firewall Processing Error",
-        ];
-        app.on_lines(lines.iter().map(|s| (*s).to_owned()).collect(), true);
+        feed(&mut app, &[DROP, ALLOW, DROP, "not a log line", ""]);
         assert_eq!((app.allowed, app.dropped, app.malformed), (1, 2, 1));
         assert_eq!(app.top_blocked(5), [("192.168.29.83", 2)]);
         app.on_second();
         assert_eq!(app.current_rate(), 3);
+        assert_eq!(
+            app.recent.back().map(|e| &e.what),
+            Some(&Shown::Malformed("not a log line".into())),
+            "unknown lines are shown"
+        );
     }
 
     #[test]
-    fn the_backlog_does_not_count_as_rate() {
+    fn a_long_malformed_line_is_shown_cut() {
         let mut app = app();
-        app.on_lines(vec![ALLOW.to_owned()], false);
+        let garbage = "é".repeat(1000);
+        feed(&mut app, &[&garbage]);
+        let Some(Shown::Malformed(shown)) = app.recent.back().map(|e| &e.what) else {
+            panic!("not shown")
+        };
+        assert_eq!(shown.chars().count(), MAX_MALFORMED_SHOWN);
+    }
+
+    #[test]
+    fn a_waf_drop_alone_is_a_drop() {
+        let mut app = app();
+        feed(&mut app, &[WAF_DROP]);
+        assert_eq!((app.allowed, app.dropped), (0, 1));
+        assert_eq!(app.top_blocked(5), [("10.0.0.7", 1)]);
+    }
+
+    #[test]
+    fn a_request_allowed_by_the_acl_and_refused_by_the_waf_is_one_drop() {
+        let mut app = app();
+        // Two requests on one connection: the first served, the second refused by the WAF.
+        feed(&mut app, &[WAF_ALLOW, WAF_ALLOW, WAF_DROP]);
+        assert_eq!((app.allowed, app.dropped), (1, 1));
         app.on_second();
-        assert_eq!((app.allowed, app.current_rate()), (1, 0));
+        assert_eq!(app.current_rate(), 2, "two requests, not three");
+        // A later stage's drop takes back an ALLOW once only.
+        feed(&mut app, &[WAF_DROP, WAF_DROP]);
+        assert_eq!((app.allowed, app.dropped), (0, 3));
+    }
+
+    #[test]
+    fn an_acl_drop_never_takes_back_an_allow() {
+        let mut app = app();
+        let acl_drop = "2026-01-11 11:02:14,551 [WARNING] ACL DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - No matching allow rule.";
+        feed(&mut app, &[WAF_ALLOW, acl_drop]);
+        assert_eq!((app.allowed, app.dropped), (1, 1));
+    }
+
+    #[test]
+    fn detections_errors_new_stages_and_notices() {
+        let mut app = app();
+        feed(&mut app, &[
+            WAF_ALLOW,
+            "2026-01-11 11:02:15,002 [WARNING] WAF DETECT: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - Cross-site scripting (941110) in ARGS:comment",
+            "2026-01-11 11:02:16,000 [WARNING] RATE DROP: [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit \"login\" 5/60s",
+            "2026-01-11 11:02:16,001 [ERROR] Firewall Processing Error: the WAF panicked",
+            "2026-01-11 11:02:16,002 [WARNING] BAN: 203.0.113.7 for 600s",
+            "2026-01-11 11:02:16,003 [WARNING] Firewall log: 12 lines dropped (queue full)",
+            "2026-01-11 11:02:16,004 [INFO] Firewall rules loaded: 4 rule(s) in force.",
+        ]);
+        assert_eq!(
+            (
+                app.allowed,
+                app.dropped,
+                app.detected,
+                app.errors,
+                app.lost_lines,
+                app.malformed
+            ),
+            (1, 2, 1, 1, 12, 0)
+        );
+        assert_eq!(app.top_blocked(5), [("203.0.113.7", 1)]);
+        assert_eq!(app.recent.len(), 7, "every line is shown");
+        assert_eq!(
+            app.recent[4].what,
+            Shown::Notice("BAN: 203.0.113.7 for 600s".into())
+        );
+    }
+
+    #[test]
+    fn history_does_not_count_as_rate() {
+        let mut app = app();
+        app.on_lines(vec![ALLOW.to_owned(), WAF_DROP.to_owned()], false);
+        app.on_second();
+        assert_eq!((app.allowed, app.dropped, app.current_rate()), (1, 1, 0));
     }
 
     #[test]
@@ -329,7 +517,7 @@ mod tests {
     fn the_report_is_written_as_json_named_after_the_app() {
         let dir = tempfile::tempdir().unwrap();
         let mut app = App::new("logs/shop_firewall.log".into(), None, dir.path().into());
-        app.on_lines(vec![DROP.to_owned()], true);
+        app.on_lines(vec![DROP.to_owned(), WAF_DROP.to_owned()], true);
         app.on_key(key(KeyCode::Char('r')));
         let status = app.report_status.clone().unwrap();
         assert!(status.starts_with("Report written to"), "{status}");
@@ -346,7 +534,14 @@ mod tests {
         );
         let report: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-        assert_eq!(report["log"]["dropped"], 1);
+        assert_eq!(report["log"]["dropped"], 2);
         assert_eq!(report["recent_events"][0]["src"], "192.168.29.83:62075");
+        assert_eq!(
+            (
+                &report["recent_events"][1]["stage"],
+                &report["recent_events"][1]["action"]
+            ),
+            (&json!("WAF"), &json!("DROP"))
+        );
     }
 }

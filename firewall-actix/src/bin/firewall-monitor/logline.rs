@@ -1,9 +1,13 @@
-//! Parses the firewall's documented log lines:
+//! Parses the firewall's log lines:
 //! `2026-01-11 10:52:46,996 [WARNING] ACL DROP: [TCP] 1.2.3.4:5 -> 127.0.0.1:5000 - No matching allow rule.`
+//!
+//! Decisions are read by their shape, `<STAGE> <ACTION>: [PROTO] src -> dst[ - reason]`,
+//! not by a list of known stages, so `WAF DROP`, `WAF DETECT` and stages added
+//! later (`RATE DROP`, `BAN DROP`) are all read as what they are.
 
 use std::net::SocketAddr;
 
-/// One well-formed log line.
+/// One line in the log's format (`<time> [<LEVEL>] <message>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     /// `2026-01-11 10:52:46,996`.
@@ -17,39 +21,81 @@ pub struct LogLine {
 /// The message of a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineKind {
-    /// An ACL decision.
-    Acl(Acl),
-    /// Any other message (server start, errors...).
+    /// A decision on a request: `ACL ALLOW`, `ACL DROP`, `WAF DROP`, `WAF DETECT`, `RATE DROP`...
+    Decision(Decision),
+    /// `Firewall Processing Error: <what>`: the firewall failed and refused the request.
+    ProcessingError(String),
+    /// The logger's notice that it lost lines (`Firewall log: 1234 lines dropped (queue full)`),
+    /// with the number it gives.
+    LostLines(u64),
+    /// Any other message (rules loaded, `BAN`, `UNBAN`, server notices...).
+    Notice(String),
+}
+
+/// What a decision line says was done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `ALLOW`: the request goes on.
+    Allow,
+    /// `DROP`: the request is refused.
+    Drop,
+    /// `DETECT`: flagged in detection-only mode, not refused.
+    Detect,
+    /// Any other word: shown, never counted.
     Other(String),
 }
 
-/// `ACL ALLOW|DROP: [PROTO] src -> dst[ - reason]`.
+impl Action {
+    fn from_word(word: &str) -> Self {
+        match word {
+            "ALLOW" => Action::Allow,
+            "DROP" => Action::Drop,
+            "DETECT" => Action::Detect,
+            other => Action::Other(other.to_owned()),
+        }
+    }
+
+    /// The word as the log writes it.
+    pub fn name(&self) -> &str {
+        match self {
+            Action::Allow => "ALLOW",
+            Action::Drop => "DROP",
+            Action::Detect => "DETECT",
+            Action::Other(word) => word,
+        }
+    }
+}
+
+/// `<STAGE> <ACTION>: [PROTO] src -> dst[ - reason]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Acl {
-    /// True for ALLOW.
-    pub allowed: bool,
+pub struct Decision {
+    /// `ACL`, `WAF`, `RATE`, `BAN`...
+    pub stage: String,
+    /// What was done.
+    pub action: Action,
     /// `TCP`, `UDP`, `ANY`.
     pub proto: String,
     /// Client endpoint.
     pub src: SocketAddr,
     /// Local endpoint.
     pub dst: SocketAddr,
-    /// After ` - ` (empty for ALLOW).
+    /// After ` - ` (empty for an ACL ALLOW).
     pub reason: String,
 }
 
-/// The line's parts, or `None` when it is not in the documented format.
+/// The line's parts, or `None` when it is not in the log's format (or
+/// announces a decision it does not spell out).
 pub fn parse(line: &str) -> Option<LogLine> {
     let time = line.get(..23)?;
     chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%d %H:%M:%S,%3f").ok()?;
     let rest = line.get(23..)?.strip_prefix(" [")?;
     let (level, message) = rest.split_once("] ")?;
-    if level.is_empty() || !level.bytes().all(|b| b.is_ascii_uppercase()) {
+    if !is_word(level) {
         return None;
     }
-    let kind = match message.strip_prefix("ACL ") {
-        Some(acl) => LineKind::Acl(parse_acl(acl)?),
-        None => LineKind::Other(message.to_owned()),
+    let kind = match decision_head(message) {
+        Some((stage, action, rest)) => LineKind::Decision(parse_decision(stage, action, rest)?),
+        None => other_kind(message),
     };
     Some(LogLine {
         time: time.to_owned(),
@@ -58,21 +104,28 @@ pub fn parse(line: &str) -> Option<LogLine> {
     })
 }
 
-fn parse_acl(text: &str) -> Option<Acl> {
-    let (verdict, rest) = text.split_once(": [")?;
-    let allowed = match verdict {
-        "ALLOW" => true,
-        "DROP" => false,
-        _ => return None,
-    };
+/// An upper-case ASCII word (`ACL`, `WARNING`).
+fn is_word(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// `("WAF", "DROP", "TCP] ...")` for `WAF DROP: [TCP] ...`.
+fn decision_head(message: &str) -> Option<(&str, &str, &str)> {
+    let (head, rest) = message.split_once(": [")?;
+    let (stage, action) = head.split_once(' ')?;
+    (is_word(stage) && is_word(action)).then_some((stage, action, rest))
+}
+
+fn parse_decision(stage: &str, action: &str, rest: &str) -> Option<Decision> {
     let (proto, rest) = rest.split_once("] ")?;
     let (src, rest) = rest.split_once(" -> ")?;
     let (dst, reason) = match rest.split_once(" - ") {
         Some((dst, reason)) => (dst, reason),
         None => (rest, ""),
     };
-    Some(Acl {
-        allowed,
+    Some(Decision {
+        stage: stage.to_owned(),
+        action: Action::from_word(action),
         proto: proto.to_owned(),
         src: src.parse().ok()?,
         dst: dst.parse().ok()?,
@@ -80,9 +133,38 @@ fn parse_acl(text: &str) -> Option<Acl> {
     })
 }
 
+fn other_kind(message: &str) -> LineKind {
+    if message.starts_with("Firewall Processing Error") {
+        return LineKind::ProcessingError(message.to_owned());
+    }
+    if message.starts_with("Firewall log") && message.contains("dropped") {
+        if let Some(count) = first_number(message) {
+            return LineKind::LostLines(count);
+        }
+    }
+    LineKind::Notice(message.to_owned())
+}
+
+/// The first run of ASCII digits in `text`, if it fits a `u64`.
+fn first_number(text: &str) -> Option<u64> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let digits = &text[start..];
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn decision(line: &str) -> Decision {
+        match parse(line).map(|l| l.kind) {
+            Some(LineKind::Decision(d)) => d,
+            other => panic!("not a decision: {other:?}"),
+        }
+    }
 
     #[test]
     fn the_seeds_drop_line() {
@@ -91,45 +173,71 @@ mod tests {
             (line.time.as_str(), line.level.as_str()),
             ("2026-01-11 10:52:46,996", "WARNING")
         );
-        let LineKind::Acl(acl) = line.kind else {
-            panic!("not ACL")
+        let LineKind::Decision(acl) = line.kind else {
+            panic!("not a decision")
         };
-        assert!(!acl.allowed);
+        assert_eq!((acl.stage.as_str(), &acl.action), ("ACL", &Action::Drop));
         assert_eq!(acl.src, "192.168.29.83:62075".parse().unwrap());
         assert_eq!(acl.reason, "No matching allow rule.");
     }
 
     #[test]
     fn the_seeds_allow_line_and_ipv6() {
-        let line =
-            parse("2026-01-11 11:07:39,364 [INFO] ACL ALLOW: [TCP] [::1]:62286 -> [::1]:5000")
-                .unwrap();
-        let LineKind::Acl(acl) = line.kind else {
-            panic!("not ACL")
-        };
-        assert!(acl.allowed);
+        let acl =
+            decision("2026-01-11 11:07:39,364 [INFO] ACL ALLOW: [TCP] [::1]:62286 -> [::1]:5000");
+        assert_eq!(acl.action, Action::Allow);
         assert_eq!(acl.dst.port(), 5000);
         assert_eq!(acl.reason, "");
     }
 
     #[test]
+    fn waf_lines_are_decisions_of_the_waf_stage() {
+        let drop = decision("2026-01-11 11:02:14,551 [WARNING] WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id");
+        assert_eq!((drop.stage.as_str(), &drop.action), ("WAF", &Action::Drop));
+        assert_eq!(drop.reason, "SQL injection (942100) in ARGS:id");
+        let detect = decision("2026-01-11 11:02:15,002 [WARNING] WAF DETECT: [TCP] 10.0.0.7:51240 -> 127.0.0.1:5000 - Cross-site scripting (941110) in ARGS:comment");
+        assert_eq!(detect.action, Action::Detect);
+    }
+
+    #[test]
+    fn stages_added_later_are_read_by_their_shape() {
+        let rate = decision("2026-01-11 11:02:16,000 [WARNING] RATE DROP: [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit \"login\" 5/60s");
+        assert_eq!((rate.stage.as_str(), &rate.action), ("RATE", &Action::Drop));
+        assert_eq!(rate.reason, "limit \"login\" 5/60s");
+        let odd =
+            decision("2026-01-11 10:52:46,996 [WARNING] ACL MAYBE: [TCP] 1.2.3.4:5 -> 1.2.3.4:6");
+        assert_eq!(odd.action, Action::Other("MAYBE".into()));
+        assert_eq!(odd.action.name(), "MAYBE");
+    }
+
+    #[test]
     fn a_rule_description_with_dashes_stays_whole() {
-        let line = parse("2026-01-11 10:52:46,996 [WARNING] ACL DROP: [TCP] 10.0.0.1:1 -> 10.0.0.2:23 - Matched rule #3: Telnet - legacy").unwrap();
-        let LineKind::Acl(acl) = line.kind else {
-            panic!("not ACL")
-        };
+        let acl = decision("2026-01-11 10:52:46,996 [WARNING] ACL DROP: [TCP] 10.0.0.1:1 -> 10.0.0.2:23 - Matched rule #3: Telnet - legacy");
         assert_eq!(acl.reason, "Matched rule #3: Telnet - legacy");
     }
 
     #[test]
-    fn other_messages_are_kept() {
-        let line =
-            parse("2026-01-11 10:52:46,997 [ERROR] Firewall Processing Error: 403 Forbidden")
-                .unwrap();
+    fn processing_errors_lost_lines_and_notices() {
+        let kind = |line: &str| parse(line).unwrap().kind;
         assert_eq!(
-            line.kind,
-            LineKind::Other("Firewall Processing Error: 403 Forbidden".into())
+            kind("2026-01-11 10:52:46,997 [ERROR] Firewall Processing Error: the WAF panicked"),
+            LineKind::ProcessingError("Firewall Processing Error: the WAF panicked".into())
         );
+        assert_eq!(
+            kind("2026-01-11 10:52:46,997 [WARNING] Firewall log: 1234 lines dropped (queue full)"),
+            LineKind::LostLines(1234)
+        );
+        for notice in [
+            "BAN: 203.0.113.7 for 600s",
+            "UNBAN: 203.0.113.7",
+            "Firewall rules loaded: 4 rule(s) in force.",
+            "Firewall log: nothing dropped",
+        ] {
+            assert_eq!(
+                kind(&format!("2026-01-11 10:52:46,997 [INFO] {notice}")),
+                LineKind::Notice(notice.into())
+            );
+        }
     }
 
     #[test]
@@ -139,9 +247,8 @@ mod tests {
             "garbage",
             "2026-13-11 10:52:46,996 [INFO] x",
             "2026-01-11 10:52:46,996 INFO x",
-            "2026-01-11 10:52:46,996 [WARNING] ACL MAYBE: [TCP] 1.2.3.4:5 -> 1.2.3.4:6",
             "2026-01-11 10:52:46,996 [WARNING] ACL DROP: [TCP] nowhere -> 1.2.3.4:6",
-            "2026-01-11 10:52:46,996 [WARNING] ACL DROP: [TCP] 1.2.3.4:5",
+            "2026-01-11 10:52:46,996 [WARNING] WAF DROP: [TCP] 1.2.3.4:5",
             "2026-01-11 10:52:46,99\u{e9} [INFO] x",
         ] {
             assert_eq!(parse(bad), None, "{bad:?}");

@@ -7,10 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Row, Sparkline, Table, Tabs, Wrap};
 use ratatui::Frame;
 
-use crate::app::{App, Tab};
+use crate::app::{App, Entry, Shown, Tab};
+use crate::follow::FollowState;
+use crate::logline::Action;
 
 const ALLOW: Color = Color::Green;
 const DROP: Color = Color::Red;
+const DETECT: Color = Color::Magenta;
+const OTHER: Color = Color::Cyan;
+const NOTICE: Color = Color::Yellow;
 
 /// Control characters and escapes shown as text, never sent to the terminal raw.
 fn clean(text: &str) -> String {
@@ -60,16 +65,25 @@ fn draw_live(frame: &mut Frame<'_>, app: &App, area: Rect) {
 }
 
 fn draw_counters(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let line = Line::from(vec![
+    let mut spans = vec![
         Span::raw(" Allowed: "),
         Span::styled(app.allowed.to_string(), Style::new().fg(ALLOW).bold()),
         Span::raw("   Dropped: "),
         Span::styled(app.dropped.to_string(), Style::new().fg(DROP).bold()),
+        Span::raw("   Detected: "),
+        Span::styled(app.detected.to_string(), Style::new().fg(DETECT).bold()),
         Span::raw(format!("   Rate: {}/s", app.current_rate())),
         Span::raw(format!("   Malformed lines: {}", app.malformed)),
-    ]);
+    ];
+    if app.lost_lines > 0 {
+        spans.push(Span::styled(
+            format!("   Lost log lines: {}", app.lost_lines),
+            Style::new().fg(DROP).bold(),
+        ));
+    }
+    let title = format!(" Totals {} ", app.counting_from);
     frame.render_widget(
-        Paragraph::new(line).block(Block::bordered().title(" Totals ")),
+        Paragraph::new(Line::from(spans)).block(Block::bordered().title(title)),
         area,
     );
 }
@@ -81,45 +95,61 @@ fn draw_stream(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .iter()
         .rev()
         .take(visible)
-        .map(|d| {
-            let (verdict, color) = if d.acl.allowed {
-                ("ALLOW", ALLOW)
-            } else {
-                ("DROP ", DROP)
-            };
-            let mut text = format!(
-                "{} [{}] {} -> {}",
-                d.time.get(11..).unwrap_or(&d.time),
-                clean(&d.acl.proto),
-                d.acl.src,
-                d.acl.dst
-            );
-            if !d.acl.reason.is_empty() {
-                text.push_str(" - ");
-                text.push_str(&clean(&d.acl.reason));
-            }
-            Line::from(vec![
-                Span::styled(verdict, Style::new().fg(color).bold()),
-                Span::raw(" "),
-                Span::styled(text, Style::new().fg(color)),
-            ])
-        })
+        .map(entry_line)
         .collect();
-    let title = if app.log_found {
-        format!(
-            " Live traffic · {} ",
-            clean(&app.log_path.display().to_string())
-        )
-    } else {
-        format!(
-            " Waiting for {} ",
-            clean(&app.log_path.display().to_string())
-        )
+    let path = clean(&app.log_path.display().to_string());
+    let title = match app.log_state {
+        FollowState::Following => format!(" Live traffic · {path} "),
+        FollowState::Waiting => format!(" Waiting for {path} "),
+        FollowState::Moved => {
+            format!(" {path} was moved or deleted: reading it on until a new one appears ")
+        }
     };
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(title)),
         area,
     );
+}
+
+/// One stream line: a label in the line's colour, then the time and the message.
+fn entry_line(entry: &Entry) -> Line<'static> {
+    let time = entry.time.get(11..).unwrap_or(&entry.time);
+    let (label, color, text) = match &entry.what {
+        Shown::Decision(d) => {
+            let color = match d.action {
+                Action::Allow => ALLOW,
+                Action::Drop => DROP,
+                Action::Detect => DETECT,
+                Action::Other(_) => OTHER,
+            };
+            let mut text = format!("{time} [{}] {} -> {}", clean(&d.proto), d.src, d.dst);
+            if !d.reason.is_empty() {
+                text.push_str(" - ");
+                text.push_str(&clean(&d.reason));
+            }
+            (
+                format!("{} {}", clean(&d.stage), clean(d.action.name())),
+                color,
+                text,
+            )
+        }
+        Shown::Error(message) => (
+            "ERROR".to_owned(),
+            DROP,
+            format!("{time} {}", clean(message)),
+        ),
+        Shown::Notice(message) => (
+            clean(&entry.level),
+            NOTICE,
+            format!("{time} {}", clean(message)),
+        ),
+        Shown::Malformed(line) => ("?".to_owned(), Color::DarkGray, clean(line)),
+    };
+    Line::from(vec![
+        Span::styled(format!("{label:<10}"), Style::new().fg(color).bold()),
+        Span::raw(" "),
+        Span::styled(text, Style::new().fg(color)),
+    ])
 }
 
 fn draw_performance(frame: &mut Frame<'_>, app: &App, area: Rect) {

@@ -32,7 +32,7 @@ fn find<'a>(lines: &'a [String], needle: &str) -> &'a str {
 
 fn app_with_traffic() -> App {
     let mut app = App::new("shop_firewall.log".into(), None, "/tmp/reports".into());
-    app.log_found = true;
+    app.log_state = crate::follow::FollowState::Following;
     let lines = [ALLOW_LINE, DROP_LINE, DROP_LINE, "junk"];
     app.on_lines(lines.iter().map(|s| (*s).to_owned()).collect(), true);
     app.on_second();
@@ -84,13 +84,17 @@ fn live_traffic_shows_counters_and_the_newest_decision_first() {
     );
     let first = lines
         .iter()
-        .position(|l| l.contains("DROP  10:52:46,996"))
+        .position(|l| l.contains("ACL DROP   10:52:46,996"))
         .expect("drop row");
     let allow = lines
         .iter()
-        .position(|l| l.contains("ALLOW 11:07:39,364"))
+        .position(|l| l.contains("ACL ALLOW  11:07:39,364"))
         .expect("allow row");
     assert!(first < allow, "newest first");
+    assert!(
+        find(&lines, "?          junk").starts_with("│?"),
+        "malformed lines are shown"
+    );
     assert!(
         lines[first].contains("192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule.")
     );
@@ -112,8 +116,54 @@ fn verdicts_are_coloured() {
             })
             .unwrap()
     };
-    assert_eq!(buffer[(1, row_of("DROP"))].fg, Color::Red);
-    assert_eq!(buffer[(1, row_of("ALLOW"))].fg, Color::Green);
+    assert_eq!(buffer[(1, row_of("ACL DROP"))].fg, Color::Red);
+    assert_eq!(buffer[(1, row_of("ACL ALLOW"))].fg, Color::Green);
+}
+
+#[test]
+fn every_kind_of_line_is_shown_as_what_it_is() {
+    let mut app = App::new("shop_firewall.log".into(), None, ".".into());
+    app.counting_from = "since 23:41:07".into();
+    let lines = [
+        "2026-01-11 11:02:14,551 [WARNING] WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id",
+        "2026-01-11 11:02:15,002 [WARNING] WAF DETECT: [TCP] 10.0.0.7:51240 -> 127.0.0.1:5000 - Cross-site scripting (941110) in ARGS:comment",
+        "2026-01-11 11:02:16,000 [WARNING] RATE DROP: [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit \"login\" 5/60s",
+        "2026-01-11 11:02:16,001 [ERROR] Firewall Processing Error: malformed x-forwarded-for \x1b[2J",
+        "2026-01-11 11:02:16,002 [WARNING] UNBAN: 203.0.113.7",
+        "2026-01-11 11:02:16,003 [WARNING] Firewall log: 12 lines dropped (queue full)",
+    ];
+    app.on_lines(lines.iter().map(|s| (*s).to_owned()).collect(), true);
+    let screen = screen(&app);
+    let totals = find(&screen, "Allowed:");
+    assert!(
+        totals.contains("Allowed: 0   Dropped: 3   Detected: 1")
+            && totals.contains("Lost log lines: 12"),
+        "{totals}"
+    );
+    assert!(find(&screen, "Totals since 23:41:07").contains("Totals"));
+    for row in [
+        "WAF DROP   11:02:14,551 [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id",
+        "WAF DETECT 11:02:15,002 [TCP] 10.0.0.7:51240",
+        "RATE DROP  11:02:16,000 [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit \"login\" 5/60s",
+        "ERROR      11:02:16,001 Firewall Processing Error: malformed x-forwarded-for \\x1b[2J",
+        "WARNING    11:02:16,002 UNBAN: 203.0.113.7",
+        "WARNING    11:02:16,003 The app's logger lost 12 line(s); the totals miss them.",
+    ] {
+        assert!(find(&screen, row).starts_with("│"), "{row}");
+    }
+    assert!(!screen.concat().contains('\x1b'));
+}
+
+#[test]
+fn a_moved_log_file_says_it_is_still_read() {
+    let mut app = App::new("shop_firewall.log".into(), None, ".".into());
+    app.log_state = crate::follow::FollowState::Moved;
+    let screen = screen(&app);
+    assert!(find(
+        &screen,
+        "shop_firewall.log was moved or deleted: reading it on until a new one appears"
+    )
+    .contains("moved"));
 }
 
 #[test]
