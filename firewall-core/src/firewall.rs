@@ -134,7 +134,10 @@ impl Firewall {
         &self.events
     }
 
-    /// Starts the shared logger for this app: `./<name>_firewall.log` and the console.
+    /// Starts the shared logger for this app: the firewall's lines (no other
+    /// crate's) to `./<name>_firewall.log` and the console, as the process's
+    /// logger. An app with a logger of its own chains
+    /// [`logger::dispatch`] into it instead.
     ///
     /// # Errors
     ///

@@ -5,136 +5,155 @@
 //! 2026-01-11 11:07:39,364 [INFO] ACL ALLOW: [TCP] 127.0.0.1:62286 -> 127.0.0.1:5000
 //! ```
 //!
-//! Every crate logs through the [`log`] facade; [`init`] installs one fern
-//! dispatch that formats each record and hands the line to a writer thread,
-//! so a request never waits on the disk or the terminal. Lines are never
-//! dropped: the buffer is unbounded, [`LogHandle::flush`] waits until all
-//! lines sent so far are written, and dropping the handle flushes.
+//! Every crate logs through the [`log`] facade. The file holds the
+//! firewall's lines only, those whose target is one of [`TARGETS`]: the
+//! per-request lines (target [`TARGET`]) and the messages of the firewall's
+//! crates. Other crates' lines (actix-server's `starting 2 workers`, the
+//! app's own) are left out unless [`LogConfig::other_crates`] asks for them.
+//! The console (stderr, on by default) gets the same lines as the file.
 //!
-//! The per-request lines of the firewall (ACL and WAF decisions) take a
-//! shorter road to the same writer once [`init`] has run: they are written
-//! into the line buffer by hand (no `format_args!`, no `Display` per field)
-//! and skip fern's dispatch, which would do nothing more with them. The level
-//! filter, the file, the console and the text are the same; with another
-//! logger installed they go through the [`log`] facade like any record.
+//! # Setting it up
+//!
+//! - An app with no logger of its own calls [`init`] (or
+//!   `Firewall::init_logger`), which installs the firewall's output as the
+//!   process's logger.
+//! - An app with its own fern setup chains the [`fern::Dispatch`] that
+//!   [`dispatch`] returns into it; its other outputs keep every line they
+//!   had, the firewall's included.
+//! - An app using another `log` logger (`env_logger`'s `Logger`,
+//!   `tracing-log`'s `LogTracer` for `tracing`) chains that logger, boxed as a
+//!   `Box<dyn log::Log>`, beside the firewall's dispatch in a
+//!   `fern::Dispatch` and applies that one, instead of installing its
+//!   logger directly. [`init`] refuses to replace a logger already
+//!   installed ([`LoggerError::OtherLogger`]).
+//!
+//! ```no_run
+//! use firewall_core::logger::{self, LogConfig};
+//! // Firewall lines to ./shop_firewall.log; everything, at INFO, to stdout.
+//! let (firewall_output, log) = logger::dispatch(LogConfig::new("shop").console(false))?;
+//! fern::Dispatch::new()
+//!     .chain(firewall_output)
+//!     .chain(
+//!         fern::Dispatch::new()
+//!             .level(log::LevelFilter::Info)
+//!             .format(|out, message, record| out.finish(format_args!("{} {message}", record.target())))
+//!             .chain(std::io::stdout()),
+//!     )
+//!     .apply()?;
+//! log::info!("to stdout only");
+//! log.flush();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Under stress
+//!
+//! A request never waits on the disk or the terminal: each line is put in a
+//! queue of bounded size ([`LogConfig::queue_capacity`]) that a writer thread
+//! empties in batches. When the file or the console blocks (a stalled disk,
+//! a paused terminal) and the queue is full, lines are **dropped and
+//! counted**, never waited for: a firewall that waited would let whoever
+//! can slow its disk stall every request. Nothing is lost silently: as soon
+//! as the writer catches up, right after the last line written before the
+//! gap, it writes
+//!
+//! ```text
+//! 2026-01-11 10:52:46,996 [WARNING] Firewall log: 1234 lines dropped (queue full)
+//! ```
+//!
+//! (whatever the level), and [`stats`] counts the dropped lines for the
+//! monitors. [`LogHandle::flush`] waits until all lines sent so far are
+//! written, and dropping the handle flushes.
+//!
+//! # Rotation
+//!
+//! After `mv app_firewall.log app_firewall.log.1` (or `rm`) the writer opens
+//! the path again at its next check, at most once per
+//! [`LogConfig::rotation_check`] (one second by default, one `stat`); lines
+//! logged in between end the moved file. The file is opened in append mode,
+//! so after a copy-and-truncate (`logrotate`'s `copytruncate`) new lines
+//! start the truncated file, with no hole.
+//!
+//! # Escaping and speed
 //!
 //! Every message is passed through [`escape()`] before it is written, so a CR,
 //! LF or ANSI escape that came from a client can neither forge a line nor
 //! drive the terminal.
 //!
+//! The per-request lines of the firewall (ACL and WAF decisions) take a
+//! shorter road to the same writer once [`init`] has installed this
+//! module's logger: they are written into the line buffer by hand (no
+//! `format_args!`, no `Display` per field) and skip fern's dispatch, which
+//! would do nothing more with them. The level filter, the file, the console
+//! and the text are the same; with another logger installed (or after
+//! [`dispatch`]) they go through the [`log`] facade like any record.
+//!
 //! ```no_run
 //! use firewall_core::logger::{self, LogConfig};
 //! let log = logger::init(LogConfig::new("myapp"))?; // writes ./myapp_firewall.log
-//! log::warn!("something happened");
+//! log::warn!(target: logger::TARGET, "something happened");
 //! log.flush();
 //! # Ok::<(), firewall_core::logger::LoggerError>(())
 //! ```
 
 mod addr;
 mod clock;
+mod config;
 mod escape;
+mod file;
 mod line;
 mod writer;
 
 use std::cell::RefCell;
 use std::fmt;
-use std::fs::OpenOptions;
-use std::io;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use log::{Level, LevelFilter};
 
+pub use config::{LogConfig, DEFAULT_QUEUE_CAPACITY, DEFAULT_ROTATION_CHECK};
 pub use escape::escape;
 pub(crate) use line::push_endpoints;
 pub use line::AclLine;
 use writer::Writer;
 
-/// Where and what to log.
+/// The `log` target of the firewall's per-request lines (ACL and WAF decisions).
 ///
 /// # Examples
 ///
 /// ```
-/// use firewall_core::logger::LogConfig;
-/// let config = LogConfig::new("shop").dir("/var/log").console(false);
-/// assert_eq!(config.path(), std::path::Path::new("/var/log/shop_firewall.log"));
+/// assert_eq!(firewall_core::logger::TARGET, "firewall");
 /// ```
-#[derive(Debug, Clone)]
-pub struct LogConfig {
-    app_name: String,
-    dir: PathBuf,
-    console: bool,
-    level: LevelFilter,
-}
+pub const TARGET: &str = "firewall";
 
-impl LogConfig {
-    /// Logs to `./<app_name>_firewall.log` and the console (stderr), at INFO.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let _ = firewall_core::logger::LogConfig::new("app");
-    /// ```
-    pub fn new(app_name: impl Into<String>) -> Self {
-        Self {
-            app_name: app_name.into(),
-            dir: PathBuf::from("."),
-            console: true,
-            level: LevelFilter::Info,
-        }
-    }
+/// The `log` targets written to the firewall's file: [`TARGET`] and the
+/// modules of the firewall's crates (`firewall_core::engine`, ...). A target
+/// matches when it is one of these or starts with one followed by `::`.
+///
+/// # Examples
+///
+/// ```
+/// assert!(firewall_core::logger::TARGETS.contains(&"firewall_actix"));
+/// ```
+pub const TARGETS: [&str; 3] = [TARGET, "firewall_core", "firewall_actix"];
 
-    /// The folder of the log file.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let _ = firewall_core::logger::LogConfig::new("app").dir("logs");
-    /// ```
-    #[must_use]
-    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.dir = dir.into();
-        self
-    }
-
-    /// Whether lines also go to the console (stderr).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let _ = firewall_core::logger::LogConfig::new("app").console(false);
-    /// ```
-    #[must_use]
-    pub fn console(mut self, on: bool) -> Self {
-        self.console = on;
-        self
-    }
-
-    /// The least severe level written; `Warn` leaves out ALLOW lines.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let _ = firewall_core::logger::LogConfig::new("app").level(log::LevelFilter::Warn);
-    /// ```
-    #[must_use]
-    pub fn level(mut self, level: LevelFilter) -> Self {
-        self.level = level;
-        self
-    }
-
-    /// The log file: `<dir>/<app name>_firewall.log`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let c = firewall_core::logger::LogConfig::new("app");
-    /// assert!(c.path().ends_with("app_firewall.log"));
-    /// ```
-    pub fn path(&self) -> PathBuf {
-        self.dir.join(format!("{}_firewall.log", self.app_name))
-    }
+/// Whether a record with this target is one of the firewall's ([`TARGETS`]).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::logger::is_firewall_target;
+/// assert!(is_firewall_target("firewall"));
+/// assert!(is_firewall_target("firewall_core::engine"));
+/// assert!(!is_firewall_target("actix_server::builder"));
+/// assert!(!is_firewall_target("firewall_demo"));
+/// ```
+pub fn is_firewall_target(target: &str) -> bool {
+    TARGETS.iter().any(|name| {
+        target
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
 }
 
 /// Why the logger could not start.
@@ -159,14 +178,43 @@ pub enum LoggerError {
         path: PathBuf,
         /// Why.
         #[source]
-        source: io::Error,
+        source: std::io::Error,
     },
-    /// A logger for another file is already installed in this process.
+    /// The firewall's logger already writes another file in this process.
     #[error("a logger is already installed in this process, writing to {}", path.display())]
     AlreadyInstalled {
         /// The file the installed logger writes.
         path: PathBuf,
     },
+    /// Another logger (`env_logger`, `tracing-log`, the app's fern setup) is
+    /// the process's logger: [`init`] does not replace it.
+    #[error(
+        "another logger is already installed in this process: chain \
+         firewall_core::logger::dispatch() into the app's fern::Dispatch instead of calling init()"
+    )]
+    OtherLogger,
+}
+
+/// What the logger's queue holds and has dropped, for monitors.
+///
+/// # Examples
+///
+/// ```no_run
+/// let log = firewall_core::logger::init(firewall_core::logger::LogConfig::new("app"))?;
+/// let stats = log.stats();
+/// assert!(stats.queued_bytes <= stats.queue_capacity);
+/// println!("{} lines dropped", stats.dropped_lines);
+/// # Ok::<(), firewall_core::logger::LoggerError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogStats {
+    /// Lines dropped because the queue was full, since the logger started.
+    pub dropped_lines: u64,
+    /// Bytes of lines waiting for the writer now.
+    pub queued_bytes: usize,
+    /// The most bytes the queue holds ([`LogConfig::queue_capacity`]).
+    pub queue_capacity: usize,
 }
 
 /// The running logger. Flushes when dropped; keep it alive for the life of `main`.
@@ -197,18 +245,36 @@ impl LogHandle {
         &self.path
     }
 
-    /// Waits until every line logged before this call is written to the file.
+    /// Waits until every line logged before this call is written to the
+    /// file (at most 10 seconds when the file or the console blocks).
     ///
     /// # Examples
     ///
     /// ```no_run
     /// let log = firewall_core::logger::init(firewall_core::logger::LogConfig::new("app"))?;
-    /// log::info!("hello");
+    /// log::info!(target: firewall_core::logger::TARGET, "hello");
     /// log.flush(); // "hello" is in app_firewall.log now
     /// # Ok::<(), firewall_core::logger::LoggerError>(())
     /// ```
     pub fn flush(&self) {
         flush();
+    }
+
+    /// The queue's fill and the lines dropped so far (see [`stats`]).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let log = firewall_core::logger::init(firewall_core::logger::LogConfig::new("app"))?;
+    /// assert_eq!(log.stats().dropped_lines, 0);
+    /// # Ok::<(), firewall_core::logger::LoggerError>(())
+    /// ```
+    pub fn stats(&self) -> LogStats {
+        stats().unwrap_or(LogStats {
+            dropped_lines: 0,
+            queued_bytes: 0,
+            queue_capacity: 0,
+        })
     }
 }
 
@@ -220,21 +286,28 @@ impl Drop for LogHandle {
 
 struct Installed {
     path: PathBuf,
-    level: LevelFilter,
     writer: Writer,
+    /// The level of the logger [`init`] installed, once it has: the
+    /// per-request lines then go straight to the writer.
+    direct: OnceLock<LevelFilter>,
 }
 
 static INSTALLED: OnceLock<Installed> = OnceLock::new();
+/// Serialises [`init`] and [`dispatch`], so one writer starts.
+static SETUP: Mutex<()> = Mutex::new(());
 
-/// Installs the logger for this process and starts its writer thread.
+/// Installs the firewall's output (see [`dispatch`]) as the process's
+/// logger and starts its writer thread: the one-line setup for an app
+/// without a logger of its own.
 ///
 /// Calling it again with the same file returns another handle to the same
 /// logger; with another file it is an error (the `log` facade has one logger).
 ///
 /// # Errors
 ///
-/// [`LoggerError`]: a bad app name, a file that cannot be opened, or another
-/// logger already installed.
+/// [`LoggerError`]: a bad app name, a file that cannot be opened, the
+/// firewall's logger writing another file, or another logger installed
+/// ([`LoggerError::OtherLogger`]: use [`dispatch`]).
 ///
 /// # Examples
 ///
@@ -242,65 +315,109 @@ static INSTALLED: OnceLock<Installed> = OnceLock::new();
 /// let _log = firewall_core::logger::init(firewall_core::logger::LogConfig::new("app"))?;
 /// # Ok::<(), firewall_core::logger::LoggerError>(())
 /// ```
+// By value, as it always was: callers write `init(LogConfig::new(..).dir(..))`.
+#[allow(clippy::needless_pass_by_value)]
 pub fn init(config: LogConfig) -> Result<LogHandle, LoggerError> {
-    static INIT: Mutex<()> = Mutex::new(());
-    check_app_name(&config.app_name)?;
-    let path = config.path();
-    let LogConfig {
-        console,
-        level,
-        app_name,
-        ..
-    } = config;
-    drop(app_name);
-    let _serial = INIT
+    let _serial = SETUP
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let installed = start(&config)?;
+    if installed.direct.get().is_none() {
+        file_dispatch(installed, &config)
+            .apply()
+            .map_err(|_| LoggerError::OtherLogger)?;
+        let _ = installed.direct.set(config.level);
+    }
+    Ok(LogHandle {
+        path: installed.path.clone(),
+    })
+}
+
+/// The firewall's output as a [`fern::Dispatch`] for an app to chain into
+/// its own logger setup, and the handle of its writer (started here).
+///
+/// The dispatch takes the records of the firewall's [`TARGETS`] (all
+/// records with [`LogConfig::other_crates`]) at the configured level, and
+/// writes them in the seed's format, escaped, to the file (and the console
+/// if configured). Chain it where no `format` of the app applies (a
+/// parent's `format` would rewrite the message before it arrives).
+///
+/// Calling it again with the same file reuses the writer (the console,
+/// queue and rotation settings of the first call hold); with another file
+/// it is an error.
+///
+/// # Errors
+///
+/// [`LoggerError`]: a bad app name, a file that cannot be opened, or the
+/// firewall's logger writing another file.
+///
+/// # Examples
+///
+/// ```no_run
+/// use firewall_core::logger::{self, LogConfig};
+/// let (firewall_output, log) = logger::dispatch(LogConfig::new("shop"))?;
+/// fern::Dispatch::new()
+///     .chain(firewall_output)
+///     .chain(fern::Dispatch::new().level(log::LevelFilter::Warn).chain(std::io::stderr()))
+///     .apply()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+// By value, as it always was: callers write `init(LogConfig::new(..).dir(..))`.
+#[allow(clippy::needless_pass_by_value)]
+pub fn dispatch(config: LogConfig) -> Result<(fern::Dispatch, LogHandle), LoggerError> {
+    let _serial = SETUP
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let installed = start(&config)?;
+    let handle = LogHandle {
+        path: installed.path.clone(),
+    };
+    Ok((file_dispatch(installed, &config), handle))
+}
+
+/// The installed writer for `config`'s file, started on the first call.
+fn start(config: &LogConfig) -> Result<&'static Installed, LoggerError> {
+    check_app_name(&config.app_name)?;
+    let path = config.path();
     if let Some(installed) = INSTALLED.get() {
         return if installed.path == path {
-            Ok(LogHandle { path })
+            Ok(installed)
         } else {
             Err(LoggerError::AlreadyInstalled {
                 path: installed.path.clone(),
             })
         };
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|source| LoggerError::Open {
-            path: path.clone(),
-            source,
-        })?;
-    let writer = Writer::spawn(file, console).map_err(|source| LoggerError::Open {
+    let open_error = |source| LoggerError::Open {
         path: path.clone(),
         source,
-    })?;
-    let line_writer = writer.clone();
-    fern::Dispatch::new()
-        .level(level)
-        .chain(fern::Output::call(move |record| {
-            format_line(
-                record.level(),
-                |line| {
-                    let message = line.len();
-                    let _ = write!(line, "{}", record.args());
-                    message
-                },
-                |line| line_writer.append(line),
-            );
-        }))
-        .apply()
-        .map_err(|_| LoggerError::AlreadyInstalled {
-            path: PathBuf::from("(a logger not installed by firewall-core)"),
-        })?;
-    let _ = INSTALLED.set(Installed {
-        path: path.clone(),
-        level,
+    };
+    let file = file::LogFile::open(&path, config.rotation_check).map_err(open_error)?;
+    let writer = Writer::spawn(file, config.console, config.queue_capacity).map_err(open_error)?;
+    Ok(INSTALLED.get_or_init(|| Installed {
+        path,
         writer,
-    });
-    Ok(LogHandle { path })
+        direct: OnceLock::new(),
+    }))
+}
+
+/// The dispatch that formats the firewall's records into the writer.
+fn file_dispatch(installed: &'static Installed, config: &LogConfig) -> fern::Dispatch {
+    let mut dispatch = fern::Dispatch::new().level(config.level);
+    if !config.other_crates {
+        dispatch = dispatch.filter(|metadata| is_firewall_target(metadata.target()));
+    }
+    dispatch.chain(fern::Output::call(move |record| {
+        format_line(
+            record.level(),
+            |line| {
+                let message = line.len();
+                let _ = write!(line, "{}", record.args());
+                message
+            },
+            |line| installed.writer.append(line),
+        );
+    }))
 }
 
 /// Formats one line of the seed's format into a per-thread buffer (no
@@ -350,20 +467,23 @@ pub(crate) fn display_raw(message: &impl RawMessage, f: &mut fmt::Formatter<'_>)
     f.write_str(&String::from_utf8_lossy(&text))
 }
 
-/// Logs `message` at `level` with the target `firewall`: by hand into the
-/// writer when this module's logger is installed, else through [`log`].
+/// Logs `message` at `level` with the target [`TARGET`]: by hand into the
+/// writer when [`init`] installed this module's logger, else through [`log`].
 pub(crate) fn log_firewall(level: Level, message: &impl RawMessage) {
     if level > log::STATIC_MAX_LEVEL || level > log::max_level() {
         return;
     }
-    match INSTALLED.get() {
-        Some(installed) if level <= installed.level => format_line(
+    let direct = INSTALLED
+        .get()
+        .and_then(|installed| Some((installed, *installed.direct.get()?)));
+    match direct {
+        Some((installed, filter)) if level <= filter => format_line(
             level,
             |line| message.write_raw(line),
             |line| installed.writer.append(line),
         ),
         Some(_) => {}
-        None => log::log!(target: "firewall", level, "{message}"),
+        None => log::log!(target: TARGET, level, "{message}"),
     }
 }
 
@@ -378,6 +498,24 @@ pub fn flush() {
     if let Some(installed) = INSTALLED.get() {
         installed.writer.flush();
     }
+}
+
+/// The queue's fill and the lines dropped since the firewall's writer
+/// started; `None` before [`init`] or [`dispatch`].
+///
+/// # Examples
+///
+/// ```
+/// if let Some(stats) = firewall_core::logger::stats() {
+///     println!("{} firewall log lines dropped", stats.dropped_lines);
+/// }
+/// ```
+pub fn stats() -> Option<LogStats> {
+    INSTALLED.get().map(|installed| LogStats {
+        dropped_lines: installed.writer.dropped_total(),
+        queued_bytes: installed.writer.queued_bytes(),
+        queue_capacity: installed.writer.capacity(),
+    })
 }
 
 fn check_app_name(name: &str) -> Result<(), LoggerError> {

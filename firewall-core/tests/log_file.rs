@@ -1,5 +1,6 @@
 //! The log file as a user reads it: the seed's format byte for byte, escaped
-//! client text, and no line lost under concurrent traffic.
+//! client text, no line lost under concurrent traffic, and no other crate's
+//! line.
 //!
 //! The logger is one per process, so this file is its own test binary with
 //! one log file; each test finds its lines by a client port no other test uses.
@@ -131,7 +132,7 @@ fn an_explicit_drop_names_its_rule_and_ipv6_keeps_the_port_readable() {
 fn client_text_cannot_forge_a_line_or_drive_the_terminal() {
     log_file();
     let evil = "/login\r\n2026-01-01 00:00:00,000 [INFO] ACL ALLOW: forged\x1b[2J";
-    log::warn!("request path {evil} marker-62100");
+    log::warn!(target: logger::TARGET, "request path {evil} marker-62100");
     let lines = lines_with("marker-62100");
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].ends_with(
@@ -188,6 +189,29 @@ fn a_waf_line_escapes_the_clients_argument_name() {
         "[WARNING] WAF DETECT: [TCP] [2001:db8::9]:62200 -> 127.0.0.1:5000 - SQL injection (942100) \
          in ARGS:id\\r\\n2026-01-01 00:00:00,000 [INFO] faked\\u{202e}"
     );
+}
+
+#[test]
+fn only_the_firewalls_lines_reach_the_file() {
+    log_file();
+    log::info!(target: "actix_server::builder", "starting 2 workers marker-62400");
+    log::info!(target: "actix_server::server", "Actix runtime found; starting in Actix runtime marker-62400");
+    log::warn!("the app's own line marker-62400");
+    log::warn!(target: "firewall_demo", "an app named like the firewall marker-62400");
+    firewall_core::Engine::default().replace(firewall_core::RuleSet::default());
+    log::error!(target: "firewall_actix::guard", "Firewall Processing Error: marker-62400");
+
+    let lines: Vec<String> = lines_with("marker-62400")
+        .iter()
+        .map(|line| split_timestamp(line).1.to_owned())
+        .collect();
+    assert_eq!(
+        lines,
+        ["[ERROR] Firewall Processing Error: marker-62400"],
+        "only the firewall's targets"
+    );
+    let loaded = lines_with("Firewall rules loaded: 0 rule(s) in force.");
+    assert!(!loaded.is_empty(), "firewall_core's own messages are kept");
 }
 
 #[test]

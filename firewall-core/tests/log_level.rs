@@ -26,7 +26,7 @@ fn at_warning_only_drops_are_written() {
     };
     assert!(fw.check(&to(5000)).is_allowed());
     assert!(!fw.check(&to(5001)).is_allowed());
-    log::info!("an info line");
+    log::info!(target: logger::TARGET, "an info line");
     log.flush();
 
     let text = std::fs::read_to_string(log.path()).expect("log file");
