@@ -42,6 +42,7 @@ extern crate self as firewall_core;
 mod engine;
 mod events;
 mod firewall;
+pub mod limit;
 pub mod logger;
 mod matcher;
 mod packet;
