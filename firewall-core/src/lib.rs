@@ -39,6 +39,7 @@
 #[cfg(test)]
 extern crate self as firewall_core;
 
+pub mod ban;
 mod engine;
 mod events;
 mod firewall;

@@ -81,6 +81,7 @@ pub use gcra::{decide, Decision};
 pub use key::{ClientKey, KeyPrefixes, PrefixError};
 pub use quota::{Quota, QuotaError, MAX_PERIOD};
 
+pub(crate) use table::drop_earliest;
 use table::KeyTable;
 
 /// The default cap of keys per limit.

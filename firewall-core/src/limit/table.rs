@@ -1,6 +1,6 @@
 //! The bounded, sharded table of key -> stored instant (a GCRA TAT).
 //!
-//! Each shard is a `Mutex` over a std `HashMap` (hashbrown inside, SipHash
+//! Each shard is a `Mutex` over a std `HashMap` (hashbrown inside, `SipHash`
 //! with a random key, so clients cannot aim collisions at it). An update
 //! holds its shard's lock from read to write, which makes every decision
 //! exact under any number of threads.
@@ -132,21 +132,32 @@ impl KeyTable {
 /// keys at full quota, then those with the earliest instants.
 fn make_room(shard: &mut HashMap<ClientKey, u64>, now: u64, cap: usize) {
     shard.retain(|_, tat| *tat > now);
-    let target = cap - (cap / 8).max(1);
-    if shard.len() <= target {
+    drop_earliest(shard, cap - (cap / 8).max(1), |tat| *tat);
+}
+
+/// Drops the entries with the earliest `instant` until `target` are left
+/// (exactly, ties broken arbitrarily). One pass to find the cut
+/// (`select_nth_unstable`), one to drop.
+pub(crate) fn drop_earliest<K, V, S>(
+    map: &mut HashMap<K, V, S>,
+    target: usize,
+    instant: impl Fn(&V) -> u64,
+) {
+    if map.len() <= target {
         return;
     }
-    let mut instants: Vec<u64> = shard.values().copied().collect();
-    let excess = shard.len() - target;
+    let excess = map.len() - target;
+    let mut instants: Vec<u64> = map.values().map(&instant).collect();
     let (_, &mut cut, _) = instants.select_nth_unstable(excess - 1);
-    // Drops every key strictly before the cut, and keys at the cut until
-    // exactly `excess` went (ties are common when a flood shares one instant).
+    // Every entry strictly before the cut goes, then entries at the cut
+    // until `excess` went (ties are common when a flood shares one instant).
     let below = instants.iter().filter(|&&t| t < cut).count();
     let mut at_cut = excess - below;
-    shard.retain(|_, tat| {
-        if *tat < cut {
+    map.retain(|_, v| {
+        let t = instant(v);
+        if t < cut {
             false
-        } else if *tat == cut && at_cut > 0 {
+        } else if t == cut && at_cut > 0 {
             at_cut -= 1;
             false
         } else {
