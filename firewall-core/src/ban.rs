@@ -171,8 +171,8 @@ impl Bans {
 
     /// The ban `ip` is under now, if any: the first check on every request.
     ///
-    /// One atomic load when no ban is stored; otherwise one hash lookup (and
-    /// an allowlist check only on a hit).
+    /// One atomic load when no ban is stored; otherwise one hash lookup (the
+    /// clock and the allowlist are read only on a hit).
     ///
     /// # Examples
     ///
@@ -187,7 +187,7 @@ impl Bans {
         if self.active.is_empty() {
             return None;
         }
-        let ban = self.active.get(&self.key_for(ip), self.clock.now())?;
+        let ban = self.active.get(&self.key_for(ip), || self.clock.now())?;
         (!self.policy.is_allowlisted(ip)).then_some(ban)
     }
 
@@ -206,7 +206,7 @@ impl Bans {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_banned_key(&self, key: &ClientKey) -> Option<BanInfo> {
-        self.active.get(key, self.clock.now())
+        self.active.get(key, || self.clock.now())
     }
 
     /// Counts a strike of `kind` against `ip`; returns the ban it started, for
@@ -254,7 +254,7 @@ impl Bans {
             return None;
         }
         let now = self.clock.now();
-        if self.active.get(&key, now).is_some() {
+        if self.active.get(&key, || now).is_some() {
             return None;
         }
         let verdict = self.strikes.strike(&key, kind, now, &self.policy)?;

@@ -21,14 +21,17 @@
 //! # Memory
 //!
 //! One entry per key holding a [`ClientKey`] (24 bytes) and an instant (8):
-//! 32 bytes plus hashbrown's one control byte, in tables grown by powers of
-//! two (so 37 to 74 bytes per key, about 60 measured at 1M keys; the bench
-//! `limits` prints it). A key whose instant has passed is at full quota and
-//! may be forgotten without changing any answer: [`RateLimiter::evict_idle`]
-//! drops them all, and a full table drops them first. The table never holds
-//! more than [`Limit::max_keys`] keys (1,000,000 by default): when none is
-//! idle, the keys nearest to full quota go, which a flood of new addresses
-//! (one request each) mostly fills itself.
+//! 32 bytes plus hashbrown's one control byte, in tables that grow by powers
+//! of two and fill to 7/8. A full table costs about 38 bytes per key; just
+//! after a table doubled, about 75. A key whose instant has passed is at
+//! full quota and may be forgotten without changing any answer:
+//! [`RateLimiter::evict_idle`] drops them all, and a full table drops them
+//! first. The table never holds more than [`Limit::max_keys`] keys: when
+//! none is idle, the keys nearest to full quota go, which a flood of new
+//! addresses (one request each) mostly fills itself. The default,
+//! [`DEFAULT_MAX_KEYS`] (917,504 = 64 shards of 7/8 x 16,384 buckets), is
+//! the most keys that fill 64 tables of 16,384 buckets exactly: about 35 MB
+//! for a limit, whatever the flood (the bench `limits` prints it).
 //!
 //! # Why not `governor`
 //!
@@ -84,8 +87,9 @@ pub use quota::{Quota, QuotaError, MAX_PERIOD};
 pub(crate) use table::drop_earliest;
 use table::KeyTable;
 
-/// The default cap of keys per limit.
-pub const DEFAULT_MAX_KEYS: usize = 1_000_000;
+/// The default cap of keys per limit: 64 shards of 14,336 keys, which fill
+/// hash tables of 16,384 buckets exactly (about 35 MB in all).
+pub const DEFAULT_MAX_KEYS: usize = 917_504;
 
 /// Longest limit name.
 pub const MAX_NAME_LEN: usize = 64;

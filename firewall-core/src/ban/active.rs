@@ -60,15 +60,15 @@ impl ActiveBans {
         self.count.load(Ordering::Acquire) == 0
     }
 
-    /// The ban on `key` in force at `now`.
-    pub(crate) fn get(&self, key: &ClientKey, now: u64) -> Option<BanInfo> {
+    /// The ban on `key` in force at the time `now()` reads (the clock is
+    /// read only on a hit).
+    pub(crate) fn get(&self, key: &ClientKey, now: impl FnOnce() -> u64) -> Option<BanInfo> {
         if self.is_empty() {
             return None;
         }
-        self.read(key)
-            .get(key)
-            .filter(|ban| ban.until > now)
-            .cloned()
+        let shard = self.read(key);
+        let ban = shard.get(key)?;
+        (ban.until > now()).then(|| ban.clone())
     }
 
     /// Stores `ban`, replacing any ban on the same key; returns the one replaced.

@@ -129,10 +129,16 @@ impl KeyTable {
 }
 
 /// Frees at least an eighth of a full shard (at least one key): first the
-/// keys at full quota, then those with the earliest instants.
+/// keys at full quota, then those with the earliest instants. Then moves
+/// what is left to a fresh table sized for `cap`: removals leave tombstones
+/// that hashbrown does not count as free, and the next inserts would
+/// otherwise double a table that is only 7/8 full.
 fn make_room(shard: &mut HashMap<ClientKey, u64>, now: u64, cap: usize) {
     shard.retain(|_, tat| *tat > now);
     drop_earliest(shard, cap - (cap / 8).max(1), |tat| *tat);
+    let fresh = HashMap::with_capacity_and_hasher(cap, shard.hasher().clone());
+    let old = std::mem::replace(shard, fresh);
+    shard.extend(old);
 }
 
 /// Drops the entries with the earliest `instant` until `target` are left
@@ -189,6 +195,20 @@ mod tests {
             assert!(table.len() <= table.capacity());
         }
         assert_eq!(table.capacity(), 1_000);
+    }
+
+    #[test]
+    fn evictions_never_grow_a_full_table() {
+        // 16 shards of 896 keys: tables of 1,024 buckets, filled to 7/8.
+        let table = KeyTable::new(14_336);
+        assert_eq!((table.shards.len(), table.shard_cap), (16, 896));
+        for n in 0..100_000 {
+            put(&table, n, 10, 0);
+        }
+        for shard in &*table.shards {
+            let capacity = shard.lock().unwrap().capacity();
+            assert_eq!(capacity, 896, "a table doubled");
+        }
     }
 
     #[test]
