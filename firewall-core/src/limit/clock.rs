@@ -120,8 +120,9 @@ pub(crate) fn ceil_secs(nanos: u64) -> u64 {
     nanos.div_ceil(1_000_000_000)
 }
 
-/// A duration as the log lines show it: `60s`, `5m`, `2h`, `1d`; seconds
-/// under two minutes or when it does not divide evenly.
+/// A duration as the log lines and the rules file write it: `60s`, `5m`,
+/// `2h`, `1d`; seconds under two minutes or when no larger unit divides it;
+/// `ms` or `ns` below a second. [`parse_short_duration`] reads it back.
 ///
 /// # Examples
 ///
@@ -131,12 +132,17 @@ pub(crate) fn ceil_secs(nanos: u64) -> u64 {
 /// assert_eq!(short_duration(Duration::from_secs(60)), "60s");
 /// assert_eq!(short_duration(Duration::from_secs(300)), "5m");
 /// assert_eq!(short_duration(Duration::from_secs(7200)), "2h");
-/// assert_eq!(short_duration(Duration::from_millis(1500)), "1.5s");
+/// assert_eq!(short_duration(Duration::from_millis(1500)), "1500ms");
 /// ```
 pub fn short_duration(d: Duration) -> String {
     let secs = d.as_secs();
     if d.subsec_nanos() != 0 {
-        return format!("{}s", d.as_secs_f64());
+        let nanos = d.as_nanos();
+        return if nanos % 1_000_000 == 0 {
+            format!("{}ms", nanos / 1_000_000)
+        } else {
+            format!("{nanos}ns")
+        };
     }
     match secs {
         s if s >= 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
@@ -144,6 +150,44 @@ pub fn short_duration(d: Duration) -> String {
         s if s >= 120 && s % 60 == 0 => format!("{}m", s / 60),
         s => format!("{s}s"),
     }
+}
+
+/// Reads a whole number followed by one unit: `ns`, `ms`, `s`, `m`, `h` or
+/// `d` (`90s`, `5m`, `1d`); the error says what is wrong.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use firewall_core::limit::parse_short_duration;
+/// assert_eq!(parse_short_duration("5m"), Ok(Duration::from_secs(300)));
+/// assert_eq!(parse_short_duration("250ms"), Ok(Duration::from_millis(250)));
+/// assert_eq!(
+///     parse_short_duration("5 minutes").unwrap_err(),
+///     "`5 minutes` is not a duration: expected a whole number and one of ns, ms, s, m, h, d (e.g. 60s)"
+/// );
+/// ```
+pub fn parse_short_duration(text: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a duration: expected a whole number and one of ns, ms, s, m, h, d (e.g. 60s)"
+        )
+    };
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let secs_per = match unit {
+        "ns" => return Ok(Duration::from_nanos(n)),
+        "ms" => return Ok(Duration::from_millis(n)),
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(secs_per)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long a duration"))
 }
 
 #[cfg(test)]
@@ -171,5 +215,28 @@ mod tests {
         assert_eq!(short_duration(Duration::from_secs(150)), "150s");
         assert_eq!(short_duration(Duration::from_secs(86_400 * 2)), "2d");
         assert_eq!(short_duration(Duration::from_secs(5_400)), "90m");
+        assert_eq!(
+            short_duration(Duration::from_nanos(1_000_000_001)),
+            "1000000001ns"
+        );
+    }
+
+    #[test]
+    fn parse_short_duration_refuses_what_it_cannot_read() {
+        for bad in ["", "s", "5", "-5s", "5 s", "5sec", "1.5s", "5S"] {
+            assert!(parse_short_duration(bad).is_err(), "{bad}");
+        }
+        assert!(parse_short_duration("99999999999999999999d").is_err());
+        assert!(parse_short_duration("999999999999999999d")
+            .unwrap_err()
+            .ends_with("is too long a duration"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn short_duration_reads_back(nanos in proptest::prelude::any::<u64>()) {
+            let d = Duration::from_nanos(nanos);
+            proptest::prop_assert_eq!(parse_short_duration(&short_duration(d)), Ok(d));
+        }
     }
 }

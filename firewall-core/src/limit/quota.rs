@@ -4,7 +4,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::clock::short_duration;
+use std::str::FromStr;
+
+use super::clock::{parse_short_duration, short_duration};
 
 /// The longest period a quota may have: one year (keeps every instant and
 /// tolerance well inside a `u64` of nanoseconds).
@@ -46,6 +48,14 @@ pub enum QuotaError {
         count: u32,
         /// The period given.
         period: Duration,
+    },
+    /// The text form does not read as `COUNT/PERIOD [burst N]`.
+    #[error("quota `{text}`: {reason}")]
+    Syntax {
+        /// The text given.
+        text: String,
+        /// What is wrong.
+        reason: String,
     },
 }
 
@@ -220,6 +230,50 @@ impl fmt::Display for Quota {
     }
 }
 
+impl FromStr for Quota {
+    type Err = QuotaError;
+
+    /// Reads what [`Display`](fmt::Display) writes: `COUNT/PERIOD`, then
+    /// optionally ` burst N`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::limit::Quota;
+    /// let q: Quota = "5/60s".parse()?;
+    /// assert_eq!(q, Quota::per_minute(5)?);
+    /// let q: Quota = "100/1m burst 20".parse()?;
+    /// assert_eq!((q.count(), q.burst()), (100, 20));
+    /// assert_eq!(
+    ///     "5 per minute".parse::<Quota>().unwrap_err().to_string(),
+    ///     "quota `5 per minute`: expected COUNT/PERIOD [burst N], e.g. 5/60s"
+    /// );
+    /// # Ok::<(), firewall_core::limit::QuotaError>(())
+    /// ```
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let syntax = |reason: String| QuotaError::Syntax {
+            text: text.to_owned(),
+            reason,
+        };
+        let shape = || syntax("expected COUNT/PERIOD [burst N], e.g. 5/60s".to_owned());
+        let (rate, burst) = match text.split_once(" burst ") {
+            Some((rate, burst)) => (rate, Some(burst)),
+            None => (text, None),
+        };
+        let (count, period) = rate.split_once('/').ok_or_else(shape)?;
+        let count: u32 = count.parse().map_err(|_| shape())?;
+        let period = parse_short_duration(period).map_err(syntax)?;
+        match burst {
+            None => Self::new(count, period),
+            Some(b) => {
+                let burst = b
+                    .parse()
+                    .map_err(|_| syntax(format!("burst `{b}` is not a whole number")))?;
+                Self::with_burst(count, period, burst)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +302,34 @@ mod tests {
             err.to_string(),
             "quota: 11 requests per 10ns is more than one per nanosecond"
         );
+    }
+
+    #[test]
+    fn a_bad_burst_is_named() {
+        let err = "5/60s burst many".parse::<Quota>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "quota `5/60s burst many`: burst `many` is not a whole number"
+        );
+        assert_eq!("0/60s".parse::<Quota>(), Err(QuotaError::ZeroCount));
+        let err = "5/60 s".parse::<Quota>().unwrap_err().to_string();
+        assert!(
+            err.starts_with("quota `5/60 s`: `60 s` is not a duration"),
+            "{err}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn display_and_from_str_are_inverses(
+            count in 1u32..1_000_000,
+            nanos in 1_000_000u64..MAX_PERIOD.as_nanos() as u64,
+            burst in 1u32..1_000_000,
+        ) {
+            if let Ok(q) = Quota::with_burst(count, Duration::from_nanos(nanos), burst) {
+                proptest::prop_assert_eq!(q.to_string().parse::<Quota>(), Ok(q));
+            }
+        }
     }
 
     #[test]
