@@ -20,8 +20,9 @@
 //!
 //! # Memory
 //!
-//! An active ban is one map entry of about 90 bytes (key, reason as a shared
-//! `Arc<str>`, since, until, origin) plus the reason's text. Strike records
+//! An active ban is one map entry of 88 bytes (key, reason as a shared
+//! `Arc<str>`, since, until, origin) plus the reason's text, in tables that
+//! grow by doubling: 117 bytes a ban measured at 100,000 bans. Strike records
 //! are capped ([`BanPolicy::max_tracked`], 100,000 by default) and hold at
 //! most `strikes` instants of 8 bytes each.
 //!

@@ -5,7 +5,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::info::BanInfo;
 use crate::limit::ClientKey;
@@ -23,6 +23,9 @@ pub(crate) struct ActiveBans {
     /// The earliest `until` of any ban (`u64::MAX`: none): `expire` does
     /// nothing before it.
     next_expiry: AtomicU64,
+    /// Bans past their time that a new ban replaced before `expire` saw
+    /// them: `expire` still reports them, so every BAN gets its UNBAN.
+    replaced: Mutex<Vec<BanInfo>>,
 }
 
 impl Default for ActiveBans {
@@ -34,6 +37,7 @@ impl Default for ActiveBans {
             pick: foldhash::fast::RandomState::default(),
             count: AtomicUsize::new(0),
             next_expiry: AtomicU64::new(u64::MAX),
+            replaced: Mutex::new(Vec::new()),
         }
     }
 }
@@ -71,18 +75,28 @@ impl ActiveBans {
         (ban.until > now()).then(|| ban.clone())
     }
 
-    /// Stores `ban`, replacing any ban on the same key; returns the one replaced.
-    pub(crate) fn insert(&self, ban: BanInfo) -> Option<BanInfo> {
-        let until = ban.until;
+    /// Stores `ban` (made at `ban.since`), replacing any ban on the same key.
+    /// A replaced ban already past its time is kept for `expire` to report.
+    pub(crate) fn insert(&self, ban: BanInfo) {
+        let (until, now) = (ban.until, ban.since);
         let old = self
             .write_at(self.index(&ban.key))
             .insert(ban.key.clone(), ban);
-        if old.is_none() {
-            self.count.fetch_add(1, Ordering::AcqRel);
+        match old {
+            None => {
+                self.count.fetch_add(1, Ordering::AcqRel);
+            }
+            Some(old) if old.until <= now => {
+                self.next_expiry.fetch_min(old.until, Ordering::AcqRel);
+                self.replaced
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(old);
+            }
+            Some(_) => {}
         }
         // After the insert, so that a sweep running now cannot lose it.
         self.next_expiry.fetch_min(until, Ordering::AcqRel);
-        old
     }
 
     /// Removes the ban on `key`.
@@ -102,7 +116,9 @@ impl ActiveBans {
         }
         // Reset first: an insert from here on lowers it again itself.
         self.next_expiry.store(u64::MAX, Ordering::Release);
-        let mut ended = Vec::new();
+        let mut ended =
+            std::mem::take(&mut *self.replaced.lock().unwrap_or_else(PoisonError::into_inner));
+        let replaced = ended.len();
         for index in 0..SHARDS {
             let mut shard = self.write_at(index);
             let mut earliest = u64::MAX;
@@ -117,7 +133,8 @@ impl ActiveBans {
             });
             self.next_expiry.fetch_min(earliest, Ordering::AcqRel);
         }
-        self.count.fetch_sub(ended.len(), Ordering::AcqRel);
+        self.count
+            .fetch_sub(ended.len() - replaced, Ordering::AcqRel);
         ended.sort_by_key(|ban| ban.until);
         ended
     }

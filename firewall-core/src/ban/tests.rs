@@ -244,3 +244,23 @@ fn with_100_000_bans_the_others_are_not_banned() {
     assert!(bans.is_banned(ip("10.1.134.160")).is_none()); // 10.0.0.0 + 100,000
     assert!(bans.is_banned(ip("192.0.2.1")).is_none());
 }
+
+#[test]
+fn a_ban_replacing_one_past_its_time_still_reports_the_old_ones_end() {
+    let (bans, clock) = bans(BanPolicy::new(1, MIN, MIN).unwrap());
+    let client = ip("192.0.2.1");
+    let first = bans.strike(client, StrikeKind::WafDrop).unwrap();
+    clock.advance(MIN);
+    // expire() has not run yet; the client strikes again and is banned again.
+    let second = bans.strike(client, StrikeKind::WafDrop).unwrap();
+    let ended = bans.expire();
+    assert_eq!(
+        ended,
+        [Ended {
+            ban: first,
+            cause: EndCause::Expired
+        }]
+    );
+    assert_eq!(bans.is_banned(client), Some(second));
+    assert_eq!(bans.len(), 1);
+}
