@@ -39,9 +39,11 @@
 #[cfg(test)]
 extern crate self as firewall_core;
 
+pub mod ban;
 mod engine;
 mod events;
 mod firewall;
+pub mod limit;
 pub mod logger;
 mod matcher;
 mod packet;

@@ -54,6 +54,7 @@ mod target;
 pub mod transform;
 mod xml;
 
+pub(crate) use config::under;
 pub use config::{BodyOverflow, Exclusion, Mode, WafConfig};
 pub use error::WafError;
 pub(crate) use line::write_line;

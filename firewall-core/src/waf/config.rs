@@ -212,7 +212,7 @@ impl Exclusion {
 }
 
 /// Whether `path` is `prefix` or below it at a segment boundary.
-fn under(prefix: &str, path: &str) -> bool {
+pub(crate) fn under(prefix: &str, path: &str) -> bool {
     path.strip_prefix(prefix)
         .is_some_and(|rest| prefix.ends_with('/') || rest.is_empty() || rest.starts_with('/'))
 }

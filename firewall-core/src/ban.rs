@@ -1,0 +1,473 @@
+//! Automatic and manual bans: a client that keeps getting dropped is refused
+//! outright for a while, before the ACL and the WAF, at the cost of one lookup.
+//!
+//! A [`BanPolicy`] says which drops count as strikes ([`StrikeKind`]: ACL
+//! drops, WAF drops, rate-limit refusals), how many within which window ban,
+//! for how long, how a repeat offender's ban grows (doubling up to a maximum
+//! by default) and which networks are never banned (the allowlist: add the
+//! trusted proxies there). [`Bans`] holds the state:
+//!
+//! - [`Bans::is_banned`] first on every request: one atomic load when there is
+//!   no ban, else one hash lookup under one of 16 read locks;
+//! - [`Bans::strike`] after a drop: returns the ban it started, if any, so
+//!   the caller logs `BAN` with [`BanInfo::reason`] (`20 WAF drops in 60s`);
+//! - [`Bans::expire`] now and then (every second is fine): returns the bans
+//!   whose time is up, so the caller logs `UNBAN`; one atomic load when none is due;
+//! - [`Bans::ban`], [`Bans::unban`] and [`Bans::list`] from code.
+//!
+//! Clients are keyed as rate limits key them ([`ClientKey`]): IPv4-mapped
+//! addresses folded to IPv4, IPv6 grouped by /64 by default.
+//!
+//! # Memory
+//!
+//! An active ban is one map entry of 88 bytes (key, reason as a shared
+//! `Arc<str>`, since, until, origin) plus the reason's text, in tables that
+//! grow by doubling: 117 bytes a ban measured at 100,000 bans. Strike records
+//! are capped ([`BanPolicy::max_tracked`], 100,000 by default) and hold at
+//! most `strikes` instants of 8 bytes each.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use firewall_core::ban::{BanPolicy, Bans, EndCause, StrikeKind};
+//! use firewall_core::limit::ManualClock;
+//!
+//! let policy = BanPolicy::new(3, Duration::from_secs(60), Duration::from_secs(600))?
+//!     .allow("10.0.0.1")?; // a trusted proxy
+//! let clock = Arc::new(ManualClock::new(0));
+//! let bans = Bans::with_clock(policy, clock.clone());
+//! let attacker = "203.0.113.7".parse()?;
+//!
+//! assert!(bans.strike(attacker, StrikeKind::WafDrop).is_none());
+//! assert!(bans.strike(attacker, StrikeKind::WafDrop).is_none());
+//! let ban = bans.strike(attacker, StrikeKind::WafDrop).expect("third strike bans");
+//! assert_eq!(&*ban.reason, "3 WAF drops in 60s");
+//! assert!(bans.is_banned(attacker).is_some());
+//! assert!(bans.strike("10.0.0.1".parse()?, StrikeKind::WafDrop).is_none());
+//!
+//! clock.advance(Duration::from_secs(600));
+//! let ended = bans.expire();
+//! assert_eq!(ended.len(), 1);
+//! assert_eq!(ended[0].cause, EndCause::Expired);
+//! assert!(bans.is_banned(attacker).is_none());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod active;
+mod info;
+mod policy;
+mod strikes;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use info::{BanError, BanInfo, BanOrigin, EndCause, Ended};
+pub use policy::{BanPolicy, BanPolicyError, StrikeKind, MAX_STRIKES};
+
+use crate::limit::{ClientKey, Clock, UnixClock};
+use active::ActiveBans;
+use strikes::Strikes;
+
+/// The ban store: active bans, strike records and the policy.
+///
+/// Share one (in an `Arc`) between all workers.
+///
+/// # Security
+///
+/// Pass the client address after trusted proxies are resolved. A ban on a
+/// network that holds an allowlisted address never refuses that address.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use firewall_core::ban::{BanPolicy, Bans};
+/// let bans = Bans::new(BanPolicy::new(20, Duration::from_secs(60), Duration::from_secs(600))?);
+/// let ip = "2001:db8::1".parse()?;
+/// bans.ban(ip, Duration::from_secs(3_600), "manual: abuse report")?;
+/// // The whole /64 is banned.
+/// assert!(bans.is_banned("2001:db8::2".parse()?).is_some());
+/// assert_eq!(bans.list()[0].key.to_string(), "2001:db8::/64");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Bans {
+    policy: BanPolicy,
+    active: ActiveBans,
+    strikes: Strikes,
+    clock: Arc<dyn Clock>,
+}
+
+impl Bans {
+    /// A store on the system clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// assert!(bans.is_empty());
+    /// # Ok::<(), firewall_core::ban::BanPolicyError>(())
+    /// ```
+    pub fn new(policy: BanPolicy) -> Self {
+        Self::with_clock(policy, Arc::new(UnixClock))
+    }
+
+    /// A store on the given clock (a `ManualClock` in tests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// use firewall_core::limit::ManualClock;
+    /// let policy = BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?;
+    /// let bans = Bans::with_clock(policy, Arc::new(ManualClock::new(0)));
+    /// assert_eq!(bans.len(), 0);
+    /// # Ok::<(), firewall_core::ban::BanPolicyError>(())
+    /// ```
+    pub fn with_clock(policy: BanPolicy, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            policy,
+            active: ActiveBans::default(),
+            strikes: Strikes::default(),
+            clock,
+        }
+    }
+
+    /// The policy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// assert_eq!(bans.policy().strikes(), 5);
+    /// # Ok::<(), firewall_core::ban::BanPolicyError>(())
+    /// ```
+    pub fn policy(&self) -> &BanPolicy {
+        &self.policy
+    }
+
+    /// The key `ip` is banned under (folded, masked to the policy's prefixes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// assert_eq!(bans.key_for("::ffff:192.0.2.1".parse().unwrap()).to_string(), "192.0.2.1");
+    /// # Ok::<(), firewall_core::ban::BanPolicyError>(())
+    /// ```
+    pub fn key_for(&self, ip: IpAddr) -> ClientKey {
+        ClientKey::from_ip(ip, self.policy.key_prefixes())
+    }
+
+    /// The ban `ip` is under now, if any: the first check on every request.
+    ///
+    /// One atomic load when no ban is stored; otherwise one hash lookup (the
+    /// clock and the allowlist are read only on a hit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// assert!(bans.is_banned("192.0.2.1".parse()?).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_banned(&self, ip: IpAddr) -> Option<BanInfo> {
+        if self.active.is_empty() {
+            return None;
+        }
+        let ban = self.active.get(&self.key_for(ip), || self.clock.now())?;
+        (!self.policy.is_allowlisted(ip)).then_some(ban)
+    }
+
+    /// The ban on a custom key now, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// use firewall_core::limit::ClientKey;
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// let user = ClientKey::custom("user:42");
+    /// bans.ban_key(user.clone(), Duration::from_secs(60), "spam")?;
+    /// assert!(bans.is_banned_key(&user).is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_banned_key(&self, key: &ClientKey) -> Option<BanInfo> {
+        self.active.get(key, || self.clock.now())
+    }
+
+    /// Counts a strike of `kind` against `ip`; returns the ban it started, for
+    /// the caller to log as `BAN`. Nothing happens for a kind the policy does
+    /// not count, an allowlisted address, or a client already banned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans, StrikeKind};
+    /// let policy = BanPolicy::new(2, Duration::from_secs(60), Duration::from_secs(600))?
+    ///     .count(StrikeKind::AclDrop, false);
+    /// let bans = Bans::new(policy);
+    /// let ip = "192.0.2.1".parse()?;
+    /// assert!(bans.strike(ip, StrikeKind::AclDrop).is_none()); // not counted
+    /// assert!(bans.strike(ip, StrikeKind::RateLimited).is_none());
+    /// let ban = bans.strike(ip, StrikeKind::RateLimited).unwrap();
+    /// assert_eq!(&*ban.reason, "2 rate-limit refusals in 60s");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn strike(&self, ip: IpAddr, kind: StrikeKind) -> Option<BanInfo> {
+        if !self.policy.counts(kind) || self.policy.is_allowlisted(ip) {
+            return None;
+        }
+        self.strike_key(self.key_for(ip), kind)
+    }
+
+    /// Counts a strike against a custom key (the allowlist holds networks,
+    /// so it does not apply).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans, StrikeKind};
+    /// use firewall_core::limit::ClientKey;
+    /// let bans = Bans::new(BanPolicy::new(1, Duration::from_secs(60), Duration::from_secs(600))?);
+    /// let ban = bans.strike_key(ClientKey::custom("user:42"), StrikeKind::WafDrop).unwrap();
+    /// assert_eq!(ban.key.to_string(), "user:42");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn strike_key(&self, key: ClientKey, kind: StrikeKind) -> Option<BanInfo> {
+        if !self.policy.counts(kind) {
+            return None;
+        }
+        let now = self.clock.now();
+        if self.active.get(&key, || now).is_some() {
+            return None;
+        }
+        let verdict = self.strikes.strike(&key, kind, now, &self.policy)?;
+        let ban = BanInfo {
+            key,
+            reason: verdict.reason.into(),
+            since: now,
+            until: now.saturating_add(nanos(verdict.duration)),
+            origin: BanOrigin::Strikes {
+                offence: verdict.offence,
+            },
+        };
+        self.active.insert(ban.clone());
+        Some(ban)
+    }
+
+    /// Bans `ip` (its network under the policy's prefixes) for `duration`,
+    /// replacing any ban it is under. Refused for an allowlisted address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanOrigin, BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// let ban = bans.ban("192.0.2.1".parse()?, Duration::from_secs(3_600), "abuse report")?;
+    /// assert_eq!(ban.origin, BanOrigin::Manual);
+    /// assert_eq!(bans.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ban(
+        &self,
+        ip: IpAddr,
+        duration: Duration,
+        reason: impl Into<Arc<str>>,
+    ) -> Result<BanInfo, BanError> {
+        let ip = ip.to_canonical();
+        if let Some(network) = self.policy.allowlist().iter().find(|n| n.contains(ip)) {
+            return Err(BanError::Allowlisted {
+                ip,
+                network: *network,
+            });
+        }
+        self.ban_key(self.key_for(ip), duration, reason)
+    }
+
+    /// Bans a key (an address key or a custom one) for `duration`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanError, BanPolicy, Bans};
+    /// use firewall_core::limit::ClientKey;
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// let err = bans.ban_key(ClientKey::custom("k"), Duration::ZERO, "x").unwrap_err();
+    /// assert_eq!(err, BanError::ZeroDuration);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ban_key(
+        &self,
+        key: ClientKey,
+        duration: Duration,
+        reason: impl Into<Arc<str>>,
+    ) -> Result<BanInfo, BanError> {
+        if duration.is_zero() {
+            return Err(BanError::ZeroDuration);
+        }
+        let now = self.clock.now();
+        let ban = BanInfo {
+            key,
+            reason: reason.into(),
+            since: now,
+            until: now.saturating_add(nanos(duration)),
+            origin: BanOrigin::Manual,
+        };
+        self.active.insert(ban.clone());
+        Ok(ban)
+    }
+
+    /// Lifts the ban on `ip`'s network, if any, for the caller to log as
+    /// `UNBAN`; also forgets its strikes in the window (not its offences).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// assert!(bans.unban("192.0.2.1".parse()?).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn unban(&self, ip: IpAddr) -> Option<Ended> {
+        self.unban_key(&self.key_for(ip))
+    }
+
+    /// Lifts the ban on a key, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans, EndCause};
+    /// use firewall_core::limit::ClientKey;
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// let key = ClientKey::custom("k");
+    /// bans.ban_key(key.clone(), Duration::from_secs(60), "x")?;
+    /// assert_eq!(bans.unban_key(&key).unwrap().cause, EndCause::Lifted);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn unban_key(&self, key: &ClientKey) -> Option<Ended> {
+        self.strikes.clear(key);
+        let ban = self.active.remove(key)?;
+        Some(Ended {
+            ban,
+            cause: EndCause::Lifted,
+        })
+    }
+
+    /// Removes the bans whose time is up and returns them, earliest first,
+    /// for the caller to log as `UNBAN`. Call it every second or so; it is
+    /// one atomic load when no ban is due. (A ban past its time no longer
+    /// refuses anyone even before this runs.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// assert!(bans.expire().is_empty());
+    /// # Ok::<(), firewall_core::ban::BanPolicyError>(())
+    /// ```
+    pub fn expire(&self) -> Vec<Ended> {
+        self.active
+            .expire(self.clock.now())
+            .into_iter()
+            .map(|ban| Ended {
+                ban,
+                cause: EndCause::Expired,
+            })
+            .collect()
+    }
+
+    /// The bans in force, oldest first: who, why, since, until.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// bans.ban("192.0.2.1".parse()?, Duration::from_secs(60), "first")?;
+    /// bans.ban("192.0.2.2".parse()?, Duration::from_secs(60), "second")?;
+    /// let reasons: Vec<_> = bans.list().iter().map(|b| b.reason.to_string()).collect();
+    /// assert_eq!(reasons.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn list(&self) -> Vec<BanInfo> {
+        self.active.list(self.clock.now())
+    }
+
+    /// Bans stored (including any past their time until [`expire`](Self::expire) runs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// assert_eq!(bans.len(), 0);
+    /// # Ok::<(), firewall_core::ban::BanPolicyError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Whether no ban is stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// assert!(bans.is_empty());
+    /// # Ok::<(), firewall_core::ban::BanPolicyError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.active.is_empty()
+    }
+
+    /// Clients whose strikes are tracked (at most the policy's `max_tracked`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans, StrikeKind};
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// bans.strike("192.0.2.1".parse()?, StrikeKind::WafDrop);
+    /// assert_eq!(bans.tracked(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tracked(&self) -> usize {
+        self.strikes.len()
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests;
