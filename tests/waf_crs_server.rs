@@ -6,7 +6,8 @@
 //! Cases that only a raw socket could send (a base64 `encoded_request`, a
 //! method or target with spaces or controls, a header with CR/LF) are
 //! skipped, counted and listed. A request Actix itself rejects (400) is
-//! counted apart: the WAF never saw it.
+//! counted apart: the WAF never saw it. A 400 from the WAF (a body it cannot
+//! read as the handler would: `Request body is not valid ...`) is a refusal.
 //!
 //! The YAML reading duplicates, minimally, `firewall-core/tests/waf_crs.rs`
 //! (a test file of the WAF's own, not shareable without moving it).
@@ -133,7 +134,7 @@ fn replay(server: SocketAddr, cases: &[Case]) -> BTreeMap<String, Tally> {
     let mut table: BTreeMap<String, Tally> = BTreeMap::new();
     let mut conn: Option<BufReader<TcpStream>> = None;
     for case in cases {
-        let (status, open) = exchange(server, &mut conn, case)
+        let (status, open, waf_400) = exchange(server, &mut conn, case)
             .or_else(|_| {
                 conn = None;
                 exchange(server, &mut conn, case)
@@ -143,8 +144,8 @@ fn replay(server: SocketAddr, cases: &[Case]) -> BTreeMap<String, Tally> {
             conn = None;
         }
         let tally = table.entry(case.family.clone()).or_default();
-        let refused = status == 403;
-        tally.parser += usize::from(status == 400);
+        let refused = status == 403 || waf_400;
+        tally.parser += usize::from(status == 400 && !waf_400);
         if case.attack {
             tally.attacks += 1;
             tally.refused += usize::from(refused);
@@ -157,12 +158,13 @@ fn replay(server: SocketAddr, cases: &[Case]) -> BTreeMap<String, Tally> {
 }
 
 /// Sends one request on the kept-alive connection (opened if needed); the
-/// status and whether the connection stays open.
+/// status, whether the connection stays open, and whether it is a 400 from
+/// the WAF (a body it cannot read as the handler would).
 fn exchange(
     server: SocketAddr,
     conn: &mut Option<BufReader<TcpStream>>,
     case: &Case,
-) -> io::Result<(u16, bool)> {
+) -> io::Result<(u16, bool, bool)> {
     if conn.is_none() {
         let stream = TcpStream::connect_timeout(&server, Duration::from_secs(10))?;
         stream.set_read_timeout(Some(Duration::from_secs(20)))?;
@@ -197,11 +199,10 @@ fn exchange(
             }
         }
     }
-    if !case.head_only {
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-    }
-    Ok((status, open && status != 400 && status != 413))
+    let mut body = vec![0; if case.head_only { 0 } else { length }];
+    reader.read_exact(&mut body)?;
+    let waf_400 = status == 400 && body.starts_with(b"Request body is not valid");
+    Ok((status, open && status != 400 && status != 413, waf_400))
 }
 
 /// Every stage of every file, as cases (sendable) and names (skipped).

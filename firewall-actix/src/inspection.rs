@@ -3,6 +3,7 @@
 //! keeping it for the handler), decode it as the handler will see it
 //! (gzip, deflate, charset), build the [`RequestView`], inspect, log and answer.
 
+use std::borrow::Cow;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -11,11 +12,12 @@ use actix_web::error::PayloadError;
 use actix_web::http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpRequest, HttpResponse};
+use firewall_core::waf::multipart::{self, MultipartError};
 use firewall_core::waf::{transform, BodyOverflow, Mode, RequestView, Verdict, Waf};
 use firewall_core::{Firewall, Packet};
 use futures_util::StreamExt;
 
-use crate::response::{denied, too_large};
+use crate::response::{bad_body, denied, too_large};
 
 mod charset;
 mod encoding;
@@ -89,6 +91,10 @@ pub(crate) async fn inspect(
         firewall.record_oversized_body(packet, limit);
         return Ok(Outcome::Refuse(too_large(limit)));
     }
+    if let Err(why) = readable(req, &decoded.bytes, !decoded.over) {
+        firewall.record_body_refusal(packet, &why.to_string());
+        return Ok(Outcome::Refuse(bad_body("multipart")));
+    }
     let text = charset::as_utf8(req, decoded.bytes);
     let view = view_of(req, &text);
     let Some(verdict) = decide(firewall, waf, packet, &view, force) else {
@@ -103,6 +109,17 @@ pub(crate) async fn inspect(
     } else {
         Payload::from(body)
     }))
+}
+
+/// Refuses a multipart body that the handler's reader (`actix-multipart`)
+/// would reject or that readers disagree on: the WAF could not inspect the
+/// fields the handler gets ([`multipart::parse`]).
+fn readable(req: &HttpRequest, body: &[u8], complete: bool) -> Result<(), MultipartError> {
+    let content_type = content_type(req);
+    if multipart::is_multipart(&content_type) {
+        multipart::parse(&content_type, body, complete)?;
+    }
+    Ok(())
 }
 
 /// The verdict, with the mode forced; `None` when the WAF panicked (logged
@@ -168,10 +185,13 @@ fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> RequestView<'a> {
     for (name, value) in req.headers() {
         view = view.header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
     }
-    let content_type = req
-        .headers()
+    view.borrowed_body(content_type(req), body)
+}
+
+/// The first `Content-Type` header, as the WAF and `actix-multipart` read it.
+fn content_type(req: &HttpRequest) -> Cow<'_, str> {
+    req.headers()
         .get(CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()))
-        .unwrap_or_default();
-    view.borrowed_body(content_type, body)
+        .unwrap_or_default()
 }

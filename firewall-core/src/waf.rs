@@ -45,6 +45,7 @@ mod joint;
 mod line;
 mod literals;
 mod memo;
+pub mod multipart;
 mod pattern;
 mod request;
 mod score;

@@ -7,12 +7,18 @@
 use std::borrow::Cow;
 
 use actix_web::{HttpMessage as _, HttpRequest};
+use firewall_core::waf::multipart;
 
 /// `body` as UTF-8 text when the request declares another charset that
 /// decodes it; else `body` unchanged (a charset Actix does not know, or bytes
 /// invalid in it, make its extractors refuse the body anyway, and a handler
 /// that reads raw bytes reads these).
+/// A multipart body stays bytes: `actix-multipart` reads its delimiters and
+/// fields from the bytes, whatever charset the request names.
 pub(crate) fn as_utf8<'a>(req: &HttpRequest, body: Cow<'a, [u8]>) -> Cow<'a, [u8]> {
+    if multipart::is_multipart(req.content_type()) {
+        return body;
+    }
     let Ok(encoding) = req.encoding() else {
         return body;
     };
@@ -45,6 +51,16 @@ mod tests {
         let jp = b"a=\x1b(B<\x1b(Bb\x1b(B>";
         let ct = "application/x-www-form-urlencoded; charset=iso-2022-jp";
         assert_eq!(decoded(ct, jp), b"a=<b>");
+    }
+
+    #[test]
+    fn multipart_bodies_stay_bytes_whatever_their_charset() {
+        let utf16: Vec<u8> = "--B\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let ct = "multipart/form-data; boundary=B; charset=utf-16le";
+        assert_eq!(decoded(ct, &utf16), utf16);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use super::multipart;
 use super::target::{Location, Target};
 use super::transform;
 use super::xml;
@@ -45,9 +46,19 @@ pub(crate) fn push_urlencoded<'a>(raw: &'a str, out: &mut Vec<Target<'a>>) {
     }
 }
 
-/// Pushes what a body carries, by content type.
-pub(crate) fn push_body<'a>(content_type: &str, body: &'a [u8], out: &mut Vec<Target<'a>>) {
+/// Pushes what a body carries, by content type; `complete` is `false` when
+/// `body` is only the first bytes of the request's body.
+pub(crate) fn push_body<'a>(
+    content_type: &str,
+    body: &'a [u8],
+    complete: bool,
+    out: &mut Vec<Target<'a>>,
+) {
     if body.is_empty() {
+        return;
+    }
+    if multipart::is_multipart(content_type) {
+        push_multipart(content_type, body, complete, out);
         return;
     }
     let text = match std::str::from_utf8(body) {
@@ -75,11 +86,6 @@ pub(crate) fn push_body<'a>(content_type: &str, body: &'a [u8], out: &mut Vec<Ta
         push_json(&text, out);
     } else if mime.ends_with("/xml") || mime.ends_with("+xml") {
         xml::push_xml(&text, out);
-    } else if mime == "multipart/form-data" {
-        match boundary(content_type) {
-            Some(b) => push_multipart(&text, &b, out),
-            None => out.push(Target::body(Location::Body, text.into_owned())),
-        }
     } else {
         out.push(Target::body(Location::Body, text.into_owned()));
     }
@@ -128,59 +134,34 @@ fn walk_json(value: Value, path: &mut String, depth: usize, out: &mut Vec<Target
     }
 }
 
-/// The `boundary` parameter of a multipart content type, unquoted.
-fn boundary(content_type: &str) -> Option<String> {
-    content_type.split(';').skip(1).find_map(|param| {
-        let (key, value) = param.split_once('=')?;
-        key.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| value.trim().trim_matches('"').to_owned())
-    })
-}
-
-fn push_multipart(text: &str, boundary: &str, out: &mut Vec<Target<'_>>) {
-    let delimiter = format!("--{boundary}");
-    for part in text.split(delimiter.as_str()).skip(1) {
-        if part.starts_with("--") {
-            break;
+/// Pushes the names, values and file names of a multipart body as
+/// `actix-multipart` reads it ([`multipart`]); a body it refuses is
+/// inspected as raw text (the integration refuses it before: see
+/// [`multipart::parse`]). File contents are not inspected.
+fn push_multipart<'a>(
+    content_type: &str,
+    body: &'a [u8],
+    complete: bool,
+    out: &mut Vec<Target<'a>>,
+) {
+    let Ok(fields) = multipart::parse(content_type, body, complete) else {
+        out.push(Target::body(
+            Location::Body,
+            String::from_utf8_lossy(body).into_owned(),
+        ));
+        return;
+    };
+    for field in fields {
+        let name: Cow<'a, str> = field.name.unwrap_or_default().into();
+        out.push(Target::body(Location::ArgName(name.clone()), name.clone()));
+        match field.filename {
+            Some(file) => out.push(Target::body(Location::FileName(name), file)),
+            None => out.push(Target::body(
+                Location::Arg(name),
+                String::from_utf8_lossy(field.content),
+            )),
         }
-        push_part(part, out);
     }
-}
-
-/// One multipart part: headers, a blank line, the content.
-fn push_part(part: &str, out: &mut Vec<Target<'_>>) {
-    let part = part.trim_start_matches(['\r', '\n']);
-    let (head, content) = part
-        .split_once("\r\n\r\n")
-        .or_else(|| part.split_once("\n\n"))
-        .unwrap_or((part, ""));
-    let content = content
-        .strip_suffix("\r\n")
-        .or_else(|| content.strip_suffix('\n'))
-        .unwrap_or(content);
-    let name = disposition_param(head, "name").unwrap_or_default();
-    out.push(Target::body(
-        Location::ArgName(name.clone().into()),
-        name.clone(),
-    ));
-    match disposition_param(head, "filename") {
-        Some(file) => out.push(Target::body(Location::FileName(name.into()), file)),
-        None => out.push(Target::body(Location::Arg(name.into()), content.to_owned())),
-    }
-}
-
-/// A parameter of the part's `Content-Disposition` header (`name="x"`).
-fn disposition_param(head: &str, key: &str) -> Option<String> {
-    let line = head
-        .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
-    line.split(';').skip(1).find_map(|param| {
-        let (k, v) = param.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case(key)
-            .then(|| v.trim().trim_matches('"').to_owned())
-    })
 }
 
 #[cfg(test)]
@@ -189,7 +170,7 @@ mod tests {
 
     fn collect(content_type: &str, body: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        push_body(content_type, body.as_bytes(), &mut out);
+        push_body(content_type, body.as_bytes(), true, &mut out);
         out.into_iter()
             .map(|t| (t.location.to_string(), t.value.into_owned()))
             .collect()
@@ -275,5 +256,24 @@ mod tests {
             "{got:?}"
         );
         assert!(!got.iter().any(|(_, v)| v == "BIN"), "{got:?}");
+    }
+
+    #[test]
+    fn a_multipart_value_holding_the_boundary_text_is_one_value() {
+        let body = "--XX\r\nContent-Disposition: form-data; name=\"c\"\r\n\r\n\
+                    x--XX<script>alert(1)</script>\r\n--XX--\r\n";
+        let got = collect("multipart/form-data; boundary=XX", body);
+        assert_eq!(
+            got,
+            [
+                ("ARGS_NAMES:c".into(), "c".into()),
+                ("ARGS:c".into(), "x--XX<script>alert(1)</script>".into())
+            ]
+        );
+        let unterminated = "--XX\r\nContent-Disposition: form-data; name=\"c\"\r\n\r\nx";
+        assert_eq!(
+            collect("multipart/form-data; boundary=XX", unterminated),
+            [("REQUEST_BODY".into(), unterminated.into())]
+        );
     }
 }

@@ -258,6 +258,7 @@ pub(crate) fn collect_body<'r>(req: &'r RequestView<'_>, limit: usize) -> Vec<Ta
     body::push_body(
         req.content_type(),
         &bytes[..bytes.len().min(limit)],
+        bytes.len() < limit,
         &mut out,
     );
     out
