@@ -171,10 +171,7 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn record_oversized_body(&self, packet: &Packet, limit: usize) {
-        self.record_body_refusal(
-            packet,
-            &format!("Request body over the WAF limit of {limit} bytes"),
-        );
+        self.record_body_refusal(packet, &oversized_body_reason(limit));
     }
 
     /// Logs and counts a request refused because the WAF could not inspect
@@ -209,10 +206,15 @@ fn load(path: &Path) -> Result<(RuleSet, Option<Waf>), ReloadError> {
     Ok((set, waf))
 }
 
+/// `Request body over the WAF limit of N bytes`.
+pub(super) fn oversized_body_reason(limit: usize) -> String {
+    format!("Request body over the WAF limit of {limit} bytes")
+}
+
 /// `WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - Request body over ...`.
-struct BodyLine<'a> {
-    packet: &'a Packet,
-    reason: &'a str,
+pub(super) struct BodyLine<'a> {
+    pub(super) packet: &'a Packet,
+    pub(super) reason: &'a str,
 }
 
 impl RawMessage for BodyLine<'_> {
