@@ -17,7 +17,8 @@ pub struct LogLine {
 /// The message of a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineKind {
-    /// An ACL decision.
+    /// A request's decision: `ACL ALLOW`, `ACL DROP`, or `WAF DROP` (its
+    /// reason then starts with `WAF: `).
     Acl(Acl),
     /// Any other message (server start, errors...).
     Other(String),
@@ -47,9 +48,18 @@ pub fn parse(line: &str) -> Option<LogLine> {
     if level.is_empty() || !level.bytes().all(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    let kind = match message.strip_prefix("ACL ") {
-        Some(acl) => LineKind::Acl(parse_acl(acl)?),
-        None => LineKind::Other(message.to_owned()),
+    let kind = if let Some(acl) = message.strip_prefix("ACL ") {
+        LineKind::Acl(parse_acl(acl)?)
+    } else if let Some(waf) = message
+        .strip_prefix("WAF ")
+        .filter(|m| m.starts_with("DROP: "))
+    {
+        // The one line of a request the WAF refused after the ACL allowed it.
+        let mut drop = parse_acl(waf)?;
+        drop.reason.insert_str(0, "WAF: ");
+        LineKind::Acl(drop)
+    } else {
+        LineKind::Other(message.to_owned())
     };
     Some(LogLine {
         time: time.to_owned(),
@@ -119,6 +129,21 @@ mod tests {
             panic!("not ACL")
         };
         assert_eq!(acl.reason, "Matched rule #3: Telnet - legacy");
+    }
+
+    #[test]
+    fn a_waf_drop_is_a_drop_and_a_waf_detect_is_not_a_decision() {
+        let line = parse("2026-01-11 10:52:46,996 [WARNING] WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id").unwrap();
+        let LineKind::Acl(drop) = line.kind else {
+            panic!("not a decision")
+        };
+        assert!(!drop.allowed);
+        assert_eq!(drop.src, "10.0.0.7:51234".parse().unwrap());
+        assert_eq!(drop.reason, "WAF: SQL injection (942100) in ARGS:id");
+        let detect =
+            "WAF DETECT: [TCP] 10.0.0.7:1 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id";
+        let line = parse(&format!("2026-01-11 10:52:46,996 [WARNING] {detect}")).unwrap();
+        assert_eq!(line.kind, LineKind::Other(detect.into()));
     }
 
     #[test]
