@@ -130,6 +130,10 @@ impl Firewall {
     /// the counters and an event for [`Verdict::Block`]; `WAF DETECT: ...` at
     /// WARNING for [`Verdict::Detected`].
     ///
+    /// A block counted here is a decision of its own: for a request the ACL
+    /// admitted ([`Firewall::admit`]), end it with
+    /// [`Firewall::refuse`] instead, which counts the request once.
+    ///
     /// # Examples
     ///
     /// ```
