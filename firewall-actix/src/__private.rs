@@ -4,12 +4,14 @@
 pub use actix_web;
 pub use firewall_core::waf::Mode;
 
+use std::sync::Arc;
+
 use actix_web::dev::Payload;
 use actix_web::{web, HttpMessage as _, HttpRequest, HttpResponse};
 use firewall_core::{Firewall, Packet};
 
 use crate::guard::{self, Checked, Connection, Policy, Verdict};
-use crate::inspection::{self, Outcome};
+use crate::inspection::{self, Outcome, Subject};
 use crate::proxy::TrustedProxies;
 use crate::response::{denied, misconfigured};
 
@@ -25,48 +27,89 @@ pub const MISSING_WAF: &str =
 /// `Some(response)`: answer that instead (403 on DROP or failure, 500 when the
 /// app registered no `Firewall`).
 pub fn check(req: &HttpRequest, port: Option<u16>) -> Option<HttpResponse> {
-    acl(req, port).err().map(Refusal::response)
+    let judge = match Judge::of(req, port) {
+        Ok(judge) => judge,
+        Err(refused) => return Some(refused.response()),
+    };
+    match judge.acl(Connection::of(req)) {
+        Verdict::Allow(_) => None,
+        Verdict::Deny | Verdict::Error => Some(denied()),
+    }
 }
 
-/// Why the ACL check refused (kept small: the response is built after).
-enum Refusal {
+/// Why the handler is not served (kept small: the response is built after).
+enum Refused {
     NoFirewall,
     Denied,
 }
 
-impl Refusal {
+impl Refused {
     fn response(self) -> HttpResponse {
         match self {
-            Refusal::NoFirewall => misconfigured(),
-            Refusal::Denied => denied(),
+            Refused::NoFirewall => misconfigured(),
+            Refused::Denied => denied(),
         }
     }
 }
 
-/// The ACL check: the app's firewall, the allowed packet and what the
-/// middleware (if it ran before) already checked, or why not.
-fn acl(
-    req: &HttpRequest,
-    port: Option<u16>,
-) -> Result<(&Firewall, Packet, Option<Checked>), Refusal> {
-    let policy = Policy {
-        port,
-        proxies: req.app_data::<TrustedProxies>().cloned(),
-    };
-    let conn = Connection::of(req);
-    let Some(firewall) = req.app_data::<web::Data<Firewall>>() else {
-        log::error!("Firewall Processing Error: {MISSING_FIREWALL}");
-        return Err(Refusal::NoFirewall);
-    };
-    let checked = req.extensions().get::<Checked>().copied();
-    let checked = checked.filter(|c| c.by(firewall));
-    let verdict = match checked {
-        Some(c) => guard::evaluate_with(firewall, &policy, conn, |p| c.recheck(firewall, p)),
-        None => guard::evaluate(firewall, &policy, conn),
-    };
-    match verdict {
-        Verdict::Allow(packet) => Ok((firewall, packet, checked)),
-        Verdict::Deny | Verdict::Error => Err(Refusal::Denied),
+/// Who judges a guarded handler's request and how: the app's firewall (or
+/// else the one of the middleware in front), the policy the middleware
+/// applied if it is that firewall's (with the handler's `port`, if given),
+/// else the handler's own, and what that middleware already judged.
+struct Judge {
+    firewall: Arc<Firewall>,
+    policy: Policy,
+    checked: Option<Checked>,
+}
+
+impl Judge {
+    fn of(req: &HttpRequest, port: Option<u16>) -> Result<Self, Refused> {
+        let checked = req.extensions().get::<Checked>().cloned();
+        let firewall = match (req.app_data::<web::Data<Firewall>>(), &checked) {
+            (Some(data), _) => data.clone().into_inner(),
+            (None, Some(checked)) => checked.by.firewall.clone(),
+            (None, None) => {
+                log::error!("Firewall Processing Error: {MISSING_FIREWALL}");
+                return Err(Refused::NoFirewall);
+            }
+        };
+        let checked = checked.filter(|c| c.by(&firewall));
+        let policy = match &checked {
+            Some(c) => Policy {
+                port: port.or(c.by.policy.port),
+                proxies: c.by.policy.proxies.clone(),
+            },
+            None => Policy {
+                port,
+                proxies: req.app_data::<TrustedProxies>().cloned(),
+            },
+        };
+        Ok(Self {
+            firewall,
+            policy,
+            checked,
+        })
+    }
+
+    /// The ACL alone, final at once: the packet the middleware already
+    /// allowed passes silently; any other is decided, counted and logged.
+    fn acl(&self, conn: Connection<'_>) -> Verdict<Packet> {
+        let fw = &self.firewall;
+        guard::evaluate_with(fw, &self.policy, conn, |packet| match &self.checked {
+            Some(checked) if checked.packet == *packet => Ok(*packet),
+            _ => guard::acl_only(fw, packet),
+        })
+    }
+
+    /// The ACL stage before the WAF: the packet the middleware already
+    /// allowed is [`Subject::Served`]; any other is admitted, its verdict
+    /// left to the WAF.
+    fn admit(&self, conn: Connection<'_>) -> Verdict<Subject> {
+        let fw = &self.firewall;
+        guard::evaluate_with(fw, &self.policy, conn, |packet| match &self.checked {
+            Some(checked) if checked.packet == *packet => Ok(Subject::Served(*packet)),
+            _ => fw.admit(packet).map(Subject::Admitted),
+        })
     }
 }
 
@@ -83,19 +126,28 @@ pub async fn guard(
     force: Option<Mode>,
     payload: Payload,
 ) -> Result<Payload, HttpResponse> {
-    let (firewall, packet, checked) = acl(req, port).map_err(Refusal::response)?;
+    let judge = Judge::of(req, port).map_err(Refused::response)?;
+    let firewall = &judge.firewall;
     let Some(waf) = inspection::active(firewall, req.uri().path()) else {
+        if !matches!(judge.acl(Connection::of(req)), Verdict::Allow(_)) {
+            return Err(Refused::Denied.response());
+        }
         if force == Some(Mode::On) && firewall.waf().is_none() {
             log::error!("Firewall Processing Error: {MISSING_WAF}");
             return Err(misconfigured());
         }
         return Ok(payload);
     };
+    let Verdict::Allow(subject) = judge.admit(Connection::of(req)) else {
+        return Err(Refused::Denied.response());
+    };
     let mode = force.unwrap_or(waf.config().mode);
-    if checked.is_some_and(|c| c.packet == packet && c.waf == Some(mode)) {
+    if matches!(subject, Subject::Served(_))
+        && judge.checked.as_ref().and_then(|c| c.waf) == Some(mode)
+    {
         return Ok(payload); // the middleware inspected it in this mode already
     }
-    match inspection::inspect(firewall, &waf, &packet, req, payload, force).await {
+    match inspection::inspect(firewall, &waf, subject, req, payload, force).await {
         Ok(Outcome::Serve(payload)) => Ok(payload),
         Ok(Outcome::Refuse(response)) => Err(response),
         Err(err) => Err(HttpResponse::from_error(err)),

@@ -5,12 +5,14 @@ use std::any::Any;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use actix_web::http::header::HeaderMap;
 use actix_web::HttpRequest;
 use firewall_core::waf::Mode;
-use firewall_core::{Action, Decision, Firewall, Packet, Protocol};
+use firewall_core::{Admission, Decision, Firewall, Packet, Protocol};
 
 use crate::connection::LocalAddr;
 use crate::proxy::{ProxyError, TrustedProxies};
@@ -47,56 +49,44 @@ impl<'a> Connection<'a> {
     }
 }
 
-/// The outcome for one request.
+/// The outcome of the ACL stage for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    /// Serve it (the WAF may still refuse it); the packet the ACL allowed.
-    Allow(Packet),
-    /// Refused by the rules (already logged by [`Firewall::check`]).
+pub(crate) enum Verdict<T> {
+    /// Go on: what the ACL allowed (a packet, or an [`Admission`] whose
+    /// verdict a later stage gives).
+    Allow(T),
+    /// Refused by the rules (already counted and logged by the firewall).
     Deny,
-    /// Refused because the firewall failed (already logged at ERROR).
+    /// Refused because the firewall failed (already counted, logged at ERROR).
     Error,
 }
 
+/// What a middleware applies to every request: its firewall and how it
+/// builds the packet. Shared by the middleware's requests, never copied.
+#[derive(Debug)]
+pub(crate) struct Applied {
+    pub(crate) firewall: Arc<Firewall>,
+    pub(crate) policy: Policy,
+}
+
 /// Left in a request's extensions by the middleware once it let the request
-/// through, so that a `#[firewall]` handler behind it neither decides nor
-/// logs the same request a second time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// through: what it applied and what it judged, so that a `#[firewall]`
+/// handler behind it judges with the same firewall and policy, and neither
+/// decides nor logs the same request a second time.
+#[derive(Debug, Clone)]
 pub(crate) struct Checked {
-    /// The firewall that decided: compared, never dereferenced.
-    firewall: *const Firewall,
-    /// The packet it allowed.
+    /// The middleware's firewall and policy.
+    pub(crate) by: Rc<Applied>,
+    /// The packet it allowed (and counted as served).
     pub(crate) packet: Packet,
     /// The WAF mode the request was inspected in (`None`: not inspected).
     pub(crate) waf: Option<Mode>,
 }
 
 impl Checked {
-    pub(crate) fn new(firewall: &Firewall, packet: Packet, waf: Option<Mode>) -> Self {
-        Self {
-            firewall: std::ptr::from_ref(firewall),
-            packet,
-            waf,
-        }
-    }
-
-    /// Whether `firewall` made this decision.
-    pub(crate) fn by(&self, firewall: &Firewall) -> bool {
-        std::ptr::eq(self.firewall, firewall)
-    }
-
-    /// The decision step for a guard behind the middleware: the same packet
-    /// is allowed again silently; any other (another port, another proxy
-    /// policy) is decided, counted and logged as usual.
-    pub(crate) fn recheck(&self, firewall: &Firewall, packet: &Packet) -> Decision {
-        if *packet == self.packet {
-            Decision {
-                action: Action::Allow,
-                rule: None,
-            }
-        } else {
-            firewall.check(packet)
-        }
+    /// Whether `firewall` is the one the middleware applied.
+    pub(crate) fn by(&self, firewall: &Arc<Firewall>) -> bool {
+        Arc::ptr_eq(&self.by.firewall, firewall)
     }
 }
 
@@ -120,23 +110,40 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Decides `conn` with [`Firewall::check`]; never panics, never lets a
-/// failure through.
-pub(crate) fn evaluate(fw: &Firewall, policy: &Policy, conn: Connection<'_>) -> Verdict {
-    evaluate_with(fw, policy, conn, |packet| fw.check(packet))
+/// Decides `conn` with [`Firewall::check`], final at once; never panics,
+/// never lets a failure through.
+pub(crate) fn evaluate(fw: &Firewall, policy: &Policy, conn: Connection<'_>) -> Verdict<Packet> {
+    evaluate_with(fw, policy, conn, |packet| acl_only(fw, packet))
 }
 
-/// [`evaluate`] with the decision step given, so tests can make it fail.
-pub(crate) fn evaluate_with(
+/// The ACL stage of a request a later stage (the WAF) judges too:
+/// [`Firewall::admit`], counted when that stage gives its verdict.
+pub(crate) fn admit(fw: &Firewall, policy: &Policy, conn: Connection<'_>) -> Verdict<Admission> {
+    evaluate_with(fw, policy, conn, |packet| fw.admit(packet))
+}
+
+/// [`Firewall::check`] as a stage: the packet if allowed.
+pub(crate) fn acl_only(fw: &Firewall, packet: &Packet) -> Result<Packet, Decision> {
+    let decision = fw.check(packet);
+    if decision.is_allowed() {
+        Ok(*packet)
+    } else {
+        Err(decision)
+    }
+}
+
+/// [`evaluate`] with the decision step given (it counts and logs what it
+/// refuses), so tests can make it fail.
+pub(crate) fn evaluate_with<T>(
     fw: &Firewall,
     policy: &Policy,
     conn: Connection<'_>,
-    check: impl FnOnce(&Packet) -> Decision,
-) -> Verdict {
+    check: impl FnOnce(&Packet) -> Result<T, Decision>,
+) -> Verdict<T> {
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| decide(policy, conn, check)));
     let failure = match outcome {
-        Ok(Ok((decision, packet))) if decision.is_allowed() => return Verdict::Allow(packet),
-        Ok(Ok(_)) => return Verdict::Deny,
+        Ok(Ok(Ok(allowed))) => return Verdict::Allow(allowed),
+        Ok(Ok(Err(_))) => return Verdict::Deny,
         Ok(Err(failure)) => failure,
         Err(payload) => Failure::Panic(panic_message(payload.as_ref())),
     };
@@ -144,18 +151,17 @@ pub(crate) fn evaluate_with(
     Verdict::Error
 }
 
-fn decide(
+fn decide<T>(
     policy: &Policy,
     conn: Connection<'_>,
-    check: impl FnOnce(&Packet) -> Decision,
-) -> Result<(Decision, Packet), Failure> {
+    check: impl FnOnce(&Packet) -> Result<T, Decision>,
+) -> Result<Result<T, Decision>, Failure> {
     let peer = conn.peer.ok_or(Failure::NoPeer)?;
     let client = match &policy.proxies {
         Some(proxies) => proxies.client(peer, conn.headers).map_err(Failure::Proxy)?,
         None => peer,
     };
-    let packet = Packet::tcp(client, destination(policy, conn));
-    Ok((check(&packet), packet))
+    Ok(check(&Packet::tcp(client, destination(policy, conn))))
 }
 
 fn destination(policy: &Policy, conn: Connection<'_>) -> SocketAddr {
@@ -211,7 +217,7 @@ fn listener_addr(addr: SocketAddr) -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use actix_web::test::TestRequest;
-    use firewall_core::{Action, Rule, ALLOW, ANY};
+    use firewall_core::{Rule, ALLOW, ANY};
 
     use super::*;
 
@@ -244,9 +250,10 @@ mod tests {
         let req = TestRequest::default()
             .peer_addr("127.0.0.1:1".parse().unwrap())
             .to_http_request();
-        let verdict = evaluate_with(&fw, &Policy::default(), Connection::of(&req), |_| {
-            panic!("boom 4242\nforged")
-        });
+        let verdict: Verdict<Packet> =
+            evaluate_with(&fw, &Policy::default(), Connection::of(&req), |_| {
+                panic!("boom 4242\nforged")
+            });
         assert_eq!(verdict, Verdict::Error);
         assert_eq!((fw.stats().allowed, fw.stats().dropped), (0, 1));
         assert_eq!(
@@ -292,10 +299,7 @@ mod tests {
         };
         let verdict = evaluate_with(&fw, &policy, Connection::of(&req), |packet| {
             seen = Some(*packet);
-            Decision {
-                action: Action::Allow,
-                rule: None,
-            }
+            Ok(*packet)
         });
         let packet = seen.unwrap();
         assert_eq!(verdict, Verdict::Allow(packet));

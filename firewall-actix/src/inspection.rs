@@ -14,7 +14,7 @@ use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpRequest, HttpResponse};
 use firewall_core::waf::multipart::{self, MultipartError};
 use firewall_core::waf::{transform, BodyOverflow, Mode, RequestView, Verdict, Waf};
-use firewall_core::{Firewall, Packet};
+use firewall_core::{Admission, Firewall, Packet, Refusal};
 use futures_util::StreamExt;
 
 use crate::response::{bad_body, denied, too_large};
@@ -46,22 +46,71 @@ pub(crate) fn active(firewall: &Firewall, raw_path: &str) -> Option<Arc<Waf>> {
 
 /// What the WAF stage decided.
 pub(crate) enum Outcome {
-    /// Serve the request; the handler reads this payload (the original body).
+    /// Serve the request (counted as served); the handler reads this
+    /// payload (the original body).
     Serve(Payload),
-    /// Answer this instead (403, 413).
+    /// Answer this instead (403, 413; counted as refused).
     Refuse(HttpResponse),
 }
 
-/// Inspects `req` and its `payload` with `waf`; `force` overrides the WAF's
-/// mode (`On`: refuse what it would only detect; `DetectionOnly`: never refuse).
+/// The request the WAF stage judges.
+#[derive(Debug)]
+pub(crate) enum Subject {
+    /// Allowed by the ACL and not counted yet: the WAF gives the request's
+    /// one verdict.
+    Admitted(Admission),
+    /// Already counted as served by the middleware in front, which did not
+    /// inspect it in the mode a `#[firewall]` handler asks for: a refusal
+    /// here is counted as a decision of its own.
+    Served(Packet),
+}
+
+impl Subject {
+    fn packet(&self) -> &Packet {
+        match self {
+            Subject::Admitted(admission) => admission.packet(),
+            Subject::Served(packet) => packet,
+        }
+    }
+
+    /// The request goes on to the handler.
+    fn serve(self, firewall: &Firewall) {
+        if let Subject::Admitted(admission) = self {
+            firewall.serve(admission);
+        }
+    }
+
+    /// The request is refused: logged, counted and recorded once.
+    fn refuse(self, firewall: &Firewall, refusal: Refusal<'_>) {
+        let packet = match self {
+            Subject::Admitted(admission) => return firewall.refuse(admission, refusal),
+            Subject::Served(packet) => packet,
+        };
+        match refusal {
+            Refusal::Waf(hit) => firewall.record_waf(&packet, &Verdict::Block(hit.clone())),
+            Refusal::BodyOverLimit(limit) => firewall.record_oversized_body(&packet, limit),
+            Refusal::Body(reason) => firewall.record_body_refusal(&packet, reason),
+            refusal => {
+                let reason = refusal.to_string();
+                log::error!("{reason}");
+                firewall.record_drop(packet.proto, packet.src, packet.dst, &reason);
+            }
+        }
+    }
+}
+
+/// Inspects `req` and its `payload` with `waf` and gives `subject` its
+/// verdict; `force` overrides the WAF's mode (`On`: refuse what it would
+/// only detect; `DetectionOnly`: never refuse).
 ///
 /// # Errors
 ///
-/// The body could not be read (the client's error, as Actix reports it).
+/// The body could not be read (the client's error, as Actix reports it):
+/// the firewall refused nothing, so the request is counted as served.
 pub(crate) async fn inspect(
     firewall: &Firewall,
     waf: &Waf,
-    packet: &Packet,
+    subject: Subject,
     req: &HttpRequest,
     mut payload: Payload,
     force: Option<Mode>,
@@ -70,12 +119,18 @@ pub(crate) async fn inspect(
     let limit = config.body_limit;
     let reject = config.body_overflow == BodyOverflow::Reject;
     if reject && declared_length(req.headers()).is_some_and(|n| n > limit) {
-        firewall.record_oversized_body(packet, limit);
+        subject.refuse(firewall, Refusal::BodyOverLimit(limit));
         return Ok(Outcome::Refuse(too_large(limit)));
     }
-    let (body, over) = read_prefix(&mut payload, limit).await?;
+    let (body, over) = match read_prefix(&mut payload, limit).await {
+        Ok(read) => read,
+        Err(err) => {
+            subject.serve(firewall);
+            return Err(err.into());
+        }
+    };
     if over && reject {
-        firewall.record_oversized_body(packet, limit);
+        subject.refuse(firewall, Refusal::BodyOverLimit(limit));
         return Ok(Outcome::Refuse(too_large(limit)));
     }
     let body = body.freeze();
@@ -83,27 +138,34 @@ pub(crate) async fn inspect(
     {
         Ok(decoded) => decoded,
         Err(why) => {
-            firewall.record_body_refusal(packet, &why.to_string());
+            subject.refuse(firewall, Refusal::Body(&why.to_string()));
             return Ok(Outcome::Refuse(why.response()));
         }
     };
     if decoded.over && reject {
-        firewall.record_oversized_body(packet, limit);
+        subject.refuse(firewall, Refusal::BodyOverLimit(limit));
         return Ok(Outcome::Refuse(too_large(limit)));
     }
     if let Err(why) = readable(req, &decoded.bytes, !decoded.over) {
-        firewall.record_body_refusal(packet, &why.to_string());
+        subject.refuse(firewall, Refusal::Body(&why.to_string()));
         return Ok(Outcome::Refuse(bad_body("multipart")));
     }
     let text = charset::as_utf8(req, decoded.bytes);
     let view = view_of(req, &text);
-    let Some(verdict) = decide(firewall, waf, packet, &view, force) else {
-        return Ok(Outcome::Refuse(denied()));
+    let verdict = match decide(waf, &view, force) {
+        Some(Verdict::Block(hit)) => {
+            subject.refuse(firewall, Refusal::Waf(&hit));
+            return Ok(Outcome::Refuse(denied()));
+        }
+        Some(verdict) => verdict,
+        None => {
+            subject.refuse(firewall, Refusal::Error("the WAF panicked"));
+            return Ok(Outcome::Refuse(denied()));
+        }
     };
-    firewall.record_waf(packet, &verdict);
-    if matches!(verdict, Verdict::Block(_)) {
-        return Ok(Outcome::Refuse(denied()));
-    }
+    let packet = *subject.packet();
+    subject.serve(firewall);
+    firewall.record_waf(&packet, &verdict); // `WAF DETECT: ...` after the ALLOW line
     Ok(Outcome::Serve(if over {
         rejoin(body, payload)
     } else {
@@ -122,21 +184,10 @@ fn readable(req: &HttpRequest, body: &[u8], complete: bool) -> Result<(), Multip
     Ok(())
 }
 
-/// The verdict, with the mode forced; `None` when the WAF panicked (logged
-/// at ERROR and counted as a drop: a failure never lets a request through).
-fn decide(
-    firewall: &Firewall,
-    waf: &Waf,
-    packet: &Packet,
-    view: &RequestView<'_>,
-    force: Option<Mode>,
-) -> Option<Verdict> {
-    let Ok(verdict) = panic::catch_unwind(AssertUnwindSafe(|| waf.inspect(view))) else {
-        let reason = "Firewall Processing Error: the WAF panicked";
-        log::error!("{reason}");
-        firewall.record_drop(packet.proto, packet.src, packet.dst, reason);
-        return None;
-    };
+/// The verdict, with the mode forced; `None` when the WAF panicked (a
+/// failure never lets a request through).
+fn decide(waf: &Waf, view: &RequestView<'_>, force: Option<Mode>) -> Option<Verdict> {
+    let verdict = panic::catch_unwind(AssertUnwindSafe(|| waf.inspect(view))).ok()?;
     Some(match (verdict, force) {
         (Verdict::Detected(hit), Some(Mode::On)) => Verdict::Block(hit),
         (Verdict::Block(hit), Some(Mode::DetectionOnly)) => Verdict::Detected(hit),

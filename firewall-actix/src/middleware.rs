@@ -10,8 +10,8 @@ use actix_web::{Error, HttpMessage as _};
 use firewall_core::Firewall;
 use futures_util::future::{Either, LocalBoxFuture, MapOk, TryFutureExt};
 
-use crate::guard::{self, Checked, Connection, Policy, Verdict};
-use crate::inspection::{self, Outcome};
+use crate::guard::{self, Applied, Checked, Connection, Policy, Verdict};
+use crate::inspection::{self, Outcome, Subject};
 use crate::proxy::{ConfigError, TrustedProxies};
 use crate::response::denied;
 
@@ -29,6 +29,15 @@ use crate::response::denied;
 /// `WAF DROP: [TCP] <client> -> <server> - <family> (<id>) in <where>` at
 /// WARNING, a body over the limit answers `413` (unless the WAF is set to
 /// inspect its prefix). Without a WAF the body is not touched.
+///
+/// Each request is counted once, with its final verdict (see
+/// [Counting](Firewall#counting)): one the WAF refuses is one drop with its
+/// one `WAF DROP` line, and no `ACL ALLOW` line, allowed count or rule hit;
+/// one it serves gets its `ACL ALLOW` line once the WAF has passed it.
+///
+/// A `#[firewall]` handler behind this middleware judges with the same
+/// firewall, trusted proxies and port (unless it names its own `port`), so
+/// it does not decide, count or log the same request again.
 ///
 /// If the firewall cannot decide (no peer address, an unreadable forwarding
 /// header from a trusted proxy, a panic inside the check) the request is
@@ -175,8 +184,10 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(FirewallService {
             service: Rc::new(service),
-            firewall: self.firewall.clone(),
-            policy: Rc::new(self.policy.clone()),
+            applied: Rc::new(Applied {
+                firewall: self.firewall.clone(),
+                policy: self.policy.clone(),
+            }),
         }))
     }
 }
@@ -185,8 +196,7 @@ where
 #[derive(Debug)]
 pub struct FirewallService<S> {
     service: Rc<S>,
-    firewall: Arc<Firewall>,
-    policy: Rc<Policy>,
+    applied: Rc<Applied>,
 }
 
 type Allowed<F, B> = MapOk<F, fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>>;
@@ -206,27 +216,43 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let packet =
-            match guard::evaluate(&self.firewall, &self.policy, Connection::of(req.request())) {
-                Verdict::Allow(packet) => packet,
-                Verdict::Deny | Verdict::Error => {
-                    let refused: ServiceResponse<BoxBody> = req.into_response(denied());
-                    return Either::Left(Either::Right(ready(Ok(refused.map_into_right_body()))));
-                }
+        let applied = &self.applied;
+        let conn = Connection::of(req.request());
+        let Some(waf) = inspection::active(&applied.firewall, req.uri().path()) else {
+            // The ACL is the only stage: its decision is the request's verdict.
+            let Verdict::Allow(packet) = guard::evaluate(&applied.firewall, &applied.policy, conn)
+            else {
+                return Either::Left(Either::Right(refused(req)));
             };
-        let Some(waf) = inspection::active(&self.firewall, req.uri().path()) else {
-            req.extensions_mut()
-                .insert(Checked::new(&self.firewall, packet, None));
+            req.extensions_mut().insert(Checked {
+                by: applied.clone(),
+                packet,
+                waf: None,
+            });
             let into_left: fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> =
                 ServiceResponse::map_into_left_body;
             return Either::Left(Either::Left(self.service.call(req).map_ok(into_left)));
         };
-        let (service, firewall) = (self.service.clone(), self.firewall.clone());
+        // The WAF gives the verdict of what the ACL allows.
+        let Verdict::Allow(admission) = guard::admit(&applied.firewall, &applied.policy, conn)
+        else {
+            return Either::Left(Either::Right(refused(req)));
+        };
+        let (service, applied) = (self.service.clone(), applied.clone());
         Either::Right(Box::pin(async move {
             let (http, payload) = req.into_parts();
-            match inspection::inspect(&firewall, &waf, &packet, &http, payload, None).await? {
+            let packet = *admission.packet();
+            let subject = Subject::Admitted(admission);
+            match inspection::inspect(&applied.firewall, &waf, subject, &http, payload, None)
+                .await?
+            {
                 Outcome::Serve(payload) => {
-                    let checked = Checked::new(&firewall, packet, Some(waf.config().mode));
+                    let waf = Some(waf.config().mode);
+                    let checked = Checked {
+                        by: applied,
+                        packet,
+                        waf,
+                    };
                     http.extensions_mut().insert(checked);
                     let req = ServiceRequest::from_parts(http, payload);
                     Ok(service.call(req).await?.map_into_left_body())
@@ -235,6 +261,12 @@ where
             }
         }))
     }
+}
+
+/// The 403 of a request the ACL refused (already counted and logged).
+fn refused<B>(req: ServiceRequest) -> Refused<B> {
+    let refused: ServiceResponse<BoxBody> = req.into_response(denied());
+    ready(Ok(refused.map_into_right_body()))
 }
 
 #[cfg(test)]

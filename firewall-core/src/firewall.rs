@@ -11,18 +11,40 @@ use crate::events::{Event, EventRing};
 use crate::logger::{self, AclLine, LogConfig, LogHandle, LoggerError};
 use crate::packet::Packet;
 use crate::rule::{Action, AnyWildcard, Protocol, Rule};
-use crate::ruleset::{Decision, RuleSetError};
+use crate::ruleset::{Decision, RuleSet, RuleSetError};
 use crate::stats::{RuleHits, Stats, StatsSnapshot};
 use crate::waf::Waf;
 
+mod admission;
 mod waf_slot;
 
+pub use admission::{Admission, Refusal};
 pub use waf_slot::ReloadError;
 
 /// The firewall of one application: the seed's `fw = Firewall(app)`.
 ///
 /// Create one per application, outside `HttpServer::new` (which runs once per
 /// worker), and share it in an `Arc`.
+///
+/// # Counting
+///
+/// One request is one decision, in every counter and every view: it is
+/// counted once, by the stage that gives its final verdict.
+///
+/// - `allowed`: requests served. The ACL rule that allowed one gets its hit,
+///   the log its `ACL ALLOW` line, the monitors an ALLOW event.
+/// - `dropped`: requests refused, by the ACL (the matching DROP rule's hit,
+///   or none when no rule matched; an `ACL DROP` line), by the WAF after an
+///   ALLOW rule (a `WAF DROP` line; the ALLOW rule gets no hit, since it did
+///   not decide the verdict; the event says both, e.g. `ACL ALLOW by rule #2,
+///   then WAF DROP: SQL injection (942100) in ARGS:id`), or because the
+///   firewall failed (a `Firewall Processing Error` line at ERROR).
+///
+/// So `allowed + dropped` is the number of requests judged, and the hits of
+/// all rules plus the drops no rule decided add up to it. [`check`](Self::check)
+/// is the ACL alone, final at once; a request that a later stage will
+/// inspect goes through [`admit`](Self::admit), and is counted when that
+/// stage [`serve`](Self::serve)s or [`refuse`](Self::refuse)s it.
 ///
 /// # Examples
 ///
@@ -166,7 +188,15 @@ impl Firewall {
     /// ```
     pub fn check(&self, packet: &Packet) -> Decision {
         let set = self.engine.current.load();
-        let decision = set.decide(packet);
+        let decision = set.first_match(packet);
+        self.record_acl(&set, packet, decision);
+        decision
+    }
+
+    /// Counts the ACL's `decision` (made with `set`) as the request's one
+    /// verdict: the rule's hit, the total, the log line and the event.
+    fn record_acl(&self, set: &RuleSet, packet: &Packet, decision: Decision) {
+        set.count_hit(decision);
         self.stats.count(decision.is_allowed());
         let line = AclLine {
             packet,
@@ -189,7 +219,6 @@ impl Firewall {
                 line.reason().unwrap_or_default(),
             ));
         }
-        decision
     }
 
     /// Records a drop decided outside the rule engine (an error, a WAF block)

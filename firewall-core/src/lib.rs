@@ -56,7 +56,7 @@ pub mod waf;
 
 pub use engine::Engine;
 pub use events::{Event, EventRing, MAX_DROP_SOURCES};
-pub use firewall::{Firewall, ReloadError};
+pub use firewall::{Admission, Firewall, Refusal, ReloadError};
 pub use packet::Packet;
 pub use parse::{FieldError, RuleError};
 pub use reload::RulesWatcher;

@@ -239,19 +239,31 @@ impl RuleSet {
     /// assert_eq!(RuleSet::default().decide(&packet).action, Action::Drop);
     /// ```
     pub fn decide(&self, packet: &Packet) -> Decision {
+        let decision = self.first_match(packet);
+        self.count_hit(decision);
+        decision
+    }
+
+    /// [`decide`](Self::decide) without counting the hit: the firewall
+    /// counts it once the request's final verdict is known.
+    pub(crate) fn first_match(&self, packet: &Packet) -> Decision {
         let rules = self.rules.fields();
         match self.matcher.first_match(rules, packet) {
-            Some(index) => {
-                self.hits[index].fetch_add(1, Ordering::Relaxed);
-                Decision {
-                    action: rules[index].action,
-                    rule: Some(index),
-                }
-            }
+            Some(index) => Decision {
+                action: rules[index].action,
+                rule: Some(index),
+            },
             None => Decision {
                 action: Action::Drop,
                 rule: None,
             },
+        }
+    }
+
+    /// Counts a hit for the rule that made `decision` (none when no rule matched).
+    pub(crate) fn count_hit(&self, decision: Decision) {
+        if let Some(hits) = decision.rule.and_then(|index| self.hits.get(index)) {
+            hits.fetch_add(1, Ordering::Relaxed);
         }
     }
 

@@ -23,6 +23,13 @@ use proc_macro::TokenStream;
 /// with `App::app_data(TrustedProxies::new([...])?)` are honoured, as in the
 /// middleware.
 ///
+/// Behind a `FirewallMiddleware` of the same `Firewall` (or of any, when the
+/// app registered none) the handler judges the request with what the
+/// middleware applied: its firewall, its trusted proxies and its port (a
+/// `port = N` given here still pins the port). The packet the middleware
+/// allowed is not decided, counted or logged again, and the WAF does not run
+/// again unless `waf = ...` asks for another mode than the middleware's.
+///
 /// # Syntax
 ///
 /// ```text

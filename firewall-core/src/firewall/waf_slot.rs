@@ -130,6 +130,10 @@ impl Firewall {
     /// the counters and an event for [`Verdict::Block`]; `WAF DETECT: ...` at
     /// WARNING for [`Verdict::Detected`].
     ///
+    /// A block counted here is a decision of its own: for a request the ACL
+    /// admitted ([`Firewall::admit`]), end it with
+    /// [`Firewall::refuse`] instead, which counts the request once.
+    ///
     /// # Examples
     ///
     /// ```
@@ -171,10 +175,7 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn record_oversized_body(&self, packet: &Packet, limit: usize) {
-        self.record_body_refusal(
-            packet,
-            &format!("Request body over the WAF limit of {limit} bytes"),
-        );
+        self.record_body_refusal(packet, &oversized_body_reason(limit));
     }
 
     /// Logs and counts a request refused because the WAF could not inspect
@@ -209,10 +210,15 @@ fn load(path: &Path) -> Result<(RuleSet, Option<Waf>), ReloadError> {
     Ok((set, waf))
 }
 
+/// `Request body over the WAF limit of N bytes`.
+pub(super) fn oversized_body_reason(limit: usize) -> String {
+    format!("Request body over the WAF limit of {limit} bytes")
+}
+
 /// `WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - Request body over ...`.
-struct BodyLine<'a> {
-    packet: &'a Packet,
-    reason: &'a str,
+pub(super) struct BodyLine<'a> {
+    pub(super) packet: &'a Packet,
+    pub(super) reason: &'a str,
 }
 
 impl RawMessage for BodyLine<'_> {
