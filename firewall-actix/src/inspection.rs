@@ -11,7 +11,7 @@ use actix_web::error::PayloadError;
 use actix_web::http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpRequest, HttpResponse};
-use firewall_core::waf::{transform, BodyOverflow, Mode, RequestView, Verdict, Waf};
+use firewall_core::waf::{BodyOverflow, Mode, RequestView, RoutePath, Verdict, Waf};
 use firewall_core::{Firewall, Packet};
 use futures_util::StreamExt;
 
@@ -31,13 +31,9 @@ pub(crate) fn active(firewall: &Firewall, raw_path: &str) -> Option<Arc<Waf>> {
     if config.exclusions.is_empty() {
         return Some(waf);
     }
-    let decoded = transform::decode_all(raw_path);
-    let path = transform::normalise_path(&decoded).0;
+    let path = RoutePath::new(raw_path);
     let skipped = config.exclusions.iter().any(|e| {
-        e.args.is_empty()
-            && e.families.is_empty()
-            && e.rules.is_empty()
-            && e.covers_route(raw_path, &path)
+        e.args.is_empty() && e.families.is_empty() && e.rules.is_empty() && e.covers_route(&path)
     });
     (!skipped).then_some(waf)
 }
