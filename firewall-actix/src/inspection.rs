@@ -1,7 +1,8 @@
 //! The WAF stage shared by the middleware and the `#[firewall]` attribute:
 //! after the ACL allowed a request, read its body (up to the WAF's limit,
-//! keeping it for the handler), decode it as the handler will see it
-//! (gzip, deflate, charset), build the [`RequestView`], inspect, log and answer.
+//! keeping it for the handler), decode it as the handler will see it (its
+//! `Content-Encoding` by Actix's own decoder, its charset), build the
+//! [`RequestView`], inspect, log and answer.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -73,8 +74,8 @@ pub(crate) async fn inspect(
         return Ok(Outcome::Refuse(too_large(limit)));
     }
     let body = body.freeze();
-    let decoded = match encoding::decode(req.headers(), &body[..body.len().min(limit)], limit, over)
-    {
+    let head = body.slice(..body.len().min(limit));
+    let decoded = match encoding::decode(req.headers(), &head, limit, over) {
         Ok(decoded) => decoded,
         Err(why) => {
             firewall.record_body_refusal(packet, &why.to_string());
