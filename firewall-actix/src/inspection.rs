@@ -1,7 +1,8 @@
 //! The WAF stage shared by the middleware and the `#[firewall]` attribute:
 //! after the ACL allowed a request, read its body (up to the WAF's limit,
-//! keeping it for the handler), decode it as the handler will see it
-//! (gzip, deflate, charset), build the [`RequestView`], inspect, log and answer.
+//! keeping it for the handler), decode it as the handler will see it (its
+//! `Content-Encoding` by Actix's own decoder, its charset), build the
+//! [`RequestView`], inspect, log and answer.
 
 use std::borrow::Cow;
 use std::panic::{self, AssertUnwindSafe};
@@ -13,7 +14,7 @@ use actix_web::http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpRequest, HttpResponse};
 use firewall_core::waf::multipart::{self, MultipartError};
-use firewall_core::waf::{transform, BodyOverflow, Mode, RequestView, Verdict, Waf};
+use firewall_core::waf::{BodyOverflow, Mode, RequestView, RoutePath, Verdict, Waf};
 use firewall_core::{Admission, Firewall, Packet, Refusal};
 use futures_util::StreamExt;
 
@@ -33,13 +34,9 @@ pub(crate) fn active(firewall: &Firewall, raw_path: &str) -> Option<Arc<Waf>> {
     if config.exclusions.is_empty() {
         return Some(waf);
     }
-    let decoded = transform::decode_all(raw_path);
-    let path = transform::normalise_path(&decoded).0;
+    let path = RoutePath::new(raw_path);
     let skipped = config.exclusions.iter().any(|e| {
-        e.args.is_empty()
-            && e.families.is_empty()
-            && e.rules.is_empty()
-            && e.covers_route(raw_path, &path)
+        e.args.is_empty() && e.families.is_empty() && e.rules.is_empty() && e.covers_route(&path)
     });
     (!skipped).then_some(waf)
 }
@@ -134,8 +131,8 @@ pub(crate) async fn inspect(
         return Ok(Outcome::Refuse(too_large(limit)));
     }
     let body = body.freeze();
-    let decoded = match encoding::decode(req.headers(), &body[..body.len().min(limit)], limit, over)
-    {
+    let head = body.slice(..body.len().min(limit));
+    let decoded = match encoding::decode(req.headers(), &head, limit, over) {
         Ok(decoded) => decoded,
         Err(why) => {
             subject.refuse(firewall, Refusal::Body(&why.to_string()));

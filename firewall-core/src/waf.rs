@@ -48,6 +48,7 @@ mod memo;
 pub mod multipart;
 mod pattern;
 mod request;
+pub mod route;
 mod score;
 mod shape;
 mod signatures;
@@ -61,6 +62,7 @@ pub use error::WafError;
 pub(crate) use line::write_line;
 pub use line::{WafLine, WafReason};
 pub use request::RequestView;
+pub use route::RoutePath;
 pub use score::{Match, Report};
 pub use signatures::{Family, Signature, View};
 pub use target::Location;
@@ -252,30 +254,27 @@ impl Waf {
     /// # Ok::<(), firewall_core::waf::WafError>(())
     /// ```
     pub fn evaluate(&self, req: &RequestView<'_>) -> Report {
-        // Only exclusions read the normalised path: none, no decoding.
-        let normalised = if self.config.exclusions.is_empty() {
-            String::new()
+        // Only exclusions read the resolved path: none, nothing to resolve.
+        let path = if self.config.exclusions.is_empty() {
+            RoutePath::new("/")
         } else {
-            transform::normalise_path(&transform::decode_all(req.path()))
-                .0
-                .into_owned()
+            RoutePath::new(req.path())
         };
-        let path = (req.path(), normalised.as_str());
         let mut report = Report::default();
         let head = target::collect_head(req);
-        self.scan(path, &head, Remember::CleanValues, &mut report);
+        self.scan(&path, &head, Remember::CleanValues, &mut report);
         if report.score() < self.config.threshold {
             let body = target::collect_body(req, self.config.body_limit);
-            self.scan(path, &body, Remember::Nothing, &mut report);
+            self.scan(&path, &body, Remember::Nothing, &mut report);
         }
         report
     }
 
     /// Adds what matches in `targets` to `report`, but for what an exclusion
-    /// covers on `path` (as received, normalised).
+    /// covers on `path`.
     fn scan(
         &self,
-        path: (&str, &str),
+        path: &RoutePath<'_>,
         targets: &[target::Target<'_>],
         remember: Remember,
         report: &mut Report,

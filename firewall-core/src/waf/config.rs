@@ -11,7 +11,7 @@
 //! disabled = [942100]         # signature ids turned off everywhere
 //!
 //! [[waf.exclusion]]
-//! path = "/comments"          # route prefix
+//! path = "/comments"          # route prefix (see Exclusion::covers_route)
 //! args = ["body"]             # optional: only these arguments, cookies or headers
 //! families = ["xss"]          # optional: only these families
 //! rules = [941100]            # optional: only these ids
@@ -32,6 +32,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::route::RoutePath;
 use super::signatures::{Family, Signature};
 use super::target::Location;
 use super::WafError;
@@ -169,32 +170,39 @@ impl Exclusion {
 
     /// Whether a request path is under this exclusion's route, at a segment
     /// boundary (`/admin` covers `/admin` and `/admin/users`, not
-    /// `/administrator`; `/` covers everything). Both the path as received
-    /// and as the WAF normalises it (decoded, `..` resolved) must be under
-    /// it: `/api/..%2fadmin` is not under `/admin` for an exclusion, since
-    /// the router may see `/api/...`.
+    /// `/administrator`; `/` covers everything). The path as received and
+    /// every reading of it ([`RoutePath`]: decoded, `\` as `/`, `;params`
+    /// dropped, dot segments removed) must be under the route, and a path
+    /// whose reading is in doubt is under none: `/static/%2e%2e/admin` is
+    /// not under `/static`, and `/api/..%2fadmin` not under `/admin` (the
+    /// router sees `/api/...`). Matching is case-sensitive, as Actix's
+    /// router is.
     ///
     /// # Examples
     ///
     /// ```
-    /// let ex = firewall_core::waf::Exclusion::route("/admin");
-    /// assert!(ex.covers_route("/admin/users", "/admin/users"));
-    /// assert!(!ex.covers_route("/administrator", "/administrator"));
-    /// assert!(!ex.covers_route("/api/..%2fadmin", "/admin"));
+    /// use firewall_core::waf::{Exclusion, RoutePath};
+    /// let ex = Exclusion::route("/admin");
+    /// assert!(ex.covers_route(&RoutePath::new("/admin/users")));
+    /// assert!(!ex.covers_route(&RoutePath::new("/administrator")));
+    /// assert!(!ex.covers_route(&RoutePath::new("/api/..%2fadmin")));
+    /// assert!(!ex.covers_route(&RoutePath::new("/admin/..;/login")));
     /// ```
-    pub fn covers_route(&self, raw_path: &str, normalised_path: &str) -> bool {
-        under(&self.path, raw_path) && under(&self.path, normalised_path)
+    pub fn covers_route(&self, path: &RoutePath<'_>) -> bool {
+        !path.in_doubt()
+            && under(&self.path, path.raw())
+            && path.readings().all(|reading| under(&self.path, reading))
     }
 
     /// Whether this exclusion silences `sig` matching at `location` on a
-    /// request path (as received, and normalised).
+    /// request path.
     pub(crate) fn covers(
         &self,
-        (raw, normalised): (&str, &str),
+        path: &RoutePath<'_>,
         location: &Location<'_>,
         sig: &Signature,
     ) -> bool {
-        if !self.covers_route(raw, normalised) {
+        if !self.covers_route(path) {
             return false;
         }
         if !self.args.is_empty()
