@@ -673,3 +673,79 @@ fn with_a_million_rules_stats_stay_small_and_rules_come_in_pages_hit_rules_first
     assert_eq!(message.update["stats"]["dropped"], 4);
     assert!(message.update.get("rules").is_none());
 }
+
+/// `target/<profile>/examples/<name>`, built by `cargo test -p firewall-actix`.
+fn example(name: &str) -> Option<std::path::PathBuf> {
+    let deps = std::env::current_exe().ok()?.parent()?.to_path_buf();
+    let path = deps.parent()?.join("examples").join(name);
+    path.exists().then_some(path)
+}
+
+/// Runs an example with its monitor port taken: it must say so and serve the app.
+fn serves_the_app_when_the_monitor_port_is_busy(name: &str, status: u16, body: &str) {
+    let Some(binary) = example(name) else {
+        println!("SKIPPED: the {name} example is not built (run `cargo test -p firewall-actix`)");
+        return;
+    };
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(binary)
+        .env("FIREWALL_PORT", "0")
+        .env("FIREWALL_MONITOR_PORT", busy_port.to_string())
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let app = lines
+        .by_ref()
+        .take(20)
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("--- Starting Main Protected Application on ")
+                .map(|rest| rest.trim_end_matches(" ---").to_owned())
+        });
+    let answer = app.as_ref().map(|url| get(&format!("{url}/"), &[]));
+    let log_path = dir.path().join("app_firewall.log");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut log = String::new();
+    while Instant::now() < deadline && !log.contains("served without") {
+        std::thread::sleep(Duration::from_millis(50));
+        log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let answer = answer.unwrap_or_else(|| panic!("{name} never served the app: {log}"));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (status, body),
+        "{log}"
+    );
+    let line = log
+        .lines()
+        .find(|l| l.contains("served without"))
+        .unwrap_or_else(|| panic!("no ERROR line about the busy port:\n{log}"));
+    assert!(
+        line.contains("[ERROR]")
+            && line.contains(&format!("monitor cannot listen on 127.0.0.1:{busy_port}")),
+        "{line}"
+    );
+    drop(busy);
+}
+
+#[test]
+fn seed_web_monitor_serves_the_app_when_port_8000_is_busy() {
+    serves_the_app_when_the_monitor_port_is_busy("seed_web_monitor", 200, "VEERA");
+}
+
+#[test]
+fn seed_terminal_monitor_serves_the_app_when_port_8000_is_busy() {
+    // As in the seed, its rules do not allow port 5000: the app answers 403.
+    serves_the_app_when_the_monitor_port_is_busy(
+        "seed_terminal_monitor",
+        403,
+        "Access denied by Firewall.",
+    );
+}
