@@ -3,10 +3,16 @@
 //! [`WebMonitor::start`] binds its address at once (a busy port is an error
 //! naming the address) and serves on its own thread, with its own runtime and
 //! one worker, so the protected app keeps running whatever the monitor does.
+//! An app that must run whether or not the monitor starts logs the error and
+//! goes on (see `examples/seed_web_monitor.rs`).
+//!
 //! The page (`/`) is pushed updates by Server-Sent Events: totals, request
-//! rate, the latest decisions coloured by verdict, the rules with hits, the
-//! top blocked sources, the process's CPU and memory, and a button to download
-//! the audit report. The JSON API is described in [`api`].
+//! rate, the latest decisions coloured by verdict (each once, also across a
+//! reconnect; when more come than the stream carries, "1,234 more since
+//! 10:52:46"), the top blocked sources, the process's CPU and memory. It
+//! fetches the rules 50 at a time, those with hits first, and has a button
+//! to download the audit report. Neither the statistics nor the stream cost
+//! more with more rules. The JSON API is described in [`api`].
 //!
 //! # Security
 //!
