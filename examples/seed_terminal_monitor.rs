@@ -10,6 +10,11 @@
 //!
 //! The terminal monitor follows `app_firewall.log`; the JSON API on 127.0.0.1:8000
 //! gives it the rules with their hits and the app's CPU and memory.
+//!
+//! As in the seed, the app is served whatever happens to the API: when port
+//! 8000 is busy, an ERROR line says so and the app runs without it (the
+//! terminal monitor still follows the log). `FIREWALL_PORT` and
+//! `FIREWALL_MONITOR_PORT` choose the ports (`0`: any free port).
 
 use std::sync::Arc;
 
@@ -49,27 +54,53 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?,
     ])?);
     let log = fw.init_logger()?;
-    let api = create_monitor(fw.clone(), "127.0.0.1", 8000)?;
+    let api = match create_monitor(
+        fw.clone(),
+        "127.0.0.1",
+        env_port("FIREWALL_MONITOR_PORT", 8000)?,
+    ) {
+        Ok(api) => Some(api),
+        Err(e) => {
+            log::error!("{e}; the app is served without the monitor API");
+            None
+        }
+    };
 
     println!("--- Watch this app from a terminal: ---");
-    println!(
-        "    firewall-monitor --log {} --api {}",
-        log.path().display(),
-        api.url()
-    );
+    match &api {
+        Some(api) => println!(
+            "    firewall-monitor --log {} --api {}",
+            log.path().display(),
+            api.url()
+        ),
+        None => println!("    firewall-monitor --log {}", log.path().display()),
+    }
     println!(
         "    (from the workspace: cargo run -p firewall-actix --bin firewall-monitor -- --log ...)"
     );
-    println!("--- Starting Main Protected Application on http://127.0.0.1:{APP_PORT} ---");
     let app_fw = fw.clone();
-    HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::from(app_fw.clone()))
             .service(index)
     })
-    .bind(("127.0.0.1", APP_PORT))?
-    .run()
-    .await?;
-    api.stop();
+    .bind(("127.0.0.1", env_port("FIREWALL_PORT", APP_PORT)?))?;
+    for addr in server.addrs() {
+        println!("--- Starting Main Protected Application on http://{addr} ---");
+    }
+    server.run().await?;
+    if let Some(api) = api {
+        api.stop();
+    }
     Ok(())
+}
+
+/// The port in the environment variable `name`, or `default`.
+fn env_port(name: &str, default: u16) -> Result<u16, String> {
+    match std::env::var(name) {
+        Ok(text) => text
+            .parse()
+            .map_err(|_| format!("{name}={text:?} is not a port number (0-65535)")),
+        Err(_) => Ok(default),
+    }
 }

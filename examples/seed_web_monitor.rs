@@ -8,6 +8,10 @@
 //! ```
 //!
 //! `/` is guarded by `#[firewall(port = 5000)]`, as the seed's `@fw.firewall(port=5000)`.
+//!
+//! As in the seed, the app is served whatever happens to the monitor: when
+//! port 8000 is busy, an ERROR line says so and the app runs without it.
+//! `FIREWALL_PORT` and `FIREWALL_MONITOR_PORT` choose the ports (`0`: any free port).
 
 use std::sync::Arc;
 
@@ -57,21 +61,44 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ])?);
     let _log = fw.init_logger()?;
 
-    println!("--- Starting Sentinel SOC Monitor on http://127.0.0.1:8000 ---");
-    let monitor = create_monitor(fw.clone(), "127.0.0.1", 8000)?;
+    let monitor_port = env_port("FIREWALL_MONITOR_PORT", 8000)?;
+    println!("--- Starting Sentinel SOC Monitor on http://127.0.0.1:{monitor_port} ---");
+    let monitor = match create_monitor(fw.clone(), "127.0.0.1", monitor_port) {
+        Ok(monitor) => {
+            println!("--- Sentinel SOC Monitor on {} ---", monitor.url());
+            Some(monitor)
+        }
+        Err(e) => {
+            log::error!("{e}; the app is served without the monitor");
+            None
+        }
+    };
 
-    println!("--- Starting Main Protected Application on http://127.0.0.1:{APP_PORT} ---");
     let app_fw = fw.clone();
-    HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::from(app_fw.clone()))
             .service(index)
     })
     // The seed binds 0.0.0.0; loopback keeps the demo private to this machine.
-    .bind(("127.0.0.1", APP_PORT))?
-    .run()
-    .await?;
+    .bind(("127.0.0.1", env_port("FIREWALL_PORT", APP_PORT)?))?;
+    for addr in server.addrs() {
+        println!("--- Starting Main Protected Application on http://{addr} ---");
+    }
+    server.run().await?;
 
-    monitor.stop();
+    if let Some(monitor) = monitor {
+        monitor.stop();
+    }
     Ok(())
+}
+
+/// The port in the environment variable `name`, or `default`.
+fn env_port(name: &str, default: u16) -> Result<u16, String> {
+    match std::env::var(name) {
+        Ok(text) => text
+            .parse()
+            .map_err(|_| format!("{name}={text:?} is not a port number (0-65535)")),
+        Err(_) => Ok(default),
+    }
 }

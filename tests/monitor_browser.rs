@@ -53,9 +53,118 @@ fn the_page_goes_live_and_follows_real_traffic() {
     chrome.wait_for("document.getElementById('dropped').textContent === '1'");
     chrome.wait_for("[...document.querySelectorAll('#events tr.drop')].some(r => r.textContent.includes('10.6.6.6:6667'))");
     chrome.wait_for("document.querySelector('#blocked td') !== null && document.querySelector('#blocked td').textContent === '10.6.6.6'");
+    // Rules with hits first, most first: #5 (the app, 3 hits), #3 (telnet, 1), then #1.
     chrome.wait_for(
-        "document.querySelector('#rules tr:nth-child(3) td:last-child').textContent === '1'",
+        "[...document.querySelectorAll('#rules tr')].map(r => r.firstChild.textContent + ':' + r.lastChild.textContent).join(' ') \
+         === '5:3 3:1 1:0 2:0 4:0'",
     );
+    assert_eq!(text_of(&mut chrome, "rules-range"), "1–5 of 5");
+}
+
+/// The `data-seq` of every row of the live table, top (newest) first.
+fn event_seqs(chrome: &mut Chrome) -> Vec<u64> {
+    let seqs = chrome
+        .eval("[...document.querySelectorAll('#events tr')].map(r => Number(r.dataset.seq || 0))");
+    seqs.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn after_a_reconnect_the_table_has_no_duplicate_rows() {
+    let Some(mut chrome) = Chrome::launch("after_a_reconnect_the_table_has_no_duplicate_rows")
+    else {
+        return;
+    };
+    let fw = firewall("reconnect");
+    let every = Duration::from_millis(200);
+    let monitor = WebMonitor::start(
+        fw.clone(),
+        MonitorConfig::new("127.0.0.1", 0).interval(every),
+    )
+    .unwrap();
+    let addr = monitor.addr();
+    for i in 0..5 {
+        send(&fw, &format!("10.7.7.7:{}", 1000 + i), 23);
+    }
+    chrome.open(&format!("{}/", monitor.url()));
+    chrome.wait_for("document.getElementById('status').textContent === 'live'");
+    chrome.wait_for("document.querySelectorAll('#events tr').length === 5");
+
+    monitor.stop(); // the page's stream breaks: it retries on its own
+    chrome.wait_for("document.getElementById('status').textContent !== 'live'");
+    for i in 5..8 {
+        send(&fw, &format!("10.7.7.7:{}", 1000 + i), 23);
+    }
+    let config = MonitorConfig::new("127.0.0.1", addr.port()).interval(every);
+    let _monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    chrome.wait_for("document.getElementById('status').textContent === 'live'");
+    chrome.wait_for("[...document.querySelectorAll('#events tr')].some(r => r.textContent.includes('10.7.7.7:1007'))");
+    assert_eq!(
+        event_seqs(&mut chrome),
+        [8, 7, 6, 5, 4, 3, 2, 1],
+        "each decision once, the ones made while disconnected included"
+    );
+}
+
+#[test]
+fn a_burst_the_stream_cannot_carry_is_shown_as_a_count_and_rules_are_paged() {
+    let Some(mut chrome) =
+        Chrome::launch("a_burst_the_stream_cannot_carry_is_shown_as_a_count_and_rules_are_paged")
+    else {
+        return;
+    };
+    let fw = firewall("burst");
+    let mut rules = fw.engine().rules().rules().to_vec();
+    for port in 0..115u16 {
+        rules.push(
+            firewall_core::Rule::new(
+                firewall_core::DROP,
+                firewall_core::UDP,
+                10_000 + port,
+                firewall_core::ANY,
+                firewall_core::ANY,
+                format!("bulk {port}"),
+            )
+            .unwrap(),
+        );
+    }
+    fw.engine().set_rules(rules).unwrap();
+    let config = MonitorConfig::new("127.0.0.1", 0).interval(Duration::from_millis(500));
+    let monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    chrome.open(&format!("{}/", monitor.url()));
+    chrome.wait_for("document.getElementById('status').textContent === 'live'");
+    chrome.wait_for("document.getElementById('rules-range').textContent === '1–50 of 120'");
+    chrome.eval("document.getElementById('rules-next').click()");
+    chrome.wait_for("document.getElementById('rules-range').textContent === '51–100 of 120'");
+    assert_eq!(
+        chrome.eval("document.querySelector('#rules tr td').textContent"),
+        json!("51")
+    );
+
+    for i in 0..3000u32 {
+        send(&fw, &format!("10.8.{}.{}:1000", i / 250, i % 250), 23);
+    }
+    chrome.wait_for("document.getElementById('dropped').textContent === '3000'");
+    chrome.wait_for("!document.getElementById('missed').hidden");
+    let notice = text_of(&mut chrome, "missed");
+    let (count, since) = notice
+        .split_once(" more since ")
+        .unwrap_or_else(|| panic!("{notice}"));
+    let count: u64 = count.replace(',', "").parse().unwrap();
+    assert!(
+        (1000..3000).contains(&count) && notice.contains(','),
+        "{notice}"
+    );
+    let time = since.split(' ').next().unwrap();
+    assert!(
+        time.len() == 8 && time.chars().filter(|c| *c == ':').count() == 2,
+        "HH:MM:SS: {notice}"
+    );
+    let listed = chrome.eval("document.querySelectorAll('#events tr:not(.gap)').length");
+    assert_eq!(listed, json!(100), "the newest 100 rows");
 }
 
 #[test]
@@ -116,7 +225,7 @@ fn a_screenshot_of_a_token_protected_dashboard_is_presentable() {
     };
     let fw = firewall("shop");
     let config = MonitorConfig::new("127.0.0.1", 0)
-        .token("t0k3n")
+        .token("t0k3n-t0k3n-t0k3n")
         .interval(Duration::from_millis(200));
     let monitor = WebMonitor::start(fw.clone(), config).unwrap();
     for i in 0..12u16 {
@@ -127,14 +236,14 @@ fn a_screenshot_of_a_token_protected_dashboard_is_presentable() {
             [23, 80, 443, 8080][usize::from(i % 4)],
         );
     }
-    chrome.open(&format!("{}/?token=t0k3n", monitor.url()));
+    chrome.open(&format!("{}/?token=t0k3n-t0k3n-t0k3n", monitor.url()));
     chrome.wait_for("document.getElementById('status').textContent === 'live'");
     chrome.wait_for("document.getElementById('allowed').textContent === '12'");
     assert!(chrome
         .eval("document.getElementById('report').href")
         .as_str()
         .unwrap()
-        .ends_with("/api/report?token=t0k3n"));
+        .ends_with("/api/report?token=t0k3n-t0k3n-t0k3n"));
 
     let png = chrome.screenshot(1280, 900);
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sentinel_soc_dashboard.png");

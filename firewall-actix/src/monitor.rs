@@ -3,10 +3,16 @@
 //! [`WebMonitor::start`] binds its address at once (a busy port is an error
 //! naming the address) and serves on its own thread, with its own runtime and
 //! one worker, so the protected app keeps running whatever the monitor does.
+//! An app that must run whether or not the monitor starts logs the error and
+//! goes on (see `examples/seed_web_monitor.rs`).
+//!
 //! The page (`/`) is pushed updates by Server-Sent Events: totals, request
-//! rate, the latest decisions coloured by verdict, the rules with hits, the
-//! top blocked sources, the process's CPU and memory, and a button to download
-//! the audit report. The JSON API is described in [`api`].
+//! rate, the latest decisions coloured by verdict (each once, also across a
+//! reconnect; when more come than the stream carries, "1,234 more since
+//! 10:52:46"), the top blocked sources, the process's CPU and memory. It
+//! fetches the rules 50 at a time, those with hits first, and has a button
+//! to download the audit report. Neither the statistics nor the stream cost
+//! more with more rules. The JSON API is described in [`api`].
 //!
 //! # Security
 //!
@@ -14,8 +20,12 @@
 //!   token it answers only requests whose `Host` is a loopback name, so a web
 //!   page cannot reach it through DNS rebinding.
 //! - Any other address needs [`MonitorConfig::token`]; then every page and API
-//!   call must carry it, as `Authorization: Bearer <token>` or `?token=<token>`
-//!   (compared in constant time). Only the static script and style sheet are public.
+//!   call must carry it, as `Authorization: Bearer <token>` (the scheme in any
+//!   case) or `?token=<token>` (compared in constant time). A token shorter than
+//!   [`MIN_TOKEN_BYTES`] is refused at start. Only the static script and style
+//!   sheet are public. A request refused for its token is logged as a WARNING
+//!   with the client's address and the path (escaped), at most one line per
+//!   10 seconds, the next line counting those left out; the token is never logged.
 //! - Everything that came from a client is shown as text: the page builds its
 //!   DOM with `textContent` only, and every answer carries a strict
 //!   Content-Security-Policy (no inline script), `X-Content-Type-Options: nosniff`
@@ -44,7 +54,9 @@ mod access;
 pub mod api;
 mod process;
 mod routes;
+mod rule_pages;
 mod sampler;
+mod stream;
 
 use std::net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::{mpsc, Arc};
@@ -58,6 +70,9 @@ use firewall_core::Firewall;
 use access::Access;
 use routes::Interval;
 use sampler::Sampler;
+
+/// The shortest access token accepted, in bytes.
+pub const MIN_TOKEN_BYTES: usize = 16;
 
 /// Where and how the monitor serves.
 ///
@@ -112,11 +127,12 @@ impl MonitorConfig {
     }
 
     /// Requires `token` on every page and API call; needed to bind a non-loopback address.
+    /// It must be at least [`MIN_TOKEN_BYTES`] long ([`WebMonitor::start`] refuses it otherwise).
     ///
     /// # Examples
     ///
     /// ```
-    /// let _ = firewall_actix::monitor::MonitorConfig::default().token("s3cret-token");
+    /// let _ = firewall_actix::monitor::MonitorConfig::default().token("s3cret-token-of-32-characters!");
     /// ```
     #[must_use]
     pub fn token(mut self, token: impl Into<String>) -> Self {
@@ -191,6 +207,15 @@ pub enum MonitorError {
     /// `token("")`.
     #[error("monitor access token is empty")]
     EmptyToken,
+    /// A token shorter than [`MIN_TOKEN_BYTES`]: too easy to guess.
+    #[error(
+        "monitor access token is {len} bytes long: it must be at least {MIN_TOKEN_BYTES} \
+         (e.g. `openssl rand -hex 16`)"
+    )]
+    TokenTooShort {
+        /// The length given, in bytes.
+        len: usize,
+    },
     /// The server thread could not start.
     #[error("monitor server failed to start: {0}")]
     Server(#[source] std::io::Error),
@@ -218,7 +243,7 @@ impl WebMonitor {
     /// # Errors
     ///
     /// [`MonitorError`]: the address does not resolve or cannot be bound, or is
-    /// not loopback and no token was given.
+    /// not loopback and no token was given, or the token is shorter than [`MIN_TOKEN_BYTES`].
     ///
     /// # Examples
     ///
@@ -230,9 +255,7 @@ impl WebMonitor {
             TcpListener::bind(addr).map_err(|source| MonitorError::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(MonitorError::Server)?;
         let sampler = web::Data::new(Sampler::new(fw));
-        let access = Access {
-            token: config.token,
-        };
+        let access = Access::new(config.token);
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(format!("firewall-monitor-{}", addr.port()))
@@ -354,6 +377,7 @@ fn resolve(config: &MonitorConfig) -> Result<SocketAddr, MonitorError> {
 fn check_access(addr: SocketAddr, token: Option<&str>) -> Result<(), MonitorError> {
     match token {
         Some("") => Err(MonitorError::EmptyToken),
+        Some(t) if t.len() < MIN_TOKEN_BYTES => Err(MonitorError::TokenTooShort { len: t.len() }),
         None if !addr.ip().is_loopback() => Err(MonitorError::TokenRequired { addr }),
         _ => Ok(()),
     }

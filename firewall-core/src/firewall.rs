@@ -244,6 +244,21 @@ impl Firewall {
         }
     }
 
+    /// The allowed and dropped totals, read without copying the rules (O(1),
+    /// whatever the number of rules; [`Firewall::stats`] copies every rule).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("a");
+    /// let p = firewall_core::Packet::tcp("10.0.0.1:1".parse().unwrap(), "10.0.0.2:80".parse().unwrap());
+    /// fw.check(&p);
+    /// assert_eq!((fw.counters().allowed(), fw.counters().dropped()), (0, 1));
+    /// ```
+    pub fn counters(&self) -> &Stats {
+        &self.stats
+    }
+
     /// A snapshot of the counters and of the rules in force with their hits.
     ///
     /// # Examples

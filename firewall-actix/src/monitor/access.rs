@@ -1,5 +1,9 @@
 //! Who may read the monitor: the access token, the Host check and the
-//! security headers sent with every answer.
+//! security headers sent with every answer; refused tokens are logged, at
+//! most one line per [`REFUSALS_LOGGED_EVERY`].
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -13,11 +17,82 @@ use subtle::ConstantTimeEq;
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
 img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// At most one WARNING line per this period for requests refused for their
+/// token; the next line counts the ones left out.
+pub(crate) const REFUSALS_LOGGED_EVERY: Duration = Duration::from_secs(10);
+
+/// The longest request path quoted in a refusal line.
+const LOGGED_PATH_CHARS: usize = 120;
+
 /// Access policy of one monitor.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Access {
     /// The token every page and API call must carry, if any.
     pub(crate) token: Option<String>,
+    /// When the last refusal was logged, and how many were not since.
+    pub(crate) refusals: RefusalLog,
+}
+
+impl Access {
+    /// The policy of a monitor: `token` required when given.
+    pub(crate) fn new(token: Option<String>) -> Self {
+        Self {
+            token,
+            refusals: RefusalLog::default(),
+        }
+    }
+}
+
+/// Rate limit of the refusal lines: one per [`REFUSALS_LOGGED_EVERY`].
+#[derive(Debug, Default)]
+pub(crate) struct RefusalLog {
+    state: Mutex<RefusalState>,
+}
+
+#[derive(Debug, Default)]
+struct RefusalState {
+    last_logged: Option<Instant>,
+    not_logged: u64,
+}
+
+impl RefusalLog {
+    /// Counts a refusal at `now`: `Some(n)` when it is to be logged, `n`
+    /// refusals having gone unlogged since the previous line; `None` when
+    /// a line was written less than [`REFUSALS_LOGGED_EVERY`] ago.
+    fn note(&self, now: Instant) -> Option<u64> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        match state.last_logged {
+            Some(at) if now.saturating_duration_since(at) < REFUSALS_LOGGED_EVERY => {
+                state.not_logged += 1;
+                None
+            }
+            _ => {
+                state.last_logged = Some(now);
+                Some(std::mem::take(&mut state.not_logged))
+            }
+        }
+    }
+}
+
+/// The WARNING line for a request refused for its token (`why`), from
+/// `client` for `path`; escaped, as every client-controlled text in a log line.
+fn refusal_line(
+    why: &str,
+    client: Option<std::net::SocketAddr>,
+    path: &str,
+    not_logged: u64,
+) -> String {
+    let client = client.map_or_else(|| "an unknown address".to_owned(), |a| a.to_string());
+    let path: String = path.chars().take(LOGGED_PATH_CHARS).collect();
+    let line = if not_logged > 0 {
+        format!(
+            "Monitor refused {client} for {path}: {why} \
+             ({not_logged} more refused since the previous line, not logged)"
+        )
+    } else {
+        format!("Monitor refused {client} for {path}: {why}")
+    };
+    firewall_core::logger::escape(&line).into_owned()
 }
 
 impl Access {
@@ -30,7 +105,8 @@ impl Access {
         match &self.token {
             Some(token) => match presented_token(req) {
                 Some(given) if bool::from(given.as_bytes().ct_eq(token.as_bytes())) => Ok(()),
-                _ => Err("missing or wrong token"),
+                Some(_) => Err(WRONG_TOKEN),
+                None => Err(NO_TOKEN),
             },
             None if host_is_loopback(req) => Ok(()),
             None => Err("this monitor only answers to 127.0.0.1, localhost or [::1]"),
@@ -38,14 +114,20 @@ impl Access {
     }
 }
 
-/// The token from `Authorization: Bearer T`, else from `?token=T`.
+/// Refusal: no token at all.
+const NO_TOKEN: &str = "missing token";
+/// Refusal: a token that is not the monitor's.
+const WRONG_TOKEN: &str = "wrong token";
+
+/// The token from `Authorization: Bearer T` (the scheme in any case, RFC 7235),
+/// else from `?token=T`.
 fn presented_token(req: &ServiceRequest) -> Option<String> {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned());
+        .and_then(bearer_token)
+        .map(str::to_owned);
     bearer.or_else(|| {
         #[derive(serde::Deserialize)]
         struct TokenQuery {
@@ -55,6 +137,15 @@ fn presented_token(req: &ServiceRequest) -> Option<String> {
             .ok()
             .and_then(|q| q.into_inner().token)
     })
+}
+
+/// `T` of `Bearer T`, the scheme compared case-insensitively.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once([' ', '\t'])?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Whether the `Host` header names a loopback host (any port).
@@ -84,13 +175,21 @@ pub(crate) async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let verdict = req
-        .app_data::<web::Data<Access>>()
+    let access = req.app_data::<web::Data<Access>>().cloned();
+    let verdict = access
+        .as_ref()
         .map_or(Err("monitor misconfigured"), |access| access.allows(&req));
     match verdict {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
         Err(why) => {
-            let mut response = if why.contains("token") {
+            let token_refused = why == NO_TOKEN || why == WRONG_TOKEN;
+            if let Some(access) = access.filter(|_| token_refused) {
+                if let Some(not_logged) = access.refusals.note(Instant::now()) {
+                    let line = refusal_line(why, req.peer_addr(), req.path(), not_logged);
+                    log::warn!(target: "firewall", "{line}");
+                }
+            }
+            let mut response = if token_refused {
                 HttpResponse::Unauthorized()
                     .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
                     .body(why)
@@ -127,7 +226,7 @@ mod tests {
 
     #[test]
     fn without_token_only_loopback_host_names_are_answered() {
-        let open = Access { token: None };
+        let open = Access::new(None);
         for host in [
             "127.0.0.1:8000",
             "localhost:8000",
@@ -154,9 +253,7 @@ mod tests {
 
     #[test]
     fn with_a_token_it_is_needed_by_header_or_query() {
-        let closed = Access {
-            token: Some("s3cret".into()),
-        };
+        let closed = Access::new(Some("s3cret".into()));
         let bearer = TestRequest::get()
             .uri("/api/stats")
             .insert_header(("authorization", "Bearer s3cret"));
@@ -172,5 +269,52 @@ mod tests {
             "a wrong header is not rescued by the query"
         );
         assert!(allows(&closed, TestRequest::get().uri("/static/app.js")));
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        let closed = Access::new(Some("s3cret".into()));
+        for value in [
+            "Bearer s3cret",
+            "bearer s3cret",
+            "BEARER s3cret",
+            "bEaReR \t s3cret ",
+        ] {
+            let req = TestRequest::get()
+                .uri("/api/stats")
+                .insert_header(("authorization", value));
+            assert!(allows(&closed, req), "{value:?}");
+        }
+        for value in ["Basic s3cret", "Bearers3cret", "Bearer", "s3cret"] {
+            let req = TestRequest::get()
+                .uri("/api/stats")
+                .insert_header(("authorization", value));
+            assert!(!allows(&closed, req), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn one_refusal_line_per_period_and_the_next_counts_the_others() {
+        let log = RefusalLog::default();
+        let t0 = Instant::now();
+        assert_eq!(log.note(t0), Some(0));
+        for ms in [1, 500, 9_999] {
+            assert_eq!(log.note(t0 + Duration::from_millis(ms)), None);
+        }
+        assert_eq!(log.note(t0 + REFUSALS_LOGGED_EVERY), Some(3));
+        assert_eq!(log.note(t0 + REFUSALS_LOGGED_EVERY * 3), Some(0));
+    }
+
+    #[test]
+    fn refusal_lines_escape_the_path_and_never_quote_the_token() {
+        let client = "10.1.2.3:4567".parse().ok();
+        let line = refusal_line(WRONG_TOKEN, client, "/api/x\r\nFAKE [INFO] y", 2);
+        assert_eq!(
+            line,
+            "Monitor refused 10.1.2.3:4567 for /api/x\\r\\nFAKE [INFO] y: wrong token \
+             (2 more refused since the previous line, not logged)"
+        );
+        let long = "/".repeat(500);
+        assert!(refusal_line(NO_TOKEN, None, &long, 0).len() < 200);
     }
 }

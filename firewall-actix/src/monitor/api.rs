@@ -2,14 +2,35 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /api/stats` | [`StatsJson`] |
-//! | `GET /api/rules` | `[`[`RuleJson`]`, ...]`, in rule order |
+//! | `GET /api/stats` | [`StatsJson`] (its cost does not grow with the number of rules) |
+//! | `GET /api/rules?offset=&limit=&order=` | one page of `[`[`RuleJson`]`, ...]`; the number of rules in `X-Total-Count` |
 //! | `GET /api/events?after=SEQ` | [`EventsJson`]: decisions with `seq > SEQ`, oldest first (at most [`MAX_EVENTS`]) |
-//! | `GET /api/events/stream` | Server-Sent Events, one `data:` line of [`UpdateJson`] per interval |
+//! | `GET /api/events/stream` | Server-Sent Events: `id: SEQ` and one `data:` line of [`UpdateJson`] per message |
 //! | `GET /api/report` | [`ReportJson`], as a download (`Content-Disposition: attachment`) |
 //!
 //! Strings are raw (not HTML-escaped): whoever displays them escapes them.
 //! Times are local, in the log's format `2026-01-11 10:52:46,996`.
+//!
+//! # Rule pages
+//!
+//! `/api/rules` answers one page: `offset` (default 0) rules are passed over,
+//! then at most `limit` are listed (default and most: [`MAX_RULES_PAGE`]).
+//! `order=position` (the default) lists them in rule order; `order=hits` lists
+//! the rules with hits first, most hits first (ties in rule order), then the
+//! rules without hits in rule order. The header `X-Total-Count` gives the
+//! number of rules in force. An unknown `order` or a non-number is a 400.
+//!
+//! # The live stream
+//!
+//! Each message of `/api/events/stream` carries `id: SEQ`, the `seq` of the
+//! newest decision it brings (or of the one it continues after), so a browser
+//! that reconnects sends it back as `Last-Event-ID` and the stream resumes
+//! right after it: no decision twice, none missing while the monitor still
+//! holds it (the latest 1,000). A new stream starts 50 decisions back (or
+//! after `?after=SEQ`). A message brings at most [`MAX_EVENTS`] decisions:
+//! when more were made in one interval, the newest are sent and
+//! [`UpdateJson::gap`] counts the others, which the page shows as
+//! "1,234 more since 10:52:46".
 //!
 //! ```json
 //! {"app":"shop","allowed":12,"dropped":3,"rate_per_sec":1.5,"uptime_secs":42,
@@ -24,6 +45,9 @@ use serde::{Deserialize, Serialize};
 
 /// At most this many events in one `/api/events` answer or stream message.
 pub const MAX_EVENTS: usize = 200;
+
+/// At most this many rules in one `/api/rules` page (also the default page size).
+pub const MAX_RULES_PAGE: usize = 500;
 
 /// `GET /api/stats`: totals, rate, process use and top blocked sources.
 ///
@@ -194,7 +218,7 @@ impl From<&Event> for EventJson {
 /// # Examples
 ///
 /// ```
-/// let e = firewall_actix::monitor::api::EventsJson { events: vec![], last_seq: 0 };
+/// let e = firewall_actix::monitor::api::EventsJson { events: vec![], last_seq: 0, skipped: 0 };
 /// assert!(e.events.is_empty());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,6 +227,30 @@ pub struct EventsJson {
     pub events: Vec<EventJson>,
     /// The `seq` to ask after next time.
     pub last_seq: u64,
+    /// Decisions after the asked `seq` not listed: older than `events`, past
+    /// [`MAX_EVENTS`] or no longer held by the monitor.
+    #[serde(default)]
+    pub skipped: u64,
+}
+
+/// Decisions a stream message does not bring: "1,234 more since 10:52:46".
+///
+/// # Examples
+///
+/// ```
+/// let gap = firewall_actix::monitor::api::GapJson { count: 1234, since: None };
+/// assert_eq!(gap.count, 1234);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapJson {
+    /// How many decisions were made, between the previous message's last
+    /// decision and this message's first, that no message brings.
+    pub count: u64,
+    /// Local time the gap starts: of the last decision brought before it, or
+    /// of the previous message when none was, or of the first decision left
+    /// out when the monitor still holds it; `null` when it no longer knows
+    /// (a reconnect resuming after decisions it has forgotten).
+    pub since: Option<String>,
 }
 
 /// One Server-Sent Event of `/api/events/stream`: everything the page shows.
@@ -213,18 +261,18 @@ pub struct EventsJson {
 /// use firewall_actix::monitor::api::{ProcessJson, StatsJson, UpdateJson};
 /// let stats = StatsJson { app: "a".into(), allowed: 0, dropped: 0, rate_per_sec: 0.0, uptime_secs: 0,
 ///     process: ProcessJson::default(), top_blocked: vec![], last_seq: 0 };
-/// let update = UpdateJson { stats, rules: vec![], events: vec![] };
+/// let update = UpdateJson { stats, events: vec![], gap: None };
 /// assert!(serde_json::to_string(&update)?.starts_with("{\"stats\""));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateJson {
-    /// As `/api/stats`.
+    /// As `/api/stats`. Rules are not sent: the page asks `/api/rules` for the ones it shows.
     pub stats: StatsJson,
-    /// As `/api/rules`.
-    pub rules: Vec<RuleJson>,
     /// Decisions since the previous message on this stream, oldest first.
     pub events: Vec<EventJson>,
+    /// Decisions made before `events` that this stream will not bring.
+    pub gap: Option<GapJson>,
 }
 
 /// `GET /api/report`: the seed's "GENERATE AUDIT REPORT", as JSON.

@@ -5,11 +5,16 @@ use std::time::Duration;
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::web::{self, Bytes};
-use actix_web::{HttpResponse, Responder};
+use actix_web::{HttpRequest, HttpResponse, Responder};
 use serde::Deserialize;
 
-use super::api::UpdateJson;
+use super::api::{UpdateJson, MAX_RULES_PAGE};
+use super::rule_pages::RuleOrder;
 use super::sampler::Sampler;
+use super::stream::StreamCursor;
+
+/// How long a browser waits before it reconnects a dropped stream (SSE `retry:`).
+const RECONNECT_MILLIS: u64 = 1000;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -58,8 +63,21 @@ async fn stats(sampler: web::Data<Sampler>) -> impl Responder {
     HttpResponse::Ok().json(sampler.stats())
 }
 
-async fn rules(sampler: web::Data<Sampler>) -> impl Responder {
-    HttpResponse::Ok().json(sampler.rules())
+/// `?offset=&limit=&order=` of `/api/rules`.
+#[derive(Debug, Deserialize)]
+struct RulesQuery {
+    offset: Option<usize>,
+    limit: Option<usize>,
+    #[serde(default)]
+    order: RuleOrder,
+}
+
+async fn rules(sampler: web::Data<Sampler>, query: web::Query<RulesQuery>) -> impl Responder {
+    let limit = query.limit.unwrap_or(MAX_RULES_PAGE).min(MAX_RULES_PAGE);
+    let (total, page) = sampler.rules_page(query.order, query.offset.unwrap_or(0), limit);
+    HttpResponse::Ok()
+        .insert_header(("X-Total-Count", total.to_string()))
+        .json(page)
 }
 
 /// `?after=SEQ` of `/api/events`.
@@ -83,25 +101,32 @@ async fn report(sampler: web::Data<Sampler>) -> impl Responder {
         .json(sampler.report())
 }
 
-/// Server-Sent Events: an update now, then one per interval, each carrying
-/// the decisions made since the previous one.
+/// Server-Sent Events: an update now, then one per interval, each with
+/// `id:` and the decisions made since the previous one (see [`super::api`]).
+/// Resumes after `Last-Event-ID` (a browser reconnecting), else after `?after=`.
 async fn stream(
+    req: HttpRequest,
     sampler: web::Data<Sampler>,
     interval: web::Data<Interval>,
     query: web::Query<After>,
 ) -> impl Responder {
     let sampler = sampler.into_inner();
-    let start = query
-        .after
-        .unwrap_or_else(|| sampler.stats().last_seq.saturating_sub(50));
-    let mut ticker = tokio::time::interval(interval.0);
+    let resume = last_event_id(&req).or(query.after);
+    let cursor = StreamCursor::open(sampler.firewall().events(), resume);
+    let every = interval.0;
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let body = futures_util::stream::unfold(
-        (sampler, start, ticker),
-        |(sampler, after, mut ticker)| async move {
-            ticker.tick().await;
-            let (message, after) = update_message(&sampler, after);
-            Some((Ok::<_, actix_web::Error>(message), (sampler, after, ticker)))
+        (sampler, cursor, ticker, true),
+        |(sampler, mut cursor, mut ticker, first)| async move {
+            if !first && !cursor.catching_up() {
+                ticker.tick().await;
+            }
+            let message = update_message(&sampler, &mut cursor, first);
+            Some((
+                Ok::<_, actix_web::Error>(message),
+                (sampler, cursor, ticker, false),
+            ))
         },
     );
     HttpResponse::Ok()
@@ -111,16 +136,32 @@ async fn stream(
         .streaming(body)
 }
 
-/// One SSE message (`data: {json}\n\n`) and the `seq` to continue after.
-fn update_message(sampler: &Arc<Sampler>, after: u64) -> (Bytes, u64) {
-    let events = sampler.events(after);
+/// The `Last-Event-ID` header as a `seq`, when it is one.
+fn last_event_id(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get("last-event-id")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// One SSE message: `id: SEQ` and `data: {json}` (the first one also sets `retry:`).
+fn update_message(sampler: &Arc<Sampler>, cursor: &mut StreamCursor, first: bool) -> Bytes {
+    let batch = cursor.next_batch(sampler.firewall().events());
     let update = UpdateJson {
         stats: sampler.stats(),
-        rules: sampler.rules(),
-        events: events.events,
+        events: batch.events,
+        gap: batch.gap,
     };
     let json = serde_json::to_string(&update).unwrap_or_else(|_| "{}".to_owned());
-    (Bytes::from(format!("data: {json}\n\n")), events.last_seq)
+    let retry = if first {
+        format!("retry: {RECONNECT_MILLIS}\n")
+    } else {
+        String::new()
+    };
+    Bytes::from(format!("{retry}id: {}\ndata: {json}\n\n", cursor.id()))
 }
 
 /// `name` reduced to characters safe in a download file name.

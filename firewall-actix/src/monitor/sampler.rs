@@ -5,12 +5,13 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use firewall_core::Firewall;
+use firewall_core::{Firewall, RuleHits};
 
 use super::api::{
     EventJson, EventsJson, ProcessJson, ReportJson, RuleJson, SourceCount, StatsJson, MAX_EVENTS,
 };
 use super::process::ProcessSample;
+use super::rule_pages::{self, RuleOrder};
 
 /// Sources listed in [`StatsJson::top_blocked`].
 const TOP: usize = 10;
@@ -37,12 +38,13 @@ impl Sampler {
     /// Starts watching `fw`: turns its event ring on.
     pub(crate) fn new(fw: Arc<Firewall>) -> Self {
         fw.events().enable();
-        let stats = fw.stats();
+        let counters = fw.counters();
+        let total = counters.allowed() + counters.dropped();
         let now = Instant::now();
         Self {
             state: Mutex::new(State {
                 last_seq: 0,
-                last_total: stats.allowed + stats.dropped,
+                last_total: total,
                 last_at: now,
                 rate: 0.0,
                 process: ProcessSample::read(),
@@ -61,12 +63,11 @@ impl Sampler {
     /// Samples the latest sequence number, the rate and process use.
     pub(crate) fn tick(&self) {
         let last_seq = self.fw.events().last_seq();
-        let snapshot = self.fw.stats();
+        let total = self.fw.counters().allowed() + self.fw.counters().dropped();
         let process = ProcessSample::read();
         let mut state = self.lock();
         state.last_seq = last_seq;
         let now = Instant::now();
-        let total = snapshot.allowed + snapshot.dropped;
         let secs = now.duration_since(state.last_at).as_secs_f64();
         if secs > 0.0 {
             #[allow(clippy::cast_precision_loss)] // per-interval deltas are small
@@ -83,9 +84,9 @@ impl Sampler {
         }
     }
 
-    /// `/api/stats`.
+    /// `/api/stats`: counters only, whatever the number of rules.
     pub(crate) fn stats(&self) -> StatsJson {
-        let snapshot = self.fw.stats();
+        let counters = self.fw.counters();
         let state = self.lock();
         let top = self
             .fw
@@ -99,8 +100,8 @@ impl Sampler {
             .collect();
         StatsJson {
             app: self.fw.name().to_owned(),
-            allowed: snapshot.allowed,
-            dropped: snapshot.dropped,
+            allowed: counters.allowed(),
+            dropped: counters.dropped(),
             rate_per_sec: state.rate,
             uptime_secs: self.started.elapsed().as_secs(),
             process: ProcessJson {
@@ -112,24 +113,59 @@ impl Sampler {
         }
     }
 
-    /// `/api/rules`.
-    pub(crate) fn rules(&self) -> Vec<RuleJson> {
-        self.fw
-            .stats()
-            .rules
+    /// One page of `/api/rules` and the number of rules in force: builds
+    /// only the rules of the page.
+    pub(crate) fn rules_page(
+        &self,
+        order: RuleOrder,
+        offset: usize,
+        limit: usize,
+    ) -> (usize, Vec<RuleJson>) {
+        let set = self.fw.engine().rules();
+        let hits = set.hits();
+        let rules = set.rules();
+        let page = rule_pages::page(&hits, order, offset, limit)
+            .into_iter()
+            .filter_map(|i| {
+                let rule = rules.get(i)?;
+                Some(RuleJson::new(
+                    i,
+                    &RuleHits {
+                        rule,
+                        hits: hits[i],
+                    },
+                ))
+            })
+            .collect();
+        (hits.len(), page)
+    }
+
+    /// Every rule in order, for the audit report.
+    fn all_rules(&self) -> Vec<RuleJson> {
+        let set = self.fw.engine().rules();
+        set.rules()
             .iter()
+            .zip(set.hits())
             .enumerate()
-            .map(|(i, hits)| RuleJson::new(i, hits))
+            .map(|(i, (rule, hits))| RuleJson::new(i, &RuleHits { rule, hits }))
             .collect()
     }
 
-    /// `/api/events?after=SEQ`: at most [`MAX_EVENTS`], the newest ones.
+    /// `/api/events?after=SEQ`: at most [`MAX_EVENTS`], the newest ones; the
+    /// others after `after` are counted in `skipped`.
     pub(crate) fn events(&self, after: u64) -> EventsJson {
-        let all = self.fw.events().recent(after);
+        let ring = self.fw.events();
+        let newest = ring.last_seq();
+        let all = ring.recent(after);
         let skip = all.len().saturating_sub(MAX_EVENTS);
         let events: Vec<EventJson> = all[skip..].iter().map(EventJson::from).collect();
         let last_seq = events.last().map_or(after, |e| e.seq);
-        EventsJson { events, last_seq }
+        let first_listed = events.first().map_or(newest + 1, |e| e.seq);
+        EventsJson {
+            events,
+            last_seq,
+            skipped: first_listed.saturating_sub(after + 1),
+        }
     }
 
     /// `/api/report`.
@@ -137,7 +173,7 @@ impl Sampler {
         ReportJson {
             generated_at: super::api::format_time(std::time::SystemTime::now()),
             stats: self.stats(),
-            rules: self.rules(),
+            rules: self.all_rules(),
             recent_events: self
                 .fw
                 .events()

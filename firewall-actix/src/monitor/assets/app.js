@@ -3,6 +3,10 @@
 "use strict";
 
 const MAX_ROWS = 100;
+const RULES_PER_PAGE = 50;
+const RULES_REFRESH_MS = 2000;
+let rulesOffset = 0;
+let rulesTotal = 0;
 const token = new URLSearchParams(window.location.search).get("token");
 
 function withToken(path) {
@@ -19,6 +23,10 @@ function cell(row, text, className) {
 
 function setText(id, text) {
   document.getElementById(id).textContent = String(text);
+}
+
+function formatCount(n) {
+  return Number(n).toLocaleString("en-US");
 }
 
 function formatBytes(bytes) {
@@ -69,13 +77,62 @@ function showRules(rules) {
     cell(row, rule.src, "mono");
     cell(row, rule.dst, "mono");
     cell(row, rule.desc);
-    cell(row, rule.hits, "num");
+    cell(row, formatCount(rule.hits), "num");
     body.appendChild(row);
+  }
+  const last = Math.min(rulesOffset + rules.length, rulesTotal);
+  setText("rules-range", rulesTotal === 0 ? "no rules"
+    : formatCount(rulesOffset + 1) + "–" + formatCount(last) + " of " + formatCount(rulesTotal));
+  document.getElementById("rules-prev").disabled = rulesOffset === 0;
+  document.getElementById("rules-next").disabled = last >= rulesTotal;
+}
+
+// One page of rules, the ones with hits first; the stream carries no rules.
+async function loadRules() {
+  const path = "/api/rules?order=hits&offset=" + rulesOffset + "&limit=" + RULES_PER_PAGE;
+  try {
+    const answer = await fetch(withToken(path), { cache: "no-store" });
+    if (!answer.ok) return;
+    rulesTotal = Number(answer.headers.get("X-Total-Count") || 0);
+    const rules = await answer.json();
+    if (rules.length === 0 && rulesOffset > 0 && rulesOffset >= rulesTotal) {
+      rulesOffset = Math.max(0, rulesTotal - RULES_PER_PAGE);
+      return loadRules();
+    }
+    showRules(rules);
+  } catch (_) {
+    // the stream's status already says when the monitor is unreachable
   }
 }
 
-function showEvents(events) {
+function gapRow(gap) {
+  const row = document.createElement("tr");
+  row.className = "gap";
+  const td = cell(row, formatCount(gap.count) + " more "
+    + (gap.since ? "since " + gap.since.slice(11, 19) : "not shown"));
+  td.colSpan = 6;
+  return row;
+}
+
+// Decisions the stream did not bring, counted since the first such gap.
+let missedCount = 0;
+let missedSince = null;
+
+function showMissed(gap) {
+  missedCount += gap.count;
+  if (missedSince === null) missedSince = gap.since ? gap.since.slice(11, 19) : "";
+  const notice = document.getElementById("missed");
+  notice.textContent = formatCount(missedCount) + " more since "
+    + (missedSince || "this page opened") + " not listed (more than 200 per update)";
+  notice.hidden = false;
+}
+
+function showEvents(events, gap) {
   const body = document.getElementById("events");
+  if (gap) {
+    showMissed(gap);
+    body.insertBefore(gapRow(gap), body.firstChild);
+  }
   for (const event of events) {
     const row = document.createElement("tr");
     row.className = event.action === "ALLOW" ? "allow" : "drop";
@@ -105,12 +162,21 @@ function connect() {
   source.onmessage = (message) => {
     const update = JSON.parse(message.data);
     showStats(update.stats);
-    showRules(update.rules);
-    showEvents(update.events);
+    showEvents(update.events, update.gap);
   };
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("report").href = withToken("/api/report");
+  document.getElementById("rules-prev").addEventListener("click", () => {
+    rulesOffset = Math.max(0, rulesOffset - RULES_PER_PAGE);
+    loadRules();
+  });
+  document.getElementById("rules-next").addEventListener("click", () => {
+    rulesOffset += RULES_PER_PAGE;
+    loadRules();
+  });
   connect();
+  loadRules();
+  setInterval(loadRules, RULES_REFRESH_MS);
 });
