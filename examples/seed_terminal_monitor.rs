@@ -61,7 +61,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ) {
         Ok(api) => Some(api),
         Err(e) => {
-            log::error!("{e}; the app is served without the monitor API");
+            // The firewall's own target: its file records that its monitor is missing.
+            log::error!(target: firewall_actix::logger::TARGET, "{e}; the app is served without the monitor API");
             None
         }
     };

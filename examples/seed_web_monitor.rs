@@ -69,7 +69,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(monitor)
         }
         Err(e) => {
-            log::error!("{e}; the app is served without the monitor");
+            // The firewall's own target: its file records that its monitor is missing.
+            log::error!(target: firewall_actix::logger::TARGET, "{e}; the app is served without the monitor");
             None
         }
     };
