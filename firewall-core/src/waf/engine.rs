@@ -27,9 +27,9 @@ use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{MatchKind, PatternID, PatternSet};
 
-use super::joint::{Budget, Held, JointDfa, Search, Walked, BUILDING_PER_REQUEST, TOGETHER};
+use super::joint::{Budget, HeldCache, JointDfa, Search, WalkStop, BUILDING_PER_REQUEST, TOGETHER};
 use super::literals::ByteSet;
-use super::memo::{Owner, Probe};
+use super::memo::{MemoOwner, MemoProbe};
 use super::pattern;
 use super::shape::Shape;
 use super::signatures::{Signature, View};
@@ -59,7 +59,7 @@ const SEPARATOR: char = '\0';
 pub(crate) struct Compiled {
     /// Owns what threads remember of the values these signatures found
     /// clean ([`super::memo`]).
-    owner: Owner,
+    owner: MemoOwner,
     signatures: Vec<Signature>,
     /// Every signature but the raw and the narrow ones, on the decoded value.
     all: Option<ViewSet>,
@@ -190,7 +190,7 @@ impl Compiled {
             views.extend(ViewSet::build(view, &signatures, members)?);
         }
         Ok(Self {
-            owner: Owner::new(),
+            owner: MemoOwner::new(),
             signatures,
             all,
             narrow,
@@ -218,7 +218,7 @@ impl Compiled {
     /// cookie named `sid` against an arguments-only signature) the check of
     /// one value, not of every value. (Asking the joined text which
     /// signatures matched costs more than it saves: the overlapping search
-    /// cannot stop early, `inspect_1k_pl4` went 68% slower.) Where the
+    /// cannot stop early: the `inspect_1k_pl4` bench went much slower.) Where the
     /// joint DFA gives up, no match ends before that point, and the value
     /// holding it is scanned one signature at a time.
     ///
@@ -237,7 +237,8 @@ impl Compiled {
         remember: Remember,
         mut hit: impl FnMut(usize, usize),
     ) {
-        let probe = (remember == Remember::CleanValues).then(|| Probe::new(self.owner, targets));
+        let probe =
+            (remember == Remember::CleanValues).then(|| MemoProbe::new(self.owner, targets));
         let skip = |index: usize| probe.as_ref().is_some_and(|p| p.known(index));
         // Which values matched, to remember the others.
         let mut matched = vec![false; probe.as_ref().map_or(0, |_| targets.len())];
@@ -260,7 +261,8 @@ impl Compiled {
             .collect();
         // One cache per set, held for the whole scan: the walks' states are
         // only valid in the caches that built them.
-        let mut held: Vec<Held<'_>> = scanned.iter().map(|(_, set)| set.joint.hold()).collect();
+        let mut held: Vec<HeldCache<'_>> =
+            scanned.iter().map(|(_, set)| set.joint.hold()).collect();
         // Most texts match nothing: their first walks go side by side, the
         // longest cut in parts so that more walks go together.
         let parts = balanced_parts(&scanned, &texts);
@@ -271,7 +273,7 @@ impl Compiled {
         let walked = if walks.len() > 1 {
             JointDfa::clean_together(&mut held, &walks)
         } else {
-            [Walked::No; TOGETHER]
+            [WalkStop::No; TOGETHER]
         };
         for (i, (k, part)) in parts.iter().enumerate() {
             let (slot, view_set) = scanned[*k];
@@ -281,7 +283,7 @@ impl Compiled {
             // end are seen as the separators around it are.
             let text = &joined.text[part.clone()];
             // The first search goes on from where the walk stopped.
-            let mut walk = Some(walked.get(i).copied().unwrap_or(Walked::No));
+            let mut walk = Some(walked.get(i).copied().unwrap_or(WalkStop::No));
             let mut from = 0;
             loop {
                 let search = match walk.take() {
@@ -347,12 +349,12 @@ impl Compiled {
     /// per set: slot 0 for `all` (decoded), then one slot per view set. The
     /// buffers are this thread's last scan's, when it left them
     /// ([`recycle`]).
-    fn prepare(&self, targets: &[Target<'_>], skip: &impl Fn(usize) -> bool) -> Vec<Joined> {
+    fn prepare(&self, targets: &[Target<'_>], skip: &impl Fn(usize) -> bool) -> Vec<JoinedText> {
         // Room for every value once (base64 decodings are shorter), so the
         // buffers do not grow value by value.
         let room = targets.iter().map(|t| t.value.len() + 1).sum::<usize>();
         let mut texts = SCRATCH.try_with(RefCell::take).unwrap_or_default();
-        texts.resize_with(self.views.len() + 1, Joined::default);
+        texts.resize_with(self.views.len() + 1, JoinedText::default);
         for joined in &mut texts {
             joined.room = (room, targets.len());
         }
@@ -368,7 +370,7 @@ impl Compiled {
         texts
     }
 
-    fn prepare_value(&self, target: usize, raw: &str, texts: &mut [Joined]) {
+    fn prepare_value(&self, target: usize, raw: &str, texts: &mut [JoinedText]) {
         let raw_shape = Shape::of(raw);
         let Some((decoded_texts, view_texts)) = texts.split_first_mut() else {
             return;
@@ -416,7 +418,7 @@ impl Compiled {
     fn attribute(
         &self,
         view_set: &ViewSet,
-        held: &mut Held<'_>,
+        held: &mut HeldCache<'_>,
         text: &str,
         target: &Target<'_>,
         budget: &mut Budget,
@@ -457,7 +459,10 @@ pub(crate) enum Remember {
 /// text: each text whole, then, while there are fewer than
 /// [`TOGETHER`], the longest cut at the value start nearest its middle
 /// (each part whole values, and at least [`PART_MIN`] bytes).
-fn balanced_parts(scanned: &[(usize, &ViewSet)], texts: &[Joined]) -> Vec<(usize, Range<usize>)> {
+fn balanced_parts(
+    scanned: &[(usize, &ViewSet)],
+    texts: &[JoinedText],
+) -> Vec<(usize, Range<usize>)> {
     let mut parts: Vec<(usize, Range<usize>)> = scanned
         .iter()
         .enumerate()
@@ -533,7 +538,7 @@ thread_local! {
     /// The joined texts of this thread's last scan, emptied, for the next
     /// one: a form's take a few kilobytes, and allocating and freeing them
     /// at every request made glibc consolidate its free lists each time.
-    static SCRATCH: RefCell<Vec<Joined>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Vec<JoinedText>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A joined text whose buffers grew past this many bytes is not kept for
@@ -542,7 +547,7 @@ thread_local! {
 const SCRATCH_KEPT: usize = 64 << 10;
 
 /// Empties `texts` and keeps them for this thread's next scan.
-fn recycle(mut texts: Vec<Joined>) {
+fn recycle(mut texts: Vec<JoinedText>) {
     texts.retain(|joined| {
         let spans = joined.spans.capacity() * std::mem::size_of::<(usize, Range<usize>)>();
         joined.text.capacity() + spans <= SCRATCH_KEPT
@@ -555,17 +560,17 @@ fn recycle(mut texts: Vec<Joined>) {
     let _ = SCRATCH.try_with(|scratch| scratch.replace(texts));
 }
 
-/// The values one set scans, joined by [`SEPARATOR`] (each followed by
-/// one), with the target each came from.
+/// The text one set scans: the values joined by [`SEPARATOR`] (each
+/// followed by one), with the target each came from and its range.
 #[derive(Default)]
-struct Joined {
+struct JoinedText {
     text: String,
     spans: Vec<(usize, Range<usize>)>,
     /// Capacity to take at the first push (most views get no value).
     room: (usize, usize),
 }
 
-impl Joined {
+impl JoinedText {
     fn push(&mut self, target: usize, value: &str) {
         if self.spans.is_empty() {
             self.text.reserve(self.room.0.max(value.len() + 1));
@@ -790,7 +795,7 @@ pattern = "bad"
         );
         let set = compiled.all.as_ref().unwrap();
         let joined = |lengths: &[usize]| {
-            let mut joined = Joined::default();
+            let mut joined = JoinedText::default();
             for (i, &n) in lengths.iter().enumerate() {
                 joined.push(i, &"v".repeat(n));
             }

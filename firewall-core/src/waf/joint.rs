@@ -6,9 +6,9 @@
 //! microseconds; prose revisits the same few hundred states, so once they
 //! are built a scan costs a few nanoseconds a byte. Random text dense in
 //! quotes, brackets and operators does not: it reaches a state not built
-//! yet every few bytes, and an 8 KB field of it took 180 ms to inspect (and
-//! hundreds of megabytes of states) when the whole set was searched at
-//! once. Each signature alone stays small whatever the text.
+//! yet every few bytes, and an 8 KB field of it took a large fraction of a
+//! second to inspect (and hundreds of megabytes of states) when the whole
+//! set was searched at once. Each signature alone stays small whatever the text.
 //!
 //! So the joint DFA is searched here by a loop of our own (four bytes a
 //! step while the states are built) that times every state it has to
@@ -89,13 +89,14 @@ pub(crate) enum Search {
     GaveUp(usize),
 }
 
-/// How far [`JointDfa::clean_together`] took one walk.
+/// Where [`JointDfa::clean_together`] stopped one walk: at the end of a
+/// clean text, at a state the search goes on from, or nowhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Walked {
+pub(crate) enum WalkStop {
     /// Walked whole: the text holds no match.
     Clean,
     /// Stopped at offset `at` in the untagged `state`, with no match ending
-    /// before it: [`Held::resume`] goes on from there, unless the cache was
+    /// before it: [`HeldCache::resume`] goes on from there, unless the cache was
     /// cleared since (`clears` is its count of clearings then: a state of
     /// a cleared cache means nothing).
     At {
@@ -163,23 +164,23 @@ fn step_together<const N: usize>(
     }
 }
 
-/// A joint DFA with one of its per-thread caches, held for a request's
-/// scan: a state a walk reached is only valid in the cache that built it,
+/// A joint DFA with one of its per-thread caches taken from the pool and
+/// held for a request's scan: a state a walk reached is only valid in the cache that built it,
 /// so the search that goes on from it must use the same one.
-pub(crate) struct Held<'a> {
+pub(crate) struct HeldCache<'a> {
     dfa: &'a JointDfa,
     cache: PoolGuard<'a, Cache, MakeCache>,
 }
 
-impl fmt::Debug for Held<'_> {
+impl fmt::Debug for HeldCache<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Held")
+        f.debug_struct("HeldCache")
             .field("dfa", self.dfa)
             .finish_non_exhaustive()
     }
 }
 
-impl Held<'_> {
+impl HeldCache<'_> {
     /// Where the earliest match in `text[from..]` ends, building new
     /// states only while `budget` lasts.
     pub(crate) fn first_match_end(
@@ -208,15 +209,15 @@ impl Held<'_> {
     }
 
     /// [`Self::first_match_end`] of `text` from 0, for a text that
-    /// [`JointDfa::clean_together`] walked on this `Held`: from where that
+    /// [`JointDfa::clean_together`] walked on this `HeldCache`: from where that
     /// walk stopped.
-    pub(crate) fn resume(&mut self, text: &str, walked: Walked, budget: &mut Budget) -> Search {
+    pub(crate) fn resume(&mut self, text: &str, walked: WalkStop, budget: &mut Budget) -> Search {
         match walked {
-            Walked::Clean => Search::NoMatch,
-            Walked::At { at, state, clears } if clears == self.cache.clear_count() => {
+            WalkStop::Clean => Search::NoMatch,
+            WalkStop::At { at, state, clears } if clears == self.cache.clear_count() => {
                 self.dfa.search(&mut self.cache, text, at, state, budget)
             }
-            Walked::No | Walked::At { .. } => self.first_match_end(text, 0, budget),
+            WalkStop::No | WalkStop::At { .. } => self.first_match_end(text, 0, budget),
         }
     }
 }
@@ -262,15 +263,15 @@ impl JointDfa {
     }
 
     /// One of this DFA's caches, held until the result is dropped (see
-    /// [`Held`]).
-    pub(crate) fn hold(&self) -> Held<'_> {
-        Held {
+    /// [`HeldCache`]).
+    pub(crate) fn hold(&self) -> HeldCache<'_> {
+        HeldCache {
             dfa: self,
             cache: self.caches.get(),
         }
     }
 
-    /// [`Held::first_match_end`] on a cache held for this call only (the
+    /// [`HeldCache::first_match_end`] on a cache held for this call only (the
     /// engine holds one per set for a whole scan, [`Self::hold`]).
     #[cfg(test)]
     pub(crate) fn first_match_end(&self, text: &str, from: usize, budget: &mut Budget) -> Search {
@@ -342,33 +343,33 @@ impl JointDfa {
 
     /// How far each of `walks` (the index of its DFA in `held` and a text,
     /// at most [`TOGETHER`] walks) gets through built, untagged states:
-    /// [`Walked::Clean`] when it gets to its end with no match there (the
+    /// [`WalkStop::Clean`] when it gets to its end with no match there (the
     /// answer a search from 0 would give as [`Search::NoMatch`]), or where
-    /// it stopped, for [`Held::resume`]. The walks go side by
+    /// it stopped, for [`HeldCache::resume`]. The walks go side by
     /// side, one byte each per round, so that their loads overlap (a walk
     /// waits on one load per byte); a walk meeting anything else stops.
     /// Builds no state but, for a walk that got to its end, the transition
     /// there (at most one per walk, and none after the first time), and
-    /// the walks' start states. Parts of one text share their `Held`. A
-    /// walk's state is only valid in that `Held`'s cache: the search goes
-    /// on with [`Held::resume`] on the same one.
+    /// the walks' start states. Parts of one text share their `HeldCache`. A
+    /// walk's state is only valid in that `HeldCache`'s cache: the search goes
+    /// on with [`HeldCache::resume`] on the same one.
     pub(crate) fn clean_together(
-        held: &mut [Held<'_>],
+        held: &mut [HeldCache<'_>],
         walks: &[(usize, &str)],
-    ) -> [Walked; TOGETHER] {
-        let mut walked = [Walked::No; TOGETHER];
+    ) -> [WalkStop; TOGETHER] {
+        let mut walked = [WalkStop::No; TOGETHER];
         let walks = &walks[..walks.len().min(TOGETHER)];
         let mut states = [LazyStateID::default(); TOGETHER];
         // Which walks started, and where those that stopped did.
         let (mut started, mut stops) = ([false; TOGETHER], [0; TOGETHER]);
         // A start state may be built, and building may clear a full cache,
         // which makes the states taken before it mean nothing.
-        let clearings = |held: &[Held<'_>]| -> Vec<usize> {
+        let clearings = |held: &[HeldCache<'_>]| -> Vec<usize> {
             held.iter().map(|h| h.cache.clear_count()).collect()
         };
         let clears = clearings(held);
         for (i, &(k, text)) in walks.iter().enumerate() {
-            let Held { dfa, cache } = &mut held[k];
+            let HeldCache { dfa, cache } = &mut held[k];
             if let Ok(state) = dfa.dfa.start_state_forward(cache, &Input::new(text)) {
                 (states[i], started[i]) = (state, !state.is_tagged());
             }
@@ -385,7 +386,7 @@ impl JointDfa {
             let mut count = 0;
             for (i, &(k, text)) in walks.iter().enumerate() {
                 if walking[i] && at < text.len() {
-                    let Held { dfa, cache } = &held[k];
+                    let HeldCache { dfa, cache } = &held[k];
                     lanes[count] = Some((i, &dfa.dfa, &**cache, text.as_bytes()));
                     count += 1;
                 }
@@ -436,13 +437,13 @@ impl JointDfa {
             let clears = clears[k];
             if !walking[i] {
                 let (at, state) = (stops[i], states[i]);
-                walked[i] = Walked::At { at, state, clears };
+                walked[i] = WalkStop::At { at, state, clears };
                 continue;
             }
-            let Held { dfa, cache } = &mut held[k];
+            let HeldCache { dfa, cache } = &mut held[k];
             if cache.clear_count() != clears {
                 // Another walk's end cleared it: this state means nothing.
-                walked[i] = Walked::No;
+                walked[i] = WalkStop::No;
                 continue;
             }
             let clean = dfa
@@ -450,16 +451,16 @@ impl JointDfa {
                 .next_eoi_state(cache, states[i])
                 .is_ok_and(|end| !end.is_match() && !end.is_unknown());
             walked[i] = if clean {
-                Walked::Clean
+                WalkStop::Clean
             } else {
                 let (at, state) = (text.len(), states[i]);
-                Walked::At { at, state, clears }
+                WalkStop::At { at, state, clears }
             };
         }
         walked
     }
 
-    /// [`Held::which_match`] on a cache held for this call only.
+    /// [`HeldCache::which_match`] on a cache held for this call only.
     #[cfg(test)]
     pub(crate) fn which_match(
         &self,
@@ -616,8 +617,8 @@ mod tests {
 
     /// [`JointDfa::clean_together`] on walks each with a DFA of its own,
     /// and the caches they walked on.
-    fn together<'a>(walks: &[(&'a JointDfa, &str)]) -> ([Walked; TOGETHER], Vec<Held<'a>>) {
-        let mut held: Vec<Held<'a>> = walks.iter().map(|(dfa, _)| dfa.hold()).collect();
+    fn together<'a>(walks: &[(&'a JointDfa, &str)]) -> ([WalkStop; TOGETHER], Vec<HeldCache<'a>>) {
+        let mut held: Vec<HeldCache<'a>> = walks.iter().map(|(dfa, _)| dfa.hold()).collect();
         let indexed: Vec<(usize, &str)> = walks
             .iter()
             .enumerate()
@@ -702,7 +703,7 @@ mod tests {
         let (a, b, c, d) = (needle(), hay(), needle(), hay());
         let texts = ["a haystack", "hay\0needle\0stack", "hays"];
         let clean =
-            |walks: &[(&JointDfa, &str)]| together(walks).0.map(|walked| walked == Walked::Clean);
+            |walks: &[(&JointDfa, &str)]| together(walks).0.map(|walked| walked == WalkStop::Clean);
         // Nothing built yet: no walk can tell.
         assert_eq!(clean(&[(&a, texts[0]), (&b, texts[0])]), [false; TOGETHER]);
         let walks = [
@@ -721,12 +722,12 @@ mod tests {
         // one byte late), and the search goes on from there.
         let (walked, mut held) = together(&walks);
         assert!(
-            matches!(walked[1], Walked::At { at: 3, .. }),
+            matches!(walked[1], WalkStop::At { at: 3, .. }),
             "{:?}",
             walked[1]
         );
         assert!(
-            matches!(walked[2], Walked::At { at: 10, .. }),
+            matches!(walked[2], WalkStop::At { at: 10, .. }),
             "{:?}",
             walked[2]
         );
@@ -756,7 +757,7 @@ mod tests {
         let mut held = vec![dfa.hold()];
         let walked = JointDfa::clean_together(&mut held, &[(0, texts[0]), (0, texts[1])]);
         assert!(
-            matches!(walked[1], Walked::At { at: 23, .. }),
+            matches!(walked[1], WalkStop::At { at: 23, .. }),
             "{:?}",
             walked[1]
         );
@@ -799,12 +800,12 @@ mod tests {
             for &(k, text) in &walks {
                 let _ = dfas[k].first_match_end(text, 0, &mut unlimited());
             }
-            let mut held: Vec<Held<'_>> = dfas.iter().map(JointDfa::hold).collect();
+            let mut held: Vec<HeldCache<'_>> = dfas.iter().map(JointDfa::hold).collect();
             let walked = JointDfa::clean_together(&mut held, &walks);
             for (i, &(k, text)) in walks.iter().enumerate() {
                 let found = dfas[k].first_match_end(text, 0, &mut unlimited());
                 // Every state the walk needs is built now: it tells.
-                prop_assert_eq!(walked[i] == Walked::Clean, found == Search::NoMatch, "{:?}", text);
+                prop_assert_eq!(walked[i] == WalkStop::Clean, found == Search::NoMatch, "{:?}", text);
                 // And the search from where it stopped finds what the
                 // search from the start does, building nothing.
                 let spent = &mut Budget::new(Duration::ZERO);

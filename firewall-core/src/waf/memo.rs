@@ -34,11 +34,12 @@ const ENTRIES_MAX: usize = 1024;
 /// Location classes one value is remembered under, at most.
 const CLASSES_MAX: usize = 4;
 
-/// The identity of one compiled signature set, which owns the entries.
+/// The identity of one compiled signature set, which owns the memo's
+/// entries: a thread's memo filled under another owner is emptied first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Owner(u64);
+pub(crate) struct MemoOwner(u64);
 
-impl Owner {
+impl MemoOwner {
     /// A new identity, never given before in this process.
     pub(crate) fn new() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -67,7 +68,7 @@ impl Entry {
 /// remembering a value allocates nothing once the string has grown.
 #[derive(Debug, Default)]
 struct CleanValues {
-    owner: Option<Owner>,
+    owner: Option<MemoOwner>,
     /// The hashes are the keys: hashing them again is one multiplication.
     entries: HashMap<u64, Entry, BuildHasherDefault<FxHasher>>,
     texts: String,
@@ -142,19 +143,21 @@ fn on() -> bool {
     }
 }
 
-/// What this thread's memo knows of one scan's targets.
+/// What this thread's memo knows of one scan's targets: which ones were
+/// found clean before (and need no scan), and the keys to remember the
+/// others under once scanned.
 #[derive(Debug)]
-pub(crate) struct Probe {
-    owner: Owner,
+pub(crate) struct MemoProbe {
+    owner: MemoOwner,
     /// Each target's hash and location classes, the key's two halves;
     /// `None` for a value too long to remember.
     keys: Vec<Option<(u64, Targets)>>,
     known: Vec<bool>,
 }
 
-impl Probe {
+impl MemoProbe {
     /// Looks up `targets` in this thread's memo of the signatures of `owner`.
-    pub(crate) fn new(owner: Owner, targets: &[Target<'_>]) -> Self {
+    pub(crate) fn new(owner: MemoOwner, targets: &[Target<'_>]) -> Self {
         let looked = CLEAN.try_with(|clean| {
             let clean = clean.borrow();
             let keys: Vec<Option<(u64, Targets)>> = targets
@@ -227,19 +230,19 @@ mod tests {
         }
     }
 
-    fn known(owner: Owner, targets: &[Target<'_>]) -> Vec<bool> {
-        let probe = Probe::new(owner, targets);
+    fn known(owner: MemoOwner, targets: &[Target<'_>]) -> Vec<bool> {
+        let probe = MemoProbe::new(owner, targets);
         (0..targets.len()).map(|i| probe.known(i)).collect()
     }
 
     #[test]
     fn a_value_is_known_clean_under_the_classes_it_was_scanned_under_only() {
-        let owner = Owner::new();
+        let owner = MemoOwner::new();
         let referer = target(Location::Header("referer".into()), "http://10.0.0.1/x");
         let arg = target(Location::Arg("u".into()), "http://10.0.0.1/x");
         let other = target(Location::Header("accept".into()), "text/html");
         let first = [referer.clone(), other.clone()];
-        let probe = Probe::new(owner, &first);
+        let probe = MemoProbe::new(owner, &first);
         assert!(!probe.known(0) && !probe.known(1));
         probe.remember(&first, |i| i == 0);
         // Another header has the same classes as the referer; an argument has not.
@@ -252,25 +255,25 @@ mod tests {
 
     #[test]
     fn another_signature_set_and_long_values_start_from_nothing() {
-        let (first, second) = (Owner::new(), Owner::new());
+        let (first, second) = (MemoOwner::new(), MemoOwner::new());
         let short = target(Location::Header("accept".into()), "text/html");
         let long_text: &'static str = "a".repeat(VALUE_MAX + 1).leak();
         let long = target(Location::Header("accept".into()), long_text);
         let both = [short.clone(), long];
-        Probe::new(first, &both).remember(&both, |_| true);
+        MemoProbe::new(first, &both).remember(&both, |_| true);
         assert_eq!(known(first, &both), [true, false]);
         assert_eq!(known(second, std::slice::from_ref(&short)), [false]);
-        Probe::new(second, &[]).remember(&[], |_| true);
+        MemoProbe::new(second, &[]).remember(&[], |_| true);
         assert_eq!(known(first, &[short]), [false]);
     }
 
     #[test]
     fn a_full_memo_is_emptied_and_goes_on() {
-        let owner = Owner::new();
+        let owner = MemoOwner::new();
         let values: Vec<Target<'static>> = (0..=ENTRIES_MAX)
             .map(|i| target(Location::Cookie("c".into()), format!("v{i}").leak()))
             .collect();
-        Probe::new(owner, &values).remember(&values, |_| true);
+        MemoProbe::new(owner, &values).remember(&values, |_| true);
         let known = known(owner, &values);
         assert_eq!(known.iter().filter(|&&k| k).count(), 1);
         assert!(known[ENTRIES_MAX]);
