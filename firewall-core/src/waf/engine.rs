@@ -209,37 +209,43 @@ impl Compiled {
     /// `targets` (possibly more than once). A value that is entirely base64
     /// of printable text is scanned decoded too.
     ///
-    /// Each view's values are joined and searched for the end of the
-    /// first match. No value ending before it holds a match, so only the
-    /// value it ends in is scanned on its own, to attribute the match (and
-    /// to filter out what matched across values or in a value its signature
-    /// does not apply to); the search then resumes at the next value. A
-    /// clean request costs one scan per view, and a spurious match (a
-    /// cookie named `sid` against an arguments-only signature) the check of
-    /// one value, not of every value. (Asking the joined text which
-    /// signatures matched costs more than it saves: the overlapping search
-    /// cannot stop early: the `inspect_1k_pl4` bench went much slower.) Where the
-    /// joint DFA gives up, no match ends before that point, and the value
-    /// holding it is scanned one signature at a time.
+    /// The stages, one function each, in order:
     ///
-    /// First, the views' joined texts are walked side by side
-    /// ([`JointDfa::clean_together`]): a walk waits on one memory load per
-    /// byte, and two walks' loads overlap. A text that walk finds clean
-    /// needs no search; the others are searched as above, from where
-    /// their walk stopped.
+    /// 1. [`Self::recall_clean_values`]: with [`Remember::CleanValues`],
+    ///    the values this thread found clean under the same location
+    ///    classes are skipped ([`super::memo`]).
+    /// 2. [`Self::prepare`]: every other value, as each set sees it, joined
+    ///    into one text per set ([`JoinedText`]).
+    /// 3. [`walk_side_by_side`]: most texts match nothing. The sets' texts
+    ///    (the longest cut in parts, [`balanced_parts`]) are walked side by
+    ///    side through built states ([`JointDfa::clean_together`]): a walk
+    ///    waits on one memory load per byte, and the walks' loads overlap.
+    ///    A text its walk finds clean needs no search.
+    /// 4. [`Self::search_part`]: the other texts are searched from where
+    ///    their walk stopped, for the end of the first match. No value
+    ///    ending before it holds a match, so only the value it ends in is
+    ///    scanned on its own, and the search resumes at the next value.
+    ///    Where the joint DFA gives up (its [`Budget`] is spent), no match
+    ///    ends before that point, and that value is scanned one signature
+    ///    at a time.
+    /// 5. [`Self::attribute`]: a value is scanned for which signatures
+    ///    match it and apply to its location: a match across values, or in
+    ///    a value its signature does not apply to (a cookie named `sid`
+    ///    against an arguments-only signature), reports nothing. (Asking
+    ///    the joined text which signatures matched costs more than it
+    ///    saves: the overlapping search cannot stop early.)
+    /// 6. [`Self::scan_narrow`]: the signatures for a few specific values
+    ///    only are run on those values alone.
+    /// 7. [`MemoProbe::remember`]: the values found clean are remembered.
     ///
-    /// With [`Remember::CleanValues`], values this thread found clean
-    /// under the same location classes are skipped, and the values found
-    /// clean now are remembered ([`super::memo`]).
+    /// A clean request costs one walk per set.
     pub(crate) fn scan_all(
         &self,
         targets: &[Target<'_>],
         remember: Remember,
         mut hit: impl FnMut(usize, usize),
     ) {
-        let probe =
-            (remember == Remember::CleanValues).then(|| MemoProbe::new(self.owner, targets));
-        let skip = |index: usize| probe.as_ref().is_some_and(|p| p.known(index));
+        let probe = self.recall_clean_values(targets, remember);
         // Which values matched, to remember the others.
         let mut matched = vec![false; probe.as_ref().map_or(0, |_| targets.len())];
         let mut hit = |index: usize, sig: usize| {
@@ -248,84 +254,109 @@ impl Compiled {
             }
             hit(index, sig);
         };
-        let texts = self.prepare(targets, &skip);
+        let texts = self.prepare(targets, |index| {
+            probe.as_ref().is_some_and(|p| p.known(index))
+        });
         let mut budget = request_budget();
+        let sets = self.sets_with_text(&texts);
+        // One cache per set, held for the whole scan: the walks' states are
+        // only valid in the caches that built them.
+        let mut held: Vec<HeldCache<'_>> = sets.iter().map(|(_, set)| set.joint.hold()).collect();
+        let parts = balanced_parts(&sets, &texts);
+        let stops = walk_side_by_side(&mut held, &sets, &texts, &parts);
+        for (i, (k, part)) in parts.iter().enumerate() {
+            let stop = stops.get(i).copied().unwrap_or(WalkStop::No);
+            let scan = RequestScan {
+                targets,
+                joined: &texts[sets[*k].0],
+                budget: &mut budget,
+            };
+            self.search_part(scan, sets[*k].1, &mut held[*k], part, stop, &mut hit);
+        }
+        self.scan_narrow(targets, &texts[0], &mut budget, &mut hit);
+        recycle(texts);
+        if let Some(probe) = probe {
+            probe.remember(targets, |i| !matched[i]);
+        }
+    }
+
+    /// What this thread's memo knows of `targets`, when they are to be
+    /// remembered: those it found clean before need no scan.
+    fn recall_clean_values(&self, targets: &[Target<'_>], remember: Remember) -> Option<MemoProbe> {
+        (remember == Remember::CleanValues).then(|| MemoProbe::new(self.owner, targets))
+    }
+
+    /// The sets that have a text to scan, each with the slot of its text
+    /// in `texts`: not those with no value, nor those whose text holds
+    /// none of the bytes their signatures need.
+    fn sets_with_text(&self, texts: &[JoinedText]) -> Vec<SetText<'_>> {
         let all = self.all.iter().map(|set| (0, set));
         let views = self.views.iter().enumerate().map(|(i, set)| (i + 1, set));
-        let scanned: Vec<(usize, &ViewSet)> = all
-            .chain(views)
+        all.chain(views)
             .filter(|(slot, set)| {
                 let joined = &texts[*slot];
                 !joined.spans.is_empty() && set.needs.found_in(&joined.text)
             })
-            .collect();
-        // One cache per set, held for the whole scan: the walks' states are
-        // only valid in the caches that built them.
-        let mut held: Vec<HeldCache<'_>> =
-            scanned.iter().map(|(_, set)| set.joint.hold()).collect();
-        // Most texts match nothing: their first walks go side by side, the
-        // longest cut in parts so that more walks go together.
-        let parts = balanced_parts(&scanned, &texts);
-        let walks: Vec<(usize, &str)> = parts
-            .iter()
-            .map(|(k, range)| (*k, &texts[scanned[*k].0].text[range.clone()]))
-            .collect();
-        let walked = if walks.len() > 1 {
-            JointDfa::clean_together(&mut held, &walks)
-        } else {
-            [WalkStop::No; TOGETHER]
-        };
-        for (i, (k, part)) in parts.iter().enumerate() {
-            let (slot, view_set) = scanned[*k];
-            let held = &mut held[*k];
-            let joined = &texts[slot];
-            // A part holds whole values: searched on its own, its start and
-            // end are seen as the separators around it are.
-            let text = &joined.text[part.clone()];
-            // The first search goes on from where the walk stopped.
-            let mut walk = Some(walked.get(i).copied().unwrap_or(WalkStop::No));
-            let mut from = 0;
-            loop {
-                let search = match walk.take() {
-                    Some(walked) => held.resume(text, walked, &mut budget),
-                    None => held.first_match_end(text, from, &mut budget),
-                };
-                // The first value ending at or after the match's end.
-                let end = part.start
-                    + match search {
-                        Search::NoMatch => break,
-                        Search::Match(end) => end,
-                        // No match ends before `at`; the value holding it is
-                        // scanned one signature at a time.
-                        Search::GaveUp(at) => at,
-                    };
-                let first = joined.spans.partition_point(|(_, range)| range.end < end);
-                let Some((index, range)) = joined
-                    .spans
-                    .get(first)
-                    .filter(|(_, range)| range.end < part.end)
-                else {
-                    break; // The match ends in the last separator: across values.
-                };
-                let target = &targets[*index];
-                let value = &joined.text[range.clone()];
-                self.attribute(view_set, held, value, target, &mut budget, &mut |sig| {
-                    hit(*index, sig);
-                });
-                from = range.end + SEPARATOR.len_utf8() - part.start;
-            }
+            .collect()
+    }
+
+    /// Searches one `part` of a set's joined text (whole values) from where
+    /// its walk stopped, and calls `hit(target, signature)` for what the
+    /// values holding the match ends apply to: after each, the search
+    /// resumes at the next value.
+    fn search_part(
+        &self,
+        scan: RequestScan<'_, '_, '_>,
+        set: &ViewSet,
+        held: &mut HeldCache<'_>,
+        part: &Range<usize>,
+        stop: WalkStop,
+        hit: &mut dyn FnMut(usize, usize),
+    ) {
+        let RequestScan {
+            targets,
+            joined,
+            budget,
+        } = scan;
+        // A part holds whole values: searched on its own, its start and end
+        // are seen as the separators around it are.
+        let text = &joined.text[part.clone()];
+        let mut search = held.resume(text, stop, budget);
+        loop {
+            let end = match search {
+                Search::NoMatch => return,
+                Search::Match(end) => end,
+                // No match ends before `at`; the value holding it is
+                // scanned one signature at a time.
+                Search::GaveUp(at) => at,
+            };
+            let Some((index, range)) = joined.value_ending_at_or_after(part.start + end, part)
+            else {
+                return; // The match ends in the last separator: across values.
+            };
+            let value = &joined.text[range.clone()];
+            self.attribute(set, held, value, &targets[index], budget, &mut |sig| {
+                hit(index, sig);
+            });
+            let from = range.end + SEPARATOR.len_utf8() - part.start;
+            search = held.first_match_end(text, from, budget);
         }
-        for (index, decoded) in texts[0].values() {
+    }
+
+    /// Runs the narrow signatures on each decoded value (in `decoded`) they
+    /// apply to.
+    fn scan_narrow(
+        &self,
+        targets: &[Target<'_>],
+        decoded: &JoinedText,
+        budget: &mut Budget,
+        hit: &mut dyn FnMut(usize, usize),
+    ) {
+        for (index, value) in decoded.values() {
             let target = &targets[index];
             if let Some(narrow) = self.narrow_set(target.location.classes()) {
-                self.run(narrow, decoded, target, &mut budget, &mut |sig| {
-                    hit(index, sig);
-                });
+                self.run(narrow, value, target, budget, &mut |sig| hit(index, sig));
             }
-        }
-        recycle(texts);
-        if let Some(probe) = probe {
-            probe.remember(targets, |i| !matched[i]);
         }
     }
 
@@ -349,7 +380,7 @@ impl Compiled {
     /// per set: slot 0 for `all` (decoded), then one slot per view set. The
     /// buffers are this thread's last scan's, when it left them
     /// ([`recycle`]).
-    fn prepare(&self, targets: &[Target<'_>], skip: &impl Fn(usize) -> bool) -> Vec<JoinedText> {
+    fn prepare(&self, targets: &[Target<'_>], skip: impl Fn(usize) -> bool) -> Vec<JoinedText> {
         // Room for every value once (base64 decodings are shorter), so the
         // buffers do not grow value by value.
         let room = targets.iter().map(|t| t.value.len() + 1).sum::<usize>();
@@ -454,16 +485,46 @@ pub(crate) enum Remember {
     Nothing,
 }
 
+/// A set with a text to scan: the slot of its joined text (0 for the
+/// decoded values, then one per view set) and the set.
+type SetText<'c> = (usize, &'c ViewSet);
+
+/// What the searches of one request share: its values, the joined text
+/// being searched, and what is left of the budget for building states.
+struct RequestScan<'r, 't, 'v> {
+    targets: &'r [Target<'v>],
+    joined: &'r JoinedText,
+    budget: &'t mut Budget,
+}
+
+/// Walks the `parts` of the sets' texts side by side (the first
+/// [`TOGETHER`] of them), each on its set's cache in `held`: where each
+/// walk stopped, for the search to go on from ([`WalkStop::No`] for the
+/// parts not walked). A single part is not walked: its search does it.
+fn walk_side_by_side(
+    held: &mut [HeldCache<'_>],
+    sets: &[SetText<'_>],
+    texts: &[JoinedText],
+    parts: &[(usize, Range<usize>)],
+) -> [WalkStop; TOGETHER] {
+    if parts.len() <= 1 {
+        return [WalkStop::No; TOGETHER];
+    }
+    let walks: Vec<(usize, &str)> = parts
+        .iter()
+        .map(|(k, range)| (*k, &texts[sets[*k].0].text[range.clone()]))
+        .collect();
+    JointDfa::clean_together(held, &walks)
+}
+
 /// The parts of the texts to walk side by side, each the index in
-/// `scanned` (a set and the slot of its joined text) and a range of that
+/// `sets` (a set and the slot of its joined text) and a range of that
 /// text: each text whole, then, while there are fewer than
 /// [`TOGETHER`], the longest cut at the value start nearest its middle
-/// (each part whole values, and at least [`PART_MIN`] bytes).
-fn balanced_parts(
-    scanned: &[(usize, &ViewSet)],
-    texts: &[JoinedText],
-) -> Vec<(usize, Range<usize>)> {
-    let mut parts: Vec<(usize, Range<usize>)> = scanned
+/// (each part whole values, and at least [`PART_MIN`] bytes), so that more
+/// walks go together.
+fn balanced_parts(sets: &[SetText<'_>], texts: &[JoinedText]) -> Vec<(usize, Range<usize>)> {
+    let mut parts: Vec<(usize, Range<usize>)> = sets
         .iter()
         .enumerate()
         .map(|(k, &(slot, _))| (k, 0..texts[slot].text.len()))
@@ -475,7 +536,7 @@ fn balanced_parts(
             .enumerate()
             .filter_map(|(i, (k, range))| {
                 let middle = range.start + range.len() / 2;
-                let spans = &texts[scanned[*k].0].spans;
+                let spans = &texts[sets[*k].0].spans;
                 let next = spans.partition_point(|(_, value)| value.start < middle);
                 [next.checked_sub(1), Some(next)]
                     .into_iter()
@@ -590,6 +651,21 @@ impl JoinedText {
         let pushed = &mut self.text[range];
         pushed.make_ascii_lowercase();
         pushed
+    }
+
+    /// The first value (its target and range) ending at or after offset
+    /// `end` within `part`; `None` when that is the separator ending the
+    /// part (a match there runs across values).
+    fn value_ending_at_or_after(
+        &self,
+        end: usize,
+        part: &Range<usize>,
+    ) -> Option<(usize, Range<usize>)> {
+        let first = self.spans.partition_point(|(_, range)| range.end < end);
+        self.spans
+            .get(first)
+            .filter(|(_, range)| range.end < part.end)
+            .cloned()
     }
 
     /// Each value with the index of its target.

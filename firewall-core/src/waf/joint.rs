@@ -122,48 +122,6 @@ impl fmt::Debug for JointDfa {
     }
 }
 
-/// One walk of [`JointDfa::clean_together`]: its index, DFA, cache and text.
-type Lane<'a> = (usize, &'a DFA, &'a Cache, &'a [u8]);
-
-/// Steps `N` walks side by side from `at`, one byte each per round, for at
-/// most `run` rounds or until one of them reaches a tagged state: those
-/// stop there (`walking` false, `stops` the offset); the others keep their
-/// state at that offset too.
-#[inline]
-fn step_together<const N: usize>(
-    lanes: [Lane<'_>; N],
-    states: &mut [LazyStateID; TOGETHER],
-    walking: &mut [bool; TOGETHER],
-    stops: &mut [usize; TOGETHER],
-    at: &mut usize,
-    run: usize,
-) {
-    let mut now: [LazyStateID; N] = std::array::from_fn(|l| states[lanes[l].0]);
-    let texts: [&[u8]; N] = std::array::from_fn(|l| &lanes[l].3[*at..*at + run]);
-    // One index into `N` texts.
-    #[allow(clippy::needless_range_loop)]
-    for step in 0..run {
-        let next: [LazyStateID; N] = std::array::from_fn(|l| {
-            let (_, dfa, cache, _) = lanes[l];
-            dfa.next_state_untagged(cache, now[l], texts[l][step])
-        });
-        if next.iter().any(LazyStateID::is_tagged) {
-            for (l, state) in next.iter().enumerate() {
-                if state.is_tagged() {
-                    walking[lanes[l].0] = false;
-                    stops[lanes[l].0] = *at;
-                }
-            }
-            break;
-        }
-        now = next;
-        *at += 1;
-    }
-    for (l, state) in now.into_iter().enumerate() {
-        states[lanes[l].0] = state;
-    }
-}
-
 /// A joint DFA with one of its per-thread caches taken from the pool and
 /// held for a request's scan: a state a walk reached is only valid in the cache that built it,
 /// so the search that goes on from it must use the same one.
@@ -353,111 +311,18 @@ impl JointDfa {
     /// the walks' start states. Parts of one text share their `HeldCache`. A
     /// walk's state is only valid in that `HeldCache`'s cache: the search goes
     /// on with [`HeldCache::resume`] on the same one.
+    ///
+    /// The stages: [`start_walks`], [`step_lanes`], [`finish_walks`].
     pub(crate) fn clean_together(
         held: &mut [HeldCache<'_>],
         walks: &[(usize, &str)],
     ) -> [WalkStop; TOGETHER] {
-        let mut walked = [WalkStop::No; TOGETHER];
         let walks = &walks[..walks.len().min(TOGETHER)];
-        let mut states = [LazyStateID::default(); TOGETHER];
-        // Which walks started, and where those that stopped did.
-        let (mut started, mut stops) = ([false; TOGETHER], [0; TOGETHER]);
-        // A start state may be built, and building may clear a full cache,
-        // which makes the states taken before it mean nothing.
-        let clearings = |held: &[HeldCache<'_>]| -> Vec<usize> {
-            held.iter().map(|h| h.cache.clear_count()).collect()
+        let Some(mut progress) = start_walks(held, walks) else {
+            return [WalkStop::No; TOGETHER];
         };
-        let clears = clearings(held);
-        for (i, &(k, text)) in walks.iter().enumerate() {
-            let HeldCache { dfa, cache } = &mut held[k];
-            if let Ok(state) = dfa.dfa.start_state_forward(cache, &Input::new(text)) {
-                (states[i], started[i]) = (state, !state.is_tagged());
-            }
-        }
-        if clearings(held) != clears {
-            return walked;
-        }
-        let mut walking = started;
-        let mut at = 0;
-        loop {
-            // The walks still going, each at least `run` bytes from its end,
-            // first in `lanes`.
-            let mut lanes: [Option<Lane<'_>>; TOGETHER] = [None; TOGETHER];
-            let mut count = 0;
-            for (i, &(k, text)) in walks.iter().enumerate() {
-                if walking[i] && at < text.len() {
-                    let HeldCache { dfa, cache } = &held[k];
-                    lanes[count] = Some((i, &dfa.dfa, &**cache, text.as_bytes()));
-                    count += 1;
-                }
-            }
-            let Some(run) = lanes.iter().flatten().map(|lane| lane.3.len() - at).min() else {
-                break;
-            };
-            match lanes {
-                [Some((i, _, cache, bytes)), None, ..] => {
-                    // The last walk going: on its own, four bytes a step.
-                    let dfa = held[walks[i].0].dfa;
-                    at = dfa.walk_built(cache, &mut states[i], bytes, at);
-                    while let Some(&byte) = bytes.get(at) {
-                        let next = dfa.dfa.next_state_untagged(cache, states[i], byte);
-                        if next.is_tagged() {
-                            (walking[i], stops[i]) = (false, at);
-                            break;
-                        }
-                        states[i] = next;
-                        at += 1;
-                    }
-                    break;
-                }
-                [Some(a), Some(b), None, None] => {
-                    step_together([a, b], &mut states, &mut walking, &mut stops, &mut at, run);
-                }
-                [Some(a), Some(b), Some(c), None] => {
-                    step_together(
-                        [a, b, c],
-                        &mut states,
-                        &mut walking,
-                        &mut stops,
-                        &mut at,
-                        run,
-                    );
-                }
-                [Some(a), Some(b), Some(c), Some(d)] => {
-                    let lanes = [a, b, c, d];
-                    step_together(lanes, &mut states, &mut walking, &mut stops, &mut at, run);
-                }
-                _ => break,
-            }
-        }
-        for (i, &(k, text)) in walks.iter().enumerate() {
-            if !started[i] {
-                continue;
-            }
-            let clears = clears[k];
-            if !walking[i] {
-                let (at, state) = (stops[i], states[i]);
-                walked[i] = WalkStop::At { at, state, clears };
-                continue;
-            }
-            let HeldCache { dfa, cache } = &mut held[k];
-            if cache.clear_count() != clears {
-                // Another walk's end cleared it: this state means nothing.
-                walked[i] = WalkStop::No;
-                continue;
-            }
-            let clean = dfa
-                .dfa
-                .next_eoi_state(cache, states[i])
-                .is_ok_and(|end| !end.is_match() && !end.is_unknown());
-            walked[i] = if clean {
-                WalkStop::Clean
-            } else {
-                let (at, state) = (text.len(), states[i]);
-                WalkStop::At { at, state, clears }
-            };
-        }
-        walked
+        step_lanes(held, walks, &mut progress);
+        finish_walks(held, walks, &progress)
     }
 
     /// [`HeldCache::which_match`] on a cache held for this call only.
@@ -601,6 +466,178 @@ impl JointDfa {
         budget.charge(started);
         next
     }
+}
+
+/// One walk of [`JointDfa::clean_together`]: its index, DFA, cache and text.
+type Lane<'a> = (usize, &'a DFA, &'a Cache, &'a [u8]);
+
+/// The walks of one [`JointDfa::clean_together`] call as they go.
+struct WalkProgress {
+    /// Each walk's state: where it stopped, or how far it got.
+    states: [LazyStateID; TOGETHER],
+    /// Which walks had an untagged start state.
+    started: [bool; TOGETHER],
+    /// Which walks are still going (none that did not start).
+    walking: [bool; TOGETHER],
+    /// Where each walk that stopped did.
+    stops: [usize; TOGETHER],
+    /// Each held cache's count of clearings when the walks started: a state
+    /// taken before a clearing means nothing.
+    clears: Vec<usize>,
+}
+
+/// The start state of each of `walks`, or `None` when taking them cleared
+/// a cache (a start state may be built, and building may clear a full
+/// cache, which makes the states taken before it mean nothing).
+fn start_walks(held: &mut [HeldCache<'_>], walks: &[(usize, &str)]) -> Option<WalkProgress> {
+    let clearings = |held: &[HeldCache<'_>]| -> Vec<usize> {
+        held.iter().map(|h| h.cache.clear_count()).collect()
+    };
+    let mut progress = WalkProgress {
+        states: [LazyStateID::default(); TOGETHER],
+        started: [false; TOGETHER],
+        walking: [false; TOGETHER],
+        stops: [0; TOGETHER],
+        clears: clearings(held),
+    };
+    for (i, &(k, text)) in walks.iter().enumerate() {
+        let HeldCache { dfa, cache } = &mut held[k];
+        if let Ok(state) = dfa.dfa.start_state_forward(cache, &Input::new(text)) {
+            (progress.states[i], progress.started[i]) = (state, !state.is_tagged());
+        }
+    }
+    progress.walking = progress.started;
+    (clearings(held) == progress.clears).then_some(progress)
+}
+
+/// Steps the walks still going side by side, as many together as there
+/// are, until each has stopped or got to its end; the last one going steps
+/// on its own, four bytes at a time.
+#[inline]
+fn step_lanes(held: &[HeldCache<'_>], walks: &[(usize, &str)], progress: &mut WalkProgress) {
+    let mut at = 0;
+    loop {
+        // The walks still going, first in `lanes`; each at least `run`
+        // bytes from its end.
+        let mut lanes: [Option<Lane<'_>>; TOGETHER] = [None; TOGETHER];
+        let mut count = 0;
+        for (i, &(k, text)) in walks.iter().enumerate() {
+            if progress.walking[i] && at < text.len() {
+                let HeldCache { dfa, cache } = &held[k];
+                lanes[count] = Some((i, &dfa.dfa, &**cache, text.as_bytes()));
+                count += 1;
+            }
+        }
+        let Some(run) = lanes.iter().flatten().map(|lane| lane.3.len() - at).min() else {
+            return;
+        };
+        match lanes {
+            [Some(lane), None, ..] => {
+                return step_alone(held[walks[lane.0].0].dfa, lane, progress, at);
+            }
+            [Some(a), Some(b), None, None] => step_together([a, b], progress, &mut at, run),
+            [Some(a), Some(b), Some(c), None] => {
+                step_together([a, b, c], progress, &mut at, run);
+            }
+            [Some(a), Some(b), Some(c), Some(d)] => {
+                step_together([a, b, c, d], progress, &mut at, run);
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Steps the last walk going, `lane` of `dfa`, from `at` on its own, four
+/// bytes a step, to its end or the first tagged state.
+#[inline]
+fn step_alone(dfa: &JointDfa, lane: Lane<'_>, progress: &mut WalkProgress, mut at: usize) {
+    let (i, _, cache, bytes) = lane;
+    at = dfa.walk_built(cache, &mut progress.states[i], bytes, at);
+    while let Some(&byte) = bytes.get(at) {
+        let next = dfa.dfa.next_state_untagged(cache, progress.states[i], byte);
+        if next.is_tagged() {
+            (progress.walking[i], progress.stops[i]) = (false, at);
+            return;
+        }
+        progress.states[i] = next;
+        at += 1;
+    }
+}
+
+/// Steps `N` walks side by side from `at`, one byte each per round, for at
+/// most `run` rounds or until one of them reaches a tagged state: those
+/// stop there (no longer walking, stopped at that offset); the others keep
+/// their state at that offset too.
+#[inline]
+fn step_together<const N: usize>(
+    lanes: [Lane<'_>; N],
+    progress: &mut WalkProgress,
+    at: &mut usize,
+    run: usize,
+) {
+    let mut now: [LazyStateID; N] = std::array::from_fn(|l| progress.states[lanes[l].0]);
+    let texts: [&[u8]; N] = std::array::from_fn(|l| &lanes[l].3[*at..*at + run]);
+    // One index into `N` texts.
+    #[allow(clippy::needless_range_loop)]
+    for step in 0..run {
+        let next: [LazyStateID; N] = std::array::from_fn(|l| {
+            let (_, dfa, cache, _) = lanes[l];
+            dfa.next_state_untagged(cache, now[l], texts[l][step])
+        });
+        if next.iter().any(LazyStateID::is_tagged) {
+            for (l, state) in next.iter().enumerate() {
+                if state.is_tagged() {
+                    progress.walking[lanes[l].0] = false;
+                    progress.stops[lanes[l].0] = *at;
+                }
+            }
+            break;
+        }
+        now = next;
+        *at += 1;
+    }
+    for (l, state) in now.into_iter().enumerate() {
+        progress.states[lanes[l].0] = state;
+    }
+}
+
+/// Where each of `walks` ended: a walk that got to its end is clean when
+/// the end of text there is no match (that transition may be built, and
+/// building may clear its cache: the walks of that cache whose end comes
+/// after tell nothing).
+fn finish_walks(
+    held: &mut [HeldCache<'_>],
+    walks: &[(usize, &str)],
+    progress: &WalkProgress,
+) -> [WalkStop; TOGETHER] {
+    let mut stops = [WalkStop::No; TOGETHER];
+    for (i, &(k, text)) in walks.iter().enumerate() {
+        if !progress.started[i] {
+            continue;
+        }
+        let (state, clears) = (progress.states[i], progress.clears[k]);
+        if !progress.walking[i] {
+            let at = progress.stops[i];
+            stops[i] = WalkStop::At { at, state, clears };
+            continue;
+        }
+        let HeldCache { dfa, cache } = &mut held[k];
+        if cache.clear_count() != clears {
+            // Another walk's end cleared it: this state means nothing.
+            continue;
+        }
+        let clean = dfa
+            .dfa
+            .next_eoi_state(cache, state)
+            .is_ok_and(|end| !end.is_match() && !end.is_unknown());
+        stops[i] = if clean {
+            WalkStop::Clean
+        } else {
+            let at = text.len();
+            WalkStop::At { at, state, clears }
+        };
+    }
+    stops
 }
 
 #[cfg(test)]
