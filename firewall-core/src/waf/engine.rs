@@ -37,6 +37,9 @@ use super::target::{Target, Targets};
 use super::transform::{self, apply};
 use super::WafError;
 
+#[cfg(test)]
+mod reference;
+
 /// Compiled automata size limit (the default is too small for a few
 /// hundred alternations).
 const SIZE_LIMIT: usize = 256 << 20;
@@ -75,6 +78,10 @@ pub(crate) struct Compiled {
     narrow_classes: Targets,
     /// Per rewriting view (and raw), that view's own signatures.
     views: Vec<ViewSet>,
+    /// The plain reference scanner of the same signatures, built when a
+    /// test first asks for it.
+    #[cfg(test)]
+    reference: std::sync::OnceLock<reference::Reference>,
 }
 
 #[derive(Debug)]
@@ -197,6 +204,8 @@ impl Compiled {
             narrow_by_class,
             narrow_classes,
             views,
+            #[cfg(test)]
+            reference: std::sync::OnceLock::new(),
         })
     }
 
@@ -238,13 +247,19 @@ impl Compiled {
     ///    only are run on those values alone.
     /// 7. [`MemoProbe::remember`]: the values found clean are remembered.
     ///
-    /// A clean request costs one walk per set.
+    /// A clean request costs one walk per set. The answer is the one of a
+    /// plain scan, each value's each view searched once per set: the tests
+    /// compare the two (`engine/reference.rs`).
     pub(crate) fn scan_all(
         &self,
         targets: &[Target<'_>],
         remember: Remember,
         mut hit: impl FnMut(usize, usize),
     ) {
+        #[cfg(test)]
+        if reference::scanning_by_reference() {
+            return reference::scan(self, targets, hit);
+        }
         let probe = self.recall_clean_values(targets, remember);
         // Which values matched, to remember the others.
         let mut matched = vec![false; probe.as_ref().map_or(0, |_| targets.len())];
@@ -712,25 +727,6 @@ mod tests {
     use super::*;
     use crate::waf::target::Location;
 
-    /// Every view's rewrite run in full, without the shape shortcuts.
-    fn reference_view_text<'a>(view: View, raw: &'a str, decoded: &'a str) -> Option<Cow<'a, str>> {
-        let text = match view {
-            View::Decoded => return None,
-            View::Raw => {
-                let escaped =
-                    raw.bytes().any(|b| b == b'%' || b < 0x20 || b == 0x7f) || raw.contains("0x");
-                return escaped.then_some(Cow::Borrowed(raw));
-            }
-            View::Sql => {
-                let text = apply(Cow::Borrowed(decoded), transform::remove_sql_comments);
-                apply(text, transform::compress_whitespace)
-            }
-            View::Path => apply(Cow::Borrowed(decoded), transform::normalise_path),
-            View::Shell => apply(Cow::Borrowed(decoded), transform::shell_normalise),
-        };
-        matches!(text, Cow::Owned(_)).then_some(text)
-    }
-
     proptest! {
         #[test]
         fn shape_shortcuts_change_no_text(
@@ -743,7 +739,7 @@ mod tests {
             for view in View::ALL {
                 prop_assert_eq!(
                     view_text(view, &raw, raw_shape, &decoded, shape),
-                    reference_view_text(view, &raw, &decoded)
+                    reference::view_text(view, &raw, &decoded)
                 );
             }
         }
