@@ -17,6 +17,15 @@
 //! scans with the signatures one by one, which gives the same answer at a
 //! cost linear in the text. Memory is bounded by the cache capacity: a
 //! full cache is cleared and rebuilt.
+//!
+//! `regex-automata`'s own way to give up (`minimum_cache_clear_count` with
+//! `minimum_bytes_per_state`) does not bound a request: it is checked only
+//! when a full cache is about to be cleared, so a request pays for a whole
+//! cache of states first (the capacity that holds ordinary traffic's
+//! states holds a great many), and its count of clearings belongs to the
+//! thread's cache, not to the request. It also needs the search loop to
+//! report its progress (`Cache::search_start` and the like). Hence the
+//! clock.
 
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
