@@ -67,7 +67,8 @@ fn rules(count: usize) -> Vec<Rule> {
     while rules.len() + 1 < count {
         let bits = random();
         let action = if bits & 1 == 0 { DROP } else { ALLOW };
-        let port = (bits >> 8) as u16;
+        // Port 0 is not a port (the rule parser refuses it).
+        let port = ((bits >> 8) as u16).max(1);
         let rule = if bits & 2 == 0 {
             // IPv4 networks in 10.0.0.0/8 of prefix 8..=32: never loopback.
             let prefix = 8 + (bits >> 24) as u8 % 25;
