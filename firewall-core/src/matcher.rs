@@ -52,10 +52,10 @@
 //! # Cost, at 1,000,000 generated rules
 //!
 //! Counted with callgrind on `benches/matcher_profile.rs` (a 512 KiB
-//! second-level cache simulated), per lookup: 1,030 instructions when the
-//! first match is early, 1,280 when nothing matches, 1,330 when it is the
-//! last rule, 820 for random packets (0.03 misses past that cache) and
-//! 920 for mixed-family ones (0.27).
+//! second-level cache simulated), per lookup: 930 instructions when the
+//! first match is early, 1,110 when nothing matches, 1,160 when it is the
+//! last rule, 760 for random packets (0.03 misses past that cache) and
+//! 860 for mixed-family ones (0.27).
 //! Random and mixed lookups touch more cache lines (about 15 first-level
 //! misses, against under one for the planted cases whose probes stay in one
 //! region), and those lines, not instructions, are most of their time:
@@ -68,7 +68,8 @@
 //! Memory per rule (beyond the rule's 48 bytes of fields and description
 //! offset, its description's text, see `ruleset::store`, and its 8-byte hit
 //! counter):
-//! about 7.5 bytes of table slot per distinct prefix (load factor 2/3),
+//! 5 bytes of hash table bucket per distinct prefix at a load factor between
+//! 7/16 and 7/8 (5.7 to 11.4 bytes per prefix),
 //! 4 bytes per rule in a small group, the length filter (4–8 bytes per
 //! key), and the short index and merged port tables (about 3–4 bytes per
 //! rule at 1M rules, of which 1.5 for the two per-port `ANY`/`ANY`

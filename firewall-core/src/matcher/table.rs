@@ -1,16 +1,15 @@
-//! One open-addressed hash table per prefix length: masked key -> slot.
+//! One hash table per prefix length: masked key -> slot.
 //!
-//! The table stores no keys. A slot is a `u32`: a single rule id (high bit
-//! set), a sub-indexed group or a small group; the key is read back from
-//! its first rule, so a table
-//! costs about 7.5 bytes per distinct prefix (4-byte slot + 1-byte tag at a
-//! load factor of 2/3). Probing is linear over the tag bytes, eight at a time
-//! (one `u64` compared against the wanted tag and against zero, as `SwissTable`
-//! groups do, in plain integer arithmetic): a miss, the common case, ends at
-//! the first empty byte, after five slots on average at that load factor
-//! (thirteen at 4/5, which cost 7% more instructions per lookup for 1.2
-//! bytes per rule less), and a one-byte tag taken from the hash filters out
-//! almost every non-matching slot before a rule is read.
+//! A [`hashbrown::HashTable`] of `u32` slots: the table stores no keys. A
+//! slot is a single rule id (high bit set), a sub-indexed group or a small
+//! group; the key is read back from its first rule, so a table costs
+//! 5 bytes per bucket (4-byte slot + 1 control byte), at a load factor
+//! between 7/16 and 7/8 (power-of-two bucket counts). A miss, the common
+//! case, ends at the first group of 16 control bytes holding an empty one,
+//! and the 7-bit tag taken from the hash filters out almost every
+//! non-matching slot before a rule is read.
+
+use hashbrown::HashTable;
 
 use super::key::hash;
 
@@ -23,91 +22,41 @@ pub(super) const SUB: u32 = 1 << 30;
 /// A key -> slot table for one prefix length.
 #[derive(Debug)]
 pub(super) struct Table {
-    /// One tag per slot (0: empty), then the first [`GROUP`] tags again, so
-    /// that any slot starts a readable group of [`GROUP`] bytes.
-    tags: Box<[u8]>,
-    slots: Box<[u32]>,
+    slots: HashTable<u32>,
 }
-
-/// Tags compared at once.
-const GROUP: usize = 8;
-
-/// `0x01` in every byte.
-const LOW: u64 = u64::from_ne_bytes([0x01; GROUP]);
-/// `0x7f` in every byte.
-const SEVEN: u64 = u64::from_ne_bytes([0x7f; GROUP]);
 
 impl Table {
     /// A table of `entries` `(key, slot)` with distinct keys.
     pub(super) fn build(entries: &[(u128, u32)]) -> Self {
-        // At least a group, so that a group's slots wrap around at most once.
-        let cap = (entries.len() * 3 / 2).max(entries.len() + 1).max(GROUP);
-        let mut tags = vec![0u8; cap + GROUP].into_boxed_slice();
-        let mut slots = vec![0u32; cap].into_boxed_slice();
+        // Sized for every entry up front, so the table never grows and never
+        // rehashes (which would need a slot's key: found in `entries`).
+        let mut slots = HashTable::with_capacity(entries.len());
+        let rehash = |&slot: &u32| {
+            entries
+                .iter()
+                .find(|e| e.1 == slot)
+                .map_or(0, |e| table_hash(e.0))
+        };
         for &(key, slot) in entries {
-            let (mut i, tag) = position(key, cap);
-            while tags[i] != 0 {
-                i = if i + 1 == cap { 0 } else { i + 1 };
-            }
-            tags[i] = tag;
-            slots[i] = slot;
+            slots.insert_unique(table_hash(key), slot, rehash);
         }
-        tags.copy_within(0..GROUP, cap);
-        Self { tags, slots }
+        Self { slots }
     }
 
     /// The slot holding `key`; `key_of(slot)` reads a slot's key back.
     #[inline]
     pub(super) fn find(&self, key: u128, key_of: impl Fn(u32) -> u128) -> Option<u32> {
-        let cap = self.slots.len();
-        let (mut i, tag) = position(key, cap);
-        let wanted = LOW * u64::from(tag);
-        loop {
-            let group = self.group(i);
-            let empty = zero_bytes(group);
-            // Bytes before the first empty one (all bytes when none is).
-            let before = empty.wrapping_sub(1) & !empty;
-            let mut hits = zero_bytes(group ^ wanted) & before;
-            while hits != 0 {
-                let j = i + hits.trailing_zeros() as usize / 8;
-                let slot = self.slots[if j >= cap { j - cap } else { j }];
-                if key_of(slot) == key {
-                    return Some(slot);
-                }
-                hits &= hits - 1;
-            }
-            if empty != 0 {
-                return None;
-            }
-            i += GROUP;
-            if i >= cap {
-                i -= cap;
-            }
-        }
-    }
-
-    /// The [`GROUP`] tags from slot `i` on, first slot in the low byte.
-    #[inline]
-    fn group(&self, i: usize) -> u64 {
-        let mut bytes = [0u8; GROUP];
-        bytes.copy_from_slice(&self.tags[i..i + GROUP]);
-        u64::from_le_bytes(bytes)
+        self.slots
+            .find(table_hash(key), |&slot| key_of(slot) == key)
+            .copied()
     }
 }
 
-/// `0x80` in each byte of `x` that is zero, `0` in the others (exact: no
-/// borrow crosses bytes).
+/// The key's hash, its well-mixed high half first: hashbrown takes the
+/// bucket from the low bits and the tag from the top seven.
 #[inline]
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & SEVEN) + SEVEN) | x | SEVEN)
-}
-
-/// The first probe position (multiply-shift range reduction) and the tag (never 0).
-#[inline]
-fn position(key: u128, cap: usize) -> (usize, u8) {
-    let h = hash(key);
-    let i = ((u128::from(h >> 32) * cap as u128) >> 32) as usize;
-    (i, (h as u8).max(1))
+fn table_hash(key: u128) -> u64 {
+    hash(key).rotate_left(32)
 }
 
 #[cfg(test)]
@@ -115,7 +64,7 @@ mod tests {
     use super::*;
 
     /// Every key is found, and keys not in the table are not, at sizes
-    /// around a group and with probe runs that wrap around the end.
+    /// around a control group and past several growth steps.
     #[test]
     fn finds_exactly_the_keys_it_holds() {
         for n in [0u32, 1, 6, 7, 8, 9, 15, 16, 17, 100, 1000] {
@@ -133,12 +82,5 @@ mod tests {
                 assert_eq!(table.find(absent, key_of), None, "n {n}, absent {i}");
             }
         }
-    }
-
-    #[test]
-    fn zero_bytes_marks_exactly_the_zero_bytes() {
-        assert_eq!(zero_bytes(0), 0x8080_8080_8080_8080);
-        assert_eq!(zero_bytes(u64::MAX), 0);
-        assert_eq!(zero_bytes(0x0100_8000_0001_00ff), 0x0080_0080_8000_8000);
     }
 }
