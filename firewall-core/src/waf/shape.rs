@@ -10,39 +10,42 @@ use std::borrow::Cow;
 
 use super::transform;
 
-/// The byte classes found in a value (a bit set).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Shape(u16);
+bitflags::bitflags! {
+    /// The byte classes found in a value.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct Shape: u16 {
+        const PERCENT = 1;
+        const AMP = 1 << 1;
+        const BACKSLASH = 1 << 2;
+        /// Non-ASCII, or NUL (Unicode normalisation changes both).
+        const WIDE = 1 << 3;
+        const UPPER = 1 << 4;
+        /// Below 0x20, or DEL.
+        const CONTROL = 1 << 5;
+        const SLASH = 1 << 6;
+        const STAR = 1 << 7;
+        /// What shell normalisation removes or rewrites: `\ ' " ^ $ , ;`.
+        const SHELL = 1 << 8;
+        const ZERO = 1 << 9;
+        const SPACE = 1 << 10;
+        /// What the base decoding chain reacts to, apart from upper case.
+        const ENCODED = Self::PERCENT.bits()
+            | Self::AMP.bits()
+            | Self::BACKSLASH.bits()
+            | Self::WIDE.bits();
+    }
+}
 
 impl Shape {
-    const PERCENT: u16 = 1;
-    const AMP: u16 = 1 << 1;
-    const BACKSLASH: u16 = 1 << 2;
-    /// Non-ASCII, or NUL (Unicode normalisation changes both).
-    const WIDE: u16 = 1 << 3;
-    const UPPER: u16 = 1 << 4;
-    /// Below 0x20, or DEL.
-    const CONTROL: u16 = 1 << 5;
-    const SLASH: u16 = 1 << 6;
-    const STAR: u16 = 1 << 7;
-    /// What shell normalisation removes or rewrites: `\ ' " ^ $ , ;`.
-    const SHELL: u16 = 1 << 8;
-    const ZERO: u16 = 1 << 9;
-    const SPACE: u16 = 1 << 10;
-    /// What the base decoding chain reacts to, apart from upper case.
-    const ENCODED: u16 = Self::PERCENT | Self::AMP | Self::BACKSLASH | Self::WIDE;
-
     /// The classes of every byte of `value`.
     pub(crate) fn of(value: &str) -> Self {
-        Self(
-            value
-                .bytes()
-                .fold(0, |acc, b| acc | CLASSES[usize::from(b)]),
-        )
+        value
+            .bytes()
+            .fold(Self::empty(), |acc, b| acc | CLASSES[usize::from(b)])
     }
 
-    fn has(self, bits: u16) -> bool {
-        self.0 & bits != 0
+    fn has(self, classes: Self) -> bool {
+        self.intersects(classes)
     }
 
     /// [`transform::decode_all`] of `raw` (whose shape this is), and the
@@ -63,7 +66,7 @@ impl Shape {
     /// When [`Self::decode`] of a value of this shape only lower-cases
     /// ASCII letters: the shape of the result.
     pub(crate) fn lowercased_only(self) -> Option<Self> {
-        (!self.has(Self::ENCODED) && self.has(Self::UPPER)).then_some(Self(self.0 & !Self::UPPER))
+        (!self.has(Self::ENCODED) && self.has(Self::UPPER)).then_some(self.difference(Self::UPPER))
     }
 
     /// Whether the raw view scans this raw value: it carries escapes or
@@ -98,17 +101,17 @@ impl Shape {
 }
 
 /// The classes of each byte value.
-const CLASSES: [u16; 256] = classes();
+const CLASSES: [Shape; 256] = classes();
 
-const fn classes() -> [u16; 256] {
-    let mut table = [0; 256];
+const fn classes() -> [Shape; 256] {
+    let mut table = [Shape::empty(); 256];
     let mut b = 0;
     while b < 256 {
         table[b] = match b as u8 {
             b'%' => Shape::PERCENT,
             b'&' => Shape::AMP,
-            b'\\' => Shape::BACKSLASH | Shape::SHELL,
-            0 => Shape::WIDE | Shape::CONTROL,
+            b'\\' => Shape::BACKSLASH.union(Shape::SHELL),
+            0 => Shape::WIDE.union(Shape::CONTROL),
             0x80..=0xff => Shape::WIDE,
             0x01..=0x1f | 0x7f => Shape::CONTROL,
             b'A'..=b'Z' => Shape::UPPER,
@@ -117,7 +120,7 @@ const fn classes() -> [u16; 256] {
             b'\'' | b'"' | b'^' | b'$' | b',' | b';' => Shape::SHELL,
             b'0' => Shape::ZERO,
             b' ' => Shape::SPACE,
-            _ => 0,
+            _ => Shape::empty(),
         };
         b += 1;
     }
