@@ -22,6 +22,10 @@ use std::time::Duration;
 use actix_web::{web, App, HttpServer};
 use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, DROP, TCP};
 
+#[path = "support/env_port.rs"]
+mod env_port;
+use env_port::env_port;
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let once = std::env::args().any(|arg| arg == "--once");
@@ -118,14 +122,4 @@ fn get(addr: SocketAddr) -> std::io::Result<(String, String)> {
     let status = head.lines().next().unwrap_or_default();
     let status = status.split_once(' ').map_or(status, |(_, rest)| rest);
     Ok((status.to_owned(), body.to_owned()))
-}
-
-/// The port in the environment variable `name`, or `default`.
-fn env_port(name: &str, default: u16) -> Result<u16, String> {
-    match std::env::var(name) {
-        Ok(text) => text
-            .parse()
-            .map_err(|_| format!("{name}={text:?} is not a port number (0-65535)")),
-        Err(_) => Ok(default),
-    }
 }

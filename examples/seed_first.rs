@@ -16,6 +16,10 @@ use std::sync::Arc;
 use actix_web::{get, web, App, HttpServer, Responder};
 use firewall_actix::{firewall, Firewall, Rule, ALLOW, ANY, DROP, TCP};
 
+#[path = "support/env_port.rs"]
+mod env_port;
+use env_port::env_port;
+
 #[get("/")]
 #[firewall(port = 5000)]
 async fn index() -> impl Responder {
@@ -65,14 +69,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Press Ctrl+C to stop.");
     server.run().await?;
     Ok(())
-}
-
-/// The port in the environment variable `name`, or `default`.
-fn env_port(name: &str, default: u16) -> Result<u16, String> {
-    match std::env::var(name) {
-        Ok(text) => text
-            .parse()
-            .map_err(|_| format!("{name}={text:?} is not a port number (0-65535)")),
-        Err(_) => Ok(default),
-    }
 }

@@ -19,6 +19,10 @@ use actix_web::{get, web, App, HttpServer, Responder};
 use firewall_actix::monitor::create_monitor;
 use firewall_actix::{firewall, Firewall, Rule, ALLOW, ANY, DROP, TCP};
 
+#[path = "support/env_port.rs"]
+mod env_port;
+use env_port::env_port;
+
 /// The protected app's port, as in the seed.
 const APP_PORT: u16 = 5000;
 
@@ -92,14 +96,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         monitor.stop();
     }
     Ok(())
-}
-
-/// The port in the environment variable `name`, or `default`.
-fn env_port(name: &str, default: u16) -> Result<u16, String> {
-    match std::env::var(name) {
-        Ok(text) => text
-            .parse()
-            .map_err(|_| format!("{name}={text:?} is not a port number (0-65535)")),
-        Err(_) => Ok(default),
-    }
 }
