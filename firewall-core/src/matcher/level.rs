@@ -336,7 +336,7 @@ impl Level {
         match &sub.index {
             SubIndex::Level(level) => level.search(rules, q, best),
             SubIndex::Ports { other, leaf } => {
-                if other.map_or(true, |(len, key)| self.other_contains(q, len, key)) {
+                if other.is_none_or(|(len, key)| self.other_contains(q, len, key)) {
                     let id = leaf.lookup(rules, q.port, q.packet.proto, q.need_any);
                     *best = (*best).min(id);
                 }

@@ -345,7 +345,7 @@ mod tests {
                         let expected = ids.iter().copied().find(|&id| {
                             let r = &rules[id as usize];
                             r.proto.matches(proto) && r.dport.contains(port)
-                                && need_any.map_or(true, |f| rebuilt(r, f) == NetMatch::Any)
+                                && need_any.is_none_or(|f| rebuilt(r, f) == NetMatch::Any)
                         });
                         let got = leaf.lookup(&rules, port, proto, need_any);
                         prop_assert_eq!(got, expected.unwrap_or(NONE), "port {} {:?} {:?}", port, proto, need_any);

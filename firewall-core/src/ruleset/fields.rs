@@ -119,7 +119,7 @@ impl RuleFields {
 
     /// Whether network `i` contains `addr` ([`NetMatch::contains`]).
     fn contains(&self, i: usize, addr: IpAddr) -> bool {
-        self.families[i].map_or(true, |family| {
+        self.families[i].is_none_or(|family| {
             family == Family::of(addr) && encode(addr) & mask(self.lens[i]) == self.keys[i]
         })
     }
