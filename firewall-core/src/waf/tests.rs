@@ -118,8 +118,9 @@ fn without_skipping(paranoia: u8) -> Waf {
     waf.unwrap()
 }
 
-/// The benign corpus and, when it is there, the CRS one.
-fn corpora() -> Vec<RequestView<'static>> {
+/// The benign corpus and, when it is there, the CRS one (the engine's
+/// reference tests ask it too).
+pub(super) fn corpora() -> Vec<RequestView<'static>> {
     let mut requests = benign::corpus();
     let dir = crs::corpus_dir();
     if dir.is_dir() {

@@ -186,15 +186,6 @@ pub(super) fn scan(compiled: &Compiled, targets: &[Target<'_>], mut hit: impl Fn
     }
 }
 
-// The engine's tests (`waf/tests.rs`) load these too, privately.
-#[allow(dead_code, clippy::duplicate_mod)]
-#[path = "../../../tests/support/crs.rs"]
-mod crs;
-
-#[allow(dead_code, clippy::duplicate_mod)]
-#[path = "../../../tests/support/benign.rs"]
-mod benign;
-
 /// The report of the plain reference scanner.
 fn by_reference(waf: &Waf, req: &RequestView<'_>) -> Report {
     BY_REFERENCE.with(|on| on.set(true));
@@ -229,16 +220,7 @@ fn the_reference_finds_an_injection_where_it_is() {
 /// the first), is the reference's, at paranoia 1 and 4.
 #[test]
 fn the_engine_reports_what_the_reference_does_on_the_corpora() {
-    let mut requests = benign::corpus();
-    let dir = crs::corpus_dir();
-    if dir.is_dir() {
-        requests.extend(crs::load(&dir).0.into_iter().map(|case| case.request));
-    } else {
-        println!(
-            "SKIPPED the CRS part: corpus not found at {}",
-            dir.display()
-        );
-    }
+    let requests = crate::waf::tests::corpora();
     let mut matched = 0;
     for (paranoia, waf) in wafs() {
         for req in &requests {
