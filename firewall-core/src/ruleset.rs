@@ -187,12 +187,47 @@ impl RuleSet {
         if let Some(rules) = fast_toml::parse(text) {
             return Ok(Self::compile(rules));
         }
-        Self::from_toml_str_full(text, origin.as_ref())
+        Self::from_toml_str_full(text, origin.as_ref(), None)
+    }
+
+    /// [`RuleSet::from_toml_str`] (the same checks and errors: what a reload
+    /// does), also returning the 1-based line of each rule's `[[rule]]`
+    /// header, in rule order: for tools that point at rules in the file.
+    ///
+    /// # Errors
+    ///
+    /// The [`RuleFileError`] of [`RuleSet::from_toml_str`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::RuleSet;
+    /// let rule = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 80\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n";
+    /// let (set, lines) = RuleSet::from_toml_str_with_lines(&format!("# web\n{rule}\n{rule}"), "r.toml")?;
+    /// assert_eq!((set.rules().len(), lines), (2, vec![2, 9]));
+    /// # Ok::<(), firewall_core::RuleFileError>(())
+    /// ```
+    pub fn from_toml_str_with_lines(
+        text: &str,
+        origin: impl AsRef<Path>,
+    ) -> Result<(Self, Vec<usize>), RuleFileError> {
+        let mut lines = Vec::new();
+        if let Some(rules) = fast_toml::parse_located(text, Some(&mut lines)) {
+            return Ok((Self::compile(rules), lines));
+        }
+        lines.clear();
+        let set = Self::from_toml_str_full(text, origin.as_ref(), Some(&mut lines))?;
+        Ok((set, lines))
     }
 
     /// [`RuleSet::from_toml_str`] through the `toml` crate alone: the
-    /// reference the fast path must agree with, and the source of every error.
-    fn from_toml_str_full(text: &str, origin: &Path) -> Result<Self, RuleFileError> {
+    /// reference the fast path must agree with, and the source of every
+    /// error; pushes each rule's line to `lines` when asked.
+    fn from_toml_str_full(
+        text: &str,
+        origin: &Path,
+        lines: Option<&mut Vec<usize>>,
+    ) -> Result<Self, RuleFileError> {
         let path = origin.to_path_buf();
         let file: RawFile = toml::from_str(text).map_err(|e| RuleFileError::Syntax {
             line: e.span().map_or(0, |span| line_of(text, span.start)),
@@ -201,6 +236,10 @@ impl RuleSet {
         })?;
         if file.rule.is_empty() {
             return Err(RuleFileError::Empty { path });
+        }
+        if let Some(lines) = lines {
+            let starts = LineStarts::new(text);
+            lines.extend(file.rule.iter().map(|raw| starts.line(raw.span().start)));
         }
         let rules = file
             .rule
@@ -279,6 +318,22 @@ impl RuleSet {
             .iter()
             .map(|h| h.load(Ordering::Relaxed))
             .collect()
+    }
+}
+
+/// The byte offset where each line of a text starts: the line of any
+/// offset by binary search (what [`line_of`] counts), for many offsets.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(text: &str) -> Self {
+        let after_newlines = memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1);
+        Self(std::iter::once(0).chain(after_newlines).collect())
+    }
+
+    /// The 1-based line of byte `offset`.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset).max(1)
     }
 }
 

@@ -25,14 +25,23 @@ const WS: [char; 2] = [' ', '\t'];
 /// followed by a line feed, which TOML forbids) is never whitespace, so such
 /// a line is refused.
 pub(super) fn parse(text: &str) -> Option<Vec<Rule>> {
+    parse_located(text, None)
+}
+
+/// [`parse`], also pushing to `lines` the 1-based line of each rule's
+/// `[[rule]]` header when asked.
+pub(super) fn parse_located(text: &str, mut lines: Option<&mut Vec<usize>>) -> Option<Vec<Rule>> {
     let mut rules = Vec::new();
     let mut current: Option<Fields<'_>> = None;
-    for line in text.lines() {
+    for (number, line) in text.lines().enumerate() {
         let line = line.trim_start_matches(WS);
         if let Some(rest) = line.strip_prefix("[[rule]]") {
             line_end(rest)?;
             if let Some(done) = current.take() {
                 rules.push(done.into_rule()?);
+            }
+            if let Some(lines) = lines.as_deref_mut() {
+                lines.push(number + 1);
             }
             current = Some(Fields::default());
         } else if line_end(line).is_none() {

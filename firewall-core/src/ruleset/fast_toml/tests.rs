@@ -13,7 +13,7 @@ const FILE: &str = "# rules\n[[rule]]\naction = \"ALLOW\"\nproto = 'TCP'\ndport 
 #[test]
 fn reads_the_common_shape_like_the_full_parser() {
     let fast = parse(FILE).expect("inside the fast subset");
-    let full = RuleSet::from_toml_str_full(FILE, Path::new("x.toml")).unwrap();
+    let full = RuleSet::from_toml_str_full(FILE, Path::new("x.toml"), None).unwrap();
     assert_eq!(fast, full.rules().to_vec());
     assert_eq!(
         fast[1].to_string(),
@@ -303,11 +303,29 @@ proptest! {
 
     #[test]
     fn fast_path_reads_every_file_like_the_full_parser(text in file()) {
-        let full = outcome(RuleSet::from_toml_str_full(&text, Path::new("x.toml")));
+        let full = outcome(RuleSet::from_toml_str_full(&text, Path::new("x.toml"), None));
         if let Some(fast) = parse(&text) {
             prop_assert_eq!(Ok(fast), full.clone(), "fast path accepted {:?}", text);
         }
         // Whichever path it takes, the public reader gives the full parser's answer.
         prop_assert_eq!(outcome(RuleSet::from_toml_str(&text, "x.toml")), full, "{:?}", text);
     }
+}
+
+#[test]
+fn both_readers_give_each_rule_the_line_of_its_header() {
+    let rule = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 80\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n";
+    let fast = format!("# head\n\n{rule}\n# two\n{rule}  [[rule]] # indented\naction = \"DROP\"\nproto = \"TCP\"\ndport = 81\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n");
+    let mut lines = Vec::new();
+    assert!(parse_located(&fast, Some(&mut lines)).is_some());
+    assert_eq!(lines, [3, 11, 17]);
+    // An escape in a description is outside the fast subset: the full
+    // parser reads the file and must point at the same lines.
+    let full = fast.replacen("# two", "[[rule]]\naction = \"DROP\"\nproto = \"TCP\"\ndport = 82\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\ndesc = \"a\\\"b\"", 1);
+    assert!(parse(&full).is_none());
+    let (set, lines) = RuleSet::from_toml_str_with_lines(&full, "x.toml").unwrap();
+    assert_eq!(set.rules().len(), 4);
+    assert_eq!(lines, [3, 10, 17, 23]);
+    let (_, lines) = RuleSet::from_toml_str_with_lines(&fast, "x.toml").unwrap();
+    assert_eq!(lines, [3, 11, 17]);
 }
