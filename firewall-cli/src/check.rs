@@ -153,9 +153,12 @@ fn write_text(
             finding.message
         )?;
     }
-    let rules = loaded.set.rules().len();
+    let rules = match loaded.set.rules().len() {
+        1 => "1 rule".to_owned(),
+        n => format!("{n} rules"),
+    };
     if findings.is_empty() {
-        return writeln!(out, "{file}: {rules} rules, valid, no findings");
+        return writeln!(out, "{file}: {rules}, valid, no findings");
     }
     let counts = counts(findings);
     let parts: Vec<String> = Kind::ALL
@@ -164,7 +167,7 @@ fn write_text(
         .collect();
     writeln!(
         out,
-        "{file}: {rules} rules, valid, {} findings ({})",
+        "{file}: {rules}, valid, {} findings ({})",
         findings.len(),
         parts.join(", ")
     )
