@@ -50,6 +50,7 @@ mod fast_toml;
 mod fields;
 mod store;
 
+pub(crate) use fast_toml::holds_only_rule_tables;
 pub(crate) use fields::RuleFields;
 use store::RuleStore;
 pub use store::{Rules, RulesIter};

@@ -33,26 +33,73 @@ pub(super) fn parse(text: &str) -> Option<Vec<Rule>> {
 pub(super) fn parse_located(text: &str, mut lines: Option<&mut Vec<usize>>) -> Option<Vec<Rule>> {
     let mut rules = Vec::new();
     let mut current: Option<Fields<'_>> = None;
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim_start_matches(WS);
-        if let Some(rest) = line.strip_prefix("[[rule]]") {
-            line_end(rest)?;
+    walk(text, |line| match line {
+        Line::Header(number) => {
             if let Some(done) = current.take() {
                 rules.push(done.into_rule()?);
             }
             if let Some(lines) = lines.as_deref_mut() {
-                lines.push(number + 1);
+                lines.push(number);
             }
             current = Some(Fields::default());
+            Some(())
+        }
+        Line::Field(key, value) => current.as_mut()?.set(key, value),
+    })?;
+    rules.push(current?.into_rule()?);
+    Some(rules)
+}
+
+/// Whether `text` is valid TOML made only of `[[rule]]` tables with the
+/// rule keys, each at most once per table: the fast subset's grammar,
+/// without reading the values. Such a file has no `[waf]` table, which
+/// lets [`crate::waf::WafConfig::from_toml_str`] skip the full parse of a
+/// large rules file (15 s and 3 GB for a million rules).
+pub(crate) fn holds_only_rule_tables(text: &str) -> bool {
+    let mut seen: Option<u8> = None;
+    let walked = walk(text, |line| match line {
+        Line::Header(_) => {
+            seen = Some(0);
+            Some(())
+        }
+        Line::Field(key, _) => {
+            let bit = 1u8 << KEYS.iter().position(|k| *k == key)?;
+            let seen = seen.as_mut()?;
+            let first = *seen & bit == 0;
+            *seen |= bit;
+            first.then_some(())
+        }
+    });
+    walked.is_some() && seen.is_some()
+}
+
+/// The keys of a rule table.
+const KEYS: [&str; 6] = ["action", "proto", "dport", "src_cidr", "dst_cidr", "desc"];
+
+/// One meaningful line of the fast subset.
+enum Line<'t> {
+    /// `[[rule]]`, on this 1-based line.
+    Header(usize),
+    /// `key = value`.
+    Field(&'t str, Value<'t>),
+}
+
+/// Calls `each` for every header and field line of `text`; `None` as soon
+/// as a line is outside the fast subset or `each` refuses one.
+fn walk<'t>(text: &'t str, mut each: impl FnMut(Line<'t>) -> Option<()>) -> Option<()> {
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim_start_matches(WS);
+        if let Some(rest) = line.strip_prefix("[[rule]]") {
+            line_end(rest)?;
+            each(Line::Header(number + 1))?;
         } else if line_end(line).is_none() {
             let (key, value) = line.split_once('=')?;
             let (value, rest) = parse_value(value.trim_start_matches(WS))?;
             line_end(rest)?;
-            current.as_mut()?.set(key.trim_end_matches(WS), value)?;
+            each(Line::Field(key.trim_end_matches(WS), value))?;
         }
     }
-    rules.push(current?.into_rule()?);
-    Some(rules)
+    Some(())
 }
 
 /// Accepts what may end a line after a header or value: whitespace, then

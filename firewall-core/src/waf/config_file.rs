@@ -18,6 +18,11 @@ type Failure = (usize, &'static str, String);
 
 /// See [`WafConfig::from_toml_str`].
 pub(crate) fn parse(text: &str, source: &str) -> Result<Option<WafConfig>, WafError> {
+    // A large rules file is nearly always only [[rule]] tables: say so
+    // without building its whole TOML document.
+    if crate::ruleset::holds_only_rule_tables(text) {
+        return Ok(None);
+    }
     let raw: RawFile = toml::from_str(text).map_err(|e| WafError::Syntax {
         source_name: source.to_owned(),
         line: e.span().map_or(0, |s| line_of(text, s.start)),

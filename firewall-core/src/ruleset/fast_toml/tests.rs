@@ -309,6 +309,30 @@ proptest! {
         }
         // Whichever path it takes, the public reader gives the full parser's answer.
         prop_assert_eq!(outcome(RuleSet::from_toml_str(&text, "x.toml")), full, "{:?}", text);
+        // A file said to hold only rule tables is valid TOML without `waf`.
+        if holds_only_rule_tables(&text) {
+            let doc: toml::Table = toml::from_str(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text:?}")))?;
+            prop_assert!(doc.keys().all(|k| k == "rule"), "{:?}", text);
+        }
+    }
+}
+
+#[test]
+fn only_rule_tables_are_told_apart_from_anything_else() {
+    let rule = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 80\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n";
+    assert!(holds_only_rule_tables(rule));
+    // Values are not read: a bad action is still only a rule table.
+    assert!(holds_only_rule_tables(&rule.replace("ALLOW", "PERMIT")));
+    for text in [
+        String::new(),
+        format!("{rule}[waf]\nparanoia = 2\n"),
+        format!("{rule}waf.paranoia = 2\n"),
+        format!("waf = 1\n{rule}"),
+        format!("{rule}dport = 81\n"),
+        format!("{rule}\"waf\" = 1\n"),
+        format!("{rule}[[waf.exclusion]]\npath = \"/\"\n"),
+    ] {
+        assert!(!holds_only_rule_tables(&text), "{text:?}");
     }
 }
 
