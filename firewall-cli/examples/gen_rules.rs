@@ -2,11 +2,12 @@
 //!
 //! ```text
 //! cargo build --release -p firewall-cli --bin firewall --example gen_rules
-//! target/release/examples/gen_rules 1000000 > /tmp/rules-1m.toml
+//! target/release/examples/gen_rules 1000000 [blocklist|mixed] > /tmp/rules-1m.toml
 //! time target/release/firewall check /tmp/rules-1m.toml > /tmp/findings.txt
 //! ```
 //!
-//! The rules look like a big deployment's: mostly a blocklist (DROP by
+//! Two shapes. `blocklist` (second argument): 99% DROP by source host or
+//! subnet on any port, 1% allow lists. The default, `mixed`, is harder: mostly a blocklist (DROP by
 //! source host or subnet, some per port), allow lists per service from
 //! client subnets to the server's addresses, a few port ranges and IPv6
 //! networks, and a final ALLOW for the app's port. The same count gives
@@ -57,15 +58,29 @@ fn v4(rng: &mut Rng, prefix: u32) -> String {
     }
 }
 
+/// The blocklist shape: 99% DROP by source (port ANY), 1% allow lists.
+fn blocklist_roll(rng: &mut Rng) -> u64 {
+    if rng.below(100) == 0 {
+        70 + rng.below(27)
+    } else {
+        0
+    }
+}
+
 fn main() -> std::io::Result<()> {
     let count: u64 = std::env::args()
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000_000);
+    let blocklist = std::env::args().nth(2).as_deref() == Some("blocklist");
     let mut rng = Rng(20);
     let mut out = BufWriter::new(std::io::stdout().lock());
     for n in 0..count.saturating_sub(1) {
-        let roll = rng.below(100);
+        let roll = if blocklist {
+            blocklist_roll(&mut rng)
+        } else {
+            rng.below(100)
+        };
         let (action, port, src, dst) = if roll < 70 {
             let prefix = [32, 32, 32, 24, 16][rng.below(5) as usize];
             let port = if rng.below(4) == 0 {
@@ -86,7 +101,11 @@ fn main() -> std::io::Result<()> {
             let net = format!("2001:db8:{:x}::/48", rng.below(0x10000));
             ("DROP", PORTS[rng.below(12) as usize], net, "ANY".to_owned())
         };
-        let proto = ["TCP", "TCP", "TCP", "UDP", "ANY"][rng.below(5) as usize];
+        let proto = if blocklist && action == "DROP" {
+            "TCP"
+        } else {
+            ["TCP", "TCP", "TCP", "UDP", "ANY"][rng.below(5) as usize]
+        };
         writeln!(
             out,
             "[[rule]]\naction = \"{action}\"\nproto = \"{proto}\"\ndport = \"{port}\"\nsrc_cidr = \"{src}\"\ndst_cidr = \"{dst}\"\ndesc = \"generated {n}\"\n"

@@ -25,7 +25,9 @@ mod shape;
 use firewall_core::Action;
 
 use index::Index;
-use shape::{Rel, Shape};
+#[cfg(test)]
+use shape::Rel;
+use shape::Shape;
 
 pub(crate) use shape::Shape as RuleShape;
 
@@ -66,21 +68,12 @@ pub(crate) struct Finding {
     pub(crate) other: Option<usize>,
 }
 
-/// The first earlier rules in each relation to one rule.
-#[derive(Debug)]
-struct Firsts {
-    covering: u32,
-    partial_opposite: u32,
-    overlapping_same: u32,
-    allow_after: bool,
-}
-
 /// The findings of `shapes` (the rules in order), sorted by rule then kind.
 pub(crate) fn lint(shapes: &[Shape]) -> Vec<Finding> {
     let index = Index::new(shapes);
     let mut findings = Vec::new();
     for (j, shape) in shapes.iter().enumerate() {
-        let firsts = firsts(&index, j, shape);
+        let firsts = index.firsts(j, shape);
         let earlier = |i: u32| (i != u32::MAX && (i as usize) < j).then_some(i as usize);
         if let Some(i) = earlier(firsts.covering) {
             findings.push(Finding {
@@ -111,35 +104,6 @@ pub(crate) fn lint(shapes: &[Shape]) -> Vec<Finding> {
         }
     }
     findings
-}
-
-fn firsts(index: &Index, j: usize, shape: &Shape) -> Firsts {
-    let opposite = match shape.action {
-        Action::Allow => Action::Drop,
-        Action::Drop => Action::Allow,
-    };
-    let own = u32::try_from(j).unwrap_or(u32::MAX);
-    let mut firsts = Firsts {
-        covering: u32::MAX,
-        partial_opposite: u32::MAX,
-        overlapping_same: u32::MAX,
-        allow_after: false,
-    };
-    index.related(j, shape, |rel, same_service, extremes| {
-        if rel.covers() {
-            firsts.covering = firsts.covering.min(extremes.first_any());
-        } else {
-            if rel == Rel::Partial {
-                firsts.partial_opposite = firsts.partial_opposite.min(extremes.first(opposite));
-            }
-            if same_service {
-                let same = extremes.first(shape.action);
-                firsts.overlapping_same = firsts.overlapping_same.min(same);
-            }
-        }
-        firsts.allow_after |= extremes.allow_after(own);
-    });
-    firsts
 }
 
 #[cfg(test)]

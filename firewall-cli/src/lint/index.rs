@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use firewall_core::Action;
 
 use super::shape::{Net, Prefix, Rel, Service, Shape};
@@ -87,10 +89,14 @@ struct Bucket {
     family: Option<firewall_core::Family>,
     /// Source prefixes, sorted (start, then length).
     keys: Vec<Prefix>,
+    /// The rules of each source prefix present.
+    exact: FxHashMap<Prefix, Extremes>,
     /// The prefix lengths present, ascending.
     lens: Vec<u8>,
     /// Segment tree over `keys`' rules: leaves at `keys.len()..`.
     tree: Vec<Extremes>,
+    /// All its rules.
+    all: Extremes,
 }
 
 impl Bucket {
@@ -98,20 +104,27 @@ impl Bucket {
         entries.sort_unstable_by_key(|&(prefix, index, _)| (prefix, index));
         let n = entries.len();
         let mut tree = vec![Extremes::EMPTY; 2 * n];
-        for (slot, &(_, index, action)) in tree[n..].iter_mut().zip(&entries) {
+        let mut exact: FxHashMap<Prefix, Extremes> = FxHashMap::default();
+        let mut all = Extremes::EMPTY;
+        for (slot, &(prefix, index, action)) in tree[n..].iter_mut().zip(&entries) {
             *slot = Extremes::of(index, action);
+            let same = exact.entry(prefix).or_insert(Extremes::EMPTY);
+            *same = same.join(*slot);
+            all = all.join(*slot);
         }
         for node in (1..n).rev() {
             tree[node] = tree[2 * node].join(tree[2 * node + 1]);
         }
-        let mut lens: Vec<u8> = entries.iter().map(|(p, _, _)| p.len).collect();
+        let mut lens: Vec<u8> = exact.keys().map(|p| p.len).collect();
         lens.sort_unstable();
         lens.dedup();
         Bucket {
             family,
             keys: entries.into_iter().map(|(p, _, _)| p).collect(),
+            exact,
             lens,
             tree,
+            all,
         }
     }
 
@@ -135,38 +148,62 @@ impl Bucket {
         acc
     }
 
-    fn exactly(&self, prefix: Prefix) -> Extremes {
-        let lo = self.keys.partition_point(|k| *k < prefix);
-        let hi = self.keys.partition_point(|k| *k <= prefix);
-        self.range(lo, hi)
-    }
-
-    /// Calls `each` with the relation of the bucket's sources to `src` and
-    /// the extremes of the rules in that relation.
-    fn related(&self, src: Net, mut each: impl FnMut(Rel, Extremes)) {
-        let all = || self.range(0, self.keys.len());
-        match (self.family, src.family) {
-            (None, None) => each(Rel::Equal, all()),
-            (None, Some(_)) => each(Rel::Wider, all()),
-            (Some(_), None) => each(Rel::Narrower, all()),
-            (Some(a), Some(b)) if a != b => {}
-            (Some(_), Some(_)) => self.related_prefixes(src.prefix, each),
+    /// The extremes of the rules whose source relates to `src` as `rel`
+    /// (theirs to it: `Wider` = their source holds `src`).
+    fn with_src(&self, src: Net, rel: Rel) -> Extremes {
+        let whole = match (self.family, src.family) {
+            (None, None) => Rel::Equal,
+            (None, Some(_)) => Rel::Wider,
+            (Some(_), None) => Rel::Narrower,
+            (Some(a), Some(b)) if a != b => return Extremes::EMPTY,
+            (Some(_), Some(_)) => return self.with_prefix(src.prefix, rel),
+        };
+        if whole == rel {
+            self.all
+        } else {
+            Extremes::EMPTY
         }
     }
 
-    fn related_prefixes(&self, p: Prefix, mut each: impl FnMut(Rel, Extremes)) {
-        each(Rel::Equal, self.exactly(p));
-        let mut wider = Extremes::EMPTY;
-        for &len in self.lens.iter().take_while(|&&len| len < p.len) {
-            let start = Prefix::truncate(p.start, len);
-            wider = wider.join(self.exactly(Prefix { start, len }));
+    fn with_prefix(&self, p: Prefix, rel: Rel) -> Extremes {
+        let exactly = |prefix: Prefix| self.exact.get(&prefix).copied().unwrap_or(Extremes::EMPTY);
+        match rel {
+            Rel::Equal => exactly(p),
+            Rel::Wider => self
+                .lens
+                .iter()
+                .take_while(|&&len| len < p.len)
+                .map(|&len| {
+                    exactly(Prefix {
+                        start: Prefix::truncate(p.start, len),
+                        len,
+                    })
+                })
+                .fold(Extremes::EMPTY, Extremes::join),
+            Rel::Narrower if self.lens.last().is_some_and(|&len| len > p.len) => {
+                let lo = self.keys.partition_point(|k| *k <= p);
+                let end = p.end();
+                let hi = self.keys.partition_point(|k| k.start <= end);
+                self.range(lo, hi.max(lo))
+            }
+            _ => Extremes::EMPTY,
         }
-        each(Rel::Wider, wider);
-        let lo = self.keys.partition_point(|k| *k <= p);
-        let end = p.end();
-        let hi = self.keys.partition_point(|k| k.start <= end);
-        each(Rel::Narrower, self.range(lo, hi.max(lo)));
     }
+}
+
+/// The first earlier rules in each relation to one rule (`u32::MAX`: none).
+#[derive(Debug)]
+pub(crate) struct Firsts {
+    /// The first rule whose traffic holds all of this one's.
+    pub(crate) covering: u32,
+    /// The first rule of the opposite action sharing part of its traffic,
+    /// neither holding the other.
+    pub(crate) partial_opposite: u32,
+    /// The first rule of the same action and service sharing its traffic
+    /// without holding all of it.
+    pub(crate) overlapping_same: u32,
+    /// Whether an ALLOW after it shares its traffic (asked for DROP rules).
+    pub(crate) allow_after: bool,
 }
 
 /// All rules, indexed.
@@ -220,29 +257,93 @@ impl Index {
         }
     }
 
-    /// Calls `each(relation, extremes)` for every group of rules sharing
-    /// traffic with `shape` (rule `index`): the relation is theirs to it,
-    /// `same_service` whether they have its protocol and ports.
-    pub(crate) fn related(
-        &self,
-        index: usize,
-        shape: &Shape,
-        mut each: impl FnMut(Rel, bool, Extremes),
-    ) {
-        let sid = self.service_of[index] as usize;
+    /// The first earlier rules related to rule `j` (of `shape`). A rule
+    /// that an earlier one covers gets only `covering` (nothing else is
+    /// reported about it); buckets and source queries that cannot improve
+    /// an answer are skipped.
+    pub(crate) fn firsts(&self, j: usize, shape: &Shape) -> Firsts {
+        let own = u32::try_from(j).unwrap_or(NONE - 1);
+        let mut f = Firsts {
+            covering: self.first_covering(j, shape),
+            partial_opposite: NONE,
+            overlapping_same: NONE,
+            allow_after: shape.action == Action::Allow,
+        };
+        if f.covering < own {
+            return f;
+        }
+        let sid = self.service_of[j] as usize;
         for &(other, service_rel) in &self.related[sid] {
             for &(dst, bid) in &self.dsts[other] {
                 let head = service_rel.and(dst.rel(shape.dst));
-                if head == Rel::Disjoint {
+                if head != Rel::Disjoint {
+                    self.visit(&self.buckets[bid], head, other == sid, own, shape, &mut f);
+                }
+            }
+        }
+        f
+    }
+
+    /// The first rule covering rule `j`: only services and destinations
+    /// that hold its own, only sources that hold its own (hash lookups).
+    fn first_covering(&self, j: usize, shape: &Shape) -> u32 {
+        let sid = self.service_of[j] as usize;
+        let mut first = NONE;
+        for &(other, service_rel) in &self.related[sid] {
+            if !service_rel.covers() {
+                continue;
+            }
+            for &(dst, bid) in &self.dsts[other] {
+                let bucket = &self.buckets[bid];
+                if !dst.rel(shape.dst).covers() || bucket.all.first_any() >= first {
                     continue;
                 }
-                self.buckets[bid].related(shape.src, |src_rel, extremes| {
-                    let rel = head.and(src_rel);
-                    if rel != Rel::Disjoint {
-                        each(rel, other == sid, extremes);
-                    }
-                });
+                for src_rel in [Rel::Equal, Rel::Wider] {
+                    first = first.min(bucket.with_src(shape.src, src_rel).first_any());
+                }
             }
+        }
+        first
+    }
+
+    /// Updates `f` with what one bucket holds (`head`: the relation of its
+    /// service and destination to the rule's); `f.covering` is settled.
+    fn visit(
+        &self,
+        bucket: &Bucket,
+        head: Rel,
+        same_service: bool,
+        own: u32,
+        shape: &Shape,
+        f: &mut Firsts,
+    ) {
+        let (same, opposite) = match shape.action {
+            Action::Allow => (Action::Allow, Action::Drop),
+            Action::Drop => (Action::Drop, Action::Allow),
+        };
+        let all = bucket.all;
+        let want_partial = head != Rel::Equal && all.first(opposite) < f.partial_opposite.min(own);
+        let want_overlap = same_service && all.first(same) < f.overlapping_same.min(own);
+        let want_after = !f.allow_after && all.allow_after(own);
+        if !(want_partial || want_overlap || want_after) {
+            return;
+        }
+        for src_rel in [Rel::Equal, Rel::Wider, Rel::Narrower] {
+            let rel = head.and(src_rel);
+            let useful = (rel == Rel::Partial && want_partial)
+                || (!rel.covers() && want_overlap)
+                || want_after;
+            if !useful {
+                continue;
+            }
+            let found = bucket.with_src(shape.src, src_rel);
+            if rel == Rel::Partial {
+                f.partial_opposite = f.partial_opposite.min(found.first(opposite));
+            }
+            if same_service && !rel.covers() {
+                f.overlapping_same = f.overlapping_same.min(found.first(same));
+            }
+            f.allow_after |= found.allow_after(own);
         }
     }
 }
