@@ -15,7 +15,7 @@
 
 use std::io::{BufWriter, Write};
 
-/// A small deterministic generator (SplitMix64).
+/// A small deterministic generator (`SplitMix64`).
 struct Rng(u64);
 
 impl Rng {

@@ -3,7 +3,9 @@
 //! rules of one service whose networks overlap.
 //!
 //! Each rule gets at most one finding of each kind, naming the first
-//! earlier rule involved, so the output stays linear in the file's size.
+//! earlier rule involved, so the output stays linear in the file's size;
+//! a shadowed rule gets only that finding (it never matches, so nothing
+//! else about it matters).
 //! The definitions, for rules `i` before `j` (traffic = the packets a rule
 //! matches):
 //!

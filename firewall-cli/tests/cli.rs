@@ -1,6 +1,7 @@
 //! The `firewall` binary, run as a user runs it: arguments in, exit status,
 //! stdout and stderr out.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -29,10 +30,11 @@ fn rules_file(dir: &Path, rules: &[&str]) -> PathBuf {
     let mut text = String::new();
     for rule in rules {
         let f: Vec<&str> = rule.split_whitespace().collect();
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "[[rule]]\naction = \"{}\"\nproto = \"{}\"\ndport = \"{}\"\nsrc_cidr = \"{}\"\ndst_cidr = \"{}\"\n\n",
             f[0], f[1], f[2], f[3], f[4]
-        ));
+        );
     }
     let path = dir.join("rules.toml");
     std::fs::write(&path, text).unwrap();
@@ -272,8 +274,10 @@ fn waf_shows_the_signature_where_and_an_exclusion_that_silences_it() {
         .lines()
         .skip_while(|l| !l.contains("[[waf.exclusion]]"))
         .take(4)
-        .map(|l| format!("{}\n", l.trim()))
-        .collect();
+        .fold(String::new(), |mut s, l| {
+            let _ = writeln!(s, "{}", l.trim());
+            s
+        });
     assert_eq!(
         snippet,
         "[[waf.exclusion]]\npath = \"/search\"\nargs = [\"q\"]\nrules = [942120]  # sqli\n"

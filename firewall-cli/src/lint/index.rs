@@ -189,6 +189,38 @@ impl Bucket {
             _ => Extremes::EMPTY,
         }
     }
+    /// Updates `f` with what this bucket holds (`head`: the relation of its
+    /// service and destination to the rule's); `f.covering` is settled.
+    fn visit(&self, head: Rel, same_service: bool, own: u32, shape: &Shape, f: &mut Firsts) {
+        let (same, opposite) = match shape.action {
+            Action::Allow => (Action::Allow, Action::Drop),
+            Action::Drop => (Action::Drop, Action::Allow),
+        };
+        let all = self.all;
+        let want_partial = head != Rel::Equal && all.first(opposite) < f.partial_opposite.min(own);
+        let want_overlap = same_service && all.first(same) < f.overlapping_same.min(own);
+        let want_after = !f.allow_after && all.allow_after(own);
+        if !(want_partial || want_overlap || want_after) {
+            return;
+        }
+        for src_rel in [Rel::Equal, Rel::Wider, Rel::Narrower] {
+            let rel = head.and(src_rel);
+            let useful = (rel == Rel::Partial && want_partial)
+                || (!rel.covers() && want_overlap)
+                || want_after;
+            if !useful {
+                continue;
+            }
+            let found = self.with_src(shape.src, src_rel);
+            if rel == Rel::Partial {
+                f.partial_opposite = f.partial_opposite.min(found.first(opposite));
+            }
+            if same_service && !rel.covers() {
+                f.overlapping_same = f.overlapping_same.min(found.first(same));
+            }
+            f.allow_after |= found.allow_after(own);
+        }
+    }
 }
 
 /// The first earlier rules in each relation to one rule (`u32::MAX`: none).
@@ -277,7 +309,7 @@ impl Index {
             for &(dst, bid) in &self.dsts[other] {
                 let head = service_rel.and(dst.rel(shape.dst));
                 if head != Rel::Disjoint {
-                    self.visit(&self.buckets[bid], head, other == sid, own, shape, &mut f);
+                    self.buckets[bid].visit(head, other == sid, own, shape, &mut f);
                 }
             }
         }
@@ -304,47 +336,6 @@ impl Index {
             }
         }
         first
-    }
-
-    /// Updates `f` with what one bucket holds (`head`: the relation of its
-    /// service and destination to the rule's); `f.covering` is settled.
-    fn visit(
-        &self,
-        bucket: &Bucket,
-        head: Rel,
-        same_service: bool,
-        own: u32,
-        shape: &Shape,
-        f: &mut Firsts,
-    ) {
-        let (same, opposite) = match shape.action {
-            Action::Allow => (Action::Allow, Action::Drop),
-            Action::Drop => (Action::Drop, Action::Allow),
-        };
-        let all = bucket.all;
-        let want_partial = head != Rel::Equal && all.first(opposite) < f.partial_opposite.min(own);
-        let want_overlap = same_service && all.first(same) < f.overlapping_same.min(own);
-        let want_after = !f.allow_after && all.allow_after(own);
-        if !(want_partial || want_overlap || want_after) {
-            return;
-        }
-        for src_rel in [Rel::Equal, Rel::Wider, Rel::Narrower] {
-            let rel = head.and(src_rel);
-            let useful = (rel == Rel::Partial && want_partial)
-                || (!rel.covers() && want_overlap)
-                || want_after;
-            if !useful {
-                continue;
-            }
-            let found = bucket.with_src(shape.src, src_rel);
-            if rel == Rel::Partial {
-                f.partial_opposite = f.partial_opposite.min(found.first(opposite));
-            }
-            if same_service && !rel.covers() {
-                f.overlapping_same = f.overlapping_same.min(found.first(same));
-            }
-            f.allow_after |= found.allow_after(own);
-        }
     }
 }
 
