@@ -220,8 +220,8 @@ impl StoreConfig {
     ///
     /// ```
     /// use firewall_store::StoreConfig;
-    /// let c = StoreConfig::redis("rediss://app:s3cr3t@redis.internal:6380")?;
-    /// assert_eq!(c.url_redacted(), "rediss://app:***@redis.internal:6380");
+    /// let c = StoreConfig::redis("redis://app:s3cr3t@redis.internal:6380")?;
+    /// assert_eq!(c.url_redacted(), "redis://app:***@redis.internal:6380");
     /// # Ok::<(), firewall_store::StoreConfigError>(())
     /// ```
     pub fn url_redacted(&self) -> String {
