@@ -29,8 +29,10 @@
 //! are counted by the in-process limiter (or refused, for the limits
 //! configured fail-closed), bans keep the last known set, and Redis is not
 //! asked again until a background probe (50 ms, doubling to 2 s) gets an
-//! answer; then one INFO, and everything is shared again. Bans made and
-//! strikes counted while degraded stay on the instance that made them.
+//! answer; then one INFO, and everything is shared again. Bans made or
+//! lifted and strikes counted while degraded stay on the instance that
+//! made them; the bans channel is followed again (and every active ban
+//! reloaded) as soon as Redis is back.
 //! [`Store::state`] tells the monitors (connected, degraded since, last
 //! round trip).
 //!
