@@ -233,18 +233,21 @@ impl RedisStore {
         let tolerance = interval.saturating_mul(u64::from(quota.burst()));
         let mut call = self.scripts.gcra.prepare_invoke();
         call.key(self.shared.keys.limit(key, limit))
-            .arg(interval)
-            .arg(tolerance);
+            .arg(interval / NANOS)
+            .arg(interval % NANOS)
+            .arg(tolerance / NANOS)
+            .arg(tolerance % NANOS);
         if let Some(now) = now {
-            call.arg(now / 1_000_000_000).arg(now % 1_000_000_000);
+            call.arg(now / NANOS).arg(now % NANOS);
         }
-        let [allowed, remaining, reset, retry]: [i64; 4] = self.run(&call).await?;
-        let non_negative = |v: i64| u64::try_from(v).unwrap_or(0);
+        let [allowed, remaining, reset_secs, reset_nanos, retry_secs, retry_nanos]: [i64; 6] =
+            self.run(&call).await?;
         Some(Decision {
             allowed: allowed == 1,
             remaining: u32::try_from(remaining.max(0)).unwrap_or(u32::MAX),
-            reset: Duration::from_nanos(non_negative(reset)),
-            retry_after: (retry >= 0).then(|| Duration::from_nanos(non_negative(retry))),
+            reset: Duration::from_nanos(pair_nanos(reset_secs, reset_nanos)),
+            retry_after: (retry_secs >= 0)
+                .then(|| Duration::from_nanos(pair_nanos(retry_secs, retry_nanos))),
         })
     }
 
@@ -362,6 +365,18 @@ impl RedisStore {
         }
         ended
     }
+}
+
+const NANOS: u64 = 1_000_000_000;
+
+/// (seconds, nanoseconds) from the script as nanoseconds, saturating as
+/// `decide` does.
+fn pair_nanos(secs: i64, nanos: i64) -> u64 {
+    let (secs, nanos) = (
+        u64::try_from(secs).unwrap_or(0),
+        u64::try_from(nanos).unwrap_or(0),
+    );
+    secs.saturating_mul(NANOS).saturating_add(nanos)
 }
 
 fn kind_index(kind: StrikeKind) -> u8 {
