@@ -336,6 +336,33 @@ impl Bans {
         Ok(ban)
     }
 
+    /// Stores a ban made elsewhere (by another instance, read from a shared
+    /// store) as it is: key, reason, since, until and origin are kept, and
+    /// any ban on the same key is replaced. The allowlist still applies when
+    /// checking. Nothing is returned to log: whoever made the ban logged it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanInfo, BanOrigin, BanPolicy, Bans};
+    /// use firewall_core::limit::ClientKey;
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// bans.insert(BanInfo {
+    ///     key: ClientKey::custom("user:42"),
+    ///     reason: "20 WAF drops in 60s".into(),
+    ///     since: 0,
+    ///     until: u64::MAX,
+    ///     origin: BanOrigin::Strikes { offence: 2 },
+    /// });
+    /// let ban = bans.is_banned_key(&ClientKey::custom("user:42")).unwrap();
+    /// assert_eq!(ban.origin, BanOrigin::Strikes { offence: 2 });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insert(&self, ban: BanInfo) {
+        self.active.insert(ban);
+    }
+
     /// Lifts the ban on `ip`'s network, if any, for the caller to log as
     /// `UNBAN`; also forgets its strikes in the window (not its offences).
     ///

@@ -418,6 +418,9 @@ struct RawFile {
     /// The WAF settings; read and checked by [`crate::waf::WafConfig::from_toml_str`].
     #[serde(default, rename = "waf")]
     _waf: Option<toml::Value>,
+    /// Where limits and bans are kept; read and checked by firewall-store's `StoreConfig::from_toml_str`.
+    #[serde(default, rename = "store")]
+    _store: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
