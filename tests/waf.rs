@@ -5,13 +5,12 @@ mod support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use firewall_actix::waf::{
     BodyOverflow, Exclusion, Family, Mode, RequestView, Verdict, Waf, WafConfig,
 };
-use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, TCP};
+use firewall_actix::{Firewall, FirewallExt, Rule, ALLOW, ANY, TCP};
 use support::{get, log_lines_with, send, serve, Reply};
 
 const DENIED: &str = "Access denied by Firewall.";
@@ -22,12 +21,12 @@ fn log() -> PathBuf {
 }
 
 /// Loopback allowed by the ACL, `config` as the WAF.
-fn firewall(config: WafConfig) -> Arc<Firewall> {
+fn firewall(config: WafConfig) -> Firewall {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule")];
     let fw = Firewall::new("it_waf")
         .with_rules(rules)
         .expect("valid rules");
-    Arc::new(fw.with_waf(config).expect("a valid WAF"))
+    fw.with_waf(config).expect("a valid WAF")
 }
 
 async fn echo(body: web::Bytes) -> HttpResponse {
@@ -44,12 +43,12 @@ async fn echo_json(body: web::Json<serde_json::Value>) -> HttpResponse {
 
 /// `/items` (GET), `/echo`, `/comments` and `/upload` (POST, body echoed),
 /// `/json` (JSON echoed), `/form` (its `comment` echoed), behind the middleware.
-fn start(fw: Arc<Firewall>) -> SocketAddr {
+fn start(fw: Firewall) -> SocketAddr {
     log();
     let running = serve("127.0.0.1:0", move |listener| {
         Ok(HttpServer::new(move || {
             App::new()
-                .wrap(FirewallMiddleware::new(fw.clone()))
+                .wrap(fw.middleware())
                 .route("/items", web::get().to(|| async { "served" }))
                 .route("/echo", web::post().to(echo))
                 .route("/comments", web::post().to(echo))
@@ -385,11 +384,9 @@ fn the_attack_table_is_refused_in_mode_on_and_only_logged_in_detection_only() {
 #[test]
 fn without_a_waf_the_body_is_not_inspected() {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule")];
-    let fw = Arc::new(
-        Firewall::new("it_waf")
-            .with_rules(rules)
-            .expect("valid rules"),
-    );
+    let fw = Firewall::new("it_waf")
+        .with_rules(rules)
+        .expect("valid rules");
     let server = start(fw);
     let attack = "q=%3Cscript%3Ealert(1)%3C/script%3E";
     let reply = post(server, "/echo", FORM, attack.as_bytes());

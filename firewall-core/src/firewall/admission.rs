@@ -137,7 +137,7 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn admit(&self, packet: &Packet) -> Result<Admission, Decision> {
-        let set = self.engine.current.load_full();
+        let set = self.shared.engine.current.load_full();
         let decision = set.first_match(packet);
         if !decision.is_allowed() {
             self.record_acl(&set, packet, decision);
@@ -223,10 +223,10 @@ impl Firewall {
             }
             Refusal::Error(what) => log::error!("Firewall Processing Error: {what}"),
         }
-        self.stats.count(false);
-        if self.events.is_enabled() {
+        self.shared.stats.count(false);
+        if self.shared.events.is_enabled() {
             let reason = both_facts(decision, &refusal);
-            self.events.push(event(packet, Action::Drop, reason));
+            self.shared.events.push(event(packet, Action::Drop, reason));
         }
     }
 }

@@ -50,7 +50,7 @@ impl Firewall {
     /// # Ok::<(), firewall_core::waf::WafError>(())
     /// ```
     pub fn set_waf(&self, waf: Option<Waf>) {
-        self.waf.store(waf.map(Arc::new));
+        self.shared.waf.store(waf.map(Arc::new));
     }
 
     /// Builder form of [`set_waf`](Self::set_waf): compiles `config` and installs it.
@@ -80,7 +80,7 @@ impl Firewall {
     /// assert!(firewall_core::Firewall::new("app").waf().is_none());
     /// ```
     pub fn waf(&self) -> Option<Arc<Waf>> {
-        self.waf.load_full()
+        self.shared.waf.load_full()
     }
 
     /// Loads a TOML rules file: its rules and, when it has a `[waf]` table,
@@ -109,7 +109,7 @@ impl Firewall {
         match load(path.as_ref()) {
             Ok((set, waf)) => {
                 let count = set.rules().len();
-                self.engine.replace(set);
+                self.shared.engine.replace(set);
                 if let Some(waf) = waf {
                     self.set_waf(Some(waf));
                     log::info!("Firewall WAF loaded from the rules file.");
