@@ -77,6 +77,11 @@ mod response;
 #[doc(hidden)]
 pub mod __private;
 
+/// The README's code blocks, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use connection::{on_connect, LocalAddr};
 pub use firewall_core::*;
 pub use firewall_macros::firewall;
