@@ -57,6 +57,8 @@ pub mod waf;
 pub use engine::Engine;
 pub use events::{Event, EventRing, MAX_DROP_SOURCES};
 pub use firewall::{Admission, Firewall, Refusal, ReloadError};
+/// The network types of [`NetMatch::Net`] and [`Rule::new`]'s networks.
+pub use ipnetwork::{IpNetwork, IpNetworkError, Ipv4Network, Ipv6Network};
 pub use packet::Packet;
 pub use parse::{FieldError, RuleError};
 pub use reload::RulesWatcher;

@@ -202,7 +202,7 @@ impl NetMatch {
     ///
     /// ```
     /// use firewall_core::NetMatch;
-    /// use ipnetwork::IpNetwork;
+    /// use firewall_core::IpNetwork;
     /// let bad = IpNetwork::new("10.0.0.5".parse().unwrap(), 24).unwrap();
     /// assert!(NetMatch::network(bad).is_err());
     /// ```

@@ -58,7 +58,7 @@ mod xml;
 
 pub(crate) use config::under;
 pub use config::{BodyOverflow, Exclusion, Mode, WafConfig};
-pub use error::WafError;
+pub use error::{UnknownName, WafError};
 pub(crate) use line::write_line;
 pub use line::{WafLine, WafReason};
 pub use request::RequestView;
@@ -162,9 +162,7 @@ impl Waf {
             .iter()
             .find(|id| !all.iter().any(|s| s.id == **id))
         {
-            return Err(WafError::Config {
-                source_name: "WafConfig".into(),
-                line: 0,
+            return Err(WafError::Setting {
                 field: "disabled",
                 reason: format!("no signature has id {id}"),
             });

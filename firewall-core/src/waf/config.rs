@@ -35,7 +35,7 @@ use toml::Spanned;
 use super::route::RoutePath;
 use super::signatures::{Family, Signature};
 use super::target::Location;
-use super::WafError;
+use super::{UnknownName, WafError};
 
 /// What the engine does with a request whose score reaches the threshold.
 ///
@@ -57,16 +57,14 @@ pub enum Mode {
 }
 
 impl FromStr for Mode {
-    type Err = String;
+    type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "on" => Ok(Self::On),
             "detection-only" | "detectiononly" => Ok(Self::DetectionOnly),
             "off" => Ok(Self::Off),
-            _ => Err(format!(
-                "unknown mode `{s}`: expected on, detection-only or off"
-            )),
+            _ => Err(UnknownName::new("mode", s, "on, detection-only or off")),
         }
     }
 }
@@ -411,12 +409,7 @@ impl WafConfig {
 
     /// Checks the values [`crate::waf::Waf::new`] relies on.
     pub(crate) fn validate(&self) -> Result<(), WafError> {
-        let bad = |field: &'static str, reason: String| WafError::Config {
-            source_name: "WafConfig".into(),
-            line: 0,
-            field,
-            reason,
-        };
+        let bad = |field: &'static str, reason: String| WafError::Setting { field, reason };
         if !(1..=4).contains(&self.paranoia) {
             return Err(bad(
                 "paranoia",

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::config::{BodyOverflow, Exclusion, RawExclusion, RawWaf, WafConfig};
-use super::WafError;
+use super::{UnknownName, WafError};
 use crate::parse::line_of;
 
 #[derive(Deserialize)]
@@ -40,7 +40,7 @@ fn convert(raw: RawWaf) -> Result<WafConfig, Failure> {
         config.mode = mode
             .get_ref()
             .parse()
-            .map_err(|e| (mode.span().start, "mode", e))?;
+            .map_err(|e: UnknownName| (mode.span().start, "mode", e.to_string()))?;
     }
     if let Some(level) = raw.paranoia {
         config.paranoia = u8::try_from(ranged(&level, "paranoia", 1, 4)?).unwrap_or(1);
@@ -95,12 +95,9 @@ fn exclusion_of(raw: Spanned<RawExclusion>) -> Result<Exclusion, Failure> {
     }
     let mut families = Vec::new();
     for family in raw.families {
-        families.push(
-            family
-                .get_ref()
-                .parse()
-                .map_err(|e| (family.span().start, "exclusion.families", e))?,
-        );
+        families.push(family.get_ref().parse().map_err(|e: UnknownName| {
+            (family.span().start, "exclusion.families", e.to_string())
+        })?);
     }
     Ok(Exclusion {
         path,

@@ -34,7 +34,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::target::Targets;
-use super::WafError;
+use super::{UnknownName, WafError};
 use crate::parse::line_of;
 
 /// The built-in signatures, written for this project.
@@ -134,12 +134,12 @@ impl fmt::Display for Family {
 }
 
 impl FromStr for Family {
-    type Err = String;
+    type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL.into_iter().find(|f| f.key() == s).ok_or_else(|| {
             let keys: Vec<_> = Self::ALL.iter().map(|f| f.key()).collect();
-            format!("unknown family `{s}`: expected one of {}", keys.join(", "))
+            UnknownName::new("family", s, format!("one of {}", keys.join(", ")))
         })
     }
 }
@@ -176,7 +176,7 @@ impl View {
 }
 
 impl FromStr for View {
-    type Err = String;
+    type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
@@ -185,8 +185,10 @@ impl FromStr for View {
             "path" => Ok(Self::Path),
             "shell" => Ok(Self::Shell),
             "raw" => Ok(Self::Raw),
-            other => Err(format!(
-                "unknown view `{other}`: expected decoded, sql, path, shell or raw"
+            other => Err(UnknownName::new(
+                "view",
+                other,
+                "decoded, sql, path, shell or raw",
             )),
         }
     }
@@ -342,12 +344,12 @@ fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
     })
 }
 
-fn parse_field<T>(
+fn parse_field<T, E: fmt::Display>(
     value: &Spanned<String>,
     field: &'static str,
-    parse: impl FnOnce(&str) -> Result<T, String>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, FieldFailure> {
-    parse(value.get_ref()).map_err(|reason| (value.span().start, field, reason))
+    parse(value.get_ref()).map_err(|reason| (value.span().start, field, reason.to_string()))
 }
 
 fn parse_targets(targets: &Spanned<Vec<String>>) -> Result<Targets, FieldFailure> {
