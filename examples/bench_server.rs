@@ -29,7 +29,7 @@ use std::time::Instant;
 
 use actix_web::{get, post, web, App, HttpResponse, HttpServer, Responder};
 use firewall_actix::waf::{Waf, WafConfig};
-use firewall_actix::{firewall, Firewall, FirewallExt, Rule, RuleSet, ALLOW, ANY, DROP, TCP};
+use firewall_actix::{firewall, Firewall, FirewallExt, Rule, ALLOW, ANY, DROP, TCP};
 
 #[get("/")]
 async fn bare() -> impl Responder {
@@ -94,8 +94,8 @@ fn rules(count: usize) -> Vec<Rule> {
 fn firewall_with(count: usize) -> Firewall {
     let started = Instant::now();
     let fw = Firewall::new("bench");
-    fw.engine()
-        .replace(RuleSet::new(rules(count)).expect("generated rules are valid"));
+    fw.set_rules(rules(count))
+        .expect("generated rules are valid");
     eprintln!("loaded {count} rules in {:.2?}", started.elapsed());
     fw
 }

@@ -42,7 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .bind(("127.0.0.1", env_port("FIREWALL_PORT", 5000)?))?
     .bind(("127.0.0.1", env_port("FIREWALL_ADMIN_PORT", 5001)?))?;
     let (open, closed) = (server.addrs()[0], server.addrs()[1]);
-    fw.engine().set_rules(vec![
+    fw.set_rules(vec![
         Rule::new(
             ALLOW,
             TCP,
@@ -82,7 +82,7 @@ fn print_intro(fw: &Firewall, log: &std::path::Path, open: SocketAddr, closed: S
         log.display()
     );
     println!("Rules in force (first match wins, no match drops):");
-    for (n, rule) in fw.engine().rules().rules().iter().enumerate() {
+    for (n, rule) in fw.rules().iter().enumerate() {
         println!("  {}. {rule}", n + 1);
     }
     println!("Try:");

@@ -28,7 +28,7 @@ async fn index() -> impl Responder {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fw = Firewall::new("seed_first");
     let log = fw.init_logger()?;
-    fw.engine().set_rules(vec![
+    fw.set_rules(vec![
         Rule::new(ALLOW, TCP, 80, ANY, ANY, "Permits HTTP")?,
         Rule::new(DROP, TCP, 443, ANY, ANY, "Permits HTTPS")?,
         Rule::new(
@@ -59,7 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         log.path().display()
     );
     println!("Rules in force:");
-    for (n, rule) in fw.engine().rules().rules().iter().enumerate() {
+    for (n, rule) in fw.rules().iter().enumerate() {
         println!("  {}. {rule}", n + 1);
     }
     println!("No rule allows port 5000, so the firewall drops every request, as in the seed:");

@@ -62,7 +62,7 @@ fn start(fw: Option<Firewall>, proxies: Option<TrustedProxies>) -> (SocketAddr, 
 
 fn firewall(rules: Vec<Rule>) -> Firewall {
     let fw = Firewall::new("it_attribute");
-    fw.engine().set_rules(rules).expect("valid rules");
+    fw.set_rules(rules).expect("valid rules");
     fw
 }
 

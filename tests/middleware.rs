@@ -19,7 +19,7 @@ fn log() -> PathBuf {
 
 fn firewall(rules: Vec<Rule>) -> Firewall {
     let fw = Firewall::new("it_middleware");
-    fw.engine().set_rules(rules).expect("valid rules");
+    fw.set_rules(rules).expect("valid rules");
     fw
 }
 
@@ -153,16 +153,15 @@ fn ipv6_clients_are_logged_with_brackets() {
         )
     );
     // An IPv4 rule never matches an IPv6 client.
-    fw.engine()
-        .set_rules(vec![Rule::new(
-            ALLOW,
-            TCP,
-            ANY,
-            "127.0.0.1",
-            ANY,
-            "v4 only",
-        )
-        .unwrap()])
+    fw.set_rules(vec![Rule::new(
+        ALLOW,
+        TCP,
+        ANY,
+        "127.0.0.1",
+        ANY,
+        "v4 only",
+    )
+    .unwrap()])
         .unwrap();
     let reply = get(server, "/", &[]).unwrap();
     assert_eq!(reply.status, 403);
@@ -278,7 +277,7 @@ fn rules_replaced_mid_traffic_give_one_set_or_the_other_per_request() {
             let mut swaps = 0_u32;
             while !stop.load(Ordering::Relaxed) {
                 let rules = if swaps % 2 == 0 { closed() } else { open() };
-                fw.engine().set_rules(rules).unwrap();
+                fw.set_rules(rules).unwrap();
                 swaps += 1;
                 std::thread::sleep(std::time::Duration::from_micros(200));
             }

@@ -114,7 +114,7 @@ fn a_burst_the_stream_cannot_carry_is_shown_as_a_count_and_rules_are_paged() {
         return;
     };
     let fw = firewall("burst");
-    let mut rules = fw.engine().rules().rules().to_vec();
+    let mut rules = fw.rules().to_vec();
     for port in 0..115u16 {
         rules.push(
             firewall_core::Rule::new(
@@ -128,7 +128,7 @@ fn a_burst_the_stream_cannot_carry_is_shown_as_a_count_and_rules_are_paged() {
             .unwrap(),
         );
     }
-    fw.engine().set_rules(rules).unwrap();
+    fw.set_rules(rules).unwrap();
     let config = MonitorConfig::new("127.0.0.1", 0).interval(Duration::from_millis(500));
     let monitor = WebMonitor::start(&fw, config).unwrap();
     chrome.open(&format!("{}/", monitor.url()));

@@ -599,9 +599,9 @@ fn bulk_rule(i: usize) -> firewall_core::Rule {
 fn with_a_million_rules_stats_stay_small_and_rules_come_in_pages_hit_rules_first() {
     const RULES: usize = 1_000_000;
     let fw = firewall("million");
-    let mut rules = fw.engine().rules().rules().to_vec();
+    let mut rules = fw.rules().to_vec();
     rules.extend((0..RULES - rules.len()).map(bulk_rule));
-    fw.engine().set_rules(rules).unwrap();
+    fw.set_rules(rules).unwrap();
     let monitor = start(&fw);
     let url = monitor.url();
     let udp = |port: u16| {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use firewall_actix::waf::{
-    BodyOverflow, Exclusion, Family, Mode, RequestView, Verdict, Waf, WafConfig,
+    AttackFamily, BodyOverflow, Exclusion, Mode, Request, Verdict, Waf, WafConfig,
 };
 use firewall_actix::{Firewall, FirewallExt, Rule, ALLOW, ANY, TCP};
 use support::{get, log_lines_with, send, serve, Reply};
@@ -84,7 +84,7 @@ fn waf_lines(reply: &Reply, server: SocketAddr) -> Vec<String> {
 }
 
 /// What the engine alone says of `view`: the documented reason.
-fn reason_of(view: &RequestView<'_>) -> String {
+fn reason_of(view: &Request<'_>) -> String {
     let waf = Waf::new(WafConfig::default()).expect("a WAF");
     let (Verdict::Block(hit) | Verdict::Detected(hit)) = waf.inspect(view) else {
         panic!("the engine passes {view:?}");
@@ -100,7 +100,7 @@ fn sql_injection_in_a_query_argument_is_refused_with_one_drop_line() {
     let server = start(fw.clone());
     let reply = get(server, SQLI, &[]).expect("a reply");
     assert_eq!((reply.status, reply.body.as_str()), (403, DENIED));
-    let reason = reason_of(&RequestView::from_target("GET", SQLI));
+    let reason = reason_of(&Request::from_target("GET", SQLI));
     assert!(
         reason.starts_with("SQL injection (942") && reason.ends_with(" in ARGS:id"),
         "{reason}"
@@ -290,7 +290,7 @@ fn detection_only_serves_the_attack_and_logs_a_detect_line() {
     let server = start(fw.clone());
     let reply = get(server, SQLI, &[]).expect("a reply");
     assert_eq!((reply.status, reply.body.as_str()), (200, "served"));
-    let reason = reason_of(&RequestView::from_target("GET", SQLI));
+    let reason = reason_of(&Request::from_target("GET", SQLI));
     let line = format!(
         "[WARNING] WAF DETECT: [TCP] {} -> {server} - {reason}",
         reply.client
@@ -303,7 +303,11 @@ fn detection_only_serves_the_attack_and_logs_a_detect_line() {
 fn exclusions_per_route_and_per_argument_let_the_false_positive_through() {
     let config = WafConfig::default()
         .exclude(Exclusion::route("/comments"))
-        .exclude(Exclusion::route("/echo").arg("bio").family(Family::Xss));
+        .exclude(
+            Exclusion::route("/echo")
+                .arg("bio")
+                .family(AttackFamily::Xss),
+        );
     let server = start(firewall(config));
     let html = "bio=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
     assert_eq!(post(server, "/comments", FORM, html.as_bytes()).status, 200);

@@ -6,7 +6,7 @@ mod support;
 use std::net::SocketAddr;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
-use firewall_actix::waf::{Exclusion, Family, WafConfig};
+use firewall_actix::waf::{AttackFamily, Exclusion, WafConfig};
 use firewall_actix::{Firewall, FirewallExt, Rule, ALLOW, ANY, TCP};
 use support::{get, serve};
 
@@ -19,7 +19,7 @@ fn start() -> SocketAddr {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule")];
     let config = WafConfig::default()
         .exclude(Exclusion::route("/static"))
-        .exclude(Exclusion::route("/docs").family(Family::Xss));
+        .exclude(Exclusion::route("/docs").family(AttackFamily::Xss));
     let fw = Firewall::new("it_waf_exclusion")
         .with_rules(rules)
         .expect("valid rules")

@@ -30,7 +30,7 @@ fn firewall_with_rules() -> Firewall {
         .collect();
     rules.push(Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").unwrap());
     let fw = Firewall::new("bench");
-    fw.engine().set_rules(rules).unwrap();
+    fw.set_rules(rules).unwrap();
     fw
 }
 

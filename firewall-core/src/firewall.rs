@@ -54,9 +54,9 @@ pub use waf_slot::ReloadError;
 /// ```
 /// use firewall_core::{Firewall, Packet, Rule};
 ///
-/// let fw = Firewall::new("myapp");
-/// fw.engine().set_rules(vec![
-///     Rule::new(Firewall::ALLOW, Firewall::TCP, 80, Firewall::ANY, Firewall::ANY, "Permits HTTP")?,
+/// let fw = Firewall::new("myapp").with_rules(vec![
+///     r#"ALLOW TCP 80 ANY ANY "Permits HTTP""#.parse()?,
+///     // the seed's look: Rule::new(fw.DROP, fw.TCP, 443, fw.ANY, fw.ANY, "...")
 ///     Rule::new(Firewall::DROP, Firewall::TCP, 443, Firewall::ANY, Firewall::ANY, "Blocks HTTPS")?,
 /// ])?;
 /// let packet = Packet::tcp("192.168.29.83:62075".parse()?, "127.0.0.1:443".parse()?);
@@ -129,7 +129,7 @@ impl Firewall {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    /// Builder form of [`Engine::set_rules`].
+    /// Builder form of [`set_rules`](Self::set_rules).
     ///
     /// # Errors
     ///
@@ -138,14 +138,57 @@ impl Firewall {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::{Firewall, Rule, ALLOW, ANY, TCP};
-    /// let fw = Firewall::new("app").with_rules(vec![Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app")?])?;
-    /// assert_eq!(fw.engine().rules().rules().len(), 1);
+    /// use firewall_core::Firewall;
+    /// let fw = Firewall::new("app").with_rules(vec![r#"ALLOW TCP 5000 ANY ANY "app""#.parse()?])?;
+    /// assert_eq!(fw.rules().len(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_rules(self, rules: Vec<Rule>) -> Result<Self, RuleSetError> {
-        self.shared.engine.set_rules(rules)?;
+        self.set_rules(rules)?;
         Ok(self)
+    }
+
+    /// Validates, compiles and installs `rules`, in order, in place of the
+    /// rules in force (the seed's `fw.engine.rules = [...]`). Requests being
+    /// judged finish with the set they started with; none sees a mix.
+    /// [`reload_file`](Self::reload_file) does the same from a rules file.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid rule; the rules in force stay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Firewall, Rule, ALLOW, ANY, TCP};
+    /// let fw = Firewall::new("app");
+    /// fw.set_rules(vec![
+    ///     "ALLOW TCP 5000 127.0.0.1 ANY".parse()?,
+    ///     Rule::new(ALLOW, TCP, 22, "192.168.1.10", ANY, "SSH from one host")?,
+    /// ])?;
+    /// assert_eq!(fw.rules().len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_rules(&self, rules: Vec<Rule>) -> Result<(), RuleSetError> {
+        self.shared.engine.set_rules(rules)
+    }
+
+    /// The rules in force now, with their hit counters (the seed's
+    /// `fw.engine.rules`). A snapshot: rules set later do not change it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("app").with_rules(vec![
+    ///     r#"ALLOW TCP 5000 ANY ANY "app""#.parse()?,
+    /// ])?;
+    /// for (n, rule) in fw.rules().iter().enumerate() {
+    ///     assert_eq!(format!("{}. {rule}", n + 1), r#"1. ALLOW TCP 5000 ANY ANY "app""#);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rules(&self) -> Arc<RuleSet> {
+        self.shared.engine.rules()
     }
 
     /// The app name.
@@ -157,17 +200,6 @@ impl Firewall {
     /// ```
     pub fn name(&self) -> &str {
         &self.shared.name
-    }
-
-    /// The rule engine (the seed's `fw.engine`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(firewall_core::Firewall::new("a").engine().rules().rules().is_empty());
-    /// ```
-    pub fn engine(&self) -> &Engine {
-        &self.shared.engine
     }
 
     /// The latest decisions, for monitors.
@@ -229,7 +261,7 @@ impl Firewall {
             decision,
             desc: decision
                 .rule
-                .and_then(|index| set.rules().desc(index))
+                .and_then(|index| set.desc(index))
                 .unwrap_or_default(),
         };
         let level = if decision.is_allowed() {
@@ -300,7 +332,6 @@ impl Firewall {
             allowed: self.shared.stats.allowed(),
             dropped: self.shared.stats.dropped(),
             rules: set
-                .rules()
                 .iter()
                 .zip(set.hits())
                 .map(|(rule, hits)| RuleHits { rule, hits })
@@ -331,7 +362,6 @@ mod tests {
         let fw = Firewall::new("t");
         let handle = fw.clone();
         handle
-            .engine()
             .set_rules(vec![Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app").unwrap()])
             .unwrap();
         let packet = Packet::tcp(

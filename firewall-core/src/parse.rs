@@ -363,11 +363,11 @@ fn unquote(quoted: &str) -> Result<String, FieldError> {
     ))
 }
 
-impl fmt::Display for crate::rule::Family {
+impl fmt::Display for crate::rule::IpFamily {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            crate::rule::Family::V4 => "IPv4",
-            crate::rule::Family::V6 => "IPv6",
+            crate::rule::IpFamily::V4 => "IPv4",
+            crate::rule::IpFamily::V6 => "IPv6",
         })
     }
 }

@@ -10,7 +10,7 @@ static RUNS: AtomicUsize = AtomicUsize::new(0);
 
 fn firewall(rules: Vec<Rule>) -> Firewall {
     let fw = Firewall::new("unit");
-    fw.engine().set_rules(rules).unwrap();
+    fw.set_rules(rules).unwrap();
     fw
 }
 
@@ -210,8 +210,7 @@ async fn rules_replaced_between_requests_apply_to_the_next_one() {
     )
     .await;
     assert_eq!(call!(app, get("/", "127.0.0.1:1")).0, StatusCode::OK);
-    fw.engine()
-        .set_rules(vec![Rule::new(DROP, ANY, ANY, ANY, ANY, "closed").unwrap()])
+    fw.set_rules(vec![Rule::new(DROP, ANY, ANY, ANY, ANY, "closed").unwrap()])
         .unwrap();
     assert_eq!(call!(app, get("/", "127.0.0.1:1")).0, StatusCode::FORBIDDEN);
 }

@@ -121,13 +121,12 @@ impl Sampler {
         offset: usize,
         limit: usize,
     ) -> (usize, Vec<RuleJson>) {
-        let set = self.fw.engine().rules();
+        let set = self.fw.rules();
         let hits = set.hits();
-        let rules = set.rules();
         let page = rule_pages::page(&hits, order, offset, limit)
             .into_iter()
             .filter_map(|i| {
-                let rule = rules.get(i)?;
+                let rule = set.get(i)?;
                 Some(RuleJson::new(
                     i,
                     &RuleHits {
@@ -142,9 +141,8 @@ impl Sampler {
 
     /// Every rule in order, for the audit report.
     fn all_rules(&self) -> Vec<RuleJson> {
-        let set = self.fw.engine().rules();
-        set.rules()
-            .iter()
+        let set = self.fw.rules();
+        set.iter()
             .zip(set.hits())
             .enumerate()
             .map(|(i, (rule, hits))| RuleJson::new(i, &RuleHits { rule, hits }))

@@ -269,7 +269,7 @@ mod tests {
         let fw = firewall();
         let hit = Interruption {
             rule_id: 942_100,
-            family: crate::waf::Family::Sqli,
+            family: crate::waf::AttackFamily::Sqli,
             message: "m".into(),
             location: "ARGS:id".into(),
             score: 5,
@@ -312,8 +312,7 @@ mod tests {
     fn the_hit_goes_to_the_rule_set_that_allowed_even_after_a_reload() {
         let fw = firewall();
         let admission = fw.admit(&to(5000)).unwrap();
-        fw.engine()
-            .set_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "new").unwrap()])
+        fw.set_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "new").unwrap()])
             .unwrap();
         fw.serve(admission);
         assert_eq!(fw.stats().rules[0].hits, 0, "the new set decided nothing");

@@ -2,7 +2,7 @@
 //! the rules file, and the log line, counters and events of its decisions.
 //!
 //! The inspection itself belongs to [`crate::waf`]; the web framework builds
-//! the [`crate::waf::RequestView`] and answers the client.
+//! the [`crate::waf::Request`] and answers the client.
 
 use std::fmt;
 use std::path::Path;
@@ -108,7 +108,7 @@ impl Firewall {
     pub fn reload_file(&self, path: impl AsRef<Path>) -> Result<usize, ReloadError> {
         match load(path.as_ref()) {
             Ok((set, waf)) => {
-                let count = set.rules().len();
+                let count = set.len();
                 self.shared.engine.replace(set);
                 if let Some(waf) = waf {
                     self.set_waf(Some(waf));
@@ -137,10 +137,10 @@ impl Firewall {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::{Firewall, Packet, waf::{RequestView, WafConfig}};
+    /// use firewall_core::{Firewall, Packet, waf::{Request, WafConfig}};
     /// let fw = Firewall::new("app").with_waf(WafConfig::default())?;
     /// let packet = Packet::tcp("10.0.0.7:51234".parse()?, "127.0.0.1:5000".parse()?);
-    /// let verdict = fw.waf().unwrap().inspect(&RequestView::from_target("GET", "/?id=1%27%20OR%201=1--"));
+    /// let verdict = fw.waf().unwrap().inspect(&Request::from_target("GET", "/?id=1%27%20OR%201=1--"));
     /// fw.record_waf(&packet, &verdict);
     /// assert_eq!(fw.stats().dropped, 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -252,7 +252,7 @@ mod tests {
             err.ends_with(":14: [waf] paranoia: 9 is not between 1 and 4"),
             "{err}"
         );
-        assert_eq!(fw.engine().rules().rules().len(), 1);
+        assert_eq!(fw.rules().len(), 1);
         assert_eq!(fw.waf().unwrap().config().paranoia, 3);
     }
 
@@ -276,7 +276,7 @@ mod tests {
         );
         let hit = crate::waf::Interruption {
             rule_id: 942_100,
-            family: crate::waf::Family::Sqli,
+            family: crate::waf::AttackFamily::Sqli,
             message: "m".into(),
             location: "ARGS:id".into(),
             score: 5,

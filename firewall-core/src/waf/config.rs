@@ -33,7 +33,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::route::RoutePath;
-use super::signatures::{Family, Signature};
+use super::signatures::{AttackFamily, Signature};
 use super::target::Location;
 use super::{UnknownName, WafError};
 
@@ -92,8 +92,8 @@ pub enum BodyOverflow {
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::{Exclusion, Family};
-/// let ex = Exclusion::route("/comments").arg("body").family(Family::Xss);
+/// use firewall_core::waf::{Exclusion, AttackFamily};
+/// let ex = Exclusion::route("/comments").arg("body").family(AttackFamily::Xss);
 /// assert_eq!(ex.path, "/comments");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -103,7 +103,7 @@ pub struct Exclusion {
     /// Argument, cookie or header names it applies to (empty: all values).
     pub args: Vec<String>,
     /// Families turned off (empty with `rules` empty: every signature).
-    pub families: Vec<Family>,
+    pub families: Vec<AttackFamily>,
     /// Signature ids turned off.
     pub rules: Vec<u32>,
 }
@@ -144,11 +144,11 @@ impl Exclusion {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::{Exclusion, Family};
-    /// assert_eq!(Exclusion::route("/").family(Family::Sqli).families, [Family::Sqli]);
+    /// use firewall_core::waf::{Exclusion, AttackFamily};
+    /// assert_eq!(Exclusion::route("/").family(AttackFamily::Sqli).families, [AttackFamily::Sqli]);
     /// ```
     #[must_use]
-    pub fn family(mut self, family: Family) -> Self {
+    pub fn family(mut self, family: AttackFamily) -> Self {
         self.families.push(family);
         self
     }

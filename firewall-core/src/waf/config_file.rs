@@ -110,7 +110,7 @@ fn exclusion_of(raw: Spanned<RawExclusion>) -> Result<Exclusion, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::waf::{Family, Mode};
+    use crate::waf::{AttackFamily, Mode};
 
     #[test]
     fn full_table_parses() {
@@ -125,7 +125,10 @@ mod tests {
         assert_eq!(c.body_overflow, BodyOverflow::InspectPartial);
         assert_eq!(
             c.exclusions,
-            [Exclusion::route("/a").arg("q").family(Family::Sqli).rule(2)]
+            [Exclusion::route("/a")
+                .arg("q")
+                .family(AttackFamily::Sqli)
+                .rule(2)]
         );
     }
 
@@ -134,10 +137,7 @@ mod tests {
         let text = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 5000\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n\
                     [waf]\nparanoia = 2\n";
         assert_eq!(
-            crate::RuleSet::from_toml_str(text, "r.toml")
-                .unwrap()
-                .rules()
-                .len(),
+            crate::RuleSet::from_toml_str(text, "r.toml").unwrap().len(),
             1
         );
         assert_eq!(parse(text, "r.toml").unwrap().unwrap().paranoia, 2);

@@ -122,7 +122,7 @@ impl UnknownName {
     /// # Examples
     ///
     /// ```
-    /// let err = "x".parse::<firewall_core::waf::Family>().unwrap_err();
+    /// let err = "x".parse::<firewall_core::waf::AttackFamily>().unwrap_err();
     /// assert_eq!(err.kind(), "family");
     /// ```
     pub fn kind(&self) -> &'static str {
@@ -134,7 +134,7 @@ impl UnknownName {
     /// # Examples
     ///
     /// ```
-    /// let err = "Sqli ".parse::<firewall_core::waf::Family>().unwrap_err();
+    /// let err = "Sqli ".parse::<firewall_core::waf::AttackFamily>().unwrap_err();
     /// assert_eq!(err.value(), "Sqli ");
     /// ```
     pub fn value(&self) -> &str {

@@ -14,7 +14,7 @@ const FILE: &str = "# rules\n[[rule]]\naction = \"ALLOW\"\nproto = 'TCP'\ndport 
 fn reads_the_common_shape_like_the_full_parser() {
     let fast = parse(FILE).expect("inside the fast subset");
     let full = RuleSet::from_toml_str_full(FILE, Path::new("x.toml")).unwrap();
-    assert_eq!(fast, full.rules().to_vec());
+    assert_eq!(fast, full.to_vec());
     assert_eq!(
         fast[1].to_string(),
         "DROP ANY 8000-8099 ::/0 ANY \"# not a comment\""
@@ -293,9 +293,7 @@ fn file() -> impl Strategy<Value = String> {
 
 /// The outcome of reading a file: its rules, or the error message.
 fn outcome(result: Result<RuleSet, crate::RuleFileError>) -> Result<Vec<Rule>, String> {
-    result
-        .map(|set| set.rules().to_vec())
-        .map_err(|e| e.to_string())
+    result.map(|set| set.to_vec()).map_err(|e| e.to_string())
 }
 
 proptest! {
