@@ -25,14 +25,11 @@
 //! `STATS allowed=N dropped=M` so the script can check every line was written.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::{get, post, web, App, HttpResponse, HttpServer, Responder};
 use firewall_actix::waf::{Waf, WafConfig};
-use firewall_actix::{
-    firewall, Firewall, FirewallMiddleware, Rule, RuleSet, ALLOW, ANY, DROP, TCP,
-};
+use firewall_actix::{firewall, Firewall, FirewallExt, Rule, ALLOW, ANY, DROP, TCP};
 
 #[get("/")]
 async fn bare() -> impl Responder {
@@ -94,13 +91,13 @@ fn rules(count: usize) -> Vec<Rule> {
     rules
 }
 
-fn firewall_with(count: usize) -> Arc<Firewall> {
+fn firewall_with(count: usize) -> Firewall {
     let started = Instant::now();
     let fw = Firewall::new("bench");
-    fw.engine()
-        .replace(RuleSet::new(rules(count)).expect("generated rules are valid"));
+    fw.set_rules(rules(count))
+        .expect("generated rules are valid");
     eprintln!("loaded {count} rules in {:.2?}", started.elapsed());
-    Arc::new(fw)
+    fw
 }
 
 #[actix_web::main]
@@ -135,17 +132,13 @@ async fn main() -> std::io::Result<()> {
             .workers(workers)
             .bind(addr)?
             .run(),
-        "macro" => HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::from(app_fw.clone()))
-                .service(guarded)
-        })
-        .workers(workers)
-        .bind(addr)?
-        .run(),
+        "macro" => HttpServer::new(move || App::new().app_data(app_fw.clone()).service(guarded))
+            .workers(workers)
+            .bind(addr)?
+            .run(),
         _ => HttpServer::new(move || {
             App::new()
-                .wrap(FirewallMiddleware::new(app_fw.clone()))
+                .wrap(app_fw.middleware())
                 .service(bare)
                 .service(submit)
         })

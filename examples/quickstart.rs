@@ -16,11 +16,10 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
-use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, DROP, TCP};
+use firewall_actix::{Firewall, FirewallExt, Rule, ALLOW, ANY, DROP, TCP};
 
 #[path = "support/env_port.rs"]
 mod env_port;
@@ -29,23 +28,21 @@ use env_port::env_port;
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let once = std::env::args().any(|arg| arg == "--once");
-    let fw = Arc::new(Firewall::new("quickstart"));
+    let fw = Firewall::new("quickstart");
     let log = fw.init_logger()?;
     let app_fw = fw.clone();
     let server = HttpServer::new(move || {
-        App::new()
-            .wrap(FirewallMiddleware::new(app_fw.clone()))
-            .route(
-                "/",
-                web::get().to(|| async { "Hello from behind the firewall!\n" }),
-            )
+        App::new().wrap(app_fw.middleware()).route(
+            "/",
+            web::get().to(|| async { "Hello from behind the firewall!\n" }),
+        )
     })
     .workers(2)
     .on_connect(firewall_actix::on_connect)
     .bind(("127.0.0.1", env_port("FIREWALL_PORT", 5000)?))?
     .bind(("127.0.0.1", env_port("FIREWALL_ADMIN_PORT", 5001)?))?;
     let (open, closed) = (server.addrs()[0], server.addrs()[1]);
-    fw.engine().set_rules(vec![
+    fw.set_rules(vec![
         Rule::new(
             ALLOW,
             TCP,
@@ -85,7 +82,7 @@ fn print_intro(fw: &Firewall, log: &std::path::Path, open: SocketAddr, closed: S
         log.display()
     );
     println!("Rules in force (first match wins, no match drops):");
-    for (n, rule) in fw.engine().rules().rules().iter().enumerate() {
+    for (n, rule) in fw.rules().iter().enumerate() {
         println!("  {}. {rule}", n + 1);
     }
     println!("Try:");

@@ -11,9 +11,7 @@
 //! curl -i http://127.0.0.1:5000/
 //! ```
 
-use std::sync::Arc;
-
-use actix_web::{get, web, App, HttpServer, Responder};
+use actix_web::{get, App, HttpServer, Responder};
 use firewall_actix::{firewall, Firewall, Rule, ALLOW, ANY, DROP, TCP};
 
 #[path = "support/env_port.rs"]
@@ -28,9 +26,9 @@ async fn index() -> impl Responder {
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let fw = Arc::new(Firewall::new("seed_first"));
+    let fw = Firewall::new("seed_first");
     let log = fw.init_logger()?;
-    fw.engine().set_rules(vec![
+    fw.set_rules(vec![
         Rule::new(ALLOW, TCP, 80, ANY, ANY, "Permits HTTP")?,
         Rule::new(DROP, TCP, 443, ANY, ANY, "Permits HTTPS")?,
         Rule::new(
@@ -51,8 +49,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?,
     ])?;
     let port = env_port("FIREWALL_PORT", 5000)?;
-    let data = web::Data::from(fw.clone());
-    let server = HttpServer::new(move || App::new().app_data(data.clone()).service(index))
+    let app_fw = fw.clone();
+    let server = HttpServer::new(move || App::new().app_data(app_fw.clone()).service(index))
         .workers(2)
         .bind(("127.0.0.1", port))?;
     let addr = server.addrs()[0];
@@ -61,7 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         log.path().display()
     );
     println!("Rules in force:");
-    for (n, rule) in fw.engine().rules().rules().iter().enumerate() {
+    for (n, rule) in fw.rules().iter().enumerate() {
         println!("  {}. {rule}", n + 1);
     }
     println!("No rule allows port 5000, so the firewall drops every request, as in the seed:");

@@ -16,9 +16,7 @@
 //! terminal monitor still follows the log). `FIREWALL_PORT` and
 //! `FIREWALL_MONITOR_PORT` choose the ports (`0`: any free port).
 
-use std::sync::Arc;
-
-use actix_web::{get, web, App, HttpServer, Responder};
+use actix_web::{get, App, HttpServer, Responder};
 use firewall_actix::monitor::create_monitor;
 use firewall_actix::{firewall, Firewall, Rule, ALLOW, ANY, DROP, TCP};
 
@@ -37,7 +35,7 @@ async fn index() -> impl Responder {
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let fw = Arc::new(Firewall::new("app").with_rules(vec![
+    let fw = Firewall::new("app").with_rules(vec![
         Rule::new(ALLOW, TCP, 80, ANY, ANY, "Permits HTTP")?,
         Rule::new(DROP, TCP, 443, ANY, ANY, "Permits HTTPS")?,
         Rule::new(
@@ -56,13 +54,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ANY,
             "Only allows SSH from one specific IP",
         )?,
-    ])?);
+    ])?;
     let log = fw.init_logger()?;
-    let api = match create_monitor(
-        fw.clone(),
-        "127.0.0.1",
-        env_port("FIREWALL_MONITOR_PORT", 8000)?,
-    ) {
+    let api = match create_monitor(&fw, "127.0.0.1", env_port("FIREWALL_MONITOR_PORT", 8000)?) {
         Ok(api) => Some(api),
         Err(e) => {
             // The firewall's own target: its file records that its monitor is missing.
@@ -84,12 +78,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "    (from the workspace: cargo run -p firewall-actix --bin firewall-monitor -- --log ...)"
     );
     let app_fw = fw.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::from(app_fw.clone()))
-            .service(index)
-    })
-    .bind(("127.0.0.1", env_port("FIREWALL_PORT", APP_PORT)?))?;
+    let server = HttpServer::new(move || App::new().app_data(app_fw.clone()).service(index))
+        .bind(("127.0.0.1", env_port("FIREWALL_PORT", APP_PORT)?))?;
     for addr in server.addrs() {
         println!("--- Starting Main Protected Application on http://{addr} ---");
     }

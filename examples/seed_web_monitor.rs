@@ -13,9 +13,7 @@
 //! port 8000 is busy, an ERROR line says so and the app runs without it.
 //! `FIREWALL_PORT` and `FIREWALL_MONITOR_PORT` choose the ports (`0`: any free port).
 
-use std::sync::Arc;
-
-use actix_web::{get, web, App, HttpServer, Responder};
+use actix_web::{get, App, HttpServer, Responder};
 use firewall_actix::monitor::create_monitor;
 use firewall_actix::{firewall, Firewall, Rule, ALLOW, ANY, DROP, TCP};
 
@@ -34,7 +32,7 @@ async fn index() -> impl Responder {
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let fw = Arc::new(Firewall::new("app").with_rules(vec![
+    let fw = Firewall::new("app").with_rules(vec![
         Rule::new(DROP, TCP, 80, ANY, ANY, "Permits HTTP")?,
         Rule::new(DROP, TCP, 443, ANY, ANY, "Permits HTTPS")?,
         Rule::new(
@@ -62,12 +60,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ANY,
             "Allow HTTP to the app on 5000",
         )?,
-    ])?);
+    ])?;
     let _log = fw.init_logger()?;
 
     let monitor_port = env_port("FIREWALL_MONITOR_PORT", 8000)?;
     println!("--- Starting Sentinel SOC Monitor on http://127.0.0.1:{monitor_port} ---");
-    let monitor = match create_monitor(fw.clone(), "127.0.0.1", monitor_port) {
+    let monitor = match create_monitor(&fw, "127.0.0.1", monitor_port) {
         Ok(monitor) => {
             println!("--- Sentinel SOC Monitor on {} ---", monitor.url());
             Some(monitor)
@@ -80,13 +78,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let app_fw = fw.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::from(app_fw.clone()))
-            .service(index)
-    })
-    // The seed binds 0.0.0.0; loopback keeps the demo private to this machine.
-    .bind(("127.0.0.1", env_port("FIREWALL_PORT", APP_PORT)?))?;
+    let server = HttpServer::new(move || App::new().app_data(app_fw.clone()).service(index))
+        // The seed binds 0.0.0.0; loopback keeps the demo private to this machine.
+        .bind(("127.0.0.1", env_port("FIREWALL_PORT", APP_PORT)?))?;
     for addr in server.addrs() {
         println!("--- Starting Main Protected Application on http://{addr} ---");
     }

@@ -5,13 +5,10 @@ mod support;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use actix_web::{get, web, App, HttpServer, Responder};
 use firewall_actix::waf::{Mode, WafConfig};
-use firewall_actix::{
-    firewall, Firewall, FirewallMiddleware, Rule, TrustedProxies, ALLOW, ANY, TCP,
-};
+use firewall_actix::{firewall, Firewall, FirewallExt, Rule, TrustedProxies, ALLOW, ANY, TCP};
 use support::{get, log_lines, log_lines_with, serve};
 
 const DENIED: &str = "Access denied by Firewall.";
@@ -41,10 +38,7 @@ fn log() -> PathBuf {
 }
 
 /// An app with both handlers; `fw` registered as app data unless `None`.
-fn start(
-    fw: Option<Arc<Firewall>>,
-    proxies: Option<TrustedProxies>,
-) -> (SocketAddr, web::Data<Runs>) {
+fn start(fw: Option<Firewall>, proxies: Option<TrustedProxies>) -> (SocketAddr, web::Data<Runs>) {
     log();
     let runs = web::Data::new(Runs::default());
     let app_runs = runs.clone();
@@ -52,7 +46,7 @@ fn start(
         Ok(HttpServer::new(move || {
             let mut app = App::new().app_data(app_runs.clone());
             if let Some(fw) = &fw {
-                app = app.app_data(web::Data::from(fw.clone()));
+                app = app.app_data(fw.clone());
             }
             if let Some(proxies) = &proxies {
                 app = app.app_data(proxies.clone());
@@ -66,10 +60,10 @@ fn start(
     (running.expect("127.0.0.1 binds").addr, runs)
 }
 
-fn firewall(rules: Vec<Rule>) -> Arc<Firewall> {
+fn firewall(rules: Vec<Rule>) -> Firewall {
     let fw = Firewall::new("it_attribute");
-    fw.engine().set_rules(rules).expect("valid rules");
-    Arc::new(fw)
+    fw.set_rules(rules).expect("valid rules");
+    fw
 }
 
 fn pinned_destination(server: SocketAddr) -> SocketAddr {
@@ -185,8 +179,8 @@ fn a_guarded_handler_on_an_app_without_a_firewall_is_refused_with_500() {
         "Firewall misconfigured: the request was refused."
     );
     assert_eq!(runs.0.load(Ordering::SeqCst), 0, "served unguarded");
-    let expected = "[ERROR] Firewall Processing Error: no Firewall registered: \
-                    add .app_data(web::Data::from(fw.clone()))";
+    let expected = "[ERROR] Firewall Processing Error: no Firewall for this handler: \
+                    wrap the app with .wrap(fw.middleware()) or add .app_data(fw.clone())";
     let errors: Vec<String> = log_lines(&log())
         .into_iter()
         .filter(|line| line.starts_with("[ERROR]"))
@@ -196,13 +190,13 @@ fn a_guarded_handler_on_an_app_without_a_firewall_is_refused_with_500() {
 }
 
 /// `/local` behind the middleware too, with a WAF in detection-only mode.
-fn start_stacked(fw: Arc<Firewall>) -> SocketAddr {
+fn start_stacked(fw: Firewall) -> SocketAddr {
     log();
     let running = serve("127.0.0.1:0", move |listener| {
         Ok(HttpServer::new(move || {
             App::new()
-                .wrap(FirewallMiddleware::new(fw.clone()))
-                .app_data(web::Data::from(fw.clone()))
+                .wrap(fw.middleware())
+                .app_data(fw.clone())
                 .service(local)
         })
         .workers(1)
@@ -217,7 +211,7 @@ fn behind_the_middleware_the_attribute_neither_decides_nor_logs_again() {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").unwrap()];
     let fw = Firewall::new("it_attribute").with_rules(rules).unwrap();
     let detect = WafConfig::default().mode(Mode::DetectionOnly);
-    let fw = Arc::new(fw.with_waf(detect).unwrap());
+    let fw = fw.with_waf(detect).unwrap();
     let server = start_stacked(fw.clone());
     let reply = get(server, "/local?name=veera%27%20OR%20%271%27=%271", &[]).unwrap();
     assert_eq!(reply.status, 200);

@@ -6,14 +6,13 @@ mod support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use actix_web::middleware::Condition;
 use actix_web::{get, web, App, HttpServer, Responder};
 use firewall_actix::monitor::{MonitorConfig, MonitorHandle, WebMonitor};
 use firewall_actix::waf::{BodyOverflow, WafConfig};
 use firewall_actix::{
-    firewall, Action, Event, Firewall, FirewallMiddleware, Rule, ALLOW, ANY, DROP, TCP,
+    firewall, Action, Event, Firewall, FirewallExt, FirewallMiddleware, Rule, ALLOW, ANY, DROP, TCP,
 };
 use support::{get, log_lines_with, send, serve, Reply};
 
@@ -25,7 +24,7 @@ fn log() -> PathBuf {
 
 /// Rule #1 drops telnet, rule #2 allows loopback; a WAF that refuses bodies
 /// over 64 bytes.
-fn firewall_with_waf() -> Arc<Firewall> {
+fn firewall_with_waf() -> Firewall {
     let rules = vec![
         Rule::new(DROP, TCP, 23, ANY, ANY, "telnet").expect("a rule"),
         Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule"),
@@ -34,11 +33,11 @@ fn firewall_with_waf() -> Arc<Firewall> {
     let fw = Firewall::new("it_counting")
         .with_rules(rules)
         .expect("valid rules");
-    Arc::new(fw.with_waf(waf).expect("a valid WAF"))
+    fw.with_waf(waf).expect("a valid WAF")
 }
 
-fn monitor(fw: &Arc<Firewall>) -> MonitorHandle {
-    WebMonitor::start(fw.clone(), MonitorConfig::new("127.0.0.1", 0)).expect("the monitor starts")
+fn monitor(fw: &Firewall) -> MonitorHandle {
+    WebMonitor::start(fw, MonitorConfig::new("127.0.0.1", 0)).expect("the monitor starts")
 }
 
 #[get("/items")]
@@ -55,16 +54,13 @@ async fn proxied() -> impl Responder {
 
 /// `/items` (GET) and `/echo` (POST) behind the middleware, or guarded by
 /// `#[firewall]` alone (`/items` only).
-fn start(fw: Arc<Firewall>, middleware: bool) -> SocketAddr {
+fn start(fw: Firewall, middleware: bool) -> SocketAddr {
     log();
     let running = serve("127.0.0.1:0", move |listener| {
         Ok(HttpServer::new(move || {
             App::new()
-                .wrap(Condition::new(
-                    middleware,
-                    FirewallMiddleware::new(fw.clone()),
-                ))
-                .app_data(web::Data::from(fw.clone()))
+                .wrap(Condition::new(middleware, fw.middleware()))
+                .app_data(fw.clone())
                 .route("/echo", web::post().to(|body: String| async move { body }))
                 .configure(|config| {
                     if middleware {
@@ -196,13 +192,13 @@ fn with_the_attribute_alone_a_request_the_waf_refuses_is_one_drop_everywhere() {
 
 /// `/proxied` guarded by `#[firewall]` behind `middleware`; `fw` registered
 /// as app data when `register`; no `TrustedProxies` registered.
-fn start_stacked(fw: Arc<Firewall>, middleware: FirewallMiddleware, register: bool) -> SocketAddr {
+fn start_stacked(fw: Firewall, middleware: FirewallMiddleware, register: bool) -> SocketAddr {
     log();
     let running = serve("127.0.0.1:0", move |listener| {
         Ok(HttpServer::new(move || {
             let mut app = App::new().wrap(middleware.clone());
             if register {
-                app = app.app_data(web::Data::from(fw.clone()));
+                app = app.app_data(fw.clone());
             }
             app.service(proxied)
         })
@@ -213,17 +209,18 @@ fn start_stacked(fw: Arc<Firewall>, middleware: FirewallMiddleware, register: bo
     running.expect("127.0.0.1 binds").addr
 }
 
-fn only(rule: Rule) -> Arc<Firewall> {
-    let fw = Firewall::new("it_counting")
+fn only(rule: Rule) -> Firewall {
+    Firewall::new("it_counting")
         .with_rules(vec![rule])
-        .expect("valid rules");
-    Arc::new(fw)
+        .expect("valid rules")
 }
 
 #[test]
 fn behind_the_middleware_the_attribute_judges_by_the_middlewares_trusted_proxies() {
     let fw = only(Rule::new(ALLOW, TCP, ANY, "203.0.113.7", ANY, "partner").expect("a rule"));
-    let middleware = FirewallMiddleware::new(fw.clone())
+    let middleware = fw
+        .clone()
+        .middleware()
         .trusted_proxies(["127.0.0.1"])
         .expect("a valid proxy");
     let server = start_stacked(fw.clone(), middleware, true);
@@ -247,11 +244,7 @@ fn behind_the_middleware_the_attribute_judges_by_the_middlewares_trusted_proxies
 #[test]
 fn behind_the_middleware_the_attribute_judges_by_the_middlewares_port() {
     let fw = only(Rule::new(ALLOW, TCP, 5000, "127.0.0.1", ANY, "app").expect("a rule"));
-    let server = start_stacked(
-        fw.clone(),
-        FirewallMiddleware::new(fw.clone()).port(5000),
-        true,
-    );
+    let server = start_stacked(fw.clone(), fw.middleware().port(5000), true);
     let reply = get(server, "/proxied", &[]).expect("a reply");
     assert_eq!((reply.status, reply.body.as_str()), (200, "veera"));
     let stats = fw.stats();
@@ -268,7 +261,7 @@ fn behind_the_middleware_the_attribute_judges_by_the_middlewares_port() {
 #[test]
 fn behind_the_middleware_the_attribute_needs_no_firewall_of_its_own() {
     let fw = only(Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule"));
-    let server = start_stacked(fw.clone(), FirewallMiddleware::new(fw.clone()), false);
+    let server = start_stacked(fw.clone(), fw.middleware(), false);
     let reply = get(server, "/proxied", &[]).expect("a reply");
     assert_eq!((reply.status, reply.body.as_str()), (200, "veera"));
     let stats = fw.stats();

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use actix_web::{web, App, HttpServer};
-use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, DROP, TCP};
+use firewall_actix::{Firewall, FirewallExt, FirewallMiddleware, Rule, ALLOW, ANY, DROP, TCP};
 use support::{get, log_lines_with, serve, Reply};
 
 const DENIED: &str = "Access denied by Firewall.";
@@ -17,10 +17,10 @@ fn log() -> PathBuf {
     support::log_file("it_middleware")
 }
 
-fn firewall(rules: Vec<Rule>) -> Arc<Firewall> {
+fn firewall(rules: Vec<Rule>) -> Firewall {
     let fw = Firewall::new("it_middleware");
-    fw.engine().set_rules(rules).expect("valid rules");
-    Arc::new(fw)
+    fw.set_rules(rules).expect("valid rules");
+    fw
 }
 
 /// The example-style app: `/` behind the middleware, on `addr`.
@@ -63,7 +63,7 @@ fn an_allowed_request_is_served_and_logged_at_info() {
         "loopback",
     )
     .unwrap()]);
-    let server = start("127.0.0.1:0", FirewallMiddleware::new(fw.clone())).unwrap();
+    let server = start("127.0.0.1:0", fw.middleware()).unwrap();
     let reply = get(server, "/", &[]).unwrap();
     assert_eq!((reply.status, reply.body.as_str()), (200, "served"));
     assert_eq!(
@@ -78,7 +78,7 @@ fn no_matching_rule_drops_with_403_and_a_warning() {
     let fw = firewall(vec![
         Rule::new(ALLOW, TCP, 80, ANY, ANY, "Permits HTTP").unwrap()
     ]);
-    let server = start("127.0.0.1:0", FirewallMiddleware::new(fw.clone())).unwrap();
+    let server = start("127.0.0.1:0", fw.middleware()).unwrap();
     let reply = get(server, "/", &[]).unwrap();
     assert_eq!((reply.status, reply.body.as_str()), (403, DENIED));
     assert_eq!(
@@ -110,7 +110,7 @@ fn an_explicit_drop_rule_is_named_in_the_log() {
         .unwrap(),
         Rule::new(ALLOW, ANY, ANY, ANY, ANY, "never reached").unwrap(),
     ]);
-    let server = start("127.0.0.1:0", FirewallMiddleware::new(fw.clone())).unwrap();
+    let server = start("127.0.0.1:0", fw.middleware()).unwrap();
     let reply = get(server, "/", &[]).unwrap();
     assert_eq!((reply.status, reply.body.as_str()), (403, DENIED));
     let line = acl_line(&reply, server);
@@ -139,7 +139,7 @@ fn ipv6_clients_are_logged_with_brackets() {
         "IPv6 loopback",
     )
     .unwrap()]);
-    let Some(server) = start("[::1]:0", FirewallMiddleware::new(fw.clone())) else {
+    let Some(server) = start("[::1]:0", fw.middleware()) else {
         return; // `serve` printed why
     };
     let reply = get(server, "/", &[]).unwrap();
@@ -153,16 +153,15 @@ fn ipv6_clients_are_logged_with_brackets() {
         )
     );
     // An IPv4 rule never matches an IPv6 client.
-    fw.engine()
-        .set_rules(vec![Rule::new(
-            ALLOW,
-            TCP,
-            ANY,
-            "127.0.0.1",
-            ANY,
-            "v4 only",
-        )
-        .unwrap()])
+    fw.set_rules(vec![Rule::new(
+        ALLOW,
+        TCP,
+        ANY,
+        "127.0.0.1",
+        ANY,
+        "v4 only",
+    )
+    .unwrap()])
         .unwrap();
     let reply = get(server, "/", &[]).unwrap();
     assert_eq!(reply.status, 403);
@@ -176,7 +175,7 @@ fn ipv6_clients_are_logged_with_brackets() {
     );
 }
 
-fn partner_only() -> Arc<Firewall> {
+fn partner_only() -> Firewall {
     firewall(vec![Rule::new(
         ALLOW,
         TCP,
@@ -190,7 +189,7 @@ fn partner_only() -> Arc<Firewall> {
 
 #[test]
 fn a_spoofed_forwarding_header_is_ignored_without_trusted_proxies() {
-    let server = start("127.0.0.1:0", FirewallMiddleware::new(partner_only())).unwrap();
+    let server = start("127.0.0.1:0", partner_only().middleware()).unwrap();
     for header in ["X-Forwarded-For", "X-Real-IP"] {
         let reply = get(server, "/", &[(header, "198.51.100.7")]).unwrap();
         assert_eq!(
@@ -212,7 +211,8 @@ fn a_spoofed_forwarding_header_is_ignored_without_trusted_proxies() {
 
 #[test]
 fn the_same_header_from_a_trusted_proxy_is_honoured() {
-    let middleware = FirewallMiddleware::new(partner_only())
+    let middleware = partner_only()
+        .middleware()
         .trusted_proxies(["127.0.0.1"])
         .unwrap();
     let server = start("127.0.0.1:0", middleware).unwrap();
@@ -235,7 +235,9 @@ fn an_unreadable_header_from_a_trusted_proxy_is_refused_with_an_error_line() {
     let fw = firewall(vec![
         Rule::new(ALLOW, ANY, ANY, ANY, ANY, "everything").unwrap()
     ]);
-    let middleware = FirewallMiddleware::new(fw.clone())
+    let middleware = fw
+        .clone()
+        .middleware()
         .trusted_proxies(["127.0.0.1"])
         .unwrap();
     let server = start("127.0.0.1:0", middleware).unwrap();
@@ -267,7 +269,7 @@ fn rules_replaced_mid_traffic_give_one_set_or_the_other_per_request() {
     let open = || vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "open").unwrap()];
     let closed = || vec![Rule::new(DROP, ANY, ANY, ANY, ANY, "closed").unwrap()];
     let fw = firewall(open());
-    let server = start("127.0.0.1:0", FirewallMiddleware::new(fw.clone())).unwrap();
+    let server = start("127.0.0.1:0", fw.middleware()).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let swapper = {
         let (fw, stop) = (fw.clone(), stop.clone());
@@ -275,7 +277,7 @@ fn rules_replaced_mid_traffic_give_one_set_or_the_other_per_request() {
             let mut swaps = 0_u32;
             while !stop.load(Ordering::Relaxed) {
                 let rules = if swaps % 2 == 0 { closed() } else { open() };
-                fw.engine().set_rules(rules).unwrap();
+                fw.set_rules(rules).unwrap();
                 swaps += 1;
                 std::thread::sleep(std::time::Duration::from_micros(200));
             }

@@ -30,7 +30,7 @@ fn the_page_goes_live_and_follows_real_traffic() {
     let fw = firewall("browser");
     let app = TestApp::start(fw.clone());
     let config = MonitorConfig::new("127.0.0.1", 0).interval(Duration::from_millis(200));
-    let monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    let monitor = WebMonitor::start(&fw, config).unwrap();
 
     chrome.open(&format!("{}/", monitor.url()));
     chrome.wait_for("document.getElementById('status').textContent === 'live'");
@@ -80,11 +80,8 @@ fn after_a_reconnect_the_table_has_no_duplicate_rows() {
     };
     let fw = firewall("reconnect");
     let every = Duration::from_millis(200);
-    let monitor = WebMonitor::start(
-        fw.clone(),
-        MonitorConfig::new("127.0.0.1", 0).interval(every),
-    )
-    .unwrap();
+    let monitor =
+        WebMonitor::start(&fw, MonitorConfig::new("127.0.0.1", 0).interval(every)).unwrap();
     let addr = monitor.addr();
     for i in 0..5 {
         send(&fw, &format!("10.7.7.7:{}", 1000 + i), 23);
@@ -99,7 +96,7 @@ fn after_a_reconnect_the_table_has_no_duplicate_rows() {
         send(&fw, &format!("10.7.7.7:{}", 1000 + i), 23);
     }
     let config = MonitorConfig::new("127.0.0.1", addr.port()).interval(every);
-    let _monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    let _monitor = WebMonitor::start(&fw, config).unwrap();
     chrome.wait_for("document.getElementById('status').textContent === 'live'");
     chrome.wait_for("[...document.querySelectorAll('#events tr')].some(r => r.textContent.includes('10.7.7.7:1007'))");
     assert_eq!(
@@ -117,7 +114,7 @@ fn a_burst_the_stream_cannot_carry_is_shown_as_a_count_and_rules_are_paged() {
         return;
     };
     let fw = firewall("burst");
-    let mut rules = fw.engine().rules().rules().to_vec();
+    let mut rules = fw.rules().to_vec();
     for port in 0..115u16 {
         rules.push(
             firewall_core::Rule::new(
@@ -131,9 +128,9 @@ fn a_burst_the_stream_cannot_carry_is_shown_as_a_count_and_rules_are_paged() {
             .unwrap(),
         );
     }
-    fw.engine().set_rules(rules).unwrap();
+    fw.set_rules(rules).unwrap();
     let config = MonitorConfig::new("127.0.0.1", 0).interval(Duration::from_millis(500));
-    let monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    let monitor = WebMonitor::start(&fw, config).unwrap();
     chrome.open(&format!("{}/", monitor.url()));
     chrome.wait_for("document.getElementById('status').textContent === 'live'");
     chrome.wait_for("document.getElementById('rules-range').textContent === '1–50 of 120'");
@@ -174,7 +171,7 @@ fn client_controlled_text_stays_text() {
     };
     let fw = firewall("xss");
     let config = MonitorConfig::new("127.0.0.1", 0).interval(Duration::from_millis(200));
-    let monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    let monitor = WebMonitor::start(&fw, config).unwrap();
     chrome.open(&format!("{}/", monitor.url()));
     chrome.wait_for("document.getElementById('status').textContent === 'live'");
 
@@ -227,7 +224,7 @@ fn a_screenshot_of_a_token_protected_dashboard_is_presentable() {
     let config = MonitorConfig::new("127.0.0.1", 0)
         .token("t0k3n-t0k3n-t0k3n")
         .interval(Duration::from_millis(200));
-    let monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    let monitor = WebMonitor::start(&fw, config).unwrap();
     for i in 0..12u16 {
         send(&fw, &format!("127.0.0.1:{}", 50000 + i), 5000);
         send(

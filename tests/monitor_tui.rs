@@ -113,7 +113,7 @@ fn the_binary_follows_the_log_reads_the_api_and_quits_cleanly() {
         return;
     }
     let fw = firewall("shop");
-    let monitor = WebMonitor::start(fw.clone(), MonitorConfig::new("127.0.0.1", 0)).unwrap();
+    let monitor = WebMonitor::start(&fw, MonitorConfig::new("127.0.0.1", 0)).unwrap();
     send(&fw, "127.0.0.1:40000", 5000);
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("shop_firewall.log");
@@ -252,7 +252,7 @@ fn the_token_comes_from_the_environment_or_a_file() {
     let token = "0123456789abcdef-terminal-monitor";
     let fw = firewall("shop");
     let config = MonitorConfig::new("127.0.0.1", 0).token(token);
-    let monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    let monitor = WebMonitor::start(&fw, config).unwrap();
     send(&fw, "127.0.0.1:40000", 5000);
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("shop_firewall.log");

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use firewall_actix::monitor::{create_monitor, MonitorConfig, MonitorError, WebMonitor};
 use monitor_support::{firewall, get, send, TestApp, XSS_DESC};
 
-fn start(fw: std::sync::Arc<firewall_core::Firewall>) -> firewall_actix::monitor::MonitorHandle {
+fn start(fw: &firewall_core::Firewall) -> firewall_actix::monitor::MonitorHandle {
     let config = MonitorConfig::new("127.0.0.1", 0).interval(Duration::from_millis(100));
     WebMonitor::start(fw, config).unwrap()
 }
@@ -18,7 +18,7 @@ fn start(fw: std::sync::Arc<firewall_core::Firewall>) -> firewall_actix::monitor
 #[test]
 fn the_api_serves_totals_rules_and_events() {
     let fw = firewall("api");
-    let monitor = start(fw.clone());
+    let monitor = start(&fw);
     assert!(send(&fw, "127.0.0.1:40000", 5000));
     assert!(!send(&fw, "10.9.9.9:40001", 23));
     assert!(!send(&fw, "10.9.9.9:40002", 8080));
@@ -58,7 +58,7 @@ fn the_api_serves_totals_rules_and_events() {
 #[test]
 fn top_blocked_sources_are_ranked() {
     let fw = firewall("top");
-    let monitor = start(fw.clone());
+    let monitor = start(&fw);
     for port in 0..3 {
         send(&fw, &format!("10.0.0.7:{}", 1000 + port), 23);
     }
@@ -83,7 +83,7 @@ fn top_blocked_sources_are_ranked() {
 #[test]
 fn the_audit_report_is_a_json_download() {
     let fw = firewall("shop");
-    let monitor = start(fw.clone());
+    let monitor = start(&fw);
     send(&fw, "10.0.0.1:1", 443);
     let answer = get(&format!("{}/api/report", monitor.url()), &[]);
     assert_eq!(answer.status, 200);
@@ -141,7 +141,7 @@ fn read_stream_until(
 #[test]
 fn the_stream_pushes_new_decisions_and_totals() {
     let fw = firewall("stream");
-    let monitor = start(fw.clone());
+    let monitor = start(&fw);
     let update = read_stream_until(
         monitor.addr(),
         |u| {
@@ -173,7 +173,7 @@ fn the_stream_pushes_new_decisions_and_totals() {
 #[test]
 fn every_answer_carries_the_security_headers_and_the_page_has_no_inline_script() {
     let fw = firewall("headers");
-    let monitor = start(fw);
+    let monitor = start(&fw);
     for path in ["/", "/static/app.js", "/api/stats", "/nope"] {
         let answer = get(&format!("{}{path}", monitor.url()), &[]);
         let csp = answer
@@ -218,7 +218,7 @@ fn every_answer_carries_the_security_headers_and_the_page_has_no_inline_script()
 #[test]
 fn a_non_loopback_host_header_is_refused_without_a_token() {
     let fw = firewall("rebind");
-    let monitor = start(fw);
+    let monitor = start(&fw);
     let answer = get(
         &format!("{}/api/stats", monitor.url()),
         &[("Host", "attacker.example:8000")],
@@ -231,7 +231,7 @@ fn a_non_loopback_host_header_is_refused_without_a_token() {
 fn with_a_token_every_page_and_api_call_needs_it() {
     let fw = firewall("token");
     let config = MonitorConfig::new("127.0.0.1", 0).token("correct horse battery staple");
-    let monitor = WebMonitor::start(fw, config).unwrap();
+    let monitor = WebMonitor::start(&fw, config).unwrap();
     let url = monitor.url();
     for path in [
         "/",
@@ -276,14 +276,14 @@ fn with_a_token_every_page_and_api_call_needs_it() {
 #[test]
 fn a_non_loopback_address_without_a_token_is_refused_with_the_address() {
     let fw = firewall("open");
-    let err = WebMonitor::start(fw.clone(), MonitorConfig::new("0.0.0.0", 0)).unwrap_err();
+    let err = WebMonitor::start(&fw, MonitorConfig::new("0.0.0.0", 0)).unwrap_err();
     assert!(matches!(err, MonitorError::TokenRequired { .. }));
     assert!(
         err.to_string()
             .contains("non-loopback 0.0.0.0:0 without an access token"),
         "{err}"
     );
-    let err = WebMonitor::start(fw, MonitorConfig::new("127.0.0.1", 0).token("")).unwrap_err();
+    let err = WebMonitor::start(&fw, MonitorConfig::new("127.0.0.1", 0).token("")).unwrap_err();
     assert_eq!(err.to_string(), "monitor access token is empty");
 }
 
@@ -291,7 +291,7 @@ fn a_non_loopback_address_without_a_token_is_refused_with_the_address() {
 fn a_busy_port_is_a_clear_error_and_the_app_keeps_serving() {
     let fw = firewall("busy");
     let app = TestApp::start(fw.clone());
-    let err = create_monitor(fw, "127.0.0.1", app.addr.port()).unwrap_err();
+    let err = create_monitor(&fw, "127.0.0.1", app.addr.port()).unwrap_err();
     assert!(matches!(err, MonitorError::Bind { .. }));
     assert!(
         err.to_string()
@@ -305,7 +305,7 @@ fn a_busy_port_is_a_clear_error_and_the_app_keeps_serving() {
 fn stopping_the_monitor_leaves_the_app_running() {
     let fw = firewall("stop");
     let app = TestApp::start(fw.clone());
-    let monitor = start(fw.clone());
+    let monitor = start(&fw);
     let monitor_addr = monitor.addr();
     assert_eq!(get(&format!("http://{}/", app.addr), &[]).body, "VEERA");
     let stats = get(&format!("http://{monitor_addr}/api/stats"), &[]).json();
@@ -418,7 +418,7 @@ fn drops(fw: &firewall_core::Firewall, n: usize) {
 #[test]
 fn every_stream_message_has_an_id_and_a_reconnect_resumes_right_after_it() {
     let fw = firewall("resume");
-    let monitor = start(fw.clone());
+    let monitor = start(&fw);
     drops(&fw, 10);
     let mut fresh = Stream::open(&monitor.url(), None);
     let first = fresh.next();
@@ -445,7 +445,7 @@ fn every_stream_message_has_an_id_and_a_reconnect_resumes_right_after_it() {
 #[test]
 fn a_resume_older_than_the_ring_brings_all_it_holds_after_a_counted_gap() {
     let fw = firewall("old-resume");
-    let monitor = start(fw.clone());
+    let monitor = start(&fw);
     drops(&fw, 1100); // the ring keeps 101..=1100
     let mut stream = Stream::open(&monitor.url(), Some("50"));
     let messages = stream.until_id(1100, 20);
@@ -460,7 +460,7 @@ fn a_resume_older_than_the_ring_brings_all_it_holds_after_a_counted_gap() {
 fn a_burst_beyond_what_the_stream_sends_is_counted_never_skipped_silently() {
     let fw = firewall("burst");
     let config = MonitorConfig::new("127.0.0.1", 0).interval(Duration::from_millis(500));
-    let monitor = WebMonitor::start(fw.clone(), config).unwrap();
+    let monitor = WebMonitor::start(&fw, config).unwrap();
     let mut stream = Stream::open(&monitor.url(), None);
     assert_eq!(stream.next().id, Some(0));
     drops(&fw, 3000);
@@ -497,7 +497,7 @@ fn a_burst_beyond_what_the_stream_sends_is_counted_never_skipped_silently() {
 fn the_bearer_scheme_is_accepted_in_any_case() {
     let fw = firewall("bearer");
     let token = "0123456789abcdef";
-    let monitor = WebMonitor::start(fw, MonitorConfig::new("127.0.0.1", 0).token(token)).unwrap();
+    let monitor = WebMonitor::start(&fw, MonitorConfig::new("127.0.0.1", 0).token(token)).unwrap();
     for scheme in ["Bearer", "bearer", "BEARER"] {
         let answer = get(
             &format!("{}/api/stats", monitor.url()),
@@ -511,7 +511,7 @@ fn the_bearer_scheme_is_accepted_in_any_case() {
 fn a_token_shorter_than_16_bytes_is_refused_at_start() {
     let fw = firewall("short");
     let err = WebMonitor::start(
-        fw.clone(),
+        &fw,
         MonitorConfig::new("127.0.0.1", 0).token("0123456789abcde"),
     )
     .unwrap_err();
@@ -522,7 +522,7 @@ fn a_token_shorter_than_16_bytes_is_refused_at_start() {
         "{err}"
     );
     let monitor = WebMonitor::start(
-        fw,
+        &fw,
         MonitorConfig::new("127.0.0.1", 0).token("0123456789abcdef"),
     );
     assert!(monitor.is_ok());
@@ -558,7 +558,7 @@ fn refused_tokens_are_logged_with_the_client_once_per_period() {
     let lines = monitor_warnings();
     let fw = firewall("refusals");
     let token = "the-right-token-0123456789";
-    let monitor = WebMonitor::start(fw, MonitorConfig::new("127.0.0.1", 0).token(token)).unwrap();
+    let monitor = WebMonitor::start(&fw, MonitorConfig::new("127.0.0.1", 0).token(token)).unwrap();
     let probe = format!("{}/probe-refusals", monitor.url());
     for _ in 0..5 {
         let answer = get(&probe, &[("Authorization", "Bearer a-wrong-token-guess")]);
@@ -599,10 +599,10 @@ fn bulk_rule(i: usize) -> firewall_core::Rule {
 fn with_a_million_rules_stats_stay_small_and_rules_come_in_pages_hit_rules_first() {
     const RULES: usize = 1_000_000;
     let fw = firewall("million");
-    let mut rules = fw.engine().rules().rules().to_vec();
+    let mut rules = fw.rules().to_vec();
     rules.extend((0..RULES - rules.len()).map(bulk_rule));
-    fw.engine().set_rules(rules).unwrap();
-    let monitor = start(fw.clone());
+    fw.set_rules(rules).unwrap();
+    let monitor = start(&fw);
     let url = monitor.url();
     let udp = |port: u16| {
         let dst = std::net::SocketAddr::from(([127, 0, 0, 1], port));

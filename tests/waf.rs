@@ -5,13 +5,12 @@ mod support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use firewall_actix::waf::{
-    BodyOverflow, Exclusion, Family, Mode, RequestView, Verdict, Waf, WafConfig,
+    AttackFamily, BodyOverflow, Exclusion, Mode, Request, Verdict, Waf, WafConfig,
 };
-use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, TCP};
+use firewall_actix::{Firewall, FirewallExt, Rule, ALLOW, ANY, TCP};
 use support::{get, log_lines_with, send, serve, Reply};
 
 const DENIED: &str = "Access denied by Firewall.";
@@ -22,12 +21,12 @@ fn log() -> PathBuf {
 }
 
 /// Loopback allowed by the ACL, `config` as the WAF.
-fn firewall(config: WafConfig) -> Arc<Firewall> {
+fn firewall(config: WafConfig) -> Firewall {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule")];
     let fw = Firewall::new("it_waf")
         .with_rules(rules)
         .expect("valid rules");
-    Arc::new(fw.with_waf(config).expect("a valid WAF"))
+    fw.with_waf(config).expect("a valid WAF")
 }
 
 async fn echo(body: web::Bytes) -> HttpResponse {
@@ -44,12 +43,12 @@ async fn echo_json(body: web::Json<serde_json::Value>) -> HttpResponse {
 
 /// `/items` (GET), `/echo`, `/comments` and `/upload` (POST, body echoed),
 /// `/json` (JSON echoed), `/form` (its `comment` echoed), behind the middleware.
-fn start(fw: Arc<Firewall>) -> SocketAddr {
+fn start(fw: Firewall) -> SocketAddr {
     log();
     let running = serve("127.0.0.1:0", move |listener| {
         Ok(HttpServer::new(move || {
             App::new()
-                .wrap(FirewallMiddleware::new(fw.clone()))
+                .wrap(fw.middleware())
                 .route("/items", web::get().to(|| async { "served" }))
                 .route("/echo", web::post().to(echo))
                 .route("/comments", web::post().to(echo))
@@ -85,7 +84,7 @@ fn waf_lines(reply: &Reply, server: SocketAddr) -> Vec<String> {
 }
 
 /// What the engine alone says of `view`: the documented reason.
-fn reason_of(view: &RequestView<'_>) -> String {
+fn reason_of(view: &Request<'_>) -> String {
     let waf = Waf::new(WafConfig::default()).expect("a WAF");
     let (Verdict::Block(hit) | Verdict::Detected(hit)) = waf.inspect(view) else {
         panic!("the engine passes {view:?}");
@@ -101,7 +100,7 @@ fn sql_injection_in_a_query_argument_is_refused_with_one_drop_line() {
     let server = start(fw.clone());
     let reply = get(server, SQLI, &[]).expect("a reply");
     assert_eq!((reply.status, reply.body.as_str()), (403, DENIED));
-    let reason = reason_of(&RequestView::from_target("GET", SQLI));
+    let reason = reason_of(&Request::from_target("GET", SQLI));
     assert!(
         reason.starts_with("SQL injection (942") && reason.ends_with(" in ARGS:id"),
         "{reason}"
@@ -291,7 +290,7 @@ fn detection_only_serves_the_attack_and_logs_a_detect_line() {
     let server = start(fw.clone());
     let reply = get(server, SQLI, &[]).expect("a reply");
     assert_eq!((reply.status, reply.body.as_str()), (200, "served"));
-    let reason = reason_of(&RequestView::from_target("GET", SQLI));
+    let reason = reason_of(&Request::from_target("GET", SQLI));
     let line = format!(
         "[WARNING] WAF DETECT: [TCP] {} -> {server} - {reason}",
         reply.client
@@ -304,7 +303,11 @@ fn detection_only_serves_the_attack_and_logs_a_detect_line() {
 fn exclusions_per_route_and_per_argument_let_the_false_positive_through() {
     let config = WafConfig::default()
         .exclude(Exclusion::route("/comments"))
-        .exclude(Exclusion::route("/echo").arg("bio").family(Family::Xss));
+        .exclude(
+            Exclusion::route("/echo")
+                .arg("bio")
+                .family(AttackFamily::Xss),
+        );
     let server = start(firewall(config));
     let html = "bio=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
     assert_eq!(post(server, "/comments", FORM, html.as_bytes()).status, 200);
@@ -385,11 +388,9 @@ fn the_attack_table_is_refused_in_mode_on_and_only_logged_in_detection_only() {
 #[test]
 fn without_a_waf_the_body_is_not_inspected() {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule")];
-    let fw = Arc::new(
-        Firewall::new("it_waf")
-            .with_rules(rules)
-            .expect("valid rules"),
-    );
+    let fw = Firewall::new("it_waf")
+        .with_rules(rules)
+        .expect("valid rules");
     let server = start(fw);
     let attack = "q=%3Cscript%3Ealert(1)%3C/script%3E";
     let reply = post(server, "/echo", FORM, attack.as_bytes());

@@ -6,7 +6,6 @@ mod support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use actix_web::{post, web, App, HttpServer, Responder};
 use firewall_actix::waf::{Mode, WafConfig};
@@ -46,23 +45,23 @@ fn log() -> PathBuf {
     support::log_file("it_waf_attribute")
 }
 
-fn firewall(waf: Option<WafConfig>) -> Arc<Firewall> {
+fn firewall(waf: Option<WafConfig>) -> Firewall {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule")];
     let fw = Firewall::new("it_waf_attribute")
         .with_rules(rules)
         .expect("valid rules");
-    Arc::new(match waf {
+    match waf {
         Some(config) => fw.with_waf(config).expect("a valid WAF"),
         None => fw,
-    })
+    }
 }
 
-fn start(fw: Arc<Firewall>) -> SocketAddr {
+fn start(fw: Firewall) -> SocketAddr {
     log();
     let running = serve("127.0.0.1:0", move |listener| {
         Ok(HttpServer::new(move || {
             App::new()
-                .app_data(web::Data::from(fw.clone()))
+                .app_data(fw.clone())
                 .service(default)
                 .service(off)
                 .service(detect)

@@ -8,11 +8,10 @@ mod support;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use firewall_actix::waf::{BodyOverflow, WafConfig};
-use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, TCP};
+use firewall_actix::{Firewall, FirewallExt, Rule, ALLOW, ANY, TCP};
 use support::{log_lines_with, send, serve, Reply};
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -33,11 +32,10 @@ fn start() -> SocketAddr {
         .expect("valid rules")
         .with_waf(WafConfig::default().body_limit(4096, BodyOverflow::Reject))
         .expect("a valid WAF");
-    let fw = Arc::new(fw);
     serve("127.0.0.1:0", move |listener| {
         Ok(HttpServer::new(move || {
             App::new()
-                .wrap(FirewallMiddleware::new(fw.clone()))
+                .wrap(fw.middleware())
                 .route(
                     "/echo",
                     web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body) }),

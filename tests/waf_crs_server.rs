@@ -23,12 +23,11 @@ use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
 use firewall_actix::waf::WafConfig;
-use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, TCP};
+use firewall_actix::{Firewall, FirewallExt, Rule, ALLOW, ANY, TCP};
 use serde_yaml::Value;
 
 /// One replayable stage: the raw request and whether it is an attack.
@@ -115,11 +114,11 @@ fn start() -> SocketAddr {
     let fw = Firewall::new("it_waf_crs_server")
         .with_rules(rules)
         .expect("valid rules");
-    let fw = Arc::new(fw.with_waf(WafConfig::default()).expect("a WAF"));
+    let fw = fw.with_waf(WafConfig::default()).expect("a WAF");
     let running = support::serve("127.0.0.1:0", move |listener| {
         Ok(HttpServer::new(move || {
             App::new()
-                .wrap(FirewallMiddleware::new(fw.clone()))
+                .wrap(fw.middleware())
                 .default_service(web::to(|| async { "ok" }))
         })
         .workers(1)

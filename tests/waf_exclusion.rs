@@ -4,11 +4,10 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
-use firewall_actix::waf::{Exclusion, Family, WafConfig};
-use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, TCP};
+use firewall_actix::waf::{AttackFamily, Exclusion, WafConfig};
+use firewall_actix::{Firewall, FirewallExt, Rule, ALLOW, ANY, TCP};
 use support::{get, serve};
 
 const XSS: &str = "?q=%3Cscript%3Ealert(1)%3C/script%3E";
@@ -20,17 +19,16 @@ fn start() -> SocketAddr {
     let rules = vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").expect("a rule")];
     let config = WafConfig::default()
         .exclude(Exclusion::route("/static"))
-        .exclude(Exclusion::route("/docs").family(Family::Xss));
+        .exclude(Exclusion::route("/docs").family(AttackFamily::Xss));
     let fw = Firewall::new("it_waf_exclusion")
         .with_rules(rules)
         .expect("valid rules")
         .with_waf(config)
         .expect("a valid WAF");
-    let fw = Arc::new(fw);
     serve("127.0.0.1:0", move |listener| {
         Ok(HttpServer::new(move || {
             App::new()
-                .wrap(FirewallMiddleware::new(fw.clone()))
+                .wrap(fw.middleware())
                 .default_service(web::to(|| async { HttpResponse::Ok().body("served") }))
         })
         .workers(1)

@@ -9,7 +9,6 @@ mod support;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use actix_multipart::Multipart;
 use actix_web::error::PayloadError;
@@ -18,7 +17,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use firewall_actix::waf::multipart;
 use firewall_actix::waf::WafConfig;
-use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, TCP};
+use firewall_actix::{Firewall, FirewallExt, Rule, ALLOW, ANY, TCP};
 use futures_util::StreamExt as _;
 use proptest::prelude::*;
 use support::{log_lines_with, send, serve, Reply};
@@ -338,7 +337,6 @@ fn start() -> (SocketAddr, web::Data<AtomicUsize>) {
         .expect("valid rules")
         .with_waf(WafConfig::default())
         .expect("a valid WAF");
-    let fw = Arc::new(fw);
     support::log_file("it_waf_multipart");
     let served = web::Data::new(AtomicUsize::new(0));
     let counter = served.clone();
@@ -347,7 +345,7 @@ fn start() -> (SocketAddr, web::Data<AtomicUsize>) {
         Ok(HttpServer::new(move || {
             App::new()
                 .app_data(served.clone())
-                .wrap(FirewallMiddleware::new(fw.clone()))
+                .wrap(fw.middleware())
                 .route("/upload", web::post().to(upload))
         })
         .workers(1)

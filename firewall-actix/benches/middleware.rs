@@ -12,12 +12,10 @@
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
-use std::sync::Arc;
-
 use actix_web::{get, test, web, App, Responder};
 use criterion::{criterion_group, criterion_main, Criterion};
 use firewall_actix::logger::{self, LogConfig};
-use firewall_actix::{firewall, Firewall, FirewallMiddleware, Rule, ALLOW, ANY, DROP, TCP};
+use firewall_actix::{firewall, Firewall, FirewallExt, Rule, ALLOW, ANY, DROP, TCP};
 
 #[get("/guarded")]
 #[firewall(port = 5000)]
@@ -25,15 +23,15 @@ async fn guarded() -> impl Responder {
     "ok"
 }
 
-fn firewall_with_rules() -> Arc<Firewall> {
+fn firewall_with_rules() -> Firewall {
     // Ten rules that do not match, then the decisive ones.
     let mut rules: Vec<Rule> = (0..10)
         .map(|n| Rule::new(DROP, TCP, 6000 + n, ANY, ANY, "filler").unwrap())
         .collect();
     rules.push(Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback").unwrap());
     let fw = Firewall::new("bench");
-    fw.engine().set_rules(rules).unwrap();
-    Arc::new(fw)
+    fw.set_rules(rules).unwrap();
+    fw
 }
 
 fn request(path: &str, peer: &str) -> test::TestRequest {
@@ -53,13 +51,11 @@ fn bench(c: &mut Criterion) {
     ));
     let wrapped = system.block_on(test::init_service(
         App::new()
-            .wrap(FirewallMiddleware::new(fw.clone()))
+            .wrap(fw.middleware())
             .route("/", web::get().to(handler)),
     ));
     let attributed = system.block_on(test::init_service(
-        App::new()
-            .app_data(web::Data::from(fw.clone()))
-            .service(guarded),
+        App::new().app_data(fw.clone()).service(guarded),
     ));
     let mut group = c.benchmark_group("per_request");
     group.bench_function("baseline_no_firewall", |b| {

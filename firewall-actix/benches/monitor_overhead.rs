@@ -24,7 +24,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use firewall_actix::monitor::{MonitorConfig, WebMonitor};
 use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP, UDP};
 
-fn firewall() -> Arc<Firewall> {
+fn firewall() -> Firewall {
     let rules = vec![
         Rule::new(DROP, TCP, 80, ANY, ANY, "Permits HTTP").unwrap(),
         Rule::new(DROP, TCP, 443, ANY, ANY, "Permits HTTPS").unwrap(),
@@ -40,7 +40,7 @@ fn firewall() -> Arc<Firewall> {
         Rule::new(ALLOW, TCP, 22, "192.168.1.10", ANY, "SSH from one IP").unwrap(),
         Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app").unwrap(),
     ];
-    Arc::new(Firewall::new("bench").with_rules(rules).unwrap())
+    Firewall::new("bench").with_rules(rules).unwrap()
 }
 
 fn check(c: &mut Criterion) {
@@ -60,7 +60,7 @@ fn check(c: &mut Criterion) {
     });
     let watched = firewall();
     let config = MonitorConfig::new("127.0.0.1", 0).interval(Duration::from_millis(50));
-    let monitor = WebMonitor::start(watched.clone(), config).unwrap();
+    let monitor = WebMonitor::start(&watched, config).unwrap();
     group.bench_function("monitor_running", |b| {
         b.iter(|| black_box(watched.check(black_box(&packet))));
     });
@@ -69,7 +69,7 @@ fn check(c: &mut Criterion) {
 }
 
 /// 999,999 UDP rules that never match the TCP probe, then the ALLOW for it.
-fn million() -> Arc<Firewall> {
+fn million() -> Firewall {
     let mut rules: Vec<Rule> = (0..999_999u32)
         .map(|i| {
             let port = u16::try_from(i % 60_000 + 1).unwrap();
@@ -77,7 +77,7 @@ fn million() -> Arc<Firewall> {
         })
         .collect();
     rules.push(Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app").unwrap());
-    Arc::new(Firewall::new("million").with_rules(rules).unwrap())
+    Firewall::new("million").with_rules(rules).unwrap()
 }
 
 /// One open dashboard: reads the stream and fetches a rules page every 2 s
@@ -133,7 +133,7 @@ fn million_rules(c: &mut Criterion) {
     drop(alone);
 
     let watched = million();
-    let monitor = WebMonitor::start(watched.clone(), MonitorConfig::new("127.0.0.1", 0)).unwrap();
+    let monitor = WebMonitor::start(&watched, MonitorConfig::new("127.0.0.1", 0)).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let clients = dashboard(monitor.url(), stop.clone());
     group.bench_function("check_dashboard_open", |b| {

@@ -4,10 +4,8 @@
 pub use actix_web;
 pub use firewall_core::waf::Mode;
 
-use std::sync::Arc;
-
 use actix_web::dev::Payload;
-use actix_web::{web, HttpMessage as _, HttpRequest, HttpResponse};
+use actix_web::{HttpMessage as _, HttpRequest, HttpResponse};
 use firewall_core::{Firewall, Packet};
 
 use crate::guard::{self, Checked, Connection, Policy, Verdict};
@@ -17,7 +15,7 @@ use crate::response::{denied, misconfigured};
 
 /// What a missing `Firewall` is reported as.
 pub const MISSING_FIREWALL: &str =
-    "no Firewall registered: add .app_data(web::Data::from(fw.clone()))";
+    "no Firewall for this handler: wrap the app with .wrap(fw.middleware()) or add .app_data(fw.clone())";
 
 /// What `waf = "on"` without a WAF is reported as.
 pub const MISSING_WAF: &str =
@@ -57,7 +55,7 @@ impl Refused {
 /// applied if it is that firewall's (with the handler's `port`, if given),
 /// else the handler's own, and what that middleware already judged.
 struct Judge {
-    firewall: Arc<Firewall>,
+    firewall: Firewall,
     policy: Policy,
     checked: Option<Checked>,
 }
@@ -65,8 +63,8 @@ struct Judge {
 impl Judge {
     fn of(req: &HttpRequest, port: Option<u16>) -> Result<Self, Refused> {
         let checked = req.extensions().get::<Checked>().cloned();
-        let firewall = match (req.app_data::<web::Data<Firewall>>(), &checked) {
-            (Some(data), _) => data.clone().into_inner(),
+        let firewall = match (req.app_data::<Firewall>(), &checked) {
+            (Some(registered), _) => registered.clone(),
             (None, Some(checked)) => checked.by.firewall.clone(),
             (None, None) => {
                 log::error!("Firewall Processing Error: {MISSING_FIREWALL}");

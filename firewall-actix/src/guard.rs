@@ -7,7 +7,6 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use actix_web::http::header::HeaderMap;
 use actix_web::HttpRequest;
@@ -65,7 +64,7 @@ pub(crate) enum Verdict<T> {
 /// builds the packet. Shared by the middleware's requests, never copied.
 #[derive(Debug)]
 pub(crate) struct Applied {
-    pub(crate) firewall: Arc<Firewall>,
+    pub(crate) firewall: Firewall,
     pub(crate) policy: Policy,
 }
 
@@ -85,8 +84,8 @@ pub(crate) struct Checked {
 
 impl Checked {
     /// Whether `firewall` is the one the middleware applied.
-    pub(crate) fn by(&self, firewall: &Arc<Firewall>) -> bool {
-        Arc::ptr_eq(&self.by.firewall, firewall)
+    pub(crate) fn by(&self, firewall: &Firewall) -> bool {
+        self.by.firewall.is_same(firewall)
     }
 }
 

@@ -2,7 +2,7 @@
 //! after the ACL allowed a request, read its body (up to the WAF's limit,
 //! keeping it for the handler), decode it as the handler will see it (its
 //! `Content-Encoding` by Actix's own decoder, its charset), build the
-//! [`RequestView`], inspect, log and answer.
+//! [`Request`], inspect, log and answer.
 
 use std::borrow::Cow;
 use std::panic::{self, AssertUnwindSafe};
@@ -14,7 +14,7 @@ use actix_web::http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpRequest, HttpResponse};
 use firewall_core::waf::multipart::{self, MultipartError};
-use firewall_core::waf::{BodyOverflow, Mode, RequestView, RoutePath, Verdict, Waf};
+use firewall_core::waf::{BodyOverflow, Mode, Request, RoutePath, Verdict, Waf};
 use firewall_core::{Admission, Firewall, Packet, Refusal};
 use futures_util::StreamExt;
 
@@ -183,7 +183,7 @@ fn readable(req: &HttpRequest, body: &[u8], complete: bool) -> Result<(), Multip
 
 /// The verdict, with the mode forced; `None` when the WAF panicked (a
 /// failure never lets a request through).
-fn decide(waf: &Waf, view: &RequestView<'_>, force: Option<Mode>) -> Option<Verdict> {
+fn decide(waf: &Waf, view: &Request<'_>, force: Option<Mode>) -> Option<Verdict> {
     let verdict = panic::catch_unwind(AssertUnwindSafe(|| waf.inspect(view))).ok()?;
     Some(match (verdict, force) {
         (Verdict::Detected(hit), Some(Mode::On)) => Verdict::Block(hit),
@@ -227,9 +227,8 @@ fn rejoin(head: Bytes, rest: Payload) -> Payload {
 /// The request as the WAF sees it: raw path and query, headers (and so the
 /// cookies), and `body`, all borrowed from `req` (header values that are not
 /// UTF-8 are copied with replacement characters).
-fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> RequestView<'a> {
-    let mut view =
-        RequestView::new(req.method().as_str(), req.uri().path()).query(req.query_string());
+fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> Request<'a> {
+    let mut view = Request::new(req.method().as_str(), req.uri().path()).query(req.query_string());
     for (name, value) in req.headers() {
         view = view.header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
     }

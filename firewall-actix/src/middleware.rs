@@ -2,7 +2,6 @@
 
 use std::future::{ready, Ready};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
@@ -46,7 +45,8 @@ use crate::response::denied;
 /// something failed.
 ///
 /// Create the [`Firewall`] once, outside `HttpServer::new` (which runs once
-/// per worker), and clone the `Arc` into each app.
+/// per worker), and call [`fw.middleware()`](FirewallExt::middleware) in each
+/// app: every middleware made from it is the same firewall.
 ///
 /// # Security
 ///
@@ -57,16 +57,14 @@ use crate::response::denied;
 /// # Examples
 ///
 /// ```
-/// use std::sync::Arc;
 /// use actix_web::{test, web, App, http::StatusCode};
-/// use firewall_actix::{Firewall, FirewallMiddleware, Rule, ALLOW, ANY, TCP};
+/// use firewall_actix::prelude::*;
 ///
 /// # actix_web::rt::System::new().block_on(async {
-/// let fw = Arc::new(Firewall::new("docs"));
-/// fw.engine().set_rules(vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback")?])?;
+/// let fw = Firewall::new("docs").with_rules(vec![Rule::new(ALLOW, TCP, ANY, "127.0.0.1", ANY, "loopback")?])?;
 /// let app = test::init_service(
 ///     App::new()
-///         .wrap(FirewallMiddleware::new(fw.clone()))
+///         .wrap(fw.middleware())
 ///         .route("/", web::get().to(|| async { "hello" })),
 /// )
 /// .await;
@@ -81,35 +79,52 @@ use crate::response::denied;
 /// ```
 #[derive(Debug, Clone)]
 pub struct FirewallMiddleware {
-    firewall: Arc<Firewall>,
+    firewall: Firewall,
     policy: Policy,
 }
 
-impl FirewallMiddleware {
-    /// A middleware for `firewall`: client from the socket, destination port
-    /// from the connection.
+/// What this crate adds to a [`Firewall`]: its middleware. In the
+/// [`prelude`](crate::prelude).
+///
+/// # Examples
+///
+/// ```
+/// use actix_web::App;
+/// use firewall_actix::prelude::*;
+/// let fw = Firewall::new("app");
+/// let _app = App::new().wrap(fw.middleware());
+/// ```
+pub trait FirewallExt {
+    /// A [`FirewallMiddleware`] for this firewall: client from the socket,
+    /// destination from the connection. Cheap: it clones the handle.
     ///
     /// # Examples
     ///
     /// ```
-    /// let fw = std::sync::Arc::new(firewall_actix::Firewall::new("app"));
-    /// let _mw = firewall_actix::FirewallMiddleware::new(fw);
+    /// use firewall_actix::prelude::*;
+    /// let _mw = Firewall::new("app").middleware().port(5000);
     /// ```
-    pub fn new(firewall: Arc<Firewall>) -> Self {
-        Self {
-            firewall,
+    fn middleware(&self) -> FirewallMiddleware;
+}
+
+impl FirewallExt for Firewall {
+    fn middleware(&self) -> FirewallMiddleware {
+        FirewallMiddleware {
+            firewall: self.clone(),
             policy: Policy::default(),
         }
     }
+}
 
+impl FirewallMiddleware {
     /// Pins the destination port of every packet, as the seed's
     /// `@fw.firewall(port=5000)` does, whatever port the request came in on.
     ///
     /// # Examples
     ///
     /// ```
-    /// let fw = std::sync::Arc::new(firewall_actix::Firewall::new("app"));
-    /// let _mw = firewall_actix::FirewallMiddleware::new(fw).port(5000);
+    /// use firewall_actix::prelude::*;
+    /// let _mw = Firewall::new("app").middleware().port(5000);
     /// ```
     #[must_use]
     pub fn port(mut self, port: u16) -> Self {
@@ -133,10 +148,11 @@ impl FirewallMiddleware {
     /// # Examples
     ///
     /// ```
-    /// let fw = std::sync::Arc::new(firewall_actix::Firewall::new("app"));
-    /// let mw = firewall_actix::FirewallMiddleware::new(fw.clone()).trusted_proxies(["10.0.0.0/8", "127.0.0.1"]);
+    /// use firewall_actix::prelude::*;
+    /// let fw = Firewall::new("app");
+    /// let mw = fw.middleware().trusted_proxies(["10.0.0.0/8", "127.0.0.1"]);
     /// assert!(mw.is_ok());
-    /// let bad = firewall_actix::FirewallMiddleware::new(fw).trusted_proxies(["10.0.0.0/33"]);
+    /// let bad = fw.middleware().trusted_proxies(["10.0.0.0/33"]);
     /// assert!(bad.unwrap_err().to_string().contains("`10.0.0.0/33`"));
     /// ```
     pub fn trusted_proxies<I, S>(self, proxies: I) -> Result<Self, ConfigError>
@@ -156,10 +172,10 @@ impl FirewallMiddleware {
     /// # Examples
     ///
     /// ```
-    /// use firewall_actix::{FirewallMiddleware, ProxyHeader, TrustedProxies};
-    /// let fw = std::sync::Arc::new(firewall_actix::Firewall::new("app"));
+    /// use firewall_actix::prelude::*;
+    /// use firewall_actix::{ProxyHeader, TrustedProxies};
     /// let proxies = TrustedProxies::new(["::1"])?.header(ProxyHeader::Forwarded);
-    /// let _mw = FirewallMiddleware::new(fw).proxies(proxies);
+    /// let _mw = Firewall::new("app").middleware().proxies(proxies);
     /// # Ok::<(), firewall_actix::ConfigError>(())
     /// ```
     #[must_use]

@@ -36,14 +36,13 @@
 //! The seed's third program: the app on 5000, the monitor on 127.0.0.1:8000.
 //!
 //! ```no_run
-//! use std::sync::Arc;
 //! use firewall_actix::monitor::create_monitor;
-//! use firewall_core::{Firewall, Rule, ALLOW, ANY, TCP};
+//! use firewall_actix::prelude::*;
 //!
-//! let fw = Arc::new(Firewall::new("app").with_rules(vec![
+//! let fw = Firewall::new("app").with_rules(vec![
 //!     Rule::new(ALLOW, TCP, 5000, ANY, ANY, "Allow HTTP to the app on 5000")?,
-//! ])?);
-//! let monitor = create_monitor(fw.clone(), "127.0.0.1", 8000)?;
+//! ])?;
+//! let monitor = create_monitor(&fw, "127.0.0.1", 8000)?;
 //! println!("--- Sentinel SOC Monitor on {} ---", monitor.url());
 //! // ... run the protected app here; the monitor stops when `monitor` is dropped.
 //! monitor.stop();
@@ -59,7 +58,7 @@ mod sampler;
 mod stream;
 
 use std::net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -171,8 +170,8 @@ impl MonitorConfig {
 ///
 /// ```
 /// use firewall_actix::monitor::{MonitorConfig, MonitorError, WebMonitor};
-/// let fw = std::sync::Arc::new(firewall_core::Firewall::new("app"));
-/// let err = WebMonitor::start(fw, MonitorConfig::new("0.0.0.0", 0)).unwrap_err();
+/// let fw = firewall_core::Firewall::new("app");
+/// let err = WebMonitor::start(&fw, MonitorConfig::new("0.0.0.0", 0)).unwrap_err();
 /// assert!(matches!(err, MonitorError::TokenRequired { .. }));
 /// assert!(err.to_string().contains("0.0.0.0"));
 /// ```
@@ -227,8 +226,8 @@ pub enum MonitorError {
 ///
 /// ```
 /// use firewall_actix::monitor::{MonitorConfig, WebMonitor};
-/// let fw = std::sync::Arc::new(firewall_core::Firewall::new("app"));
-/// let monitor = WebMonitor::start(fw, MonitorConfig::new("127.0.0.1", 0))?;
+/// let fw = firewall_core::Firewall::new("app");
+/// let monitor = WebMonitor::start(&fw, MonitorConfig::new("127.0.0.1", 0))?;
 /// assert!(monitor.addr().ip().is_loopback());
 /// monitor.stop();
 /// # Ok::<(), firewall_actix::monitor::MonitorError>(())
@@ -248,13 +247,13 @@ impl WebMonitor {
     /// # Examples
     ///
     /// See [`WebMonitor`].
-    pub fn start(fw: Arc<Firewall>, config: MonitorConfig) -> Result<MonitorHandle, MonitorError> {
+    pub fn start(fw: &Firewall, config: MonitorConfig) -> Result<MonitorHandle, MonitorError> {
         let addr = resolve(&config)?;
         check_access(addr, config.token.as_deref())?;
         let listener =
             TcpListener::bind(addr).map_err(|source| MonitorError::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(MonitorError::Server)?;
-        let sampler = web::Data::new(Sampler::new(fw));
+        let sampler = web::Data::new(Sampler::new(fw.clone()));
         let access = Access::new(config.token);
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
@@ -284,16 +283,12 @@ impl WebMonitor {
 /// # Examples
 ///
 /// ```
-/// let fw = std::sync::Arc::new(firewall_core::Firewall::new("app"));
-/// let monitor = firewall_actix::monitor::create_monitor(fw, "127.0.0.1", 0)?;
+/// let fw = firewall_actix::Firewall::new("app");
+/// let monitor = firewall_actix::monitor::create_monitor(&fw, "127.0.0.1", 0)?;
 /// assert!(monitor.url().starts_with("http://127.0.0.1:"));
 /// # Ok::<(), firewall_actix::monitor::MonitorError>(())
 /// ```
-pub fn create_monitor(
-    fw: Arc<Firewall>,
-    host: &str,
-    port: u16,
-) -> Result<MonitorHandle, MonitorError> {
+pub fn create_monitor(fw: &Firewall, host: &str, port: u16) -> Result<MonitorHandle, MonitorError> {
     WebMonitor::start(fw, MonitorConfig::new(host, port))
 }
 

@@ -28,7 +28,6 @@ pub(crate) fn run(path: &Path, json: bool, out: &mut impl Write) -> std::io::Res
     };
     let shapes: Vec<RuleShape> = loaded
         .set
-        .rules()
         .iter()
         .map(|r| RuleShape::of(&r))
         .collect();
@@ -78,7 +77,7 @@ struct Described {
 }
 
 fn describe(loaded: &Loaded, finding: Finding) -> Described {
-    let rules = loaded.set.rules();
+    let rules = &loaded.set;
     let at = |i: usize| format!("rule #{} (line {})", i + 1, loaded.line(i));
     let (j, rule) = (finding.rule, rules.get(finding.rule));
     let other = finding.other.map(|i| (i, rules.get(i)));
@@ -153,7 +152,7 @@ fn write_text(
             finding.message
         )?;
     }
-    let rules = match loaded.set.rules().len() {
+    let rules = match loaded.set.len() {
         1 => "1 rule".to_owned(),
         n => format!("{n} rules"),
     };
@@ -182,7 +181,7 @@ fn write_json(
     let doc = serde_json::json!({
         "file": path.display().to_string(),
         "valid": true,
-        "rules": loaded.set.rules().len(),
+        "rules": loaded.set.len(),
         "waf": loaded.waf.is_some(),
         "counts": counts(findings),
         "findings": findings,

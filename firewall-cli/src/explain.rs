@@ -40,7 +40,7 @@ pub(crate) fn run(
             return Ok(INVALID);
         }
     };
-    let rules = loaded.set.rules();
+    let rules = &loaded.set;
     let decision = loaded.set.decide(packet);
     writeln!(
         out,

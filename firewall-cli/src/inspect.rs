@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
-use firewall_core::waf::{Exclusion, Match, Mode, RequestView, RoutePath, Verdict, Waf, WafConfig};
+use firewall_core::waf::{Exclusion, Match, Mode, Request, RoutePath, Verdict, Waf, WafConfig};
 
 use crate::load;
 use crate::terminal::clean;
@@ -50,7 +50,7 @@ pub(crate) fn run(input: &Input, out: &mut impl Write) -> Result<u8, Error> {
         .find(|(name, _)| name == "content-type")
         .map(|(_, value)| value.clone())
         .unwrap_or_default();
-    let mut view = RequestView::from_target(method.clone(), target.clone());
+    let mut view = Request::from_target(method.clone(), target.clone());
     for (name, value) in &headers {
         view = view.header(name.clone(), value.clone());
     }
@@ -204,7 +204,7 @@ fn write_verdict(
 fn every_match(
     waf: &Waf,
     config: &WafConfig,
-    view: &RequestView<'_>,
+    view: &Request<'_>,
     verdict: &Verdict,
 ) -> Result<Vec<Match>, Error> {
     if config.mode == Mode::Off {
@@ -355,7 +355,7 @@ mod tests {
     fn snippets_are_toml_that_reads_back() {
         let m = Match {
             rule_id: 942_100,
-            family: firewall_core::waf::Family::Sqli,
+            family: firewall_core::waf::AttackFamily::Sqli,
             message: "m".into(),
             location: "ARGS:q\"\\\x1b\u{202e}".into(),
             score: 5,

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use firewall_core::logger::{self, LogConfig};
-use firewall_core::waf::{Family, Interruption, Verdict};
+use firewall_core::waf::{AttackFamily, Interruption, Verdict};
 use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP};
 
 /// Ten rules as a small app has them; loopback and `2001:db8::/32` are allowed
@@ -132,7 +132,7 @@ fn main() {
     }
     let hit = Interruption {
         rule_id: 942_100,
-        family: Family::Sqli,
+        family: AttackFamily::Sqli,
         message: "SQL injection".into(),
         location: "ARGS:id".into(),
         score: 5,

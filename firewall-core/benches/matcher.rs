@@ -31,7 +31,7 @@ fn describe(set: &RuleSet, case: Case, packets: &[Packet]) {
     let matched = at.iter().filter(|a| a.is_some()).count();
     println!(
         "rules {}: case {}: {matched}/{} probes match; first match index min {:?} median {:?} max {:?}",
-        set.rules().len(),
+        set.len(),
         case.name(),
         packets.len(),
         at.first().copied().flatten(),

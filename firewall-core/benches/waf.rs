@@ -12,7 +12,7 @@
 #![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use firewall_core::waf::{RequestView, Waf, WafConfig};
+use firewall_core::waf::{Request, Waf, WafConfig};
 
 #[path = "support/waf_requests.rs"]
 mod waf_requests;
@@ -28,7 +28,7 @@ fn bench(c: &mut Criterion) {
         + req.body_bytes().len()
         + 80;
     println!("typical request: {size} bytes");
-    let attack = RequestView::from_target(
+    let attack = Request::from_target(
         "GET",
         "/items?id=1%27%20UNION%20SELECT%20password%20FROM%20users--",
     );

@@ -19,7 +19,7 @@ use std::fmt::Write;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use firewall_core::waf::{RequestView, Waf, WafConfig};
+use firewall_core::waf::{Request, Waf, WafConfig};
 
 /// The kinds of text, each repeated to about 8 KB.
 const KINDS: &[(&str, &str, usize)] = &[
@@ -77,7 +77,7 @@ fn time(waf: &Waf, rounds: u32, mut next: impl FnMut() -> String) -> (usize, f64
     for _ in 0..rounds {
         let body = next();
         len = body.len();
-        let req = RequestView::new("POST", "/").body("application/x-www-form-urlencoded", body);
+        let req = Request::new("POST", "/").body("application/x-www-form-urlencoded", body);
         let start = Instant::now();
         black_box(waf.inspect(black_box(&req)));
         spent += start.elapsed();

@@ -24,7 +24,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use firewall_core::waf::{RequestView, Waf, WafConfig};
+use firewall_core::waf::{Request, Waf, WafConfig};
 
 #[path = "support/waf_requests.rs"]
 mod waf_requests;
@@ -35,7 +35,7 @@ const WARM_UP: usize = 5000;
 /// One measured inspection: the function callgrind's `--toggle-collect`
 /// names.
 #[inline(never)]
-fn measured(waf: &Waf, request: &RequestView<'_>) -> bool {
+fn measured(waf: &Waf, request: &Request<'_>) -> bool {
     waf.inspect(black_box(request)).is_pass()
 }
 

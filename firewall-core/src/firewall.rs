@@ -2,6 +2,7 @@
 //! and the log line, together.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use arc_swap::ArcSwapOption;
@@ -24,7 +25,9 @@ pub use waf_slot::ReloadError;
 /// The firewall of one application: the seed's `fw = Firewall(app)`.
 ///
 /// Create one per application, outside `HttpServer::new` (which runs once per
-/// worker), and share it in an `Arc`.
+/// worker), and clone it where it is needed: a `Firewall` is a handle (an
+/// `Arc` inside), so every clone is the same firewall, with the same rules,
+/// WAF, counters and events.
 ///
 /// # Counting
 ///
@@ -51,9 +54,9 @@ pub use waf_slot::ReloadError;
 /// ```
 /// use firewall_core::{Firewall, Packet, Rule};
 ///
-/// let fw = Firewall::new("myapp");
-/// fw.engine().set_rules(vec![
-///     Rule::new(Firewall::ALLOW, Firewall::TCP, 80, Firewall::ANY, Firewall::ANY, "Permits HTTP")?,
+/// let fw = Firewall::new("myapp").with_rules(vec![
+///     r#"ALLOW TCP 80 ANY ANY "Permits HTTP""#.parse()?,
+///     // the seed's look: Rule::new(fw.DROP, fw.TCP, 443, fw.ANY, fw.ANY, "...")
 ///     Rule::new(Firewall::DROP, Firewall::TCP, 443, Firewall::ANY, Firewall::ANY, "Blocks HTTPS")?,
 /// ])?;
 /// let packet = Packet::tcp("192.168.29.83:62075".parse()?, "127.0.0.1:443".parse()?);
@@ -63,8 +66,14 @@ pub use waf_slot::ReloadError;
 /// assert_eq!(fw.stats().dropped, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Firewall {
+    shared: Arc<Shared>,
+}
+
+/// What every clone of a [`Firewall`] shares.
+#[derive(Debug)]
+struct Shared {
     name: String,
     engine: Engine,
     stats: Stats,
@@ -94,16 +103,33 @@ impl Firewall {
     /// assert_eq!(fw.name(), "shop");
     /// ```
     pub fn new(name: impl Into<String>) -> Self {
-        Self {
+        let shared = Shared {
             name: name.into(),
             engine: Engine::default(),
             stats: Stats::default(),
             events: EventRing::new(1000),
             waf: ArcSwapOption::empty(),
+        };
+        Self {
+            shared: Arc::new(shared),
         }
     }
 
-    /// Builder form of [`Engine::set_rules`].
+    /// Whether `self` and `other` are handles of the same firewall (one was
+    /// cloned from the other).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("app");
+    /// assert!(fw.is_same(&fw.clone()));
+    /// assert!(!fw.is_same(&firewall_core::Firewall::new("app")));
+    /// ```
+    pub fn is_same(&self, other: &Firewall) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Builder form of [`set_rules`](Self::set_rules).
     ///
     /// # Errors
     ///
@@ -112,14 +138,57 @@ impl Firewall {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::{Firewall, Rule, ALLOW, ANY, TCP};
-    /// let fw = Firewall::new("app").with_rules(vec![Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app")?])?;
-    /// assert_eq!(fw.engine().rules().rules().len(), 1);
+    /// use firewall_core::Firewall;
+    /// let fw = Firewall::new("app").with_rules(vec![r#"ALLOW TCP 5000 ANY ANY "app""#.parse()?])?;
+    /// assert_eq!(fw.rules().len(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_rules(self, rules: Vec<Rule>) -> Result<Self, RuleSetError> {
-        self.engine.set_rules(rules)?;
+        self.set_rules(rules)?;
         Ok(self)
+    }
+
+    /// Validates, compiles and installs `rules`, in order, in place of the
+    /// rules in force (the seed's `fw.engine.rules = [...]`). Requests being
+    /// judged finish with the set they started with; none sees a mix.
+    /// [`reload_file`](Self::reload_file) does the same from a rules file.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid rule; the rules in force stay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Firewall, Rule, ALLOW, ANY, TCP};
+    /// let fw = Firewall::new("app");
+    /// fw.set_rules(vec![
+    ///     "ALLOW TCP 5000 127.0.0.1 ANY".parse()?,
+    ///     Rule::new(ALLOW, TCP, 22, "192.168.1.10", ANY, "SSH from one host")?,
+    /// ])?;
+    /// assert_eq!(fw.rules().len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_rules(&self, rules: Vec<Rule>) -> Result<(), RuleSetError> {
+        self.shared.engine.set_rules(rules)
+    }
+
+    /// The rules in force now, with their hit counters (the seed's
+    /// `fw.engine.rules`). A snapshot: rules set later do not change it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("app").with_rules(vec![
+    ///     r#"ALLOW TCP 5000 ANY ANY "app""#.parse()?,
+    /// ])?;
+    /// for (n, rule) in fw.rules().iter().enumerate() {
+    ///     assert_eq!(format!("{}. {rule}", n + 1), r#"1. ALLOW TCP 5000 ANY ANY "app""#);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rules(&self) -> Arc<RuleSet> {
+        self.shared.engine.rules()
     }
 
     /// The app name.
@@ -130,18 +199,7 @@ impl Firewall {
     /// assert_eq!(firewall_core::Firewall::new("a").name(), "a");
     /// ```
     pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The rule engine (the seed's `fw.engine`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(firewall_core::Firewall::new("a").engine().rules().rules().is_empty());
-    /// ```
-    pub fn engine(&self) -> &Engine {
-        &self.engine
+        &self.shared.name
     }
 
     /// The latest decisions, for monitors.
@@ -153,7 +211,7 @@ impl Firewall {
     /// fw.events().enable();
     /// ```
     pub fn events(&self) -> &EventRing {
-        &self.events
+        &self.shared.events
     }
 
     /// Starts the shared logger for this app: the firewall's lines (no other
@@ -173,7 +231,7 @@ impl Firewall {
     /// # Ok::<(), firewall_core::logger::LoggerError>(())
     /// ```
     pub fn init_logger(&self) -> Result<LogHandle, LoggerError> {
-        logger::init(LogConfig::new(&self.name))
+        logger::init(LogConfig::new(&self.shared.name))
     }
 
     /// Decides `packet` against the rules in force, counts it, logs the
@@ -187,7 +245,7 @@ impl Firewall {
     /// assert!(!fw.check(&p).is_allowed());
     /// ```
     pub fn check(&self, packet: &Packet) -> Decision {
-        let set = self.engine.current.load();
+        let set = self.shared.engine.current.load();
         let decision = set.first_match(packet);
         self.record_acl(&set, packet, decision);
         decision
@@ -197,13 +255,13 @@ impl Firewall {
     /// verdict: the rule's hit, the total, the log line and the event.
     fn record_acl(&self, set: &RuleSet, packet: &Packet, decision: Decision) {
         set.count_hit(decision);
-        self.stats.count(decision.is_allowed());
+        self.shared.stats.count(decision.is_allowed());
         let line = AclLine {
             packet,
             decision,
             desc: decision
                 .rule
-                .and_then(|index| set.rules().desc(index))
+                .and_then(|index| set.desc(index))
                 .unwrap_or_default(),
         };
         let level = if decision.is_allowed() {
@@ -212,8 +270,8 @@ impl Firewall {
             log::Level::Warn
         };
         logger::log_firewall(level, &line);
-        if self.events.is_enabled() {
-            self.events.push(event(
+        if self.shared.events.is_enabled() {
+            self.shared.events.push(event(
                 packet,
                 decision.action,
                 line.reason().unwrap_or_default(),
@@ -238,9 +296,11 @@ impl Firewall {
     /// [`Firewall::record_drop`] with the reason built only when a monitor
     /// records events.
     pub(crate) fn record_drop_with(&self, packet: &Packet, reason: impl FnOnce() -> String) {
-        self.stats.count(false);
-        if self.events.is_enabled() {
-            self.events.push(event(packet, Action::Drop, reason()));
+        self.shared.stats.count(false);
+        if self.shared.events.is_enabled() {
+            self.shared
+                .events
+                .push(event(packet, Action::Drop, reason()));
         }
     }
 
@@ -256,7 +316,7 @@ impl Firewall {
     /// assert_eq!((fw.counters().allowed(), fw.counters().dropped()), (0, 1));
     /// ```
     pub fn counters(&self) -> &Stats {
-        &self.stats
+        &self.shared.stats
     }
 
     /// A snapshot of the counters and of the rules in force with their hits.
@@ -267,12 +327,11 @@ impl Firewall {
     /// assert!(firewall_core::Firewall::new("a").stats().rules.is_empty());
     /// ```
     pub fn stats(&self) -> StatsSnapshot {
-        let set = self.engine.rules();
+        let set = self.shared.engine.rules();
         StatsSnapshot {
-            allowed: self.stats.allowed(),
-            dropped: self.stats.dropped(),
+            allowed: self.shared.stats.allowed(),
+            dropped: self.shared.stats.dropped(),
             rules: set
-                .rules()
                 .iter()
                 .zip(set.hits())
                 .map(|(rule, hits)| RuleHits { rule, hits })
@@ -290,5 +349,30 @@ fn event(packet: &Packet, action: Action, reason: String) -> Event {
         src: packet.src,
         dst: packet.dst,
         reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ALLOW, ANY, TCP};
+
+    #[test]
+    fn a_clone_is_the_same_firewall() {
+        let fw = Firewall::new("t");
+        let handle = fw.clone();
+        handle
+            .set_rules(vec![Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app").unwrap()])
+            .unwrap();
+        let packet = Packet::tcp(
+            "10.0.0.7:1".parse().unwrap(),
+            "127.0.0.1:5000".parse().unwrap(),
+        );
+        assert!(
+            fw.check(&packet).is_allowed(),
+            "rules set through the clone"
+        );
+        assert_eq!(handle.stats().allowed, 1, "counted in the clone");
+        assert!(fw.is_same(&handle));
     }
 }

@@ -15,13 +15,28 @@
 //!
 //! # Examples
 //!
+//! A rule is one line of text (`ACTION PROTO DPORT SRC_CIDR DST_CIDR ["DESC"]`,
+//! see [`parse`]), or [`Rule::new`] with the same six fields, the seed's look:
+//!
+//! ```
+//! use firewall_core::{Firewall, Packet};
+//!
+//! let fw = Firewall::new("app").with_rules(vec![
+//!     r#"ALLOW TCP 5000 127.0.0.1 ANY "Loopback may use the app""#.parse()?,
+//! ])?;
+//! let local = Packet::tcp("127.0.0.1:40000".parse()?, "127.0.0.1:5000".parse()?);
+//! assert!(fw.check(&local).is_allowed());
+//! assert_eq!(fw.rules().len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The seed's first program, in Rust:
 //!
 //! ```
 //! use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP};
 //!
 //! let fw = Firewall::new("app");
-//! fw.engine().set_rules(vec![
+//! fw.set_rules(vec![
 //!     Rule::new(ALLOW, TCP, 80, ANY, ANY, "Permits HTTP")?,
 //!     Rule::new(DROP, TCP, 443, ANY, ANY, "Permits HTTPS")?,
 //!     Rule::new(DROP, TCP, 23, ANY, "10.0.0.0/24", "Blocks Telnet to a subnet")?,
@@ -54,14 +69,15 @@ mod ruleset;
 mod stats;
 pub mod waf;
 
-pub use engine::Engine;
 pub use events::{Event, EventRing, MAX_DROP_SOURCES};
 pub use firewall::{Admission, Firewall, Refusal, ReloadError};
+/// The network types of [`NetMatch::Net`] and [`Rule::new`]'s networks.
+pub use ipnetwork::{IpNetwork, IpNetworkError, Ipv4Network, Ipv6Network};
 pub use packet::Packet;
 pub use parse::{FieldError, RuleError};
 pub use reload::RulesWatcher;
-pub use rule::{Action, AnyWildcard, Family, IntoField, NetMatch, PortMatch, Protocol, Rule};
-pub use ruleset::{Decision, RuleFileError, RuleSet, RuleSetError, Rules, RulesIter};
+pub use rule::{Action, AnyWildcard, IntoField, IpFamily, NetMatch, PortMatch, Protocol, Rule};
+pub use ruleset::{Decision, RuleFileError, RuleSet, RuleSetError, RulesIter};
 pub use stats::{RuleHits, Stats, StatsSnapshot};
 
 /// The seed's `fw.ALLOW`.

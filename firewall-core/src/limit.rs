@@ -79,7 +79,9 @@ mod table;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-pub use clock::{parse_short_duration, short_duration, Clock, ManualClock, UnixClock};
+pub use clock::{
+    parse_short_duration, short_duration, Clock, DurationError, ManualClock, UnixClock,
+};
 pub use gcra::{decide, Decision};
 pub use key::{ClientKey, KeyPrefixes, PrefixError};
 pub use quota::{Quota, QuotaError, MAX_PERIOD};

@@ -115,7 +115,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use crate::packet::Packet;
-use crate::rule::Family;
+use crate::rule::IpFamily;
 use crate::ruleset::RuleFields;
 use level::Level;
 
@@ -196,11 +196,11 @@ impl Matcher {
         if rules.len() >= SINGLE as usize {
             return Self { index: None };
         }
-        let family = |skip: Family| FamilyIndex::build(rules, skip, scan_max);
+        let family = |skip: IpFamily| FamilyIndex::build(rules, skip, scan_max);
         Self {
             index: Some(Index {
-                v4: family(Family::V6),
-                v6: family(Family::V4),
+                v4: family(IpFamily::V6),
+                v6: family(IpFamily::V4),
             }),
         }
     }
@@ -264,7 +264,7 @@ impl Index {
 
 impl FamilyIndex {
     /// Indexes the rules that are not of family `skip`.
-    fn build(rules: &[RuleFields], skip: Family, scan_max: u32) -> Self {
+    fn build(rules: &[RuleFields], skip: IpFamily, scan_max: u32) -> Self {
         let (mut by_src, mut by_dst, mut any_to_zero) = (Vec::new(), Vec::new(), Vec::new());
         for (id, rule) in (0..rules.len() as u32).zip(rules) {
             if rule.family() == Some(skip) {

@@ -39,11 +39,48 @@ use crate::rule::{Action, NetMatch, PortMatch, Protocol, Rule};
 /// let err = "10.0.0.0/33".parse::<NetMatch>().unwrap_err();
 /// assert_eq!(err.value(), "10.0.0.0/33");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{value}` is not valid: {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     value: String,
     reason: String,
+    /// The parser's own error, when one refused the value.
+    cause: Option<Box<Cause>>,
+}
+
+/// The error of the parser that refused a field's value (an address, a
+/// network), kept as [`FieldError`]'s source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cause {
+    Addr(std::net::AddrParseError),
+    Network(ipnetwork::IpNetworkError),
+}
+
+impl From<std::net::AddrParseError> for Cause {
+    fn from(e: std::net::AddrParseError) -> Self {
+        Cause::Addr(e)
+    }
+}
+
+impl From<ipnetwork::IpNetworkError> for Cause {
+    fn from(e: ipnetwork::IpNetworkError) -> Self {
+        Cause::Network(e)
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not valid: {}", self.value, self.reason)
+    }
+}
+
+impl std::error::Error for FieldError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self.cause.as_deref() {
+            Some(Cause::Addr(e)) => Some(e),
+            Some(Cause::Network(e)) => Some(e),
+            None => None,
+        }
+    }
 }
 
 impl FieldError {
@@ -59,7 +96,14 @@ impl FieldError {
         Self {
             value: value.into(),
             reason: reason.into(),
+            cause: None,
         }
+    }
+
+    /// Keeps `cause` as this error's source.
+    fn caused_by(mut self, cause: impl Into<Cause>) -> Self {
+        self.cause = Some(Box::new(cause.into()));
+        self
     }
 
     /// The offending value, as written.
@@ -205,11 +249,12 @@ impl FromStr for NetMatch {
             Some((addr, prefix)) => (addr, Some(prefix)),
             None => (s, None),
         };
-        let addr: std::net::IpAddr = addr.parse().map_err(|_| {
+        let addr: std::net::IpAddr = addr.parse().map_err(|e| {
             FieldError::new(
                 s,
                 "expected an IPv4 or IPv6 address, a CIDR such as 10.0.0.0/24, or ANY",
             )
+            .caused_by(e)
         })?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
@@ -225,7 +270,7 @@ impl FromStr for NetMatch {
             },
         };
         let net = IpNetwork::new(addr, prefix)
-            .map_err(|e| FieldError::new(s, format!("not a network: {e}")))?;
+            .map_err(|e| FieldError::new(s, format!("not a network: {e}")).caused_by(e))?;
         NetMatch::network(net).map_err(|e| FieldError::new(s, e.reason().to_owned()))
     }
 }
@@ -318,11 +363,11 @@ fn unquote(quoted: &str) -> Result<String, FieldError> {
     ))
 }
 
-impl fmt::Display for crate::rule::Family {
+impl fmt::Display for crate::rule::IpFamily {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            crate::rule::Family::V4 => "IPv4",
-            crate::rule::Family::V6 => "IPv6",
+            crate::rule::IpFamily::V4 => "IPv4",
+            crate::rule::IpFamily::V6 => "IPv6",
         })
     }
 }
@@ -330,6 +375,19 @@ impl fmt::Display for crate::rule::Family {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_network_keeps_the_parsers_error_as_its_source() {
+        use std::error::Error as _;
+        let err = "10.0.0.x/8".parse::<NetMatch>().unwrap_err();
+        let source = err.source().expect("the address parser's error");
+        assert!(source.is::<std::net::AddrParseError>(), "{source:?}");
+        assert_eq!(source.to_string(), "invalid IP address syntax");
+        let rule = "ALLOW TCP 80 10.0.0.x ANY".parse::<Rule>().unwrap_err();
+        let field = rule.source().expect("the field's error");
+        let cause = field.source().expect("the address parser's error");
+        assert!(cause.is::<std::net::AddrParseError>(), "{cause:?}");
+    }
 
     fn err(line: &str) -> String {
         line.parse::<Rule>().unwrap_err().to_string()

@@ -17,11 +17,11 @@ use crate::firewall::Firewall;
 /// # Examples
 ///
 /// ```no_run
-/// use std::{sync::Arc, time::Duration};
+/// use std::time::Duration;
 /// use firewall_core::{Firewall, RulesWatcher};
-/// let fw = Arc::new(Firewall::new("app"));
+/// let fw = Firewall::new("app");
 /// fw.reload_file("rules.toml")?;
-/// let _watcher = RulesWatcher::spawn(fw.clone(), "rules.toml", Duration::from_secs(1));
+/// let _watcher = RulesWatcher::spawn(&fw, "rules.toml", Duration::from_secs(1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
@@ -36,12 +36,13 @@ impl RulesWatcher {
     /// # Examples
     ///
     /// ```
-    /// use std::{sync::Arc, time::Duration};
-    /// let fw = Arc::new(firewall_core::Firewall::new("app"));
-    /// let watcher = firewall_core::RulesWatcher::spawn(fw, "missing.toml", Duration::from_millis(50));
+    /// use std::time::Duration;
+    /// let fw = firewall_core::Firewall::new("app");
+    /// let watcher = firewall_core::RulesWatcher::spawn(&fw, "missing.toml", Duration::from_millis(50));
     /// drop(watcher); // stops the thread
     /// ```
-    pub fn spawn(firewall: Arc<Firewall>, path: impl Into<PathBuf>, interval: Duration) -> Self {
+    pub fn spawn(firewall: &Firewall, path: impl Into<PathBuf>, interval: Duration) -> Self {
+        let firewall = firewall.clone();
         let path = path.into();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();

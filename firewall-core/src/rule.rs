@@ -202,7 +202,7 @@ impl NetMatch {
     ///
     /// ```
     /// use firewall_core::NetMatch;
-    /// use ipnetwork::IpNetwork;
+    /// use firewall_core::IpNetwork;
     /// let bad = IpNetwork::new("10.0.0.5".parse().unwrap(), 24).unwrap();
     /// assert!(NetMatch::network(bad).is_err());
     /// ```
@@ -263,14 +263,14 @@ impl NetMatch {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::{Family, NetMatch};
-    /// assert_eq!("::/0".parse::<NetMatch>().unwrap().family(), Some(Family::V6));
+    /// use firewall_core::{IpFamily, NetMatch};
+    /// assert_eq!("::/0".parse::<NetMatch>().unwrap().family(), Some(IpFamily::V6));
     /// ```
-    pub fn family(self) -> Option<Family> {
+    pub fn family(self) -> Option<IpFamily> {
         match self {
             NetMatch::Any => None,
-            NetMatch::Net(IpNetwork::V4(_)) => Some(Family::V4),
-            NetMatch::Net(IpNetwork::V6(_)) => Some(Family::V6),
+            NetMatch::Net(IpNetwork::V4(_)) => Some(IpFamily::V4),
+            NetMatch::Net(IpNetwork::V6(_)) => Some(IpFamily::V6),
         }
     }
 }
@@ -286,31 +286,31 @@ impl From<IpAddr> for NetMatch {
 /// # Examples
 ///
 /// ```
-/// use firewall_core::Family;
-/// assert_eq!(Family::of("10.0.0.1".parse().unwrap()), Family::V4);
+/// use firewall_core::IpFamily;
+/// assert_eq!(IpFamily::of("10.0.0.1".parse().unwrap()), IpFamily::V4);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Family {
+pub enum IpFamily {
     /// IPv4.
     V4,
     /// IPv6.
     V6,
 }
 
-impl Family {
+impl IpFamily {
     /// The family of `addr` (pass canonical addresses).
     ///
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::Family;
-    /// assert_eq!(Family::of("::1".parse().unwrap()), Family::V6);
+    /// use firewall_core::IpFamily;
+    /// assert_eq!(IpFamily::of("::1".parse().unwrap()), IpFamily::V6);
     /// ```
     pub fn of(addr: IpAddr) -> Self {
         if addr.is_ipv4() {
-            Family::V4
+            IpFamily::V4
         } else {
-            Family::V6
+            IpFamily::V6
         }
     }
 }
@@ -346,17 +346,17 @@ impl From<AnyWildcard> for NetMatch {
 
 /// One firewall rule: the seed's `Rule(action, proto, dport, src_cidr, dst_cidr, desc)`.
 ///
-/// Build it with [`Rule::new`], parse it from one line of text
-/// (`"ALLOW TCP 80 ANY ANY \"Permits HTTP\"".parse()`), or load a TOML file
-/// with [`crate::RuleSet::from_toml_file`].
+/// Write it as one line of text, `ACTION PROTO DPORT SRC_CIDR DST_CIDR ["DESC"]`
+/// (see [`crate::parse`]), build it with [`Rule::new`] (the seed's look), or
+/// load a TOML rules file ([`crate::Firewall::reload_file`]).
 ///
 /// # Examples
 ///
 /// ```
-/// use firewall_core::{Rule, DROP, TCP, ANY};
-/// let rule = Rule::new(DROP, TCP, 443, ANY, ANY, "Blocks HTTPS")?;
-/// let again: Rule = rule.to_string().parse()?;
-/// assert_eq!(rule, again);
+/// use firewall_core::{Rule, ANY, DROP, TCP};
+/// let rule: Rule = r#"DROP TCP 443 ANY ANY "Blocks HTTPS""#.parse()?;
+/// assert_eq!(rule, Rule::new(DROP, TCP, 443, ANY, ANY, "Blocks HTTPS")?);
+/// assert_eq!(rule.to_string(), r#"DROP TCP 443 ANY ANY "Blocks HTTPS""#);
 /// # Ok::<(), firewall_core::RuleError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -454,12 +454,12 @@ impl Rule {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::{Family, Rule, ALLOW, TCP, ANY};
+    /// use firewall_core::{IpFamily, Rule, ALLOW, TCP, ANY};
     /// let rule = Rule::new(ALLOW, TCP, ANY, ANY, "::1", "")?;
-    /// assert_eq!(rule.family(), Some(Family::V6));
+    /// assert_eq!(rule.family(), Some(IpFamily::V6));
     /// # Ok::<(), firewall_core::RuleError>(())
     /// ```
-    pub fn family(&self) -> Option<Family> {
+    pub fn family(&self) -> Option<IpFamily> {
         self.src_cidr.family().or(self.dst_cidr.family())
     }
 

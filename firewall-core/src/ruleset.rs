@@ -28,7 +28,7 @@
 //!     "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 5000\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n",
 //!     "inline.toml",
 //! )?;
-//! assert_eq!(set.rules().len(), 1);
+//! assert_eq!(set.len(), 1);
 //! let err = RuleSet::from_toml_str("[[rule]]\naction = \"PERMIT\"\n", "bad.toml").unwrap_err();
 //! assert_eq!(err.to_string(), "bad.toml:2: rule #1: action: `PERMIT` is not valid: expected ALLOW or DROP");
 //! # Ok::<(), firewall_core::RuleFileError>(())
@@ -52,8 +52,8 @@ mod store;
 
 pub(crate) use fast_toml::holds_only_rule_tables;
 pub(crate) use fields::RuleFields;
-use store::RuleStore;
-pub use store::{Rules, RulesIter};
+pub use store::RulesIter;
+use store::{RuleStore, Rules};
 
 /// The outcome of checking one packet against a rule set.
 ///
@@ -88,8 +88,10 @@ impl Decision {
 
 /// Rules in order, compiled for fast first-match lookups, with hit counters.
 ///
-/// Immutable once built: to change rules, build a new set and hand it to
-/// [`crate::Engine::replace`].
+/// Immutable once built: a [`Firewall`](crate::Firewall) changes its rules
+/// by installing a new set ([`Firewall::set_rules`](crate::Firewall::set_rules),
+/// [`Firewall::reload_file`](crate::Firewall::reload_file)); read the set in
+/// force with [`Firewall::rules`](crate::Firewall::rules).
 ///
 /// # Examples
 ///
@@ -205,7 +207,7 @@ impl RuleSet {
     /// use firewall_core::RuleSet;
     /// let rule = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 80\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n";
     /// let (set, lines) = RuleSet::from_toml_str_with_lines(&format!("# web\n{rule}\n{rule}"), "r.toml")?;
-    /// assert_eq!((set.rules().len(), lines), (2, vec![2, 9]));
+    /// assert_eq!((set.len(), lines), (2, vec![2, 9]));
     /// # Ok::<(), firewall_core::RuleFileError>(())
     /// ```
     pub fn from_toml_str_with_lines(
@@ -258,15 +260,93 @@ impl RuleSet {
         Ok(Self::compile(rules))
     }
 
-    /// The rules, in order (built on demand: see [`Rules`]).
+    /// The rules, as stored (each [`Rule`] built on demand).
+    pub(crate) fn stored(&self) -> Rules<'_> {
+        Rules::new(&self.rules)
+    }
+
+    /// How many rules there are.
     ///
     /// # Examples
     ///
     /// ```
-    /// assert!(firewall_core::RuleSet::default().rules().is_empty());
+    /// assert_eq!(firewall_core::RuleSet::default().len(), 0);
     /// ```
-    pub fn rules(&self) -> Rules<'_> {
-        Rules::new(&self.rules)
+    pub fn len(&self) -> usize {
+        self.stored().len()
+    }
+
+    /// Whether there are no rules.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(firewall_core::RuleSet::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.stored().is_empty()
+    }
+
+    /// The rule at `index` (0-based), or `None` past the end. The set keeps
+    /// its rules compactly, so the [`Rule`] is built for this call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Rule, RuleSet};
+    /// let rule: Rule = r#"ALLOW TCP 80 ANY ANY "web""#.parse()?;
+    /// let set = RuleSet::new(vec![rule.clone()])?;
+    /// assert_eq!(set.get(0), Some(rule));
+    /// assert_eq!(set.get(1), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get(&self, index: usize) -> Option<Rule> {
+        self.stored().get(index)
+    }
+
+    /// The description of the rule at `index` (`""` when it has none), or
+    /// `None` past the end; builds nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::RuleSet;
+    /// let set = RuleSet::new(vec![r#"ALLOW TCP 80 ANY ANY "web""#.parse()?])?;
+    /// assert_eq!(set.desc(0), Some("web"));
+    /// assert_eq!(set.desc(1), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn desc(&self, index: usize) -> Option<&str> {
+        self.stored().desc(index)
+    }
+
+    /// The rules in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::RuleSet;
+    /// let set = RuleSet::new(vec!["ALLOW TCP 80 ANY ANY".parse()?, "DROP TCP 23 ANY ANY".parse()?])?;
+    /// let lines: Vec<String> = set.iter().map(|rule| rule.to_string()).collect();
+    /// assert_eq!(lines, ["ALLOW TCP 80 ANY ANY", "DROP TCP 23 ANY ANY"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn iter(&self) -> RulesIter<'_> {
+        self.stored().iter()
+    }
+
+    /// Every rule, in order, in a `Vec` (to edit and set again).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{Rule, RuleSet};
+    /// let rules: Vec<Rule> = vec!["ALLOW TCP 80 ANY ANY".parse()?];
+    /// assert_eq!(RuleSet::new(rules.clone())?.to_vec(), rules);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_vec(&self) -> Vec<Rule> {
+        self.stored().to_vec()
     }
 
     /// The first matching rule decides; no match means DROP. Counts the hit.
@@ -335,6 +415,15 @@ impl LineStarts {
     /// The 1-based line of byte `offset`.
     fn line(&self, offset: usize) -> usize {
         self.0.partition_point(|&start| start <= offset).max(1)
+    }
+}
+
+impl<'a> IntoIterator for &'a RuleSet {
+    type Item = Rule;
+    type IntoIter = RulesIter<'a>;
+
+    fn into_iter(self) -> RulesIter<'a> {
+        self.iter()
     }
 }
 

@@ -16,11 +16,11 @@
 //! # Examples
 //!
 //! ```
-//! use firewall_core::waf::{Mode, RequestView, Verdict, Waf, WafConfig, WafLine};
+//! use firewall_core::waf::{Mode, Request, Verdict, Waf, WafConfig, WafLine};
 //! use firewall_core::Packet;
 //!
 //! let waf = Waf::new(WafConfig::default())?;
-//! let attack = RequestView::from_target("GET", "/items?id=1%27%20OR%20%271%27=%271");
+//! let attack = Request::from_target("GET", "/items?id=1%27%20OR%20%271%27=%271");
 //! let Verdict::Block(hit) = waf.inspect(&attack) else { panic!("not blocked") };
 //! assert_eq!(hit.location, "ARGS:id");
 //!
@@ -28,7 +28,7 @@
 //! let line = WafLine { packet: &packet, interruption: &hit, blocked: true };
 //! assert!(line.to_string().starts_with("WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942"));
 //!
-//! let fine = RequestView::from_target("GET", "/items?q=select+the+plan+you%27d+like");
+//! let fine = Request::from_target("GET", "/items?q=select+the+plan+you%27d+like");
 //! assert_eq!(waf.inspect(&fine), Verdict::Pass);
 //!
 //! let watch = Waf::new(WafConfig::default().mode(Mode::DetectionOnly))?;
@@ -58,13 +58,13 @@ mod xml;
 
 pub(crate) use config::under;
 pub use config::{BodyOverflow, Exclusion, Mode, WafConfig};
-pub use error::WafError;
+pub use error::{UnknownName, WafError};
 pub(crate) use line::write_line;
 pub use line::{WafLine, WafReason};
-pub use request::RequestView;
+pub use request::Request;
 pub use route::RoutePath;
 pub use score::{Match, Report};
-pub use signatures::{Family, Signature, View};
+pub use signatures::{AttackFamily, Signature, View};
 pub use target::Location;
 
 use engine::{Compiled, Remember};
@@ -105,8 +105,8 @@ impl Verdict {
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::{Family, Interruption};
-/// let i = Interruption { rule_id: 942100, family: Family::Sqli, message: "m".into(), location: "ARGS:id".into(), score: 5 };
+/// use firewall_core::waf::{AttackFamily, Interruption};
+/// let i = Interruption { rule_id: 942100, family: AttackFamily::Sqli, message: "m".into(), location: "ARGS:id".into(), score: 5 };
 /// assert_eq!(i.family.to_string(), "SQL injection");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +114,7 @@ pub struct Interruption {
     /// Id of the signature that explains the decision best.
     pub rule_id: u32,
     /// Its family.
-    pub family: Family,
+    pub family: AttackFamily,
     /// Its message.
     pub message: String,
     /// Where it matched (`ARGS:id`), unescaped: escape before logging.
@@ -162,9 +162,7 @@ impl Waf {
             .iter()
             .find(|id| !all.iter().any(|s| s.id == **id))
         {
-            return Err(WafError::Config {
-                source_name: "WafConfig".into(),
-                line: 0,
+            return Err(WafError::Setting {
                 field: "disabled",
                 reason: format!("no signature has id {id}"),
             });
@@ -211,13 +209,13 @@ impl Waf {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::{RequestView, Verdict, Waf, WafConfig};
+    /// use firewall_core::waf::{Request, Verdict, Waf, WafConfig};
     /// let waf = Waf::new(WafConfig::default())?;
-    /// let req = RequestView::new("POST", "/c").body("application/json", r#"{"c":"<script>alert(1)</script>"}"#);
+    /// let req = Request::new("POST", "/c").body("application/json", r#"{"c":"<script>alert(1)</script>"}"#);
     /// assert!(matches!(waf.inspect(&req), Verdict::Block(i) if i.location == "ARGS:json.c"));
     /// # Ok::<(), firewall_core::waf::WafError>(())
     /// ```
-    pub fn inspect(&self, req: &RequestView<'_>) -> Verdict {
+    pub fn inspect(&self, req: &Request<'_>) -> Verdict {
         if self.config.mode == Mode::Off {
             return Verdict::Pass;
         }
@@ -247,13 +245,13 @@ impl Waf {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::{RequestView, Waf, WafConfig};
+    /// use firewall_core::waf::{Request, Waf, WafConfig};
     /// let waf = Waf::new(WafConfig::default())?;
-    /// let report = waf.evaluate(&RequestView::from_target("GET", "/?f=../../etc/passwd"));
+    /// let report = waf.evaluate(&Request::from_target("GET", "/?f=../../etc/passwd"));
     /// assert!(report.score() >= 5);
     /// # Ok::<(), firewall_core::waf::WafError>(())
     /// ```
-    pub fn evaluate(&self, req: &RequestView<'_>) -> Report {
+    pub fn evaluate(&self, req: &Request<'_>) -> Report {
         // Only exclusions read the resolved path: none, nothing to resolve.
         let path = if self.config.exclusions.is_empty() {
             RoutePath::new("/")

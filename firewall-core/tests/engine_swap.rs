@@ -4,40 +4,42 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use firewall_core::{Engine, Packet, Rule, RuleSet, ALLOW, ANY, DROP, TCP};
+use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP};
 
 /// Set A allows port 5000 by rule #2; set B drops it by rule #1 and allows 5001.
-fn set_a() -> RuleSet {
-    RuleSet::new(vec![
+fn set_a() -> Vec<Rule> {
+    vec![
         Rule::new(DROP, TCP, 23, ANY, ANY, "a0").unwrap(),
         Rule::new(ALLOW, TCP, 5000, ANY, ANY, "a1").unwrap(),
-    ])
-    .unwrap()
+    ]
 }
 
-fn set_b() -> RuleSet {
-    RuleSet::new(vec![
+fn set_b() -> Vec<Rule> {
+    vec![
         Rule::new(DROP, TCP, 5000, ANY, ANY, "b0").unwrap(),
         Rule::new(ALLOW, TCP, 5001, ANY, ANY, "b1").unwrap(),
-    ])
-    .unwrap()
+    ]
+}
+
+fn firewall_with_set_a() -> Firewall {
+    Firewall::new("engine_swap").with_rules(set_a()).unwrap()
 }
 
 #[test]
 fn every_decision_comes_from_one_whole_rule_set() {
-    let engine = Arc::new(Engine::new(set_a()));
+    let fw = firewall_with_set_a();
     let stop = Arc::new(AtomicBool::new(false));
     let decided = Arc::new(AtomicU64::new(0));
     let readers: Vec<_> = (0..3)
         .map(|_| {
-            let (engine, stop, decided) = (engine.clone(), stop.clone(), decided.clone());
+            let (fw, stop, decided) = (fw.clone(), stop.clone(), decided.clone());
             std::thread::spawn(move || {
                 let packet = Packet::tcp(
                     "10.0.0.1:4000".parse().unwrap(),
                     "10.0.0.2:5000".parse().unwrap(),
                 );
                 while !stop.load(Ordering::Relaxed) {
-                    let decision = engine.decide(&packet);
+                    let decision = fw.rules().decide(&packet);
                     match (decision.action, decision.rule) {
                         (firewall_core::Action::Allow, Some(1))
                         | (firewall_core::Action::Drop, Some(0)) => {}
@@ -55,7 +57,8 @@ fn every_decision_comes_from_one_whole_rule_set() {
     let running =
         |readers: &[std::thread::JoinHandle<()>]| readers.iter().any(|r| !r.is_finished());
     while round < 2_000 || (decided.load(Ordering::Relaxed) < 1_000 && running(&readers)) {
-        engine.replace(if round % 2 == 0 { set_b() } else { set_a() });
+        let next = if round % 2 == 0 { set_b() } else { set_a() };
+        fw.set_rules(next).unwrap();
         round += 1;
     }
     stop.store(true, Ordering::Relaxed);
@@ -67,15 +70,15 @@ fn every_decision_comes_from_one_whole_rule_set() {
 
 #[test]
 fn a_refused_rule_list_leaves_the_rules_in_force() {
-    let engine = Engine::new(set_a());
+    let fw = firewall_with_set_a();
     let mut bad = Rule::new(ALLOW, TCP, 80, ANY, ANY, "").unwrap();
     bad.dport = firewall_core::PortMatch::Range(9, 1);
-    let err = engine
+    let err = fw
         .set_rules(vec![Rule::new(DROP, ANY, ANY, ANY, ANY, "").unwrap(), bad])
         .unwrap_err();
     assert_eq!(
         err.to_string(),
         "rule #2: dport: `9-1` is not valid: the range's first port is above its last"
     );
-    assert_eq!(engine.rules().rules().desc(0), Some("a0"));
+    assert_eq!(fw.rules().desc(0), Some("a0"));
 }

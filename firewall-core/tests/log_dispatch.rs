@@ -7,7 +7,7 @@
 use std::sync::Mutex;
 
 use firewall_core::logger::{self, LogConfig, LoggerError};
-use firewall_core::waf::{Family, Interruption, Verdict};
+use firewall_core::waf::{AttackFamily, Interruption, Verdict};
 use firewall_core::{Firewall, Packet, Rule, ANY, DROP, TCP};
 
 /// The app's own logger, as `env_logger`'s `Logger` or `tracing-log`'s
@@ -61,7 +61,7 @@ fn the_firewall_output_chains_into_the_apps_logger() {
     fw.check(&packet);
     let hit = Interruption {
         rule_id: 942_100,
-        family: Family::Sqli,
+        family: AttackFamily::Sqli,
         message: "m".into(),
         location: "ARGS:id\r\n2026-01-01 00:00:00,000 [INFO] forged".into(),
         score: 5,

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use firewall_core::logger::{self, LogConfig, LogHandle};
-use firewall_core::waf::{Family, Interruption, Verdict};
+use firewall_core::waf::{AttackFamily, Interruption, Verdict};
 use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP};
 
 fn log_file() -> &'static Path {
@@ -173,7 +173,7 @@ fn a_waf_line_escapes_the_clients_argument_name() {
     let fw = seed_firewall();
     let hit = Interruption {
         rule_id: 942_100,
-        family: Family::Sqli,
+        family: AttackFamily::Sqli,
         message: "SQL injection".into(),
         location: "ARGS:id\r\n2026-01-01 00:00:00,000 [INFO] faked\u{202e}".into(),
         score: 5,
@@ -198,7 +198,9 @@ fn only_the_firewalls_lines_reach_the_file() {
     log::info!(target: "actix_server::server", "Actix runtime found; starting in Actix runtime marker-62400");
     log::warn!("the app's own line marker-62400");
     log::warn!(target: "firewall_demo", "an app named like the firewall marker-62400");
-    firewall_core::Engine::default().replace(firewall_core::RuleSet::default());
+    firewall_core::Firewall::new("log_file")
+        .set_rules(Vec::new())
+        .unwrap();
     log::error!(target: "firewall_actix::guard", "Firewall Processing Error: marker-62400");
 
     let lines: Vec<String> = lines_with("marker-62400")

@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use firewall_core::waf::{Family, Interruption, Verdict};
+use firewall_core::waf::{AttackFamily, Interruption, Verdict};
 use firewall_core::{Firewall, Packet, Rule, ANY, DROP, TCP};
 
 struct Capture(Mutex<Vec<(log::Level, String, String)>>);
@@ -43,7 +43,7 @@ fn firewall_lines_reach_the_applications_logger() {
     fw.check(&packet);
     let hit = Interruption {
         rule_id: 942_100,
-        family: Family::Sqli,
+        family: AttackFamily::Sqli,
         message: "m".into(),
         location: "ARGS:id\r\nx".into(),
         score: 5,

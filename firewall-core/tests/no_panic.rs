@@ -74,7 +74,7 @@ proptest! {
     #[test]
     fn a_rules_file_loads_or_names_file_and_line(text in toml_file()) {
         match RuleSet::from_toml_str(&text, "fuzz.toml") {
-            Ok(set) => prop_assert!(!set.rules().is_empty()),
+            Ok(set) => prop_assert!(!set.is_empty()),
             Err(RuleFileError::Syntax { line, .. } | RuleFileError::Rule { line, .. }) => {
                 prop_assert!(line >= 1 && line <= text.lines().count().max(1), "line {} of {:?}", line, text);
             }

@@ -37,7 +37,7 @@ fn with_rule(field_lines: &str) -> String {
 #[test]
 fn a_good_file_loads_in_order() {
     let set = RuleSet::from_toml_str(GOOD, "rules.toml").unwrap();
-    let lines: Vec<String> = set.rules().iter().map(|rule| rule.to_string()).collect();
+    let lines: Vec<String> = set.iter().map(|rule| rule.to_string()).collect();
     assert_eq!(
         lines,
         [
@@ -107,7 +107,7 @@ fn a_bad_file_at_reload_keeps_the_old_rules() {
         "127.0.0.1:40000".parse().unwrap(),
         "127.0.0.1:5003".parse().unwrap(),
     );
-    assert_eq!(fw.engine().decide(&app).action, Action::Allow);
+    assert_eq!(fw.rules().decide(&app).action, Action::Allow);
 
     let mut file = std::fs::OpenOptions::new()
         .append(true)
@@ -124,15 +124,15 @@ fn a_bad_file_at_reload_keeps_the_old_rules() {
         "{err}"
     );
     assert!(err.to_string().contains("dport: `99999`"), "{err}");
-    assert_eq!(fw.engine().rules().rules().len(), 2, "the old rules stay");
-    assert_eq!(fw.engine().decide(&app).action, Action::Allow);
+    assert_eq!(fw.rules().len(), 2, "the old rules stay");
+    assert_eq!(fw.rules().decide(&app).action, Action::Allow);
 
     let missing = fw.reload_file(dir.path().join("missing.toml")).unwrap_err();
     assert!(matches!(
         missing,
         ReloadError::Rules(RuleFileError::Io { .. })
     ));
-    assert_eq!(fw.engine().rules().rules().len(), 2);
+    assert_eq!(fw.rules().len(), 2);
 }
 
 #[test]

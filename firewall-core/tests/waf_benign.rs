@@ -7,7 +7,7 @@
 // Rates over a few thousand cases: f64 is exact for such counts.
 #![allow(clippy::cast_precision_loss)]
 
-use firewall_core::waf::{RequestView, Waf, WafConfig};
+use firewall_core::waf::{Request, Waf, WafConfig};
 
 #[path = "support/benign.rs"]
 mod benign;
@@ -25,7 +25,7 @@ fn benign_corpus_false_positives_at_paranoia_1_stay_under_half_a_percent() {
     let mut pl1_flagged = 0;
     for paranoia in 1..=4 {
         let waf = Waf::new(WafConfig::default().paranoia(paranoia)).unwrap();
-        let flagged: Vec<&RequestView<'static>> = requests
+        let flagged: Vec<&Request<'static>> = requests
             .iter()
             .filter(|r| !waf.inspect(r).is_pass())
             .collect();

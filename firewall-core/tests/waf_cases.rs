@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use firewall_core::waf::{Mode, RequestView, Verdict, Waf, WafConfig};
+use firewall_core::waf::{Mode, Request, Verdict, Waf, WafConfig};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -34,13 +34,13 @@ fn get() -> String {
 }
 
 impl Case {
-    fn request(&self) -> RequestView<'_> {
+    fn request(&self) -> Request<'_> {
         let method = if self.body.is_some() && self.method == "GET" {
             "POST"
         } else {
             &self.method
         };
-        let mut req = RequestView::from_target(method, &self.target);
+        let mut req = Request::from_target(method, &self.target);
         for (name, value) in &self.headers {
             req = req.header(name.as_str(), value.as_str());
         }

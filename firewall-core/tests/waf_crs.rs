@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use firewall_core::waf::{RequestView, Waf, WafConfig};
+use firewall_core::waf::{Request, Waf, WafConfig};
 
 #[path = "support/crs.rs"]
 mod crs;
@@ -136,7 +136,7 @@ fn measure(cases: &[Case], paranoia: u8, misses: &mut String) -> BTreeMap<String
     table
 }
 
-fn describe(req: &RequestView<'_>) -> String {
+fn describe(req: &Request<'_>) -> String {
     let headers: Vec<String> = req.headers().map(|(n, v)| format!("{n}: {v}")).collect();
     format!(
         "{} {}?{} [{}] body={:?}",

@@ -2,7 +2,7 @@
 //! part of the request, at every paranoia level (a panic would take a worker
 //! down or, caught, let the request through uninspected).
 
-use firewall_core::waf::{RequestView, Waf, WafConfig};
+use firewall_core::waf::{Request, Waf, WafConfig};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -40,7 +40,7 @@ proptest! {
         paranoia in 1u8..=4,
     ) {
         let waf = waf(paranoia);
-        let req = RequestView::from_target("POST", format!("/{target}"))
+        let req = Request::from_target("POST", format!("/{target}"))
             .header("X-Anything", header)
             .header("Cookie", cookie)
             .body(ct, body);
@@ -53,7 +53,7 @@ proptest! {
     ) {
         let waf = waf(1);
         for ct in ["application/json", "text/xml", "multipart/form-data; boundary=-", ""] {
-            let req = RequestView::from_target("POST", format!("/?q={text}")).body(ct, text.clone());
+            let req = Request::from_target("POST", format!("/?q={text}")).body(ct, text.clone());
             let _ = waf.inspect(&req);
         }
     }

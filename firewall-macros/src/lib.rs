@@ -13,18 +13,19 @@ use proc_macro::TokenStream;
 /// `@fw.firewall(port=5000)`.
 ///
 /// Before the handler runs, the request's connection is checked against the
-/// `Firewall` registered with `App::app_data(web::Data::from(fw.clone()))`:
-/// TCP from the client to the local address, on the given port or the port
+/// app's `Firewall`: the one registered with `App::app_data(fw.clone())`, or
+/// else the one of the `fw.middleware()` in front of the handler (no second
+/// registration is needed behind the middleware). TCP from the client to the local address, on the given port or the port
 /// the request came in on. A DROP answers `403 Forbidden`, body
 /// `Access denied by Firewall.`, and the handler does not run. An app with no
-/// `Firewall` registered answers `500` and logs
-/// `Firewall Processing Error: no Firewall registered: ...` at ERROR: a
+/// `Firewall` answers `500` and logs
+/// `Firewall Processing Error: no Firewall for this handler: ...` at ERROR: a
 /// guarded handler is never served unguarded. Trusted proxies registered
 /// with `App::app_data(TrustedProxies::new([...])?)` are honoured, as in the
 /// middleware.
 ///
-/// Behind a `FirewallMiddleware` of the same `Firewall` (or of any, when the
-/// app registered none) the handler judges the request with what the
+/// Behind the middleware of the same `Firewall` (or of any, when the app
+/// registered none) the handler judges the request with what the
 /// middleware applied: its firewall, its trusted proxies and its port (a
 /// `port = N` given here still pins the port). The packet the middleware
 /// allowed is not decided, counted or logged again, and the WAF does not run
@@ -62,9 +63,8 @@ use proc_macro::TokenStream;
 /// # Examples
 ///
 /// ```
-/// use std::sync::Arc;
-/// use actix_web::{get, test, web, App, Responder, http::StatusCode};
-/// use firewall_actix::{firewall, Firewall, Rule, ALLOW, ANY, TCP};
+/// use actix_web::{get, test, App, Responder, http::StatusCode};
+/// use firewall_actix::prelude::*;
 ///
 /// #[get("/")]
 /// #[firewall(port = 5000)]
@@ -73,9 +73,8 @@ use proc_macro::TokenStream;
 /// }
 ///
 /// # actix_web::rt::System::new().block_on(async {
-/// let fw = Arc::new(Firewall::new("docs"));
-/// fw.engine().set_rules(vec![Rule::new(ALLOW, TCP, 5000, "127.0.0.1", ANY, "app")?])?;
-/// let app = test::init_service(App::new().app_data(web::Data::from(fw.clone())).service(index)).await;
+/// let fw = Firewall::new("docs").with_rules(vec![Rule::new(ALLOW, TCP, 5000, "127.0.0.1", ANY, "app")?])?;
+/// let app = test::init_service(App::new().app_data(fw.clone()).service(index)).await;
 /// let req = test::TestRequest::get().uri("/").peer_addr("127.0.0.1:40000".parse()?).to_request();
 /// assert_eq!(test::call_and_read_body(&app, req).await, "veera");
 /// let req = test::TestRequest::get().uri("/").peer_addr("192.0.2.7:40000".parse()?).to_request();

@@ -480,7 +480,7 @@ mod tests {
         let text = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = \"ANY\"\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n\n[store]\nredis = \"redis://127.0.0.1:6379/0\"\n";
         let rules = firewall_core::RuleSet::from_toml_str(text, "r.toml");
         assert_eq!(
-            rules.map(|r| r.rules().len()).map_err(|e| e.to_string()),
+            rules.map(|r| r.len()).map_err(|e| e.to_string()),
             Ok(1)
         );
         assert!(parse(text).unwrap().is_some());

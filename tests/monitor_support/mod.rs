@@ -5,12 +5,12 @@
 pub mod cdp;
 
 use std::net::SocketAddr;
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpServer};
-use firewall_actix::FirewallMiddleware;
+use firewall_actix::FirewallExt;
 use firewall_core::{Firewall, Packet, Rule, ALLOW, ANY, DROP, TCP};
 
 /// The rule description used as an XSS probe.
@@ -19,7 +19,7 @@ pub const XSS_DESC: &str = "<script>window.__xss=1;alert(1)</script> telnet";
 pub const XSS_REASON: &str = "WAF: /<img src=x onerror=\"window.__xss=2\">";
 
 /// The seed's web-monitor rules, with an XSS probe as one description.
-pub fn firewall(name: &str) -> Arc<Firewall> {
+pub fn firewall(name: &str) -> Firewall {
     let rules = vec![
         Rule::new(DROP, TCP, 80, ANY, ANY, "Permits HTTP").unwrap(),
         Rule::new(DROP, TCP, 443, ANY, ANY, "Permits HTTPS").unwrap(),
@@ -35,7 +35,7 @@ pub fn firewall(name: &str) -> Arc<Firewall> {
         .unwrap(),
         Rule::new(ALLOW, TCP, 5000, ANY, ANY, "Allow HTTP to the app on 5000").unwrap(),
     ];
-    Arc::new(Firewall::new(name).with_rules(rules).unwrap())
+    Firewall::new(name).with_rules(rules).unwrap()
 }
 
 /// One decision from `src` to 127.0.0.1:`port`.
@@ -102,14 +102,14 @@ pub struct TestApp {
 
 impl TestApp {
     /// Serves `/` (→ `VEERA`) behind `FirewallMiddleware`, checking as if on port 5000.
-    pub fn start(fw: Arc<Firewall>) -> Self {
+    pub fn start(fw: Firewall) -> Self {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let server = HttpServer::new(move || {
                     App::new()
-                        .app_data(web::Data::from(fw.clone()))
-                        .wrap(FirewallMiddleware::new(fw.clone()).port(5000))
+                        .app_data(fw.clone())
+                        .wrap(fw.middleware().port(5000))
                         .route("/", web::get().to(|| async { "VEERA" }))
                 })
                 .workers(1)

@@ -1,21 +1,20 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{test, web, App, HttpResponse};
 use firewall_core::{Firewall, Rule, ALLOW, ANY, DROP, TCP};
 
-use super::FirewallMiddleware;
+use super::FirewallExt;
 
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 
-fn firewall(rules: Vec<Rule>) -> Arc<Firewall> {
+fn firewall(rules: Vec<Rule>) -> Firewall {
     let fw = Firewall::new("unit");
-    fw.engine().set_rules(rules).unwrap();
-    Arc::new(fw)
+    fw.set_rules(rules).unwrap();
+    fw
 }
 
-fn loopback_only() -> Arc<Firewall> {
+fn loopback_only() -> Firewall {
     firewall(vec![Rule::new(
         ALLOW,
         TCP,
@@ -53,7 +52,7 @@ async fn allowed_requests_reach_the_handler_and_drops_never_do() {
     let fw = loopback_only();
     let app = test::init_service(
         App::new()
-            .wrap(FirewallMiddleware::new(fw.clone()))
+            .wrap(fw.middleware())
             .route("/", web::get().to(counted)),
     )
     .await;
@@ -85,7 +84,7 @@ async fn a_request_without_a_peer_address_is_refused_and_counted() {
     ]);
     let app = test::init_service(
         App::new()
-            .wrap(FirewallMiddleware::new(fw.clone()))
+            .wrap(fw.middleware())
             .route("/", web::get().to(counted)),
     )
     .await;
@@ -120,19 +119,15 @@ async fn the_destination_is_the_local_address_unless_a_port_is_pinned() {
     .unwrap()]);
     let app = test::init_service(
         App::new()
-            .service(
-                web::resource("/local")
-                    .wrap(FirewallMiddleware::new(fw))
-                    .to(counted),
-            )
+            .service(web::resource("/local").wrap(fw.middleware()).to(counted))
             .service(
                 web::resource("/pinned")
-                    .wrap(FirewallMiddleware::new(rules_5000.clone()).port(5000))
+                    .wrap(rules_5000.middleware().port(5000))
                     .to(counted),
             )
             .service(
                 web::resource("/unpinned")
-                    .wrap(FirewallMiddleware::new(rules_5000))
+                    .wrap(rules_5000.middleware())
                     .to(counted),
             ),
     )
@@ -154,7 +149,7 @@ async fn a_scope_is_guarded_and_its_siblings_are_not() {
         App::new()
             .service(
                 web::scope("/admin")
-                    .wrap(FirewallMiddleware::new(closed.clone()))
+                    .wrap(closed.middleware())
                     .route("", web::get().to(counted)),
             )
             .route("/", web::get().to(counted)),
@@ -181,14 +176,15 @@ async fn forwarding_headers_count_only_from_trusted_proxies() {
         )
         .unwrap()])
     };
-    let trusting = FirewallMiddleware::new(partner())
+    let trusting = partner()
+        .middleware()
         .trusted_proxies(["127.0.0.1"])
         .unwrap();
     let app = test::init_service(
         App::new()
             .service(
                 web::resource("/direct")
-                    .wrap(FirewallMiddleware::new(partner()))
+                    .wrap(partner().middleware())
                     .to(counted),
             )
             .service(web::resource("/proxied").wrap(trusting).to(counted)),
@@ -209,13 +205,12 @@ async fn rules_replaced_between_requests_apply_to_the_next_one() {
     let fw = loopback_only();
     let app = test::init_service(
         App::new()
-            .wrap(FirewallMiddleware::new(fw.clone()))
+            .wrap(fw.middleware())
             .route("/", web::get().to(counted)),
     )
     .await;
     assert_eq!(call!(app, get("/", "127.0.0.1:1")).0, StatusCode::OK);
-    fw.engine()
-        .set_rules(vec![Rule::new(DROP, ANY, ANY, ANY, ANY, "closed").unwrap()])
+    fw.set_rules(vec![Rule::new(DROP, ANY, ANY, ANY, ANY, "closed").unwrap()])
         .unwrap();
     assert_eq!(call!(app, get("/", "127.0.0.1:1")).0, StatusCode::FORBIDDEN);
 }

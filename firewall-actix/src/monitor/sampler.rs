@@ -2,7 +2,7 @@
 //! request rate, top blocked sources and process use. Pages and API calls
 //! only read it.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use firewall_core::{Firewall, RuleHits};
@@ -19,7 +19,7 @@ const TOP: usize = 10;
 /// Shared, sampled state of one monitor.
 #[derive(Debug)]
 pub(crate) struct Sampler {
-    fw: Arc<Firewall>,
+    fw: Firewall,
     started: Instant,
     state: Mutex<State>,
 }
@@ -36,7 +36,7 @@ struct State {
 
 impl Sampler {
     /// Starts watching `fw`: turns its event ring on.
-    pub(crate) fn new(fw: Arc<Firewall>) -> Self {
+    pub(crate) fn new(fw: Firewall) -> Self {
         fw.events().enable();
         let counters = fw.counters();
         let total = counters.allowed() + counters.dropped();
@@ -121,13 +121,12 @@ impl Sampler {
         offset: usize,
         limit: usize,
     ) -> (usize, Vec<RuleJson>) {
-        let set = self.fw.engine().rules();
+        let set = self.fw.rules();
         let hits = set.hits();
-        let rules = set.rules();
         let page = rule_pages::page(&hits, order, offset, limit)
             .into_iter()
             .filter_map(|i| {
-                let rule = rules.get(i)?;
+                let rule = set.get(i)?;
                 Some(RuleJson::new(
                     i,
                     &RuleHits {
@@ -142,9 +141,8 @@ impl Sampler {
 
     /// Every rule in order, for the audit report.
     fn all_rules(&self) -> Vec<RuleJson> {
-        let set = self.fw.engine().rules();
-        set.rules()
-            .iter()
+        let set = self.fw.rules();
+        set.iter()
             .zip(set.hits())
             .enumerate()
             .map(|(i, (rule, hits))| RuleJson::new(i, &RuleHits { rule, hits }))
@@ -194,11 +192,10 @@ mod tests {
     use super::*;
     use firewall_core::{Packet, Rule, ALLOW, ANY, TCP};
 
-    fn firewall() -> Arc<Firewall> {
-        let fw = Firewall::new("sampler")
+    fn firewall() -> Firewall {
+        Firewall::new("sampler")
             .with_rules(vec![Rule::new(ALLOW, TCP, 5000, ANY, ANY, "app").unwrap()])
-            .unwrap();
-        Arc::new(fw)
+            .unwrap()
     }
 
     fn send(fw: &Firewall, src: &str, port: u16) {

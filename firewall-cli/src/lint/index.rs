@@ -86,7 +86,7 @@ impl Extremes {
 /// The rules of one service and one destination network, by source.
 #[derive(Debug)]
 struct Bucket {
-    family: Option<firewall_core::Family>,
+    family: Option<firewall_core::IpFamily>,
     /// Source prefixes, sorted (start, then length).
     keys: Vec<Prefix>,
     /// The rules of each source prefix present.
@@ -100,7 +100,7 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn new(mut entries: Vec<(Prefix, u32, Action)>, family: Option<firewall_core::Family>) -> Self {
+    fn new(mut entries: Vec<(Prefix, u32, Action)>, family: Option<firewall_core::IpFamily>) -> Self {
         entries.sort_unstable_by_key(|&(prefix, index, _)| (prefix, index));
         let n = entries.len();
         let mut tree = vec![Extremes::EMPTY; 2 * n];

@@ -6,7 +6,7 @@
 //! is that family's `/0`. Networks are prefixes: two of them are nested or
 //! disjoint, never partly overlapping.
 
-use firewall_core::{Action, Family, NetMatch, PortMatch, Protocol, Rule};
+use firewall_core::{Action, IpFamily, NetMatch, PortMatch, Protocol, Rule};
 use ipnetwork::IpNetwork;
 
 /// How the traffic of rule `i` relates to the traffic of rule `j`.
@@ -99,7 +99,7 @@ impl Prefix {
 /// a rule with both networks `ANY` (either family).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Net {
-    pub(crate) family: Option<Family>,
+    pub(crate) family: Option<IpFamily>,
     pub(crate) prefix: Prefix,
 }
 

@@ -1,12 +1,12 @@
 //! The requests the WAF benchmarks inspect (`waf.rs` times them,
 //! `waf_profile.rs` loops over them for callgrind).
 
-use firewall_core::waf::RequestView;
+use firewall_core::waf::Request;
 
 const BODY: &str = r#"{"customer":{"name":"Anne O'Neil","email":"anne.oneil@example.com","phone":"+47 912 34 567"},"shipping":{"street":"12 Baker's Lane, Apt. 3B","city":"Springfield","zip":"0150","country":"NO"},"items":[{"sku":"A-100","qty":2,"price":19.9},{"sku":"B-220","qty":1,"price":49.0}],"note":"Please select the plan you'd like; drop me a line if the blue one is out of stock.","coupon":"SPRING24","gift":false}"#;
 
-pub fn typical() -> RequestView<'static> {
-    RequestView::from_target("POST", "/api/v1/orders?source=checkout&utm_campaign=spring_sale&ref=cart")
+pub fn typical() -> Request<'static> {
+    Request::from_target("POST", "/api/v1/orders?source=checkout&utm_campaign=spring_sale&ref=cart")
         .header("Host", "shop.example.com")
         .header("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
         .header("Accept", "application/json, text/plain, */*")
@@ -42,13 +42,13 @@ fn form_body(accented: bool) -> String {
 }
 
 /// The load benchmark's request (post.lua), with the headers wrk sends.
-pub fn form() -> RequestView<'static> {
+pub fn form() -> Request<'static> {
     form_request(form_body(false), "")
 }
 
 /// [`form`] from a customer whose name and comment are not all ASCII
 /// ("Zoë Müller", "Café order: ..."), as in most of the world.
-pub fn form_accented() -> RequestView<'static> {
+pub fn form_accented() -> Request<'static> {
     form_request(form_body(true), "")
 }
 
@@ -56,13 +56,13 @@ pub fn form_accented() -> RequestView<'static> {
 /// ending in `n`: with a new `n` each time, none of them is one the WAF
 /// found clean before, which is the worst case of its memo of those.
 #[allow(dead_code)] // waf_profile's only
-pub fn form_new_head(n: usize) -> RequestView<'static> {
+pub fn form_new_head(n: usize) -> Request<'static> {
     form_request(form_body(false), &n.to_string())
 }
 
-fn form_request(body: String, mark: &str) -> RequestView<'static> {
+fn form_request(body: String, mark: &str) -> Request<'static> {
     let cookie = format!("sid=9b2f0c7e4d1a{mark}; theme=dark{mark}; _ga=GA1.2.1843925735.1700000000{mark}; cart=3{mark}");
-    RequestView::from_target(
+    Request::from_target(
         "POST",
         format!("/{mark}?ref=newsletter{mark}&utm_source=mail{mark}&utm_campaign=spring{mark}"),
     )

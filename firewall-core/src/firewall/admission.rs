@@ -137,7 +137,7 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn admit(&self, packet: &Packet) -> Result<Admission, Decision> {
-        let set = self.engine.current.load_full();
+        let set = self.shared.engine.current.load_full();
         let decision = set.first_match(packet);
         if !decision.is_allowed() {
             self.record_acl(&set, packet, decision);
@@ -223,10 +223,10 @@ impl Firewall {
             }
             Refusal::Error(what) => log::error!("Firewall Processing Error: {what}"),
         }
-        self.stats.count(false);
-        if self.events.is_enabled() {
+        self.shared.stats.count(false);
+        if self.shared.events.is_enabled() {
             let reason = both_facts(decision, &refusal);
-            self.events.push(event(packet, Action::Drop, reason));
+            self.shared.events.push(event(packet, Action::Drop, reason));
         }
     }
 }
@@ -269,7 +269,7 @@ mod tests {
         let fw = firewall();
         let hit = Interruption {
             rule_id: 942_100,
-            family: crate::waf::Family::Sqli,
+            family: crate::waf::AttackFamily::Sqli,
             message: "m".into(),
             location: "ARGS:id".into(),
             score: 5,
@@ -312,8 +312,7 @@ mod tests {
     fn the_hit_goes_to_the_rule_set_that_allowed_even_after_a_reload() {
         let fw = firewall();
         let admission = fw.admit(&to(5000)).unwrap();
-        fw.engine()
-            .set_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "new").unwrap()])
+        fw.set_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "new").unwrap()])
             .unwrap();
         fw.serve(admission);
         assert_eq!(fw.stats().rules[0].hits, 0, "the new set decided nothing");

@@ -2,7 +2,7 @@
 //! the rules file, and the log line, counters and events of its decisions.
 //!
 //! The inspection itself belongs to [`crate::waf`]; the web framework builds
-//! the [`crate::waf::RequestView`] and answers the client.
+//! the [`crate::waf::Request`] and answers the client.
 
 use std::fmt;
 use std::path::Path;
@@ -50,7 +50,7 @@ impl Firewall {
     /// # Ok::<(), firewall_core::waf::WafError>(())
     /// ```
     pub fn set_waf(&self, waf: Option<Waf>) {
-        self.waf.store(waf.map(Arc::new));
+        self.shared.waf.store(waf.map(Arc::new));
     }
 
     /// Builder form of [`set_waf`](Self::set_waf): compiles `config` and installs it.
@@ -80,7 +80,7 @@ impl Firewall {
     /// assert!(firewall_core::Firewall::new("app").waf().is_none());
     /// ```
     pub fn waf(&self) -> Option<Arc<Waf>> {
-        self.waf.load_full()
+        self.shared.waf.load_full()
     }
 
     /// Loads a TOML rules file: its rules and, when it has a `[waf]` table,
@@ -108,8 +108,8 @@ impl Firewall {
     pub fn reload_file(&self, path: impl AsRef<Path>) -> Result<usize, ReloadError> {
         match load(path.as_ref()) {
             Ok((set, waf)) => {
-                let count = set.rules().len();
-                self.engine.replace(set);
+                let count = set.len();
+                self.shared.engine.replace(set);
                 if let Some(waf) = waf {
                     self.set_waf(Some(waf));
                     log::info!("Firewall WAF loaded from the rules file.");
@@ -137,10 +137,10 @@ impl Firewall {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::{Firewall, Packet, waf::{RequestView, WafConfig}};
+    /// use firewall_core::{Firewall, Packet, waf::{Request, WafConfig}};
     /// let fw = Firewall::new("app").with_waf(WafConfig::default())?;
     /// let packet = Packet::tcp("10.0.0.7:51234".parse()?, "127.0.0.1:5000".parse()?);
-    /// let verdict = fw.waf().unwrap().inspect(&RequestView::from_target("GET", "/?id=1%27%20OR%201=1--"));
+    /// let verdict = fw.waf().unwrap().inspect(&Request::from_target("GET", "/?id=1%27%20OR%201=1--"));
     /// fw.record_waf(&packet, &verdict);
     /// assert_eq!(fw.stats().dropped, 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -252,7 +252,7 @@ mod tests {
             err.ends_with(":14: [waf] paranoia: 9 is not between 1 and 4"),
             "{err}"
         );
-        assert_eq!(fw.engine().rules().rules().len(), 1);
+        assert_eq!(fw.rules().len(), 1);
         assert_eq!(fw.waf().unwrap().config().paranoia, 3);
     }
 
@@ -276,7 +276,7 @@ mod tests {
         );
         let hit = crate::waf::Interruption {
             rule_id: 942_100,
-            family: crate::waf::Family::Sqli,
+            family: crate::waf::AttackFamily::Sqli,
             message: "m".into(),
             location: "ARGS:id".into(),
             score: 5,

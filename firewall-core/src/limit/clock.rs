@@ -163,16 +163,16 @@ pub fn short_duration(d: Duration) -> String {
 /// assert_eq!(parse_short_duration("5m"), Ok(Duration::from_secs(300)));
 /// assert_eq!(parse_short_duration("250ms"), Ok(Duration::from_millis(250)));
 /// assert_eq!(
-///     parse_short_duration("5 minutes").unwrap_err(),
+///     parse_short_duration("5 minutes").unwrap_err().to_string(),
 ///     "`5 minutes` is not a duration: expected a whole number and one of ns, ms, s, m, h, d (e.g. 60s)"
 /// );
 /// ```
-pub fn parse_short_duration(text: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!(
-            "`{text}` is not a duration: expected a whole number and one of ns, ms, s, m, h, d (e.g. 60s)"
-        )
-    };
+///
+/// # Errors
+///
+/// [`DurationError`], holding the text.
+pub fn parse_short_duration(text: &str) -> Result<Duration, DurationError> {
+    let bad = || DurationError::Syntax(text.to_owned());
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (digits, unit) = text.split_at(split);
     let n: u64 = digits.parse().map_err(|_| bad())?;
@@ -187,7 +187,28 @@ pub fn parse_short_duration(text: &str) -> Result<Duration, String> {
     };
     n.checked_mul(secs_per)
         .map(Duration::from_secs)
-        .ok_or_else(|| format!("`{text}` is too long a duration"))
+        .ok_or_else(|| DurationError::TooLong(text.to_owned()))
+}
+
+/// Why [`parse_short_duration`] refused a text (which each variant holds).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::limit::{parse_short_duration, DurationError};
+/// assert_eq!(parse_short_duration("5x"), Err(DurationError::Syntax("5x".into())));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurationError {
+    /// Not a whole number followed by one unit.
+    #[error(
+        "`{0}` is not a duration: expected a whole number and one of ns, ms, s, m, h, d (e.g. 60s)"
+    )]
+    Syntax(String),
+    /// More seconds than a `u64` holds.
+    #[error("`{0}` is too long a duration")]
+    TooLong(String),
 }
 
 #[cfg(test)]
@@ -229,6 +250,7 @@ mod tests {
         assert!(parse_short_duration("99999999999999999999d").is_err());
         assert!(parse_short_duration("999999999999999999d")
             .unwrap_err()
+            .to_string()
             .ends_with("is too long a duration"));
     }
 

@@ -261,7 +261,7 @@ impl FromStr for Quota {
         };
         let (count, period) = rate.split_once('/').ok_or_else(shape)?;
         let count: u32 = count.parse().map_err(|_| shape())?;
-        let period = parse_short_duration(period).map_err(syntax)?;
+        let period = parse_short_duration(period).map_err(|e| syntax(e.to_string()))?;
         match burst {
             None => Self::new(count, period),
             Some(b) => {

@@ -29,7 +29,7 @@ pub struct AclLine<'a> {
     /// The decision.
     pub decision: Decision,
     /// The description of the rule that decided (see
-    /// [`Rules::desc`](crate::Rules::desc)); `""` when it has none or no rule decided.
+    /// [`RuleSet::desc`](crate::RuleSet::desc)); `""` when it has none or no rule decided.
     pub desc: &'a str,
 }
 

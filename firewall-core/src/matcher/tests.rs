@@ -363,7 +363,7 @@ fn other_family(addr: IpAddr, host: u128) -> IpAddr {
 
 fn aimed_packet(rules: &[RuleFields], aim: &Aim) -> Packet {
     let target = &rules[aim.rule % rules.len()];
-    let v6 = target.family().map_or(aim.v6_if_any, |f| f == Family::V6);
+    let v6 = target.family().map_or(aim.v6_if_any, |f| f == IpFamily::V6);
     let src = host_in(target.src_cidr(), v6, aim.src_host);
     let dst = host_in(target.dst_cidr(), v6, aim.dst_host);
     let (lo, hi) = target.dport.bounds();
@@ -502,7 +502,7 @@ prop_compose! {
     /// Rules whose networks are often `ANY` or an explicit `/0`: the rules
     /// a mixed-family packet can match, and those it must not.
     fn arb_zero_rule()(rule in arb_rule(), src in any::<u8>(), dst in any::<u8>(), v6 in any::<bool>()) -> Rule {
-        let v6 = rule.family().map_or(v6, |f| f == Family::V6);
+        let v6 = rule.family().map_or(v6, |f| f == IpFamily::V6);
         Rule {
             src_cidr: zero_or(rule.src_cidr, v6, src),
             dst_cidr: zero_or(rule.dst_cidr, v6, dst),

@@ -6,7 +6,7 @@ use ipnetwork::{IpNetwork, Ipv4Network, Ipv6Network};
 
 use crate::matcher::{encode, mask, net_key};
 use crate::packet::Packet;
-use crate::rule::{Action, Family, NetMatch, PortMatch, Protocol, Rule};
+use crate::rule::{Action, IpFamily, NetMatch, PortMatch, Protocol, Rule};
 
 /// A [`Rule`] without its description, laid out for the matcher: each
 /// network as its 128-bit key and prefix length (see `matcher::key`), read
@@ -21,7 +21,7 @@ pub(crate) struct RuleFields {
     /// The prefix lengths of the source and destination networks (0 for `ANY`).
     lens: [u8; 2],
     /// The families of the source and destination networks (`None` for `ANY`).
-    families: [Option<Family>; 2],
+    families: [Option<IpFamily>; 2],
     /// In a rule store, where this rule's description ends in its text
     /// (0 when that text passes 4 GiB: see `RuleStore::wide_ends`), else 0.
     /// It fills what would be padding (48 bytes with the 16-byte keys).
@@ -96,16 +96,16 @@ impl RuleFields {
         // cannot fail.
         let net = match self.families[i] {
             None => return NetMatch::Any,
-            Some(Family::V4) => {
+            Some(IpFamily::V4) => {
                 Ipv4Network::new(Ipv4Addr::from((key >> 96) as u32), len).map(IpNetwork::V4)
             }
-            Some(Family::V6) => Ipv6Network::new(Ipv6Addr::from(key), len).map(IpNetwork::V6),
+            Some(IpFamily::V6) => Ipv6Network::new(Ipv6Addr::from(key), len).map(IpNetwork::V6),
         };
         net.map_or(NetMatch::Any, NetMatch::Net)
     }
 
     /// [`Rule::family`].
-    pub(crate) fn family(&self) -> Option<Family> {
+    pub(crate) fn family(&self) -> Option<IpFamily> {
         self.families[0].or(self.families[1])
     }
 
@@ -120,7 +120,7 @@ impl RuleFields {
     /// Whether network `i` contains `addr` ([`NetMatch::contains`]).
     fn contains(&self, i: usize, addr: IpAddr) -> bool {
         self.families[i].is_none_or(|family| {
-            family == Family::of(addr) && encode(addr) & mask(self.lens[i]) == self.keys[i]
+            family == IpFamily::of(addr) && encode(addr) & mask(self.lens[i]) == self.keys[i]
         })
     }
 }

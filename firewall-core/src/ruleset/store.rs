@@ -67,31 +67,14 @@ impl RuleStore {
     }
 }
 
-/// The rules of a [`RuleSet`](super::RuleSet), in order, as returned by
-/// [`RuleSet::rules`](super::RuleSet::rules).
+/// The rules of a [`RuleSet`](super::RuleSet), in order, behind its
+/// reading methods ([`RuleSet::get`](super::RuleSet::get)...).
 ///
 /// The set keeps its rules compactly (the descriptions share one string), so
 /// this view builds each [`Rule`] when asked for it; [`Rules::desc`] reads a
 /// description without building anything.
-///
-/// # Examples
-///
-/// ```
-/// use firewall_core::{Rule, RuleSet, ALLOW, ANY, DROP, TCP};
-/// let set = RuleSet::new(vec![
-///     Rule::new(ALLOW, TCP, 80, ANY, ANY, "web")?,
-///     Rule::new(DROP, TCP, 23, ANY, ANY, "")?,
-/// ])?;
-/// let rules = set.rules();
-/// assert_eq!(rules.len(), 2);
-/// assert_eq!(rules.get(0), Some(Rule::new(ALLOW, TCP, 80, ANY, ANY, "web")?));
-/// assert_eq!(rules.desc(1), Some(""));
-/// let lines: Vec<String> = rules.iter().map(|r| r.to_string()).collect();
-/// assert_eq!(lines, ["ALLOW TCP 80 ANY ANY \"web\"", "DROP TCP 23 ANY ANY"]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
+pub(crate) struct Rules<'a> {
     store: &'a RuleStore,
 }
 
@@ -101,68 +84,29 @@ impl<'a> Rules<'a> {
     }
 
     /// How many rules there are.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(firewall_core::RuleSet::default().rules().len(), 0);
-    /// ```
-    pub fn len(self) -> usize {
+    pub(crate) fn len(self) -> usize {
         self.store.fields.len()
     }
 
     /// Whether there are no rules.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(firewall_core::RuleSet::default().rules().is_empty());
-    /// ```
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.store.fields.is_empty()
     }
 
     /// The rule at `index` (0-based), or `None` past the end.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use firewall_core::{Rule, RuleSet, ALLOW, ANY, TCP};
-    /// let rule = Rule::new(ALLOW, TCP, 80, ANY, ANY, "web")?;
-    /// let set = RuleSet::new(vec![rule.clone()])?;
-    /// assert_eq!(set.rules().get(0), Some(rule));
-    /// assert_eq!(set.rules().get(1), None);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn get(self, index: usize) -> Option<Rule> {
+    pub(crate) fn get(self, index: usize) -> Option<Rule> {
         let fields = self.store.fields.get(index)?;
         Some(fields.with_desc(self.desc(index)?))
     }
 
     /// The description of the rule at `index` (`""` when it has none), or
     /// `None` past the end.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use firewall_core::{Rule, RuleSet, ALLOW, ANY, TCP};
-    /// let set = RuleSet::new(vec![Rule::new(ALLOW, TCP, 80, ANY, ANY, "web")?])?;
-    /// assert_eq!(set.rules().desc(0), Some("web"));
-    /// assert_eq!(set.rules().desc(1), None);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn desc(self, index: usize) -> Option<&'a str> {
+    pub(crate) fn desc(self, index: usize) -> Option<&'a str> {
         self.store.descs.get(self.store.desc_range(index)?)
     }
 
     /// The rules in order.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(firewall_core::RuleSet::default().rules().iter().count(), 0);
-    /// ```
-    pub fn iter(self) -> RulesIter<'a> {
+    pub(crate) fn iter(self) -> RulesIter<'a> {
         RulesIter {
             rules: self,
             next: 0..self.len(),
@@ -170,37 +114,20 @@ impl<'a> Rules<'a> {
     }
 
     /// Every rule, in order, in a `Vec`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use firewall_core::{Rule, RuleSet, ALLOW, ANY, TCP};
-    /// let rules = vec![Rule::new(ALLOW, TCP, 80, ANY, ANY, "web")?];
-    /// assert_eq!(RuleSet::new(rules.clone())?.rules().to_vec(), rules);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn to_vec(self) -> Vec<Rule> {
+    pub(crate) fn to_vec(self) -> Vec<Rule> {
         self.iter().collect()
     }
 }
 
-impl<'a> IntoIterator for Rules<'a> {
-    type Item = Rule;
-    type IntoIter = RulesIter<'a>;
-
-    fn into_iter(self) -> RulesIter<'a> {
-        self.iter()
-    }
-}
-
-/// The rules of a [`Rules`] view, in order, built one by one.
+/// The rules of a [`RuleSet`](super::RuleSet), in order, built one by one:
+/// [`RuleSet::iter`](super::RuleSet::iter).
 ///
 /// # Examples
 ///
 /// ```
 /// use firewall_core::{Rule, RuleSet, ALLOW, ANY, TCP};
 /// let set = RuleSet::new(vec![Rule::new(ALLOW, TCP, 80, ANY, ANY, "web")?])?;
-/// for (n, rule) in set.rules().iter().enumerate() {
+/// for (n, rule) in set.iter().enumerate() {
 ///     assert_eq!((n, rule.desc.as_str()), (0, "web"));
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -33,9 +33,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::route::RoutePath;
-use super::signatures::{Family, Signature};
+use super::signatures::{AttackFamily, Signature};
 use super::target::Location;
-use super::WafError;
+use super::{UnknownName, WafError};
 
 /// What the engine does with a request whose score reaches the threshold.
 ///
@@ -57,16 +57,14 @@ pub enum Mode {
 }
 
 impl FromStr for Mode {
-    type Err = String;
+    type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "on" => Ok(Self::On),
             "detection-only" | "detectiononly" => Ok(Self::DetectionOnly),
             "off" => Ok(Self::Off),
-            _ => Err(format!(
-                "unknown mode `{s}`: expected on, detection-only or off"
-            )),
+            _ => Err(UnknownName::new("mode", s, "on, detection-only or off")),
         }
     }
 }
@@ -94,8 +92,8 @@ pub enum BodyOverflow {
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::{Exclusion, Family};
-/// let ex = Exclusion::route("/comments").arg("body").family(Family::Xss);
+/// use firewall_core::waf::{Exclusion, AttackFamily};
+/// let ex = Exclusion::route("/comments").arg("body").family(AttackFamily::Xss);
 /// assert_eq!(ex.path, "/comments");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -105,7 +103,7 @@ pub struct Exclusion {
     /// Argument, cookie or header names it applies to (empty: all values).
     pub args: Vec<String>,
     /// Families turned off (empty with `rules` empty: every signature).
-    pub families: Vec<Family>,
+    pub families: Vec<AttackFamily>,
     /// Signature ids turned off.
     pub rules: Vec<u32>,
 }
@@ -146,11 +144,11 @@ impl Exclusion {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::{Exclusion, Family};
-    /// assert_eq!(Exclusion::route("/").family(Family::Sqli).families, [Family::Sqli]);
+    /// use firewall_core::waf::{Exclusion, AttackFamily};
+    /// assert_eq!(Exclusion::route("/").family(AttackFamily::Sqli).families, [AttackFamily::Sqli]);
     /// ```
     #[must_use]
-    pub fn family(mut self, family: Family) -> Self {
+    pub fn family(mut self, family: AttackFamily) -> Self {
         self.families.push(family);
         self
     }
@@ -411,12 +409,7 @@ impl WafConfig {
 
     /// Checks the values [`crate::waf::Waf::new`] relies on.
     pub(crate) fn validate(&self) -> Result<(), WafError> {
-        let bad = |field: &'static str, reason: String| WafError::Config {
-            source_name: "WafConfig".into(),
-            line: 0,
-            field,
-            reason,
-        };
+        let bad = |field: &'static str, reason: String| WafError::Setting { field, reason };
         if !(1..=4).contains(&self.paranoia) {
             return Err(bad(
                 "paranoia",

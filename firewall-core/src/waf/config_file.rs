@@ -5,7 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::config::{BodyOverflow, Exclusion, RawExclusion, RawWaf, WafConfig};
-use super::WafError;
+use super::{UnknownName, WafError};
 use crate::parse::line_of;
 
 #[derive(Deserialize)]
@@ -45,7 +45,7 @@ fn convert(raw: RawWaf) -> Result<WafConfig, Failure> {
         config.mode = mode
             .get_ref()
             .parse()
-            .map_err(|e| (mode.span().start, "mode", e))?;
+            .map_err(|e: UnknownName| (mode.span().start, "mode", e.to_string()))?;
     }
     if let Some(level) = raw.paranoia {
         config.paranoia = u8::try_from(ranged(&level, "paranoia", 1, 4)?).unwrap_or(1);
@@ -100,12 +100,9 @@ fn exclusion_of(raw: Spanned<RawExclusion>) -> Result<Exclusion, Failure> {
     }
     let mut families = Vec::new();
     for family in raw.families {
-        families.push(
-            family
-                .get_ref()
-                .parse()
-                .map_err(|e| (family.span().start, "exclusion.families", e))?,
-        );
+        families.push(family.get_ref().parse().map_err(|e: UnknownName| {
+            (family.span().start, "exclusion.families", e.to_string())
+        })?);
     }
     Ok(Exclusion {
         path,
@@ -118,7 +115,7 @@ fn exclusion_of(raw: Spanned<RawExclusion>) -> Result<Exclusion, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::waf::{Family, Mode};
+    use crate::waf::{AttackFamily, Mode};
 
     #[test]
     fn full_table_parses() {
@@ -133,7 +130,10 @@ mod tests {
         assert_eq!(c.body_overflow, BodyOverflow::InspectPartial);
         assert_eq!(
             c.exclusions,
-            [Exclusion::route("/a").arg("q").family(Family::Sqli).rule(2)]
+            [Exclusion::route("/a")
+                .arg("q")
+                .family(AttackFamily::Sqli)
+                .rule(2)]
         );
     }
 
@@ -142,10 +142,7 @@ mod tests {
         let text = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 5000\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n\
                     [waf]\nparanoia = 2\n";
         assert_eq!(
-            crate::RuleSet::from_toml_str(text, "r.toml")
-                .unwrap()
-                .rules()
-                .len(),
+            crate::RuleSet::from_toml_str(text, "r.toml").unwrap().len(),
             1
         );
         assert_eq!(parse(text, "r.toml").unwrap().unwrap().paranoia, 2);

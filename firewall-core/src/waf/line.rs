@@ -18,10 +18,10 @@ use crate::packet::Packet;
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::{Family, Interruption, WafLine, WafReason};
+/// use firewall_core::waf::{AttackFamily, Interruption, WafLine, WafReason};
 /// use firewall_core::Packet;
 /// let packet = Packet::tcp("10.0.0.7:51234".parse().unwrap(), "127.0.0.1:5000".parse().unwrap());
-/// let hit = Interruption { rule_id: 942100, family: Family::Sqli, message: "m".into(), location: "ARGS:id".into(), score: 5 };
+/// let hit = Interruption { rule_id: 942100, family: AttackFamily::Sqli, message: "m".into(), location: "ARGS:id".into(), score: 5 };
 /// let line = WafLine { packet: &packet, interruption: &hit, blocked: true };
 /// assert_eq!(line.to_string(), "WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id");
 /// assert_eq!(WafReason(&hit).to_string(), "SQL injection (942100) in ARGS:id");
@@ -42,8 +42,8 @@ pub struct WafLine<'a> {
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::{Family, Interruption, WafReason};
-/// let hit = Interruption { rule_id: 941100, family: Family::Xss, message: "m".into(), location: "ARGS:q".into(), score: 5 };
+/// use firewall_core::waf::{AttackFamily, Interruption, WafReason};
+/// let hit = Interruption { rule_id: 941100, family: AttackFamily::Xss, message: "m".into(), location: "ARGS:q".into(), score: 5 };
 /// assert_eq!(WafReason(&hit).to_string(), "Cross-site scripting (941100) in ARGS:q");
 /// ```
 #[derive(Debug, Clone, Copy)]

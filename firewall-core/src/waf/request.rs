@@ -1,7 +1,7 @@
 //! The request as the WAF sees it: method, path, query, headers, cookies and
 //! body, independent of any web framework.
 //!
-//! The integration builds a [`RequestView`] from its own request type,
+//! The integration builds a [`Request`] from its own request type,
 //! borrowing its text where it can (no copy per header or of the body); the
 //! engine never takes the body away from the handler because it only borrows
 //! this view.
@@ -12,15 +12,15 @@ use std::fmt;
 /// One HTTP request, as handed to [`crate::waf::Waf::inspect`].
 ///
 /// Cookies are taken from the `Cookie` headers unless set explicitly with
-/// [`RequestView::cookie`]. Every part is either borrowed for `'a` (from the
+/// [`Request::cookie`]. Every part is either borrowed for `'a` (from the
 /// integration's request) or owned, so a view built from `String`s is a
-/// `RequestView<'static>`.
+/// `Request<'static>`.
 ///
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::RequestView;
-/// let req = RequestView::new("POST", "/login")
+/// use firewall_core::waf::Request;
+/// let req = Request::new("POST", "/login")
 ///     .query("next=%2Fhome")
 ///     .header("Cookie", "sid=abc; theme=dark")
 ///     .body("application/x-www-form-urlencoded", "user=ann&pass=x");
@@ -28,7 +28,7 @@ use std::fmt;
 /// assert_eq!(req.cookies().count(), 2);
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct RequestView<'a> {
+pub struct Request<'a> {
     method: Cow<'a, str>,
     path: Cow<'a, str>,
     query: Cow<'a, str>,
@@ -38,9 +38,9 @@ pub struct RequestView<'a> {
     body: Cow<'a, [u8]>,
 }
 
-impl fmt::Debug for RequestView<'_> {
+impl fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequestView")
+        f.debug_struct("Request")
             .field("method", &self.method)
             .field("path", &self.path)
             .field("query", &self.query)
@@ -50,14 +50,14 @@ impl fmt::Debug for RequestView<'_> {
     }
 }
 
-impl<'a> RequestView<'a> {
+impl<'a> Request<'a> {
     /// A request with a method and a raw (still percent-encoded) path.
     ///
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::RequestView;
-    /// assert_eq!(RequestView::new("GET", "/").method(), "GET");
+    /// use firewall_core::waf::Request;
+    /// assert_eq!(Request::new("GET", "/").method(), "GET");
     /// ```
     pub fn new(method: impl Into<Cow<'a, str>>, path: impl Into<Cow<'a, str>>) -> Self {
         Self {
@@ -73,8 +73,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::RequestView;
-    /// let req = RequestView::from_target("GET", "/search?q=a%20b");
+    /// use firewall_core::waf::Request;
+    /// let req = Request::from_target("GET", "/search?q=a%20b");
     /// assert_eq!((req.path(), req.raw_query()), ("/search", "q=a%20b"));
     /// ```
     pub fn from_target(method: impl Into<Cow<'a, str>>, target: impl Into<Cow<'a, str>>) -> Self {
@@ -95,8 +95,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::RequestView;
-    /// assert_eq!(RequestView::new("GET", "/").query("a=1").raw_query(), "a=1");
+    /// use firewall_core::waf::Request;
+    /// assert_eq!(Request::new("GET", "/").query("a=1").raw_query(), "a=1");
     /// ```
     #[must_use]
     pub fn query(mut self, query: impl Into<Cow<'a, str>>) -> Self {
@@ -109,8 +109,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::RequestView;
-    /// let req = RequestView::new("GET", "/").header("User-Agent", "curl/8");
+    /// use firewall_core::waf::Request;
+    /// let req = Request::new("GET", "/").header("User-Agent", "curl/8");
     /// assert_eq!(req.header_value("user-agent"), Some("curl/8"));
     /// ```
     #[must_use]
@@ -131,8 +131,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::RequestView;
-    /// let req = RequestView::new("GET", "/").cookie("sid", "1");
+    /// use firewall_core::waf::Request;
+    /// let req = Request::new("GET", "/").cookie("sid", "1");
     /// assert_eq!(req.cookies().next(), Some(("sid", "1")));
     /// ```
     #[must_use]
@@ -146,8 +146,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::RequestView;
-    /// let req = RequestView::new("POST", "/").body("application/json", r#"{"a":1}"#);
+    /// use firewall_core::waf::Request;
+    /// let req = Request::new("POST", "/").body("application/json", r#"{"a":1}"#);
     /// assert_eq!(req.content_type(), "application/json");
     /// ```
     #[must_use]
@@ -157,15 +157,15 @@ impl<'a> RequestView<'a> {
         self
     }
 
-    /// Sets the body and its content type like [`RequestView::body`], but
+    /// Sets the body and its content type like [`Request::body`], but
     /// borrows the bytes instead of copying them.
     ///
     /// # Examples
     ///
     /// ```
-    /// use firewall_core::waf::RequestView;
+    /// use firewall_core::waf::Request;
     /// let bytes = b"a=1".to_vec();
-    /// let req = RequestView::new("POST", "/").borrowed_body("text/plain", &bytes);
+    /// let req = Request::new("POST", "/").borrowed_body("text/plain", &bytes);
     /// assert_eq!(req.body_bytes(), b"a=1");
     /// ```
     #[must_use]
@@ -180,8 +180,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use firewall_core::waf::RequestView;
-    /// assert_eq!(RequestView::new("PUT", "/").method(), "PUT");
+    /// # use firewall_core::waf::Request;
+    /// assert_eq!(Request::new("PUT", "/").method(), "PUT");
     /// ```
     pub fn method(&self) -> &str {
         &self.method
@@ -192,8 +192,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use firewall_core::waf::RequestView;
-    /// assert_eq!(RequestView::new("GET", "/a%2Fb").path(), "/a%2Fb");
+    /// # use firewall_core::waf::Request;
+    /// assert_eq!(Request::new("GET", "/a%2Fb").path(), "/a%2Fb");
     /// ```
     pub fn path(&self) -> &str {
         &self.path
@@ -204,8 +204,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use firewall_core::waf::RequestView;
-    /// assert_eq!(RequestView::from_target("GET", "/?x").raw_query(), "x");
+    /// # use firewall_core::waf::Request;
+    /// assert_eq!(Request::from_target("GET", "/?x").raw_query(), "x");
     /// ```
     pub fn raw_query(&self) -> &str {
         &self.query
@@ -216,8 +216,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use firewall_core::waf::RequestView;
-    /// let req = RequestView::new("GET", "/").header("A", "1");
+    /// # use firewall_core::waf::Request;
+    /// let req = Request::new("GET", "/").header("A", "1");
     /// assert_eq!(req.headers().collect::<Vec<_>>(), [("A", "1")]);
     /// ```
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -229,8 +229,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use firewall_core::waf::RequestView;
-    /// assert_eq!(RequestView::new("GET", "/").header_value("host"), None);
+    /// # use firewall_core::waf::Request;
+    /// assert_eq!(Request::new("GET", "/").header_value("host"), None);
     /// ```
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers()
@@ -243,8 +243,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use firewall_core::waf::RequestView;
-    /// let req = RequestView::new("GET", "/").header("Cookie", "a=1;b=2");
+    /// # use firewall_core::waf::Request;
+    /// let req = Request::new("GET", "/").header("Cookie", "a=1;b=2");
     /// assert_eq!(req.cookies().map(|c| c.0).collect::<Vec<_>>(), ["a", "b"]);
     /// ```
     pub fn cookies(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -256,8 +256,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use firewall_core::waf::RequestView;
-    /// assert_eq!(RequestView::new("GET", "/").content_type(), "");
+    /// # use firewall_core::waf::Request;
+    /// assert_eq!(Request::new("GET", "/").content_type(), "");
     /// ```
     pub fn content_type(&self) -> &str {
         &self.content_type
@@ -268,8 +268,8 @@ impl<'a> RequestView<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use firewall_core::waf::RequestView;
-    /// assert!(RequestView::new("GET", "/").body_bytes().is_empty());
+    /// # use firewall_core::waf::Request;
+    /// assert!(Request::new("GET", "/").body_bytes().is_empty());
     /// ```
     pub fn body_bytes(&self) -> &[u8] {
         &self.body
@@ -312,7 +312,7 @@ mod tests {
 
     #[test]
     fn cookies_and_content_type_come_from_headers() {
-        let req = RequestView::new("POST", "/")
+        let req = Request::new("POST", "/")
             .header("cookie", " a=1 ; flag ; b=x=y")
             .header("Content-Type", "text/plain");
         let cookies: Vec<_> = req.cookies().collect();
@@ -328,10 +328,10 @@ mod tests {
             cookie in "[a-z =;]{0,16}",
             body in proptest::collection::vec(proptest::num::u8::ANY, 0..16),
         ) {
-            let borrowed = RequestView::from_target("GET", target.as_str())
+            let borrowed = Request::from_target("GET", target.as_str())
                 .header("Cookie", cookie.as_str())
                 .borrowed_body("text/plain", &body);
-            let owned = RequestView::from_target("GET", target.clone())
+            let owned = Request::from_target("GET", target.clone())
                 .header("Cookie".to_owned(), cookie.clone())
                 .body("text/plain".to_owned(), body.clone());
             proptest::prop_assert_eq!(&borrowed, &owned);

@@ -1,7 +1,7 @@
 //! Anomaly scoring: each signature that matches adds its score once per
 //! request; the request is refused when the total reaches the threshold.
 
-use super::signatures::{Family, Signature};
+use super::signatures::{AttackFamily, Signature};
 use super::target::Location;
 
 /// One signature that matched, and where.
@@ -9,8 +9,8 @@ use super::target::Location;
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::{Family, Match};
-/// let m = Match { rule_id: 942100, family: Family::Sqli, message: "m".into(), location: "ARGS:id".into(), score: 5 };
+/// use firewall_core::waf::{AttackFamily, Match};
+/// let m = Match { rule_id: 942100, family: AttackFamily::Sqli, message: "m".into(), location: "ARGS:id".into(), score: 5 };
 /// assert_eq!(m.score, 5);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct Match {
     /// Signature id.
     pub rule_id: u32,
     /// Its family.
-    pub family: Family,
+    pub family: AttackFamily,
     /// Its message.
     pub message: String,
     /// Where it matched first (`ARGS:id`...), unescaped.
@@ -32,9 +32,9 @@ pub struct Match {
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::{Report, Waf, WafConfig, RequestView};
+/// use firewall_core::waf::{Report, Waf, WafConfig, Request};
 /// let waf = Waf::new(WafConfig::default())?;
-/// let report = waf.evaluate(&RequestView::from_target("GET", "/?q=hello"));
+/// let report = waf.evaluate(&Request::from_target("GET", "/?q=hello"));
 /// assert_eq!(report.score(), 0);
 /// # Ok::<(), firewall_core::waf::WafError>(())
 /// ```

@@ -13,7 +13,7 @@
 //! automata give up on any text that is not ASCII, hundreds of times slower.
 //!
 //! ```
-//! use firewall_core::waf::{Family, Signature};
+//! use firewall_core::waf::{AttackFamily, Signature};
 //! let sigs = Signature::parse_toml(r#"
 //! [[signature]]
 //! id = 942999
@@ -22,7 +22,7 @@
 //! message = "tautology"
 //! pattern = "\\bor\\s+1\\s*=\\s*1"
 //! "#, "inline.toml")?;
-//! assert_eq!(sigs[0].family, Family::Sqli);
+//! assert_eq!(sigs[0].family, AttackFamily::Sqli);
 //! assert_eq!(sigs[0].score, 5);
 //! # Ok::<(), firewall_core::waf::WafError>(())
 //! ```
@@ -34,7 +34,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::target::Targets;
-use super::WafError;
+use super::{UnknownName, WafError};
 use crate::parse::line_of;
 
 /// The built-in signatures, written for this project.
@@ -49,13 +49,13 @@ pub(crate) const BUILTIN_NAME: &str = "firewall-core/src/waf/signatures.toml";
 /// # Examples
 ///
 /// ```
-/// use firewall_core::waf::Family;
-/// assert_eq!("sqli".parse::<Family>(), Ok(Family::Sqli));
-/// assert_eq!(Family::Sqli.to_string(), "SQL injection");
+/// use firewall_core::waf::AttackFamily;
+/// assert_eq!("sqli".parse::<AttackFamily>(), Ok(AttackFamily::Sqli));
+/// assert_eq!(AttackFamily::Sqli.to_string(), "SQL injection");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum Family {
+pub enum AttackFamily {
     /// SQL injection.
     Sqli,
     /// Cross-site scripting.
@@ -78,7 +78,7 @@ pub enum Family {
     Protocol,
 }
 
-impl Family {
+impl AttackFamily {
     /// Every family, in order.
     pub const ALL: [Self; 10] = [
         Self::Sqli,
@@ -98,7 +98,7 @@ impl Family {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(firewall_core::waf::Family::Lfi.key(), "lfi");
+    /// assert_eq!(firewall_core::waf::AttackFamily::Lfi.key(), "lfi");
     /// ```
     pub fn key(self) -> &'static str {
         match self {
@@ -116,7 +116,7 @@ impl Family {
     }
 }
 
-impl fmt::Display for Family {
+impl fmt::Display for AttackFamily {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Sqli => "SQL injection",
@@ -133,13 +133,13 @@ impl fmt::Display for Family {
     }
 }
 
-impl FromStr for Family {
-    type Err = String;
+impl FromStr for AttackFamily {
+    type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL.into_iter().find(|f| f.key() == s).ok_or_else(|| {
             let keys: Vec<_> = Self::ALL.iter().map(|f| f.key()).collect();
-            format!("unknown family `{s}`: expected one of {}", keys.join(", "))
+            UnknownName::new("family", s, format!("one of {}", keys.join(", ")))
         })
     }
 }
@@ -176,7 +176,7 @@ impl View {
 }
 
 impl FromStr for View {
-    type Err = String;
+    type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
@@ -185,8 +185,10 @@ impl FromStr for View {
             "path" => Ok(Self::Path),
             "shell" => Ok(Self::Shell),
             "raw" => Ok(Self::Raw),
-            other => Err(format!(
-                "unknown view `{other}`: expected decoded, sql, path, shell or raw"
+            other => Err(UnknownName::new(
+                "view",
+                other,
+                "decoded, sql, path, shell or raw",
             )),
         }
     }
@@ -206,7 +208,7 @@ pub struct Signature {
     /// Unique id, in the range of its family (942xxx for SQL injection...).
     pub id: u32,
     /// The attack family.
-    pub family: Family,
+    pub family: AttackFamily,
     /// The lowest paranoia level (1 to 4) at which it is active.
     pub paranoia: u8,
     /// Short description for logs.
@@ -342,12 +344,12 @@ fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
     })
 }
 
-fn parse_field<T>(
+fn parse_field<T, E: fmt::Display>(
     value: &Spanned<String>,
     field: &'static str,
-    parse: impl FnOnce(&str) -> Result<T, String>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, FieldFailure> {
-    parse(value.get_ref()).map_err(|reason| (value.span().start, field, reason))
+    parse(value.get_ref()).map_err(|reason| (value.span().start, field, reason.to_string()))
 }
 
 fn parse_targets(targets: &Spanned<Vec<String>>) -> Result<Targets, FieldFailure> {
@@ -384,16 +386,16 @@ mod tests {
         for sig in &sigs {
             let range = sig.id / 1000;
             let expected: &[u32] = match sig.family {
-                Family::Sqli => &[942],
-                Family::Xss => &[941],
-                Family::Lfi => &[930],
-                Family::Rfi => &[931],
-                Family::Rce => &[932],
-                Family::Php => &[933],
-                Family::Java => &[944],
-                Family::Generic => &[934, 943],
-                Family::Scanner => &[913],
-                Family::Protocol => &[920, 921],
+                AttackFamily::Sqli => &[942],
+                AttackFamily::Xss => &[941],
+                AttackFamily::Lfi => &[930],
+                AttackFamily::Rfi => &[931],
+                AttackFamily::Rce => &[932],
+                AttackFamily::Php => &[933],
+                AttackFamily::Java => &[944],
+                AttackFamily::Generic => &[934, 943],
+                AttackFamily::Scanner => &[913],
+                AttackFamily::Protocol => &[920, 921],
             };
             assert!(
                 expected.contains(&range),

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::body;
-use super::request::RequestView;
+use super::request::Request;
 
 /// Where in the request an inspected value came from, named the way WAF logs
 /// usually name it (`ARGS:id`, `REQUEST_HEADERS:User-Agent`...).
@@ -224,7 +224,7 @@ const TARGETS_ROOM: usize = 32;
 
 /// The values of the request line and headers: path, method, query
 /// arguments (names and values), cookies, then headers.
-pub(crate) fn collect_head<'r>(req: &'r RequestView<'_>) -> Vec<Target<'r>> {
+pub(crate) fn collect_head<'r>(req: &'r Request<'_>) -> Vec<Target<'r>> {
     let mut out = Vec::with_capacity(TARGETS_ROOM);
     out.push(Target::new(Location::Path, req.path()));
     out.push(Target::new(Location::Method, req.method()));
@@ -248,7 +248,7 @@ pub(crate) fn collect_head<'r>(req: &'r RequestView<'_>) -> Vec<Target<'r>> {
 }
 
 /// The values the body carries, reading at most `limit` bytes of it.
-pub(crate) fn collect_body<'r>(req: &'r RequestView<'_>, limit: usize) -> Vec<Target<'r>> {
+pub(crate) fn collect_body<'r>(req: &'r Request<'_>, limit: usize) -> Vec<Target<'r>> {
     let mut out = if req.body_bytes().is_empty() {
         Vec::new()
     } else {
@@ -283,7 +283,7 @@ impl<'a> Target<'a> {
 mod tests {
     use super::*;
 
-    fn locations(req: &RequestView<'_>) -> Vec<String> {
+    fn locations(req: &Request<'_>) -> Vec<String> {
         collect_head(req)
             .iter()
             .map(|t| t.location.to_string())
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn query_cookies_and_unusual_headers_are_collected() {
-        let req = RequestView::from_target("GET", "/a?id=1")
+        let req = Request::from_target("GET", "/a?id=1")
             .header("Accept", "*/*")
             .header("User-Agent", "x")
             .header("Cookie", "sid=2");

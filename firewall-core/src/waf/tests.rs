@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use super::*;
 
-fn sqli() -> RequestView<'static> {
-    RequestView::from_target("GET", "/items?id=1%27%20OR%20%271%27=%271")
+fn sqli() -> Request<'static> {
+    Request::from_target("GET", "/items?id=1%27%20OR%20%271%27=%271")
 }
 
 #[test]
@@ -19,24 +19,27 @@ fn same_rules_block_in_on_and_only_report_in_detection_only() {
         panic!("expected Block and Detected");
     };
     assert_eq!(blocked, detected);
-    assert_eq!(blocked.family, Family::Sqli);
+    assert_eq!(blocked.family, AttackFamily::Sqli);
     assert_eq!(blocked.location, "ARGS:id");
     assert_eq!(off.inspect(&sqli()), Verdict::Pass);
 }
 
 #[test]
 fn exclusions_by_route_argument_and_family() {
-    let comment = RequestView::new("POST", "/comments/7").body(
+    let comment = Request::new("POST", "/comments/7").body(
         "application/x-www-form-urlencoded",
         "body=%3Cscript%3Ealert(1)%3C/script%3E&id=1",
     );
     let by_arg =
         Waf::new(WafConfig::default().exclude(Exclusion::route("/comments").arg("body"))).unwrap();
     assert_eq!(by_arg.inspect(&comment), Verdict::Pass);
-    let by_family =
-        Waf::new(WafConfig::default().exclude(Exclusion::route("/comments").family(Family::Sqli)))
-            .unwrap();
-    assert!(matches!(by_family.inspect(&comment), Verdict::Block(i) if i.family == Family::Xss));
+    let by_family = Waf::new(
+        WafConfig::default().exclude(Exclusion::route("/comments").family(AttackFamily::Sqli)),
+    )
+    .unwrap();
+    assert!(
+        matches!(by_family.inspect(&comment), Verdict::Block(i) if i.family == AttackFamily::Xss)
+    );
     let other_route = Waf::new(WafConfig::default().exclude(Exclusion::route("/admin"))).unwrap();
     assert!(!other_route.inspect(&comment).is_pass());
 }
@@ -52,7 +55,7 @@ fn threshold_adds_scores_of_distinct_signatures() {
 fn body_is_inspected_up_to_the_limit() {
     let mut body = "a=".to_owned() + &"x".repeat(100);
     body.push_str("&b=%3Cscript%3E");
-    let req = RequestView::new("POST", "/").body("application/x-www-form-urlencoded", body);
+    let req = Request::new("POST", "/").body("application/x-www-form-urlencoded", body);
     let short =
         Waf::new(WafConfig::default().body_limit(50, BodyOverflow::InspectPartial)).unwrap();
     assert_eq!(short.inspect(&req), Verdict::Pass);
@@ -79,7 +82,7 @@ fn a_head_over_threshold_skips_the_body() {
 fn adversarial_input_stays_linear() {
     // Patterns like `(a+)+$` blow up backtracking engines; ours is an automaton.
     let evil = "'".repeat(20_000) + &"(".repeat(20_000) + &"a".repeat(50_000) + "!";
-    let req = RequestView::new("POST", "/").body("text/plain", evil);
+    let req = Request::new("POST", "/").body("text/plain", evil);
     let waf = Waf::new(WafConfig::default().paranoia(4)).unwrap();
     assert!(!waf.inspect(&req).is_pass());
 }
@@ -120,7 +123,7 @@ fn without_skipping(paranoia: u8) -> Waf {
 
 /// The benign corpus and, when it is there, the CRS one (the engine's
 /// reference tests ask it too).
-pub(super) fn corpora() -> Vec<RequestView<'static>> {
+pub(super) fn corpora() -> Vec<Request<'static>> {
     let mut requests = benign::corpus();
     let dir = crs::corpus_dir();
     if dir.is_dir() {
@@ -158,7 +161,7 @@ fn skipping_texts_without_needed_bytes_changes_no_report() {
 }
 
 /// `evaluate` with the joint automata's budget per request set to `time`.
-fn evaluate_with_budget(waf: &Waf, req: &RequestView<'_>, time: Duration) -> Report {
+fn evaluate_with_budget(waf: &Waf, req: &Request<'_>, time: Duration) -> Report {
     engine::BUDGET.with(|budget| budget.set(Some(time)));
     let report = waf.evaluate(req);
     engine::BUDGET.with(|budget| budget.set(None));
@@ -203,7 +206,7 @@ fn random_text_gets_the_same_report_within_the_budget() {
         let waf = Waf::new(WafConfig::default().paranoia(paranoia)).unwrap();
         for _ in 0..3 {
             let body = rng.text(random_text::PUNCTUATION, 8000);
-            let req = RequestView::new("POST", "/").body("text/plain", body);
+            let req = Request::new("POST", "/").body("text/plain", body);
             let within = waf.evaluate(&req);
             assert!(
                 !within.matches().is_empty(),
@@ -226,11 +229,11 @@ fn random_text_gets_the_same_report_within_the_budget() {
 #[test]
 fn threads_sharing_a_waf_get_the_reports_one_thread_gets() {
     let mut rng = random_text::Rng::new();
-    let mut requests: Vec<RequestView<'static>> = benign::corpus().into_iter().step_by(8).collect();
+    let mut requests: Vec<Request<'static>> = benign::corpus().into_iter().step_by(8).collect();
     requests.push(sqli());
     for _ in 0..3 {
         let body = rng.text(random_text::PUNCTUATION, 8000);
-        requests.push(RequestView::new("POST", "/").body("text/plain", body));
+        requests.push(Request::new("POST", "/").body("text/plain", body));
     }
     let waf = Waf::new(WafConfig::default()).unwrap();
     let expected: Vec<Report> = requests.iter().map(|req| waf.evaluate(req)).collect();
@@ -289,11 +292,11 @@ fn remembering_clean_head_values_changes_no_report() {
 fn a_value_clean_in_a_header_is_scanned_again_as_an_argument() {
     let waf = Waf::new(WafConfig::default()).unwrap();
     let link = "http://10.0.0.1/x";
-    let in_header = RequestView::new("GET", "/").header("Referer", link);
+    let in_header = Request::new("GET", "/").header("Referer", link);
     for _ in 0..2 {
         assert_eq!(waf.evaluate(&in_header).score(), 0);
     }
-    let as_argument = RequestView::new("GET", "/").query(format!("u={link}"));
+    let as_argument = Request::new("GET", "/").query(format!("u={link}"));
     let report = waf.evaluate(&as_argument);
     assert!(
         report.matches().iter().any(|m| m.rule_id == 931_100),

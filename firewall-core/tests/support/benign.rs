@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use firewall_core::waf::RequestView;
+use firewall_core::waf::Request;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -53,7 +53,7 @@ fn json(value: &serde_json::Value) -> Vec<u8> {
 }
 
 /// Adds the headers a browser sends, rotating agents, cookies and referers.
-fn browser(p: &Pieces, i: usize, req: RequestView<'static>) -> RequestView<'static> {
+fn browser(p: &Pieces, i: usize, req: Request<'static>) -> Request<'static> {
     req.header("Host", "shop.example.com")
         .header("User-Agent", p.user_agents[i % p.user_agents.len()].clone())
         .header(
@@ -65,7 +65,7 @@ fn browser(p: &Pieces, i: usize, req: RequestView<'static>) -> RequestView<'stat
         .header("Cookie", p.cookies[i % p.cookies.len()].clone())
 }
 
-fn prose_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
+fn prose_requests(p: &Pieces, out: &mut Vec<Request<'static>>) {
     for (i, text) in p.prose.iter().enumerate() {
         let (name, email, city) = (
             &p.names[i % p.names.len()],
@@ -82,7 +82,7 @@ fn prose_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
         out.push(browser(
             p,
             i,
-            RequestView::new("POST", "/contact").body(FORM, form),
+            Request::new("POST", "/contact").body(FORM, form),
         ));
         let subject: String = text
             .split_whitespace()
@@ -96,37 +96,37 @@ fn prose_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
         out.push(browser(
             p,
             i + 1,
-            RequestView::new("POST", "/api/v1/tickets").body(JSON, json(&ticket)),
+            Request::new("POST", "/api/v1/tickets").body(JSON, json(&ticket)),
         ));
         let query = format!("rating={}&comment={}&source=footer", 1 + i % 5, enc(text));
         out.push(browser(
             p,
             i + 2,
-            RequestView::from_target("GET", format!("/feedback?{query}")),
+            Request::from_target("GET", format!("/feedback?{query}")),
         ));
         let note = serde_json::json!({ "title": subject, "text": text, "pinned": i % 3 == 0 });
         out.push(browser(
             p,
             i + 3,
-            RequestView::new("PUT", format!("/api/notes/{}", 100 + i)).body(JSON, json(&note)),
+            Request::new("PUT", format!("/api/notes/{}", 100 + i)).body(JSON, json(&note)),
         ));
     }
 }
 
-fn search_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
+fn search_requests(p: &Pieces, out: &mut Vec<Request<'static>>) {
     for (i, q) in p.searches.iter().enumerate() {
         let target = format!("/search?q={}&page={}&sort=relevance", enc(q), 1 + i % 4);
-        out.push(browser(p, i, RequestView::from_target("GET", target)));
+        out.push(browser(p, i, Request::from_target("GET", target)));
         let body = serde_json::json!({ "query": q, "filters": { "in_stock": true, "max_price": 200 }, "limit": 24 });
         out.push(browser(
             p,
             i + 5,
-            RequestView::new("POST", "/api/search").body(JSON, json(&body)),
+            Request::new("POST", "/api/search").body(JSON, json(&body)),
         ));
     }
 }
 
-fn comment_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
+fn comment_requests(p: &Pieces, out: &mut Vec<Request<'static>>) {
     for (i, html) in p.html_comments.iter().enumerate() {
         let slug = &p.slugs[i % p.slugs.len()];
         let form = format!(
@@ -137,18 +137,18 @@ fn comment_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
         out.push(browser(
             p,
             i,
-            RequestView::new("POST", format!("/blog/{slug}/comments")).body(FORM, form),
+            Request::new("POST", format!("/blog/{slug}/comments")).body(FORM, form),
         ));
         let body = serde_json::json!({ "post": slug, "html": html, "reply_to": null });
         out.push(browser(
             p,
             i + 1,
-            RequestView::new("POST", "/api/comments").body(JSON, json(&body)),
+            Request::new("POST", "/api/comments").body(JSON, json(&body)),
         ));
     }
 }
 
-fn upload_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
+fn upload_requests(p: &Pieces, out: &mut Vec<Request<'static>>) {
     let boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
     for (i, file) in p.file_names.iter().enumerate() {
         let title = file
@@ -165,27 +165,27 @@ fn upload_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
         out.push(browser(
             p,
             i,
-            RequestView::new("POST", "/account/documents").body(ct, body),
+            Request::new("POST", "/account/documents").body(ct, body),
         ));
     }
 }
 
-fn browsing_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
+fn browsing_requests(p: &Pieces, out: &mut Vec<Request<'static>>) {
     for (i, slug) in p.slugs.iter().enumerate() {
         let target = format!(
             "/products/{slug}?ref=home&utm_source=newsletter&utm_campaign=spring_sale&color=blue"
         );
-        out.push(browser(p, i, RequestView::from_target("GET", target)));
+        out.push(browser(p, i, Request::from_target("GET", target)));
         out.push(browser(
             p,
             i + 1,
-            RequestView::from_target("GET", format!("/articles/2024/05/{slug}.html")),
+            Request::from_target("GET", format!("/articles/2024/05/{slug}.html")),
         ));
         let api = format!("/api/v1/orders?status=shipped&from=2024-01-0{}&to=2024-03-31&limit=50&fields=id,total,items", 1 + i % 9);
         out.push(browser(
             p,
             i + 2,
-            RequestView::from_target("GET", api).header(
+            Request::from_target("GET", api).header(
                 "Authorization",
                 "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl",
             ),
@@ -199,13 +199,13 @@ fn browsing_requests(p: &Pieces, out: &mut Vec<RequestView<'static>>) {
         out.push(browser(
             p,
             i,
-            RequestView::new("PATCH", format!("/api/users/{}", 40 + i)).body(JSON, json(&body)),
+            Request::new("PATCH", format!("/api/users/{}", 40 + i)).body(JSON, json(&body)),
         ));
     }
 }
 
 /// Every request of the corpus.
-pub fn corpus() -> Vec<RequestView<'static>> {
+pub fn corpus() -> Vec<Request<'static>> {
     let p = pieces();
     let mut out = Vec::new();
     prose_requests(&p, &mut out);

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use firewall_core::waf::RequestView;
+use firewall_core::waf::Request;
 use serde_yaml::Value;
 
 /// One replayable stage.
@@ -12,7 +12,7 @@ pub struct Case {
     pub family: String,
     pub name: String,
     pub attack: bool,
-    pub request: RequestView<'static>,
+    pub request: Request<'static>,
 }
 
 /// Where the corpus lives (beside the workspace; absent in a user's clone).
@@ -91,7 +91,7 @@ fn case_of(stage: &Value, family: &str, name: &str) -> Option<Result<Case, Strin
     }))
 }
 
-fn request_of(input: &Value) -> Result<RequestView<'static>, String> {
+fn request_of(input: &Value) -> Result<Request<'static>, String> {
     let method = input["method"].as_str().unwrap_or("GET");
     let uri = input["uri"].as_str().unwrap_or("/");
     if !method
@@ -103,7 +103,7 @@ fn request_of(input: &Value) -> Result<RequestView<'static>, String> {
     if !uri.starts_with('/') || uri.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err(format!("request target {uri:?} is not sendable"));
     }
-    let mut request = RequestView::from_target(method.to_owned(), uri.to_owned());
+    let mut request = Request::from_target(method.to_owned(), uri.to_owned());
     for (name, value) in input["headers"].as_mapping().into_iter().flatten() {
         let name = name.as_str().unwrap_or_default();
         let value = yaml_text(value);

@@ -14,7 +14,7 @@ const FILE: &str = "# rules\n[[rule]]\naction = \"ALLOW\"\nproto = 'TCP'\ndport 
 fn reads_the_common_shape_like_the_full_parser() {
     let fast = parse(FILE).expect("inside the fast subset");
     let full = RuleSet::from_toml_str_full(FILE, Path::new("x.toml"), None).unwrap();
-    assert_eq!(fast, full.rules().to_vec());
+    assert_eq!(fast, full.to_vec());
     assert_eq!(
         fast[1].to_string(),
         "DROP ANY 8000-8099 ::/0 ANY \"# not a comment\""
@@ -293,9 +293,7 @@ fn file() -> impl Strategy<Value = String> {
 
 /// The outcome of reading a file: its rules, or the error message.
 fn outcome(result: Result<RuleSet, crate::RuleFileError>) -> Result<Vec<Rule>, String> {
-    result
-        .map(|set| set.rules().to_vec())
-        .map_err(|e| e.to_string())
+    result.map(|set| set.to_vec()).map_err(|e| e.to_string())
 }
 
 proptest! {
@@ -348,7 +346,7 @@ fn both_readers_give_each_rule_the_line_of_its_header() {
     let full = fast.replacen("# two", "[[rule]]\naction = \"DROP\"\nproto = \"TCP\"\ndport = 82\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\ndesc = \"a\\\"b\"", 1);
     assert!(parse(&full).is_none());
     let (set, lines) = RuleSet::from_toml_str_with_lines(&full, "x.toml").unwrap();
-    assert_eq!(set.rules().len(), 4);
+    assert_eq!(set.len(), 4);
     assert_eq!(lines, [3, 10, 17, 23]);
     let (_, lines) = RuleSet::from_toml_str_with_lines(&fast, "x.toml").unwrap();
     assert_eq!(lines, [3, 11, 17]);

@@ -24,7 +24,7 @@ use regex_automata::{Input, MatchKind, PatternSet};
 
 use super::{pattern, transform, Compiled, Signature, Target, View, SEPARATOR, SIZE_LIMIT};
 use crate::waf::target::Targets;
-use crate::waf::{Report, RequestView, Waf, WafConfig};
+use crate::waf::{Report, Request, Waf, WafConfig};
 
 thread_local! {
     /// Whether this thread's scans go through the reference scanner.
@@ -187,7 +187,7 @@ pub(super) fn scan(compiled: &Compiled, targets: &[Target<'_>], mut hit: impl Fn
 }
 
 /// The report of the plain reference scanner.
-fn by_reference(waf: &Waf, req: &RequestView<'_>) -> Report {
+fn by_reference(waf: &Waf, req: &Request<'_>) -> Report {
     BY_REFERENCE.with(|on| on.set(true));
     let report = waf.evaluate(req);
     BY_REFERENCE.with(|on| on.set(false));
@@ -208,7 +208,7 @@ fn wafs() -> &'static [(u8, Waf); 2] {
 #[test]
 fn the_reference_finds_an_injection_where_it_is() {
     let (_, waf) = &wafs()[0];
-    let req = RequestView::from_target("GET", "/items?id=1%27%20OR%20%271%27=%271");
+    let req = Request::from_target("GET", "/items?id=1%27%20OR%20%271%27=%271");
     let report = by_reference(waf, &req);
     assert!(report.score() >= 5, "{report:?}");
     assert!(report.matches().iter().all(|m| m.location == "ARGS:id"));
@@ -289,7 +289,7 @@ proptest! {
             .enumerate()
             .map(|(i, v)| format!("a{i}={}", v.replace(['&', '#'], "")))
             .collect();
-        let req = RequestView::new("POST", format!("/{}", path.replace(['?', '#'], "")))
+        let req = Request::new("POST", format!("/{}", path.replace(['?', '#'], "")))
             .query(query.join("&"))
             .header("Referer", header)
             .cookie("c", cookie)
