@@ -52,6 +52,8 @@ pub mod route;
 mod score;
 mod shape;
 mod signatures;
+mod sql_injection;
+mod sql_tokens;
 mod target;
 pub mod transform;
 mod xml;
@@ -64,7 +66,7 @@ pub use line::{WafLine, WafReason};
 pub use request::RequestView;
 pub use route::RoutePath;
 pub use score::{Match, Report};
-pub use signatures::{Family, Signature, View};
+pub use signatures::{Detector, Family, Signature, View};
 pub use target::Location;
 
 use engine::{Compiled, Remember};

@@ -85,7 +85,7 @@ fn all_files(dir: &Path) -> Vec<PathBuf> {
 /// moves at most a few others.
 pub fn split(files: &[PathBuf]) -> Vec<Part> {
     let mut parts = vec![Part::Tuning; files.len()];
-    let mut by_family: std::collections::BTreeMap<String, Vec<(u64, usize)>> = Default::default();
+    let mut by_family = std::collections::BTreeMap::<String, Vec<(u64, usize)>>::new();
     for (i, file) in files.iter().enumerate() {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
         let key = (stable_hash(name.unwrap_or_default().as_bytes()), i);
