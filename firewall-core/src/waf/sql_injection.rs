@@ -83,7 +83,12 @@ fn injects(tokens: &[Token<'_>], quoted: bool) -> bool {
         Class::Union => union_select(rest),
         Class::Semicolon => rest.first().is_some_and(|t| starts_statement(t)),
         Class::Comment => quoted || closed,
-        Class::Operator => after_operator(rest, quoted),
+        Class::Operator => {
+            let number_before = !quoted
+                && operand_before
+                && matches!(tokens[0].class, Class::Number | Class::Variable);
+            (quoted || number_before || !operand_before) && after_operator(rest, quoted)
+        }
         Class::Clause => (quoted || operand_before) && after_clause(rest),
         Class::Statement if quoted => matches!(
             tokens[i].word,
@@ -280,6 +285,8 @@ mod tests {
             "tv 55\" - black",
             "can you explain the difference between 'and' and 'or' filters?",
             "size 10' x 12' rug",
+            "salt & pepper (find more)",
+            "fish & chips(s)",
             "\"quoted\" words and more",
             "l'été est là",
             "what's 2+2?",

@@ -308,9 +308,14 @@ impl<'a> Reader<'a> {
             return;
         }
         let mut class = keyword(word);
-        let callable =
-            matches!(class, Class::Word | Class::Number) || matches!(word, "if" | "exists");
-        if callable && self.next_is_open() {
+        // A call: a name and `(` (MySQL's default), or a SQL function
+        // with spaces before its `(` (`sleep (5)`); not `pepper (more)`.
+        let call = if self.peek(0) == b'(' {
+            matches!(class, Class::Word | Class::Number) || matches!(word, "if" | "exists")
+        } else {
+            FUNCTIONS.contains(&word) && self.next_is_open()
+        };
+        if call {
             class = Class::Function;
         }
         // `ORDER BY`, `GROUP BY`: one clause.
@@ -408,6 +413,56 @@ fn keyword(word: &str) -> Class {
     }
     KEYWORDS.get(word).copied().unwrap_or(Class::Word)
 }
+
+/// SQL functions that attacks call, read as calls even with spaces
+/// before their `(`.
+const FUNCTIONS: &[&str] = &[
+    "sleep",
+    "pg_sleep",
+    "benchmark",
+    "ascii",
+    "ord",
+    "char",
+    "chr",
+    "substr",
+    "substring",
+    "mid",
+    "concat",
+    "concat_ws",
+    "group_concat",
+    "extractvalue",
+    "updatexml",
+    "load_file",
+    "user",
+    "version",
+    "database",
+    "schema",
+    "current_user",
+    "system_user",
+    "if",
+    "ifnull",
+    "cast",
+    "convert",
+    "count",
+    "length",
+    "hex",
+    "unhex",
+    "md5",
+    "sha1",
+    "exists",
+    "rand",
+    "floor",
+    "randomblob",
+    "sqlite_version",
+    "xp_cmdshell",
+    "dbms_pipe.receive_message",
+    "utl_inaddr.get_host_name",
+    "name_const",
+    "json_extract",
+    "elt",
+    "make_set",
+    "isnull",
+];
 
 /// The longest word of [`KEYWORD_CLASSES`].
 const LONGEST_KEYWORD: usize = 12;
