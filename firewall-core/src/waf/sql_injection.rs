@@ -56,9 +56,22 @@ fn could_inject(first: &[Token<'_>], quoted: bool) -> bool {
         .is_some_and(|t| !is_operand(t.class) || start == 0)
 }
 
-/// A value of letters and digits alone is one token, never an injection.
+/// Whether `text` holds a byte an injection needs: a blank or comment to
+/// part the value from the SQL after it, a quote to close, a parenthesis,
+/// `;`, `|`, `&` or `#`. Names, e-mail addresses, numbers and tokens
+/// (`ann.obrien@example.com`, `pro-yearly`, `6f1c2e9a`) are never read.
 fn worth_reading(text: &str) -> bool {
-    text.bytes().any(|b| !b.is_ascii_alphanumeric() && b < 0x80)
+    const NEEDED: [bool; 256] = {
+        let mut table = [false; 256];
+        let bytes = b" \t\n\r\x0b\x0c'\"`();|&#/";
+        let mut i = 0;
+        while i < bytes.len() {
+            table[bytes[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
+    text.bytes().any(|b| NEEDED[usize::from(b)])
 }
 
 /// Whether `tokens` go on as SQL after the operand the value was meant to

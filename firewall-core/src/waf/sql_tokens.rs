@@ -313,7 +313,7 @@ impl<'a> Reader<'a> {
         let call = if self.peek(0) == b'(' {
             matches!(class, Class::Word | Class::Number) || matches!(word, "if" | "exists")
         } else {
-            FUNCTIONS.contains(&word) && self.next_is_open()
+            self.next_is_open() && FUNCTIONS.contains(&word)
         };
         if call {
             class = Class::Function;
