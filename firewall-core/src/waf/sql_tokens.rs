@@ -523,7 +523,22 @@ const KEYWORD_CLASSES: &[(Class, &[&str])] = &[
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Escapes, quotes and comments next to characters of several
+        /// bytes: the reader never slices inside a character.
+        #[test]
+        fn any_text_is_read_without_panic(text in "[a-z0-9 '\"`\\/*!#;()@.$_=<>|&+-é€😀\t\n]{0,40}") {
+            for quote in [None, Some(b'\''), Some(b'"')] {
+                let tokens = tokenize(&text, quote, MAX_TOKENS);
+                prop_assert!(tokens.is_none_or(|t| t.as_slice().len() <= MAX_TOKENS));
+            }
+            let _ = crate::waf::sql_injection::is_sql_injection(&text);
+        }
+    }
 
     fn classes(text: &str, quote: Option<u8>) -> Option<String> {
         let tokens = tokenize(text, quote, MAX_TOKENS)?;
