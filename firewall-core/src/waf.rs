@@ -52,6 +52,8 @@ pub mod route;
 mod score;
 mod shape;
 mod signatures;
+mod sql_injection;
+mod sql_tokens;
 mod target;
 pub mod transform;
 mod xml;
@@ -64,7 +66,7 @@ pub use line::{WafLine, WafReason};
 pub use request::Request;
 pub use route::RoutePath;
 pub use score::{Match, Report};
-pub use signatures::{AttackFamily, Signature, View};
+pub use signatures::{AttackFamily, Detector, Signature, View};
 pub use target::Location;
 
 use engine::{Compiled, Remember};

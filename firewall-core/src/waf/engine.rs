@@ -78,6 +78,9 @@ pub(crate) struct Compiled {
     narrow_classes: Targets,
     /// Per rewriting view (and raw), that view's own signatures.
     views: Vec<ViewSet>,
+    /// The signatures run by a structural detector, not a pattern (their
+    /// index in `signatures`): each decoded value is read by each.
+    detectors: Vec<usize>,
     /// The plain reference scanner of the same signatures, built when a
     /// test first asks for it.
     #[cfg(test)]
@@ -168,7 +171,11 @@ impl Compiled {
     pub(crate) fn new(signatures: Vec<Signature>) -> Result<Self, WafError> {
         let is_narrow =
             |s: &Signature| s.view != View::Raw && !s.targets.intersects(Targets::BROAD);
-        let (narrow, broad): (Vec<usize>, Vec<usize>) = (0..signatures.len())
+        let (detectors, patterns): (Vec<usize>, Vec<usize>) =
+            (0..signatures.len()).partition(|&i| signatures[i].detector.is_some());
+        let (narrow, broad): (Vec<usize>, Vec<usize>) = patterns
+            .iter()
+            .copied()
             .filter(|&i| signatures[i].view != View::Raw)
             .partition(|&i| is_narrow(&signatures[i]));
         let narrow_classes = narrow.iter().fold(Targets::default(), |acc, &i| {
@@ -191,7 +198,9 @@ impl Compiled {
         let narrow = ViewSet::build(View::Decoded, &signatures, narrow)?;
         let mut views = Vec::new();
         for view in [View::Sql, View::Path, View::Shell, View::Raw] {
-            let members = (0..signatures.len())
+            let members = patterns
+                .iter()
+                .copied()
                 .filter(|&i| signatures[i].view == view && !is_narrow(&signatures[i]))
                 .collect();
             views.extend(ViewSet::build(view, &signatures, members)?);
@@ -204,6 +213,7 @@ impl Compiled {
             narrow_by_class,
             narrow_classes,
             views,
+            detectors,
             #[cfg(test)]
             reference: std::sync::OnceLock::new(),
         })
@@ -272,6 +282,7 @@ impl Compiled {
         let texts = self.prepare(targets, |index| {
             probe.as_ref().is_some_and(|p| p.known(index))
         });
+        self.scan_detectors(targets, &texts[0], &mut hit);
         let mut budget = request_budget();
         let sets = self.sets_with_text(&texts);
         // One cache per set, held for the whole scan: the walks' states are
@@ -355,6 +366,30 @@ impl Compiled {
             });
             let from = range.end + SEPARATOR.len_utf8() - part.start;
             search = held.first_match_end(text, from, budget);
+        }
+    }
+
+    /// Runs the structural detectors on each decoded value (in `decoded`)
+    /// their signatures apply to.
+    fn scan_detectors(
+        &self,
+        targets: &[Target<'_>],
+        decoded: &JoinedText,
+        hit: &mut dyn FnMut(usize, usize),
+    ) {
+        if self.detectors.is_empty() {
+            return;
+        }
+        for (index, value) in decoded.values() {
+            let classes = targets[index].location.classes();
+            for &sig in &self.detectors {
+                let signature = &self.signatures[sig];
+                if signature.applies_to(classes)
+                    && signature.detector.is_some_and(|d| d.detects(value))
+                {
+                    hit(index, sig);
+                }
+            }
         }
     }
 

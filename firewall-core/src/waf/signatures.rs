@@ -194,6 +194,48 @@ impl FromStr for View {
     }
 }
 
+/// A structural detector: a signature that reads a value's tokens instead
+/// of matching a pattern (in TOML, `detector = "sql-tokens"` in place of
+/// `pattern`).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::waf::{Detector, Signature};
+/// let sqli = Signature::builtin().into_iter().find(|s| s.id == 942100).unwrap();
+/// assert_eq!(sqli.detector, Some(Detector::SqlTokens));
+/// assert_eq!("sql-tokens".parse::<Detector>(), Ok(Detector::SqlTokens));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Detector {
+    /// SQL injection read from the value's SQL tokens, the way
+    /// libinjection reads them (a logic operator with a comparison,
+    /// `UNION SELECT`, a second statement, a comment cutting the query).
+    SqlTokens,
+}
+
+impl Detector {
+    /// Whether `decoded` (a value decoded and lower-cased, as patterns
+    /// see it) is what this detector looks for.
+    pub(crate) fn detects(self, decoded: &str) -> bool {
+        match self {
+            Self::SqlTokens => super::sql_injection::is_sql_injection(decoded),
+        }
+    }
+}
+
+impl FromStr for Detector {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sql-tokens" => Ok(Self::SqlTokens),
+            other => Err(format!("unknown detector `{other}`: expected sql-tokens")),
+        }
+    }
+}
+
 /// One attack pattern.
 ///
 /// # Examples
@@ -217,8 +259,11 @@ pub struct Signature {
     pub score: u32,
     /// The value form it is matched against.
     pub view: View,
-    /// The regular expression (linear-time `regex` syntax, no look-around).
+    /// The regular expression (linear-time `regex` syntax, no look-around);
+    /// empty for a detector.
     pub pattern: String,
+    /// The structural detector run in place of a pattern, if any.
+    pub detector: Option<Detector>,
     pub(crate) targets: Targets,
 }
 
@@ -242,7 +287,10 @@ struct RawSignature {
     view: Option<Spanned<String>>,
     #[serde(default)]
     targets: Option<Spanned<Vec<String>>>,
-    pattern: Spanned<String>,
+    #[serde(default)]
+    pattern: Option<Spanned<String>>,
+    #[serde(default)]
+    detector: Option<Spanned<String>>,
 }
 
 impl Signature {
@@ -293,7 +341,9 @@ impl Signature {
             if !seen.insert(id) {
                 return Err(bad(at, "id", "duplicate id".to_owned()));
             }
-            out.push(convert(sig).map_err(|(offset, field, reason)| bad(offset, field, reason))?);
+            out.push(
+                convert(sig, at).map_err(|(offset, field, reason)| bad(offset, field, reason))?,
+            );
         }
         Ok(out)
     }
@@ -306,7 +356,7 @@ impl Signature {
 
 type FieldFailure = (usize, &'static str, String);
 
-fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
+fn convert(sig: RawSignature, at: usize) -> Result<Signature, FieldFailure> {
     let family = parse_field(&sig.family, "family", str::parse)?;
     let paranoia = *sig.paranoia.get_ref();
     if !(1..=4).contains(&paranoia) {
@@ -328,10 +378,32 @@ fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
         Some(t) => parse_targets(t)?,
         None => Targets::BROAD,
     };
-    let pattern = sig.pattern.get_ref().clone();
-    if let Err(e) = regex::Regex::new(&pattern) {
-        return Err((sig.pattern.span().start, "pattern", e.to_string()));
-    }
+    let (pattern, detector) = match (&sig.pattern, &sig.detector) {
+        (Some(pattern), None) => {
+            if let Err(e) = regex::Regex::new(pattern.get_ref()) {
+                return Err((pattern.span().start, "pattern", e.to_string()));
+            }
+            (pattern.get_ref().clone(), None)
+        }
+        (None, Some(detector)) => (
+            String::new(),
+            Some(parse_field(detector, "detector", str::parse)?),
+        ),
+        (Some(_), Some(d)) => {
+            return Err((
+                d.span().start,
+                "detector",
+                "a signature has a pattern or a detector, not both".to_owned(),
+            ));
+        }
+        (None, None) => {
+            return Err((
+                at,
+                "pattern",
+                "missing: a signature needs a pattern or a detector".to_owned(),
+            ))
+        }
+    };
     Ok(Signature {
         id: sig.id,
         family,
@@ -340,6 +412,7 @@ fn convert(sig: RawSignature) -> Result<Signature, FieldFailure> {
         score,
         view,
         pattern,
+        detector,
         targets,
     })
 }

@@ -1,16 +1,30 @@
 //! The OWASP CRS regression tests (`../shared/corpus/crs/`, go-ftw YAML) as
 //! requests for the WAF engine: shared by `waf_crs.rs` and the engine's
 //! unit tests (included by path).
+//!
+//! The files are split once, here, into a tuning part (signatures may be
+//! written against its misses) and a validation part (only counted, never
+//! listed): see [`split`].
 
 use std::path::{Path, PathBuf};
 
 use firewall_core::waf::Request;
 use serde_yaml::Value;
 
+/// Which part of the corpus a file belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    /// Misses may be read and signatures written against them.
+    Tuning,
+    /// Held out: counted in the reports, never listed nor read.
+    Validation,
+}
+
 /// One replayable stage.
 pub struct Case {
     pub family: String,
     pub name: String,
+    pub part: Part,
     pub attack: bool,
     pub request: Request<'static>,
 }
@@ -22,17 +36,11 @@ pub fn corpus_dir() -> PathBuf {
 
 /// Every stage of every file, as cases (usable) and names (skipped).
 pub fn load(dir: &Path) -> (Vec<Case>, Vec<String>) {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for folder in std::fs::read_dir(dir).unwrap().flatten() {
-        for file in std::fs::read_dir(folder.path()).unwrap().flatten() {
-            if file.path().extension().is_some_and(|e| e == "yaml") {
-                files.push(file.path());
-            }
-        }
-    }
+    let mut files = all_files(dir);
     files.sort();
+    let parts = split(&files);
     let (mut cases, mut skipped) = (Vec::new(), Vec::new());
-    for file in files {
+    for (file, part) in files.into_iter().zip(parts) {
         let family = family_of(&file);
         let text = std::fs::read_to_string(&file).unwrap();
         let doc: Value = serde_yaml::from_str(&text).unwrap_or(Value::Null);
@@ -46,7 +54,7 @@ pub fn load(dir: &Path) -> (Vec<Case>, Vec<String>) {
                     stage
                 };
                 match case_of(stage, &family, &name) {
-                    Some(Ok(case)) => cases.push(case),
+                    Some(Ok(case)) => cases.push(Case { part, ..case }),
                     Some(Err(reason)) => skipped.push(format!("{name}: {reason}")),
                     None => {}
                 }
@@ -54,6 +62,52 @@ pub fn load(dir: &Path) -> (Vec<Case>, Vec<String>) {
         }
     }
     (cases, skipped)
+}
+
+/// Every YAML file of the corpus, in no particular order.
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for folder in std::fs::read_dir(dir).unwrap().flatten() {
+        for file in std::fs::read_dir(folder.path()).unwrap().flatten() {
+            if file.path().extension().is_some_and(|e| e == "yaml") {
+                files.push(file.path());
+            }
+        }
+    }
+    files
+}
+
+/// The part of each of `files` (sorted): in each family, the files ranked
+/// by [`stable_hash`] of their name, every third (ranks 0, 3, 6...) is
+/// held out for validation. So each family has a third of its files (at
+/// least one) in validation, the choice depends on the names alone (not on
+/// their contents, nor on what the WAF detects), and a file added later
+/// moves at most a few others.
+pub fn split(files: &[PathBuf]) -> Vec<Part> {
+    let mut parts = vec![Part::Tuning; files.len()];
+    let mut by_family = std::collections::BTreeMap::<String, Vec<(u64, usize)>>::new();
+    for (i, file) in files.iter().enumerate() {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        let key = (stable_hash(name.unwrap_or_default().as_bytes()), i);
+        by_family.entry(family_of(file)).or_default().push(key);
+    }
+    for ranked in by_family.values_mut() {
+        ranked.sort_unstable();
+        for (rank, &(_, i)) in ranked.iter().enumerate() {
+            if rank % 3 == 0 {
+                parts[i] = Part::Validation;
+            }
+        }
+    }
+    parts
+}
+
+/// FNV-1a (64 bits): stable across Rust versions and platforms, unlike
+/// the standard library's hashers.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 fn family_of(file: &Path) -> String {
@@ -86,6 +140,7 @@ fn case_of(stage: &Value, family: &str, name: &str) -> Option<Result<Case, Strin
     Some(request_of(input).map(|request| Case {
         family: family.to_owned(),
         name: name.to_owned(),
+        part: Part::Tuning,
         attack,
         request,
     }))

@@ -61,7 +61,7 @@ impl Reference {
             |s: &Signature| s.view != View::Raw && !s.targets.intersects(Targets::BROAD);
         let set = |view: View, keep: &dyn Fn(&Signature) -> bool| {
             let members: Vec<usize> = (0..signatures.len())
-                .filter(|&i| keep(&signatures[i]))
+                .filter(|&i| signatures[i].detector.is_none() && keep(&signatures[i]))
                 .collect();
             (!members.is_empty()).then(|| ReferenceSet::new(view, signatures, members))
         };
@@ -171,6 +171,17 @@ pub(super) fn scan(compiled: &Compiled, targets: &[Target<'_>], mut hit: impl Fn
         .enumerate()
         .map(|(index, t)| (index, t.location.classes(), forms(&t.value)))
         .collect();
+    // The detectors first, value by value, as the engine runs them.
+    for (index, classes, forms) in &values {
+        for (_, decoded) in forms {
+            for (sig, signature) in signatures.iter().enumerate() {
+                let detects = signature.detector.is_some_and(|d| d.detects(decoded));
+                if detects && signature.applies_to(*classes) {
+                    hit(*index, sig);
+                }
+            }
+        }
+    }
     for set in reference.sets.iter().chain(&reference.narrow) {
         for (index, classes, forms) in &values {
             for (raw, decoded) in forms {

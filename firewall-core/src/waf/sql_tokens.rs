@@ -1,0 +1,614 @@
+//! A SQL tokenizer for values, after libinjection's: it reads the first
+//! tokens of a value as a SQL parser would read them if the value were
+//! pasted into a query, and gives each the class that matters for telling
+//! an injection from text (a string, a number, a word, a logic operator,
+//! `UNION`, a statement keyword...). Comments in the middle are dropped
+//! (`UNION/**/SELECT` is `UNION SELECT`), `MySQL`'s executable comments
+//! (`/*!50000SELECT*/`) are read as their content, a comment running to the
+//! end of the value is one token, and a unary sign or `NOT` before an
+//! operand is dropped.
+//!
+//! Only the first [`MAX_TOKENS`] tokens are read: an injection shows in
+//! how a value starts, and the cost stays bounded whatever its length.
+
+/// How many tokens of a value are read.
+pub(crate) const MAX_TOKENS: usize = 10;
+
+/// The class of a token, as libinjection's fingerprint letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// A quoted string (`'...'`, `"..."`), closed or not.
+    Str,
+    /// A number (`1`, `0x41`, `1e3`, `.5`), or `TRUE`, `FALSE`, `NULL`.
+    Number,
+    /// A name: a column, a table, a word of text.
+    Word,
+    /// A variable (`@x`, `@@version`).
+    Variable,
+    /// A name followed by `(`: a function call.
+    Function,
+    /// `AND`, `OR`, `XOR`, `&&`, `||`.
+    Logic,
+    /// `UNION`.
+    Union,
+    /// A statement keyword (`SELECT`, `INSERT`, `DROP`, `EXEC`, `WAITFOR`...).
+    Statement,
+    /// A clause (`ORDER BY`, `GROUP BY`, `HAVING`, `LIMIT`, `INTO`, `PROCEDURE`).
+    Clause,
+    /// Another keyword (`FROM`, `WHERE`, `TABLE`, `ALL`, `DELAY`...).
+    Keyword,
+    /// An operator (`=`, `<>`, `+`, `LIKE`, `IN`, `BETWEEN`, `::`...).
+    Operator,
+    /// `(`.
+    Open,
+    /// `)`.
+    Close,
+    /// `,`.
+    Comma,
+    /// `;`.
+    Semicolon,
+    /// A comment running to the end of the value (`--`, `#`, an unclosed `/*`).
+    Comment,
+}
+
+/// One token: its class and, for words and keywords, the word (lower case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Token<'a> {
+    /// Its class.
+    pub class: Class,
+    /// The word, for names and keywords (empty otherwise).
+    pub word: &'a str,
+}
+
+/// The first tokens of a value (at most [`MAX_TOKENS`]), held in place.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tokens<'a> {
+    held: [Token<'a>; MAX_TOKENS],
+    len: usize,
+}
+
+impl<'a> Tokens<'a> {
+    const EMPTY: Token<'static> = Token {
+        class: Class::Comment,
+        word: "",
+    };
+
+    fn new() -> Self {
+        Self {
+            held: [Self::EMPTY; MAX_TOKENS],
+            len: 0,
+        }
+    }
+
+    /// The tokens read.
+    pub(crate) fn as_slice(&self) -> &[Token<'a>] {
+        &self.held[..self.len]
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn last(&self) -> Option<&Token<'a>> {
+        self.as_slice().last()
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Token<'a>> {
+        self.held[..self.len].last_mut()
+    }
+
+    fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+
+    fn push(&mut self, token: Token<'a>) {
+        if let Some(slot) = self.held.get_mut(self.len) {
+            *slot = token;
+            self.len += 1;
+        }
+    }
+}
+
+/// The first `limit` tokens of `text` (lower-cased; at most
+/// [`MAX_TOKENS`]). When `quote` is a quote character, the text is read as
+/// if it followed that quote: its first token is the string up to the
+/// closing quote, and `None` is returned when there is none (the value
+/// could not close a string).
+pub(crate) fn tokenize(text: &str, quote: Option<u8>, limit: usize) -> Option<Tokens<'_>> {
+    let mut reader = Reader {
+        text,
+        bytes: text.as_bytes(),
+        at: 0,
+        tokens: Tokens::new(),
+    };
+    if let Some(q) = quote {
+        let end = reader.string_end(0, q)?;
+        reader.push(Class::Str, "");
+        reader.at = end;
+    }
+    let limit = limit.min(MAX_TOKENS);
+    while reader.tokens.len() < limit && reader.next() {}
+    Some(reader.tokens)
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+    tokens: Tokens<'a>,
+}
+
+impl<'a> Reader<'a> {
+    fn peek(&self, offset: usize) -> u8 {
+        self.bytes.get(self.at + offset).copied().unwrap_or(0)
+    }
+
+    fn push(&mut self, class: Class, word: &'a str) {
+        // A unary sign or NOT before an operand is dropped: `-1`, `NOT 1=2`.
+        let operand = matches!(
+            class,
+            Class::Number
+                | Class::Word
+                | Class::Str
+                | Class::Variable
+                | Class::Function
+                | Class::Open
+        );
+        if operand && self.tokens.last().is_some_and(is_unary) {
+            let before = self
+                .tokens
+                .len()
+                .checked_sub(2)
+                .map(|i| self.tokens.as_slice()[i]);
+            if before.is_none_or(|t| !is_operand(t.class) && t.class != Class::Close) {
+                self.tokens.pop();
+            }
+        }
+        self.tokens.push(Token { class, word });
+    }
+
+    /// Reads one token; false at the end of the text.
+    fn next(&mut self) -> bool {
+        let bytes = self.bytes;
+        while self.at < bytes.len() {
+            let c = bytes[self.at];
+            match c {
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0xa0 => self.at += 1,
+                b'/' if self.peek(1) == b'*' => {
+                    if self.peek(2) == b'!' {
+                        // MySQL runs what an executable comment holds.
+                        self.at += 3;
+                        while self.peek(0).is_ascii_digit() {
+                            self.at += 1;
+                        }
+                    } else if let Some(end) = find(bytes, self.at + 2, b"*/") {
+                        self.at = end + 2;
+                    } else {
+                        self.push(Class::Comment, "");
+                        self.at = bytes.len();
+                        return false;
+                    }
+                }
+                b'*' if self.peek(1) == b'/' => self.at += 2,
+                b'-' if self.peek(1) == b'-' => return self.comment_to_end(),
+                b'#' => return self.comment_to_end(),
+                _ => return self.token(c),
+            }
+        }
+        false
+    }
+
+    fn comment_to_end(&mut self) -> bool {
+        self.push(Class::Comment, "");
+        self.at = self.bytes.len();
+        false
+    }
+
+    fn token(&mut self, c: u8) -> bool {
+        let start = self.at;
+        match c {
+            b'\'' | b'"' => {
+                self.at = self.string_end(start + 1, c).unwrap_or(self.bytes.len());
+                self.push(Class::Str, "");
+            }
+            b'`' => {
+                self.at = self.string_end(start + 1, c).unwrap_or(self.bytes.len());
+                self.push(Class::Word, "");
+            }
+            b'(' => self.single(Class::Open),
+            b')' => self.single(Class::Close),
+            b',' => self.single(Class::Comma),
+            b';' => self.single(Class::Semicolon),
+            b'@' => {
+                self.at += 1;
+                while self.peek(0) == b'@' {
+                    self.at += 1;
+                }
+                self.word_end();
+                self.push(Class::Variable, "");
+            }
+            b'0'..=b'9' => self.number(),
+            b'.' if self.peek(1).is_ascii_digit() => self.number(),
+            _ if is_word_byte(c) => self.word(),
+            _ => self.operator(c),
+        }
+        true
+    }
+
+    fn single(&mut self, class: Class) {
+        self.at += 1;
+        self.push(class, "");
+    }
+
+    /// Where the string opened before `from` by `quote` ends (after its
+    /// closing quote): a doubled quote or a backslash escapes one.
+    fn string_end(&self, from: usize, quote: u8) -> Option<usize> {
+        let mut i = from;
+        while let Some(offset) =
+            memchr::memchr2(quote, b'\\', &self.bytes[i.min(self.bytes.len())..])
+        {
+            let at = i + offset;
+            if self.bytes[at] == b'\\' || self.bytes.get(at + 1) == Some(&quote) {
+                i = at + 2;
+            } else {
+                return Some(at + 1);
+            }
+        }
+        None
+    }
+
+    fn number(&mut self) {
+        let bytes = self.bytes;
+        let hex = bytes[self.at] == b'0' && matches!(self.peek(1), b'x' | b'b');
+        if hex {
+            self.at += 2;
+        }
+        while self.at < bytes.len() {
+            let b = bytes[self.at];
+            // `0x41`, `1.5`, `1e3`, `1e-3`; `1union` is read by MySQL as
+            // `1 union`.
+            let exponent = !hex
+                && b == b'e'
+                && matches!(self.peek(1), b'0'..=b'9' | b'-' | b'+')
+                && self.at > 0
+                && bytes[self.at - 1].is_ascii_digit();
+            if exponent {
+                self.at += 2;
+            } else if b.is_ascii_digit() || b == b'.' || (hex && b.is_ascii_hexdigit()) {
+                self.at += 1;
+            } else {
+                break;
+            }
+        }
+        self.push(Class::Number, "");
+    }
+
+    fn word_end(&mut self) {
+        while self.at < self.bytes.len() && is_word_byte(self.bytes[self.at]) {
+            self.at += 1;
+        }
+    }
+
+    fn word(&mut self) {
+        let start = self.at;
+        self.word_end();
+        // After an escape a string may end inside a character: a word
+        // starting there is read without its text.
+        let word = self.text.get(start..self.at).unwrap_or("");
+        // `N'...'`, `X'41'`, `B'01'`, `E'...'`, `_utf8'...'`: a string.
+        if matches!(self.peek(0), b'\'' | b'"')
+            && (word.len() == 1 && matches!(word.as_bytes()[0], b'n' | b'x' | b'b' | b'e' | b'q')
+                || word.starts_with('_'))
+        {
+            let quote = self.peek(0);
+            self.at = self
+                .string_end(self.at + 1, quote)
+                .unwrap_or(self.bytes.len());
+            self.push(Class::Str, "");
+            return;
+        }
+        let mut class = keyword(word);
+        // A call: a name and `(` (MySQL's default), or a SQL function
+        // with spaces before its `(` (`sleep (5)`); not `pepper (more)`.
+        let call = if self.peek(0) == b'(' {
+            matches!(class, Class::Word | Class::Number) || matches!(word, "if" | "exists")
+        } else {
+            self.next_is_open() && FUNCTIONS.contains(&word)
+        };
+        if call {
+            class = Class::Function;
+        }
+        // `ORDER BY`, `GROUP BY`: one clause.
+        if word == "by"
+            && self
+                .tokens
+                .last()
+                .is_some_and(|t| matches!(t.word, "order" | "group"))
+        {
+            if let Some(last) = self.tokens.last_mut() {
+                last.class = Class::Clause;
+            }
+            return;
+        }
+        self.push(class, word);
+    }
+
+    /// Whether the next byte but spaces is `(`.
+    fn next_is_open(&self) -> bool {
+        let rest = &self.bytes[self.at..];
+        rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'(')
+    }
+
+    fn operator(&mut self, c: u8) {
+        let two = [c, self.peek(1)];
+        let class = match &two {
+            b"||" | b"&&" => Class::Logic,
+            _ => Class::Operator,
+        };
+        let long = matches!(
+            &two,
+            b"||" | b"&&" | b"<=" | b">=" | b"<>" | b"!=" | b"::" | b":=" | b"<<" | b">>" | b"^="
+        );
+        // Bytes that are not ASCII are word bytes: an operator is ASCII.
+        self.at += if long { 2 } else { 1 };
+        if long && two == *b"<=" && self.peek(0) == b'>' {
+            self.at += 1;
+        }
+        let word = if matches!(c, b'-' | b'+' | b'!' | b'~') && !long {
+            op_word(c)
+        } else {
+            ""
+        };
+        self.push(class, word);
+    }
+}
+
+fn op_word(c: u8) -> &'static str {
+    match c {
+        b'-' => "-",
+        b'+' => "+",
+        b'!' => "!",
+        _ => "~",
+    }
+}
+
+fn is_unary(token: &Token<'_>) -> bool {
+    matches!(token.word, "-" | "+" | "!" | "~" | "not") && token.class == Class::Operator
+}
+
+/// Whether a token of this class can be one side of a comparison.
+pub(crate) fn is_operand(class: Class) -> bool {
+    matches!(
+        class,
+        Class::Str | Class::Number | Class::Word | Class::Variable
+    )
+}
+
+/// Letters, digits, `_`, `$`, `.` (`schema.table`) and any byte of a
+/// character that is not ASCII (words of other languages).
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'.') || c >= 0x80
+}
+
+fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(haystack.get(from..)?, needle).map(|i| from + i)
+}
+
+/// The class of a word (lower case): a keyword's, else [`Class::Word`].
+fn keyword(word: &str) -> Class {
+    // Most words are not keywords: one hash, not a comparison per keyword.
+    static KEYWORDS: std::sync::LazyLock<
+        hashbrown::HashMap<&str, Class, foldhash::fast::FixedState>,
+    > = std::sync::LazyLock::new(|| {
+        let mut map = hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0));
+        for (class, words) in KEYWORD_CLASSES {
+            for word in *words {
+                map.insert(*word, *class);
+            }
+        }
+        map
+    });
+    if word.len() > LONGEST_KEYWORD {
+        return Class::Word;
+    }
+    KEYWORDS.get(word).copied().unwrap_or(Class::Word)
+}
+
+/// SQL functions that attacks call, read as calls even with spaces
+/// before their `(`.
+const FUNCTIONS: &[&str] = &[
+    "sleep",
+    "pg_sleep",
+    "benchmark",
+    "ascii",
+    "ord",
+    "char",
+    "chr",
+    "substr",
+    "substring",
+    "mid",
+    "concat",
+    "concat_ws",
+    "group_concat",
+    "extractvalue",
+    "updatexml",
+    "load_file",
+    "user",
+    "version",
+    "database",
+    "schema",
+    "current_user",
+    "system_user",
+    "if",
+    "ifnull",
+    "cast",
+    "convert",
+    "count",
+    "length",
+    "hex",
+    "unhex",
+    "md5",
+    "sha1",
+    "exists",
+    "rand",
+    "floor",
+    "randomblob",
+    "sqlite_version",
+    "xp_cmdshell",
+    "dbms_pipe.receive_message",
+    "utl_inaddr.get_host_name",
+    "name_const",
+    "json_extract",
+    "elt",
+    "make_set",
+    "isnull",
+];
+
+/// The longest word of [`KEYWORD_CLASSES`].
+const LONGEST_KEYWORD: usize = 12;
+
+/// The keywords of each class.
+const KEYWORD_CLASSES: &[(Class, &[&str])] = &[
+    (Class::Logic, &["and", "or", "xor"]),
+    (Class::Union, &["union", "intersect", "except", "minus"]),
+    (
+        Class::Statement,
+        &[
+            "select", "insert", "update", "delete", "drop", "create", "alter", "truncate", "exec",
+            "execute", "declare", "shutdown", "waitfor", "replace", "merge", "grant", "revoke",
+            "rename", "handler", "load", "call", "prepare",
+        ],
+    ),
+    (
+        Class::Clause,
+        &[
+            "having",
+            "limit",
+            "offset",
+            "into",
+            "procedure",
+            "order",
+            "group",
+            "fetch",
+        ],
+    ),
+    (
+        Class::Operator,
+        &[
+            "like", "rlike", "regexp", "ilike", "similar", "glob", "in", "is", "between", "div",
+            "mod", "not", "sounds", "escape", "collate", "match", "against",
+        ],
+    ),
+    (
+        Class::Number,
+        &[
+            "true",
+            "false",
+            "null",
+            "unknown",
+            "current_user",
+            "user",
+            "version",
+        ],
+    ),
+    (
+        Class::Keyword,
+        &[
+            "from", "where", "table", "database", "schema", "values", "set", "all", "distinct",
+            "delay", "top", "case", "when", "then", "else", "end", "as", "on", "join", "exists",
+            "if", "begin", "outfile", "dumpfile", "time",
+        ],
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Escapes, quotes and comments next to characters of several
+        /// bytes: the reader never slices inside a character.
+        #[test]
+        fn any_text_is_read_without_panic(text in "[a-z0-9 '\"`\\/*!#;()@.$_=<>|&+-é€😀\t\n]{0,40}") {
+            for quote in [None, Some(b'\''), Some(b'"')] {
+                let tokens = tokenize(&text, quote, MAX_TOKENS);
+                prop_assert!(tokens.is_none_or(|t| t.as_slice().len() <= MAX_TOKENS));
+            }
+            let _ = crate::waf::sql_injection::is_sql_injection(&text);
+        }
+    }
+
+    fn classes(text: &str, quote: Option<u8>) -> Option<String> {
+        let tokens = tokenize(text, quote, MAX_TOKENS)?;
+        Some(
+            tokens
+                .as_slice()
+                .iter()
+                .map(|t| match t.class {
+                    Class::Str => 's',
+                    Class::Number => '1',
+                    Class::Word => 'n',
+                    Class::Variable => 'v',
+                    Class::Function => 'f',
+                    Class::Logic => '&',
+                    Class::Union => 'U',
+                    Class::Statement => 'E',
+                    Class::Clause => 'B',
+                    Class::Keyword => 'k',
+                    Class::Operator => 'o',
+                    Class::Open => '(',
+                    Class::Close => ')',
+                    Class::Comma => ',',
+                    Class::Semicolon => ';',
+                    Class::Comment => 'c',
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn values_read_as_sql_tokens() {
+        let cases = [
+            ("1 or 1=1", None, "1&1o1"),
+            ("1' or '1'='1", Some(b'\''), "s&sos"),
+            ("admin'--", Some(b'\''), "sc"),
+            ("-1 union/**/all select null,@@version", None, "1UkE1,v"),
+            ("1/*!50000union*/ select", None, "1UE"),
+            ("x') or not (1=2", Some(b'\''), "s)&(1o1"),
+            ("1 and sleep (5)", None, "1&f(1)"),
+            ("1 order by 3#", None, "1B1c"),
+            ("n'abc' || x'41'", None, "s&s"),
+            ("it's nice", Some(b'\''), "snn"),
+            ("l'été est là", Some(b'\''), "snnn"),
+        ];
+        for (text, quote, want) in cases {
+            assert_eq!(classes(text, quote).as_deref(), Some(want), "{text:?}");
+        }
+        assert_eq!(classes("no quote", Some(b'\'')), None);
+    }
+
+    #[test]
+    fn reads_at_most_max_tokens_of_any_text() {
+        let long = "a ".repeat(10_000);
+        assert_eq!(tokenize(&long, None, MAX_TOKENS).unwrap().len(), MAX_TOKENS);
+        for text in [
+            "\u{e9}'",
+            "'\\",
+            "/*",
+            "0x",
+            "@",
+            "é(",
+            "\u{1F600}+",
+            "'a''b",
+            "'\\é",
+        ] {
+            let _ = tokenize(text, None, MAX_TOKENS);
+            let _ = tokenize(text, Some(b'\''), MAX_TOKENS);
+        }
+        assert!(KEYWORD_CLASSES
+            .iter()
+            .all(|(_, words)| words.iter().all(|w| w.len() <= LONGEST_KEYWORD)));
+    }
+}

