@@ -56,7 +56,10 @@ pub mod waf;
 
 pub use engine::Engine;
 pub use events::{Event, EventRing, MAX_DROP_SOURCES};
-pub use firewall::{Admission, Firewall, Refusal, ReloadError};
+pub use firewall::{
+    Admission, ClientRequest, DuplicateLimit, Firewall, LimitFileError, LimitSet, RateLimitHeaders,
+    Refusal, ReloadError, Stopped, SweepLease,
+};
 pub use packet::Packet;
 pub use parse::{FieldError, RuleError};
 pub use reload::RulesWatcher;

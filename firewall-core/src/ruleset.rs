@@ -362,6 +362,12 @@ struct RawFile {
     /// The WAF settings; read and checked by [`crate::waf::WafConfig::from_toml_str`].
     #[serde(default, rename = "waf")]
     _waf: Option<toml::Value>,
+    /// The rate limits; read and checked with the ban policy by the firewall.
+    #[serde(default, rename = "limit")]
+    _limit: Option<toml::Value>,
+    /// The ban policy.
+    #[serde(default, rename = "bans")]
+    _bans: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
