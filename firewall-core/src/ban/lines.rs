@@ -33,7 +33,7 @@ impl RawMessage for BanLine<'_> {
     }
 }
 
-/// `UNBAN: 203.0.113.7 (expired) after 10m: 3 WAF drops in 60s; 42 requests refused`.
+/// `UNBAN: 203.0.113.7 (expired) after 10m: 3 WAF drops in 60s; 42 requests refused while banned`.
 pub(crate) struct UnbanLine<'a> {
     pub(crate) ended: &'a Ended,
     pub(crate) refused: u64,
@@ -46,14 +46,24 @@ impl RawMessage for UnbanLine<'_> {
         let ban = &self.ended.ban;
         let _ = write!(
             out,
-            "{} ({}) after {}: {}; {} requests refused",
+            "{} ({}) after {}: {}; {} refused while banned",
             ban.key,
             self.ended.cause,
             short_duration(Duration::from_secs(ban.duration().as_secs())),
             ban.reason,
-            self.refused
+            Requests(self.refused)
         );
         start
+    }
+}
+
+/// `1 request`, `3 requests`.
+struct Requests(u64);
+
+impl fmt::Display for Requests {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let noun = if self.0 == 1 { "request" } else { "requests" };
+        write!(f, "{} {noun}", self.0)
     }
 }
 

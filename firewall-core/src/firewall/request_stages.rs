@@ -169,7 +169,7 @@ impl RateLimitHeaders {
 /// assert_eq!(fw.stats().dropped, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Stopped {
     /// The client is banned (`403`).
