@@ -452,3 +452,130 @@ impl fmt::Display for RateLine<'_> {
         logger::display_raw(self, f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::ban::BanPolicy;
+    use crate::rule::Rule;
+    use crate::{ALLOW, ANY, DROP, TCP};
+
+    /// Rule #1 drops telnet, rule #2 allows everything; `login` allows 1 a day.
+    fn firewall() -> Firewall {
+        let rules = vec![
+            Rule::new(DROP, TCP, 23, ANY, ANY, "telnet").unwrap(),
+            Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all").unwrap(),
+        ];
+        let login = Limit::new("login", "1/1d".parse().unwrap()).unwrap();
+        let fw = Firewall::new("t")
+            .with_rules(rules)
+            .unwrap()
+            .with_limits(vec![login.route("/login").unwrap()])
+            .unwrap();
+        fw.events().enable();
+        fw
+    }
+
+    fn request(port: u16, path: &str) -> ClientRequest<'_> {
+        let packet = Packet::tcp(
+            "198.51.100.7:5123".parse().unwrap(),
+            std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        );
+        ClientRequest::new(packet, "POST", path)
+    }
+
+    #[test]
+    fn a_ban_is_refused_before_the_acl_and_counted_once() {
+        let fw = firewall();
+        let ip = "198.51.100.7".parse().unwrap();
+        fw.bans().ban(ip, Duration::from_secs(60), "spam").unwrap();
+        for port in [23, 5000] {
+            let stopped = fw.check_request(&request(port, "/")).unwrap_err();
+            assert!(matches!(stopped, Stopped::Banned(_)), "{stopped:?}");
+        }
+        let stats = fw.stats();
+        assert_eq!((stats.allowed, stats.dropped), (0, 2));
+        assert_eq!((stats.rules[0].hits, stats.rules[1].hits), (0, 0));
+        let reason = &fw.events().recent(0)[0].reason;
+        assert!(
+            reason.starts_with("BAN DROP: banned until ") && reason.ends_with(": spam"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_refusal_by_a_limit_is_one_drop_without_a_rule_hit() {
+        let fw = firewall();
+        let headers = fw.check_request(&request(5000, "/login")).unwrap();
+        assert_eq!(headers.state(), Some(r#""login";r=0;t=86400"#));
+        let Err(Stopped::RateLimited { limit, headers }) =
+            fw.check_request(&request(5000, "/login"))
+        else {
+            panic!("the second is refused");
+        };
+        assert_eq!(
+            (limit.as_str(), headers.retry_after()),
+            ("login", Some(86_400))
+        );
+        assert!(
+            fw.check_request(&request(5000, "/")).unwrap().is_empty(),
+            "not covered"
+        );
+        let stats = fw.stats();
+        assert_eq!(
+            (stats.allowed, stats.dropped, stats.rules[1].hits),
+            (2, 1, 2)
+        );
+    }
+
+    #[test]
+    fn an_exempt_or_allowlisted_client_is_never_limited_nor_banned() {
+        let fw = firewall();
+        let policy = BanPolicy::new(1, Duration::from_secs(60), Duration::from_secs(60))
+            .unwrap()
+            .allow("192.0.2.0/24")
+            .unwrap();
+        fw.set_ban_policy(policy);
+        let mut exempt = request(5000, "/login");
+        exempt.exempt = true;
+        for _ in 0..3 {
+            assert!(fw.check_request(&exempt).unwrap().is_empty());
+        }
+        let mut telnet = request(23, "/");
+        telnet.exempt = true;
+        assert!(fw.check_request(&telnet).is_err());
+        assert!(fw.bans().is_empty(), "an exempt ACL drop is no strike");
+        let mut listed = request(5000, "/login");
+        listed.packet.src = "192.0.2.9:1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(fw.check_request(&listed).is_ok());
+        }
+        assert!(fw.check_request(&request(23, "/")).is_err());
+        assert_eq!(
+            fw.bans().len(),
+            1,
+            "the ACL drop of a plain client is a strike"
+        );
+    }
+
+    #[test]
+    fn a_handler_limit_that_also_covers_the_route_counts_once() {
+        let fw = firewall();
+        let limits = fw.limits();
+        let own = limits.get("login").unwrap();
+        let mut req = request(5000, "/login");
+        req.handler_limit = Some(own);
+        assert!(fw.check_request(&req).is_ok());
+        assert!(fw.check_request(&req).is_err());
+        let mut elsewhere = request(5000, "/other");
+        elsewhere.packet.src = "198.51.100.8:1".parse().unwrap();
+        elsewhere.handler_limit = Some(own);
+        assert!(fw.check_request(&elsewhere).is_ok());
+        assert!(
+            fw.check_request(&elsewhere).is_err(),
+            "counted off its route too"
+        );
+    }
+}
