@@ -1,4 +1,4 @@
-//! Bans on real sockets (127.0.0.1): strikes from WAF drops, ACL drops and
+//! Bans on real sockets (`127.0.0.1`): strikes from WAF drops, ACL drops and
 //! rate-limit refusals ban the client, refused first with one sampled
 //! `BAN DROP` line; the ban ends on time with its `UNBAN` line even if the
 //! client never returns; trusted proxies and allowlisted networks are never

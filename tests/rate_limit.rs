@@ -1,4 +1,4 @@
-//! Rate limits on real sockets (127.0.0.1 and [::1]): exact counts under
+//! Rate limits on real sockets (`127.0.0.1` and `[::1]`): exact counts under
 //! concurrency, the 429 and its headers, `Retry-After` honoured, how
 //! clients are keyed (IPv4-mapped folded, IPv6 by /64), trusted proxies,
 //! the `#[firewall(limit = ...)]` attribute and `[[limit]]` reloads.

@@ -33,12 +33,13 @@ pub const MISSING_WAF: &str =
 /// # Errors
 ///
 /// The response to send instead of running the handler.
+#[allow(clippy::result_large_err)] // the handler returns it as it is, once per refusal
 pub fn check(
     req: &HttpRequest,
     port: Option<u16>,
     limit: Option<&str>,
 ) -> Result<RateLimitHeaders, HttpResponse> {
-    let judge = Judge::of(req, port, limit)?;
+    let judge = Judge::of(req, port, limit).map_err(Misconfigured::response)?;
     match judge.acl(Connection::of(req)) {
         Verdict::Allow(headers) => Ok(headers),
         Verdict::Refuse(stopped) => Err(refusal(&stopped)),
@@ -57,6 +58,18 @@ pub fn respond<R: Responder>(response: R, headers: &RateLimitHeaders) -> Customi
     response
 }
 
+/// A guarded handler that cannot be judged: no `Firewall` registered, or
+/// a `limit` it names the firewall lacks (already logged at ERROR).
+struct Misconfigured;
+
+impl Misconfigured {
+    /// `500`: the handler is never served unguarded.
+    #[allow(clippy::unused_self)] // the value says which answer; it holds nothing
+    fn response(self) -> HttpResponse {
+        misconfigured()
+    }
+}
+
 /// Who judges a guarded handler's request and how: the app's firewall (or
 /// else the one of the middleware in front), the policy the middleware
 /// applied if it is that firewall's (with the handler's `port`, if given),
@@ -70,29 +83,33 @@ struct Judge {
 }
 
 impl Judge {
-    fn of(req: &HttpRequest, port: Option<u16>, limit: Option<&str>) -> Result<Self, HttpResponse> {
+    fn of(
+        req: &HttpRequest,
+        port: Option<u16>,
+        limit: Option<&str>,
+    ) -> Result<Self, Misconfigured> {
         let checked = req.extensions().get::<Checked>().cloned();
         let firewall = match (req.app_data::<web::Data<Firewall>>(), &checked) {
             (Some(data), _) => data.clone().into_inner(),
             (None, Some(checked)) => checked.by.firewall.clone(),
             (None, None) => {
                 log::error!("Firewall Processing Error: {MISSING_FIREWALL}");
-                return Err(misconfigured());
+                return Err(Misconfigured);
             }
         };
         let limiter = match limit {
             None => None,
-            Some(name) => match firewall.limits().get(name) {
-                Some(limiter) => Some(limiter.clone()),
-                None => {
+            Some(name) => {
+                let Some(limiter) = firewall.limits().get(name).cloned() else {
                     // Never an unguarded handler: a limit it names must exist.
                     log::error!(
                         "Firewall Processing Error: #[firewall(limit = {name:?})] but the Firewall \
                          has no limit named {name:?}: add it with Firewall::set_limits or a [[limit]] table"
                     );
-                    return Err(misconfigured());
-                }
-            },
+                    return Err(Misconfigured);
+                };
+                Some(limiter)
+            }
         };
         let checked = checked.filter(|c| c.by(&firewall));
         let policy = match &checked {
@@ -184,7 +201,7 @@ pub async fn guard(
     limit: Option<&str>,
     payload: Payload,
 ) -> Result<(Payload, RateLimitHeaders), HttpResponse> {
-    let judge = Judge::of(req, port, limit)?;
+    let judge = Judge::of(req, port, limit).map_err(Misconfigured::response)?;
     let firewall = &judge.firewall;
     let Some(waf) = inspection::active(firewall, req.uri().path()) else {
         let headers = match judge.acl(Connection::of(req)) {

@@ -20,9 +20,24 @@ use crate::response::{denied, insert_rate_headers, refusal};
 ///
 /// Per request the packet is TCP from the client (the socket peer, see
 /// [`TrustedProxies`]) to the local address and port the request came in on
-/// (or the port given to [`port`](Self::port)). [`Firewall::check`] decides,
-/// counts and logs the documented line. A DROP answers `403 Forbidden` with
-/// the body `Access denied by Firewall.` and the handler never runs.
+/// (or the port given to [`port`](Self::port)). The stages run in order
+/// ([`Firewall::check_request`]), each refusal final, counted once and logged:
+///
+/// 1. a banned client ([`Firewall::bans`]) answers `403` (`BAN DROP`, sampled);
+/// 2. the ACL decides and logs the documented line; a DROP answers
+///    `403 Forbidden` with the body `Access denied by Firewall.`;
+/// 3. every rate limit covering the method and path ([`Firewall::set_limits`],
+///    `[[limit]]`) counts the request; over one it answers
+///    `429 Too Many Requests` with `Retry-After`, `RateLimit-Policy` and
+///    `RateLimit` (`RATE DROP`); a served response of a covered route
+///    carries `RateLimit-Policy` and `RateLimit` too;
+/// 4. the WAF, if any (below).
+///
+/// The handler never runs for a refused request. Limits and bans count the
+/// client after trusted proxies; a trusted proxy's own address is never
+/// limited or banned. Drops are strikes as the ban policy says. The first
+/// service created starts the firewall's sweep on its worker (once a
+/// second: bans end on time with their `UNBAN` line).
 ///
 /// When the [`Firewall`] has a WAF ([`Firewall::set_waf`]), a request the
 /// ACL allowed is then inspected: its body is read up to the WAF's limit (and
