@@ -82,12 +82,12 @@ pub(crate) fn too_many_requests(headers: &RateLimitHeaders) -> HttpResponse {
 /// Adds `RateLimit-Policy`, `RateLimit` and (on a refusal) `Retry-After`.
 pub(crate) fn insert_rate_headers(map: &mut HeaderMap, headers: &RateLimitHeaders) {
     let pairs = [
-        ("ratelimit-policy", headers.policy().map(str::to_owned)),
-        ("ratelimit", headers.state().map(str::to_owned)),
+        ("ratelimit-policy", headers.policy()),
+        ("ratelimit", headers.state()),
     ];
     for (name, value) in pairs {
         // Limit names are letters, digits, `-`, `_`, `.`: always a valid value.
-        if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        if let Some(value) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
             map.insert(HeaderName::from_static(name), value);
         }
     }

@@ -103,8 +103,23 @@ impl RateLimitHeaders {
             self.policy.push_str(", ");
             self.state.push_str(", ");
         }
-        self.policy.push_str(&limit.policy_header());
-        self.state.push_str(&decision.header_value(limit.name()));
+        // Written in place: the same text as `Limit::policy_header` and
+        // `Decision::header_value`, without their two strings a request.
+        let quota = limit.quota();
+        let window = quota.period().as_nanos().div_ceil(1_000_000_000);
+        let _ = write!(
+            self.policy,
+            "\"{}\";q={};w={window}",
+            limit.name(),
+            quota.count()
+        );
+        let _ = write!(
+            self.state,
+            "\"{}\";r={};t={}",
+            limit.name(),
+            decision.remaining,
+            decision.reset_secs()
+        );
         if !decision.allowed {
             self.retry_after = decision.retry_after_secs();
         }
