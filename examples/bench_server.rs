@@ -13,7 +13,11 @@
 //!   letters that are not ASCII, the second the form with every value of
 //!   its head new at each request),
 //!   `bare_post` (the same server as
-//!   `bare`: the script loads it with the WAF configurations' POST request).
+//!   `bare`: the script loads it with the WAF configurations' POST request),
+//!   `limit` (the middleware with 10 rules and a rate limit over every
+//!   route that is never reached: 1,000,000,000 a second), `bans100k` (the
+//!   middleware with 10 rules and 100,000 active bans in 10.0.0.0/8, the
+//!   client not banned).
 //!   Every configuration answers `GET /` and `POST /` (the body is read).
 //!   In every firewall configuration the
 //!   rule that allows loopback is the last one, the costliest place for it.
@@ -24,10 +28,11 @@
 //! On SIGINT/SIGTERM it stops, flushes the log and prints
 //! `STATS allowed=N dropped=M` so the script can check every line was written.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-use std::time::Instant;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, Instant};
 
 use actix_web::{get, post, web, App, HttpResponse, HttpServer, Responder};
+use firewall_actix::limit::Limit;
 use firewall_actix::waf::{Waf, WafConfig};
 use firewall_actix::{firewall, Firewall, FirewallExt, Rule, ALLOW, ANY, DROP, TCP};
 
@@ -100,6 +105,19 @@ fn firewall_with(count: usize) -> Firewall {
     fw
 }
 
+/// 100,000 bans of a day on addresses of 10.0.0.0/8 (logged before the
+/// server is ready, so not among the lines the script counts).
+fn ban_100k(fw: &Firewall) {
+    let started = Instant::now();
+    for n in 0..100_000_u32 {
+        let ip = IpAddr::V4(Ipv4Addr::from(0x0A00_0000 | n));
+        fw.bans()
+            .ban(ip, Duration::from_secs(86_400), "bench")
+            .expect("not allowlisted");
+    }
+    eprintln!("banned 100000 addresses in {:.2?}", started.elapsed());
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let config = env("BENCH_CONFIG", "rules10");
@@ -120,6 +138,15 @@ async fn main() -> std::io::Result<()> {
         "rules1m" => firewall_with(1_000_000),
         _ => firewall_with(10),
     };
+    match config.as_str() {
+        "limit" => {
+            let never =
+                Limit::new("never", "1000000000/1s".parse().expect("a quota")).expect("a limit");
+            fw.set_limits(vec![never]).expect("one limit");
+        }
+        "bans100k" => ban_100k(&fw),
+        _ => {}
+    }
     if config.starts_with("waf") {
         fw.set_waf(Some(
             Waf::new(WafConfig::default()).expect("the default WAF compiles"),

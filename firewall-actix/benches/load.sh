@@ -18,7 +18,8 @@
 # comment; `waf_new_head` the form with every value of its head (query,
 # headers, cookies) new at each request, which the WAF's memo of clean head
 # values never knows (a client's first request); every other configuration
-# sends `GET /`. The WAF configurations are
+# sends `GET /`. `limit` puts a rate limit that is never reached on every
+# route, `bans100k` holds 100,000 active bans (the client not banned). The WAF configurations are
 # compared with `bare_post:off` (bare Actix, ASCII form), which is added to
 # the run when it is not listed.
 #
@@ -32,7 +33,7 @@ THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 PORT=${PORT:-18080}
 ROUNDS=${ROUNDS:-3}
-CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off bare_post:off waf:on waf:off waf_accented:off waf_new_head:off"}
+CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off limit:on limit:off bans100k:on bans100k:off bare_post:off waf:on waf:off waf_accented:off waf_new_head:off"}
 case " $CONFIGS " in
   *" waf"*) case " $CONFIGS " in *" bare_post:off "*) ;; *) CONFIGS="bare_post:off $CONFIGS" ;; esac ;;
 esac

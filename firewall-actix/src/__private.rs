@@ -4,14 +4,17 @@
 pub use actix_web;
 pub use firewall_core::waf::Mode;
 
+use std::sync::Arc;
+
 use actix_web::dev::Payload;
-use actix_web::{HttpMessage as _, HttpRequest, HttpResponse};
-use firewall_core::{Firewall, Packet};
+use actix_web::{CustomizeResponder, HttpMessage as _, HttpRequest, HttpResponse, Responder};
+use firewall_core::limit::RateLimiter;
+use firewall_core::{ClientRequest, Firewall, RateLimitHeaders, Stopped};
 
 use crate::guard::{self, Checked, Connection, Policy, Verdict};
 use crate::inspection::{self, Outcome, Subject};
 use crate::proxy::TrustedProxies;
-use crate::response::{denied, misconfigured};
+use crate::response::{denied, misconfigured, refusal};
 
 /// What a missing `Firewall` is reported as.
 pub const MISSING_FIREWALL: &str =
@@ -21,54 +24,91 @@ pub const MISSING_FIREWALL: &str =
 pub const MISSING_WAF: &str =
     "#[firewall(waf = \"on\")] but the Firewall has no WAF: call Firewall::set_waf";
 
-/// Checks the request a guarded handler is about to serve. `None`: serve it;
-/// `Some(response)`: answer that instead (403 on DROP or failure, 500 when the
-/// app registered no `Firewall`).
-pub fn check(req: &HttpRequest, port: Option<u16>) -> Option<HttpResponse> {
-    let judge = match Judge::of(req, port) {
-        Ok(judge) => judge,
-        Err(refused) => return Some(refused.response()),
-    };
+/// Checks the request a guarded handler is about to serve: ban, ACL, the
+/// limits that cover it and the handler's own `limit`. `Ok(headers)`: serve
+/// it, with these rate-limit headers; `Err(response)`: answer that instead
+/// (403 on a ban, a DROP or a failure, 429 over a limit, 500 when the app
+/// registered no `Firewall` or the named limit does not exist).
+///
+/// # Errors
+///
+/// The response to send instead of running the handler.
+#[allow(clippy::result_large_err)] // the handler returns it as it is, once per refusal
+pub fn check(
+    req: &HttpRequest,
+    port: Option<u16>,
+    limit: Option<&str>,
+) -> Result<RateLimitHeaders, HttpResponse> {
+    let judge = Judge::of(req, port, limit).map_err(Misconfigured::response)?;
     match judge.acl(Connection::of(req)) {
-        Verdict::Allow(_) => None,
-        Verdict::Deny | Verdict::Error => Some(denied()),
+        Verdict::Allow(headers) => Ok(headers),
+        Verdict::Refuse(stopped) => Err(refusal(&stopped)),
+        Verdict::Error => Err(denied()),
     }
 }
 
-/// Why the handler is not served (kept small: the response is built after).
-enum Refused {
-    NoFirewall,
-    Denied,
+/// The handler's response with the rate-limit headers of its request.
+pub fn respond<R: Responder>(response: R, headers: &RateLimitHeaders) -> CustomizeResponder<R> {
+    let mut response = response.customize();
+    if let (Some(policy), Some(state)) = (headers.policy(), headers.state()) {
+        response = response
+            .insert_header(("ratelimit-policy", policy.to_owned()))
+            .insert_header(("ratelimit", state.to_owned()));
+    }
+    response
 }
 
-impl Refused {
+/// A guarded handler that cannot be judged: no `Firewall` registered, or
+/// a `limit` it names the firewall lacks (already logged at ERROR).
+struct Misconfigured;
+
+impl Misconfigured {
+    /// `500`: the handler is never served unguarded.
+    #[allow(clippy::unused_self)] // the value says which answer; it holds nothing
     fn response(self) -> HttpResponse {
-        match self {
-            Refused::NoFirewall => misconfigured(),
-            Refused::Denied => denied(),
-        }
+        misconfigured()
     }
 }
 
 /// Who judges a guarded handler's request and how: the app's firewall (or
 /// else the one of the middleware in front), the policy the middleware
 /// applied if it is that firewall's (with the handler's `port`, if given),
-/// else the handler's own, and what that middleware already judged.
+/// else the handler's own, what that middleware already judged, and the
+/// handler's own limit.
 struct Judge {
     firewall: Firewall,
     policy: Policy,
     checked: Option<Checked>,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl Judge {
-    fn of(req: &HttpRequest, port: Option<u16>) -> Result<Self, Refused> {
+    fn of(
+        req: &HttpRequest,
+        port: Option<u16>,
+        limit: Option<&str>,
+    ) -> Result<Self, Misconfigured> {
         let checked = req.extensions().get::<Checked>().cloned();
         let firewall = match (req.app_data::<Firewall>(), &checked) {
             (Some(registered), _) => registered.clone(),
             (None, Some(checked)) => checked.by.firewall.clone(),
             (None, None) => {
                 log::error!("Firewall Processing Error: {MISSING_FIREWALL}");
-                return Err(Refused::NoFirewall);
+                return Err(Misconfigured);
+            }
+        };
+        let limiter = match limit {
+            None => None,
+            Some(name) => {
+                let Some(limiter) = firewall.limits().get(name).cloned() else {
+                    // Never an unguarded handler: a limit it names must exist.
+                    log::error!(
+                        "Firewall Processing Error: #[firewall(limit = {name:?})] but the Firewall \
+                         has no limit named {name:?}: add it with Firewall::set_limits or a [[limit]] table"
+                    );
+                    return Err(Misconfigured);
+                };
+                Some(limiter)
             }
         };
         let checked = checked.filter(|c| c.by(&firewall));
@@ -86,34 +126,70 @@ impl Judge {
             firewall,
             policy,
             checked,
+            limiter,
         })
     }
 
-    /// The ACL alone, final at once: the packet the middleware already
-    /// allowed passes silently; any other is decided, counted and logged.
-    fn acl(&self, conn: Connection<'_>) -> Verdict<Packet> {
+    /// Whether the middleware in front judged this very request (same
+    /// firewall, same packet): it then counted the ban, ACL and its limits.
+    fn judged_before(&self, request: &ClientRequest<'_>) -> bool {
+        self.checked
+            .as_ref()
+            .is_some_and(|checked| checked.packet == request.packet)
+    }
+
+    /// The handler's own limit for a request the middleware judged: counted
+    /// here unless the middleware counted it already (it covers the route).
+    fn own_limit(&self, request: &ClientRequest<'_>) -> Result<RateLimitHeaders, Stopped> {
+        let Some(own) = &self.limiter else {
+            return Ok(RateLimitHeaders::default());
+        };
+        let limits = self.firewall.limits();
+        let counted = limits
+            .covering(request.method, request.path)
+            .any(|l| Arc::ptr_eq(l, own));
+        if counted {
+            return Ok(RateLimitHeaders::default());
+        }
+        self.firewall.limit_served(request, own)
+    }
+
+    /// The stages without a WAF: what the middleware judged already is not
+    /// judged again.
+    fn acl(&self, conn: Connection<'_>) -> Verdict<RateLimitHeaders> {
         let fw = &self.firewall;
-        guard::evaluate_with(fw, &self.policy, conn, |packet| match &self.checked {
-            Some(checked) if checked.packet == *packet => Ok(*packet),
-            _ => guard::acl_only(fw, packet),
+        let own = self.limiter.as_deref();
+        guard::evaluate_limited(fw, &self.policy, conn, own, |request| {
+            if self.judged_before(&request) {
+                self.own_limit(&request)
+            } else {
+                fw.check_request(&request)
+            }
         })
     }
 
-    /// The ACL stage before the WAF: the packet the middleware already
+    /// The stages before the WAF: the packet the middleware already
     /// allowed is [`Subject::Served`]; any other is admitted, its verdict
     /// left to the WAF.
-    fn admit(&self, conn: Connection<'_>) -> Verdict<Subject> {
+    fn admit(&self, conn: Connection<'_>) -> Verdict<(Subject, RateLimitHeaders)> {
         let fw = &self.firewall;
-        guard::evaluate_with(fw, &self.policy, conn, |packet| match &self.checked {
-            Some(checked) if checked.packet == *packet => Ok(Subject::Served(*packet)),
-            _ => fw.admit(packet).map(Subject::Admitted),
+        let own = self.limiter.as_deref();
+        guard::evaluate_limited(fw, &self.policy, conn, own, |request| {
+            if self.judged_before(&request) {
+                let headers = self.own_limit(&request)?;
+                Ok((Subject::Served(request.packet), headers))
+            } else {
+                let (admission, headers) = fw.admit_request(&request)?;
+                Ok((Subject::Admitted(admission), headers))
+            }
         })
     }
 }
 
 /// [`check`], then the firewall's WAF (if any; `force` overrides its mode).
-/// `Ok(payload)`: serve, the extractors read `payload` (the original body);
-/// `Err(response)`: answer that (403, 413, 500, or the body's read error).
+/// `Ok((payload, headers))`: serve, the extractors read `payload` (the
+/// original body), the response gets `headers`; `Err(response)`: answer
+/// that (403, 413, 429, 500, or the body's read error).
 ///
 /// # Errors
 ///
@@ -122,31 +198,36 @@ pub async fn guard(
     req: &HttpRequest,
     port: Option<u16>,
     force: Option<Mode>,
+    limit: Option<&str>,
     payload: Payload,
-) -> Result<Payload, HttpResponse> {
-    let judge = Judge::of(req, port).map_err(Refused::response)?;
+) -> Result<(Payload, RateLimitHeaders), HttpResponse> {
+    let judge = Judge::of(req, port, limit).map_err(Misconfigured::response)?;
     let firewall = &judge.firewall;
     let Some(waf) = inspection::active(firewall, req.uri().path()) else {
-        if !matches!(judge.acl(Connection::of(req)), Verdict::Allow(_)) {
-            return Err(Refused::Denied.response());
-        }
+        let headers = match judge.acl(Connection::of(req)) {
+            Verdict::Allow(headers) => headers,
+            Verdict::Refuse(stopped) => return Err(refusal(&stopped)),
+            Verdict::Error => return Err(denied()),
+        };
         if force == Some(Mode::On) && firewall.waf().is_none() {
             log::error!("Firewall Processing Error: {MISSING_WAF}");
             return Err(misconfigured());
         }
-        return Ok(payload);
+        return Ok((payload, headers));
     };
-    let Verdict::Allow(subject) = judge.admit(Connection::of(req)) else {
-        return Err(Refused::Denied.response());
+    let (subject, headers) = match judge.admit(Connection::of(req)) {
+        Verdict::Allow(admitted) => admitted,
+        Verdict::Refuse(stopped) => return Err(refusal(&stopped)),
+        Verdict::Error => return Err(denied()),
     };
     let mode = force.unwrap_or(waf.config().mode);
     if matches!(subject, Subject::Served(_))
         && judge.checked.as_ref().and_then(|c| c.waf) == Some(mode)
     {
-        return Ok(payload); // the middleware inspected it in this mode already
+        return Ok((payload, headers)); // the middleware inspected it in this mode already
     }
     match inspection::inspect(firewall, &waf, subject, req, payload, force).await {
-        Ok(Outcome::Serve(payload)) => Ok(payload),
+        Ok(Outcome::Serve(payload)) => Ok((payload, headers)),
         Ok(Outcome::Refuse(response)) => Err(response),
         Err(err) => Err(HttpResponse::from_error(err)),
     }

@@ -10,8 +10,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::http::header::HeaderMap;
 use actix_web::HttpRequest;
+use firewall_core::limit::RateLimiter;
 use firewall_core::waf::Mode;
-use firewall_core::{Admission, Decision, Firewall, Packet, Protocol};
+use firewall_core::{
+    Admission, ClientRequest, Firewall, Packet, Protocol, RateLimitHeaders, Stopped,
+};
 
 use crate::connection::LocalAddr;
 use crate::proxy::{ProxyError, TrustedProxies};
@@ -30,6 +33,10 @@ pub(crate) struct Connection<'a> {
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) local: SocketAddr,
     pub(crate) headers: &'a HeaderMap,
+    /// The request's method, for the rate limits.
+    pub(crate) method: &'a str,
+    /// The request's path as received (no query), for the rate limits.
+    pub(crate) path: &'a str,
 }
 
 impl<'a> Connection<'a> {
@@ -44,18 +51,20 @@ impl<'a> Connection<'a> {
             peer: req.peer_addr(),
             local,
             headers: req.headers(),
+            method: req.method().as_str(),
+            path: req.uri().path(),
         }
     }
 }
 
-/// The outcome of the ACL stage for one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The outcome of the ban, ACL and limit stages for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict<T> {
-    /// Go on: what the ACL allowed (a packet, or an [`Admission`] whose
-    /// verdict a later stage gives).
+    /// Go on: what the stages allowed (a packet, or an [`Admission`] whose
+    /// verdict a later stage gives, with the rate-limit headers).
     Allow(T),
-    /// Refused by the rules (already counted and logged by the firewall).
-    Deny,
+    /// Refused by a ban, the rules or a limit (already counted and logged).
+    Refuse(Stopped),
     /// Refused because the firewall failed (already counted, logged at ERROR).
     Error,
 }
@@ -109,26 +118,27 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Decides `conn` with [`Firewall::check`], final at once; never panics,
-/// never lets a failure through.
-pub(crate) fn evaluate(fw: &Firewall, policy: &Policy, conn: Connection<'_>) -> Verdict<Packet> {
-    evaluate_with(fw, policy, conn, |packet| acl_only(fw, packet))
+/// Judges `conn` with [`Firewall::check_request`] (ban, ACL, limits),
+/// final at once: the packet and the rate-limit headers of the response.
+/// Never panics, never lets a failure through.
+pub(crate) fn evaluate(
+    fw: &Firewall,
+    policy: &Policy,
+    conn: Connection<'_>,
+) -> Verdict<(Packet, RateLimitHeaders)> {
+    evaluate_with(fw, policy, conn, |request| {
+        fw.check_request(&request).map(|h| (request.packet, h))
+    })
 }
 
-/// The ACL stage of a request a later stage (the WAF) judges too:
-/// [`Firewall::admit`], counted when that stage gives its verdict.
-pub(crate) fn admit(fw: &Firewall, policy: &Policy, conn: Connection<'_>) -> Verdict<Admission> {
-    evaluate_with(fw, policy, conn, |packet| fw.admit(packet))
-}
-
-/// [`Firewall::check`] as a stage: the packet if allowed.
-pub(crate) fn acl_only(fw: &Firewall, packet: &Packet) -> Result<Packet, Decision> {
-    let decision = fw.check(packet);
-    if decision.is_allowed() {
-        Ok(*packet)
-    } else {
-        Err(decision)
-    }
+/// The stages before the WAF of a request the WAF judges too:
+/// [`Firewall::admit_request`], counted when the WAF gives its verdict.
+pub(crate) fn admit(
+    fw: &Firewall,
+    policy: &Policy,
+    conn: Connection<'_>,
+) -> Verdict<(Admission, RateLimitHeaders)> {
+    evaluate_with(fw, policy, conn, |request| fw.admit_request(&request))
 }
 
 /// [`evaluate`] with the decision step given (it counts and logs what it
@@ -137,12 +147,25 @@ pub(crate) fn evaluate_with<T>(
     fw: &Firewall,
     policy: &Policy,
     conn: Connection<'_>,
-    check: impl FnOnce(&Packet) -> Result<T, Decision>,
+    check: impl FnOnce(ClientRequest<'_>) -> Result<T, Stopped>,
 ) -> Verdict<T> {
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| decide(policy, conn, check)));
+    evaluate_limited(fw, policy, conn, None, check)
+}
+
+/// [`evaluate_with`] for a handler that names its own limit.
+pub(crate) fn evaluate_limited<T>(
+    fw: &Firewall,
+    policy: &Policy,
+    conn: Connection<'_>,
+    handler_limit: Option<&RateLimiter>,
+    check: impl FnOnce(ClientRequest<'_>) -> Result<T, Stopped>,
+) -> Verdict<T> {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        decide(policy, conn, handler_limit, check)
+    }));
     let failure = match outcome {
         Ok(Ok(Ok(allowed))) => return Verdict::Allow(allowed),
-        Ok(Ok(Err(_))) => return Verdict::Deny,
+        Ok(Ok(Err(stopped))) => return Verdict::Refuse(stopped),
         Ok(Err(failure)) => failure,
         Err(payload) => Failure::Panic(panic_message(payload.as_ref())),
     };
@@ -153,14 +176,26 @@ pub(crate) fn evaluate_with<T>(
 fn decide<T>(
     policy: &Policy,
     conn: Connection<'_>,
-    check: impl FnOnce(&Packet) -> Result<T, Decision>,
-) -> Result<Result<T, Decision>, Failure> {
+    handler_limit: Option<&RateLimiter>,
+    check: impl FnOnce(ClientRequest<'_>) -> Result<T, Stopped>,
+) -> Result<Result<T, Stopped>, Failure> {
     let peer = conn.peer.ok_or(Failure::NoPeer)?;
-    let client = match &policy.proxies {
-        Some(proxies) => proxies.client(peer, conn.headers).map_err(Failure::Proxy)?,
-        None => peer,
+    let (client, exempt) = match &policy.proxies {
+        Some(proxies) => {
+            let client = proxies.client(peer, conn.headers).map_err(Failure::Proxy)?;
+            // A trusted proxy's own request is never limited or banned.
+            (client, proxies.is_trusted(client.ip()))
+        }
+        None => (peer, false),
     };
-    Ok(check(&Packet::tcp(client, destination(policy, conn))))
+    let mut request = ClientRequest::new(
+        Packet::tcp(client, destination(policy, conn)),
+        conn.method,
+        conn.path,
+    );
+    request.exempt = exempt;
+    request.handler_limit = handler_limit;
+    Ok(check(request))
 }
 
 fn destination(policy: &Policy, conn: Connection<'_>) -> SocketAddr {
@@ -296,9 +331,9 @@ mod tests {
             port: Some(5000),
             proxies: None,
         };
-        let verdict = evaluate_with(&fw, &policy, Connection::of(&req), |packet| {
-            seen = Some(*packet);
-            Ok(*packet)
+        let verdict = evaluate_with(&fw, &policy, Connection::of(&req), |request| {
+            seen = Some(request.packet);
+            Ok(request.packet)
         });
         let packet = seen.unwrap();
         assert_eq!(verdict, Verdict::Allow(packet));

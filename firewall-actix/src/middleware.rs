@@ -2,25 +2,41 @@
 
 use std::future::{ready, Ready};
 use std::rc::Rc;
+use std::time::Duration;
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, HttpMessage as _};
-use firewall_core::Firewall;
+use firewall_core::{Firewall, RateLimitHeaders, SweepLease};
 use futures_util::future::{Either, LocalBoxFuture, MapOk, TryFutureExt};
 
 use crate::guard::{self, Applied, Checked, Connection, Policy, Verdict};
 use crate::inspection::{self, Outcome, Subject};
 use crate::proxy::{ConfigError, TrustedProxies};
-use crate::response::denied;
+use crate::response::{denied, insert_rate_headers, refusal};
 
 /// Checks every request against the [`Firewall`] before the handler runs.
 ///
 /// Per request the packet is TCP from the client (the socket peer, see
 /// [`TrustedProxies`]) to the local address and port the request came in on
-/// (or the port given to [`port`](Self::port)). [`Firewall::check`] decides,
-/// counts and logs the documented line. A DROP answers `403 Forbidden` with
-/// the body `Access denied by Firewall.` and the handler never runs.
+/// (or the port given to [`port`](Self::port)). The stages run in order
+/// ([`Firewall::check_request`]), each refusal final, counted once and logged:
+///
+/// 1. a banned client ([`Firewall::bans`]) answers `403` (`BAN DROP`, sampled);
+/// 2. the ACL decides and logs the documented line; a DROP answers
+///    `403 Forbidden` with the body `Access denied by Firewall.`;
+/// 3. every rate limit covering the method and path ([`Firewall::set_limits`],
+///    `[[limit]]`) counts the request; over one it answers
+///    `429 Too Many Requests` with `Retry-After`, `RateLimit-Policy` and
+///    `RateLimit` (`RATE DROP`); a served response of a covered route
+///    carries `RateLimit-Policy` and `RateLimit` too;
+/// 4. the WAF, if any (below).
+///
+/// The handler never runs for a refused request. Limits and bans count the
+/// client after trusted proxies; a trusted proxy's own address is never
+/// limited or banned. Drops are strikes as the ban policy says. The first
+/// service created starts the firewall's sweep on its worker (once a
+/// second: bans end on time with their `UNBAN` line).
 ///
 /// When the [`Firewall`] has a WAF ([`Firewall::set_waf`]), a request the
 /// ACL allowed is then inspected: its body is read up to the WAF's limit (and
@@ -198,6 +214,7 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        start_sweep(&self.firewall);
         ready(Ok(FirewallService {
             service: Rc::new(service),
             applied: Rc::new(Applied {
@@ -235,24 +252,37 @@ where
         let applied = &self.applied;
         let conn = Connection::of(req.request());
         let Some(waf) = inspection::active(&applied.firewall, req.uri().path()) else {
-            // The ACL is the only stage: its decision is the request's verdict.
-            let Verdict::Allow(packet) = guard::evaluate(&applied.firewall, &applied.policy, conn)
-            else {
-                return Either::Left(Either::Right(refused(req)));
+            // Ban, ACL and limits are the only stages: their decision is the verdict.
+            let (packet, headers) = match guard::evaluate(&applied.firewall, &applied.policy, conn)
+            {
+                Verdict::Allow(allowed) => allowed,
+                Verdict::Refuse(stopped) => {
+                    return Either::Left(Either::Right(answer(req, refusal(&stopped))))
+                }
+                Verdict::Error => return Either::Left(Either::Right(answer(req, denied()))),
             };
             req.extensions_mut().insert(Checked {
                 by: applied.clone(),
                 packet,
                 waf: None,
             });
+            if !headers.is_empty() {
+                let served = self.service.call(req);
+                return Either::Right(Box::pin(async move {
+                    Ok(with_rate_headers(served.await?, &headers).map_into_left_body())
+                }));
+            }
             let into_left: fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> =
                 ServiceResponse::map_into_left_body;
             return Either::Left(Either::Left(self.service.call(req).map_ok(into_left)));
         };
-        // The WAF gives the verdict of what the ACL allows.
-        let Verdict::Allow(admission) = guard::admit(&applied.firewall, &applied.policy, conn)
-        else {
-            return Either::Left(Either::Right(refused(req)));
+        // The WAF gives the verdict of what the ban, ACL and limits allow.
+        let (admission, headers) = match guard::admit(&applied.firewall, &applied.policy, conn) {
+            Verdict::Allow(admitted) => admitted,
+            Verdict::Refuse(stopped) => {
+                return Either::Left(Either::Right(answer(req, refusal(&stopped))))
+            }
+            Verdict::Error => return Either::Left(Either::Right(answer(req, denied()))),
         };
         let (service, applied) = (self.service.clone(), applied.clone());
         Either::Right(Box::pin(async move {
@@ -271,7 +301,8 @@ where
                     };
                     http.extensions_mut().insert(checked);
                     let req = ServiceRequest::from_parts(http, payload);
-                    Ok(service.call(req).await?.map_into_left_body())
+                    let served = service.call(req).await?;
+                    Ok(with_rate_headers(served, &headers).map_into_left_body())
                 }
                 Outcome::Refuse(res) => Ok(ServiceResponse::new(http, res).map_into_right_body()),
             }
@@ -279,9 +310,45 @@ where
     }
 }
 
-/// The 403 of a request the ACL refused (already counted and logged).
-fn refused<B>(req: ServiceRequest) -> Refused<B> {
-    let refused: ServiceResponse<BoxBody> = req.into_response(denied());
+/// `res` with the `RateLimit-Policy` and `RateLimit` headers of the limits
+/// that counted its request (none: unchanged).
+fn with_rate_headers<B>(
+    mut res: ServiceResponse<B>,
+    headers: &RateLimitHeaders,
+) -> ServiceResponse<B> {
+    insert_rate_headers(res.headers_mut(), headers);
+    res
+}
+
+/// Starts the firewall's periodic sweep (bans end on time with their
+/// `UNBAN` line; idle clients of limits are forgotten every minute) on the
+/// runtime of the worker that creates this service, unless another worker
+/// already runs it. It runs as long as that worker; when the worker stops,
+/// the next service created takes over.
+fn start_sweep(firewall: &Firewall) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        log::warn!("Firewall: no Tokio runtime here; bans end when their client returns");
+        return;
+    };
+    if let Some(lease) = firewall.sweep_lease() {
+        runtime.spawn(sweep(lease));
+    }
+}
+
+/// Once a second: end the bans that are due; once a minute: forget idle clients.
+async fn sweep(lease: SweepLease) {
+    const EVICT_EVERY: u32 = 60;
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    for tick in 1_u32.. {
+        every.tick().await;
+        lease.firewall().sweep(tick % EVICT_EVERY == 0);
+    }
+}
+
+/// The answer to a refused request (already counted and logged).
+fn answer<B>(req: ServiceRequest, response: actix_web::HttpResponse) -> Refused<B> {
+    let refused: ServiceResponse<BoxBody> = req.into_response(response);
     ready(Ok(refused.map_into_right_body()))
 }
 

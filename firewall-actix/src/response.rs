@@ -1,7 +1,8 @@
 //! The answers a refused request gets.
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{ContentType, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::HttpResponse;
+use firewall_core::{RateLimitHeaders, Stopped};
 
 /// The body of every refusal, as the seed logs it: `403 Forbidden: Access denied by Firewall.`
 ///
@@ -57,4 +58,40 @@ pub(crate) fn bad_body(coding: &str) -> HttpResponse {
     HttpResponse::BadRequest()
         .content_type(ContentType::plaintext())
         .body(format!("Request body is not valid {coding}."))
+}
+
+/// The answer to a request the ban, ACL or limit stage refused: `403` with
+/// [`DENIED_BODY`], or `429 Too Many Requests` with `Retry-After`,
+/// `RateLimit-Policy` and `RateLimit`.
+pub(crate) fn refusal(stopped: &Stopped) -> HttpResponse {
+    match stopped {
+        Stopped::RateLimited { headers, .. } => too_many_requests(headers),
+        _ => denied(),
+    }
+}
+
+/// `429 Too Many Requests` with the limit's headers.
+pub(crate) fn too_many_requests(headers: &RateLimitHeaders) -> HttpResponse {
+    let mut response = HttpResponse::TooManyRequests()
+        .content_type(ContentType::plaintext())
+        .body("Too many requests: slow down and retry later.");
+    insert_rate_headers(response.headers_mut(), headers);
+    response
+}
+
+/// Adds `RateLimit-Policy`, `RateLimit` and (on a refusal) `Retry-After`.
+pub(crate) fn insert_rate_headers(map: &mut HeaderMap, headers: &RateLimitHeaders) {
+    let pairs = [
+        ("ratelimit-policy", headers.policy()),
+        ("ratelimit", headers.state()),
+    ];
+    for (name, value) in pairs {
+        // Limit names are letters, digits, `-`, `_`, `.`: always a valid value.
+        if let Some(value) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
+            map.insert(HeaderName::from_static(name), value);
+        }
+    }
+    if let Some(secs) = headers.retry_after() {
+        map.insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
 }

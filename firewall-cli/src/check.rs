@@ -26,11 +26,7 @@ pub(crate) fn run(path: &Path, json: bool, out: &mut impl Write) -> std::io::Res
             return Ok(INVALID);
         }
     };
-    let shapes: Vec<RuleShape> = loaded
-        .set
-        .iter()
-        .map(|r| RuleShape::of(&r))
-        .collect();
+    let shapes: Vec<RuleShape> = loaded.set.iter().map(|r| RuleShape::of(&r)).collect();
     let findings = lint::lint(&shapes);
     let described: Vec<Described> = findings.iter().map(|f| describe(&loaded, *f)).collect();
     if json {

@@ -9,10 +9,10 @@
 //!
 //! - [`Bans::is_banned`] first on every request: one atomic load when there is
 //!   no ban, else one hash lookup under one of 16 read locks;
-//! - [`Bans::strike`] after a drop: returns the ban it started, if any, so
-//!   the caller logs `BAN` with [`BanInfo::reason`] (`20 WAF drops in 60s`);
+//! - [`Bans::strike`] after a drop: returns the ban it started, if any,
+//!   and logs `BAN` with [`BanInfo::reason`] (`20 WAF drops in 60s`);
 //! - [`Bans::expire`] now and then (every second is fine): returns the bans
-//!   whose time is up, so the caller logs `UNBAN`; one atomic load when none is due;
+//!   whose time is up, each logged as `UNBAN`; one atomic load when none is due;
 //! - [`Bans::ban`], [`Bans::unban`] and [`Bans::list`] from code.
 //!
 //! Clients are keyed as rate limits key them ([`ClientKey`]): IPv4-mapped
@@ -57,6 +57,7 @@
 
 mod active;
 mod info;
+mod lines;
 mod policy;
 mod strikes;
 
@@ -64,11 +65,19 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+
 pub use info::{BanError, BanInfo, BanOrigin, EndCause, Ended};
+pub use lines::BAN_DROP_LINE_EVERY;
+
+pub(crate) use info::rfc3339;
 pub use policy::{BanPolicy, BanPolicyError, StrikeKind, MAX_STRIKES};
 
 use crate::limit::{ClientKey, Clock, UnixClock};
+use crate::logger;
+use crate::packet::Packet;
 use active::ActiveBans;
+use lines::{BanDropLine, BanLine, DropTally, UnbanLine};
 use strikes::Strikes;
 
 /// The ban store: active bans, strike records and the policy.
@@ -95,9 +104,10 @@ use strikes::Strikes;
 /// ```
 #[derive(Debug)]
 pub struct Bans {
-    policy: BanPolicy,
+    policy: ArcSwap<BanPolicy>,
     active: ActiveBans,
     strikes: Strikes,
+    refused: DropTally,
     clock: Arc<dyn Clock>,
 }
 
@@ -133,14 +143,15 @@ impl Bans {
     /// ```
     pub fn with_clock(policy: BanPolicy, clock: Arc<dyn Clock>) -> Self {
         Self {
-            policy,
+            policy: ArcSwap::from_pointee(policy),
             active: ActiveBans::default(),
             strikes: Strikes::default(),
+            refused: DropTally::default(),
             clock,
         }
     }
 
-    /// The policy.
+    /// The policy in force.
     ///
     /// # Examples
     ///
@@ -151,8 +162,27 @@ impl Bans {
     /// assert_eq!(bans.policy().strikes(), 5);
     /// # Ok::<(), firewall_core::ban::BanPolicyError>(())
     /// ```
-    pub fn policy(&self) -> &BanPolicy {
-        &self.policy
+    pub fn policy(&self) -> Arc<BanPolicy> {
+        self.policy.load_full()
+    }
+
+    /// Replaces the policy (a rules file reload): the bans in force and the
+    /// strikes counted so far stay; new strikes and bans follow `policy`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let s = Duration::from_secs(60);
+    /// let bans = Bans::new(BanPolicy::new(5, s, s)?);
+    /// bans.ban("192.0.2.1".parse()?, s, "manual")?;
+    /// bans.set_policy(BanPolicy::new(3, s, s)?);
+    /// assert_eq!((bans.policy().strikes(), bans.len()), (3, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_policy(&self, policy: BanPolicy) {
+        self.policy.store(Arc::new(policy));
     }
 
     /// The key `ip` is banned under (folded, masked to the policy's prefixes).
@@ -167,7 +197,7 @@ impl Bans {
     /// # Ok::<(), firewall_core::ban::BanPolicyError>(())
     /// ```
     pub fn key_for(&self, ip: IpAddr) -> ClientKey {
-        ClientKey::from_ip(ip, self.policy.key_prefixes())
+        ClientKey::from_ip(ip, self.policy.load().key_prefixes())
     }
 
     /// The ban `ip` is under now, if any: the first check on every request.
@@ -189,7 +219,23 @@ impl Bans {
             return None;
         }
         let ban = self.active.get(&self.key_for(ip), || self.clock.now())?;
-        (!self.policy.is_allowlisted(ip)).then_some(ban)
+        (!self.policy.load().is_allowlisted(ip)).then_some(ban)
+    }
+
+    /// Whether the policy's allowlist holds `ip` (never banned, never limited).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// let s = Duration::from_secs(60);
+    /// let bans = Bans::new(BanPolicy::new(5, s, s)?.allow("10.0.0.0/8")?);
+    /// assert!(bans.is_allowlisted("::ffff:10.1.2.3".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_allowlisted(&self, ip: IpAddr) -> bool {
+        self.policy.load().is_allowlisted(ip)
     }
 
     /// The ban on a custom key now, if any.
@@ -210,8 +256,8 @@ impl Bans {
         self.active.get(key, || self.clock.now())
     }
 
-    /// Counts a strike of `kind` against `ip`; returns the ban it started, for
-    /// the caller to log as `BAN`. Nothing happens for a kind the policy does
+    /// Counts a strike of `kind` against `ip`; returns the ban it started
+    /// (logged as `BAN`). Nothing happens for a kind the policy does
     /// not count, an allowlisted address, or a client already banned.
     ///
     /// # Examples
@@ -230,7 +276,8 @@ impl Bans {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn strike(&self, ip: IpAddr, kind: StrikeKind) -> Option<BanInfo> {
-        if !self.policy.counts(kind) || self.policy.is_allowlisted(ip) {
+        let policy = self.policy.load();
+        if !policy.counts(kind) || policy.is_allowlisted(ip) {
             return None;
         }
         self.strike_key(self.key_for(ip), kind)
@@ -251,14 +298,15 @@ impl Bans {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn strike_key(&self, key: ClientKey, kind: StrikeKind) -> Option<BanInfo> {
-        if !self.policy.counts(kind) {
+        let policy = self.policy.load();
+        if !policy.counts(kind) {
             return None;
         }
         let now = self.clock.now();
         if self.active.get(&key, || now).is_some() {
             return None;
         }
-        let verdict = self.strikes.strike(&key, kind, now, &self.policy)?;
+        let verdict = self.strikes.strike(&key, kind, now, &policy)?;
         let ban = BanInfo {
             key,
             reason: verdict.reason.into(),
@@ -269,6 +317,7 @@ impl Bans {
             },
         };
         self.active.insert(ban.clone());
+        logger::log_firewall(log::Level::Warn, &BanLine(&ban));
         Some(ban)
     }
 
@@ -293,7 +342,13 @@ impl Bans {
         reason: impl Into<Arc<str>>,
     ) -> Result<BanInfo, BanError> {
         let ip = ip.to_canonical();
-        if let Some(network) = self.policy.allowlist().iter().find(|n| n.contains(ip)) {
+        if let Some(network) = self
+            .policy
+            .load()
+            .allowlist()
+            .iter()
+            .find(|n| n.contains(ip))
+        {
             return Err(BanError::Allowlisted {
                 ip,
                 network: *network,
@@ -333,6 +388,7 @@ impl Bans {
             origin: BanOrigin::Manual,
         };
         self.active.insert(ban.clone());
+        logger::log_firewall(log::Level::Warn, &BanLine(&ban));
         Ok(ban)
     }
 
@@ -363,8 +419,8 @@ impl Bans {
         self.active.insert(ban);
     }
 
-    /// Lifts the ban on `ip`'s network, if any, for the caller to log as
-    /// `UNBAN`; also forgets its strikes in the window (not its offences).
+    /// Lifts the ban on `ip`'s network, if any, and logs `UNBAN`; also
+    /// forgets its strikes in the window (not its offences).
     ///
     /// # Examples
     ///
@@ -396,14 +452,16 @@ impl Bans {
     pub fn unban_key(&self, key: &ClientKey) -> Option<Ended> {
         self.strikes.clear(key);
         let ban = self.active.remove(key)?;
-        Some(Ended {
+        let ended = Ended {
             ban,
             cause: EndCause::Lifted,
-        })
+        };
+        self.log_end(&ended);
+        Some(ended)
     }
 
     /// Removes the bans whose time is up and returns them, earliest first,
-    /// for the caller to log as `UNBAN`. Call it every second or so; it is
+    /// each logged as `UNBAN`. Call it every second or so; it is
     /// one atomic load when no ban is due. (A ban past its time no longer
     /// refuses anyone even before this runs.)
     ///
@@ -420,11 +478,34 @@ impl Bans {
         self.active
             .expire(self.clock.now())
             .into_iter()
-            .map(|ban| Ended {
-                ban,
-                cause: EndCause::Expired,
+            .map(|ban| {
+                let ended = Ended {
+                    ban,
+                    cause: EndCause::Expired,
+                };
+                self.log_end(&ended);
+                ended
             })
             .collect()
+    }
+
+    /// Logs `UNBAN` with the count of requests the ban refused.
+    fn log_end(&self, ended: &Ended) {
+        let refused = self.refused.end(&ended.ban.key);
+        logger::log_firewall(log::Level::Info, &UnbanLine { ended, refused });
+    }
+
+    /// Notes that `ban` refused the request on `packet`: its `BAN DROP`
+    /// line, sampled (see [`BAN_DROP_LINE_EVERY`]).
+    pub(crate) fn log_refusal(&self, packet: &Packet, ban: &BanInfo) {
+        if let Some(unlogged) = self.refused.refused(&ban.key, self.clock.now()) {
+            let line = BanDropLine {
+                packet,
+                ban,
+                unlogged,
+            };
+            logger::log_firewall(log::Level::Warn, &line);
+        }
     }
 
     /// The bans in force, oldest first: who, why, since, until.

@@ -2,11 +2,13 @@
 //! and the log line, together.
 
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
 
+use crate::ban::{BanPolicy, Bans};
 use crate::engine::Engine;
 use crate::events::{Event, EventRing};
 use crate::logger::{self, AclLine, LogConfig, LogHandle, LoggerError};
@@ -17,9 +19,17 @@ use crate::stats::{RuleHits, Stats, StatsSnapshot};
 use crate::waf::Waf;
 
 mod admission;
+mod limit_set;
+mod limits_and_bans;
+mod limits_file;
+mod request_stages;
 mod waf_slot;
 
 pub use admission::{Admission, Refusal};
+pub use limit_set::{DuplicateLimit, LimitSet};
+pub use limits_and_bans::SweepLease;
+pub use limits_file::LimitFileError;
+pub use request_stages::{ClientRequest, RateLimitHeaders, Stopped};
 pub use waf_slot::ReloadError;
 
 /// The firewall of one application: the seed's `fw = Firewall(app)`.
@@ -79,6 +89,9 @@ struct Shared {
     stats: Stats,
     events: EventRing,
     waf: ArcSwapOption<Waf>,
+    limits: ArcSwap<LimitSet>,
+    bans: Bans,
+    sweeping: AtomicBool,
 }
 
 impl Firewall {
@@ -109,6 +122,9 @@ impl Firewall {
             stats: Stats::default(),
             events: EventRing::new(1000),
             waf: ArcSwapOption::empty(),
+            limits: ArcSwap::default(),
+            bans: Bans::new(BanPolicy::manual_only()),
+            sweeping: AtomicBool::new(false),
         };
         Self {
             shared: Arc::new(shared),

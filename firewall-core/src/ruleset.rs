@@ -510,6 +510,12 @@ struct RawFile {
     /// Where limits and bans are kept; read and checked by firewall-store's `StoreConfig::from_toml_str`.
     #[serde(default, rename = "store")]
     _store: Option<toml::Value>,
+    /// The rate limits; read and checked with the ban policy by the firewall.
+    #[serde(default, rename = "limit")]
+    _limit: Option<toml::Value>,
+    /// The ban policy.
+    #[serde(default, rename = "bans")]
+    _bans: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]

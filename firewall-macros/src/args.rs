@@ -11,6 +11,7 @@ use syn::{Ident, Lit, Token};
 mod kw {
     syn::custom_keyword!(port);
     syn::custom_keyword!(waf);
+    syn::custom_keyword!(limit);
 }
 
 /// `waf = "off" | "on" | "detect"`.
@@ -31,6 +32,8 @@ pub(crate) struct Args {
     pub(crate) port: Option<u16>,
     /// `waf = ...`; absent: follow the firewall's WAF.
     pub(crate) waf: Option<WafChoice>,
+    /// `limit = "name"`: a rate limit of the firewall this handler counts.
+    pub(crate) limit: Option<String>,
 }
 
 /// One accepted key.
@@ -54,6 +57,12 @@ const KEYS: &[Key] = &[
         example: "waf = \"off\"",
         peek: |input| input.peek(kw::waf),
         parse: parse_waf,
+    },
+    Key {
+        name: "limit",
+        example: "limit = \"login\"",
+        peek: |input| input.peek(kw::limit),
+        parse: parse_limit,
     },
 ];
 
@@ -150,5 +159,31 @@ fn parse_waf(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
             ))
         }
     });
+    Ok(())
+}
+
+/// `limit = "name"`: the name checked as `Limit::new` checks it (1 to 64
+/// ASCII letters, digits, `-`, `_`, `.`), so a typo in its shape fails here.
+fn parse_limit(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
+    const EXPECTED: &str =
+        "`limit` must be a string naming a limit: 1 to 64 letters, digits, `-`, `_` or `.`, such as `limit = \"login\"`";
+    let lit: Lit = input
+        .parse()
+        .map_err(|err| syn::Error::new(err.span(), EXPECTED))?;
+    let Lit::Str(text) = &lit else {
+        return Err(syn::Error::new_spanned(&lit, EXPECTED));
+    };
+    let name = text.value();
+    let valid = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !valid {
+        return Err(syn::Error::new_spanned(
+            text,
+            format!("{EXPECTED}, found {name:?}"),
+        ));
+    }
+    args.limit = Some(name);
     Ok(())
 }

@@ -6,18 +6,20 @@
 //!
 //! ```text
 //! #[attrs] vis async fn name(__firewall_request: HttpRequest, __firewall_payload: web::Payload)
-//!     -> Either<HttpResponse, Original>
+//!     -> Either<HttpResponse, CustomizeResponder<Original>>
 //! {
 //!     async fn __firewall_handler(original inputs) -> Original { original body }
-//!     let mut payload = match guard(&__firewall_request, port, force, payload).await {
-//!         Ok(payload) => payload, Err(refusal) => return Either::Left(refusal) };
+//!     let (mut payload, headers) = match guard(&__firewall_request, port, force, limit, payload).await {
+//!         Ok(passed) => passed, Err(refusal) => return Either::Left(refusal) };
 //!     let __firewall_arg0 = match <T0 as FromRequest>::from_request(&req, &mut payload).await { .. };
-//!     Either::Right(__firewall_handler(__firewall_arg0, ..).await)
+//!     Either::Right(respond(__firewall_handler(__firewall_arg0, ..).await, &headers))
 //! }
 //! ```
 //!
 //! With `waf = "off"` the extractors stay in the signature and only the ACL
-//! check runs (`check(&__firewall_request, port)`).
+//! check runs (`check(&__firewall_request, port, limit)`: ban, ACL, limits).
+//! The handler's response carries the `RateLimit-Policy` and `RateLimit`
+//! headers of the limits that counted its request.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -40,12 +42,16 @@ pub(crate) fn expand(args: &Args, item: ItemFn) -> syn::Result<TokenStream> {
         || quote!(::core::option::Option::None),
         |port| quote!(::core::option::Option::Some(#port)),
     );
+    let limit = args.limit.as_deref().map_or_else(
+        || quote!(::core::option::Option::None),
+        |limit| quote!(::core::option::Option::Some(#limit)),
+    );
     let inspected = args.waf != Some(WafChoice::Off);
     let (outer_sig, inner_sig, extractors) = signatures(sig, &private, inspected);
     let body = if inspected {
-        inspected_body(&private, &port, args.waf, &extractors)
+        inspected_body(&private, &port, &limit, args.waf, &extractors)
     } else {
-        acl_only_body(&private, &port, &extractors)
+        acl_only_body(&private, &port, &limit, &extractors)
     };
     Ok(quote! {
         #(#attrs)*
@@ -58,20 +64,23 @@ pub(crate) fn expand(args: &Args, item: ItemFn) -> syn::Result<TokenStream> {
     })
 }
 
-/// The ACL check, then the handler with the extractors Actix ran.
+/// The ban, ACL and limit checks, then the handler with the extractors
+/// Actix ran, its response given the rate-limit headers.
 fn acl_only_body(
     private: &TokenStream,
     port: &TokenStream,
+    limit: &TokenStream,
     extractors: &[(Ident, Type)],
 ) -> TokenStream {
     let names = extractors.iter().map(|(name, _)| name);
     quote! {
-        if let ::core::option::Option::Some(__firewall_refusal) =
-            #private::check(&__firewall_request, #port)
-        {
-            return #private::actix_web::Either::Left(__firewall_refusal);
-        }
-        #private::actix_web::Either::Right(__firewall_handler(#(#names),*).await)
+        let __firewall_headers = match #private::check(&__firewall_request, #port, #limit) {
+            ::core::result::Result::Ok(headers) => headers,
+            ::core::result::Result::Err(refusal) => return #private::actix_web::Either::Left(refusal),
+        };
+        #private::actix_web::Either::Right(
+            #private::respond(__firewall_handler(#(#names),*).await, &__firewall_headers)
+        )
     }
 }
 
@@ -80,6 +89,7 @@ fn acl_only_body(
 fn inspected_body(
     private: &TokenStream,
     port: &TokenStream,
+    limit: &TokenStream,
     waf: Option<WafChoice>,
     extractors: &[(Ident, Type)],
 ) -> TokenStream {
@@ -92,10 +102,10 @@ fn inspected_body(
     };
     let (names, types): (Vec<_>, Vec<_>) = extractors.iter().cloned().unzip();
     quote! {
-        let mut __firewall_payload = match #private::guard(
-            &__firewall_request, #port, #force, __firewall_payload.into_inner()
+        let (mut __firewall_payload, __firewall_headers) = match #private::guard(
+            &__firewall_request, #port, #force, #limit, __firewall_payload.into_inner()
         ).await {
-            ::core::result::Result::Ok(payload) => payload,
+            ::core::result::Result::Ok(passed) => passed,
             ::core::result::Result::Err(refusal) => return #private::actix_web::Either::Left(refusal),
         };
         #(
@@ -108,7 +118,9 @@ fn inspected_body(
                 ),
             };
         )*
-        #private::actix_web::Either::Right(__firewall_handler(#(#names),*).await)
+        #private::actix_web::Either::Right(
+            #private::respond(__firewall_handler(#(#names),*).await, &__firewall_headers)
+        )
     }
 }
 
@@ -129,7 +141,10 @@ fn signatures(
     let mut outer = sig;
     outer.inputs = outer_inputs(&extractors, private, inspected);
     outer.output = syn::parse_quote! {
-        -> #private::actix_web::Either<#private::actix_web::HttpResponse, #original_output>
+        -> #private::actix_web::Either<
+            #private::actix_web::HttpResponse,
+            #private::actix_web::CustomizeResponder<#original_output>,
+        >
     };
     (outer, inner, extractors)
 }

@@ -39,8 +39,17 @@ use proc_macro::TokenStream;
 /// #[firewall(waf = "off")]     // the ACL check only: the WAF never inspects this handler
 /// #[firewall(waf = "detect")]  // the WAF logs `WAF DETECT: ...` and never refuses here
 /// #[firewall(waf = "on")]      // the WAF refuses even in detection-only mode (500 if none)
+/// #[firewall(limit = "login")] // counts the Firewall's limit named "login" too (429 over it)
 /// #[firewall(port = 5000, waf = "off")]
 /// ```
+///
+/// With `limit = "name"` the handler's requests count against that limit of
+/// the `Firewall` (set with `Firewall::set_limits` or a `[[limit]]` table),
+/// whatever route the limit covers, once even when a middleware in front
+/// counted it too. Over it the answer is `429 Too Many Requests` with
+/// `Retry-After`; the name must be 1 to 64 letters, digits, `-`, `_` or `.`
+/// (a compile error otherwise); a name the firewall does not know at run
+/// time refuses with `500` and an ERROR line, never serves unguarded.
 ///
 /// Without `waf` the handler follows the `Firewall`'s WAF (`Firewall::set_waf`),
 /// if it has one: after the ACL allowed the request, the WAF inspects it,
@@ -51,7 +60,7 @@ use proc_macro::TokenStream;
 /// The handler must be an `async fn` (not a method) and may take any
 /// extractors and return any `Responder`. The attribute adds an `HttpRequest`
 /// extractor in front of them and returns `actix_web::Either<HttpResponse, _>`
-/// around the original return type; attributes, visibility and the body are
+/// around the original response (given the rate-limit headers); attributes, visibility and the body are
 /// kept. With a route macro, write the route macro first:
 ///
 /// ```text

@@ -479,10 +479,7 @@ mod tests {
     fn the_rules_loader_and_the_store_read_the_same_file() {
         let text = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = \"ANY\"\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n\n[store]\nredis = \"redis://127.0.0.1:6379/0\"\n";
         let rules = firewall_core::RuleSet::from_toml_str(text, "r.toml");
-        assert_eq!(
-            rules.map(|r| r.len()).map_err(|e| e.to_string()),
-            Ok(1)
-        );
+        assert_eq!(rules.map(|r| r.len()).map_err(|e| e.to_string()), Ok(1));
         assert!(parse(text).unwrap().is_some());
     }
 

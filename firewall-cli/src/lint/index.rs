@@ -100,7 +100,10 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn new(mut entries: Vec<(Prefix, u32, Action)>, family: Option<firewall_core::IpFamily>) -> Self {
+    fn new(
+        mut entries: Vec<(Prefix, u32, Action)>,
+        family: Option<firewall_core::IpFamily>,
+    ) -> Self {
         entries.sort_unstable_by_key(|&(prefix, index, _)| (prefix, index));
         let n = entries.len();
         let mut tree = vec![Extremes::EMPTY; 2 * n];

@@ -151,7 +151,7 @@ impl fmt::Display for BanInfo {
 }
 
 /// Seconds-precision UTC time, as the log lines write dates.
-fn rfc3339(nanos: u64) -> String {
+pub(crate) fn rfc3339(nanos: u64) -> String {
     let secs = i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX);
     chrono::DateTime::from_timestamp(secs, 0).map_or_else(
         || format!("@{secs}"),

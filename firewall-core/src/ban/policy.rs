@@ -193,6 +193,33 @@ impl BanPolicy {
         })
     }
 
+    /// The policy of a firewall with no `[bans]` table: no drop is a strike,
+    /// so only manual bans ([`Bans::ban`](crate::ban::Bans::ban)) refuse
+    /// anyone (for the default 10 minutes, growing as [`BanPolicy::new`]'s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::ban::{BanPolicy, StrikeKind};
+    /// let policy = BanPolicy::manual_only();
+    /// assert!(StrikeKind::ALL.iter().all(|&kind| !policy.counts(kind)));
+    /// ```
+    pub fn manual_only() -> Self {
+        let day = Duration::from_secs(86_400);
+        Self {
+            counted: [false; 3],
+            strikes: 20,
+            window: Duration::from_secs(60),
+            first: Duration::from_secs(600),
+            growth: 2,
+            max: day,
+            repeat_memory: day,
+            prefixes: KeyPrefixes::default(),
+            allowlist: Vec::new(),
+            max_tracked: 100_000,
+        }
+    }
+
     /// Counts strikes of `kind`, or not.
     ///
     /// # Examples

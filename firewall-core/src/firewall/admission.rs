@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::waf_slot::{oversized_body_reason, BodyLine};
 use super::{event, Firewall};
+use crate::ban::StrikeKind;
 use crate::logger;
 use crate::packet::Packet;
 use crate::rule::Action;
@@ -43,9 +44,20 @@ pub struct Admission {
     set: Arc<RuleSet>,
     packet: Packet,
     decision: Decision,
+    /// A trusted proxy's own request: a WAF drop is no strike.
+    exempt: bool,
 }
 
 impl Admission {
+    pub(super) fn new(set: Arc<RuleSet>, packet: Packet, decision: Decision, exempt: bool) -> Self {
+        Self {
+            set,
+            packet,
+            decision,
+            exempt,
+        }
+    }
+
     /// The packet the ACL allowed.
     ///
     /// # Examples
@@ -143,11 +155,7 @@ impl Firewall {
             self.record_acl(&set, packet, decision);
             return Err(decision);
         }
-        Ok(Admission {
-            set,
-            packet: *packet,
-            decision,
-        })
+        Ok(Admission::new(set, *packet, decision, false))
     }
 
     /// The final verdict of an admitted request: served. Counts it allowed
@@ -170,6 +178,7 @@ impl Firewall {
             set,
             packet,
             decision,
+            ..
         } = admission;
         self.record_acl(&set, &packet, decision);
     }
@@ -198,7 +207,10 @@ impl Firewall {
     #[allow(clippy::needless_pass_by_value)] // taken, so that one admission is counted once
     pub fn refuse(&self, admission: Admission, refusal: Refusal<'_>) {
         let Admission {
-            packet, decision, ..
+            packet,
+            decision,
+            exempt,
+            ..
         } = admission;
         let packet = &packet;
         match refusal {
@@ -209,6 +221,9 @@ impl Firewall {
                     blocked: true,
                 };
                 logger::log_firewall(log::Level::Warn, &line);
+                if !exempt {
+                    self.strike_ip(packet.src.ip(), StrikeKind::WafDrop);
+                }
             }
             Refusal::BodyOverLimit(limit) => {
                 let reason = oversized_body_reason(limit);

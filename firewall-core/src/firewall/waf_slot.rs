@@ -8,7 +8,10 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::limit_set::LimitSet;
+use super::limits_file::{self, LimitFileError};
 use super::Firewall;
+use crate::ban::BanPolicy;
 use crate::logger::{self, RawMessage};
 use crate::packet::Packet;
 use crate::ruleset::{RuleFileError, RuleSet};
@@ -32,6 +35,9 @@ pub enum ReloadError {
     /// The `[waf]` table is not valid.
     #[error(transparent)]
     Waf(#[from] WafError),
+    /// A `[[limit]]` or the `[bans]` table is not valid.
+    #[error(transparent)]
+    Limits(#[from] LimitFileError),
 }
 
 impl Firewall {
@@ -83,11 +89,13 @@ impl Firewall {
         self.shared.waf.load_full()
     }
 
-    /// Loads a TOML rules file: its rules and, when it has a `[waf]` table,
-    /// its WAF. Both are checked before either is installed, so a bad file
-    /// keeps the old rules and the old WAF (and is logged at ERROR). A file
-    /// without `[waf]` leaves the WAF in force as it is. Returns the number
-    /// of rules.
+    /// Loads a TOML rules file: its rules and, when it has them, its `[waf]`
+    /// table, its `[[limit]]` tables and its `[bans]` table. All are checked
+    /// before any is installed, so a bad file keeps the old rules, WAF,
+    /// limits and ban policy (and is logged at ERROR). A file without
+    /// `[waf]`, without `[[limit]]` or without `[bans]` leaves that part in
+    /// force as it is. A limit defined as before keeps what its clients have
+    /// used; the bans in force stay. Returns the number of rules.
     ///
     /// # Errors
     ///
@@ -106,19 +114,25 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn reload_file(&self, path: impl AsRef<Path>) -> Result<usize, ReloadError> {
-        match load(path.as_ref()) {
-            Ok((set, waf)) => {
+        match load(path.as_ref(), &self.shared.limits.load()) {
+            Ok((set, waf, limits)) => {
                 let count = set.len();
                 self.shared.engine.replace(set);
                 if let Some(waf) = waf {
                     self.set_waf(Some(waf));
                     log::info!("Firewall WAF loaded from the rules file.");
                 }
+                if let Some(limits) = limits.limits {
+                    self.shared.limits.store(Arc::new(limits));
+                }
+                if let Some(policy) = limits.bans {
+                    self.set_ban_policy(policy);
+                }
                 Ok(count)
             }
             Err(err) => {
                 log::error!(
-                    "Firewall rules not reloaded, the previous rules and WAF stay in force: {err}"
+                    "Firewall rules not reloaded, the previous rules, WAF, limits and ban policy stay in force: {err}"
                 );
                 Err(err)
             }
@@ -196,8 +210,15 @@ impl Firewall {
     }
 }
 
-/// Reads and checks both tables of a rules file; installs nothing.
-fn load(path: &Path) -> Result<(RuleSet, Option<Waf>), ReloadError> {
+/// What a rules file holds of limits and bans, checked.
+struct LoadedLimits {
+    limits: Option<LimitSet>,
+    bans: Option<BanPolicy>,
+}
+
+/// Reads and checks every table of a rules file (limits keep the state of
+/// those in `old` defined the same); installs nothing.
+fn load(path: &Path, old: &LimitSet) -> Result<(RuleSet, Option<Waf>, LoadedLimits), ReloadError> {
     let text = std::fs::read_to_string(path).map_err(|source| RuleFileError::Io {
         path: path.to_path_buf(),
         source,
@@ -207,7 +228,22 @@ fn load(path: &Path) -> Result<(RuleSet, Option<Waf>), ReloadError> {
         Some(config) => Some(Waf::new(config)?),
         None => None,
     };
-    Ok((set, waf))
+    let read = limits_file::parse(&text, path)?;
+    let limits = match read.limits {
+        // Names are checked unique by the reader.
+        Some(limits) => Some(LimitSet::new(limits, old).map_err(|dup| LimitFileError {
+            path: path.display().to_string(),
+            line: 0,
+            table: "[[limit]]".to_owned(),
+            message: dup.to_string(),
+        })?),
+        None => None,
+    };
+    let limits = LoadedLimits {
+        limits,
+        bans: read.bans,
+    };
+    Ok((set, waf, limits))
 }
 
 /// `Request body over the WAF limit of N bytes`.

@@ -1,0 +1,596 @@
+//! The stages of an HTTP request before the WAF, in order: the ban check
+//! (one lookup), the ACL, then the rate limits that cover the request. Each
+//! refusal is final: counted once, logged, recorded, and a strike when the
+//! ban policy counts it.
+
+use std::fmt::{self, Write as _};
+use std::io::Write as _;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::admission::Admission;
+use super::{event, Firewall};
+use crate::ban::{BanInfo, StrikeKind};
+use crate::limit::{Decision as LimitDecision, Limit, RateLimiter};
+use crate::logger::{self, RawMessage};
+use crate::packet::Packet;
+use crate::rule::Action;
+use crate::ruleset::{Decision, RuleSet};
+
+/// What the ban, ACL and limit stages know of one HTTP request.
+///
+/// # Security
+///
+/// `packet.src` is the client after trusted proxies are resolved: limits
+/// and bans count it. Set `exempt` for a trusted proxy's own address, which
+/// is never limited nor banned (its clients are).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::{ClientRequest, Packet};
+/// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+/// let request = ClientRequest::new(packet, "POST", "/login");
+/// assert!(!request.exempt);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ClientRequest<'a> {
+    /// From the client (after trusted proxies) to the server.
+    pub packet: Packet,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The path as received (escapes and all, no query).
+    pub path: &'a str,
+    /// A trusted proxy's own request: never limited or banned.
+    pub exempt: bool,
+    /// A limit the handler names (`#[firewall(limit = "...")]`): counted
+    /// whatever its route, once even when it also covers the route.
+    pub handler_limit: Option<&'a RateLimiter>,
+}
+
+impl<'a> ClientRequest<'a> {
+    /// A request that is not exempt and names no limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{ClientRequest, Packet};
+    /// let packet = Packet::tcp("[::1]:5123".parse()?, "[::1]:5000".parse()?);
+    /// assert_eq!(ClientRequest::new(packet, "GET", "/").path, "/");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(packet: Packet, method: &'a str, path: &'a str) -> Self {
+        Self {
+            packet,
+            method,
+            path,
+            exempt: false,
+            handler_limit: None,
+        }
+    }
+}
+
+/// The rate-limit headers of one response (the IETF httpapi draft's
+/// `RateLimit-Policy` and `RateLimit`, and `Retry-After` on a 429): empty
+/// when no limit covered the request.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::{limit::Limit, ClientRequest, Firewall, Packet, Rule, ALLOW, ANY};
+/// let fw = Firewall::new("app")
+///     .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?
+///     .with_limits(vec![Limit::new("login", "5/60s".parse()?)?.route("/login")?])?;
+/// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+/// let headers = fw.check_request(&ClientRequest::new(packet, "POST", "/login")).unwrap();
+/// assert_eq!(headers.policy(), Some(r#""login";q=5;w=60"#));
+/// assert_eq!(headers.state(), Some(r#""login";r=4;t=12"#));
+/// assert_eq!(headers.retry_after(), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateLimitHeaders {
+    policy: String,
+    state: String,
+    retry_after: Option<u64>,
+}
+
+impl RateLimitHeaders {
+    /// Adds one limit's policy and decision (list members, comma-separated).
+    fn push(&mut self, limit: &Limit, decision: &LimitDecision) {
+        if !self.policy.is_empty() {
+            self.policy.push_str(", ");
+            self.state.push_str(", ");
+        }
+        // Written in place: the same text as `Limit::policy_header` and
+        // `Decision::header_value`, without their two strings a request.
+        let quota = limit.quota();
+        let window = quota.period().as_nanos().div_ceil(1_000_000_000);
+        let _ = write!(
+            self.policy,
+            "\"{}\";q={};w={window}",
+            limit.name(),
+            quota.count()
+        );
+        let _ = write!(
+            self.state,
+            "\"{}\";r={};t={}",
+            limit.name(),
+            decision.remaining,
+            decision.reset_secs()
+        );
+        if !decision.allowed {
+            self.retry_after = decision.retry_after_secs();
+        }
+    }
+
+    /// Whether no limit covered the request (no header to send).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(firewall_core::RateLimitHeaders::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.policy.is_empty()
+    }
+
+    /// The `RateLimit-Policy` value, e.g. `"login";q=5;w=60`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(firewall_core::RateLimitHeaders::default().policy(), None);
+    /// ```
+    pub fn policy(&self) -> Option<&str> {
+        (!self.policy.is_empty()).then_some(self.policy.as_str())
+    }
+
+    /// The `RateLimit` value, e.g. `"login";r=4;t=12`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(firewall_core::RateLimitHeaders::default().state(), None);
+    /// ```
+    pub fn state(&self) -> Option<&str> {
+        (!self.state.is_empty()).then_some(self.state.as_str())
+    }
+
+    /// The `Retry-After` value in seconds, on a refusal.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(firewall_core::RateLimitHeaders::default().retry_after(), None);
+    /// ```
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+}
+
+/// Why a request was refused before the WAF: already counted, logged and
+/// recorded.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::{ClientRequest, Firewall, Packet, Stopped};
+/// let fw = Firewall::new("app"); // no rules: the ACL drops
+/// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+/// let stopped = fw.check_request(&ClientRequest::new(packet, "GET", "/")).unwrap_err();
+/// assert!(matches!(stopped, Stopped::Denied(_)));
+/// assert_eq!(fw.stats().dropped, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stopped {
+    /// The client is banned (`403`).
+    Banned(BanInfo),
+    /// The ACL dropped it (`403`).
+    Denied(Decision),
+    /// A rate limit refused it (`429`): the limit's name and the headers.
+    RateLimited {
+        /// The limit that refused.
+        limit: String,
+        /// Its `RateLimit-Policy`, `RateLimit` and `Retry-After`.
+        headers: RateLimitHeaders,
+    },
+}
+
+impl Firewall {
+    /// Judges a request that no later stage inspects: ban, ACL, limits.
+    /// Served requests are counted (their `ACL ALLOW` line) before the
+    /// handler runs; the headers go on the response.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`]: the refusal, already counted and logged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{limit::Limit, ClientRequest, Firewall, Packet, Rule, Stopped, ALLOW, ANY};
+    /// let fw = Firewall::new("app")
+    ///     .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?
+    ///     .with_limits(vec![Limit::new("login", "1/60s".parse()?)?])?;
+    /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+    /// let request = ClientRequest::new(packet, "GET", "/");
+    /// assert!(fw.check_request(&request).is_ok());
+    /// let Err(Stopped::RateLimited { limit, headers }) = fw.check_request(&request) else { panic!() };
+    /// assert_eq!((limit.as_str(), headers.retry_after()), ("login", Some(60)));
+    /// assert_eq!((fw.stats().allowed, fw.stats().dropped), (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check_request(&self, request: &ClientRequest<'_>) -> Result<RateLimitHeaders, Stopped> {
+        self.refuse_if_banned(request)?;
+        let set = self.shared.engine.current.load();
+        let decision = self.acl_stage(&set, request)?;
+        let headers = self.limit_stage(request, decision)?;
+        self.record_acl(&set, &request.packet, decision);
+        Ok(headers)
+    }
+
+    /// [`check_request`](Self::check_request) for a request a later stage
+    /// (the WAF) inspects: the [`Admission`] to end with
+    /// [`serve`](Self::serve) or [`refuse`](Self::refuse) (a WAF drop is then a strike).
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`]: the refusal, already counted and logged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{ClientRequest, Firewall, Packet, Rule, ALLOW, ANY};
+    /// let fw = Firewall::new("app").with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?;
+    /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+    /// let (admission, headers) = fw.admit_request(&ClientRequest::new(packet, "GET", "/")).unwrap();
+    /// assert!(headers.is_empty());
+    /// fw.serve(admission);
+    /// assert_eq!(fw.stats().allowed, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn admit_request(
+        &self,
+        request: &ClientRequest<'_>,
+    ) -> Result<(Admission, RateLimitHeaders), Stopped> {
+        self.refuse_if_banned(request)?;
+        let set = self.shared.engine.current.load_full();
+        let decision = self.acl_stage(&set, request)?;
+        let headers = self.limit_stage(request, decision)?;
+        let admission = Admission::new(set, request.packet, decision, request.exempt);
+        Ok((admission, headers))
+    }
+
+    /// Counts one request of an already judged (and served) request against
+    /// `limiter`: for a handler's `#[firewall(limit = ...)]` behind a
+    /// middleware that did not count that limit. A refusal is a drop of
+    /// its own.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped::RateLimited`], counted and logged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{limit::{Limit, RateLimiter}, ClientRequest, Firewall, Packet};
+    /// let fw = Firewall::new("app");
+    /// let limiter = RateLimiter::new(Limit::new("one", "1/60s".parse()?)?);
+    /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+    /// let request = ClientRequest::new(packet, "GET", "/");
+    /// assert!(fw.limit_served(&request, &limiter).is_ok());
+    /// assert!(fw.limit_served(&request, &limiter).is_err());
+    /// assert_eq!(fw.stats().dropped, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn limit_served(
+        &self,
+        request: &ClientRequest<'_>,
+        limiter: &RateLimiter,
+    ) -> Result<RateLimitHeaders, Stopped> {
+        let mut headers = RateLimitHeaders::default();
+        if self.is_exempt(request) {
+            return Ok(headers);
+        }
+        let decision = limiter.check(&limiter.limit().key_for(request.packet.src.ip()));
+        headers.push(limiter.limit(), &decision);
+        if decision.allowed {
+            return Ok(headers);
+        }
+        Err(self.rate_refusal(request, None, limiter.limit(), headers))
+    }
+
+    /// The ban stage: one atomic load when nobody is banned.
+    fn refuse_if_banned(&self, request: &ClientRequest<'_>) -> Result<(), Stopped> {
+        if request.exempt || self.shared.bans.is_empty() {
+            return Ok(());
+        }
+        let Some(ban) = self.shared.bans.is_banned(request.packet.src.ip()) else {
+            return Ok(());
+        };
+        let packet = &request.packet;
+        self.shared.bans.log_refusal(packet, &ban);
+        self.shared.stats.count(false);
+        if self.shared.events.is_enabled() {
+            let reason = BanReason(&ban).to_string();
+            self.shared.events.push(event(packet, Action::Drop, reason));
+        }
+        Err(Stopped::Banned(ban))
+    }
+
+    /// The ACL stage: a DROP is counted, logged and a strike.
+    fn acl_stage(&self, set: &RuleSet, request: &ClientRequest<'_>) -> Result<Decision, Stopped> {
+        let decision = set.first_match(&request.packet);
+        if decision.is_allowed() {
+            return Ok(decision);
+        }
+        self.record_acl(set, &request.packet, decision);
+        self.strike(request, StrikeKind::AclDrop);
+        Err(Stopped::Denied(decision))
+    }
+
+    /// The limit stage: every limit covering the request counts it (the
+    /// handler's own limit once); the first that refuses stops it.
+    fn limit_stage(
+        &self,
+        request: &ClientRequest<'_>,
+        acl: Decision,
+    ) -> Result<RateLimitHeaders, Stopped> {
+        let mut headers = RateLimitHeaders::default();
+        let limits = self.shared.limits.load();
+        if (limits.is_empty() && request.handler_limit.is_none()) || self.is_exempt(request) {
+            return Ok(headers);
+        }
+        let ip = request.packet.src.ip();
+        let own = request.handler_limit;
+        let covering = limits
+            .covering(request.method, request.path)
+            .map(Arc::as_ref)
+            .filter(|l| own.is_none_or(|own| !std::ptr::eq(*l, own)));
+        for limiter in own.into_iter().chain(covering) {
+            let decision = limiter.check(&limiter.limit().key_for(ip));
+            if !decision.allowed {
+                let mut refused = RateLimitHeaders::default();
+                refused.push(limiter.limit(), &decision);
+                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), refused));
+            }
+            headers.push(limiter.limit(), &decision);
+        }
+        Ok(headers)
+    }
+
+    /// Whether limits and bans leave this client alone: a trusted proxy's
+    /// own request, or an address in the ban policy's allowlist.
+    fn is_exempt(&self, request: &ClientRequest<'_>) -> bool {
+        request.exempt || self.shared.bans.is_allowlisted(request.packet.src.ip())
+    }
+
+    /// Logs `RATE DROP`, counts the drop, records the event and the strike.
+    fn rate_refusal(
+        &self,
+        request: &ClientRequest<'_>,
+        acl: Option<Decision>,
+        limit: &Limit,
+        headers: RateLimitHeaders,
+    ) -> Stopped {
+        let packet = &request.packet;
+        logger::log_firewall(log::Level::Warn, &RateLine { packet, limit });
+        self.shared.stats.count(false);
+        if self.shared.events.is_enabled() {
+            let mut reason = String::new();
+            if let Some(acl) = acl {
+                reason.push_str("ACL ALLOW");
+                if let Some(index) = acl.rule {
+                    let _ = write!(reason, " by rule #{}", index + 1);
+                }
+                reason.push_str(", then ");
+            }
+            let _ = write!(reason, "{}", RateReason(limit));
+            self.shared.events.push(event(packet, Action::Drop, reason));
+        }
+        self.strike(request, StrikeKind::RateLimited);
+        Stopped::RateLimited {
+            limit: limit.name().to_owned(),
+            headers,
+        }
+    }
+
+    /// A strike of `kind` against the request's client, unless exempt.
+    fn strike(&self, request: &ClientRequest<'_>, kind: StrikeKind) {
+        if !request.exempt {
+            self.strike_ip(request.packet.src.ip(), kind);
+        }
+    }
+
+    /// A strike of `kind` against `ip` (the ban it starts logs `BAN`).
+    pub(super) fn strike_ip(&self, ip: IpAddr, kind: StrikeKind) {
+        let _ = self.shared.bans.strike(ip, kind);
+    }
+}
+
+/// `RATE DROP: limit "login" 5/60s` (the event's reason).
+struct RateReason<'a>(&'a Limit);
+
+impl fmt::Display for RateReason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "RATE DROP: limit \"{}\" {}",
+            self.0.name(),
+            self.0.quota()
+        )
+    }
+}
+
+/// `BAN DROP: banned until 2026-12-07T02:30:00Z: 3 WAF drops in 60s` (the event's reason).
+struct BanReason<'a>(&'a BanInfo);
+
+impl fmt::Display for BanReason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "BAN DROP: banned until {}: {}",
+            crate::ban::rfc3339(self.0.until),
+            self.0.reason
+        )
+    }
+}
+
+/// `RATE DROP: [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit "login" 5/60s`.
+struct RateLine<'a> {
+    packet: &'a Packet,
+    limit: &'a Limit,
+}
+
+impl RawMessage for RateLine<'_> {
+    fn write_raw(&self, out: &mut Vec<u8>) -> usize {
+        out.extend_from_slice(b"RATE DROP: ");
+        logger::push_endpoints(out, self.packet);
+        out.extend_from_slice(b" - ");
+        let start = out.len();
+        let _ = write!(
+            out,
+            "limit \"{}\" {}",
+            self.limit.name(),
+            self.limit.quota()
+        );
+        start
+    }
+}
+
+impl fmt::Display for RateLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        logger::display_raw(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::ban::BanPolicy;
+    use crate::rule::Rule;
+    use crate::{ALLOW, ANY, DROP, TCP};
+
+    /// Rule #1 drops telnet, rule #2 allows everything; `login` allows 1 a day.
+    fn firewall() -> Firewall {
+        let rules = vec![
+            Rule::new(DROP, TCP, 23, ANY, ANY, "telnet").unwrap(),
+            Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all").unwrap(),
+        ];
+        let login = Limit::new("login", "1/1d".parse().unwrap()).unwrap();
+        let fw = Firewall::new("t")
+            .with_rules(rules)
+            .unwrap()
+            .with_limits(vec![login.route("/login").unwrap()])
+            .unwrap();
+        fw.events().enable();
+        fw
+    }
+
+    fn request(port: u16, path: &str) -> ClientRequest<'_> {
+        let packet = Packet::tcp(
+            "198.51.100.7:5123".parse().unwrap(),
+            std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        );
+        ClientRequest::new(packet, "POST", path)
+    }
+
+    #[test]
+    fn a_ban_is_refused_before_the_acl_and_counted_once() {
+        let fw = firewall();
+        let ip = "198.51.100.7".parse().unwrap();
+        fw.bans().ban(ip, Duration::from_secs(60), "spam").unwrap();
+        for port in [23, 5000] {
+            let stopped = fw.check_request(&request(port, "/")).unwrap_err();
+            assert!(matches!(stopped, Stopped::Banned(_)), "{stopped:?}");
+        }
+        let stats = fw.stats();
+        assert_eq!((stats.allowed, stats.dropped), (0, 2));
+        assert_eq!((stats.rules[0].hits, stats.rules[1].hits), (0, 0));
+        let reason = &fw.events().recent(0)[0].reason;
+        assert!(
+            reason.starts_with("BAN DROP: banned until ") && reason.ends_with(": spam"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_refusal_by_a_limit_is_one_drop_without_a_rule_hit() {
+        let fw = firewall();
+        let headers = fw.check_request(&request(5000, "/login")).unwrap();
+        assert_eq!(headers.state(), Some(r#""login";r=0;t=86400"#));
+        let Err(Stopped::RateLimited { limit, headers }) =
+            fw.check_request(&request(5000, "/login"))
+        else {
+            panic!("the second is refused");
+        };
+        assert_eq!(
+            (limit.as_str(), headers.retry_after()),
+            ("login", Some(86_400))
+        );
+        assert!(
+            fw.check_request(&request(5000, "/")).unwrap().is_empty(),
+            "not covered"
+        );
+        let stats = fw.stats();
+        assert_eq!(
+            (stats.allowed, stats.dropped, stats.rules[1].hits),
+            (2, 1, 2)
+        );
+    }
+
+    #[test]
+    fn an_exempt_or_allowlisted_client_is_never_limited_nor_banned() {
+        let fw = firewall();
+        let policy = BanPolicy::new(1, Duration::from_secs(60), Duration::from_secs(60))
+            .unwrap()
+            .allow("192.0.2.0/24")
+            .unwrap();
+        fw.set_ban_policy(policy);
+        let mut exempt = request(5000, "/login");
+        exempt.exempt = true;
+        for _ in 0..3 {
+            assert!(fw.check_request(&exempt).unwrap().is_empty());
+        }
+        let mut telnet = request(23, "/");
+        telnet.exempt = true;
+        assert!(fw.check_request(&telnet).is_err());
+        assert!(fw.bans().is_empty(), "an exempt ACL drop is no strike");
+        let mut listed = request(5000, "/login");
+        listed.packet.src = "192.0.2.9:1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(fw.check_request(&listed).is_ok());
+        }
+        assert!(fw.check_request(&request(23, "/")).is_err());
+        assert_eq!(
+            fw.bans().len(),
+            1,
+            "the ACL drop of a plain client is a strike"
+        );
+    }
+
+    #[test]
+    fn a_handler_limit_that_also_covers_the_route_counts_once() {
+        let fw = firewall();
+        let limits = fw.limits();
+        let own = limits.get("login").unwrap();
+        let mut req = request(5000, "/login");
+        req.handler_limit = Some(own);
+        assert!(fw.check_request(&req).is_ok());
+        assert!(fw.check_request(&req).is_err());
+        let mut elsewhere = request(5000, "/other");
+        elsewhere.packet.src = "198.51.100.8:1".parse().unwrap();
+        elsewhere.handler_limit = Some(own);
+        assert!(fw.check_request(&elsewhere).is_ok());
+        assert!(
+            fw.check_request(&elsewhere).is_err(),
+            "counted off its route too"
+        );
+    }
+}
