@@ -59,7 +59,7 @@ mod xml;
 pub(crate) use config::under;
 pub use config::{BodyOverflow, Exclusion, Mode, WafConfig};
 pub use error::WafError;
-pub(crate) use line::write_line;
+pub(crate) use line::{write_json_event, write_line};
 pub use line::{WafLine, WafReason};
 pub use request::RequestView;
 pub use route::RoutePath;

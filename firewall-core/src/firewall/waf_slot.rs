@@ -225,6 +225,11 @@ impl RawMessage for BodyLine<'_> {
     fn write_raw(&self, out: &mut Vec<u8>) -> usize {
         crate::waf::write_line(out, true, self.packet, &self.reason)
     }
+
+    fn write_json_fields(&self, _message: &str, out: &mut logger::JsonObject<'_>) {
+        crate::waf::write_json_event(out, true, self.packet, self.reason);
+        out.str("rule.ruleset", "waf");
+    }
 }
 
 impl fmt::Display for BodyLine<'_> {
