@@ -46,6 +46,7 @@ mod firewall;
 pub mod limit;
 pub mod logger;
 mod matcher;
+pub mod metrics;
 mod packet;
 pub mod parse;
 mod reload;
@@ -62,7 +63,7 @@ pub use parse::{FieldError, RuleError};
 pub use reload::RulesWatcher;
 pub use rule::{Action, AnyWildcard, Family, IntoField, NetMatch, PortMatch, Protocol, Rule};
 pub use ruleset::{Decision, RuleFileError, RuleSet, RuleSetError, Rules, RulesIter};
-pub use stats::{RuleHits, Stats, StatsSnapshot};
+pub use stats::{RuleHits, Stage, Stats, StatsSnapshot};
 
 /// The seed's `fw.ALLOW`.
 pub const ALLOW: Action = Action::Allow;

@@ -8,13 +8,16 @@
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::waf_slot::{oversized_body_reason, BodyLine};
 use super::{event, Firewall};
 use crate::logger;
+use crate::metrics::LatencyPath;
 use crate::packet::Packet;
 use crate::rule::Action;
 use crate::ruleset::{Decision, RuleSet};
+use crate::stats::Stage;
 use crate::waf::{Interruption, WafLine, WafReason};
 
 /// A request the ACL allowed, whose verdict is not counted yet: a later stage
@@ -43,6 +46,8 @@ pub struct Admission {
     set: Arc<RuleSet>,
     packet: Packet,
     decision: Decision,
+    /// When the firewall began judging it, if decisions are timed.
+    started: Option<Instant>,
 }
 
 impl Admission {
@@ -137,9 +142,11 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn admit(&self, packet: &Packet) -> Result<Admission, Decision> {
+        let started = self.metrics.latency().start();
         let set = self.engine.current.load_full();
         let decision = set.first_match(packet);
         if !decision.is_allowed() {
+            self.metrics.latency().observe(LatencyPath::Acl, started);
             self.record_acl(&set, packet, decision);
             return Err(decision);
         }
@@ -147,6 +154,7 @@ impl Firewall {
             set,
             packet: *packet,
             decision,
+            started,
         })
     }
 
@@ -170,7 +178,9 @@ impl Firewall {
             set,
             packet,
             decision,
+            started,
         } = admission;
+        self.metrics.latency().observe(LatencyPath::Waf, started);
         self.record_acl(&set, &packet, decision);
     }
 
@@ -198,11 +208,16 @@ impl Firewall {
     #[allow(clippy::needless_pass_by_value)] // taken, so that one admission is counted once
     pub fn refuse(&self, admission: Admission, refusal: Refusal<'_>) {
         let Admission {
-            packet, decision, ..
+            packet,
+            decision,
+            started,
+            ..
         } = admission;
+        self.metrics.latency().observe(LatencyPath::Waf, started);
         let packet = &packet;
         match refusal {
             Refusal::Waf(hit) => {
+                self.metrics.waf_hits().count(hit.family, hit.rule_id);
                 let line = WafLine {
                     packet,
                     interruption: hit,
@@ -223,7 +238,10 @@ impl Firewall {
             }
             Refusal::Error(what) => log::error!("Firewall Processing Error: {what}"),
         }
-        self.stats.count(false);
+        self.stats.count_drop(match refusal {
+            Refusal::Error(_) => Stage::Error,
+            _ => Stage::Waf,
+        });
         if self.events.is_enabled() {
             let reason = both_facts(decision, &refusal);
             self.events.push(event(packet, Action::Drop, reason));
@@ -294,6 +312,44 @@ mod tests {
                 (Action::Allow, ""),
             ]
         );
+    }
+
+    #[test]
+    fn each_drop_is_counted_by_its_stage_and_each_decision_timed_once() {
+        let fw = firewall();
+        fw.metrics().latency().enable();
+        let hit = Interruption {
+            rule_id: 941_100,
+            family: crate::waf::Family::Xss,
+            message: "m".into(),
+            location: "ARGS:q".into(),
+            score: 5,
+        };
+        fw.refuse(fw.admit(&to(5000)).unwrap(), Refusal::Waf(&hit));
+        fw.refuse(fw.admit(&to(5000)).unwrap(), Refusal::BodyOverLimit(10));
+        fw.refuse(fw.admit(&to(5000)).unwrap(), Refusal::Error("boom"));
+        fw.serve(fw.admit(&to(5000)).unwrap());
+        assert!(fw.admit(&to(23)).is_err());
+        fw.check(&to(23));
+        let stats = fw.counters();
+        let by = |stage| stats.dropped_by(stage);
+        assert_eq!(
+            (
+                by(Stage::Acl),
+                by(Stage::Waf),
+                by(Stage::Error),
+                by(Stage::Ban)
+            ),
+            (2, 2, 1, 0)
+        );
+        assert_eq!((stats.allowed(), stats.dropped()), (1, 5));
+        assert_eq!(
+            fw.metrics().waf_hits().snapshot(),
+            [(crate::waf::Family::Xss, 941_100, 1)]
+        );
+        let latency = fw.metrics().latency();
+        assert_eq!(latency.snapshot(LatencyPath::Waf).count, 4);
+        assert_eq!(latency.snapshot(LatencyPath::Acl).count, 2);
     }
 
     #[test]

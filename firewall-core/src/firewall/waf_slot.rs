@@ -12,6 +12,7 @@ use super::Firewall;
 use crate::logger::{self, RawMessage};
 use crate::packet::Packet;
 use crate::ruleset::{RuleFileError, RuleSet};
+use crate::stats::Stage;
 use crate::waf::{Verdict, Waf, WafConfig, WafError, WafLine, WafReason};
 
 /// Why [`Firewall::reload_file`] changed nothing.
@@ -114,12 +115,14 @@ impl Firewall {
                     self.set_waf(Some(waf));
                     log::info!("Firewall WAF loaded from the rules file.");
                 }
+                self.metrics.reloads().record_success();
                 Ok(count)
             }
             Err(err) => {
                 log::error!(
                     "Firewall rules not reloaded, the previous rules and WAF stay in force: {err}"
                 );
+                self.metrics.reloads().record_failure();
                 Err(err)
             }
         }
@@ -157,8 +160,9 @@ impl Firewall {
             blocked,
         };
         logger::log_firewall(log::Level::Warn, &line);
+        self.metrics.waf_hits().count(hit.family, hit.rule_id);
         if blocked {
-            self.record_drop_with(packet, || WafReason(hit).to_string());
+            self.record_drop_with(Stage::Waf, packet, || WafReason(hit).to_string());
         }
     }
 
@@ -192,7 +196,7 @@ impl Firewall {
     /// ```
     pub fn record_body_refusal(&self, packet: &Packet, reason: &str) {
         logger::log_firewall(log::Level::Warn, &BodyLine { packet, reason });
-        self.record_drop(packet.proto, packet.src, packet.dst, reason);
+        self.record_drop_with(Stage::Waf, packet, || reason.to_owned());
     }
 }
 
