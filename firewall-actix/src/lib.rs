@@ -68,6 +68,7 @@
 mod connection;
 mod guard;
 mod inspection;
+pub mod metrics;
 mod middleware;
 pub mod monitor;
 pub mod proxy;
@@ -79,6 +80,7 @@ pub mod __private;
 pub use connection::{on_connect, LocalAddr};
 pub use firewall_core::*;
 pub use firewall_macros::firewall;
+pub use metrics::metrics_resource;
 pub use middleware::{FirewallMiddleware, FirewallService};
 pub use proxy::{ConfigError, ProxyError, ProxyHeader, TrustedProxies};
 pub use response::{denied, DENIED_BODY};

@@ -56,7 +56,7 @@ impl Sampler {
     }
 
     /// The firewall watched.
-    pub(crate) fn firewall(&self) -> &Firewall {
+    pub(crate) fn firewall(&self) -> &Arc<Firewall> {
         &self.fw
     }
 
