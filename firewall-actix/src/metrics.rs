@@ -7,14 +7,15 @@
 //! rule's hits, the logger's queue) and from [`firewall_core::metrics`];
 //! serving it adds no work per request but the decision-latency histogram,
 //! which the first [`metrics_resource`] or monitor turns on (two clock
-//! reads and two atomic adds per decision).
+//! reads and two atomic adds per timed decision; see
+//! [`firewall_core::metrics`] for what is timed).
 //!
 //! | metric | type | labels |
 //! |---|---|---|
 //! | `firewall_decisions_total` | counter | `stage` (`ban`, `limit`, `acl`, `waf`, `error`), `verdict` (`allow`, `drop`) |
 //! | `firewall_acl_rule_hits_total` | counter | `position`: `1` .. [`MAX_RULE_SERIES`], then `other` for the rest summed |
 //! | `firewall_waf_hits_total` | counter | `family` (`sqli`, ...), `signature` (`942100`) |
-//! | `firewall_decision_duration_seconds` | histogram | `stage` (`acl`: the rules alone; `waf`: rules, body and WAF) |
+//! | `firewall_decision_duration_seconds` | histogram | `stage` (`acl`: the rules alone, one decision in [`ACL_SAMPLE_EVERY`](firewall_core::metrics::ACL_SAMPLE_EVERY) timed; `waf`: rules, body and WAF, all timed) |
 //! | `firewall_rules` | gauge | the rules in force |
 //! | `firewall_rule_reloads_total` | counter | `result` (`success`, `failure`) |
 //! | `firewall_rule_last_reload_success_timestamp_seconds` | gauge | after the first good reload |
@@ -282,7 +283,7 @@ fn waf_hits(encoder: &mut DescriptorEncoder<'_>, fw: &Firewall) -> Encoded {
 fn latency(encoder: &mut DescriptorEncoder<'_>, fw: &Firewall) -> Encoded {
     let mut family = encoder.encode_descriptor(
         "firewall_decision_duration",
-        "Time from the firewall's first look at a request to its verdict.",
+        "Time from the firewall's first look at a request to its verdict (stage acl: one decision in 64 per thread is timed).",
         Some(&Unit::Seconds),
         MetricType::Histogram,
     )?;

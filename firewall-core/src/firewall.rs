@@ -190,7 +190,7 @@ impl Firewall {
     /// assert!(!fw.check(&p).is_allowed());
     /// ```
     pub fn check(&self, packet: &Packet) -> Decision {
-        let started = self.metrics.latency().start();
+        let started = self.metrics.latency().start_acl();
         let set = self.engine.current.load();
         let decision = set.first_match(packet);
         self.metrics.latency().observe(LatencyPath::Acl, started);

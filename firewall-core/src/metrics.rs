@@ -6,8 +6,13 @@
 //! # Cost
 //!
 //! - The latency histogram is off until [`LatencyHistogram::enable`] (the
-//!   exporter turns it on): off, a decision pays one relaxed load; on, two
-//!   clock reads and two relaxed atomic adds.
+//!   exporter turns it on): off, a decision pays one relaxed load; on, a
+//!   timed decision pays two clock reads and two relaxed atomic adds. The
+//!   rules alone decide in well under a microsecond, about what the two
+//!   clock reads cost (measured: `check` on 10 rules, 77 ns untimed, 187 ns
+//!   timed), so decisions by the rules alone are timed one in
+//!   [`ACL_SAMPLE_EVERY`] per thread; decisions through the WAF, which take
+//!   microseconds to milliseconds, are all timed.
 //! - A WAF hit (an attack, not a clean request) takes a short lock to count
 //!   its signature.
 //! - A reload adds one atomic and a clock read.
@@ -18,7 +23,7 @@
 //! use firewall_core::{Firewall, Packet};
 //! let fw = Firewall::new("app");
 //! fw.metrics().latency().enable();
-//! fw.check(&Packet::tcp("10.0.0.1:1".parse()?, "10.0.0.2:80".parse()?));
+//! fw.check(&Packet::tcp("10.0.0.1:1".parse()?, "10.0.0.2:80".parse()?)); // the first of 64: timed
 //! let acl = fw.metrics().latency().snapshot(firewall_core::metrics::LatencyPath::Acl);
 //! assert_eq!(acl.count, 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -30,6 +35,28 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::waf::Family;
+
+/// One decision in this many by the rules alone ([`LatencyPath::Acl`]) is
+/// timed, per thread, the first one included.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(firewall_core::metrics::ACL_SAMPLE_EVERY, 64);
+/// ```
+pub const ACL_SAMPLE_EVERY: u32 = 64;
+
+/// Whether this decision by the rules alone is one of the sampled ones.
+fn acl_sampled() -> bool {
+    thread_local! {
+        static COUNTDOWN: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+    COUNTDOWN.with(|countdown| {
+        let left = countdown.get();
+        countdown.set(left.checked_sub(1).unwrap_or(ACL_SAMPLE_EVERY - 1));
+        left == 0
+    })
+}
 
 /// The upper bounds of the latency buckets, in seconds: from 1 µs to 1 s.
 ///
@@ -76,7 +103,9 @@ const BOUNDS_NANOS: [u64; 19] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LatencyPath {
-    /// The rules alone ([`Firewall::check`](crate::Firewall::check)).
+    /// The rules alone ([`Firewall::check`](crate::Firewall::check), or an
+    /// ACL drop in [`Firewall::admit`](crate::Firewall::admit)); one
+    /// decision in [`ACL_SAMPLE_EVERY`] is timed.
     Acl,
     /// The rules, then the WAF, from [`Firewall::admit`](crate::Firewall::admit)
     /// to the verdict (the body read included).
@@ -164,6 +193,44 @@ impl LatencyHistogram {
     /// ```
     pub fn start(&self) -> Option<Instant> {
         self.is_enabled().then(Instant::now)
+    }
+
+    /// The start of a decision by the rules alone: now, when enabled and
+    /// the decision is one of the sampled ones ([`ACL_SAMPLE_EVERY`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::metrics::{LatencyHistogram, LatencyPath, ACL_SAMPLE_EVERY};
+    /// let latency = LatencyHistogram::default();
+    /// latency.enable();
+    /// for _ in 0..2 * ACL_SAMPLE_EVERY {
+    ///     latency.observe(LatencyPath::Acl, latency.start_acl());
+    /// }
+    /// assert_eq!(latency.snapshot(LatencyPath::Acl).count, 2);
+    /// ```
+    pub fn start_acl(&self) -> Option<Instant> {
+        (self.is_enabled() && acl_sampled()).then(Instant::now)
+    }
+
+    /// Counts a decision by the rules alone that began at `started` (a
+    /// clock already running, for a request that could have gone on to the
+    /// WAF), when it is one of the sampled ones ([`ACL_SAMPLE_EVERY`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::metrics::{LatencyHistogram, LatencyPath};
+    /// let latency = LatencyHistogram::default();
+    /// latency.enable();
+    /// latency.observe_acl_sampled(latency.start());
+    /// latency.observe_acl_sampled(latency.start());
+    /// assert_eq!(latency.snapshot(LatencyPath::Acl).count, 1);
+    /// ```
+    pub fn observe_acl_sampled(&self, started: Option<Instant>) {
+        if started.is_some() && acl_sampled() {
+            self.observe(LatencyPath::Acl, started);
+        }
     }
 
     /// Counts the decision that began at `started` (nothing for `None`).
