@@ -21,8 +21,11 @@
 //!   Every configuration answers `GET /` and `POST /` (the body is read).
 //!   In every firewall configuration the
 //!   rule that allows loopback is the last one, the costliest place for it.
+//!   A name ending in `_metrics` (`rules10_metrics`) also mounts
+//!   `GET /metrics`, which turns on the decision-latency histogram.
 //! - `BENCH_LOG`: `on` writes every decision to `<BENCH_DIR>/bench_firewall.log`
-//!   (console off: a terminal would be the bottleneck), `off` installs no logger.
+//!   (console off: a terminal would be the bottleneck), `json` the same as
+//!   JSON lines, `off` installs no logger.
 //! - `BENCH_WORKERS`: Actix workers (default 1).
 //!
 //! On SIGINT/SIGTERM it stops, flushes the log and prints
@@ -34,7 +37,9 @@ use std::time::{Duration, Instant};
 use actix_web::{get, post, web, App, HttpResponse, HttpServer, Responder};
 use firewall_actix::limit::Limit;
 use firewall_actix::waf::{Waf, WafConfig};
-use firewall_actix::{firewall, Firewall, FirewallExt, Rule, ALLOW, ANY, DROP, TCP};
+use firewall_actix::{
+    firewall, metrics_resource, Firewall, FirewallExt, Rule, ALLOW, ANY, DROP, TCP,
+};
 
 #[get("/")]
 async fn bare() -> impl Responder {
@@ -128,12 +133,20 @@ async fn main() -> std::io::Result<()> {
         .parse()
         .expect("BENCH_WORKERS is a number");
     let dir = env("BENCH_DIR", ".");
-    let _log = (env("BENCH_LOG", "on") == "on").then(|| {
+    let log = env("BENCH_LOG", "on");
+    let _log = (log != "off").then(|| {
+        let format = if log == "json" {
+            firewall_actix::logger::LogFormat::Json
+        } else {
+            firewall_actix::logger::LogFormat::Text
+        };
         let config = firewall_actix::logger::LogConfig::new("bench")
             .dir(&dir)
-            .console(false);
+            .console(false)
+            .format(format);
         firewall_actix::logger::init(config).expect("log file opens")
     });
+    let metrics = config.ends_with("_metrics");
     let fw = match config.as_str() {
         "rules1m" => firewall_with(1_000_000),
         _ => firewall_with(10),
@@ -165,6 +178,11 @@ async fn main() -> std::io::Result<()> {
             .run(),
         _ => HttpServer::new(move || {
             App::new()
+                .configure(|app| {
+                    if metrics {
+                        app.service(metrics_resource("/metrics", app_fw.clone()));
+                    }
+                })
                 .wrap(app_fw.middleware())
                 .service(bare)
                 .service(submit)

@@ -12,6 +12,10 @@
 #   DURATION=30s CONNECTIONS=64 firewall-actix/benches/load.sh
 #   DURATION=2s CONFIGS="bare:off waf:on" firewall-actix/benches/load.sh
 #
+# A configuration is `name:log`, log being `on` (text), `json` (JSON lines)
+# or `off`; `rules10_metrics` is `rules10` with `GET /metrics` mounted (the
+# decision-latency histogram on).
+#
 # The WAF configurations (`waf:*`) and `bare_post` send a typical ~1 KB POST
 # (urlencoded form, a query, browser headers and cookies) through a wrk Lua
 # script; `waf_accented` the same form from "Zoë Müller" with "Café" in the
@@ -33,7 +37,7 @@ THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 PORT=${PORT:-18080}
 ROUNDS=${ROUNDS:-3}
-CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules1m:on rules1m:off macro:on macro:off limit:on limit:off bans100k:on bans100k:off bare_post:off waf:on waf:off waf_accented:off waf_new_head:off"}
+CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules10_metrics:on rules10:json rules1m:on rules1m:off macro:on macro:off limit:on limit:off bans100k:on bans100k:off bare_post:off waf:on waf:off waf_accented:off waf_new_head:off"}
 case " $CONFIGS " in
   *" waf"*) case " $CONFIGS " in *" bare_post:off "*) ;; *) CONFIGS="bare_post:off $CONFIGS" ;; esac ;;
 esac
@@ -124,7 +128,7 @@ run_one() {
   if [ "$config" != bare ] && [ "$config" != bare_post ]; then
     local decided lines acl
     decided=$(awk -F'[ =]' '/^STATS/ { print $3 + $5 }' "$dir/stdout")
-    if [ "$log" = on ]; then
+    if [ "$log" != off ]; then
       # One ACL line per request, plus one per WAF refusal (counted as a drop too).
       lines=$(grep -cE 'ACL |WAF DROP' "$dir/bench_firewall.log" || true)
       acl=$(grep -c 'ACL ' "$dir/bench_firewall.log" || true)

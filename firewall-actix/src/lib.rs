@@ -69,6 +69,7 @@
 mod connection;
 mod guard;
 mod inspection;
+pub mod metrics;
 mod middleware;
 pub mod monitor;
 pub mod proxy;
@@ -85,6 +86,7 @@ pub struct ReadmeDoctests;
 pub use connection::{on_connect, LocalAddr};
 pub use firewall_core::*;
 pub use firewall_macros::firewall;
+pub use metrics::metrics_resource;
 pub use middleware::{FirewallExt, FirewallMiddleware, FirewallService};
 pub use proxy::{ConfigError, ProxyError, ProxyHeader, TrustedProxies};
 pub use response::{denied, DENIED_BODY};

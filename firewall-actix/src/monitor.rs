@@ -12,7 +12,9 @@
 //! 10:52:46"), the top blocked sources, the process's CPU and memory. It
 //! fetches the rules 50 at a time, those with hits first, and has a button
 //! to download the audit report. Neither the statistics nor the stream cost
-//! more with more rules. The JSON API is described in [`api`].
+//! more with more rules. The JSON API is described in [`api`]; `/metrics`
+//! serves the Prometheus metrics ([`crate::metrics`]) under the same token
+//! rules, and starting the monitor turns on the decision-latency histogram.
 //!
 //! # Security
 //!
@@ -417,9 +419,11 @@ fn http_server(
 ) -> std::io::Result<actix_web::dev::Server> {
     let access = web::Data::new(access);
     let interval = web::Data::new(Interval(every));
+    let metrics = web::Data::new(crate::metrics::registry(sampler.firewall().clone()));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(sampler.clone())
+            .app_data(metrics.clone())
             .app_data(access.clone())
             .app_data(interval.clone())
             .wrap(middleware::from_fn(access::guard))

@@ -12,10 +12,11 @@ use crate::ban::{BanPolicy, Bans};
 use crate::engine::Engine;
 use crate::events::{Event, EventRing};
 use crate::logger::{self, AclLine, LogConfig, LogHandle, LoggerError};
+use crate::metrics::{LatencyPath, Metrics};
 use crate::packet::Packet;
 use crate::rule::{Action, AnyWildcard, Protocol, Rule};
 use crate::ruleset::{Decision, RuleSet, RuleSetError};
-use crate::stats::{RuleHits, Stats, StatsSnapshot};
+use crate::stats::{RuleHits, Stage, Stats, StatsSnapshot};
 use crate::waf::Waf;
 
 mod admission;
@@ -92,6 +93,7 @@ struct Shared {
     limits: ArcSwap<LimitSet>,
     bans: Bans,
     sweeping: AtomicBool,
+    metrics: Metrics,
 }
 
 impl Firewall {
@@ -125,6 +127,7 @@ impl Firewall {
             limits: ArcSwap::default(),
             bans: Bans::new(BanPolicy::manual_only()),
             sweeping: AtomicBool::new(false),
+            metrics: Metrics::default(),
         };
         Self {
             shared: Arc::new(shared),
@@ -261,8 +264,13 @@ impl Firewall {
     /// assert!(!fw.check(&p).is_allowed());
     /// ```
     pub fn check(&self, packet: &Packet) -> Decision {
+        let started = self.shared.metrics.latency().start_acl();
         let set = self.shared.engine.current.load();
         let decision = set.first_match(packet);
+        self.shared
+            .metrics
+            .latency()
+            .observe(LatencyPath::Acl, started);
         self.record_acl(&set, packet, decision);
         decision
     }
@@ -271,7 +279,11 @@ impl Firewall {
     /// verdict: the rule's hit, the total, the log line and the event.
     fn record_acl(&self, set: &RuleSet, packet: &Packet, decision: Decision) {
         set.count_hit(decision);
-        self.shared.stats.count(decision.is_allowed());
+        if decision.is_allowed() {
+            self.shared.stats.count(true);
+        } else {
+            self.shared.stats.count_drop(Stage::Acl);
+        }
         let line = AclLine {
             packet,
             decision,
@@ -295,8 +307,9 @@ impl Firewall {
         }
     }
 
-    /// Records a drop decided outside the rule engine (an error, a WAF block)
-    /// so that counters and monitors include it. Does not log: the caller does.
+    /// Records a drop decided outside the rule engine (the firewall failed)
+    /// so that counters and monitors include it, as a drop of
+    /// [`Stage::Error`]. Does not log: the caller does.
     ///
     /// # Examples
     ///
@@ -306,13 +319,19 @@ impl Firewall {
     /// assert_eq!(fw.stats().dropped, 1);
     /// ```
     pub fn record_drop(&self, proto: Protocol, src: SocketAddr, dst: SocketAddr, reason: &str) {
-        self.record_drop_with(&Packet::new(proto, src, dst), || reason.to_owned());
+        let packet = Packet::new(proto, src, dst);
+        self.record_drop_with(Stage::Error, &packet, || reason.to_owned());
     }
 
-    /// [`Firewall::record_drop`] with the reason built only when a monitor
-    /// records events.
-    pub(crate) fn record_drop_with(&self, packet: &Packet, reason: impl FnOnce() -> String) {
-        self.shared.stats.count(false);
+    /// [`Firewall::record_drop`] by `stage`, with the reason built only
+    /// when a monitor records events.
+    pub(crate) fn record_drop_with(
+        &self,
+        stage: Stage,
+        packet: &Packet,
+        reason: impl FnOnce() -> String,
+    ) {
+        self.shared.stats.count_drop(stage);
         if self.shared.events.is_enabled() {
             self.shared
                 .events
@@ -333,6 +352,19 @@ impl Firewall {
     /// ```
     pub fn counters(&self) -> &Stats {
         &self.shared.stats
+    }
+
+    /// The counters only metrics read: decision latency, WAF hits per
+    /// signature, reloads (see [`crate::metrics`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fw = firewall_core::Firewall::new("a");
+    /// assert_eq!(fw.metrics().reloads().failed(), 0);
+    /// ```
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
     }
 
     /// A snapshot of the counters and of the rules in force with their hits.

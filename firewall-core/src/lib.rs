@@ -61,6 +61,7 @@ mod firewall;
 pub mod limit;
 pub mod logger;
 mod matcher;
+pub mod metrics;
 mod packet;
 pub mod parse;
 mod reload;
@@ -81,7 +82,7 @@ pub use parse::{FieldError, RuleError};
 pub use reload::RulesWatcher;
 pub use rule::{Action, AnyWildcard, IntoField, IpFamily, NetMatch, PortMatch, Protocol, Rule};
 pub use ruleset::{Decision, RuleFileError, RuleSet, RuleSetError, RulesIter};
-pub use stats::{RuleHits, Stats, StatsSnapshot};
+pub use stats::{RuleHits, Stage, Stats, StatsSnapshot};
 
 /// The seed's `fw.ALLOW`.
 pub const ALLOW: Action = Action::Allow;

@@ -73,6 +73,45 @@
 //! so after a copy-and-truncate (`logrotate`'s `copytruncate`) new lines
 //! start the truncated file, with no hole.
 //!
+//! # JSON lines
+//!
+//! With [`LogConfig::format`]`(`[`LogFormat::Json`]`)`, or the environment
+//! variable `FIREWALL_LOG_FORMAT=json` ([`FORMAT_ENV`]) when the code does
+//! not choose, each line is one JSON object (the text stays the default):
+//!
+//! ```text
+//! {"@timestamp":"2026-01-11T10:52:46.996+01:00","log.level":"WARNING","log.logger":"firewall","message":"ACL DROP: [TCP] 192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule.","event.kind":"event","event.category":["network"],"event.type":["connection","denied"],"event.module":"firewall","event.dataset":"firewall.acl","event.action":"drop","event.reason":"No matching allow rule.","network.transport":"tcp","source.ip":"192.168.29.83","source.port":62075,"destination.ip":"127.0.0.1","destination.port":5000,"rule.ruleset":"acl","ecs.version":"8.11.0"}
+//! ```
+//!
+//! The names are those of the Elastic Common Schema, written flat and
+//! dotted as the ecs-logging libraries write them:
+//!
+//! | field | holds |
+//! |---|---|
+//! | `@timestamp` | local time, milliseconds and offset (RFC 3339) |
+//! | `log.level`, `log.logger` | `INFO`/`WARNING`/`ERROR`, the `log` target |
+//! | `message` | the text line's message, unescaped (the JSON encoder escapes it) |
+//! | `event.dataset` | the kind: `firewall.acl`, `firewall.waf` (`firewall.rate`, `firewall.ban`, ...) |
+//! | `event.action` | `allow`, `drop`, `detect` |
+//! | `event.kind`, `event.category`, `event.type` | ECS categorisation: `event`/`alert`, `network`/`intrusion_detection`, `allowed`/`denied`/`info` |
+//! | `event.reason` | the text after ` - ` of a drop or detection |
+//! | `network.transport` | `tcp` or `udp` |
+//! | `source.ip`, `source.port`, `destination.ip`, `destination.port` | the endpoints (an IPv6 scope id is left out) |
+//! | `rule.ruleset` | `acl` or `waf` |
+//! | `rule.id` | the ACL rule's 1-based position, or the WAF signature's id |
+//! | `rule.description` | the ACL rule's description |
+//! | `rule.category`, `firewall.waf.family` | the WAF family (`SQL injection`, `sqli`) |
+//! | `firewall.waf.location`, `firewall.waf.score` | where the signature matched, the anomaly score |
+//!
+//! Every string, client text included, is escaped by `serde_json`'s encoder
+//! (and bidi controls and line separators as `\uXXXX`), so it can never
+//! close its string, forge another object or start another line. A message
+//! without fields of its own (a reload notice) gets the common fields, and
+//! `event.dataset`/`event.action` when it starts with `KIND ACTION:`.
+//! Lines that reach the file through [`dispatch`] instead of [`init`] come
+//! through the `log` facade as text: they carry the common fields and
+//! those read from that prefix only.
+//!
 //! # Escaping and speed
 //!
 //! Every message is passed through [`escape()`] before it is written, so a CR,
@@ -100,6 +139,7 @@ mod clock;
 mod config;
 mod escape;
 mod file;
+mod json;
 mod line;
 mod writer;
 
@@ -111,8 +151,11 @@ use std::sync::{Mutex, OnceLock};
 
 use log::{Level, LevelFilter};
 
-pub use config::{LogConfig, DEFAULT_QUEUE_CAPACITY, DEFAULT_ROTATION_CHECK};
+pub use config::{
+    LogConfig, LogFormat, DEFAULT_QUEUE_CAPACITY, DEFAULT_ROTATION_CHECK, FORMAT_ENV,
+};
 pub use escape::escape;
+pub(crate) use json::{push_endpoints as push_json_endpoints, JsonObject};
 pub(crate) use line::push_endpoints;
 pub use line::AclLine;
 use writer::Writer;
@@ -193,6 +236,9 @@ pub enum LoggerError {
          firewall_core::logger::dispatch() into the app's fern::Dispatch instead of calling init()"
     )]
     OtherLogger,
+    /// The environment variable [`FORMAT_ENV`] names no [`LogFormat`].
+    #[error("invalid log format: {0}")]
+    Format(String),
 }
 
 /// What the logger's queue holds and has dropped, for monitors.
@@ -215,6 +261,9 @@ pub struct LogStats {
     pub queued_bytes: usize,
     /// The most bytes the queue holds ([`LogConfig::queue_capacity`]).
     pub queue_capacity: usize,
+    /// Lines handed to the file since the logger started (the dropped
+    /// notices included).
+    pub written_lines: u64,
 }
 
 /// The running logger. Flushes when dropped; keep it alive for the life of `main`.
@@ -274,6 +323,7 @@ impl LogHandle {
             dropped_lines: 0,
             queued_bytes: 0,
             queue_capacity: 0,
+            written_lines: 0,
         })
     }
 }
@@ -287,6 +337,7 @@ impl Drop for LogHandle {
 struct Installed {
     path: PathBuf,
     writer: Writer,
+    format: LogFormat,
     /// The level of the logger [`init`] installed, once it has: the
     /// per-request lines then go straight to the writer.
     direct: OnceLock<LevelFilter>,
@@ -388,15 +439,21 @@ fn start(config: &LogConfig) -> Result<&'static Installed, LoggerError> {
             })
         };
     }
+    let format = config
+        .resolved_format(|name| std::env::var(name).ok())
+        .map_err(LoggerError::Format)?;
     let open_error = |source| LoggerError::Open {
         path: path.clone(),
         source,
     };
     let file = file::LogFile::open(&path, config.rotation_check).map_err(open_error)?;
-    let writer = Writer::spawn(file, config.console, config.queue_capacity).map_err(open_error)?;
+    let json = format == LogFormat::Json;
+    let writer =
+        Writer::spawn(file, config.console, config.queue_capacity, json).map_err(open_error)?;
     Ok(INSTALLED.get_or_init(|| Installed {
         path,
         writer,
+        format,
         direct: OnceLock::new(),
     }))
 }
@@ -408,15 +465,22 @@ fn file_dispatch(installed: &'static Installed, config: &LogConfig) -> fern::Dis
         dispatch = dispatch.filter(|metadata| is_firewall_target(metadata.target()));
     }
     dispatch.chain(fern::Output::call(move |record| {
-        format_line(
-            record.level(),
-            |line| {
-                let message = line.len();
-                let _ = write!(line, "{}", record.args());
-                message
-            },
-            |line| installed.writer.append(line),
-        );
+        let write_message = |line: &mut Vec<u8>| {
+            let message = line.len();
+            let _ = write!(line, "{}", record.args());
+            message
+        };
+        let emit = |line: &[u8]| installed.writer.append(line);
+        match installed.format {
+            LogFormat::Text => format_line(record.level(), write_message, emit),
+            LogFormat::Json => format_json_line(
+                record.level(),
+                record.target(),
+                write_message,
+                json::kind_and_action,
+                emit,
+            ),
+        }
     }))
 }
 
@@ -450,6 +514,35 @@ fn format_line(
     });
 }
 
+/// One JSON line (see [JSON lines](self#json-lines)) into a per-thread
+/// buffer: the fields every line has, `message` being what `write_message`
+/// writes, then those `fields` adds (given the message), and hands it to `emit`.
+fn format_json_line(
+    level: Level,
+    target: &str,
+    write_message: impl FnOnce(&mut Vec<u8>) -> usize,
+    fields: impl FnOnce(&mut JsonObject<'_>, &str),
+    emit: impl FnOnce(&[u8]),
+) {
+    thread_local! {
+        static BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    }
+    let format = |(line, message): &mut (Vec<u8>, Vec<u8>)| {
+        message.clear();
+        let _ = write_message(message);
+        let message = String::from_utf8_lossy(message);
+        line.clear();
+        let mut object = json::begin_line(line, level, target, &message);
+        fields(&mut object, &message);
+        json::end_line(object);
+        emit(line);
+    };
+    BUFFERS.with(|buffers| match buffers.try_borrow_mut() {
+        Ok(mut buffers) => format(&mut buffers),
+        Err(_) => format(&mut (Vec::new(), Vec::new())),
+    });
+}
+
 /// A log message that writes itself into the line buffer without `fmt`.
 /// Its [`Display`](fmt::Display) writes the same text ([`display_raw`]).
 pub(crate) trait RawMessage: fmt::Display {
@@ -458,6 +551,15 @@ pub(crate) trait RawMessage: fmt::Display {
     /// request data) starts: the logger escapes from there on. Everything
     /// before it must be printable ASCII written here (names, addresses).
     fn write_raw(&self, out: &mut Vec<u8>) -> usize;
+
+    /// Adds the message's facts to its JSON line, which already holds the
+    /// time, level, logger and `message` (the text [`write_raw`](Self::write_raw)
+    /// wrote, given here). By default `event.dataset` and `event.action`
+    /// read from the message's `KIND ACTION:` prefix, so every message
+    /// gets a valid JSON line; a message overrides it to add its fields.
+    fn write_json_fields(&self, message: &str, out: &mut JsonObject<'_>) {
+        json::kind_and_action(out, message);
+    }
 }
 
 /// [`fmt::Display`] for a [`RawMessage`]: the text `write_raw` writes.
@@ -477,11 +579,20 @@ pub(crate) fn log_firewall(level: Level, message: &impl RawMessage) {
         .get()
         .and_then(|installed| Some((installed, *installed.direct.get()?)));
     match direct {
-        Some((installed, filter)) if level <= filter => format_line(
-            level,
-            |line| message.write_raw(line),
-            |line| installed.writer.append(line),
-        ),
+        Some((installed, filter)) if level <= filter => match installed.format {
+            LogFormat::Text => format_line(
+                level,
+                |line| message.write_raw(line),
+                |line| installed.writer.append(line),
+            ),
+            LogFormat::Json => format_json_line(
+                level,
+                TARGET,
+                |line| message.write_raw(line),
+                |object, text| message.write_json_fields(text, object),
+                |line| installed.writer.append(line),
+            ),
+        },
         Some(_) => {}
         None => log::log!(target: TARGET, level, "{message}"),
     }
@@ -515,6 +626,7 @@ pub fn stats() -> Option<LogStats> {
         dropped_lines: installed.writer.dropped_total(),
         queued_bytes: installed.writer.queued_bytes(),
         queue_capacity: installed.writer.capacity(),
+        written_lines: installed.writer.written_total(),
     })
 }
 

@@ -61,7 +61,7 @@ mod xml;
 pub(crate) use config::under;
 pub use config::{BodyOverflow, Exclusion, Mode, WafConfig};
 pub use error::{UnknownName, WafError};
-pub(crate) use line::write_line;
+pub(crate) use line::{write_json_event, write_line};
 pub use line::{WafLine, WafReason};
 pub use request::Request;
 pub use route::RoutePath;

@@ -7,6 +7,7 @@
 //! | `GET /api/events?after=SEQ` | [`EventsJson`]: decisions with `seq > SEQ`, oldest first (at most [`MAX_EVENTS`]) |
 //! | `GET /api/events/stream` | Server-Sent Events: `id: SEQ` and one `data:` line of [`UpdateJson`] per message |
 //! | `GET /api/report` | [`ReportJson`], as a download (`Content-Disposition: attachment`) |
+//! | `GET /metrics` | the Prometheus metrics, in the text format (see [`crate::metrics`]) |
 //!
 //! Strings are raw (not HTML-escaped): whoever displays them escapes them.
 //! Times are local, in the log's format `2026-01-11 10:52:46,996`.

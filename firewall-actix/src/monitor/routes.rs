@@ -34,6 +34,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/events", web::get().to(events))
         .route("/api/events/stream", web::get().to(stream))
         .route("/api/report", web::get().to(report))
+        .route("/metrics", web::get().to(crate::metrics::serve))
         .default_service(web::to(|| async {
             HttpResponse::NotFound()
                 .content_type("text/plain; charset=utf-8")

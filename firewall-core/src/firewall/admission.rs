@@ -8,14 +8,17 @@
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::waf_slot::{oversized_body_reason, BodyLine};
 use super::{event, Firewall};
 use crate::ban::StrikeKind;
 use crate::logger;
+use crate::metrics::LatencyPath;
 use crate::packet::Packet;
 use crate::rule::Action;
 use crate::ruleset::{Decision, RuleSet};
+use crate::stats::Stage;
 use crate::waf::{Interruption, WafLine, WafReason};
 
 /// A request the ACL allowed, whose verdict is not counted yet: a later stage
@@ -46,15 +49,24 @@ pub struct Admission {
     decision: Decision,
     /// A trusted proxy's own request: a WAF drop is no strike.
     exempt: bool,
+    /// When the firewall began judging it, if decisions are timed.
+    started: Option<Instant>,
 }
 
 impl Admission {
-    pub(super) fn new(set: Arc<RuleSet>, packet: Packet, decision: Decision, exempt: bool) -> Self {
+    pub(super) fn new(
+        set: Arc<RuleSet>,
+        packet: Packet,
+        decision: Decision,
+        exempt: bool,
+        started: Option<Instant>,
+    ) -> Self {
         Self {
             set,
             packet,
             decision,
             exempt,
+            started,
         }
     }
 
@@ -149,13 +161,15 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn admit(&self, packet: &Packet) -> Result<Admission, Decision> {
+        let started = self.shared.metrics.latency().start();
         let set = self.shared.engine.current.load_full();
         let decision = set.first_match(packet);
         if !decision.is_allowed() {
+            self.shared.metrics.latency().observe_acl_sampled(started);
             self.record_acl(&set, packet, decision);
             return Err(decision);
         }
-        Ok(Admission::new(set, *packet, decision, false))
+        Ok(Admission::new(set, *packet, decision, false, started))
     }
 
     /// The final verdict of an admitted request: served. Counts it allowed
@@ -178,8 +192,13 @@ impl Firewall {
             set,
             packet,
             decision,
+            started,
             ..
         } = admission;
+        self.shared
+            .metrics
+            .latency()
+            .observe(LatencyPath::Waf, started);
         self.record_acl(&set, &packet, decision);
     }
 
@@ -210,11 +229,20 @@ impl Firewall {
             packet,
             decision,
             exempt,
+            started,
             ..
         } = admission;
+        self.shared
+            .metrics
+            .latency()
+            .observe(LatencyPath::Waf, started);
         let packet = &packet;
         match refusal {
             Refusal::Waf(hit) => {
+                self.shared
+                    .metrics
+                    .waf_hits()
+                    .count(hit.family, hit.rule_id);
                 let line = WafLine {
                     packet,
                     interruption: hit,
@@ -238,7 +266,10 @@ impl Firewall {
             }
             Refusal::Error(what) => log::error!("Firewall Processing Error: {what}"),
         }
-        self.shared.stats.count(false);
+        self.shared.stats.count_drop(match refusal {
+            Refusal::Error(_) => Stage::Error,
+            _ => Stage::Waf,
+        });
         if self.shared.events.is_enabled() {
             let reason = both_facts(decision, &refusal);
             self.shared.events.push(event(packet, Action::Drop, reason));
@@ -309,6 +340,45 @@ mod tests {
                 (Action::Allow, ""),
             ]
         );
+    }
+
+    #[test]
+    fn each_drop_is_counted_by_its_stage_and_each_decision_timed_once() {
+        let fw = firewall();
+        fw.metrics().latency().enable();
+        let hit = Interruption {
+            rule_id: 941_100,
+            family: crate::waf::AttackFamily::Xss,
+            message: "m".into(),
+            location: "ARGS:q".into(),
+            score: 5,
+        };
+        fw.refuse(fw.admit(&to(5000)).unwrap(), Refusal::Waf(&hit));
+        fw.refuse(fw.admit(&to(5000)).unwrap(), Refusal::BodyOverLimit(10));
+        fw.refuse(fw.admit(&to(5000)).unwrap(), Refusal::Error("boom"));
+        fw.serve(fw.admit(&to(5000)).unwrap());
+        assert!(fw.admit(&to(23)).is_err());
+        fw.check(&to(23));
+        let stats = fw.counters();
+        let by = |stage| stats.dropped_by(stage);
+        assert_eq!(
+            (
+                by(Stage::Acl),
+                by(Stage::Waf),
+                by(Stage::Error),
+                by(Stage::Ban)
+            ),
+            (2, 2, 1, 0)
+        );
+        assert_eq!((stats.allowed(), stats.dropped()), (1, 5));
+        assert_eq!(
+            fw.metrics().waf_hits().snapshot(),
+            [(crate::waf::AttackFamily::Xss, 941_100, 1)]
+        );
+        let latency = fw.metrics().latency();
+        assert_eq!(latency.snapshot(LatencyPath::Waf).count, 4);
+        // Two ACL decisions on this thread: the first of each 64 is timed.
+        assert_eq!(latency.snapshot(LatencyPath::Acl).count, 1);
     }
 
     #[test]

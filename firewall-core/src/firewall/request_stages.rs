@@ -16,6 +16,7 @@ use crate::logger::{self, RawMessage};
 use crate::packet::Packet;
 use crate::rule::Action;
 use crate::ruleset::{Decision, RuleSet};
+use crate::stats::Stage;
 
 /// What the ban, ACL and limit stages know of one HTTP request.
 ///
@@ -257,11 +258,12 @@ impl Firewall {
         &self,
         request: &ClientRequest<'_>,
     ) -> Result<(Admission, RateLimitHeaders), Stopped> {
+        let started = self.shared.metrics.latency().start();
         self.refuse_if_banned(request)?;
         let set = self.shared.engine.current.load_full();
         let decision = self.acl_stage(&set, request)?;
         let headers = self.limit_stage(request, decision)?;
-        let admission = Admission::new(set, request.packet, decision, request.exempt);
+        let admission = Admission::new(set, request.packet, decision, request.exempt, started);
         Ok((admission, headers))
     }
 
@@ -314,7 +316,7 @@ impl Firewall {
         };
         let packet = &request.packet;
         self.shared.bans.log_refusal(packet, &ban);
-        self.shared.stats.count(false);
+        self.shared.stats.count_drop(Stage::Ban);
         if self.shared.events.is_enabled() {
             let reason = BanReason(&ban).to_string();
             self.shared.events.push(event(packet, Action::Drop, reason));
@@ -379,7 +381,7 @@ impl Firewall {
     ) -> Stopped {
         let packet = &request.packet;
         logger::log_firewall(log::Level::Warn, &RateLine { packet, limit });
-        self.shared.stats.count(false);
+        self.shared.stats.count_drop(Stage::Limit);
         if self.shared.events.is_enabled() {
             let mut reason = String::new();
             if let Some(acl) = acl {

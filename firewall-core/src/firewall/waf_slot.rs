@@ -15,6 +15,7 @@ use crate::ban::BanPolicy;
 use crate::logger::{self, RawMessage};
 use crate::packet::Packet;
 use crate::ruleset::{RuleFileError, RuleSet};
+use crate::stats::Stage;
 use crate::waf::{Verdict, Waf, WafConfig, WafError, WafLine, WafReason};
 
 /// Why [`Firewall::reload_file`] changed nothing.
@@ -128,12 +129,14 @@ impl Firewall {
                 if let Some(policy) = limits.bans {
                     self.set_ban_policy(policy);
                 }
+                self.shared.metrics.reloads().record_success();
                 Ok(count)
             }
             Err(err) => {
                 log::error!(
                     "Firewall rules not reloaded, the previous rules, WAF, limits and ban policy stay in force: {err}"
                 );
+                self.shared.metrics.reloads().record_failure();
                 Err(err)
             }
         }
@@ -171,8 +174,12 @@ impl Firewall {
             blocked,
         };
         logger::log_firewall(log::Level::Warn, &line);
+        self.shared
+            .metrics
+            .waf_hits()
+            .count(hit.family, hit.rule_id);
         if blocked {
-            self.record_drop_with(packet, || WafReason(hit).to_string());
+            self.record_drop_with(Stage::Waf, packet, || WafReason(hit).to_string());
         }
     }
 
@@ -206,7 +213,7 @@ impl Firewall {
     /// ```
     pub fn record_body_refusal(&self, packet: &Packet, reason: &str) {
         logger::log_firewall(log::Level::Warn, &BodyLine { packet, reason });
-        self.record_drop(packet.proto, packet.src, packet.dst, reason);
+        self.record_drop_with(Stage::Waf, packet, || reason.to_owned());
     }
 }
 
@@ -260,6 +267,11 @@ pub(super) struct BodyLine<'a> {
 impl RawMessage for BodyLine<'_> {
     fn write_raw(&self, out: &mut Vec<u8>) -> usize {
         crate::waf::write_line(out, true, self.packet, &self.reason)
+    }
+
+    fn write_json_fields(&self, _message: &str, out: &mut logger::JsonObject<'_>) {
+        crate::waf::write_json_event(out, true, self.packet, self.reason);
+        out.str("rule.ruleset", "waf");
     }
 }
 

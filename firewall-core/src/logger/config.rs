@@ -1,6 +1,8 @@
 //! What the logger writes, where, and how it behaves under stress.
 
+use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use log::LevelFilter;
@@ -12,6 +14,63 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 8 * 1024 * 1024;
 /// How often the file's path is checked for rotation unless
 /// [`LogConfig::rotation_check`] says otherwise.
 pub const DEFAULT_ROTATION_CHECK: Duration = Duration::from_secs(1);
+
+/// The environment variable that chooses the [`LogFormat`] (`text` or
+/// `json`) when the code does not ([`LogConfig::format`]).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(firewall_core::logger::FORMAT_ENV, "FIREWALL_LOG_FORMAT");
+/// ```
+pub const FORMAT_ENV: &str = "FIREWALL_LOG_FORMAT";
+
+/// How each line is written.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::logger::LogFormat;
+/// assert_eq!("json".parse::<LogFormat>(), Ok(LogFormat::Json));
+/// assert_eq!(LogFormat::Text.to_string(), "text");
+/// assert!("xml".parse::<LogFormat>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// The seed's text line (the default):
+    /// `2026-01-11 10:52:46,996 [WARNING] ACL DROP: [TCP] ...`.
+    #[default]
+    Text,
+    /// One JSON object per line, with Elastic Common Schema field names
+    /// (see [the module docs](super#json-lines)).
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    /// `text` or `json`, in any case; anything else is an error naming the value.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err(format!(
+                "unknown log format `{}` (use `text` or `json`)",
+                s.escape_debug()
+            )),
+        }
+    }
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Text => "text",
+            Self::Json => "json",
+        })
+    }
+}
 
 /// Where and what to log.
 ///
@@ -31,6 +90,7 @@ pub struct LogConfig {
     pub(super) other_crates: bool,
     pub(super) queue_capacity: usize,
     pub(super) rotation_check: Duration,
+    pub(super) format: Option<LogFormat>,
 }
 
 impl LogConfig {
@@ -51,6 +111,7 @@ impl LogConfig {
             other_crates: false,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             rotation_check: DEFAULT_ROTATION_CHECK,
+            format: None,
         }
     }
 
@@ -143,6 +204,35 @@ impl LogConfig {
         self
     }
 
+    /// The line format. Without this call the environment variable
+    /// [`FORMAT_ENV`] (`FIREWALL_LOG_FORMAT=json`) decides, and without it
+    /// the seed's text ([`LogFormat::Text`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::logger::{LogConfig, LogFormat};
+    /// let _ = LogConfig::new("app").format(LogFormat::Json);
+    /// ```
+    #[must_use]
+    pub fn format(mut self, format: LogFormat) -> Self {
+        self.format = Some(format);
+        self
+    }
+
+    /// The format in force: the one [`format`](Self::format) set, else the
+    /// value of [`FORMAT_ENV`] (`env` is how it is read), else text.
+    pub(super) fn resolved_format(
+        &self,
+        env: impl FnOnce(&str) -> Option<String>,
+    ) -> Result<LogFormat, String> {
+        match (self.format, env(FORMAT_ENV)) {
+            (Some(format), _) => Ok(format),
+            (None, Some(value)) => value.parse().map_err(|err| format!("{FORMAT_ENV}: {err}")),
+            (None, None) => Ok(LogFormat::Text),
+        }
+    }
+
     /// The log file: `<dir>/<app name>_firewall.log`.
     ///
     /// # Examples
@@ -153,5 +243,39 @@ impl LogConfig {
     /// ```
     pub fn path(&self) -> PathBuf {
         self.dir.join(format!("{}_firewall.log", self.app_name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_code_wins_over_the_environment_which_wins_over_text() {
+        fn env(value: Option<&'static str>) -> impl FnOnce(&str) -> Option<String> {
+            move |_| value.map(str::to_owned)
+        }
+        let plain = LogConfig::new("a");
+        assert_eq!(plain.resolved_format(env(None)), Ok(LogFormat::Text));
+        assert_eq!(
+            plain.resolved_format(env(Some("JSON"))),
+            Ok(LogFormat::Json)
+        );
+        assert_eq!(
+            plain.resolved_format(env(Some(" text "))),
+            Ok(LogFormat::Text)
+        );
+        let chosen = LogConfig::new("a").format(LogFormat::Text);
+        assert_eq!(
+            chosen.resolved_format(env(Some("json"))),
+            Ok(LogFormat::Text)
+        );
+        assert_eq!(
+            plain.resolved_format(env(Some("yaml\n"))),
+            Err(
+                "FIREWALL_LOG_FORMAT: unknown log format `yaml\\n` (use `text` or `json`)"
+                    .to_owned()
+            )
+        );
     }
 }

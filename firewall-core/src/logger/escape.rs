@@ -60,12 +60,16 @@ fn is_plain(bytes: &[u8]) -> bool {
 }
 
 fn needs_escape(c: char) -> bool {
-    c == '\\'
-        || c.is_control()
-        || matches!(
-            c,
-            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
-        )
+    c == '\\' || c.is_control() || is_bidi_or_separator(c)
+}
+
+/// The Unicode bidi controls and line separators: text a terminal would
+/// reorder or break a line on.
+pub(crate) fn is_bidi_or_separator(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+    )
 }
 
 /// A [`fmt::Write`] adapter that escapes everything written through it, so a

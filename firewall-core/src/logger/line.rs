@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::addr::{push_decimal, push_socket};
-use super::RawMessage;
+use super::{json, JsonObject, RawMessage};
 use crate::packet::Packet;
 use crate::rule::Action;
 use crate::ruleset::Decision;
@@ -95,6 +95,33 @@ impl RawMessage for AclLine<'_> {
             return self.push_reason(out);
         }
         out.len()
+    }
+
+    /// `event.*` (`firewall.acl`, `allow`/`drop`, the reason of a drop),
+    /// the endpoints, and `rule.*` of the rule that decided (its 1-based
+    /// position as `rule.id`, its description).
+    fn write_json_fields(&self, _message: &str, out: &mut JsonObject<'_>) {
+        let allowed = self.decision.action == Action::Allow;
+        out.str("event.kind", "event");
+        out.strs("event.category", &["network"]);
+        out.strs(
+            "event.type",
+            &["connection", if allowed { "allowed" } else { "denied" }],
+        );
+        out.str("event.module", "firewall");
+        out.str("event.dataset", "firewall.acl");
+        out.str("event.action", if allowed { "allow" } else { "drop" });
+        if let Some(reason) = self.reason() {
+            out.str("event.reason", &reason);
+        }
+        json::push_endpoints(out, self.packet);
+        out.str("rule.ruleset", "acl");
+        if let Some(index) = self.decision.rule {
+            out.str("rule.id", itoa::Buffer::new().format(index + 1));
+            if !self.desc.is_empty() {
+                out.str("rule.description", self.desc);
+            }
+        }
     }
 }
 

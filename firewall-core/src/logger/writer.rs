@@ -32,6 +32,8 @@ struct Pending {
     text: Vec<u8>,
     /// Lines dropped since the writer last took the queue.
     dropped: u64,
+    /// Lines in `text`.
+    lines: u64,
     flushes: Vec<mpsc::SyncSender<()>>,
 }
 
@@ -41,6 +43,9 @@ struct Shared {
     capacity: usize,
     eager: usize,
     dropped_total: AtomicU64,
+    written_total: AtomicU64,
+    /// The dropped notice as a JSON line.
+    json: bool,
 }
 
 impl Shared {
@@ -57,11 +62,12 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer thread for `sink` (and stderr when `console`),
-    /// with a queue of `capacity` bytes.
+    /// with a queue of `capacity` bytes; `json` writes its notices as JSON lines.
     pub(crate) fn spawn(
         sink: impl Write + Send + 'static,
         console: bool,
         capacity: usize,
+        json: bool,
     ) -> io::Result<Self> {
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending {
@@ -72,6 +78,8 @@ impl Writer {
             capacity,
             eager: EAGER_BYTES.min(capacity / 2).max(1),
             dropped_total: AtomicU64::new(0),
+            written_total: AtomicU64::new(0),
+            json,
         });
         let drained = shared.clone();
         std::thread::Builder::new()
@@ -93,6 +101,7 @@ impl Writer {
         }
         reserve_within(&mut pending.text, line.len(), self.shared.capacity);
         pending.text.extend_from_slice(line);
+        pending.lines += 1;
         if pending.text.len() >= self.shared.eager {
             self.shared.wake.notify_one();
         }
@@ -110,6 +119,11 @@ impl Writer {
     /// Lines dropped since the writer started.
     pub(crate) fn dropped_total(&self) -> u64 {
         self.shared.dropped_total.load(Ordering::Relaxed)
+    }
+
+    /// Lines handed to the file since the writer started.
+    pub(crate) fn written_total(&self) -> u64 {
+        self.shared.written_total.load(Ordering::Relaxed)
     }
 
     /// Bytes waiting in the queue now.
@@ -137,7 +151,7 @@ fn drain(shared: &Shared, mut sink: impl Write, console: bool) {
     let mut batch = Vec::new();
     let mut notice = Vec::new();
     loop {
-        let (flushes, dropped) = {
+        let (flushes, dropped, lines) = {
             let mut pending = shared.lock();
             if pending.flushes.is_empty() && pending.text.len() < shared.eager {
                 pending = shared
@@ -150,14 +164,21 @@ fn drain(shared: &Shared, mut sink: impl Write, console: bool) {
             (
                 std::mem::take(&mut pending.flushes),
                 std::mem::take(&mut pending.dropped),
+                std::mem::take(&mut pending.lines),
             )
         };
         write(&mut sink, console, &batch);
         batch.clear();
+        shared.written_total.fetch_add(lines, Ordering::Relaxed);
         if dropped > 0 {
             notice.clear();
-            push_dropped_notice(&mut notice, dropped);
+            if shared.json {
+                push_dropped_notice_json(&mut notice, dropped);
+            } else {
+                push_dropped_notice(&mut notice, dropped);
+            }
             write(&mut sink, console, &notice);
+            shared.written_total.fetch_add(1, Ordering::Relaxed);
         }
         if !flushes.is_empty() {
             report(sink.flush());
@@ -174,6 +195,16 @@ fn push_dropped_notice(out: &mut Vec<u8>, dropped: u64) {
     out.extend_from_slice(b" [WARNING] Firewall log: ");
     super::addr::push_decimal(out, dropped);
     out.extend_from_slice(b" lines dropped (queue full)\n");
+}
+
+/// The same notice as a JSON line, with the count as `firewall.log.dropped_lines`.
+fn push_dropped_notice_json(out: &mut Vec<u8>, dropped: u64) {
+    let message = format!("Firewall log: {dropped} lines dropped (queue full)");
+    let mut object = super::json::begin_line(out, log::Level::Warn, super::TARGET, &message);
+    object.str("event.module", "firewall");
+    object.str("event.dataset", "firewall.log");
+    object.u64("firewall.log.dropped_lines", dropped);
+    super::json::end_line(object);
 }
 
 fn write(sink: &mut impl Write, console: bool, bytes: &[u8]) {
@@ -219,5 +250,19 @@ mod tests {
             "{text:?}"
         );
         assert_eq!(text.find(" [WARNING]"), Some(23), "{text:?}");
+    }
+
+    #[test]
+    fn the_json_notice_is_one_object_with_the_count() {
+        let mut out = Vec::new();
+        push_dropped_notice_json(&mut out, 1234);
+        assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1);
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            value["message"],
+            "Firewall log: 1234 lines dropped (queue full)"
+        );
+        assert_eq!(value["log.level"], "WARNING");
+        assert_eq!(value["firewall.log.dropped_lines"], 1234);
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io::Write as _;
 
 use super::Interruption;
-use crate::logger::{push_endpoints, RawMessage};
+use crate::logger::{push_endpoints, JsonObject, RawMessage};
 use crate::packet::Packet;
 
 /// `WAF DROP: [TCP] 10.0.0.7:51234 -> 127.0.0.1:5000 - SQL injection (942100) in ARGS:id`,
@@ -86,6 +86,38 @@ impl RawMessage for WafLine<'_> {
             &WafReason(self.interruption),
         )
     }
+
+    /// `event.*` (`firewall.waf`, `drop`/`detect`, the reason), the
+    /// endpoints, `rule.*` of the signature (its id, its family as
+    /// `rule.category`) and `firewall.waf.*` (the family's key, where it
+    /// matched, the score).
+    fn write_json_fields(&self, _message: &str, out: &mut JsonObject<'_>) {
+        let hit = self.interruption;
+        write_json_event(out, self.blocked, self.packet, &WafReason(hit).to_string());
+        out.str("rule.ruleset", "waf");
+        out.str("rule.id", itoa::Buffer::new().format(hit.rule_id));
+        out.str("rule.category", &hit.family.to_string());
+        out.str("firewall.waf.family", hit.family.key());
+        out.str("firewall.waf.location", &hit.location);
+        out.u64("firewall.waf.score", u64::from(hit.score));
+    }
+}
+
+/// The `event.*` fields and endpoints of every WAF line.
+pub(crate) fn write_json_event(
+    out: &mut JsonObject<'_>,
+    blocked: bool,
+    packet: &Packet,
+    reason: &str,
+) {
+    out.str("event.kind", "alert");
+    out.strs("event.category", &["intrusion_detection", "web"]);
+    out.strs("event.type", &[if blocked { "denied" } else { "info" }]);
+    out.str("event.module", "firewall");
+    out.str("event.dataset", "firewall.waf");
+    out.str("event.action", if blocked { "drop" } else { "detect" });
+    out.str("event.reason", reason);
+    crate::logger::push_json_endpoints(out, packet);
 }
 
 impl fmt::Display for WafLine<'_> {
