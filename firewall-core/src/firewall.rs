@@ -2,10 +2,11 @@
 //! and the log line, together.
 
 use std::net::SocketAddr;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
 
+use crate::ban::{BanPolicy, Bans, StrikeKind};
 use crate::engine::Engine;
 use crate::events::{Event, EventRing};
 use crate::logger::{self, AclLine, LogConfig, LogHandle, LoggerError};
@@ -70,6 +71,7 @@ pub struct Firewall {
     stats: Stats,
     events: EventRing,
     waf: ArcSwapOption<Waf>,
+    bans: Bans,
 }
 
 impl Firewall {
@@ -100,6 +102,7 @@ impl Firewall {
             stats: Stats::default(),
             events: EventRing::new(1000),
             waf: ArcSwapOption::empty(),
+            bans: Bans::new(manual_bans_only()),
         }
     }
 
@@ -142,6 +145,22 @@ impl Firewall {
     /// ```
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The bans: manual ones from code or the web monitor (`ban`, `unban`,
+    /// `list`), and the strike policy's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let fw = firewall_core::Firewall::new("a");
+    /// fw.bans().ban("203.0.113.7".parse()?, Duration::from_secs(600), "abuse report")?;
+    /// assert_eq!(fw.bans().list()[0].key.to_string(), "203.0.113.7");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn bans(&self) -> &Bans {
+        &self.bans
     }
 
     /// The latest decisions, for monitors.
@@ -279,6 +298,15 @@ impl Firewall {
                 .collect(),
         }
     }
+}
+
+/// A ban policy that counts no strikes: bans come from code only.
+fn manual_bans_only() -> BanPolicy {
+    let policy = BanPolicy::new(20, Duration::from_secs(60), Duration::from_secs(600))
+        .expect("20 strikes in 60s for 600s is a valid policy");
+    StrikeKind::ALL
+        .into_iter()
+        .fold(policy, |policy, kind| policy.count(kind, false))
 }
 
 fn event(packet: &Packet, action: Action, reason: String) -> Event {
