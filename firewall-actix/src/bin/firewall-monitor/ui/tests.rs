@@ -52,6 +52,8 @@ fn api_update() -> ApiUpdate {
         },
         top_blocked: vec![],
         last_seq: 14,
+        rate_limited: 0,
+        active_bans: 0,
     };
     let rule = RuleJson {
         index: 1,
