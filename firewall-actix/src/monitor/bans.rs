@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use firewall_core::ban::{BanInfo, Bans, Ended};
 use firewall_core::limit::ClientKey;
@@ -32,16 +32,16 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/api/bans")
             .route(web::get().to(list))
             .route(web::post().to(ban))
-            .default_service(web::to(|| not_allowed("GET, POST"))),
+            .default_service(web::to(|| async { not_allowed("GET, POST") })),
     )
     .service(
         web::resource("/api/bans/unban")
             .route(web::post().to(unban))
-            .default_service(web::to(|| not_allowed("POST"))),
+            .default_service(web::to(|| async { not_allowed("POST") })),
     );
 }
 
-async fn not_allowed(allow: &'static str) -> HttpResponse {
+fn not_allowed(allow: &'static str) -> HttpResponse {
     HttpResponse::MethodNotAllowed()
         .insert_header((header::ALLOW, allow))
         .content_type("text/plain; charset=utf-8")
@@ -81,7 +81,7 @@ async fn unban(
 ) -> HttpResponse {
     let body: UnbanRequest = match state_change(&req, &access, &body) {
         Ok(body) => body,
-        Err(refused) => return refused,
+        Err((status, why)) => return text(HttpResponse::build(status), &why),
     };
     let bans = sampler.firewall().bans();
     let key = match unban_key(bans, body.key.trim()) {
@@ -125,7 +125,7 @@ async fn ban(
 ) -> HttpResponse {
     let body: BanRequest = match state_change(&req, &access, &body) {
         Ok(body) => body,
-        Err(refused) => return refused,
+        Err((status, why)) => return text(HttpResponse::build(status), &why),
     };
     let (ip, duration, reason) = match checked_ban(&body) {
         Ok(checked) => checked,
@@ -147,10 +147,10 @@ fn state_change<T: DeserializeOwned>(
     req: &HttpRequest,
     access: &Access,
     body: &[u8],
-) -> Result<T, HttpResponse> {
+) -> Result<T, (StatusCode, String)> {
     access
         .may_change_state(req)
-        .map_err(|why| text(HttpResponse::Forbidden(), why))?;
+        .map_err(|why| (StatusCode::FORBIDDEN, why.to_owned()))?;
     let json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -158,13 +158,13 @@ fn state_change<T: DeserializeOwned>(
         .and_then(|v| v.split(';').next())
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
     if !json {
-        return Err(text(
-            HttpResponse::UnsupportedMediaType(),
-            "the body must be JSON (Content-Type: application/json)",
+        return Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be JSON (Content-Type: application/json)".to_owned(),
         ));
     }
     serde_json::from_slice(body)
-        .map_err(|e| text(HttpResponse::BadRequest(), &format!("bad JSON body: {e}")))
+        .map_err(|e| (StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")))
 }
 
 /// The address, duration and reason of a manual ban, or what is wrong.
