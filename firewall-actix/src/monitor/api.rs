@@ -20,7 +20,9 @@
 //! an `Origin` header that is not the monitor's own (`http://` or `https://`
 //! and the request's `Host`): a page elsewhere cannot make a browser that
 //! holds the token change a ban. The body is JSON (`Content-Type:
-//! application/json`). An unban is logged as a WARNING
+//! application/json`, else 415). A bad address, duration or reason is a 400
+//! that says what is wrong; an unban of a key not banned a 404; a ban of an
+//! allowlisted address a 409. An unban is logged as a WARNING
 //! `UNBAN: 203.0.113.7 - manual unban by operator (ban reason: ...)`, a
 //! manual ban as `BAN: 203.0.113.7 for 1h until ... (manual): ...`, escaped.
 //!
