@@ -229,3 +229,25 @@ fn an_operator_bans_an_address_and_the_ban_line_is_logged() {
     assert_eq!(get_ban.status, 200, "a GET only lists");
     assert_eq!(fw.bans().len(), 1);
 }
+
+#[test]
+fn with_100_000_bans_the_list_answers_one_bounded_page() {
+    let fw = firewall("manybans");
+    let monitor = start(&fw, None);
+    for i in 0..100_000u32 {
+        let ip = std::net::IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+        fw.bans().ban(ip, Duration::from_secs(600), "bulk").unwrap();
+    }
+    let answer = get(&format!("{}/api/bans", monitor.url()), &[]);
+    assert_eq!(answer.header("x-total-count"), Some("100000"));
+    assert_eq!(
+        answer.json().as_array().unwrap().len(),
+        500,
+        "capped at 500"
+    );
+    assert!(answer.body.len() < 100_000, "{} bytes", answer.body.len());
+    let asked = get(&format!("{}/api/bans?limit=100000", monitor.url()), &[]);
+    assert_eq!(asked.json().as_array().unwrap().len(), 500);
+    let stats = get(&format!("{}/api/stats", monitor.url()), &[]).json();
+    assert_eq!(stats["active_bans"], 100_000);
+}
