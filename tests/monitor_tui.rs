@@ -359,12 +359,8 @@ fn bans_made_and_lifted_in_the_web_monitor_update_the_terminals_ban_list() {
     let screen = tmux.wait_for("Active bans (1)");
     assert!(row(&screen, "203.0.113.7").is_none(), "{screen}");
     assert!(row(&screen, "2001:db8::/64").is_some(), "{screen}");
-    assert!(
-        screen.contains(
-            "UNBAN: 203.0.113.7 - manual unban by operator (ban reason: credential stuffing)"
-        ),
-        "{screen}"
-    );
+    assert!(screen.contains("UNBAN      "), "{screen}");
+    assert!(screen.contains("UNBAN: 203.0.113.7 "), "{screen}");
     tmux.keys("q");
     tmux.wait_for("EXITED:0");
 }
