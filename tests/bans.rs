@@ -29,13 +29,12 @@ fn firewall(policy: BanPolicy) -> Firewall {
         Rule::new(DROP, ANY, ANY, "203.0.113.0/24", ANY, "blocked net").expect("a rule"),
         Rule::new(ALLOW, ANY, ANY, ANY, ANY, "everyone").expect("a rule"),
     ];
-    let fw = Firewall::new("it_bans")
+    Firewall::new("it_bans")
         .with_rules(rules)
         .expect("valid rules")
         .with_waf(WafConfig::default())
         .expect("a WAF")
-        .with_ban_policy(policy);
-    fw
+        .with_ban_policy(policy)
 }
 
 /// `strikes` of `kind` in a minute ban for `duration`.

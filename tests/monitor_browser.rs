@@ -233,9 +233,23 @@ fn a_screenshot_of_a_token_protected_dashboard_is_presentable() {
             [23, 80, 443, 8080][usize::from(i % 4)],
         );
     }
+    fw.bans()
+        .ban(
+            "203.0.113.2".parse().unwrap(),
+            Duration::from_secs(3_600),
+            "20 WAF drops in 60s",
+        )
+        .unwrap();
+    fw.record_drop(
+        Protocol::Tcp,
+        "198.51.100.4:5123".parse().unwrap(),
+        "127.0.0.1:5000".parse().unwrap(),
+        "ACL ALLOW by rule #5, then RATE DROP: limit \"login\" 5/60s",
+    );
     chrome.open(&format!("{}/?token=t0k3n-t0k3n-t0k3n", monitor.url()));
     chrome.wait_for("document.getElementById('status').textContent === 'live'");
     chrome.wait_for("document.getElementById('allowed').textContent === '12'");
+    chrome.wait_for("document.querySelectorAll('#bans tr').length === 1");
     assert!(chrome
         .eval("document.getElementById('report').href")
         .as_str()
@@ -256,5 +270,83 @@ fn a_screenshot_of_a_token_protected_dashboard_is_presentable() {
         png.len() > 20_000,
         "a dashboard with data is not a blank page: {} bytes",
         png.len()
+    );
+}
+
+#[test]
+fn the_ban_panel_lists_bans_as_text_and_unbans_and_rate_refusals_are_marked() {
+    let Some(mut chrome) =
+        Chrome::launch("the_ban_panel_lists_bans_as_text_and_unbans_and_rate_refusals_are_marked")
+    else {
+        return;
+    };
+    let fw = firewall("bans");
+    let token = "t0k3n-of-the-ban-panel";
+    let config = MonitorConfig::new("127.0.0.1", 0)
+        .token(token)
+        .interval(Duration::from_millis(200));
+    let monitor = WebMonitor::start(&fw, config).unwrap();
+    let hostile = "<img src=x onerror=\"window.__xss=3\"> credential stuffing";
+    fw.bans()
+        .ban(
+            "203.0.113.7".parse().unwrap(),
+            Duration::from_secs(600),
+            hostile,
+        )
+        .unwrap();
+    fw.bans()
+        .ban(
+            "2001:db8::1".parse().unwrap(),
+            Duration::from_secs(60),
+            "scanner",
+        )
+        .unwrap();
+
+    chrome.open(&format!("{}/?token={token}", monitor.url()));
+    chrome.wait_for("document.getElementById('status').textContent === 'live'");
+    chrome.wait_for("document.querySelectorAll('#bans tr').length === 2");
+    chrome.wait_for("document.getElementById('active-bans').textContent === '2'");
+    let rows = chrome.eval(
+        "[...document.querySelectorAll('#bans tr')].map(r => [...r.cells].slice(0, 3).map(c => c.textContent))",
+    );
+    assert_eq!(
+        rows,
+        json!([
+            ["2001:db8::/64", "scanner", "manual"],
+            ["203.0.113.7", hostile, "manual"]
+        ])
+    );
+    let injected = chrome.eval(
+        "({xss: window.__xss === undefined ? null : window.__xss,
+           imgs: document.querySelectorAll('img').length})",
+    );
+    assert_eq!(injected, json!({"xss": null, "imgs": 0}));
+
+    chrome
+        .eval("document.querySelector('#bans tr[data-key=\"203.0.113.7\"] button.unban').click()");
+    chrome.wait_for("document.querySelectorAll('#bans tr').length === 1");
+    assert_eq!(text_of(&mut chrome, "bans-status"), "Unbanned 203.0.113.7");
+    assert!(fw
+        .bans()
+        .is_banned("203.0.113.7".parse().unwrap())
+        .is_none());
+
+    let (src, dst) = (
+        "198.51.100.4:5123".parse().unwrap(),
+        "127.0.0.1:5000".parse().unwrap(),
+    );
+    for _ in 0..3 {
+        fw.record_drop(
+            Protocol::Tcp,
+            src,
+            dst,
+            "ACL ALLOW by rule #5, then RATE DROP: limit \"login\" 5/60s",
+        );
+    }
+    chrome.wait_for("document.getElementById('rate-limited').textContent === '3'");
+    chrome.wait_for("document.querySelectorAll('#events tr.drop.rate').length === 3");
+    assert_eq!(
+        chrome.eval("document.querySelector('#events tr.rate .verdict').textContent"),
+        json!("RATE DROP")
     );
 }

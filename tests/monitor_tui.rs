@@ -2,10 +2,12 @@
 //! the log, counts only the lines written after it started, each once, through
 //! rotation by `mv` and copy-and-truncate, counts WAF refusals as drops, reads
 //! the monitor API with a token from the environment or a file, writes the
-//! audit report, and gives the terminal back on `q`.
+//! audit report, keeps the list of bans from the BAN and UNBAN lines, and
+//! gives the terminal back on `q`.
 //! Skips (with a printed message) when tmux is not installed.
 
 mod monitor_support;
+mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,7 +15,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use firewall_actix::monitor::{MonitorConfig, WebMonitor};
-use monitor_support::{firewall, send};
+use monitor_support::{firewall, request, send};
 
 const DROP: &str = "2026-01-11 10:52:46,996 [WARNING] ACL DROP: [TCP] 192.168.29.83:62075 -> 127.0.0.1:5000 - No matching allow rule.\n";
 const ALLOW: &str =
@@ -283,4 +285,82 @@ fn the_token_comes_from_the_environment_or_a_file() {
         tmux.keys("q");
         tmux.wait_for("EXITED:0");
     }
+}
+
+#[test]
+fn bans_made_and_lifted_in_the_web_monitor_update_the_terminals_ban_list() {
+    if tmux_missing("bans_made_and_lifted_in_the_web_monitor_update_the_terminals_ban_list") {
+        return;
+    }
+    let log = support::log_file("monitor_tui");
+    let token = "0123456789abcdef-ban-list";
+    let fw = firewall("shop");
+    let config = MonitorConfig::new("127.0.0.1", 0).token(token);
+    let monitor = WebMonitor::start(&fw, config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "'{}' --log '{}'; echo EXITED:$?; sleep 60",
+        env!("CARGO_BIN_EXE_firewall-monitor"),
+        log.display(),
+    );
+    let tmux = Tmux::start(dir.path(), "bans", &command, &[]);
+    tmux.wait_for("Live traffic");
+    let auth = format!("Bearer {token}");
+    let post = |path: &str, body: &str| {
+        let answer = request(
+            "POST",
+            &format!("{}{path}", monitor.url()),
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            Some(body),
+        );
+        assert!(
+            answer.status < 300,
+            "{path}: {} {}",
+            answer.status,
+            answer.body
+        );
+    };
+
+    post(
+        "/api/bans",
+        r#"{"key":"203.0.113.7","seconds":600,"reason":"credential stuffing"}"#,
+    );
+    post(
+        "/api/bans",
+        r#"{"key":"2001:db8::1","seconds":3600,"reason":"scanner"}"#,
+    );
+    log::warn!(target: "firewall", "RATE DROP: [TCP] 198.51.100.4:5123 -> 127.0.0.1:5000 - limit \"login\" 5/60s");
+    firewall_core::logger::flush();
+    let screen = tmux.wait_for("Active bans (2)");
+    let row = |screen: &str, key: &str| {
+        screen
+            .lines()
+            .find(|l| l.starts_with(&format!("│ {key} ")))
+            .map(str::to_owned)
+    };
+    let v4 = row(&screen, "203.0.113.7").unwrap_or_else(|| panic!("{screen}"));
+    assert!(
+        v4.contains("until ") && v4.contains("credential stuffing"),
+        "{v4}"
+    );
+    let v6 = row(&screen, "2001:db8::/64").unwrap_or_else(|| panic!("{screen}"));
+    assert!(v6.contains("scanner"), "{v6}");
+    assert!(
+        screen.contains("Rate-limited: 1   Ban drops: 0   Active bans: 2"),
+        "{screen}"
+    );
+    assert!(screen.contains("RATE DROP  "), "{screen}");
+
+    post("/api/bans/unban", r#"{"key":"203.0.113.7"}"#);
+    firewall_core::logger::flush();
+    let screen = tmux.wait_for("Active bans (1)");
+    assert!(row(&screen, "203.0.113.7").is_none(), "{screen}");
+    assert!(row(&screen, "2001:db8::/64").is_some(), "{screen}");
+    assert!(screen.contains("UNBAN      "), "{screen}");
+    assert!(screen.contains("UNBAN: 203.0.113.7 "), "{screen}");
+    tmux.keys("q");
+    tmux.wait_for("EXITED:0");
 }

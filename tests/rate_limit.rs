@@ -21,12 +21,11 @@ fn log() -> PathBuf {
 /// Every address may connect; `limits` in force.
 fn firewall_with(limits: Vec<Limit>) -> Firewall {
     let rules = vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "everyone").expect("a rule")];
-    let fw = Firewall::new("it_rate_limit")
+    Firewall::new("it_rate_limit")
         .with_rules(rules)
         .expect("valid rules")
         .with_limits(limits)
-        .expect("distinct names");
-    fw
+        .expect("distinct names")
 }
 
 fn limit(name: &str, quota: &str, route: &str) -> Limit {

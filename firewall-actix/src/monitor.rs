@@ -12,9 +12,12 @@
 //! 10:52:46"), the top blocked sources, the process's CPU and memory. It
 //! fetches the rules 50 at a time, those with hits first, and has a button
 //! to download the audit report. Neither the statistics nor the stream cost
-//! more with more rules. The JSON API is described in [`api`]; `/metrics`
-//! serves the Prometheus metrics ([`crate::metrics`]) under the same token
-//! rules, and starting the monitor turns on the decision-latency histogram.
+//! more with more rules. It lists the bans in force (who, why, since,
+//! until) with an Unban button and a form to ban an address, and counts the
+//! rate-limit refusals, whose `RATE DROP` rows the live feed marks apart.
+//! The JSON API is described in [`api`]; `/metrics` serves the Prometheus
+//! metrics ([`crate::metrics`]) under the same token rules, and starting the
+//! monitor turns on the decision-latency histogram.
 //!
 //! # Security
 //!
@@ -25,7 +28,9 @@
 //!   call must carry it, as `Authorization: Bearer <token>` (the scheme in any
 //!   case) or `?token=<token>` (compared in constant time). A token shorter than
 //!   [`MIN_TOKEN_BYTES`] is refused at start. Only the static script and style
-//!   sheet are public. A request refused for its token is logged as a WARNING
+//!   sheet are public. Bans are changed only by `POST` (never a `GET`), only
+//!   on a monitor with a token, and never from a page of another origin
+//!   (see [`api`]). A request refused for its token is logged as a WARNING
 //!   with the client's address and the path (escaped), at most one line per
 //!   10 seconds, the next line counting those left out; the token is never logged.
 //! - Everything that came from a client is shown as text: the page builds its
@@ -53,6 +58,7 @@
 
 mod access;
 pub mod api;
+mod bans;
 mod process;
 mod routes;
 mod rule_pages;

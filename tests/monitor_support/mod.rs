@@ -68,13 +68,22 @@ impl Answer {
 
 /// GET `url` with optional extra headers; any status is an answer.
 pub fn get(url: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut request = ureq::get(url).timeout(std::time::Duration::from_secs(5));
+    request("GET", url, headers, None)
+}
+
+/// A request with any method, extra headers and an optional body; any status is an answer.
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Answer {
+    let mut request = ureq::request(method, url).timeout(std::time::Duration::from_secs(5));
     for (name, value) in headers {
         request = request.set(name, value);
     }
-    let response = match request.call() {
+    let result = match body {
+        Some(body) => request.send_string(body),
+        None => request.call(),
+    };
+    let response = match result {
         Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("GET {url}: {e}"),
+        Err(e) => panic!("{method} {url}: {e}"),
     };
     let status = response.status();
     let headers = response

@@ -114,6 +114,49 @@ impl Access {
     }
 }
 
+impl Access {
+    /// Whether `req` may change state (ban, unban), on top of [`guard`]:
+    /// only on a monitor with a token (which `guard` has checked), and not
+    /// from a page of another origin (an `Origin` header other than
+    /// `http://` or `https://` and the request's `Host`).
+    pub(crate) fn may_change_state(
+        &self,
+        req: &actix_web::HttpRequest,
+    ) -> Result<(), &'static str> {
+        if self.token.is_none() {
+            return Err(NO_TOKEN_CONFIGURED);
+        }
+        let Some(origin) = req.headers().get(header::ORIGIN) else {
+            return Ok(()); // not a browser's cross-origin request
+        };
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        match (origin.to_str().ok(), host) {
+            (Some(origin), Some(host)) if is_own_origin(origin, host) => Ok(()),
+            _ => Err(FOREIGN_ORIGIN),
+        }
+    }
+}
+
+/// Refusal of a state change: the monitor has no token.
+const NO_TOKEN_CONFIGURED: &str =
+    "bans can be changed only on a monitor started with an access token";
+/// Refusal of a state change: sent by a page of another origin.
+const FOREIGN_ORIGIN: &str = "refused: the request comes from a page of another origin";
+
+/// Whether `origin` is `http://HOST` or `https://HOST` (ASCII case-insensitive).
+fn is_own_origin(origin: &str, host: &str) -> bool {
+    ["http://", "https://"].iter().any(|scheme| {
+        origin.len() == scheme.len() + host.len()
+            && origin[..scheme.len()].eq_ignore_ascii_case(scheme)
+            && origin
+                .get(scheme.len()..)
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
+    })
+}
+
 /// Refusal: no token at all.
 const NO_TOKEN: &str = "missing token";
 /// Refusal: a token that is not the monitor's.
@@ -291,6 +334,48 @@ mod tests {
                 .insert_header(("authorization", value));
             assert!(!allows(&closed, req), "{value:?}");
         }
+    }
+
+    fn may_change(access: &Access, req: TestRequest) -> Result<(), &'static str> {
+        access.may_change_state(&req.to_http_request())
+    }
+
+    #[test]
+    fn state_changes_need_a_token_and_the_monitors_own_origin() {
+        let closed = Access::new(Some("s3cret".into()));
+        let post = || TestRequest::post().insert_header(("host", "127.0.0.1:8000"));
+        assert_eq!(
+            may_change(&closed, post()),
+            Ok(()),
+            "no Origin: not a browser page"
+        );
+        for own in [
+            "http://127.0.0.1:8000",
+            "https://127.0.0.1:8000",
+            "HTTP://127.0.0.1:8000",
+        ] {
+            assert_eq!(
+                may_change(&closed, post().insert_header(("origin", own))),
+                Ok(()),
+                "{own}"
+            );
+        }
+        for foreign in [
+            "http://evil.example",
+            "http://127.0.0.1:8001",
+            "http://127.0.0.1",
+            "http://127.0.0.1:8000.evil.example",
+            "null",
+            "",
+            "ftp://127.0.0.1:8000",
+        ] {
+            let req = post().insert_header(("origin", foreign));
+            assert_eq!(may_change(&closed, req), Err(FOREIGN_ORIGIN), "{foreign:?}");
+        }
+        let no_host = TestRequest::post().insert_header(("origin", "http://127.0.0.1:8000"));
+        assert_eq!(may_change(&closed, no_host), Err(FOREIGN_ORIGIN));
+        let open = Access::new(None);
+        assert_eq!(may_change(&open, post()), Err(NO_TOKEN_CONFIGURED));
     }
 
     #[test]

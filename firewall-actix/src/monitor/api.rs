@@ -8,6 +8,24 @@
 //! | `GET /api/events/stream` | Server-Sent Events: `id: SEQ` and one `data:` line of [`UpdateJson`] per message |
 //! | `GET /api/report` | [`ReportJson`], as a download (`Content-Disposition: attachment`) |
 //! | `GET /metrics` | the Prometheus metrics, in the text format (see [`crate::metrics`]) |
+//! | `GET /api/bans?offset=&limit=` | one page of `[`[`BanJson`]`, ...]`, newest first; the number of bans in `X-Total-Count` |
+//! | `POST /api/bans/unban` | body [`UnbanRequest`]: lifts the ban, answers the [`BanJson`] lifted |
+//! | `POST /api/bans` | body [`BanRequest`]: bans an address, answers the [`BanJson`] made (201) |
+//!
+//! # Changing bans
+//!
+//! The two `POST` routes change state; nothing else does (a `GET` to them is
+//! a 405). They are refused with 403 unless the monitor was started with a
+//! token ([`MonitorConfig::token`](super::MonitorConfig::token)), which the
+//! request must carry as for every route, and with 403 when the request has
+//! an `Origin` header that is not the monitor's own (`http://` or `https://`
+//! and the request's `Host`): a page elsewhere cannot make a browser that
+//! holds the token change a ban. The body is JSON (`Content-Type:
+//! application/json`, else 415). A bad address, duration or reason is a 400
+//! that says what is wrong; an unban of a key not banned a 404; a ban of an
+//! allowlisted address a 409. An unban is logged as an INFO
+//! `UNBAN: 203.0.113.7 (lifted) after 10m: REASON; N requests refused while banned`, a
+//! manual ban as `BAN: 203.0.113.7 for 1h until ... (manual): ...`, escaped.
 //!
 //! Strings are raw (not HTML-escaped): whoever displays them escapes them.
 //! Times are local, in the log's format `2026-01-11 10:52:46,996`.
@@ -36,11 +54,13 @@
 //! ```json
 //! {"app":"shop","allowed":12,"dropped":3,"rate_per_sec":1.5,"uptime_secs":42,
 //!  "process":{"cpu_percent":0.7,"rss_bytes":10485760},
-//!  "top_blocked":[{"src":"192.168.29.83","count":3}],"last_seq":15}
+//!  "top_blocked":[{"src":"192.168.29.83","count":3}],"last_seq":15,
+//!  "rate_limited":0,"active_bans":1}
 //! ```
 
 use std::time::SystemTime;
 
+use firewall_core::ban::BanInfo;
 use firewall_core::{Event, RuleHits};
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +69,9 @@ pub const MAX_EVENTS: usize = 200;
 
 /// At most this many rules in one `/api/rules` page (also the default page size).
 pub const MAX_RULES_PAGE: usize = 500;
+
+/// At most this many bans in one `/api/bans` page (also the default page size).
+pub const MAX_BANS_PAGE: usize = 500;
 
 /// `GET /api/stats`: totals, rate, process use and top blocked sources.
 ///
@@ -82,6 +105,14 @@ pub struct StatsJson {
     pub top_blocked: Vec<SourceCount>,
     /// The `seq` of the newest event the monitor has seen (0: none).
     pub last_seq: u64,
+    /// Requests refused by a rate limit (`RATE DROP`) since the monitor
+    /// started, counted from the event ring once per interval like
+    /// `top_blocked`.
+    #[serde(default)]
+    pub rate_limited: u64,
+    /// Bans in force now.
+    #[serde(default)]
+    pub active_bans: u64,
 }
 
 /// CPU and memory of the monitored process; `null` where the OS does not tell.
@@ -261,7 +292,7 @@ pub struct GapJson {
 /// ```
 /// use firewall_actix::monitor::api::{ProcessJson, StatsJson, UpdateJson};
 /// let stats = StatsJson { app: "a".into(), allowed: 0, dropped: 0, rate_per_sec: 0.0, uptime_secs: 0,
-///     process: ProcessJson::default(), top_blocked: vec![], last_seq: 0 };
+///     process: ProcessJson::default(), top_blocked: vec![], last_seq: 0, rate_limited: 0, active_bans: 0 };
 /// let update = UpdateJson { stats, events: vec![], gap: None };
 /// assert!(serde_json::to_string(&update)?.starts_with("{\"stats\""));
 /// # Ok::<(), serde_json::Error>(())
@@ -283,7 +314,7 @@ pub struct UpdateJson {
 /// ```
 /// use firewall_actix::monitor::api::{ProcessJson, ReportJson, StatsJson};
 /// let stats = StatsJson { app: "a".into(), allowed: 0, dropped: 0, rate_per_sec: 0.0, uptime_secs: 0,
-///     process: ProcessJson::default(), top_blocked: vec![], last_seq: 0 };
+///     process: ProcessJson::default(), top_blocked: vec![], last_seq: 0, rate_limited: 0, active_bans: 0 };
 /// let report = ReportJson { generated_at: "2026-01-11 10:52:46,996".into(), stats, rules: vec![], recent_events: vec![] };
 /// assert_eq!(report.stats.app, "a");
 /// ```
@@ -297,6 +328,91 @@ pub struct ReportJson {
     pub rules: Vec<RuleJson>,
     /// The latest decisions kept in memory, oldest first.
     pub recent_events: Vec<EventJson>,
+}
+
+/// One ban in force, as `GET /api/bans` lists it: who, why, since, until.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use firewall_actix::monitor::api::BanJson;
+/// use firewall_core::ban::{BanPolicy, Bans};
+/// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(60), Duration::from_secs(600))?);
+/// let ban = bans.ban("203.0.113.7".parse()?, Duration::from_secs(600), "scanner")?;
+/// let json = BanJson::new(&ban, ban.since);
+/// assert_eq!((json.key.as_str(), json.reason.as_str(), json.seconds_left), ("203.0.113.7", "scanner", 600));
+/// assert_eq!(json.origin, "manual");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanJson {
+    /// Who: an address, a network (`2001:db8::/64`) or an application's key.
+    pub key: String,
+    /// Why (raw text: a manual ban's reason is whatever was typed).
+    pub reason: String,
+    /// `manual`, or `offence N` for the policy's Nth ban of this client.
+    pub origin: String,
+    /// Local time it started, `YYYY-mm-dd HH:MM:SS,mmm`.
+    pub since: String,
+    /// Local time it ends.
+    pub until: String,
+    /// Seconds until it ends, rounded up.
+    pub seconds_left: u64,
+}
+
+impl BanJson {
+    /// The JSON form of `ban` at `now` (nanoseconds since the epoch).
+    ///
+    /// # Examples
+    ///
+    /// See [`BanJson`].
+    pub fn new(ban: &BanInfo, now: u64) -> Self {
+        Self {
+            key: ban.key.to_string(),
+            reason: ban.reason.to_string(),
+            origin: ban.origin.to_string(),
+            since: format_time(ban.since_time()),
+            until: format_time(ban.until_time()),
+            seconds_left: ban.until.saturating_sub(now).div_ceil(1_000_000_000),
+        }
+    }
+}
+
+/// The body of `POST /api/bans/unban`.
+///
+/// # Examples
+///
+/// ```
+/// let body: firewall_actix::monitor::api::UnbanRequest = serde_json::from_str(r#"{"key":"2001:db8::/64"}"#)?;
+/// assert_eq!(body.key, "2001:db8::/64");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnbanRequest {
+    /// An address (its ban is lifted, whatever network it is banned under)
+    /// or a network exactly as [`BanJson::key`] lists it.
+    pub key: String,
+}
+
+/// The body of `POST /api/bans`.
+///
+/// # Examples
+///
+/// ```
+/// let text = r#"{"key":"203.0.113.7","seconds":3600,"reason":"abuse report"}"#;
+/// let body: firewall_actix::monitor::api::BanRequest = serde_json::from_str(text)?;
+/// assert_eq!(body.seconds, 3600);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanRequest {
+    /// The address to ban (its network under the ban policy's prefixes is banned).
+    pub key: String,
+    /// For how long, in seconds (1 to one year).
+    pub seconds: u64,
+    /// Why: 1 to 200 characters, no control characters.
+    pub reason: String,
 }
 
 /// `time` in the log's format, local time: `2026-01-11 10:52:46,996`.

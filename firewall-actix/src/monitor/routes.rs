@@ -26,6 +26,7 @@ pub(crate) struct Interval(pub(crate) Duration);
 
 /// Registers every route on the monitor's `App`.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    super::bans::configure(cfg);
     cfg.route("/", web::get().to(index))
         .route("/static/app.js", web::get().to(app_js))
         .route("/static/style.css", web::get().to(style_css))

@@ -1,6 +1,6 @@
 //! The monitor's view of the firewall, refreshed once per interval by one task:
-//! request rate, top blocked sources and process use. Pages and API calls
-//! only read it.
+//! request rate, top blocked sources, rate-limit refusals and process use.
+//! Pages and API calls only read it.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
@@ -27,6 +27,8 @@ pub(crate) struct Sampler {
 #[derive(Debug)]
 struct State {
     last_seq: u64,
+    /// Rate-limit refusals among the events up to `last_seq`.
+    rate_limited: u64,
     last_total: u64,
     last_at: Instant,
     rate: f64,
@@ -43,7 +45,8 @@ impl Sampler {
         let now = Instant::now();
         Self {
             state: Mutex::new(State {
-                last_seq: 0,
+                last_seq: fw.events().last_seq(),
+                rate_limited: 0,
                 last_total: total,
                 last_at: now,
                 rate: 0.0,
@@ -60,13 +63,18 @@ impl Sampler {
         &self.fw
     }
 
-    /// Samples the latest sequence number, the rate and process use.
+    /// Samples the latest sequence number, the rate-limit refusals among
+    /// the new events, the rate and process use.
     pub(crate) fn tick(&self) {
-        let last_seq = self.fw.events().last_seq();
+        let after = self.lock().last_seq;
+        let new = self.fw.events().recent(after);
+        let last_seq = new.last().map_or(after, |e| e.seq);
+        let refused = new.iter().filter(|e| is_rate_refusal(&e.reason)).count() as u64;
         let total = self.fw.counters().allowed() + self.fw.counters().dropped();
         let process = ProcessSample::read();
         let mut state = self.lock();
         state.last_seq = last_seq;
+        state.rate_limited += refused;
         let now = Instant::now();
         let secs = now.duration_since(state.last_at).as_secs_f64();
         if secs > 0.0 {
@@ -110,6 +118,8 @@ impl Sampler {
             },
             top_blocked: top,
             last_seq: state.last_seq,
+            rate_limited: state.rate_limited,
+            active_bans: self.fw.bans().len() as u64,
         }
     }
 
@@ -187,6 +197,18 @@ impl Sampler {
     }
 }
 
+/// Whether an event's reason says a rate limit refused the request
+/// (`RATE DROP: limit "login" 5/60s`, or after the ACL's verdict
+/// `ACL ALLOW by rule #2, then RATE DROP: ...`). The page marks the same rows.
+/// Only the head of the reason is read: the rest may quote the request.
+pub(crate) fn is_rate_refusal(reason: &str) -> bool {
+    let after_acl = reason
+        .strip_prefix("ACL ALLOW by rule #")
+        .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .and_then(|rest| rest.strip_prefix(", then "));
+    after_acl.unwrap_or(reason).starts_with("RATE DROP")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +267,34 @@ mod tests {
         assert_eq!(later.events[0].action, "DROP");
         assert_eq!(later.last_seq, 2);
         assert_eq!(sampler.events(2).last_seq, 2);
+    }
+
+    #[test]
+    fn rate_limit_refusals_are_counted_once_each() {
+        let fw = firewall();
+        let sampler = Sampler::new(fw.clone());
+        let (src, dst) = (
+            "203.0.113.7:5123".parse().unwrap(),
+            "127.0.0.1:5000".parse().unwrap(),
+        );
+        let refused = "ACL ALLOW by rule #1, then RATE DROP: limit \"login\" 5/60s";
+        fw.record_drop(firewall_core::Protocol::Tcp, src, dst, refused);
+        fw.record_drop(
+            firewall_core::Protocol::Tcp,
+            src,
+            dst,
+            "RATE DROP: limit \"api\" 1/1s",
+        );
+        let quoted =
+            "ACL ALLOW by rule #1, then WAF DROP: SQL injection in ARGS:q=, then RATE DROP";
+        fw.record_drop(firewall_core::Protocol::Tcp, src, dst, quoted);
+        send(&fw, "10.0.0.1:1000", 22);
+        sampler.tick();
+        assert_eq!(sampler.stats().rate_limited, 2);
+        fw.record_drop(firewall_core::Protocol::Tcp, src, dst, refused);
+        sampler.tick();
+        sampler.tick();
+        assert_eq!(sampler.stats().rate_limited, 3, "each refusal once");
     }
 
     #[test]

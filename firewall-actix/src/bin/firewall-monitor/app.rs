@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use firewall_actix::monitor::api::{RuleJson, StatsJson};
 use serde_json::json;
 
+use crate::bans::ActiveBans;
 use crate::client::ApiUpdate;
 use crate::follow::FollowState;
 use crate::logline::{self, Action, Decision, LineKind, LogLine};
@@ -72,6 +73,10 @@ pub enum Shown {
     Decision(Decision),
     /// `Firewall Processing Error: ...`, a refused request.
     Error(String),
+    /// `BAN: ...`: a ban started.
+    Ban(String),
+    /// `UNBAN: ...`: a ban ended.
+    Unban(String),
     /// Any other message of the log (rules loaded, bans, lost lines...).
     Notice(String),
     /// A line not in the log's format, as read.
@@ -86,7 +91,9 @@ pub enum Shown {
 /// `RATE DROP`...) turns it into a drop; a drop with no such `ALLOW` before it
 /// (the ACL refused it, or ALLOW lines are not logged) is one more drop.
 /// `DETECT` lines count apart (the request was served). A `Firewall
-/// Processing Error` is a refused request. Other lines are shown, never counted.
+/// Processing Error` is a refused request. `RATE DROP` and `BAN DROP` lines
+/// are drops, also counted apart. `BAN` and `UNBAN` lines keep the list of
+/// bans in force. Other lines are shown, never counted.
 #[derive(Debug)]
 pub struct App {
     /// The tab shown.
@@ -99,6 +106,12 @@ pub struct App {
     pub detected: u64,
     /// `Firewall Processing Error` lines (also in `dropped`).
     pub errors: u64,
+    /// Requests refused by a rate limit, `RATE DROP` (also in `dropped`).
+    pub rate_limited: u64,
+    /// Requests refused for a ban, `BAN DROP` lines (also in `dropped`).
+    pub ban_drops: u64,
+    /// The bans in force, from the `BAN` and `UNBAN` lines.
+    pub bans: ActiveBans,
     /// Lines the app's logger says it could not write (the totals miss them).
     pub lost_lines: u64,
     /// Lines not in the documented format.
@@ -143,6 +156,9 @@ impl App {
             dropped: 0,
             detected: 0,
             errors: 0,
+            rate_limited: 0,
+            ban_drops: 0,
+            bans: ActiveBans::default(),
             lost_lines: 0,
             malformed: 0,
             counting_from: "since the start of the file".to_owned(),
@@ -217,6 +233,14 @@ impl App {
                     "The app's logger lost {count} line(s); the totals miss them."
                 ))
             }
+            LineKind::Ban(ban) => {
+                self.bans.on_ban(&parsed.time, &ban);
+                Shown::Ban(ban.message)
+            }
+            LineKind::Unban { key, message } => {
+                self.bans.on_unban(&key);
+                Shown::Unban(message)
+            }
             LineKind::Notice(message) => Shown::Notice(message),
         };
         self.show(parsed.time, parsed.level, what);
@@ -239,6 +263,11 @@ impl App {
                     self.this_second += u64::from(live);
                 }
                 self.dropped += 1;
+                match decision.stage.as_str() {
+                    "RATE" => self.rate_limited += 1,
+                    "BAN" => self.ban_drops += 1,
+                    _ => {}
+                }
                 *self
                     .blocked
                     .entry(decision.src.ip().to_string())
@@ -265,8 +294,10 @@ impl App {
         self.recent.push_back(Entry { time, level, what });
     }
 
-    /// Closes the current second of the request-rate history.
+    /// Closes the current second of the request-rate history; forgets the
+    /// bans past their time.
     pub fn on_second(&mut self) {
+        self.bans.expire(chrono::Utc::now());
         if self.rate.len() == RATE_HISTORY {
             self.rate.pop_front();
         }
@@ -325,13 +356,24 @@ impl App {
             .into_iter()
             .map(|(src, count)| json!({"src": src, "count": count}))
             .collect();
+        let bans: Vec<_> = self
+            .bans
+            .newest_first()
+            .into_iter()
+            .map(|b| {
+                json!({"key": b.key, "reason": b.reason, "since": b.since,
+                "until": b.until.map(|t| t.to_rfc3339())})
+            })
+            .collect();
         json!({
             "generated_at": chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f").to_string(),
             "log": {"path": self.log_path.display().to_string(), "counting": self.counting_from,
                     "allowed": self.allowed, "dropped": self.dropped, "detected": self.detected,
                     "processing_errors": self.errors, "lost_lines": self.lost_lines,
+                    "rate_limited": self.rate_limited, "ban_drops": self.ban_drops,
                     "malformed_lines": self.malformed},
             "top_blocked": top,
+            "active_bans": bans,
             "recent_events": recent,
             "api": self.api_url,
             "api_stats": self.api_stats,
@@ -347,7 +389,7 @@ impl Entry {
             Shown::Decision(d) => json!({"time": self.time, "stage": d.stage,
                 "action": d.action.name(), "proto": d.proto, "src": d.src.to_string(),
                 "dst": d.dst.to_string(), "reason": d.reason}),
-            Shown::Error(text) | Shown::Notice(text) => {
+            Shown::Error(text) | Shown::Notice(text) | Shown::Ban(text) | Shown::Unban(text) => {
                 json!({"time": self.time, "level": self.level, "message": text})
             }
             Shown::Malformed(text) => json!({"malformed": text}),
@@ -486,8 +528,41 @@ mod tests {
         assert_eq!(app.recent.len(), 7, "every line is shown");
         assert_eq!(
             app.recent[4].what,
-            Shown::Notice("BAN: 203.0.113.7 for 600s".into())
+            Shown::Ban("BAN: 203.0.113.7 for 600s".into())
         );
+        assert_eq!((app.rate_limited, app.ban_drops), (1, 0));
+    }
+
+    #[test]
+    fn ban_lines_keep_the_list_and_ban_drops_count_apart() {
+        let mut app = app();
+        feed(&mut app, &[
+            "2026-01-11 11:02:16,002 [WARNING] BAN: 203.0.113.7 for 10m until 2999-01-11T11:12:16Z (offence 1): 20 WAF drops in 60s",
+            "2026-01-11 11:02:16,003 [WARNING] BAN: 198.51.100.9 for 1h until 2999-01-11T12:02:16Z (manual): abuse",
+            "2026-01-11 11:02:17,000 [WARNING] BAN DROP: [TCP] 203.0.113.7:5124 -> 127.0.0.1:5000 - banned until 2999-01-11T11:12:16Z",
+            "2026-01-11 11:02:18,000 [WARNING] UNBAN: 198.51.100.9 - manual unban by operator (ban reason: abuse)",
+        ]);
+        let bans: Vec<(&str, &str, &str)> = app
+            .bans
+            .newest_first()
+            .iter()
+            .map(|b| (b.key.as_str(), b.reason.as_str(), b.since.as_str()))
+            .collect();
+        assert_eq!(
+            bans,
+            [(
+                "203.0.113.7",
+                "20 WAF drops in 60s",
+                "2026-01-11 11:02:16,002"
+            )]
+        );
+        assert_eq!((app.dropped, app.ban_drops, app.rate_limited), (1, 1, 0));
+        assert!(
+            matches!(&app.recent[3].what, Shown::Unban(m) if m.starts_with("UNBAN: 198.51.100.9"))
+        );
+        let report = app.report();
+        assert_eq!(report["active_bans"][0]["key"], "203.0.113.7");
+        assert_eq!(report["log"]["ban_drops"], 1);
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! Decisions are read by their shape, `<STAGE> <ACTION>: [PROTO] src -> dst[ - reason]`,
 //! not by a list of known stages, so `WAF DROP`, `WAF DETECT` and stages added
 //! later (`RATE DROP`, `BAN DROP`) are all read as what they are.
+//!
+//! A ban's start and end are read from `BAN: KEY for 10m until
+//! 2026-01-11T11:02:16Z (offence 1): 20 WAF drops in 60s` and `UNBAN: KEY ...`.
 
 use std::net::SocketAddr;
 
@@ -28,8 +31,30 @@ pub enum LineKind {
     /// The logger's notice that it lost lines (`Firewall log: 1234 lines dropped (queue full)`),
     /// with the number it gives.
     LostLines(u64),
-    /// Any other message (rules loaded, `BAN`, `UNBAN`, server notices...).
+    /// `BAN: KEY ...`: a client is banned from now on.
+    Ban(BanLine),
+    /// `UNBAN: KEY ...`: a ban ended (expired or lifted).
+    Unban {
+        /// The key whose ban ended.
+        key: String,
+        /// The whole message, for the stream.
+        message: String,
+    },
+    /// Any other message (rules loaded, server notices...).
     Notice(String),
+}
+
+/// What a `BAN` line says: who, until when, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BanLine {
+    /// The address, network or key banned, as the line writes it.
+    pub key: String,
+    /// When it ends (UTC), when the line says.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why (after `(origin): `), or the rest of the line.
+    pub reason: String,
+    /// The whole message, for the stream.
+    pub message: String,
 }
 
 /// What a decision line says was done.
@@ -134,6 +159,18 @@ fn parse_decision(stage: &str, action: &str, rest: &str) -> Option<Decision> {
 }
 
 fn other_kind(message: &str) -> LineKind {
+    if let Some(ban) = message
+        .strip_prefix("BAN: ")
+        .and_then(|rest| ban_line(rest, message))
+    {
+        return LineKind::Ban(ban);
+    }
+    if let Some(key) = message.strip_prefix("UNBAN: ").and_then(first_word) {
+        return LineKind::Unban {
+            key: key.to_owned(),
+            message: message.to_owned(),
+        };
+    }
     if message.starts_with("Firewall Processing Error") {
         return LineKind::ProcessingError(message.to_owned());
     }
@@ -143,6 +180,35 @@ fn other_kind(message: &str) -> LineKind {
         }
     }
     LineKind::Notice(message.to_owned())
+}
+
+/// `KEY for 10m until 2026-01-11T11:02:16Z (manual): REASON`; only the key
+/// is required.
+fn ban_line(rest: &str, message: &str) -> Option<BanLine> {
+    let key = first_word(rest)?;
+    let after_key = &rest[rest.find(key).unwrap_or(0) + key.len()..];
+    let until = after_key
+        .split_once(" until ")
+        .and_then(|(_, tail)| tail.split_whitespace().next())
+        .and_then(|time| chrono::DateTime::parse_from_rfc3339(time).ok())
+        .map(|time| time.with_timezone(&chrono::Utc));
+    let reason = match after_key.split_once("): ") {
+        Some((_, reason)) => reason,
+        None => after_key.trim_start_matches([':', ',', ' ', '-']),
+    };
+    Some(BanLine {
+        key: key.to_owned(),
+        until,
+        reason: reason.to_owned(),
+        message: message.to_owned(),
+    })
+}
+
+/// The first word, without a trailing `:` or `,`.
+fn first_word(text: &str) -> Option<&str> {
+    let word = text.split_whitespace().next()?;
+    let word = word.trim_end_matches([':', ',']);
+    (!word.is_empty()).then_some(word)
 }
 
 /// The first run of ASCII digits in `text`, if it fits a `u64`.
@@ -228,14 +294,53 @@ mod tests {
             LineKind::LostLines(1234)
         );
         for notice in [
-            "BAN: 203.0.113.7 for 600s",
-            "UNBAN: 203.0.113.7",
+            "BAN:",
+            "UNBAN: ",
             "Firewall rules loaded: 4 rule(s) in force.",
             "Firewall log: nothing dropped",
         ] {
             assert_eq!(
                 kind(&format!("2026-01-11 10:52:46,997 [INFO] {notice}")),
                 LineKind::Notice(notice.into())
+            );
+        }
+    }
+
+    #[test]
+    fn ban_lines_say_who_until_when_and_why() {
+        let kind = |line: &str| parse(line).unwrap().kind;
+        let line = "2026-01-11 11:02:16,002 [WARNING] BAN: 203.0.113.7 for 10m until 2026-01-11T11:12:16Z (offence 1): 20 WAF drops in 60s";
+        let LineKind::Ban(ban) = kind(line) else {
+            panic!("not a ban")
+        };
+        assert_eq!(ban.key, "203.0.113.7");
+        assert_eq!(ban.until.unwrap().to_rfc3339(), "2026-01-11T11:12:16+00:00");
+        assert_eq!(ban.reason, "20 WAF drops in 60s");
+        let manual = "2026-01-11 11:02:16,002 [WARNING] BAN: 2001:db8::/64 for 1h until 2026-01-11T12:02:16Z (manual): spam (again): x";
+        let LineKind::Ban(ban) = kind(manual) else {
+            panic!("not a ban")
+        };
+        assert_eq!(
+            (ban.key.as_str(), ban.reason.as_str()),
+            ("2001:db8::/64", "spam (again): x")
+        );
+        let LineKind::Ban(short) = kind("2026-01-11 10:52:46,997 [INFO] BAN: 203.0.113.7 for 600s")
+        else {
+            panic!("not a ban")
+        };
+        assert_eq!((short.until, short.reason.as_str()), (None, "for 600s"));
+        for unban in [
+            "UNBAN: 203.0.113.7",
+            "UNBAN: 203.0.113.7 - manual unban by operator (ban reason: x)",
+            "UNBAN: 203.0.113.7: expired",
+        ] {
+            assert_eq!(
+                kind(&format!("2026-01-11 10:52:46,997 [WARNING] {unban}")),
+                LineKind::Unban {
+                    key: "203.0.113.7".into(),
+                    message: unban.into()
+                },
+                "{unban}"
             );
         }
     }

@@ -13,6 +13,7 @@
 //! tabs, `r` writes the audit report.
 
 mod app;
+mod bans;
 mod client;
 mod follow;
 mod logline;
@@ -40,7 +41,10 @@ file is rotated (mv), copied and truncated, or moved away and back. A request is
 one decision: ALLOW for an ACL ALLOW, DROP for any DROP line (ACL, WAF, RATE,
 BAN...) or a Firewall Processing Error; an ACL ALLOW followed by a later stage's
 DROP for the same endpoints is one drop. WAF DETECT lines are counted apart as
-Detected (the request was served). Other lines are shown, never counted.";
+Detected (the request was served); RATE DROP and BAN DROP lines also count apart
+as Rate-limited and Ban drops. BAN and UNBAN lines keep the list of bans in force
+(who, why, until), which also forgets a ban when its time is up. Other lines are
+shown, never counted.";
 
 /// The largest token file read (a token is one short line).
 const MAX_TOKEN_FILE: u64 = 4096;

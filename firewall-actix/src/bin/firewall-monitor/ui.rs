@@ -16,6 +16,14 @@ const DROP: Color = Color::Red;
 const DETECT: Color = Color::Magenta;
 const OTHER: Color = Color::Cyan;
 const NOTICE: Color = Color::Yellow;
+/// Rate-limit refusals: amber, apart from the other drops.
+const RATE: Color = Color::Indexed(214);
+/// Bans and requests refused for one.
+const BAN: Color = Color::Indexed(171);
+/// A ban's end.
+const UNBAN: Color = Color::LightCyan;
+/// Bans listed on the Live tab at most.
+const BANS_SHOWN: usize = 5;
 
 /// Control characters and escapes shown as text, never sent to the terminal raw.
 fn clean(text: &str) -> String {
@@ -58,10 +66,61 @@ fn draw_tabs(frame: &mut Frame<'_>, app: &App, area: Rect) {
 }
 
 fn draw_live(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let [counters, stream] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
+    let shown = app.bans.len().min(BANS_SHOWN);
+    let bans_height = if shown == 0 {
+        0
+    } else {
+        shown + 2 + usize::from(app.bans.len() > shown)
+    };
+    let [counters, bans, stream] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(u16::try_from(bans_height).unwrap_or(0)),
+        Constraint::Min(3),
+    ])
+    .areas(area);
     draw_counters(frame, app, counters);
+    if shown > 0 {
+        draw_bans(frame, app, bans);
+    }
     draw_stream(frame, app, stream);
+}
+
+/// The bans in force, newest first: who, until when (local time), why.
+fn draw_bans(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let all = app.bans.newest_first();
+    let mut lines: Vec<Line<'_>> = all
+        .iter()
+        .take(BANS_SHOWN)
+        .map(|ban| {
+            let until = ban.until.map_or_else(
+                || "until ?".to_owned(),
+                |t| {
+                    let local = t.with_timezone(&chrono::Local);
+                    format!("until {}", local.format("%Y-%m-%d %H:%M:%S"))
+                },
+            );
+            let since = ban.since.get(11..19).unwrap_or(&ban.since);
+            Line::from(vec![
+                Span::styled(
+                    format!(" {:<26}", clean(&ban.key)),
+                    Style::new().fg(BAN).bold(),
+                ),
+                Span::raw(format!(" since {} {until}  ", clean(since))),
+                Span::styled(clean(&ban.reason), Style::new().fg(BAN)),
+            ])
+        })
+        .collect();
+    if all.len() > BANS_SHOWN {
+        lines.push(Line::from(format!(
+            " … and {} more",
+            all.len() - BANS_SHOWN
+        )));
+    }
+    let title = format!(" Active bans ({}) ", all.len());
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        area,
+    );
 }
 
 fn draw_counters(frame: &mut Frame<'_>, app: &App, area: Rect) {
@@ -81,9 +140,17 @@ fn draw_counters(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Style::new().fg(DROP).bold(),
         ));
     }
+    let limits = Line::from(vec![
+        Span::raw(" Rate-limited: "),
+        Span::styled(app.rate_limited.to_string(), Style::new().fg(RATE).bold()),
+        Span::raw("   Ban drops: "),
+        Span::styled(app.ban_drops.to_string(), Style::new().fg(BAN).bold()),
+        Span::raw("   Active bans: "),
+        Span::styled(app.bans.len().to_string(), Style::new().fg(BAN).bold()),
+    ]);
     let title = format!(" Totals {} ", app.counting_from);
     frame.render_widget(
-        Paragraph::new(Line::from(spans)).block(Block::bordered().title(title)),
+        Paragraph::new(vec![Line::from(spans), limits]).block(Block::bordered().title(title)),
         area,
     );
 }
@@ -116,11 +183,13 @@ fn entry_line(entry: &Entry) -> Line<'static> {
     let time = entry.time.get(11..).unwrap_or(&entry.time);
     let (label, color, text) = match &entry.what {
         Shown::Decision(d) => {
-            let color = match d.action {
-                Action::Allow => ALLOW,
-                Action::Drop => DROP,
-                Action::Detect => DETECT,
-                Action::Other(_) => OTHER,
+            let color = match (&d.action, d.stage.as_str()) {
+                (Action::Allow, _) => ALLOW,
+                (Action::Drop, "RATE") => RATE,
+                (Action::Drop, "BAN") => BAN,
+                (Action::Drop, _) => DROP,
+                (Action::Detect, _) => DETECT,
+                (Action::Other(_), _) => OTHER,
             };
             let mut text = format!("{time} [{}] {} -> {}", clean(&d.proto), d.src, d.dst);
             if !d.reason.is_empty() {
@@ -136,6 +205,12 @@ fn entry_line(entry: &Entry) -> Line<'static> {
         Shown::Error(message) => (
             "ERROR".to_owned(),
             DROP,
+            format!("{time} {}", clean(message)),
+        ),
+        Shown::Ban(message) => ("BAN".to_owned(), BAN, format!("{time} {}", clean(message))),
+        Shown::Unban(message) => (
+            "UNBAN".to_owned(),
+            UNBAN,
             format!("{time} {}", clean(message)),
         ),
         Shown::Notice(message) => (

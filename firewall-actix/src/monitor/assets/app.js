@@ -5,6 +5,8 @@
 const MAX_ROWS = 100;
 const RULES_PER_PAGE = 50;
 const RULES_REFRESH_MS = 2000;
+const BANS_SHOWN = 50;
+const BANS_REFRESH_MS = 2000;
 let rulesOffset = 0;
 let rulesTotal = 0;
 const token = new URLSearchParams(window.location.search).get("token");
@@ -55,6 +57,8 @@ function showStats(stats) {
   setText("cpu", cpu === null || cpu === undefined ? "–" : cpu.toFixed(1) + " %");
   setText("mem", formatBytes(stats.process.rss_bytes));
   setText("uptime", formatUptime(stats.uptime_secs));
+  setText("rate-limited", formatCount(stats.rate_limited || 0));
+  setText("active-bans", formatCount(stats.active_bans || 0));
   const body = document.getElementById("blocked");
   body.replaceChildren();
   for (const source of stats.top_blocked) {
@@ -135,10 +139,11 @@ function showEvents(events, gap) {
   }
   for (const event of events) {
     const row = document.createElement("tr");
-    row.className = event.action === "ALLOW" ? "allow" : "drop";
+    const stage = event.action === "ALLOW" ? "" : refusingStage(event.reason);
+    row.className = event.action === "ALLOW" ? "allow" : ("drop " + stage.toLowerCase()).trim();
     row.dataset.seq = String(event.seq);
     cell(row, event.time.slice(11), "mono");
-    cell(row, event.action, "verdict");
+    cell(row, stage ? stage + " " + event.action : event.action, "verdict");
     cell(row, event.proto);
     cell(row, event.src, "mono");
     cell(row, event.dst, "mono");
@@ -146,6 +151,106 @@ function showEvents(events, gap) {
     body.insertBefore(row, body.firstChild);
   }
   while (body.childElementCount > MAX_ROWS) body.removeChild(body.lastChild);
+}
+
+// "RATE" or "BAN" when a rate limit or a ban refused the request, read from
+// the head of the reason only (the rest may quote the request), else "".
+function refusingStage(reason) {
+  const afterAcl = /^ACL ALLOW by rule #[0-9]+, then /.exec(reason);
+  const head = afterAcl ? reason.slice(afterAcl[0].length) : reason;
+  if (head.startsWith("RATE DROP")) return "RATE";
+  if (head.startsWith("BAN DROP")) return "BAN";
+  return "";
+}
+
+function formatLeft(secs) {
+  if (secs >= 86400) return Math.floor(secs / 86400) + " d " + Math.floor((secs % 86400) / 3600) + " h";
+  if (secs >= 3600) return Math.floor(secs / 3600) + " h " + Math.floor((secs % 3600) / 60) + " min";
+  if (secs >= 60) return Math.floor(secs / 60) + " min " + (secs % 60) + " s";
+  return secs + " s";
+}
+
+function showBanStatus(text) {
+  const status = document.getElementById("bans-status");
+  status.textContent = text;
+  status.hidden = text === "";
+}
+
+function showBans(bans, total) {
+  const body = document.getElementById("bans");
+  body.replaceChildren();
+  for (const ban of bans) {
+    const row = document.createElement("tr");
+    row.dataset.key = ban.key;
+    cell(row, ban.key, "mono");
+    cell(row, ban.reason);
+    cell(row, ban.origin);
+    cell(row, ban.since.slice(0, 19), "mono");
+    cell(row, ban.until.slice(0, 19), "mono");
+    cell(row, formatLeft(ban.seconds_left), "num");
+    const actions = cell(row, "");
+    if (token) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button unban";
+      button.textContent = "Unban";
+      button.addEventListener("click", () => unban(ban.key));
+      actions.appendChild(button);
+    }
+    body.appendChild(row);
+  }
+  setText("bans-count", total === 0 ? "(none)"
+    : "(" + formatCount(total) + (total > bans.length ? ", newest " + formatCount(bans.length) + " shown" : "") + ")");
+}
+
+// The bans in force, newest first; polled like the rules.
+async function loadBans() {
+  try {
+    const answer = await fetch(withToken("/api/bans?limit=" + BANS_SHOWN), { cache: "no-store" });
+    if (!answer.ok) return;
+    const total = Number(answer.headers.get("X-Total-Count") || 0);
+    showBans(await answer.json(), total);
+  } catch (_) {
+    // the stream's status already says when the monitor is unreachable
+  }
+}
+
+// A state change: POST with the token in the Authorization header, JSON body.
+async function post(path, body) {
+  const answer = await fetch(path, {
+    method: "POST",
+    cache: "no-store",
+    headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
+    body: JSON.stringify(body),
+  });
+  return { ok: answer.ok, text: answer.ok ? "" : await answer.text(), json: answer.ok ? await answer.json() : null };
+}
+
+async function unban(key) {
+  try {
+    const result = await post("/api/bans/unban", { key: key });
+    showBanStatus(result.ok ? "Unbanned " + result.json.key : "Unban refused: " + result.text);
+  } catch (_) {
+    showBanStatus("Unban failed: the monitor is unreachable");
+  }
+  loadBans();
+}
+
+async function banFromForm(event) {
+  event.preventDefault();
+  const body = {
+    key: document.getElementById("ban-key").value,
+    seconds: Math.round(Number(document.getElementById("ban-minutes").value) * 60),
+    reason: document.getElementById("ban-reason").value,
+  };
+  try {
+    const result = await post("/api/bans", body);
+    showBanStatus(result.ok ? "Banned " + result.json.key + " until " + result.json.until.slice(0, 19)
+      : "Ban refused: " + result.text);
+  } catch (_) {
+    showBanStatus("Ban failed: the monitor is unreachable");
+  }
+  loadBans();
 }
 
 function connect() {
@@ -176,7 +281,14 @@ document.addEventListener("DOMContentLoaded", () => {
     rulesOffset += RULES_PER_PAGE;
     loadRules();
   });
+  const form = document.getElementById("ban-form");
+  form.hidden = !token;
+  form.addEventListener("submit", banFromForm);
+  setText("bans-note", "Open this page with ?token=… on a monitor started with a token to ban and unban here.");
+  document.getElementById("bans-note").hidden = Boolean(token);
   connect();
   loadRules();
+  loadBans();
   setInterval(loadRules, RULES_REFRESH_MS);
+  setInterval(loadBans, BANS_REFRESH_MS);
 });

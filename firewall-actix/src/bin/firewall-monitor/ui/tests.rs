@@ -52,6 +52,8 @@ fn api_update() -> ApiUpdate {
         },
         top_blocked: vec![],
         last_seq: 14,
+        rate_limited: 0,
+        active_bans: 0,
     };
     let rule = RuleJson {
         index: 1,
@@ -146,12 +148,59 @@ fn every_kind_of_line_is_shown_as_what_it_is() {
         "WAF DETECT 11:02:15,002 [TCP] 10.0.0.7:51240",
         "RATE DROP  11:02:16,000 [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit \"login\" 5/60s",
         "ERROR      11:02:16,001 Firewall Processing Error: malformed x-forwarded-for \\x1b[2J",
-        "WARNING    11:02:16,002 UNBAN: 203.0.113.7",
+        "UNBAN      11:02:16,002 UNBAN: 203.0.113.7",
         "WARNING    11:02:16,003 The app's logger lost 12 line(s); the totals miss them.",
     ] {
         assert!(find(&screen, row).starts_with("│"), "{row}");
     }
     assert!(!screen.concat().contains('\x1b'));
+}
+
+/// The foreground colour of the first cell of the line that contains `needle`.
+fn colour_of(app: &App, needle: &str) -> ratatui::style::Color {
+    let mut terminal = Terminal::new(TestBackend::new(110, 24)).unwrap();
+    terminal.draw(|frame| draw(frame, app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let lines = screen(app);
+    let y = lines.iter().position(|l| l.contains(needle)).unwrap();
+    let x = lines[y]
+        .chars()
+        .take_while(|c| *c == '│' || *c == ' ')
+        .count();
+    buffer[(u16::try_from(x).unwrap(), u16::try_from(y).unwrap())].fg
+}
+
+#[test]
+fn bans_are_listed_and_ban_and_rate_lines_have_their_own_colours() {
+    let mut app = App::new("shop_firewall.log".into(), None, ".".into());
+    let lines = [
+        "2026-01-11 11:02:16,000 [WARNING] RATE DROP: [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit \"login\" 5/60s",
+        "2026-01-11 11:02:16,001 [WARNING] BAN: 203.0.113.7 for 10m until 2999-01-11T11:12:16Z (offence 1): 3 rate-limit refusals in 60s",
+        "2026-01-11 11:02:16,002 [WARNING] BAN: 2001:db8::/64 for 1h until 2999-01-11T12:02:16Z (manual): \x1b[2Jspam",
+        "2026-01-11 11:02:16,003 [WARNING] BAN DROP: [TCP] 203.0.113.7:5124 -> 127.0.0.1:5000 - banned",
+        "2026-01-11 11:02:16,004 [WARNING] BAN: 198.51.100.1 for 1h until 2999-01-11T12:02:16Z (manual): gone soon",
+        "2026-01-11 11:02:16,005 [WARNING] UNBAN: 198.51.100.1 - manual unban by operator (ban reason: gone soon)",
+    ];
+    app.on_lines(lines.iter().map(|s| (*s).to_owned()).collect(), true);
+    let screen = screen(&app);
+    assert!(
+        find(&screen, "Rate-limited:").contains("Rate-limited: 1   Ban drops: 1   Active bans: 2")
+    );
+    assert!(find(&screen, "Active bans (2)").contains("Active bans"));
+    let newest = find(&screen, "2001:db8::/64 ");
+    assert!(
+        newest.contains(" since 11:02:16 until 2999-01-11 ") && newest.contains("\\x1b[2Jspam"),
+        "{newest}"
+    );
+    assert!(find(&screen, "203.0.113.7    ").contains("3 rate-limit refusals in 60s"));
+    assert!(!screen.concat().contains('\x1b'));
+    assert!(screen
+        .iter()
+        .all(|l| !l.contains("198.51.100.1 ") || l.contains("UNBAN") || l.contains("BAN:")));
+    assert_eq!(colour_of(&app, "RATE DROP  11:02:16,000"), RATE);
+    assert_eq!(colour_of(&app, "BAN DROP   11:02:16,003"), BAN);
+    assert_eq!(colour_of(&app, "BAN        11:02:16,001"), BAN);
+    assert_eq!(colour_of(&app, "UNBAN      11:02:16,005"), UNBAN);
 }
 
 #[test]
