@@ -13,6 +13,7 @@ use super::{event, Firewall};
 use crate::ban::{BanInfo, StrikeKind};
 use crate::limit::{Decision as LimitDecision, Limit, RateLimiter};
 use crate::logger::{self, RawMessage};
+use crate::metrics::LatencyPath;
 use crate::packet::Packet;
 use crate::rule::Action;
 use crate::ruleset::{Decision, RuleSet};
@@ -226,6 +227,15 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check_request(&self, request: &ClientRequest<'_>) -> Result<RateLimitHeaders, Stopped> {
+        let latency = self.shared.metrics.latency();
+        let started = latency.start_acl();
+        let judged = self.check_stages(request);
+        latency.observe(LatencyPath::Acl, started);
+        judged
+    }
+
+    /// The stages of [`check_request`](Self::check_request): ban, ACL, limits.
+    fn check_stages(&self, request: &ClientRequest<'_>) -> Result<RateLimitHeaders, Stopped> {
         self.refuse_if_banned(request)?;
         let set = self.shared.engine.current.load();
         let decision = self.acl_stage(&set, request)?;
@@ -258,11 +268,17 @@ impl Firewall {
         &self,
         request: &ClientRequest<'_>,
     ) -> Result<(Admission, RateLimitHeaders), Stopped> {
-        let started = self.shared.metrics.latency().start();
-        self.refuse_if_banned(request)?;
+        let latency = self.shared.metrics.latency();
+        let started = latency.start();
+        let stopped = |stop: Stopped| {
+            // Refused before the WAF: a decision by the first stages alone.
+            latency.observe_acl_sampled(started);
+            stop
+        };
+        self.refuse_if_banned(request).map_err(stopped)?;
         let set = self.shared.engine.current.load_full();
-        let decision = self.acl_stage(&set, request)?;
-        let headers = self.limit_stage(request, decision)?;
+        let decision = self.acl_stage(&set, request).map_err(stopped)?;
+        let headers = self.limit_stage(request, decision).map_err(stopped)?;
         let admission = Admission::new(set, request.packet, decision, request.exempt, started);
         Ok((admission, headers))
     }
