@@ -265,25 +265,33 @@ fn waf_shows_the_signature_where_and_an_exclusion_that_silences_it() {
     let output = firewall(&["waf", "GET /search?q=1 union select 1"]);
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(text.contains("verdict: BLOCK (403): score 5 reaches the threshold 5; strongest: 942120 SQL injection in ARGS:q\n"), "{text}");
+    assert!(text.contains("verdict: BLOCK (403): score 10 reaches the threshold 5; strongest: 942100 SQL injection in ARGS:q\n"), "{text}");
+    assert!(
+        text.contains("  942100 sqli (SQL injection), score 5, in ARGS:q: SQL injection: the value's tokens read as SQL\n"),
+        "{text}"
+    );
     assert!(
         text.contains("  942120 sqli (SQL injection), score 5, in ARGS:q: SQL UNION SELECT\n"),
         "{text}"
     );
-    let snippet: String = text
-        .lines()
-        .skip_while(|l| !l.contains("[[waf.exclusion]]"))
-        .take(4)
+    // One exclusion per matched signature, four lines each.
+    let lines: Vec<&str> = text.lines().collect();
+    let snippet: String = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains("[[waf.exclusion]]"))
+        .flat_map(|(at, _)| &lines[at..at + 4])
         .fold(String::new(), |mut s, l| {
             let _ = writeln!(s, "{}", l.trim());
             s
         });
     assert_eq!(
         snippet,
-        "[[waf.exclusion]]\npath = \"/search\"\nargs = [\"q\"]\nrules = [942120]  # sqli\n"
+        "[[waf.exclusion]]\npath = \"/search\"\nargs = [\"q\"]\nrules = [942100]  # sqli\n\
+         [[waf.exclusion]]\npath = \"/search\"\nargs = [\"q\"]\nrules = [942120]  # sqli\n"
     );
 
-    // The snippet, pasted into a rules file, silences the match.
+    // The snippets, pasted into a rules file, silence the matches.
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.toml");
     let seed = std::fs::read_to_string(SEED).unwrap();
