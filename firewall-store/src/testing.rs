@@ -54,6 +54,39 @@ impl RedisServer {
         Err(last)
     }
 
+    /// [`start`](Self::start) for a test that cannot run without Redis:
+    /// `None`, after printing `SKIPPED <test>: redis-server not found`,
+    /// when the binary is not installed (a user's machine); any other
+    /// failure to start panics, so a broken Redis never passes silently.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let Some(server) = firewall_store::testing::RedisServer::start_or_skip("doc") else {
+    ///     return;
+    /// };
+    /// assert!(server.url().starts_with("redis://127.0.0.1:"));
+    /// ```
+    pub fn start_or_skip(test: &str) -> Option<Self> {
+        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        let found = Command::new(&binary)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok();
+        if !found {
+            println!(
+                "SKIPPED {test}: `{binary}` not found (install redis-server, or set REDIS_SERVER)"
+            );
+            return None;
+        }
+        match Self::start() {
+            Ok(server) => Some(server),
+            Err(e) => panic!("{test}: redis-server did not start: {e}"),
+        }
+    }
+
     /// The port.
     ///
     /// # Examples
