@@ -17,6 +17,7 @@
 //! | `firewall_waf_hits_total` | counter | `family` (`sqli`, ...), `signature` (`942100`) |
 //! | `firewall_decision_duration_seconds` | histogram | `stage` (`acl`: the rules alone, one decision in [`ACL_SAMPLE_EVERY`](firewall_core::metrics::ACL_SAMPLE_EVERY) timed; `waf`: rules, body and WAF, all timed) |
 //! | `firewall_rules` | gauge | the rules in force |
+//! | `firewall_active_bans` | gauge | the clients banned now |
 //! | `firewall_rule_reloads_total` | counter | `result` (`success`, `failure`) |
 //! | `firewall_rule_last_reload_success_timestamp_seconds` | gauge | after the first good reload |
 //! | `firewall_rule_seconds_since_last_reload_success` | gauge | after the first good reload |
@@ -163,6 +164,13 @@ impl Collector for FirewallCollector {
         waf_hits(&mut encoder, fw)?;
         latency(&mut encoder, fw)?;
         reloads(&mut encoder, fw)?;
+        gauge(
+            &mut encoder,
+            "firewall_active_bans",
+            "Clients banned now (manual bans and the strike policy's).",
+            None,
+            fw.bans().len() as u64,
+        )?;
         log_queue(&mut encoder)
     }
 }
@@ -401,6 +409,27 @@ mod tests {
                 (s.labels.to_string(), value.to_string())
             })
             .collect()
+    }
+
+    #[test]
+    fn active_bans_are_the_bans_in_force() {
+        let fw = Firewall::new("t");
+        let bans = || samples(&render(fw.clone()), "firewall_active_bans");
+        assert_eq!(bans(), vec![(String::new(), "0".to_owned())]);
+        let ip = "203.0.113.7".parse().unwrap();
+        fw.bans()
+            .ban(ip, std::time::Duration::from_secs(60), "test")
+            .unwrap();
+        fw.bans()
+            .ban(
+                "2001:db8::1".parse().unwrap(),
+                std::time::Duration::from_secs(60),
+                "test",
+            )
+            .unwrap();
+        assert_eq!(bans(), vec![(String::new(), "2".to_owned())]);
+        fw.bans().unban(ip);
+        assert_eq!(bans(), vec![(String::new(), "1".to_owned())]);
     }
 
     #[test]
