@@ -59,6 +59,10 @@ impl RedisServer {
     /// when the binary is not installed (a user's machine); any other
     /// failure to start panics, so a broken Redis never passes silently.
     ///
+    /// # Panics
+    ///
+    /// When `redis-server` is installed but does not start.
+    ///
     /// # Examples
     ///
     /// ```no_run
