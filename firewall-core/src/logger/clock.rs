@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::thread::LocalKey;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{Local, TimeZone as _};
@@ -13,68 +14,75 @@ use chrono::{Local, TimeZone as _};
 /// formatting dates is most of what a log line would otherwise cost.
 pub(crate) fn push_now(out: &mut Vec<u8>) {
     thread_local! {
-        static CACHE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+        static CACHE: RefCell<Second> = const { RefCell::new(Second::NONE) };
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let (secs, millis) = (now.as_secs(), now.subsec_millis());
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.0 != secs {
-            cache.1.clear();
-            let local = i64::try_from(secs)
-                .ok()
-                .and_then(|s| Local.timestamp_opt(s, 0).single());
-            let _ = match local {
-                Some(time) => write!(cache.1, "{}", time.format("%Y-%m-%d %H:%M:%S")),
-                None => write!(cache.1, "@{secs}"),
-            };
-            cache.0 = secs;
-        }
-        out.extend_from_slice(cache.1.as_bytes());
-        out.extend_from_slice(&[
-            b',',
-            b'0' + (millis / 100) as u8,
-            b'0' + (millis / 10 % 10) as u8,
-            b'0' + (millis % 10) as u8,
-        ]);
-    });
+    push_stamp(&CACHE, "%Y-%m-%d %H:%M:%S", "", b',', out);
 }
 
 /// Writes the current local time in RFC 3339 with milliseconds and the
 /// offset (`2026-01-11T10:52:46.996+01:00`), cached per second as [`push_now`].
 pub(crate) fn push_now_rfc3339(out: &mut Vec<u8>) {
     thread_local! {
-        static CACHE: RefCell<(u64, String, String)> =
-            const { RefCell::new((u64::MAX, String::new(), String::new())) };
+        static CACHE: RefCell<Second> = const { RefCell::new(Second::NONE) };
     }
+    push_stamp(&CACHE, "%Y-%m-%dT%H:%M:%S", "%:z", b'.', out);
+}
+
+/// One thread's text of the current second: what comes before the
+/// milliseconds and what comes after them.
+struct Second {
+    secs: u64,
+    before: String,
+    after: String,
+}
+
+impl Second {
+    const NONE: Second = Second {
+        secs: u64::MAX,
+        before: String::new(),
+        after: String::new(),
+    };
+}
+
+/// Writes `before`, `separator`, the milliseconds and `after` (chrono
+/// formats) of now, remaking the text in `cache` once a second.
+fn push_stamp(
+    cache: &'static LocalKey<RefCell<Second>>,
+    before: &str,
+    after: &str,
+    separator: u8,
+    out: &mut Vec<u8>,
+) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     let (secs, millis) = (now.as_secs(), now.subsec_millis());
-    CACHE.with(|cache| {
+    cache.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if cache.0 != secs {
-            let (mut seconds, mut offset) = (String::new(), String::new());
+        if cache.secs != secs {
+            let (mut head, mut tail) = (String::new(), String::new());
             let local = i64::try_from(secs)
                 .ok()
                 .and_then(|s| Local.timestamp_opt(s, 0).single());
             let _ = match local {
-                Some(time) => write!(seconds, "{}", time.format("%Y-%m-%dT%H:%M:%S"))
-                    .and_then(|()| write!(offset, "{}", time.format("%:z"))),
-                None => write!(seconds, "@{secs}"),
+                Some(time) => write!(head, "{}", time.format(before))
+                    .and_then(|()| write!(tail, "{}", time.format(after))),
+                None => write!(head, "@{secs}"),
             };
-            *cache = (secs, seconds, offset);
+            *cache = Second {
+                secs,
+                before: head,
+                after: tail,
+            };
         }
-        out.extend_from_slice(cache.1.as_bytes());
+        out.extend_from_slice(cache.before.as_bytes());
         out.extend_from_slice(&[
-            b'.',
+            separator,
             b'0' + (millis / 100) as u8,
             b'0' + (millis / 10 % 10) as u8,
             b'0' + (millis % 10) as u8,
         ]);
-        out.extend_from_slice(cache.2.as_bytes());
+        out.extend_from_slice(cache.after.as_bytes());
     });
 }
 
