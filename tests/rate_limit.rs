@@ -76,6 +76,11 @@ fn start(fw: &Firewall, addr: &str, workers: usize, proxies: &[&str]) -> Option<
     Some(running.addr)
 }
 
+/// The status of `GET /` from `client` through the trusted proxy `server`.
+fn status_from(server: SocketAddr, client: &str) -> u16 {
+    get(server, "/", &from(client)).expect("an answer").status
+}
+
 fn from(client: &str) -> [(&str, &str); 1] {
     [("X-Forwarded-For", client)]
 }
@@ -201,24 +206,9 @@ fn an_ipv4_client_and_its_mapped_form_share_one_key() {
     assert_eq!(get(v4, "/", &[]).expect("an answer").status, 429);
     // Through a proxy too: the forwarded `::ffff:` form is the same client.
     let proxied = start(&fw, "127.0.0.1:0", 1, &["127.0.0.1"]).expect("127.0.0.1 binds");
-    assert_eq!(
-        get(proxied, "/", &from("::ffff:198.51.100.4"))
-            .expect("an answer")
-            .status,
-        200
-    );
-    assert_eq!(
-        get(proxied, "/", &from("198.51.100.4"))
-            .expect("an answer")
-            .status,
-        200
-    );
-    assert_eq!(
-        get(proxied, "/", &from("198.51.100.4"))
-            .expect("an answer")
-            .status,
-        429
-    );
+    assert_eq!(status_from(proxied, "::ffff:198.51.100.4"), 200);
+    assert_eq!(status_from(proxied, "198.51.100.4"), 200);
+    assert_eq!(status_from(proxied, "198.51.100.4"), 429);
 }
 
 #[test]
@@ -227,30 +217,10 @@ fn two_addresses_of_one_ipv6_slash_64_share_a_key_and_two_slash_64s_do_not() {
     let Some(server) = start(&fw, "[::1]:0", 1, &["::1"]) else {
         return;
     };
-    assert_eq!(
-        get(server, "/", &from("2001:db8:0:1::1"))
-            .expect("an answer")
-            .status,
-        200
-    );
-    assert_eq!(
-        get(server, "/", &from("2001:db8:0:1::2"))
-            .expect("an answer")
-            .status,
-        429
-    );
-    assert_eq!(
-        get(server, "/", &from("2001:db8:0:1:ffff:ffff:ffff:ffff"))
-            .expect("an answer")
-            .status,
-        429
-    );
-    assert_eq!(
-        get(server, "/", &from("2001:db8:0:2::1"))
-            .expect("an answer")
-            .status,
-        200
-    );
+    assert_eq!(status_from(server, "2001:db8:0:1::1"), 200);
+    assert_eq!(status_from(server, "2001:db8:0:1::2"), 429);
+    assert_eq!(status_from(server, "2001:db8:0:1:ffff:ffff:ffff:ffff"), 429);
+    assert_eq!(status_from(server, "2001:db8:0:2::1"), 200);
     let port = server.port();
     let lines = log_lines_with(&log(), &format!("-> [::1]:{port} - limit \"v6\""));
     assert_eq!(lines.len(), 2, "{lines:?}");
@@ -272,18 +242,8 @@ fn a_trusted_proxy_is_never_limited_and_the_client_it_forwards_is() {
             "the proxy's own request"
         );
     }
-    assert_eq!(
-        get(server, "/", &from("192.0.2.50"))
-            .expect("an answer")
-            .status,
-        200
-    );
-    assert_eq!(
-        get(server, "/", &from("192.0.2.50"))
-            .expect("an answer")
-            .status,
-        429
-    );
+    assert_eq!(status_from(server, "192.0.2.50"), 200);
+    assert_eq!(status_from(server, "192.0.2.50"), 429);
     assert_eq!(get(server, "/", &[]).expect("an answer").status, 200);
 }
 
