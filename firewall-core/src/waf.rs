@@ -13,6 +13,13 @@
 //! signature adds its score; the request is refused when the total reaches
 //! the threshold (5 by default: one critical match).
 //!
+//! The modules beside this one hold the WAF's concepts (its settings,
+//! the request, routes, signatures, locations, the reports and the log
+//! line, the body readers and the decodings); `engine` and the modules
+//! below it hold the machinery that matches them (joined automata, byte
+//! sets, the clean-value memo, pattern rewriting, value shapes) and a
+//! plain reference scanner the tests compare it with.
+//!
 //! # Examples
 //!
 //! ```
@@ -41,16 +48,11 @@ mod config;
 mod config_file;
 mod engine;
 mod error;
-mod joint;
 mod line;
-mod literals;
-mod memo;
 pub mod multipart;
-mod pattern;
 mod request;
 pub mod route;
 mod score;
-mod shape;
 mod signatures;
 mod sql_injection;
 mod sql_tokens;

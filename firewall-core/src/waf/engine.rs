@@ -27,18 +27,23 @@ use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{MatchKind, PatternID, PatternSet};
 
-use super::joint::{Budget, HeldCache, JointDfa, Search, WalkStop, BUILDING_PER_REQUEST, TOGETHER};
-use super::literals::ByteSet;
-use super::memo::{MemoOwner, MemoProbe};
-use super::pattern;
-use super::shape::Shape;
 use super::signatures::{Signature, View};
 use super::target::{Target, Targets};
 use super::transform::{self, apply};
 use super::WafError;
+use joint::{Budget, HeldCache, JointDfa, Search, WalkStop, BUILDING_PER_REQUEST, TOGETHER};
+use literals::ByteSet;
+use memo::{MemoOwner, MemoProbe};
+use shape::Shape;
 
+// The engine's machinery, apart from the WAF's public concepts.
+mod joint;
+mod literals;
+pub(in crate::waf) mod memo;
+mod pattern;
 #[cfg(test)]
 mod reference;
+mod shape;
 
 /// Compiled automata size limit (the default is too small for a few
 /// hundred alternations).

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::engine::memo;
 use super::*;
 
 fn sqli() -> Request<'static> {

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHasher;
 
-use super::target::{Target, Targets};
+use crate::waf::target::{Target, Targets};
 
 /// Values longer than this many bytes are not remembered.
 const VALUE_MAX: usize = 256;
@@ -126,9 +126,9 @@ thread_local! {
 #[cfg(test)]
 thread_local! {
     /// Tests turn the memo off to get the reports without it.
-    pub(super) static ON: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    pub(in crate::waf) static ON: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     /// How many values the memo let this thread skip.
-    pub(super) static SKIPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    pub(in crate::waf) static SKIPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Whether the memo is used (always, but in the tests that turn it off).

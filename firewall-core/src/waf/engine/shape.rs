@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::transform;
+use crate::waf::transform;
 
 bitflags::bitflags! {
     /// The byte classes found in a value.
