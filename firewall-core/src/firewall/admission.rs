@@ -11,12 +11,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::waf_slot::{oversized_body_reason, BodyLine};
-use super::{event, Firewall};
+use super::Firewall;
 use crate::ban::StrikeKind;
 use crate::logger;
 use crate::metrics::LatencyPath;
 use crate::packet::Packet;
-use crate::rule::Action;
 use crate::ruleset::{Decision, RuleSet};
 use crate::stats::Stage;
 use crate::waf::{Interruption, WafLine, WafReason};
@@ -266,19 +265,17 @@ impl Firewall {
             }
             Refusal::Error(what) => log::error!("Firewall Processing Error: {what}"),
         }
-        self.shared.stats.count_drop(match refusal {
+        let stage = match refusal {
             Refusal::Error(_) => Stage::Error,
             _ => Stage::Waf,
-        });
-        if self.shared.events.is_enabled() {
-            let reason = both_facts(decision, &refusal);
-            self.shared.events.push(event(packet, Action::Drop, reason));
-        }
+        };
+        self.record_drop_with(stage, packet, || both_facts(decision, refusal));
     }
 }
 
-/// `ACL ALLOW by rule #2, then <refusal>`.
-fn both_facts(acl: Decision, refusal: &Refusal<'_>) -> String {
+/// `ACL ALLOW by rule #2, then <refusal>`: the event of a request the ACL
+/// allowed and a later stage refused.
+pub(super) fn both_facts(acl: Decision, refusal: impl fmt::Display) -> String {
     let mut reason = String::from("ACL ALLOW");
     if let Some(index) = acl.rule {
         let _ = write!(reason, " by rule #{}", index + 1);
@@ -290,7 +287,7 @@ fn both_facts(acl: Decision, refusal: &Refusal<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::Rule;
+    use crate::rule::{Action, Rule};
     use crate::{ALLOW, ANY, DROP, TCP};
 
     fn firewall() -> Firewall {

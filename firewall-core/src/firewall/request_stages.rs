@@ -8,14 +8,13 @@ use std::io::Write as _;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::admission::Admission;
-use super::{event, Firewall};
+use super::admission::{both_facts, Admission};
+use super::Firewall;
 use crate::ban::{BanInfo, StrikeKind};
 use crate::limit::{Decision as LimitDecision, Limit, RateLimiter};
 use crate::logger::{self, RawMessage};
 use crate::metrics::LatencyPath;
 use crate::packet::Packet;
-use crate::rule::Action;
 use crate::ruleset::{Decision, RuleSet};
 use crate::stats::Stage;
 
@@ -332,11 +331,7 @@ impl Firewall {
         };
         let packet = &request.packet;
         self.shared.bans.log_refusal(packet, &ban);
-        self.shared.stats.count_drop(Stage::Ban);
-        if self.shared.events.is_enabled() {
-            let reason = BanReason(&ban).to_string();
-            self.shared.events.push(event(packet, Action::Drop, reason));
-        }
+        self.record_drop_with(Stage::Ban, packet, || BanReason(&ban).to_string());
         Err(Stopped::Banned(ban))
     }
 
@@ -397,19 +392,10 @@ impl Firewall {
     ) -> Stopped {
         let packet = &request.packet;
         logger::log_firewall(log::Level::Warn, &RateLine { packet, limit });
-        self.shared.stats.count_drop(Stage::Limit);
-        if self.shared.events.is_enabled() {
-            let mut reason = String::new();
-            if let Some(acl) = acl {
-                reason.push_str("ACL ALLOW");
-                if let Some(index) = acl.rule {
-                    let _ = write!(reason, " by rule #{}", index + 1);
-                }
-                reason.push_str(", then ");
-            }
-            let _ = write!(reason, "{}", RateReason(limit));
-            self.shared.events.push(event(packet, Action::Drop, reason));
-        }
+        self.record_drop_with(Stage::Limit, packet, || match acl {
+            Some(acl) => both_facts(acl, RateReason(limit)),
+            None => RateReason(limit).to_string(),
+        });
         self.strike(request, StrikeKind::RateLimited);
         Stopped::RateLimited {
             limit: limit.name().to_owned(),
