@@ -48,6 +48,7 @@ mod config;
 mod config_file;
 mod engine;
 mod error;
+mod html_tokens;
 mod line;
 pub mod multipart;
 mod request;
@@ -59,6 +60,7 @@ mod sql_tokens;
 mod target;
 pub mod transform;
 mod xml;
+mod xss_injection;
 
 pub(crate) use config::under;
 pub use config::{BodyOverflow, Exclusion, Mode, WafConfig};

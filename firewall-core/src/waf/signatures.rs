@@ -195,8 +195,8 @@ impl FromStr for View {
 }
 
 /// A structural detector: a signature that reads a value's tokens instead
-/// of matching a pattern (in TOML, `detector = "sql-tokens"` in place of
-/// `pattern`).
+/// of matching a pattern (in TOML, `detector = "sql-tokens"` or
+/// `detector = "html-tokens"` in place of `pattern`).
 ///
 /// # Examples
 ///
@@ -205,6 +205,8 @@ impl FromStr for View {
 /// let sqli = Signature::builtin().into_iter().find(|s| s.id == 942100).unwrap();
 /// assert_eq!(sqli.detector, Some(Detector::SqlTokens));
 /// assert_eq!("sql-tokens".parse::<Detector>(), Ok(Detector::SqlTokens));
+/// let xss = Signature::builtin().into_iter().find(|s| s.id == 941100).unwrap();
+/// assert_eq!(xss.detector, Some(Detector::HtmlTokens));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -213,6 +215,10 @@ pub enum Detector {
     /// libinjection reads them (a logic operator with a comparison,
     /// `UNION SELECT`, a second statement, a comment cutting the query).
     SqlTokens,
+    /// Cross-site scripting read from the value's HTML tokens, the way
+    /// libinjection reads them (a tag that runs script, an event handler,
+    /// a script URL), from the places a value can land in a page.
+    HtmlTokens,
 }
 
 impl Detector {
@@ -221,6 +227,7 @@ impl Detector {
     pub(crate) fn detects(self, decoded: &str) -> bool {
         match self {
             Self::SqlTokens => super::sql_injection::is_sql_injection(decoded),
+            Self::HtmlTokens => super::xss_injection::is_xss(decoded),
         }
     }
 }
@@ -231,7 +238,10 @@ impl FromStr for Detector {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "sql-tokens" => Ok(Self::SqlTokens),
-            other => Err(format!("unknown detector `{other}`: expected sql-tokens")),
+            "html-tokens" => Ok(Self::HtmlTokens),
+            other => Err(format!(
+                "unknown detector `{other}`: expected sql-tokens or html-tokens"
+            )),
         }
     }
 }

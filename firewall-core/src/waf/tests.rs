@@ -1,5 +1,6 @@
 //! Engine-level tests of [`super::Waf`]: modes, phases, exclusions.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::engine::memo;
@@ -64,6 +65,50 @@ fn sql_injections_are_found_by_their_tokens_and_prose_is_not() {
         "Don't select the plan you'd like, or drop me a line",
         "Can you explain the difference between 'and' and 'or' filters?",
         "TV 55\" - black",
+    ] {
+        assert_eq!(waf.inspect(&form(prose)), Verdict::Pass, "{prose}");
+    }
+}
+
+/// Markup is read by its HTML tokens (941100), from the places a value
+/// can land in a page: an event handler after a breakout, a tag that
+/// enters SVG; HTML in a comment and prose with `<` and `>` are not.
+#[test]
+fn xss_is_found_by_its_html_tokens_and_prose_is_not() {
+    let waf = Waf::new(WafConfig::default()).unwrap();
+    let regexes_only = Waf::new(WafConfig::default().disable(941_100)).unwrap();
+    let form = |value: &str| {
+        let encoded: String = value.bytes().fold(String::new(), |mut out, b| {
+            let _ = write!(out, "%{b:02X}");
+            out
+        });
+        Request::new("POST", "/comments")
+            .body("application/x-www-form-urlencoded", format!("q={encoded}"))
+    };
+    for attack in [
+        "x onbeforetoggle=go()",
+        "\"><svg><desc>",
+        "<style>*{color:red}</style>",
+    ] {
+        assert_eq!(
+            regexes_only.inspect(&form(attack)),
+            Verdict::Pass,
+            "{attack}"
+        );
+        let Verdict::Block(hit) = waf.inspect(&form(attack)) else {
+            panic!("not blocked: {attack}");
+        };
+        assert_eq!(
+            (hit.rule_id, hit.location.as_str()),
+            (941_100, "ARGS:q"),
+            "{attack}"
+        );
+    }
+    for prose in [
+        "a < b and c > d",
+        "I <3 you",
+        "Write to John <john@example.org>",
+        "See <a href=\"https://example.com/docs\">the docs</a>, <b>really</b>.",
     ] {
         assert_eq!(waf.inspect(&form(prose)), Verdict::Pass, "{prose}");
     }

@@ -1,0 +1,382 @@
+//! Cross-site scripting by structure (signature 941100, as CRS uses
+//! libinjection for it): a value is an injection when, read as HTML
+//! ([`super::html_tokens`]) from one of the places a value can land in a
+//! page, it makes markup that runs script or loads a resource:
+//!
+//! - a tag that does so by itself: `script`, `iframe`, `frame`, `object`,
+//!   `embed`, `applet`, `svg`, `math`, `style`, `link`, `meta`, `base`...
+//!   (a namespace prefix, `<x:script`, does not hide it), or `</script`;
+//! - an event-handler attribute (`on` and an event name) with a value;
+//! - a `javascript:`, `vbscript:` or non-image `data:` URL in an attribute
+//!   that holds a URL (`href`, `src`, `action`, `formaction`, `data`,
+//!   `xlink:href`, `background`, SVG's `values`...), read as browsers
+//!   read it: character references decoded, blanks and controls dropped;
+//! - `srcdoc` (a document in an attribute), a `style` attribute with
+//!   `expression(`, a script URL, a binding or an import, and SVG's
+//!   `attributeName` naming an event handler or `href`;
+//! - a conditional comment (`<!--[if`) or an `<?xml-stylesheet` or
+//!   `<?import` instruction.
+//!
+//! The places read: text between tags (markup starts at `<` and a letter,
+//! so `a < b`, `I <3 you` and `<john@x.org>` make none of the above), and
+//! inside a tag, where an unquoted attribute value would end at a blank or
+//! a quoted one at the value's first `"`, `'` or `` ` ``, and what follows
+//! is more attributes. Read from inside a tag, where text is not markup at
+//! all (`please select one`), only a known event name counts as a handler,
+//! and only with a value other than a number.
+//!
+//! ```text
+//! <svg/onload=alert(1)>              a tag that runs script
+//! <img src=x onerror=alert(1)>       an event handler
+//! <a href="jav&#x09;ascript:go()">   a script URL (the tab is dropped)
+//! x" onfocus=alert(1) autofocus="    a handler, read after the `"`
+//! ```
+
+use super::html_tokens::{tokenize, Start, Token};
+
+/// Whether `text` (decoded, lower case) makes markup that runs script.
+pub(crate) fn is_xss(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let Some(first) = memchr::memchr2(b'<', b'=', bytes) else {
+        return false;
+    };
+    let has_markup = bytes[first] == b'<' || memchr::memchr(b'<', &bytes[first..]).is_some();
+    if has_markup && tokenize(text, Start::Data, &mut dangerous) {
+        return true;
+    }
+    // Inside a tag, only attributes with a value (an `=`) can run script.
+    if memchr::memchr(b'=', bytes).is_none() {
+        return false;
+    }
+    tokenize(text, Start::Attributes, &mut dangerous)
+        || [b'"', b'\'', b'`'].into_iter().any(|quote| {
+            memchr::memchr(quote, bytes).is_some()
+                && tokenize(text, Start::Quoted(quote), &mut dangerous)
+        })
+}
+
+/// Whether one token runs script or loads a resource.
+fn dangerous(token: Token<'_>) -> bool {
+    match token {
+        Token::Open(name) => is_dangerous_tag(name),
+        Token::Close(name) => local_name(name) == "script",
+        Token::Attribute { tag, name, value } => value.is_some_and(|value| {
+            is_dangerous_attribute(tag, name, value) || (tag.is_some() && hides_attributes(value))
+        }),
+        Token::Markup(text) => is_dangerous_markup(text),
+    }
+}
+
+/// Whether an attribute value of a tag the value opened holds more
+/// attributes after a `/` (`<img src=x/onerror=alert(1)>`): browsers read
+/// them as part of an unquoted value, but filters and older parsers split
+/// there, and the attacker meant them as attributes.
+fn hides_attributes(value: &str) -> bool {
+    memchr::memmem::find(value.as_bytes(), b"/on")
+        .is_some_and(|at| tokenize(&value[at..], Start::Attributes, &mut dangerous))
+}
+
+/// A name without its namespace prefix (`x:script` is `script`).
+fn local_name(name: &str) -> &str {
+    name.rsplit_once(':').map_or(name, |(_, local)| local)
+}
+
+/// Tags that run script, embed a document or a plugin, load a style or
+/// change how the page's URLs and headers are read, by themselves.
+fn is_dangerous_tag(name: &str) -> bool {
+    matches!(
+        local_name(name),
+        "script"
+            | "iframe"
+            | "frame"
+            | "frameset"
+            | "object"
+            | "embed"
+            | "applet"
+            | "svg"
+            | "math"
+            | "style"
+            | "link"
+            | "meta"
+            | "base"
+            | "xml"
+            | "import"
+            | "isindex"
+            | "vmlframe"
+            | "bgsound"
+            | "layer"
+            | "ilayer"
+            | "handler"
+            | "listener"
+            | "portal"
+            | "animate"
+            | "animatemotion"
+            | "animatetransform"
+    )
+}
+
+/// An attribute (`name` with `value`, in `tag` when the value opened it;
+/// `None` when read from inside a tag it did not open, where text is not
+/// markup) that runs script or loads a script URL.
+fn is_dangerous_attribute(tag: Option<&str>, name: &str, value: &str) -> bool {
+    let name = name.strip_prefix("xlink:").unwrap_or(name);
+    if let Some(event) = name.strip_prefix("on") {
+        return if tag.is_none() {
+            is_event_name(event) && !value.is_empty() && !value.bytes().all(|b| b.is_ascii_digit())
+        } else {
+            event.len() >= 3 && event.bytes().all(|b| b.is_ascii_alphabetic())
+        };
+    }
+    match name {
+        "href" | "src" | "action" | "formaction" | "data" | "background" | "poster" | "lowsrc"
+        | "dynsrc" | "codebase" | "cite" | "longdesc" | "icon" | "manifest" => is_script_url(value),
+        // SVG animation values, a `;`-separated list.
+        "values" | "to" | "from" | "by" => value.split(';').any(is_script_url),
+        "attributename" => {
+            let target = decoded(value);
+            let target = target.trim();
+            target.starts_with("on") || matches!(target, "href" | "xlink:href")
+        }
+        "srcdoc" => tag.is_some() || decoded(value).contains('<'),
+        "style" => is_script_style(value),
+        _ => false,
+    }
+}
+
+/// Whether `event` (an attribute's name after `on`) names an event of the
+/// DOM, by its families (`mouse...`, `key...`, `animation...`) and names.
+fn is_event_name(event: &str) -> bool {
+    const EVENTS: &[&str] = &[
+        "abort",
+        "activate",
+        "after",
+        "animation",
+        "aux",
+        "before",
+        "begin",
+        "blur",
+        "bounce",
+        "cancel",
+        "canplay",
+        "change",
+        "click",
+        "close",
+        "content",
+        "context",
+        "copy",
+        "cue",
+        "cut",
+        "dblclick",
+        "drag",
+        "drop",
+        "duration",
+        "emptied",
+        "end",
+        "error",
+        "finish",
+        "focus",
+        "formdata",
+        "fullscreen",
+        "hashchange",
+        "input",
+        "invalid",
+        "key",
+        "load",
+        "message",
+        "mouse",
+        "offline",
+        "online",
+        "page",
+        "paste",
+        "pause",
+        "play",
+        "pointer",
+        "popstate",
+        "progress",
+        "ratechange",
+        "readystatechange",
+        "repeat",
+        "reset",
+        "resize",
+        "scroll",
+        "search",
+        "security",
+        "seek",
+        "select",
+        "show",
+        "stalled",
+        "start",
+        "storage",
+        "submit",
+        "suspend",
+        "timeupdate",
+        "toggle",
+        "touch",
+        "transition",
+        "unhandled",
+        "unload",
+        "volumechange",
+        "waiting",
+        "webkit",
+        "wheel",
+        "zoom",
+    ];
+    EVENTS.iter().any(|family| event.starts_with(family))
+}
+
+/// Whether a URL attribute's value runs script: `javascript:`,
+/// `vbscript:`, `livescript:`, or a `data:` URL of anything but a raster
+/// image, after decoding character references and dropping what browsers
+/// drop: blanks and controls before it and inside its scheme.
+fn is_script_url(value: &str) -> bool {
+    let value = decoded(value);
+    let mut scheme = String::new();
+    let mut rest = "";
+    for (i, c) in value.char_indices() {
+        if c == ':' {
+            rest = &value[i + 1..];
+            break;
+        }
+        if c <= ' ' || c.is_control() {
+            continue;
+        }
+        if !c.is_ascii_alphanumeric() && !matches!(c, '+' | '-' | '.') || scheme.len() > 16 {
+            return false;
+        }
+        scheme.push(c);
+    }
+    match scheme.as_str() {
+        "javascript" | "vbscript" | "livescript" | "mocha" => true,
+        "data" => {
+            let media: String = rest
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .take_while(|c| !matches!(c, ';' | ','))
+                .collect();
+            !(media.starts_with("image/") && media != "image/svg+xml")
+        }
+        _ => false,
+    }
+}
+
+/// Whether a `style` attribute's value runs script or loads one:
+/// `expression(`, a script URL in `url(`, `behavior:`, `-moz-binding`,
+/// `@import` (CSS comments and blanks dropped first).
+fn is_script_style(value: &str) -> bool {
+    let value = decoded(value);
+    let mut css = String::with_capacity(value.len());
+    let mut rest = value.as_ref();
+    while let Some(at) = rest.find("/*") {
+        css.push_str(&rest[..at]);
+        rest = rest[at + 2..]
+            .find("*/")
+            .map_or("", |end| &rest[at + 2 + end + 2..]);
+    }
+    css.push_str(rest);
+    css.retain(|c| !c.is_whitespace() && c != '\\');
+    if css.contains("expression(")
+        || css.contains("behavior:")
+        || css.contains("behaviour:")
+        || css.contains("-moz-binding")
+        || css.contains("@import")
+    {
+        return true;
+    }
+    css.match_indices("url(").any(|(at, _)| {
+        let url = css[at + 4..].trim_start_matches(['"', '\'']);
+        is_script_url(url)
+    })
+}
+
+/// An attribute value with its character references decoded, as the
+/// browser decodes them before using it.
+fn decoded(value: &str) -> std::borrow::Cow<'_, str> {
+    super::transform::html_decode(value).0
+}
+
+/// `<!--[if`, `<![if`, `<?xml-stylesheet`, `<?import`: constructs that
+/// load script or style (conditional comments run in old browsers).
+fn is_dangerous_markup(text: &str) -> bool {
+    let body = text.trim_start_matches(['<', '!', '?', '-']);
+    body.starts_with("[if")
+        || body.starts_with("[endif")
+        || body.starts_with("xml-stylesheet")
+        || body.starts_with("import")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_xss;
+
+    #[test]
+    fn markup_that_runs_script_is_read_as_xss() {
+        for attack in [
+            "<script>alert(1)</script>",
+            "<svg/onload=alert(1)>",
+            "<svg onload=alert(1)//",
+            "<img src=x onerror=alert(1)>",
+            "<img src=x onerror=alert(1)",
+            "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
+            "<a href=\"jav\tascript:alert(1)\">x</a>",
+            "<a href=\" \u{1}javascript:alert(1)\">x</a>",
+            "<iframe srcdoc=\"&lt;script&gt;alert(1)&lt;/script&gt;\">",
+            "<body onpageshow=alert(1)>",
+            "<details open ontoggle=alert(1)>",
+            "<xss onanimationstart=alert(1) style=animation-name:x>",
+            "<form><button formaction=javascript:alert(1)>x",
+            "<object data=\"data:text/html;base64,PHNjcmlwdD4=\">",
+            "<x:script>alert(1)</x:script>",
+            "<div style=\"width:expression(alert(1))\">",
+            "<div style=\"background:url( 'javascript:alert(1)' )\">",
+            "<svg><animate attributename=href values=javascript:alert(1) />",
+            "<set attributename=onmouseover to=alert(1)>",
+            "<meta http-equiv=refresh content=\"0;url=javascript:alert(1)\">",
+            "<link rel=stylesheet href=//x.example/x.css>",
+            "<base href=//x.example/>",
+            "<!--[if gte ie 4]><script>alert(1)</script><![endif]-->",
+            "<?xml-stylesheet href=\"javascript:alert(1)\"?>",
+            "\"><img src=x onerror=alert(1)>",
+            "x\" onmouseover=\"alert(1)",
+            "x' onfocus='alert(1)' autofocus='",
+            "x onmouseover=alert(1)",
+            "` onclick=alert(1) `",
+            "</textarea><svg onload=alert(1)>",
+            "</script><script>alert(1)",
+            "<scr<script>ipt>alert(1)</scr</script>ipt>",
+            "<a title=\"x <svg onload=alert(1)>",
+        ] {
+            assert!(is_xss(attack), "missed: {attack:?}");
+        }
+    }
+
+    #[test]
+    fn prose_and_harmless_markup_are_not_xss() {
+        for text in [
+            "a < b and c > d",
+            "i <3 you",
+            "if x<y and y>z then x<z",
+            "1 <2> 3",
+            "john smith <john@x.org>",
+            "<john@x.org>, <ann@y.org>",
+            "2 < 3 = true",
+            "<b>bold</b> claim, but i <i>mostly</i> agree.",
+            "see <a href=\"https://example.com/docs\">the docs</a>",
+            "<img src=\"/img/cat.png\" alt=\"a cat\">",
+            "<img src=\"data:image/png;base64,ivborw0kggo=\">",
+            "<p style=\"color: red; margin: 0\">hi</p>",
+            "<!-- a comment -->",
+            "online=yes",
+            "onpage=2",
+            "one=1 two=2",
+            "he said \"select one\" and left",
+            "it's 'ok' = fine",
+            "price = 3 € (or less)",
+            "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+            "x=javascript tutorial",
+            "q=how do i write onclick handlers",
+            "mozilla/5.0 (windows nt 10.0; win64; x64) applewebkit/537.36 (khtml, like gecko)",
+        ] {
+            assert!(!is_xss(text), "flagged: {text:?}");
+        }
+    }
+}
