@@ -53,6 +53,11 @@ pub(crate) enum Token<'a> {
         tag: Option<&'a str>,
         name: &'a str,
         value: Option<&'a str>,
+        /// An unquoted value read on over tabs and line breaks (the same
+        /// as `value` otherwise): a character reference for one
+        /// (`java&#x09;script:`) is part of the value, but the decoded
+        /// text no longer tells it from a raw one that ends the value.
+        run: &'a str,
     },
     /// A `<!...>` or `<?...>` construct, from its `<` to its `>` (or the
     /// end of the value).
@@ -201,7 +206,13 @@ impl<'a> Lexer<'a> {
             }
             let name = self.attribute_name();
             let value = self.attribute_value(&mut reread_from);
-            if visit(Token::Attribute { tag, name, value }) {
+            let run = self.unquoted_run(value);
+            if visit(Token::Attribute {
+                tag,
+                name,
+                value,
+                run,
+            }) {
                 return Attributes {
                     found: true,
                     reread_from: None,
@@ -226,6 +237,24 @@ impl<'a> Lexer<'a> {
             self.pos += 1;
         }
         &self.text[start..self.pos]
+    }
+
+    /// `value` (just read) and, when it was unquoted and ended at a tab or
+    /// a line break, what follows up to a space or `>`.
+    fn unquoted_run(&self, value: Option<&'a str>) -> &'a str {
+        let Some(value) = value else {
+            return "";
+        };
+        let start = value.as_ptr() as usize - self.text.as_ptr() as usize;
+        let end = start + value.len();
+        if end != self.pos || !matches!(self.peek(), Some(b'\t' | b'\n' | b'\r' | b'\x0c')) {
+            return value;
+        }
+        let len = self.bytes[end..]
+            .iter()
+            .position(|&b| b == b' ' || b == b'>')
+            .unwrap_or(self.bytes.len() - end);
+        &self.text[start..end + len]
     }
 
     /// After an attribute name: `=` and a value (quoted or not), or none.
@@ -270,7 +299,9 @@ mod tests {
             out.push(match token {
                 Token::Open(name) => format!("<{name}"),
                 Token::Close(name) => format!("</{name}"),
-                Token::Attribute { tag, name, value } => {
+                Token::Attribute {
+                    tag, name, value, ..
+                } => {
                     format!("{}:{name}={}", tag.unwrap_or("?"), value.unwrap_or("-"))
                 }
                 Token::Markup(text) => format!("markup {text}"),

@@ -60,8 +60,15 @@ fn dangerous(token: Token<'_>) -> bool {
     match token {
         Token::Open(name) => is_dangerous_tag(name),
         Token::Close(name) => local_name(name) == "script",
-        Token::Attribute { tag, name, value } => value.is_some_and(|value| {
-            is_dangerous_attribute(tag, name, value) || (tag.is_some() && hides_attributes(value))
+        Token::Attribute {
+            tag,
+            name,
+            value,
+            run,
+        } => value.is_some_and(|value| {
+            is_dangerous_attribute(tag, name, value)
+                || (run.len() > value.len() && is_dangerous_attribute(tag, name, run))
+                || (tag.is_some() && hides_attributes(value))
         }),
         Token::Markup(text) => is_dangerous_markup(text),
     }
@@ -319,6 +326,8 @@ mod tests {
             "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
             "<a href=\"jav\tascript:alert(1)\">x</a>",
             "<a href=\" \u{1}javascript:alert(1)\">x</a>",
+            "<a href=java\tscript:alert(1)>x</a>",
+            "<div style=background:url(jav\nascript:alert(1))>",
             "<iframe srcdoc=\"&lt;script&gt;alert(1)&lt;/script&gt;\">",
             "<body onpageshow=alert(1)>",
             "<details open ontoggle=alert(1)>",
