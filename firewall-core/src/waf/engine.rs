@@ -382,14 +382,24 @@ impl Compiled {
         decoded: &JoinedText,
         hit: &mut dyn FnMut(usize, usize),
     ) {
-        if self.detectors.is_empty() {
+        // Bit `i`: detector `i` could find something in one of the values
+        // (one look at them all, not one per value); past 64, always.
+        let mut live = 0u64;
+        for (i, &sig) in self.detectors.iter().enumerate().take(64) {
+            let detector = self.signatures[sig].detector;
+            if detector.is_some_and(|d| d.could_detect_in(&decoded.text)) {
+                live |= 1 << i;
+            }
+        }
+        if live == 0 && self.detectors.len() <= 64 {
             return;
         }
         for (index, value) in decoded.values() {
             let classes = targets[index].location.classes();
-            for &sig in &self.detectors {
+            for (i, &sig) in self.detectors.iter().enumerate() {
                 let signature = &self.signatures[sig];
-                if signature.applies_to(classes)
+                if (i >= 64 || live & (1 << i) != 0)
+                    && signature.applies_to(classes)
                     && signature.detector.is_some_and(|d| d.detects(value))
                 {
                     hit(index, sig);

@@ -230,6 +230,16 @@ impl Detector {
             Self::HtmlTokens => super::xss_injection::is_xss(decoded),
         }
     }
+
+    /// Whether this detector could find anything in `text` (decoded values,
+    /// possibly several joined): a cheap look at its bytes, `true` when it
+    /// cannot tell. A request whose values it rules out skips the detector.
+    pub(crate) fn could_detect_in(self, text: &str) -> bool {
+        match self {
+            Self::SqlTokens => true,
+            Self::HtmlTokens => super::xss_injection::could_be_xss(text),
+        }
+    }
 }
 
 impl FromStr for Detector {

@@ -34,6 +34,12 @@
 
 use super::html_tokens::{tokenize, Start, Token};
 
+/// Whether `text` holds what any markup needs: a `<`, or an `=` (an
+/// attribute, read from inside a tag). Without either, [`is_xss`] is false.
+pub(crate) fn could_be_xss(text: &str) -> bool {
+    memchr::memchr2(b'<', b'=', text.as_bytes()).is_some()
+}
+
 /// Whether `text` (decoded, lower case) makes markup that runs script.
 pub(crate) fn is_xss(text: &str) -> bool {
     let bytes = text.as_bytes();
@@ -313,7 +319,7 @@ fn is_dangerous_markup(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_xss;
+    use super::{could_be_xss, is_xss};
 
     #[test]
     fn markup_that_runs_script_is_read_as_xss() {
@@ -355,6 +361,7 @@ mod tests {
             "<a title=\"x <svg onload=alert(1)>",
         ] {
             assert!(is_xss(attack), "missed: {attack:?}");
+            assert!(could_be_xss(attack), "ruled out: {attack:?}");
         }
     }
 
