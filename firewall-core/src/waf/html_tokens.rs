@@ -25,6 +25,10 @@
 //! The work is linear in the value's length: every state moves forward,
 //! and the re-reading after an open quote happens at most once.
 
+/// How far past an unquoted value its run over tabs and line breaks
+/// reaches ([`Token::Attribute`]'s `run`).
+pub(crate) const RUN_MAX: usize = 64;
+
 /// Where in a page a value is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Start {
@@ -240,7 +244,9 @@ impl<'a> Lexer<'a> {
     }
 
     /// `value` (just read) and, when it was unquoted and ended at a tab or
-    /// a line break, what follows up to a space or `>`.
+    /// a line break, what follows up to a space or `>`, at most
+    /// [`RUN_MAX`] bytes more (the rest of a URL's scheme), so that runs
+    /// over many attributes cost no more than the text.
     fn unquoted_run(&self, value: Option<&'a str>) -> &'a str {
         let Some(value) = value else {
             return "";
@@ -250,11 +256,16 @@ impl<'a> Lexer<'a> {
         if end != self.pos || !matches!(self.peek(), Some(b'\t' | b'\n' | b'\r' | b'\x0c')) {
             return value;
         }
-        let len = self.bytes[end..]
-            .iter()
-            .position(|&b| b == b' ' || b == b'>')
-            .unwrap_or(self.bytes.len() - end);
-        &self.text[start..end + len]
+        let window = &self.bytes[end..self.bytes.len().min(end + RUN_MAX)];
+        let mut stop = end
+            + window
+                .iter()
+                .position(|&b| b == b' ' || b == b'>')
+                .unwrap_or(window.len());
+        while !self.text.is_char_boundary(stop) {
+            stop -= 1;
+        }
+        &self.text[start..stop]
     }
 
     /// After an attribute name: `=` and a value (quoted or not), or none.
@@ -348,6 +359,24 @@ mod tests {
             ["?:onfocus=f()", "?:autofocus=-", "?:x="]
         );
         assert!(tokens("no quote here", Start::Quoted(b'\'')).is_empty());
+    }
+
+    #[test]
+    fn a_run_over_tabs_reaches_a_bounded_way_past_its_value() {
+        let mut runs = Vec::new();
+        let text = "<a\thref=java\tscript:go()\t".to_owned() + &"href=a\t".repeat(1000);
+        tokenize(&text, Start::Data, &mut |token| {
+            if let Token::Attribute { value, run, .. } = token {
+                runs.push((value.unwrap_or("").len(), run.len()));
+            }
+            false
+        });
+        // `java`, then `script:go()` and the thousand `href`s.
+        assert_eq!(runs.len(), 1002);
+        assert_eq!(runs[0], (4, 4 + super::RUN_MAX));
+        assert!(runs
+            .iter()
+            .all(|&(value, run)| run <= value + super::RUN_MAX));
     }
 
     #[test]
