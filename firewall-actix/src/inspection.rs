@@ -229,8 +229,9 @@ fn rejoin(head: Bytes, rest: Payload) -> Payload {
 /// UTF-8 are copied with replacement characters).
 fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> Request<'a> {
     let mut view = Request::new(req.method().as_str(), req.uri().path()).query(req.query_string());
+    view.reserve_headers(req.headers().len());
     for (name, value) in req.headers() {
-        view = view.header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
+        view.push_header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
     }
     view.borrowed_body(content_type(req), body)
 }
