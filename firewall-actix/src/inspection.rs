@@ -130,7 +130,6 @@ pub(crate) async fn inspect(
         subject.refuse(firewall, Refusal::BodyOverLimit(limit));
         return Ok(Outcome::Refuse(too_large(limit)));
     }
-    let body = body.freeze();
     let head = body.slice(..body.len().min(limit));
     let decoded = match encoding::decode(req.headers(), &head, limit, over) {
         Ok(decoded) => decoded,
@@ -203,19 +202,49 @@ fn declared_length(headers: &HeaderMap) -> Option<usize> {
 }
 
 /// Reads the body until its end or until it is longer than `limit`; `true`
-/// when it is (the rest stays in `payload`).
-async fn read_prefix(
-    payload: &mut Payload,
-    limit: usize,
-) -> Result<(BytesMut, bool), PayloadError> {
-    let mut body = BytesMut::new();
+/// when it is (the rest stays in `payload`). A body that came in one chunk
+/// (most small forms) is that chunk, not a copy of it.
+async fn read_prefix(payload: &mut Payload, limit: usize) -> Result<(Bytes, bool), PayloadError> {
+    let mut read = BodyRead::default();
     while let Some(chunk) = payload.next().await {
-        body.extend_from_slice(&chunk?);
-        if body.len() > limit {
-            return Ok((body, true));
+        if read.push(chunk?) > limit {
+            return Ok((read.bytes(), true));
         }
     }
-    Ok((body, false))
+    Ok((read.bytes(), false))
+}
+
+/// The chunks of a body read so far: the first one as it came, the others
+/// copied after it into one buffer.
+#[derive(Default)]
+struct BodyRead {
+    first: Bytes,
+    joined: Option<BytesMut>,
+}
+
+impl BodyRead {
+    /// Adds `chunk`; the length read so far.
+    fn push(&mut self, chunk: Bytes) -> usize {
+        if let Some(joined) = &mut self.joined {
+            joined.extend_from_slice(&chunk);
+            return joined.len();
+        }
+        if self.first.is_empty() {
+            self.first = chunk;
+            return self.first.len();
+        }
+        let mut joined = BytesMut::with_capacity(self.first.len() + chunk.len());
+        joined.extend_from_slice(&self.first);
+        joined.extend_from_slice(&chunk);
+        let len = joined.len();
+        self.joined = Some(joined);
+        len
+    }
+
+    /// The body read, in one buffer.
+    fn bytes(self) -> Bytes {
+        self.joined.map_or(self.first, BytesMut::freeze)
+    }
 }
 
 /// The bytes already read followed by what is left of the body.
@@ -229,8 +258,9 @@ fn rejoin(head: Bytes, rest: Payload) -> Payload {
 /// UTF-8 are copied with replacement characters).
 fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> Request<'a> {
     let mut view = Request::new(req.method().as_str(), req.uri().path()).query(req.query_string());
+    view.reserve_headers(req.headers().len());
     for (name, value) in req.headers() {
-        view = view.header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
+        view.push_header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
     }
     view.borrowed_body(content_type(req), body)
 }
@@ -241,4 +271,25 @@ fn content_type(req: &HttpRequest) -> Cow<'_, str> {
         .get(CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_in_one_chunk_is_that_chunk_and_chunks_join_in_order() {
+        let one = Bytes::from_static(b"name=Ann&plan=pro");
+        let mut read = BodyRead::default();
+        assert_eq!(read.push(one.clone()), one.len());
+        let body = read.bytes();
+        assert_eq!(body, one);
+        assert_eq!(body.as_ptr(), one.as_ptr(), "one chunk is not copied");
+
+        let mut read = BodyRead::default();
+        for chunk in ["name=", "", "Ann", "&plan=pro"] {
+            read.push(Bytes::from_static(chunk.as_bytes()));
+        }
+        assert_eq!(read.bytes(), Bytes::from_static(b"name=Ann&plan=pro"));
+    }
 }

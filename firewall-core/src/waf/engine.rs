@@ -276,6 +276,11 @@ impl Compiled {
             return reference::scan(self, targets, hit);
         }
         let probe = self.recall_clean_values(targets, remember);
+        // A client's repeated head: every value known clean, nothing to
+        // prepare, walk or remember.
+        if probe.as_ref().is_some_and(|p| p.knows_all(targets.len())) {
+            return;
+        }
         // Which values matched, to remember the others.
         let mut matched = vec![false; probe.as_ref().map_or(0, |_| targets.len())];
         let mut hit = |index: usize, sig: usize| {

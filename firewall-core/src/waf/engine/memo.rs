@@ -189,6 +189,12 @@ impl MemoProbe {
         Self { owner, keys, known }
     }
 
+    /// Whether all of the `count` targets were found clean before: the scan
+    /// has nothing to do.
+    pub(crate) fn knows_all(&self, count: usize) -> bool {
+        self.known.len() == count && self.known.iter().all(|&k| k)
+    }
+
     /// Whether target `index` was found clean before: it needs no scan.
     pub(crate) fn known(&self, index: usize) -> bool {
         self.known.get(index) == Some(&true)
@@ -251,6 +257,24 @@ mod tests {
             known(owner, &[referer, arg, other, same_classes]),
             [true, false, false, true]
         );
+    }
+
+    #[test]
+    fn a_head_all_found_clean_before_is_known_whole() {
+        let owner = MemoOwner::new();
+        let head = [
+            target(Location::Header("accept".into()), "text/html"),
+            target(Location::Cookie("sid".into()), "9b2f0c7e"),
+        ];
+        let first = MemoProbe::new(owner, &head);
+        assert!(!first.knows_all(head.len()));
+        first.remember(&head, |_| true);
+        assert!(MemoProbe::new(owner, &head).knows_all(head.len()));
+        let changed = [
+            head[0].clone(),
+            target(Location::Cookie("sid".into()), "new"),
+        ];
+        assert!(!MemoProbe::new(owner, &changed).knows_all(changed.len()));
     }
 
     #[test]
