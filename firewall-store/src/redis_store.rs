@@ -151,6 +151,26 @@ impl RedisStore {
             ban: Script::new(include_str!("redis_store/ban.lua")),
             unban: Script::new(include_str!("redis_store/unban.lua")),
         };
+        // Loaded now, so that no decision pays for NOSCRIPT and a full EVAL.
+        let mut conn = shared.conn.clone();
+        for script in [&scripts.gcra, &scripts.strike, &scripts.ban, &scripts.unban] {
+            let loading = script.load_async(&mut conn);
+            match tokio::time::timeout(BACKGROUND_TIMEOUT, loading).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    return Err(StoreError::Connect {
+                        url,
+                        reason: format!("SCRIPT LOAD: {e}"),
+                    })
+                }
+                Err(_) => {
+                    return Err(StoreError::Connect {
+                        url,
+                        reason: format!("SCRIPT LOAD: no answer within {BACKGROUND_TIMEOUT:?}"),
+                    })
+                }
+            }
+        }
         shared.bans.set_announcer(Some(Arc::new(Announcer {
             shared: Arc::downgrade(&shared),
             ban: scripts.ban.clone(),
