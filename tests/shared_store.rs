@@ -309,3 +309,47 @@ fn redis_paused_longer_than_the_timeout_still_answers_every_request() {
         "the store reconnects once Redis answers"
     );
 }
+
+#[test]
+fn the_web_monitor_shows_the_store_connected_then_degraded() {
+    let Some(mut redis) = RedisServer::start_or_skip("shared_store::monitor") else {
+        return;
+    };
+    let text = rules(
+        &redis.url(),
+        "monitor",
+        "[[limit]]\nname = \"open\"\nquota = \"100000/1d\"\n",
+    ) + "timeout_ms = 100\n";
+    let (fw, server) = instance(&text);
+    let config = firewall_actix::monitor::MonitorConfig::new("127.0.0.1", 0);
+    let monitor =
+        firewall_actix::monitor::WebMonitor::start(&fw, config).expect("the monitor starts");
+    let store = || -> serde_json::Value {
+        let reply = get(monitor.addr(), "/api/store", &[]).expect("an answer");
+        assert_eq!(reply.status, 200);
+        serde_json::from_str(&reply.body).expect("JSON")
+    };
+    assert_eq!(status(server, "/", "198.51.100.1"), 200);
+    let up = store();
+    assert_eq!(up["backend"], "redis");
+    assert_eq!(up["url"], redis.url());
+    assert_eq!(up["connected"], true);
+    assert!(up["degraded_since"].is_null());
+    assert!(
+        up["last_rtt_ms"].as_f64().is_some_and(|ms| ms > 0.0),
+        "{up}"
+    );
+
+    redis.kill();
+    assert_eq!(status(server, "/", "198.51.100.1"), 200);
+    let down = store();
+    assert_eq!(down["connected"], false, "{down}");
+    assert!(
+        down["degraded_since"]
+            .as_str()
+            .is_some_and(|t| t.len() == 23),
+        "{down}"
+    );
+    assert_eq!(down["outages"], 1);
+    monitor.stop();
+}
