@@ -12,6 +12,10 @@
 //! - [`Store::strike`]: count a drop; returns the ban it started, if any.
 //!   In Redis, strikes of every instance count together.
 //!
+//! [`share`] makes a [`Firewall`] use a Redis store: its middleware then
+//! awaits each limit decision from it, counts strikes in it, and checks
+//! bans in the firewall's own [`Bans`], which the store keeps current.
+//!
 //! # Several instances
 //!
 //! With `[store] redis = "redis://127.0.0.1:6379/0"` (see [`StoreConfig`]),
@@ -297,8 +301,8 @@ impl Store {
     }
 
     /// Counts a strike of `kind` against `ip`; returns the ban it started,
-    /// for the caller to log as `BAN` (see [`Bans::strike`]). In Redis, the
-    /// strikes of every instance count together.
+    /// logged as `BAN` (see [`Bans::strike`]). In Redis, the strikes of
+    /// every instance count together, and the ban is published.
     ///
     /// # Examples
     ///
