@@ -100,7 +100,8 @@ impl Firewall {
     /// ```
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("rules.toml");
-    /// std::fs::write(&path, "[store]\nredis = \"redis://127.0.0.1:6379/0\"\n")?;
+    /// std::fs::write(&path, "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 5000\n\
+    ///     src_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n[store]\nredis = \"redis://127.0.0.1:6379/0\"\n")?;
     /// let fw = firewall_core::Firewall::new("shop");
     /// fw.reload_file(&path)?;
     /// assert_eq!(fw.store_config().unwrap().prefix_value(), "shop");
