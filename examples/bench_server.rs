@@ -17,7 +17,12 @@
 //!   `limit` (the middleware with 10 rules and a rate limit over every
 //!   route that is never reached: 1,000,000,000 a second), `bans100k` (the
 //!   middleware with 10 rules and 100,000 active bans in 10.0.0.0/8, the
-//!   client not banned).
+//!   client not banned), `limit_redis` and `bans100k_redis` (the same, with
+//!   limits and bans shared through the Redis at `BENCH_REDIS`: the limit
+//!   decided in Redis at every request; the 100,000 bans written to Redis
+//!   first, then loaded by the firewall as a restarted instance would;
+//!   `BENCH_REDIS_TIMEOUT_MS`: the store's timeout, default 5 as in
+//!   production).
 //!   Every configuration answers `GET /` and `POST /` (the body is read).
 //!   In every firewall configuration the
 //!   rule that allows loopback is the last one, the costliest place for it.
@@ -29,9 +34,12 @@
 //! - `BENCH_WORKERS`: Actix workers (default 1).
 //!
 //! On SIGINT/SIGTERM it stops, flushes the log and prints
-//! `STATS allowed=N dropped=M` so the script can check every line was written.
+//! `STATS allowed=N dropped=M` so the script can check every line was written
+//! (and, with Redis, `STORE outages=N rtt_us=N`: outages must be 0 for the
+//! row to count Redis decisions).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::{get, post, web, App, HttpResponse, HttpServer, Responder};
@@ -123,6 +131,49 @@ fn ban_100k(fw: &Firewall) {
     eprintln!("banned 100000 addresses in {:.2?}", started.elapsed());
 }
 
+/// The Redis of `BENCH_REDIS`, for the `_redis` configurations.
+fn redis_config() -> firewall_store::StoreConfig {
+    let url = env("BENCH_REDIS", "redis://127.0.0.1:6379/0");
+    let timeout_ms: u64 = env("BENCH_REDIS_TIMEOUT_MS", "5")
+        .parse()
+        .expect("BENCH_REDIS_TIMEOUT_MS is a number");
+    firewall_store::StoreConfig::redis(url)
+        .expect("BENCH_REDIS is a Redis URL")
+        .prefix("bench")
+        .expect("a valid prefix")
+        .timeout(Duration::from_millis(timeout_ms))
+        .expect("BENCH_REDIS_TIMEOUT_MS is 1 to 10000")
+}
+
+/// Writes 100,000 bans of a day on addresses of 10.0.0.0/8 to Redis through
+/// a store of its own (a generous timeout, 500 calls at a time).
+async fn ban_100k_in_redis() {
+    let started = Instant::now();
+    let config = redis_config()
+        .timeout(Duration::from_secs(5))
+        .expect("a valid timeout");
+    let bans = Arc::new(firewall_actix::ban::Bans::new(
+        firewall_actix::ban::BanPolicy::manual_only(),
+    ));
+    let store = firewall_store::Store::redis(config, bans)
+        .await
+        .expect("Redis answers");
+    for chunk in 0..200_u32 {
+        let calls = (0..500_u32).map(|n| {
+            let ip = IpAddr::V4(Ipv4Addr::from(0x0A00_0000 | (chunk * 500 + n)));
+            store.ban(ip, Duration::from_secs(86_400), "bench")
+        });
+        for made in futures_util::future::join_all(calls).await {
+            made.expect("not allowlisted");
+        }
+    }
+    assert!(store.state().connected, "every ban reached Redis");
+    eprintln!(
+        "banned 100000 addresses in Redis in {:.2?}",
+        started.elapsed()
+    );
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let config = env("BENCH_CONFIG", "rules10");
@@ -158,6 +209,26 @@ async fn main() -> std::io::Result<()> {
             fw.set_limits(vec![never]).expect("one limit");
         }
         "bans100k" => ban_100k(&fw),
+        "limit_redis" => {
+            let never =
+                Limit::new("never", "1000000000/1s".parse().expect("a quota")).expect("a limit");
+            fw.set_limits(vec![never]).expect("one limit");
+            firewall_store::share(&fw, redis_config())
+                .await
+                .expect("Redis answers");
+        }
+        "bans100k_redis" => {
+            ban_100k_in_redis().await;
+            let started = Instant::now();
+            firewall_store::share(&fw, redis_config())
+                .await
+                .expect("Redis answers");
+            eprintln!(
+                "loaded {} bans from Redis in {:.2?}",
+                fw.bans().len(),
+                started.elapsed()
+            );
+        }
         _ => {}
     }
     if config.starts_with("waf") {
@@ -196,5 +267,10 @@ async fn main() -> std::io::Result<()> {
     firewall_actix::logger::flush();
     let stats = fw.stats();
     println!("STATS allowed={} dropped={}", stats.allowed, stats.dropped);
+    if fw.has_shared_store() {
+        let store = fw.store_state();
+        let rtt = store.last_rtt.map_or(0, |rtt| rtt.as_micros());
+        println!("STORE outages={} rtt_us={rtt}", store.outages);
+    }
     Ok(())
 }

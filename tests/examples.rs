@@ -64,3 +64,58 @@ fn quickstart_serves_one_url_and_refuses_the_other() {
         "{log}"
     );
 }
+
+/// Runs `shared_limits --once` against `redis`; its output.
+fn shared_limits(binary: &PathBuf, redis: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(binary)
+        .arg("--once")
+        .env("FIREWALL_PORT_A", "0")
+        .env("FIREWALL_PORT_B", "0")
+        .env("REDIS_URL", redis)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn shared_limits_runs_without_redis_and_says_so() {
+    let Some(binary) = example("shared_limits") else {
+        println!("skipped: the shared_limits example is not built (run `cargo test --workspace`)");
+        return;
+    };
+    // Nothing listens on port 1.
+    let stdout = shared_limits(&binary, "redis://127.0.0.1:1/0");
+    assert!(
+        stdout.contains("no Redis reachable: limits and bans stay in this instance"),
+        "{stdout}"
+    );
+    // Each instance counts its own 10 a minute: all 16 are served.
+    assert!(stdout.contains(": 16 served, 0 refused"), "{stdout}");
+}
+
+#[test]
+fn shared_limits_with_redis_counts_10_for_both_instances() {
+    let Some(binary) = example("shared_limits") else {
+        println!("skipped: the shared_limits example is not built (run `cargo test --workspace`)");
+        return;
+    };
+    let Some(redis) =
+        firewall_store::testing::RedisServer::start_or_skip("examples::shared_limits")
+    else {
+        return;
+    };
+    let stdout = shared_limits(&binary, &redis.url());
+    assert!(
+        stdout.contains("limits and bans shared through Redis"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(": 10 served, 6 refused"), "{stdout}");
+}

@@ -36,6 +36,7 @@ fn the_page_goes_live_and_follows_real_traffic() {
     chrome.wait_for("document.getElementById('status').textContent === 'live'");
     chrome.wait_for("document.getElementById('app').textContent === 'browser'");
     chrome.wait_for("document.querySelectorAll('#rules tr').length === 5");
+    chrome.wait_for("document.getElementById('store').textContent.startsWith('Store: in process')");
     assert_eq!(text_of(&mut chrome, "allowed"), "0");
 
     for _ in 0..3 {

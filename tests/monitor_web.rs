@@ -53,6 +53,12 @@ fn the_api_serves_totals_rules_and_events() {
     assert_eq!(list[1]["src"], "10.9.9.9:40002");
     assert_eq!(list[1]["reason"], "No matching allow rule.");
     assert_eq!(events["last_seq"], 3);
+
+    let store = get(&format!("{url}/api/store"), &[]).json();
+    assert_eq!(
+        (store["backend"].as_str(), store["connected"].as_bool()),
+        (Some("in-process"), Some(true))
+    );
 }
 
 #[test]

@@ -15,6 +15,7 @@ use firewall_core::waf::Mode;
 use firewall_core::{
     Admission, ClientRequest, Firewall, Packet, Protocol, RateLimitHeaders, Stopped,
 };
+use futures_util::FutureExt as _;
 
 use crate::connection::LocalAddr;
 use crate::proxy::{ProxyError, TrustedProxies};
@@ -179,6 +180,63 @@ fn decide<T>(
     handler_limit: Option<&RateLimiter>,
     check: impl FnOnce(ClientRequest<'_>) -> Result<T, Stopped>,
 ) -> Result<Result<T, Stopped>, Failure> {
+    Ok(check(client_request(policy, conn, handler_limit)?))
+}
+
+/// [`evaluate`] for a firewall with a shared store: the limits' decisions
+/// are awaited from the store (within its timeout).
+pub(crate) async fn evaluate_shared(
+    fw: &Firewall,
+    policy: &Policy,
+    conn: Connection<'_>,
+) -> Verdict<(Packet, RateLimitHeaders)> {
+    let judged = async {
+        let request = client_request(policy, conn, None)?;
+        Ok(fw
+            .check_request_shared(&request)
+            .await
+            .map(|h| (request.packet, h)))
+    };
+    verdict_of(fw, policy, conn, judged).await
+}
+
+/// [`admit`] for a firewall with a shared store.
+pub(crate) async fn admit_shared(
+    fw: &Firewall,
+    policy: &Policy,
+    conn: Connection<'_>,
+) -> Verdict<(Admission, RateLimitHeaders)> {
+    let judged = async {
+        let request = client_request(policy, conn, None)?;
+        Ok(fw.admit_request_shared(&request).await)
+    };
+    verdict_of(fw, policy, conn, judged).await
+}
+
+/// The verdict of an awaited decision; a failure or a panic refuses.
+async fn verdict_of<T>(
+    fw: &Firewall,
+    policy: &Policy,
+    conn: Connection<'_>,
+    judged: impl std::future::Future<Output = Result<Result<T, Stopped>, Failure>>,
+) -> Verdict<T> {
+    let failure = match AssertUnwindSafe(judged).catch_unwind().await {
+        Ok(Ok(Ok(allowed))) => return Verdict::Allow(allowed),
+        Ok(Ok(Err(stopped))) => return Verdict::Refuse(stopped),
+        Ok(Err(failure)) => failure,
+        Err(payload) => Failure::Panic(panic_message(payload.as_ref())),
+    };
+    report(fw, policy, conn, &failure);
+    Verdict::Error
+}
+
+/// The request the stages judge: the client after trusted proxies, the
+/// destination the policy gives.
+fn client_request<'a>(
+    policy: &Policy,
+    conn: Connection<'a>,
+    handler_limit: Option<&'a RateLimiter>,
+) -> Result<ClientRequest<'a>, Failure> {
     let peer = conn.peer.ok_or(Failure::NoPeer)?;
     let (client, exempt) = match &policy.proxies {
         Some(proxies) => {
@@ -195,7 +253,7 @@ fn decide<T>(
     );
     request.exempt = exempt;
     request.handler_limit = handler_limit;
-    Ok(check(request))
+    Ok(request)
 }
 
 fn destination(policy: &Policy, conn: Connection<'_>) -> SocketAddr {

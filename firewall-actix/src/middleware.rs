@@ -211,17 +211,23 @@ where
     type Error = Error;
     type Transform = FirewallService<S>;
     type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+    type Future = LocalBoxFuture<'static, Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
         start_sweep(&self.firewall);
-        ready(Ok(FirewallService {
+        let service = FirewallService {
             service: Rc::new(service),
             applied: Rc::new(Applied {
                 firewall: self.firewall.clone(),
                 policy: self.policy.clone(),
             }),
-        }))
+        };
+        // A `[store]` table: connected before the worker serves.
+        let firewall = self.firewall.clone();
+        Box::pin(async move {
+            shared_path::connect_once(firewall).await;
+            Ok(service)
+        })
     }
 }
 
@@ -250,6 +256,11 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let applied = &self.applied;
+        if applied.firewall.has_shared_store() {
+            // Limits decided in Redis: awaited.
+            let (service, applied) = (self.service.clone(), applied.clone());
+            return Either::Right(shared_path::call(service, applied, req));
+        }
         let conn = Connection::of(req.request());
         let Some(waf) = inspection::active(&applied.firewall, req.uri().path()) else {
             // Ban, ACL and limits are the only stages: their decision is the verdict.
@@ -352,5 +363,6 @@ fn answer<B>(req: ServiceRequest, response: actix_web::HttpResponse) -> Refused<
     ready(Ok(refused.map_into_right_body()))
 }
 
+mod shared_path;
 #[cfg(test)]
 mod tests;

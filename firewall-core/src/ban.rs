@@ -62,7 +62,7 @@ mod policy;
 mod strikes;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -109,6 +109,41 @@ pub struct Bans {
     strikes: Strikes,
     refused: DropTally,
     clock: Arc<dyn Clock>,
+    /// Told of every ban made and lifted here (a shared store publishes them).
+    announcer: RwLock<Option<Arc<dyn BanAnnouncer>>>,
+}
+
+/// Told of the bans made and lifted on this instance, to share them: a
+/// shared store (`firewall-store`'s Redis store) publishes them to every
+/// other instance. Bans received from elsewhere ([`Bans::insert`],
+/// [`Bans::unban_key_here`]) are not announced again.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use firewall_core::ban::{BanAnnouncer, BanInfo, BanPolicy, Bans};
+/// use firewall_core::limit::ClientKey;
+/// #[derive(Debug, Default)]
+/// struct Told(Mutex<Vec<String>>);
+/// impl BanAnnouncer for Told {
+///     fn banned(&self, ban: &BanInfo) { self.0.lock().unwrap().push(format!("ban {}", ban.key)); }
+///     fn unbanned(&self, key: &ClientKey) { self.0.lock().unwrap().push(format!("unban {key}")); }
+/// }
+/// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+/// let told = Arc::new(Told::default());
+/// bans.set_announcer(Some(told.clone()));
+/// bans.ban("192.0.2.1".parse()?, Duration::from_secs(60), "x")?;
+/// bans.unban("192.0.2.1".parse()?);
+/// assert_eq!(*told.0.lock().unwrap(), ["ban 192.0.2.1", "unban 192.0.2.1"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait BanAnnouncer: Send + Sync + std::fmt::Debug {
+    /// A ban was made here (by hand or by strikes), already in force here.
+    fn banned(&self, ban: &BanInfo);
+    /// The ban on `key` was lifted here (whether or not it was known here).
+    fn unbanned(&self, key: &ClientKey);
 }
 
 impl Bans {
@@ -148,7 +183,28 @@ impl Bans {
             strikes: Strikes::default(),
             refused: DropTally::default(),
             clock,
+            announcer: RwLock::new(None),
         }
+    }
+
+    /// Tells `announcer` of every ban made and lifted from now on (`None`:
+    /// nobody). A shared store sets itself here.
+    ///
+    /// # Examples
+    ///
+    /// See [`BanAnnouncer`].
+    pub fn set_announcer(&self, announcer: Option<Arc<dyn BanAnnouncer>>) {
+        *self
+            .announcer
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = announcer;
+    }
+
+    fn announcer(&self) -> Option<Arc<dyn BanAnnouncer>> {
+        self.announcer
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The policy in force.
@@ -318,6 +374,9 @@ impl Bans {
         };
         self.active.insert(ban.clone());
         logger::log_firewall(log::Level::Warn, &BanLine(&ban));
+        if let Some(announcer) = self.announcer() {
+            announcer.banned(&ban);
+        }
         Some(ban)
     }
 
@@ -376,6 +435,33 @@ impl Bans {
         duration: Duration,
         reason: impl Into<Arc<str>>,
     ) -> Result<BanInfo, BanError> {
+        let ban = self.ban_key_here(key, duration, reason)?;
+        if let Some(announcer) = self.announcer() {
+            announcer.banned(&ban);
+        }
+        Ok(ban)
+    }
+
+    /// [`ban_key`](Self::ban_key) on this instance only, without telling
+    /// the [`BanAnnouncer`]: for a shared store that publishes the ban itself.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// use firewall_core::limit::ClientKey;
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// bans.ban_key_here(ClientKey::custom("k"), Duration::from_secs(60), "x")?;
+    /// assert_eq!(bans.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ban_key_here(
+        &self,
+        key: ClientKey,
+        duration: Duration,
+        reason: impl Into<Arc<str>>,
+    ) -> Result<BanInfo, BanError> {
         if duration.is_zero() {
             return Err(BanError::ZeroDuration);
         }
@@ -419,6 +505,30 @@ impl Bans {
         self.active.insert(ban);
     }
 
+    /// Logs the `BAN` line of a ban made on this instance elsewhere than
+    /// here (by a shared store counting strikes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanInfo, BanOrigin, BanPolicy, Bans};
+    /// use firewall_core::limit::ClientKey;
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// let ban = BanInfo {
+    ///     key: ClientKey::custom("user:42"),
+    ///     reason: "5 WAF drops in 10s".into(),
+    ///     since: 0,
+    ///     until: 60_000_000_000,
+    ///     origin: BanOrigin::Strikes { offence: 1 },
+    /// };
+    /// bans.log_ban(&ban);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn log_ban(&self, ban: &BanInfo) {
+        logger::log_firewall(log::Level::Warn, &BanLine(ban));
+    }
+
     /// Lifts the ban on `ip`'s network, if any, and logs `UNBAN`; also
     /// forgets its strikes in the window (not its offences).
     ///
@@ -450,6 +560,28 @@ impl Bans {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unban_key(&self, key: &ClientKey) -> Option<Ended> {
+        let ended = self.unban_key_here(key);
+        if let Some(announcer) = self.announcer() {
+            announcer.unbanned(key);
+        }
+        ended
+    }
+
+    /// [`unban_key`](Self::unban_key) on this instance only, without
+    /// telling the [`BanAnnouncer`]: for a shared store applying a lift
+    /// made elsewhere.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use firewall_core::ban::{BanPolicy, Bans};
+    /// use firewall_core::limit::ClientKey;
+    /// let bans = Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?);
+    /// assert!(bans.unban_key_here(&ClientKey::custom("k")).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn unban_key_here(&self, key: &ClientKey) -> Option<Ended> {
         self.strikes.clear(key);
         let ban = self.active.remove(key)?;
         let ended = Ended {

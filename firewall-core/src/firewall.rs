@@ -24,6 +24,7 @@ mod limit_set;
 mod limits_and_bans;
 mod limits_file;
 mod request_stages;
+mod shared_store;
 mod waf_slot;
 
 pub use admission::{Admission, Refusal};
@@ -91,9 +92,10 @@ struct Shared {
     events: EventRing,
     waf: ArcSwapOption<Waf>,
     limits: ArcSwap<LimitSet>,
-    bans: Bans,
+    bans: Arc<Bans>,
     sweeping: AtomicBool,
     metrics: Metrics,
+    store: shared_store::StoreSlot,
 }
 
 impl Firewall {
@@ -125,9 +127,10 @@ impl Firewall {
             events: EventRing::new(1000),
             waf: ArcSwapOption::empty(),
             limits: ArcSwap::default(),
-            bans: Bans::new(BanPolicy::manual_only()),
+            bans: Arc::new(Bans::new(BanPolicy::manual_only())),
             sweeping: AtomicBool::new(false),
             metrics: Metrics::default(),
+            store: shared_store::StoreSlot::default(),
         };
         Self {
             shared: Arc::new(shared),

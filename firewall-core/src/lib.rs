@@ -68,6 +68,7 @@ mod reload;
 mod rule;
 mod ruleset;
 mod stats;
+pub mod store;
 pub mod waf;
 
 pub use events::{Event, EventRing, MAX_DROP_SOURCES};

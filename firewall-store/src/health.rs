@@ -8,36 +8,7 @@ use std::time::{Duration, SystemTime};
 use firewall_core::logger::TARGET;
 use tokio::sync::Notify;
 
-/// What a store reports about its backend: for the monitors.
-///
-/// # Examples
-///
-/// ```
-/// use std::sync::Arc;
-/// use std::time::Duration;
-/// use firewall_core::ban::{BanPolicy, Bans};
-/// use firewall_store::Store;
-/// let bans = Arc::new(Bans::new(BanPolicy::new(5, Duration::from_secs(10), Duration::from_secs(60))?));
-/// let state = Store::in_process(bans).state();
-/// assert_eq!(state.backend, "in-process");
-/// assert!(state.connected && state.degraded_since.is_none());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreState {
-    /// `in-process` or `redis`.
-    pub backend: &'static str,
-    /// The Redis URL with its password hidden (empty in process).
-    pub url: String,
-    /// Whether the backend answers (always true in process).
-    pub connected: bool,
-    /// Since when Redis has not answered, if it does not.
-    pub degraded_since: Option<SystemTime>,
-    /// The round trip of the last call that succeeded.
-    pub last_rtt: Option<Duration>,
-    /// Times the store switched to degraded mode since it started.
-    pub outages: u64,
-}
+pub use firewall_core::store::StoreState;
 
 /// The shared health of one Redis store.
 #[derive(Debug)]

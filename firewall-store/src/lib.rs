@@ -12,6 +12,10 @@
 //! - [`Store::strike`]: count a drop; returns the ban it started, if any.
 //!   In Redis, strikes of every instance count together.
 //!
+//! [`share`] makes a [`Firewall`] use a Redis store: its middleware then
+//! awaits each limit decision from it, counts strikes in it, and checks
+//! bans in the firewall's own [`Bans`], which the store keeps current.
+//!
 //! # Several instances
 //!
 //! With `[store] redis = "redis://127.0.0.1:6379/0"` (see [`StoreConfig`]),
@@ -71,7 +75,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod config;
 mod health;
 mod keys;
 mod redis_store;
@@ -85,8 +88,10 @@ use std::time::Duration;
 
 use firewall_core::ban::{BanError, BanInfo, Bans, Ended, StrikeKind};
 use firewall_core::limit::{ClientKey, Decision, RateLimiter};
+use firewall_core::store::{LimitFuture, SharedStore};
+use firewall_core::Firewall;
 
-pub use config::{StoreConfig, StoreConfigError, DEFAULT_TIMEOUT, MAX_PREFIX_LEN};
+pub use firewall_core::store::{StoreConfig, StoreConfigError, DEFAULT_TIMEOUT, MAX_PREFIX_LEN};
 pub use health::StoreState;
 pub use redis_store::RedisStore;
 
@@ -110,6 +115,42 @@ pub enum StoreError {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// Connects `fw` to the Redis (or Valkey) server of `config` and makes it
+/// use it: its rate limits are decided in Redis, its strikes counted
+/// there, and its own bans ([`Firewall::bans`]) become the local copy of
+/// the shared bans (every active ban is loaded before this returns). The
+/// one call an application makes in code; with a `[store]` table in the
+/// rules file, `firewall-actix`'s middleware makes it.
+///
+/// Needs a Tokio runtime (Actix's is one) that lives as long as the
+/// application: call it from `main` (`#[actix_web::main]`).
+///
+/// # Errors
+///
+/// [`StoreError::Connect`] when Redis cannot be reached within 2 s: the
+/// firewall then keeps its limits and bans in process.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::Firewall;
+/// use firewall_store::StoreConfig;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+/// let fw = Firewall::new("shop");
+/// // Nothing listens on port 1: the firewall stays in process.
+/// let config = StoreConfig::redis("redis://127.0.0.1:1/0")?;
+/// assert!(firewall_store::share(&fw, config).await.is_err());
+/// assert!(!fw.has_shared_store());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub async fn share(fw: &Firewall, config: StoreConfig) -> Result<Store, StoreError> {
+    let store = Store::redis(config, fw.bans_handle()).await?;
+    fw.attach_store(Arc::new(store.clone()));
+    Ok(store)
 }
 
 /// The store of limits and bans: in process, or in Redis. Cheap to clone
@@ -260,8 +301,8 @@ impl Store {
     }
 
     /// Counts a strike of `kind` against `ip`; returns the ban it started,
-    /// for the caller to log as `BAN` (see [`Bans::strike`]). In Redis, the
-    /// strikes of every instance count together.
+    /// logged as `BAN` (see [`Bans::strike`]). In Redis, the strikes of
+    /// every instance count together, and the ban is published.
     ///
     /// # Examples
     ///
@@ -487,15 +528,32 @@ impl Store {
     /// ```
     pub fn state(&self) -> StoreState {
         match &self.0 {
-            Backend::InProcess(_) => StoreState {
-                backend: "in-process",
-                url: String::new(),
-                connected: true,
-                degraded_since: None,
-                last_rtt: None,
-                outages: 0,
-            },
+            Backend::InProcess(_) => StoreState::in_process(),
             Backend::Redis(redis) => redis.state(),
         }
+    }
+}
+
+impl SharedStore for Store {
+    fn check_limit<'a>(&'a self, limiter: &'a RateLimiter, key: &'a ClientKey) -> LimitFuture<'a> {
+        Box::pin(Store::check_limit(self, limiter, key))
+    }
+
+    fn strike(&self, key: ClientKey, kind: StrikeKind) {
+        match &self.0 {
+            Backend::InProcess(bans) => {
+                let _ = bans.strike_key(key, kind);
+            }
+            Backend::Redis(redis) => {
+                let counting = Arc::clone(redis);
+                redis.spawn(async move {
+                    let _ = counting.strike_key(key, kind).await;
+                });
+            }
+        }
+    }
+
+    fn state(&self) -> StoreState {
+        Store::state(self)
     }
 }

@@ -5,10 +5,10 @@
 mod sync;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use firewall_core::ban::{BanError, BanInfo, BanOrigin, Bans, Ended, StrikeKind};
+use firewall_core::ban::{BanAnnouncer, BanError, BanInfo, BanOrigin, Bans, Ended, StrikeKind};
 use firewall_core::limit::{
     short_duration, ClientKey, Clock, Decision, Quota, RateLimiter, UnixClock,
 };
@@ -17,11 +17,11 @@ use redis::aio::ConnectionManager;
 use redis::{FromRedisValue, Script};
 use tokio::task::JoinHandle;
 
-use crate::config::StoreConfig;
 use crate::health::{Health, StoreState};
 use crate::keys::Keys;
 use crate::wire::{Message, WireBan, WireKey};
 use crate::StoreError;
+use firewall_core::store::StoreConfig;
 
 /// How long connecting, and each call of the background tasks (probe,
 /// loading bans), may take.
@@ -59,6 +59,7 @@ pub struct RedisStore {
     /// Ban durations by offence (1, 2, ...) in microseconds; the last repeats.
     durations: Vec<u64>,
     tasks: Vec<JoinHandle<()>>,
+    runtime: tokio::runtime::Handle,
 }
 
 #[derive(Debug)]
@@ -71,6 +72,7 @@ struct Scripts {
 
 impl Drop for RedisStore {
     fn drop(&mut self) {
+        self.shared.bans.set_announcer(None);
         for task in &self.tasks {
             task.abort();
         }
@@ -143,6 +145,39 @@ impl RedisStore {
                 break;
             }
         }
+        let scripts = Scripts {
+            gcra: Script::new(include_str!("redis_store/gcra.lua")),
+            strike: Script::new(include_str!("redis_store/strike.lua")),
+            ban: Script::new(include_str!("redis_store/ban.lua")),
+            unban: Script::new(include_str!("redis_store/unban.lua")),
+        };
+        // Loaded now, so that no decision pays for NOSCRIPT and a full EVAL.
+        let mut conn = shared.conn.clone();
+        for script in [&scripts.gcra, &scripts.strike, &scripts.ban, &scripts.unban] {
+            let loading = script.load_async(&mut conn);
+            match tokio::time::timeout(BACKGROUND_TIMEOUT, loading).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    return Err(StoreError::Connect {
+                        url,
+                        reason: format!("SCRIPT LOAD: {e}"),
+                    })
+                }
+                Err(_) => {
+                    return Err(StoreError::Connect {
+                        url,
+                        reason: format!("SCRIPT LOAD: no answer within {BACKGROUND_TIMEOUT:?}"),
+                    })
+                }
+            }
+        }
+        shared.bans.set_announcer(Some(Arc::new(Announcer {
+            shared: Arc::downgrade(&shared),
+            ban: scripts.ban.clone(),
+            unban: scripts.unban.clone(),
+            timeout: config.timeout_value(),
+            runtime: tokio::runtime::Handle::current(),
+        })));
         let tasks = vec![
             tokio::spawn(sync::follow_bans(Arc::clone(&shared), stream)),
             tokio::spawn(probe(Arc::clone(&shared))),
@@ -150,15 +185,20 @@ impl RedisStore {
         Ok(Self {
             shared,
             config,
-            scripts: Scripts {
-                gcra: Script::new(include_str!("redis_store/gcra.lua")),
-                strike: Script::new(include_str!("redis_store/strike.lua")),
-                ban: Script::new(include_str!("redis_store/ban.lua")),
-                unban: Script::new(include_str!("redis_store/unban.lua")),
-            },
+            scripts,
             durations,
             tasks,
+            runtime: tokio::runtime::Handle::current(),
         })
+    }
+
+    /// Runs `job` on the current runtime, else on the one the store was
+    /// made on.
+    pub(crate) fn spawn(&self, job: impl std::future::Future<Output = ()> + Send + 'static) {
+        match tokio::runtime::Handle::try_current() {
+            Ok(here) => drop(here.spawn(job)),
+            Err(_) => drop(self.runtime.spawn(job)),
+        }
     }
 
     /// The configuration.
@@ -178,25 +218,7 @@ impl RedisStore {
     /// Runs a script within the timeout; on any failure switches to
     /// degraded mode (once) and returns `None`.
     async fn run<T: FromRedisValue>(&self, call: &redis::ScriptInvocation<'_>) -> Option<T> {
-        let start = Instant::now();
-        let mut conn = self.shared.conn.clone();
-        let timeout = self.config.timeout_value();
-        match tokio::time::timeout(timeout, call.invoke_async::<T>(&mut conn)).await {
-            Ok(Ok(value)) => {
-                self.shared.health.answered(start.elapsed());
-                Some(value)
-            }
-            Ok(Err(e)) => {
-                self.shared.health.failed(&e.to_string());
-                None
-            }
-            Err(_) => {
-                self.shared
-                    .health
-                    .failed(&format!("no answer within {}", short_duration(timeout)));
-                None
-            }
-        }
+        run(&self.shared, self.config.timeout_value(), call).await
     }
 
     /// One decision of `limiter`'s limit for `key`, made in Redis; in
@@ -293,6 +315,7 @@ impl RedisStore {
             },
         };
         bans.insert(ban.clone());
+        bans.log_ban(&ban);
         self.publish_ban(&ban).await;
         Some(ban)
     }
@@ -304,7 +327,7 @@ impl RedisStore {
         duration: Duration,
         reason: Arc<str>,
     ) -> Result<BanInfo, BanError> {
-        let ban = self.shared.bans.ban_key(key, duration, reason)?;
+        let ban = self.shared.bans.ban_key_here(key, duration, reason)?;
         self.publish_ban(&ban).await;
         Ok(ban)
     }
@@ -316,58 +339,147 @@ impl RedisStore {
         duration: Duration,
         reason: Arc<str>,
     ) -> Result<BanInfo, BanError> {
-        let ban = self.shared.bans.ban(ip, duration, reason)?;
-        self.publish_ban(&ban).await;
-        Ok(ban)
+        let ip = ip.to_canonical();
+        let bans = &self.shared.bans;
+        if let Some(network) = bans.policy().allowlist().iter().find(|n| n.contains(ip)) {
+            return Err(BanError::Allowlisted {
+                ip,
+                network: *network,
+            });
+        }
+        self.ban_key(bans.key_for(ip), duration, reason).await
     }
 
     async fn publish_ban(&self, ban: &BanInfo) {
-        if self.shared.health.is_degraded() {
-            return;
-        }
-        let ttl_ms = ban
-            .until
-            .saturating_sub(UnixClock.now())
-            .div_ceil(1_000_000)
-            .max(1);
-        let wire = WireBan::from(ban);
-        let (Ok(value), Ok(message)) = (
-            serde_json::to_string(&wire),
-            serde_json::to_string(&Message::Ban { ban: wire, ttl_ms }),
-        ) else {
-            return;
-        };
-        let keys = &self.shared.keys;
-        let mut call = self.scripts.ban.prepare_invoke();
-        call.key(keys.ban(&ban.key))
-            .arg(value)
-            .arg(ttl_ms)
-            .arg(keys.channel())
-            .arg(message);
-        let _: Option<i64> = self.run(&call).await;
+        let timeout = self.config.timeout_value();
+        publish_ban(&self.shared, &self.scripts.ban, timeout, ban).await;
     }
 
     /// Lifts a ban here and, unless degraded, in Redis for every instance.
     pub(crate) async fn unban_key(&self, key: &ClientKey) -> Option<Ended> {
-        let ended = self.shared.bans.unban_key(key);
-        if !self.shared.health.is_degraded() {
-            let message = serde_json::to_string(&Message::Unban {
-                key: WireKey::from(key),
-            })
-            .ok()?;
-            let keys = &self.shared.keys;
-            let mut call = self.scripts.unban.prepare_invoke();
-            call.key(keys.ban(key))
-                .key(keys.strikes(key))
-                .arg(keys.channel())
-                .arg(message);
-            let _: Option<i64> = self.run(&call).await;
-        }
+        let ended = self.shared.bans.unban_key_here(key);
+        let timeout = self.config.timeout_value();
+        publish_unban(&self.shared, &self.scripts.unban, timeout, key).await;
         ended
     }
 }
 
 const NANOS: u64 = 1_000_000_000;
+
+/// Runs a script within `timeout`; on any failure switches to degraded
+/// mode (once) and returns `None`.
+async fn run<T: FromRedisValue>(
+    shared: &Shared,
+    timeout: Duration,
+    call: &redis::ScriptInvocation<'_>,
+) -> Option<T> {
+    let start = Instant::now();
+    let mut conn = shared.conn.clone();
+    match tokio::time::timeout(timeout, call.invoke_async::<T>(&mut conn)).await {
+        Ok(Ok(value)) => {
+            shared.health.answered(start.elapsed());
+            Some(value)
+        }
+        Ok(Err(e)) => {
+            shared.health.failed(&e.to_string());
+            None
+        }
+        Err(_) => {
+            shared
+                .health
+                .failed(&format!("no answer within {}", short_duration(timeout)));
+            None
+        }
+    }
+}
+
+/// Stores `ban` in Redis (a key expiring with it) and announces it on the
+/// bans channel, unless degraded.
+async fn publish_ban(shared: &Shared, script: &Script, timeout: Duration, ban: &BanInfo) {
+    if shared.health.is_degraded() {
+        return;
+    }
+    let ttl_ms = ban
+        .until
+        .saturating_sub(UnixClock.now())
+        .div_ceil(1_000_000)
+        .max(1);
+    let wire = WireBan::from(ban);
+    let (Ok(value), Ok(message)) = (
+        serde_json::to_string(&wire),
+        serde_json::to_string(&Message::Ban { ban: wire, ttl_ms }),
+    ) else {
+        return;
+    };
+    let keys = &shared.keys;
+    let mut call = script.prepare_invoke();
+    call.key(keys.ban(&ban.key))
+        .arg(value)
+        .arg(ttl_ms)
+        .arg(keys.channel())
+        .arg(message);
+    let _: Option<i64> = run(shared, timeout, &call).await;
+}
+
+/// Removes the ban on `key` (and its strikes) from Redis and announces it,
+/// unless degraded.
+async fn publish_unban(shared: &Shared, script: &Script, timeout: Duration, key: &ClientKey) {
+    if shared.health.is_degraded() {
+        return;
+    }
+    let Ok(message) = serde_json::to_string(&Message::Unban {
+        key: WireKey::from(key),
+    }) else {
+        return;
+    };
+    let keys = &shared.keys;
+    let mut call = script.prepare_invoke();
+    call.key(keys.ban(key))
+        .key(keys.strikes(key))
+        .arg(keys.channel())
+        .arg(message);
+    let _: Option<i64> = run(shared, timeout, &call).await;
+}
+
+/// Publishes the bans made and lifted through the firewall's own
+/// [`Bans`] (`fw.bans().ban(..)`, the monitors, strikes counted while
+/// degraded): set as its [`BanAnnouncer`]. Holds the store weakly, so
+/// that the bans do not keep a dropped store alive.
+#[derive(Debug)]
+struct Announcer {
+    shared: Weak<Shared>,
+    ban: Script,
+    unban: Script,
+    timeout: Duration,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Announcer {
+    fn spawn(&self, job: impl std::future::Future<Output = ()> + Send + 'static) {
+        match tokio::runtime::Handle::try_current() {
+            Ok(here) => drop(here.spawn(job)),
+            Err(_) => drop(self.runtime.spawn(job)),
+        }
+    }
+}
+
+impl BanAnnouncer for Announcer {
+    fn banned(&self, ban: &BanInfo) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let (script, timeout, ban) = (self.ban.clone(), self.timeout, ban.clone());
+        self.spawn(async move { publish_ban(&shared, &script, timeout, &ban).await });
+    }
+
+    fn unbanned(&self, key: &ClientKey) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let (script, timeout, key) = (self.unban.clone(), self.timeout, key.clone());
+        self.spawn(async move { publish_unban(&shared, &script, timeout, &key).await });
+    }
+}
 
 /// (seconds, nanoseconds) from the script as nanoseconds, saturating as
 /// `decide` does.

@@ -11,6 +11,7 @@
 //! | `GET /api/bans?offset=&limit=` | one page of `[`[`BanJson`]`, ...]`, newest first; the number of bans in `X-Total-Count` |
 //! | `POST /api/bans/unban` | body [`UnbanRequest`]: lifts the ban, answers the [`BanJson`] lifted |
 //! | `POST /api/bans` | body [`BanRequest`]: bans an address, answers the [`BanJson`] made (201) |
+//! | `GET /api/store` | [`StoreJson`]: where limits and bans are kept, and whether Redis answers |
 //!
 //! # Changing bans
 //!
@@ -61,6 +62,7 @@
 use std::time::SystemTime;
 
 use firewall_core::ban::BanInfo;
+use firewall_core::store::StoreState;
 use firewall_core::{Event, RuleHits};
 use serde::{Deserialize, Serialize};
 
@@ -413,6 +415,56 @@ pub struct BanRequest {
     pub seconds: u64,
     /// Why: 1 to 200 characters, no control characters.
     pub reason: String,
+}
+
+/// `GET /api/store`: where limits and bans are kept (`in-process` or
+/// `redis`), whether the store answers, since when it does not, and the
+/// round trip of its last call.
+///
+/// # Examples
+///
+/// ```
+/// use firewall_actix::monitor::api::StoreJson;
+/// let json = StoreJson::new(&firewall_core::store::StoreState::in_process());
+/// assert_eq!((json.backend.as_str(), json.connected), ("in-process", true));
+/// assert_eq!(
+///     serde_json::to_string(&json)?,
+///     r#"{"backend":"in-process","url":"","connected":true,"degraded_since":null,"last_rtt_ms":null,"outages":0}"#
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreJson {
+    /// `in-process` or `redis`.
+    pub backend: String,
+    /// The Redis URL, its password hidden (empty in process).
+    pub url: String,
+    /// Whether the store answers (always true in process).
+    pub connected: bool,
+    /// Local time since which Redis has not answered (`null` when it does).
+    pub degraded_since: Option<String>,
+    /// The round trip of the last call that succeeded, in milliseconds.
+    pub last_rtt_ms: Option<f64>,
+    /// Times the store switched to degraded mode since it started.
+    pub outages: u64,
+}
+
+impl StoreJson {
+    /// The JSON form of a store's state.
+    ///
+    /// # Examples
+    ///
+    /// See [`StoreJson`].
+    pub fn new(state: &StoreState) -> Self {
+        Self {
+            backend: state.backend.to_owned(),
+            url: state.url.clone(),
+            connected: state.connected,
+            degraded_since: state.degraded_since.map(format_time),
+            last_rtt_ms: state.last_rtt.map(|rtt| rtt.as_secs_f64() * 1_000.0),
+            outages: state.outages,
+        }
+    }
 }
 
 /// `time` in the log's format, local time: `2026-01-11 10:52:46,996`.

@@ -8,7 +8,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use serde::Deserialize;
 
-use super::api::{UpdateJson, MAX_RULES_PAGE};
+use super::api::{StoreJson, UpdateJson, MAX_RULES_PAGE};
 use super::rule_pages::RuleOrder;
 use super::sampler::Sampler;
 use super::stream::StreamCursor;
@@ -35,6 +35,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/events", web::get().to(events))
         .route("/api/events/stream", web::get().to(stream))
         .route("/api/report", web::get().to(report))
+        .route("/api/store", web::get().to(store))
         .route("/metrics", web::get().to(crate::metrics::serve))
         .default_service(web::to(|| async {
             HttpResponse::NotFound()
@@ -59,6 +60,10 @@ async fn style_css() -> impl Responder {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .body(STYLE_CSS)
+}
+
+async fn store(sampler: web::Data<Sampler>) -> impl Responder {
+    HttpResponse::Ok().json(StoreJson::new(&sampler.firewall().store_state()))
 }
 
 async fn stats(sampler: web::Data<Sampler>) -> impl Responder {

@@ -17,6 +17,7 @@ use crate::metrics::LatencyPath;
 use crate::packet::Packet;
 use crate::ruleset::{Decision, RuleSet};
 use crate::stats::Stage;
+use crate::store::SharedStore;
 
 /// What the ban, ACL and limit stages know of one HTTP request.
 ///
@@ -282,6 +283,72 @@ impl Firewall {
         Ok((admission, headers))
     }
 
+    /// [`check_request`](Self::check_request) with the limits decided by
+    /// the shared store when one is attached ([`attach_store`](Self::attach_store)):
+    /// the ban and ACL stages run at once, each limit's decision is awaited
+    /// (within the store's timeout). Without a store, the same as
+    /// `check_request`.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`]: the refusal, already counted and logged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::task::{Context, Poll, Waker};
+    /// use firewall_core::{limit::Limit, ClientRequest, Firewall, Packet, Rule, Stopped, ALLOW, ANY};
+    /// let fw = Firewall::new("app")
+    ///     .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?
+    ///     .with_limits(vec![Limit::new("login", "1/60s".parse()?)?])?;
+    /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+    /// let request = ClientRequest::new(packet, "GET", "/");
+    /// // Without a store the answer is ready at once.
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let first = std::pin::pin!(fw.check_request_shared(&request)).poll(&mut cx);
+    /// assert!(matches!(first, Poll::Ready(Ok(_))));
+    /// let second = std::pin::pin!(fw.check_request_shared(&request)).poll(&mut cx);
+    /// assert!(matches!(second, Poll::Ready(Err(Stopped::RateLimited { .. }))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn check_request_shared(
+        &self,
+        request: &ClientRequest<'_>,
+    ) -> Result<RateLimitHeaders, Stopped> {
+        let Some(store) = self.shared_store() else {
+            return self.check_request(request);
+        };
+        self.refuse_if_banned(request)?;
+        let set = self.shared.engine.current.load_full();
+        let decision = self.acl_stage(&set, request)?;
+        let headers = self.limit_stage_shared(&*store, request, decision).await?;
+        self.record_acl(&set, &request.packet, decision);
+        Ok(headers)
+    }
+
+    /// [`admit_request`](Self::admit_request) with the limits decided by
+    /// the shared store, as [`check_request_shared`](Self::check_request_shared).
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped`]: the refusal, already counted and logged.
+    pub async fn admit_request_shared(
+        &self,
+        request: &ClientRequest<'_>,
+    ) -> Result<(Admission, RateLimitHeaders), Stopped> {
+        let Some(store) = self.shared_store() else {
+            return self.admit_request(request);
+        };
+        let started = self.shared.metrics.latency().start();
+        self.refuse_if_banned(request)?;
+        let set = self.shared.engine.current.load_full();
+        let decision = self.acl_stage(&set, request)?;
+        let headers = self.limit_stage_shared(&*store, request, decision).await?;
+        let admission = Admission::new(set, request.packet, decision, request.exempt, started);
+        Ok((admission, headers))
+    }
+
     /// Counts one request of an already judged (and served) request against
     /// `limiter`: for a handler's `#[firewall(limit = ...)]` behind a
     /// middleware that did not count that limit. A refusal is a drop of
@@ -376,6 +443,43 @@ impl Firewall {
         Ok(headers)
     }
 
+    /// [`limit_stage`](Self::limit_stage) with each decision awaited from
+    /// `store`.
+    async fn limit_stage_shared(
+        &self,
+        store: &dyn SharedStore,
+        request: &ClientRequest<'_>,
+        acl: Decision,
+    ) -> Result<RateLimitHeaders, Stopped> {
+        let mut headers = RateLimitHeaders::default();
+        let limits = self.shared.limits.load_full();
+        if (limits.is_empty() && request.handler_limit.is_none()) || self.is_exempt(request) {
+            return Ok(headers);
+        }
+        let ip = request.packet.src.ip();
+        let own = request.handler_limit;
+        let chosen: Vec<&RateLimiter> = own
+            .into_iter()
+            .chain(
+                limits
+                    .covering(request.method, request.path)
+                    .map(Arc::as_ref)
+                    .filter(|l| own.is_none_or(|own| !std::ptr::eq(*l, own))),
+            )
+            .collect();
+        for limiter in chosen {
+            let key = limiter.limit().key_for(ip);
+            let decision = store.check_limit(limiter, &key).await;
+            if !decision.allowed {
+                let mut refused = RateLimitHeaders::default();
+                refused.push(limiter.limit(), &decision);
+                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), refused));
+            }
+            headers.push(limiter.limit(), &decision);
+        }
+        Ok(headers)
+    }
+
     /// Whether limits and bans leave this client alone: a trusted proxy's
     /// own request, or an address in the ban policy's allowlist.
     fn is_exempt(&self, request: &ClientRequest<'_>) -> bool {
@@ -410,9 +514,20 @@ impl Firewall {
         }
     }
 
-    /// A strike of `kind` against `ip` (the ban it starts logs `BAN`).
+    /// A strike of `kind` against `ip` (the ban it starts logs `BAN`):
+    /// counted by the shared store when there is one.
     pub(super) fn strike_ip(&self, ip: IpAddr, kind: StrikeKind) {
-        let _ = self.shared.bans.strike(ip, kind);
+        match self.shared_store() {
+            Some(store) => {
+                let bans = &self.shared.bans;
+                if bans.policy().counts(kind) && !bans.is_allowlisted(ip) {
+                    store.strike(bans.key_for(ip), kind);
+                }
+            }
+            None => {
+                let _ = self.shared.bans.strike(ip, kind);
+            }
+        }
     }
 }
 

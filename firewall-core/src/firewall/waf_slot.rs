@@ -16,6 +16,7 @@ use crate::logger::{self, RawMessage};
 use crate::packet::Packet;
 use crate::ruleset::{RuleFileError, RuleSet};
 use crate::stats::Stage;
+use crate::store::{StoreConfig, StoreConfigError};
 use crate::waf::{Verdict, Waf, WafConfig, WafError, WafLine, WafReason};
 
 /// Why [`Firewall::reload_file`] changed nothing.
@@ -39,6 +40,9 @@ pub enum ReloadError {
     /// A `[[limit]]` or the `[bans]` table is not valid.
     #[error(transparent)]
     Limits(#[from] LimitFileError),
+    /// The `[store]` table is not valid.
+    #[error(transparent)]
+    Store(#[from] StoreConfigError),
 }
 
 impl Firewall {
@@ -115,7 +119,7 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn reload_file(&self, path: impl AsRef<Path>) -> Result<usize, ReloadError> {
-        match load(path.as_ref(), &self.shared.limits.load()) {
+        match load(path.as_ref(), &self.shared.limits.load(), &self.shared.name) {
             Ok((set, waf, limits)) => {
                 let count = set.len();
                 self.shared.engine.replace(set);
@@ -129,6 +133,7 @@ impl Firewall {
                 if let Some(policy) = limits.bans {
                     self.set_ban_policy(policy);
                 }
+                self.set_store_config(limits.store);
                 self.shared.metrics.reloads().record_success();
                 Ok(count)
             }
@@ -221,11 +226,17 @@ impl Firewall {
 struct LoadedLimits {
     limits: Option<LimitSet>,
     bans: Option<BanPolicy>,
+    /// The `[store]` table (`None`: limits and bans in process).
+    store: Option<StoreConfig>,
 }
 
 /// Reads and checks every table of a rules file (limits keep the state of
 /// those in `old` defined the same); installs nothing.
-fn load(path: &Path, old: &LimitSet) -> Result<(RuleSet, Option<Waf>, LoadedLimits), ReloadError> {
+fn load(
+    path: &Path,
+    old: &LimitSet,
+    app_name: &str,
+) -> Result<(RuleSet, Option<Waf>, LoadedLimits), ReloadError> {
     let text = std::fs::read_to_string(path).map_err(|source| RuleFileError::Io {
         path: path.to_path_buf(),
         source,
@@ -246,9 +257,11 @@ fn load(path: &Path, old: &LimitSet) -> Result<(RuleSet, Option<Waf>, LoadedLimi
         })?),
         None => None,
     };
+    let store = StoreConfig::from_toml_str(&text, &path.display().to_string(), app_name)?;
     let limits = LoadedLimits {
         limits,
         bans: read.bans,
+        store,
     };
     Ok((set, waf, limits))
 }

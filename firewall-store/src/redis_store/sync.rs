@@ -106,7 +106,7 @@ fn apply(shared: &Shared, payload: &[u8]) {
         }
         Message::Unban { key } => {
             if let Some(key) = key.into_key() {
-                shared.bans.unban_key(&key);
+                shared.bans.unban_key_here(&key);
             }
         }
     }

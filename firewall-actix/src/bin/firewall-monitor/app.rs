@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::bans::ActiveBans;
 use crate::client::ApiUpdate;
 use crate::follow::FollowState;
-use crate::logline::{self, Action, Decision, LineKind, LogLine};
+use crate::logline::{self, Action, Decision, LineKind, LogLine, StoreEvent};
 
 /// Decisions kept for the stream and the report.
 const MAX_RECENT: usize = 500;
@@ -145,6 +145,18 @@ pub struct App {
     pub report_status: Option<String>,
     /// Set by q / Esc / Ctrl-C.
     pub should_quit: bool,
+    /// The shared store, once a `Store:` line named it (`None`: in process).
+    pub store: Option<StoreSeen>,
+}
+
+/// The shared store as its log lines tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSeen {
+    /// The Redis URL (password hidden by the app).
+    pub url: String,
+    /// The log time of the WARNING that said it stopped answering, while
+    /// it has not answered again.
+    pub degraded_since: Option<String>,
 }
 
 impl App {
@@ -176,6 +188,7 @@ impl App {
             report_dir,
             report_status: None,
             should_quit: false,
+            store: None,
         }
     }
 
@@ -240,6 +253,17 @@ impl App {
             LineKind::Unban { key, message } => {
                 self.bans.on_unban(&key);
                 Shown::Unban(message)
+            }
+            LineKind::Store(event, message) => {
+                let (url, degraded_since) = match event {
+                    StoreEvent::Shared { url } | StoreEvent::Recovered { url } => (url, None),
+                    StoreEvent::Degraded { url } => (url, Some(parsed.time.clone())),
+                };
+                self.store = Some(StoreSeen {
+                    url,
+                    degraded_since,
+                });
+                Shown::Notice(message)
             }
             LineKind::Notice(message) => Shown::Notice(message),
         };
@@ -571,6 +595,31 @@ mod tests {
         app.on_lines(vec![ALLOW.to_owned(), WAF_DROP.to_owned()], false);
         app.on_second();
         assert_eq!((app.allowed, app.dropped, app.current_rate()), (1, 1, 0));
+    }
+
+    #[test]
+    fn store_lines_show_degraded_since_and_back() {
+        let mut app = app();
+        assert!(app.store.is_none());
+        let url = "redis://127.0.0.1:6379/0";
+        feed(&mut app, &[&format!("2026-12-07 05:16:41,683 [INFO] Store: limits and bans shared through Redis at {url} (prefix shop, 0 active bans loaded)")]);
+        assert_eq!(
+            app.store
+                .as_ref()
+                .map(|s| (s.url.as_str(), s.degraded_since.is_none())),
+            Some((url, true))
+        );
+        feed(&mut app, &[&format!("2026-12-07 05:16:41,975 [WARNING] Store: Redis at {url} not answering (no answer within 5ms): limits fall back")]);
+        assert_eq!(
+            app.store.as_ref().and_then(|s| s.degraded_since.as_deref()),
+            Some("2026-12-07 05:16:41,975")
+        );
+        feed(&mut app, &[&format!("2026-12-07 05:16:43,001 [INFO] Store: Redis at {url} answering again after 1.0s: limits and bans shared again")]);
+        assert!(app
+            .store
+            .as_ref()
+            .is_some_and(|s| s.degraded_since.is_none()));
+        assert_eq!((app.allowed, app.dropped, app.malformed), (0, 0, 0));
     }
 
     #[test]

@@ -40,8 +40,49 @@ pub enum LineKind {
         /// The whole message, for the stream.
         message: String,
     },
+    /// The shared store (Redis) connected, stopped or started answering
+    /// again; and the whole message, for the stream.
+    Store(StoreEvent, String),
     /// Any other message (rules loaded, server notices...).
     Notice(String),
+}
+
+/// What a `Store:` line says of the shared store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreEvent {
+    /// `Store: limits and bans shared through Redis at URL (...)`.
+    Shared {
+        /// The URL, its password hidden by the app.
+        url: String,
+    },
+    /// `Store: Redis at URL not answering (...)`: limits fall back.
+    Degraded {
+        /// The URL.
+        url: String,
+    },
+    /// `Store: Redis at URL answering again ...`.
+    Recovered {
+        /// The URL.
+        url: String,
+    },
+}
+
+/// The store event of a `Store:` message, if it is one.
+fn store_event(message: &str) -> Option<StoreEvent> {
+    if let Some(rest) = message.strip_prefix("Store: limits and bans shared through Redis at ") {
+        let url = first_word(rest)?.to_owned();
+        return Some(StoreEvent::Shared { url });
+    }
+    let rest = message.strip_prefix("Store: Redis at ")?;
+    let url = first_word(rest)?.to_owned();
+    let after = &rest[url.len()..];
+    if after.starts_with(" not answering") {
+        Some(StoreEvent::Degraded { url })
+    } else if after.starts_with(" answering again") {
+        Some(StoreEvent::Recovered { url })
+    } else {
+        None
+    }
 }
 
 /// What a `BAN` line says: who, until when, why.
@@ -171,6 +212,9 @@ fn other_kind(message: &str) -> LineKind {
             message: message.to_owned(),
         };
     }
+    if let Some(event) = store_event(message) {
+        return LineKind::Store(event, message.to_owned());
+    }
     if message.starts_with("Firewall Processing Error") {
         return LineKind::ProcessingError(message.to_owned());
     }
@@ -224,6 +268,37 @@ fn first_number(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kind(line: &str) -> LineKind {
+        match parse(line).expect("a log line").kind {
+            LineKind::Store(event, message) => {
+                assert!(line.ends_with(&message));
+                LineKind::Store(event, String::new())
+            }
+            other => other,
+        }
+    }
+
+    #[test]
+    fn the_stores_lines_say_shared_degraded_and_recovered() {
+        let url = "redis://:***@127.0.0.1:6379/0";
+        assert_eq!(
+            kind(&format!("2026-12-07 05:16:41,683 [INFO] Store: limits and bans shared through Redis at {url} (prefix shop, 0 active bans loaded)")),
+            LineKind::Store(StoreEvent::Shared { url: url.into() }, String::new())
+        );
+        assert_eq!(
+            kind(&format!("2026-12-07 05:16:41,975 [WARNING] Store: Redis at {url} not answering (no answer within 5ms): limits fall back")),
+            LineKind::Store(StoreEvent::Degraded { url: url.into() }, String::new())
+        );
+        assert_eq!(
+            kind(&format!("2026-12-07 05:16:43,001 [INFO] Store: Redis at {url} answering again after 1.0s: limits and bans shared again")),
+            LineKind::Store(StoreEvent::Recovered { url: url.into() }, String::new())
+        );
+        assert!(matches!(
+            kind("2026-12-07 05:16:43,001 [INFO] Store: something else"),
+            LineKind::Notice(_)
+        ));
+    }
 
     fn decision(line: &str) -> Decision {
         match parse(line).map(|l| l.kind) {

@@ -140,14 +140,25 @@ fn draw_counters(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Style::new().fg(DROP).bold(),
         ));
     }
-    let limits = Line::from(vec![
+    let mut limits = vec![
         Span::raw(" Rate-limited: "),
         Span::styled(app.rate_limited.to_string(), Style::new().fg(RATE).bold()),
         Span::raw("   Ban drops: "),
         Span::styled(app.ban_drops.to_string(), Style::new().fg(BAN).bold()),
         Span::raw("   Active bans: "),
         Span::styled(app.bans.len().to_string(), Style::new().fg(BAN).bold()),
-    ]);
+    ];
+    if let Some(store) = &app.store {
+        limits.push(Span::raw(format!("   Store: Redis {} ", clean(&store.url))));
+        limits.push(match &store.degraded_since {
+            None => Span::styled("connected", Style::new().fg(ALLOW).bold()),
+            Some(since) => Span::styled(
+                format!("DEGRADED since {}", clean(since)),
+                Style::new().fg(RATE).bold(),
+            ),
+        });
+    }
+    let limits = Line::from(limits);
     let title = format!(" Totals {} ", app.counting_from);
     frame.render_widget(
         Paragraph::new(vec![Line::from(spans), limits]).block(Block::bordered().title(title)),

@@ -215,6 +215,35 @@ async function loadBans() {
   }
 }
 
+// Where limits and bans are kept, and whether Redis answers; polled like the bans.
+function showStore(store) {
+  const line = document.getElementById("store");
+  if (store.backend === "in-process") {
+    line.textContent = "Store: in process (limits and bans of this instance only)";
+    line.className = "store-line";
+    return;
+  }
+  const rtt = store.last_rtt_ms == null ? "" : ", round trip " + store.last_rtt_ms.toFixed(2) + " ms";
+  if (store.connected) {
+    line.textContent = "Store: Redis " + store.url + " connected" + rtt;
+    line.className = "store-line";
+  } else {
+    line.textContent = "Store: Redis " + store.url + " DEGRADED since " + store.degraded_since
+      + " (limits in process or refused, bans as last known)";
+    line.className = "store-line degraded";
+  }
+}
+
+async function loadStore() {
+  try {
+    const answer = await fetch(withToken("/api/store"), { cache: "no-store" });
+    if (!answer.ok) return;
+    showStore(await answer.json());
+  } catch (_) {
+    // the stream's status already says when the monitor is unreachable
+  }
+}
+
 // A state change: POST with the token in the Authorization header, JSON body.
 async function post(path, body) {
   const answer = await fetch(path, {
@@ -289,6 +318,8 @@ document.addEventListener("DOMContentLoaded", () => {
   connect();
   loadRules();
   loadBans();
+  loadStore();
   setInterval(loadRules, RULES_REFRESH_MS);
   setInterval(loadBans, BANS_REFRESH_MS);
+  setInterval(loadStore, BANS_REFRESH_MS);
 });

@@ -16,6 +16,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::parse::line_of;
+
 /// The default time a decision waits for Redis.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(5);
 
@@ -30,7 +32,7 @@ pub const MAX_PREFIX_LEN: usize = 64;
 ///
 /// ```
 /// use std::time::Duration;
-/// use firewall_store::StoreConfig;
+/// use firewall_core::store::StoreConfig;
 /// let config = StoreConfig::redis("redis://:secret@127.0.0.1:6379/0")?
 ///     .prefix("shop")?
 ///     .timeout(Duration::from_millis(10))?
@@ -38,7 +40,7 @@ pub const MAX_PREFIX_LEN: usize = 64;
 /// assert_eq!(config.url_redacted(), "redis://:***@127.0.0.1:6379/0");
 /// assert!(config.is_fail_closed("login"));
 /// assert!(!config.is_fail_closed("api"));
-/// # Ok::<(), firewall_store::StoreConfigError>(())
+/// # Ok::<(), firewall_core::store::StoreConfigError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct StoreConfig {
@@ -64,7 +66,7 @@ impl std::fmt::Debug for StoreConfig {
 /// # Examples
 ///
 /// ```
-/// use firewall_store::StoreConfig;
+/// use firewall_core::store::StoreConfig;
 /// let err = StoreConfig::from_toml_str("[store]\nredis = \"http://x\"\n", "rules.toml", "shop")
 ///     .unwrap_err();
 /// assert_eq!(
@@ -125,7 +127,7 @@ impl StoreConfig {
     /// # Examples
     ///
     /// ```
-    /// use firewall_store::StoreConfig;
+    /// use firewall_core::store::StoreConfig;
     /// assert!(StoreConfig::redis("redis://127.0.0.1:6379/0").is_ok());
     /// let err = StoreConfig::redis("127.0.0.1:6379").unwrap_err();
     /// assert_eq!(
@@ -150,11 +152,11 @@ impl StoreConfig {
     /// # Examples
     ///
     /// ```
-    /// use firewall_store::StoreConfig;
+    /// use firewall_core::store::StoreConfig;
     /// let c = StoreConfig::redis("redis://127.0.0.1")?.prefix("shop")?;
     /// assert_eq!(c.prefix_value(), "shop");
     /// assert!(StoreConfig::redis("redis://127.0.0.1")?.prefix("a{b}").is_err());
-    /// # Ok::<(), firewall_store::StoreConfigError>(())
+    /// # Ok::<(), firewall_core::store::StoreConfigError>(())
     /// ```
     pub fn prefix(mut self, prefix: impl Into<String>) -> Result<Self, StoreConfigError> {
         let prefix = prefix.into();
@@ -170,11 +172,11 @@ impl StoreConfig {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use firewall_store::StoreConfig;
+    /// use firewall_core::store::StoreConfig;
     /// let c = StoreConfig::redis("redis://127.0.0.1")?.timeout(Duration::from_millis(20))?;
     /// assert_eq!(c.timeout_value(), Duration::from_millis(20));
     /// assert!(StoreConfig::redis("redis://127.0.0.1")?.timeout(Duration::ZERO).is_err());
-    /// # Ok::<(), firewall_store::StoreConfigError>(())
+    /// # Ok::<(), firewall_core::store::StoreConfigError>(())
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Result<Self, StoreConfigError> {
         check_timeout(timeout).map_err(|reason| in_code("timeout_ms", reason))?;
@@ -188,10 +190,10 @@ impl StoreConfig {
     /// # Examples
     ///
     /// ```
-    /// use firewall_store::StoreConfig;
+    /// use firewall_core::store::StoreConfig;
     /// let c = StoreConfig::redis("redis://127.0.0.1")?.fail_closed("login").fail_closed("otp");
     /// assert!(c.is_fail_closed("otp"));
-    /// # Ok::<(), firewall_store::StoreConfigError>(())
+    /// # Ok::<(), firewall_core::store::StoreConfigError>(())
     /// ```
     #[must_use]
     pub fn fail_closed(mut self, name: impl Into<String>) -> Self {
@@ -205,10 +207,10 @@ impl StoreConfig {
     /// # Examples
     ///
     /// ```
-    /// use firewall_store::StoreConfig;
+    /// use firewall_core::store::StoreConfig;
     /// let c = StoreConfig::redis("redis://127.0.0.1:6379/0")?;
     /// assert_eq!(c.url(), "redis://127.0.0.1:6379/0");
-    /// # Ok::<(), firewall_store::StoreConfigError>(())
+    /// # Ok::<(), firewall_core::store::StoreConfigError>(())
     /// ```
     pub fn url(&self) -> &str {
         &self.url
@@ -219,10 +221,10 @@ impl StoreConfig {
     /// # Examples
     ///
     /// ```
-    /// use firewall_store::StoreConfig;
+    /// use firewall_core::store::StoreConfig;
     /// let c = StoreConfig::redis("redis://app:s3cr3t@redis.internal:6380")?;
     /// assert_eq!(c.url_redacted(), "redis://app:***@redis.internal:6380");
-    /// # Ok::<(), firewall_store::StoreConfigError>(())
+    /// # Ok::<(), firewall_core::store::StoreConfigError>(())
     /// ```
     pub fn url_redacted(&self) -> String {
         redact(&self.url)
@@ -233,9 +235,9 @@ impl StoreConfig {
     /// # Examples
     ///
     /// ```
-    /// use firewall_store::StoreConfig;
+    /// use firewall_core::store::StoreConfig;
     /// assert_eq!(StoreConfig::redis("redis://127.0.0.1")?.prefix_value(), "firewall");
-    /// # Ok::<(), firewall_store::StoreConfigError>(())
+    /// # Ok::<(), firewall_core::store::StoreConfigError>(())
     /// ```
     pub fn prefix_value(&self) -> &str {
         &self.prefix
@@ -246,9 +248,9 @@ impl StoreConfig {
     /// # Examples
     ///
     /// ```
-    /// use firewall_store::{StoreConfig, DEFAULT_TIMEOUT};
+    /// use firewall_core::store::{StoreConfig, DEFAULT_TIMEOUT};
     /// assert_eq!(StoreConfig::redis("redis://127.0.0.1")?.timeout_value(), DEFAULT_TIMEOUT);
-    /// # Ok::<(), firewall_store::StoreConfigError>(())
+    /// # Ok::<(), firewall_core::store::StoreConfigError>(())
     /// ```
     pub fn timeout_value(&self) -> Duration {
         self.timeout
@@ -259,9 +261,9 @@ impl StoreConfig {
     /// # Examples
     ///
     /// ```
-    /// use firewall_store::StoreConfig;
+    /// use firewall_core::store::StoreConfig;
     /// assert!(!StoreConfig::redis("redis://127.0.0.1")?.is_fail_closed("login"));
-    /// # Ok::<(), firewall_store::StoreConfigError>(())
+    /// # Ok::<(), firewall_core::store::StoreConfigError>(())
     /// ```
     pub fn is_fail_closed(&self, name: &str) -> bool {
         self.fail_closed.iter().any(|n| n == name)
@@ -275,14 +277,14 @@ impl StoreConfig {
     /// # Examples
     ///
     /// ```
-    /// use firewall_store::StoreConfig;
+    /// use firewall_core::store::StoreConfig;
     /// let text = "[store]\nredis = \"redis://127.0.0.1:6379/0\"\ntimeout_ms = 20\n";
     /// let c = StoreConfig::from_toml_str(text, "rules.toml", "shop")?.unwrap();
     /// assert_eq!((c.prefix_value(), c.timeout_value().as_millis()), ("shop", 20));
     /// assert!(StoreConfig::from_toml_str("[[rule]]\n", "rules.toml", "shop")?.is_none());
     /// let err = StoreConfig::from_toml_str("[store]\ntimeout_ms = 0\n", "r.toml", "shop").unwrap_err();
     /// assert_eq!(err.to_string(), "r.toml:2: [store] timeout_ms: 0 ms: use 1 to 10000");
-    /// # Ok::<(), firewall_store::StoreConfigError>(())
+    /// # Ok::<(), firewall_core::store::StoreConfigError>(())
     /// ```
     pub fn from_toml_str(
         text: &str,
@@ -363,22 +365,18 @@ struct RawStore {
 fn check_url(url: &str) -> Result<(), String> {
     let shown = redact(url);
     let known = ["redis://", "rediss://", "unix://", "redis+unix://"];
-    if !known.iter().any(|scheme| url.starts_with(scheme)) {
+    let Some(rest) = known.iter().find_map(|scheme| url.strip_prefix(scheme)) else {
         return Err(format!(
             "`{shown}` is not a Redis URL: expected redis://, rediss:// or unix://"
         ));
+    };
+    // The client reads the rest when it connects; an empty host or path
+    // is refused here, with the file's line.
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let unix = url.contains("unix://");
+    if !unix && (host.is_empty() || host.starts_with('/')) {
+        return Err(format!("`{shown}` is not a valid Redis URL: no host"));
     }
-    if url.starts_with("rediss://") && !cfg!(feature = "tls") {
-        return Err(format!(
-            "`{shown}`: rediss:// needs firewall-store built with its `tls` feature"
-        ));
-    }
-    redis::Client::open(url).map_err(|e| {
-        format!(
-            "`{shown}` is not a valid Redis URL: {}",
-            e.detail().unwrap_or(e.category())
-        )
-    })?;
     Ok(())
 }
 
@@ -425,16 +423,6 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,7 +466,7 @@ mod tests {
     #[test]
     fn the_rules_loader_and_the_store_read_the_same_file() {
         let text = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = \"ANY\"\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n\n[store]\nredis = \"redis://127.0.0.1:6379/0\"\n";
-        let rules = firewall_core::RuleSet::from_toml_str(text, "r.toml");
+        let rules = crate::RuleSet::from_toml_str(text, "r.toml");
         assert_eq!(rules.map(|r| r.len()).map_err(|e| e.to_string()), Ok(1));
         assert!(parse(text).unwrap().is_some());
     }
