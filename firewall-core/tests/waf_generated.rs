@@ -70,7 +70,7 @@ fn generated_attacks_are_detected_per_family() {
         ("java", 98.0, 98.0),
         ("lfi", 97.0, 98.0),
         ("nosql", 98.0, 98.0),
-        ("rce", 98.0, 98.0),
+        ("rce", 99.0, 99.0),
         ("rfi", 93.0, 97.0),
         ("sqli", 98.0, 98.0),
         ("xss", 97.0, 98.0),

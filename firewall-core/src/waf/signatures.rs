@@ -205,6 +205,7 @@ impl FromStr for View {
 /// let sqli = Signature::builtin().into_iter().find(|s| s.id == 942100).unwrap();
 /// assert_eq!(sqli.detector, Some(Detector::SqlTokens));
 /// assert_eq!("sql-tokens".parse::<Detector>(), Ok(Detector::SqlTokens));
+/// assert_eq!("shell-tokens".parse::<Detector>(), Ok(Detector::ShellTokens));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -213,6 +214,10 @@ pub enum Detector {
     /// libinjection reads them (a logic operator with a comparison,
     /// `UNION SELECT`, a second statement, a comment cutting the query).
     SqlTokens,
+    /// Command injection read from the value's shell words: a separator
+    /// then a command, once quotes, escapes, empty variables, `$IFS`,
+    /// braces, globs and carets are undone.
+    ShellTokens,
 }
 
 impl Detector {
@@ -221,6 +226,7 @@ impl Detector {
     pub(crate) fn detects(self, decoded: &str) -> bool {
         match self {
             Self::SqlTokens => super::sql_injection::is_sql_injection(decoded),
+            Self::ShellTokens => super::shell_injection::is_command_injection(decoded),
         }
     }
 }
@@ -231,7 +237,10 @@ impl FromStr for Detector {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "sql-tokens" => Ok(Self::SqlTokens),
-            other => Err(format!("unknown detector `{other}`: expected sql-tokens")),
+            "shell-tokens" => Ok(Self::ShellTokens),
+            other => Err(format!(
+                "unknown detector `{other}`: expected sql-tokens or shell-tokens"
+            )),
         }
     }
 }

