@@ -35,144 +35,31 @@ enum Kind {
 
 /// Names no prose uses: Unix recon, fetching, shells, interpreters, file
 /// changes, encoders; Windows `cmd` and `PowerShell` tools.
+#[rustfmt::skip]
 const COMMANDS: &[&str] = &[
-    "whoami",
-    "uname",
-    "ifconfig",
-    "ipconfig",
-    "hostname",
-    "wget",
-    "curl",
-    "nc",
-    "ncat",
-    "netcat",
-    "socat",
-    "telnet",
-    "ssh",
-    "scp",
-    "rsync",
-    "sftp",
-    "ftp",
-    "tftp",
-    "bash",
-    "sh",
-    "zsh",
-    "ksh",
-    "csh",
-    "tcsh",
-    "dash",
-    "busybox",
-    "ls",
-    "pwd",
-    "id",
-    "cat",
-    "tac",
-    "nl",
-    "chmod",
-    "chown",
-    "chgrp",
-    "rm",
-    "rmdir",
-    "mkdir",
-    "cp",
-    "mv",
-    "ln",
-    "ps",
-    "pkill",
-    "killall",
-    "nslookup",
-    "netstat",
-    "python",
-    "python2",
-    "python3",
-    "perl",
-    "ruby",
-    "php",
-    "lua",
-    "node",
-    "nodejs",
-    "base64",
-    "base32",
-    "xxd",
-    "hexdump",
-    "awk",
-    "gawk",
-    "sed",
-    "grep",
-    "egrep",
-    "fgrep",
-    "printenv",
-    "env",
-    "crontab",
-    "systemctl",
-    "sudo",
-    "doas",
-    "pkexec",
-    "useradd",
-    "usermod",
-    "chpasswd",
-    "mkfifo",
-    "nmap",
-    "tcpdump",
-    "iptables",
-    "lsof",
-    "strace",
-    "ltrace",
-    "gdb",
-    "dmesg",
-    "journalctl",
-    "uptime",
-    "whereis",
-    "xargs",
-    "nohup",
-    "setsid",
-    "openssl",
-    "gpg",
-    "tar",
-    "unzip",
-    "gzip",
-    "gunzip",
-    "bzip2",
-    "xz",
-    "7z",
-    "vi",
-    "vim",
-    "readlink",
-    "realpath",
-    "md5sum",
-    "sha1sum",
-    "sha256sum",
-    "lsb_release",
-    "getent",
-    "cmd",
-    "powershell",
-    "pwsh",
-    "certutil",
-    "bitsadmin",
-    "wmic",
-    "mshta",
-    "rundll32",
-    "regsvr32",
-    "cscript",
-    "wscript",
-    "systeminfo",
-    "tasklist",
-    "taskkill",
-    "schtasks",
-    "net1",
-    "nltest",
-    "icacls",
-    "iex",
-    "iwr",
-    "invoke-expression",
-    "invoke-webrequest",
-    "start-process",
-    "msiexec",
-    "reg",
-    "wsl",
+    "whoami", "uname", "ifconfig", "ipconfig", "hostname", "wget", "curl", "nc", "ncat", "netcat",
+    "socat", "telnet", "ssh", "scp", "rsync", "sftp", "ftp", "tftp", "bash", "sh", "zsh", "ksh",
+    "csh", "tcsh", "dash", "busybox", "ls", "pwd", "id", "cat", "tac", "nl", "chmod", "chown",
+    "chgrp", "rm", "rmdir", "mkdir", "cp", "mv", "ln", "ps", "pkill", "killall", "nslookup",
+    "netstat", "python", "python2", "python3", "perl", "ruby", "php", "lua", "node", "nodejs",
+    "base64", "base32", "xxd", "hexdump", "awk", "gawk", "sed", "grep", "egrep", "fgrep",
+    "printenv", "env", "crontab", "systemctl", "sudo", "doas", "pkexec", "useradd", "usermod",
+    "chpasswd", "mkfifo", "nmap", "tcpdump", "iptables", "lsof", "strace", "ltrace", "gdb",
+    "dmesg", "journalctl", "uptime", "whereis", "xargs", "nohup", "setsid", "openssl", "gpg",
+    "tar", "unzip", "gzip", "gunzip", "bzip2", "xz", "7z", "vi", "vim", "readlink", "realpath",
+    "md5sum", "sha1sum", "sha256sum", "lsb_release", "getent", "cmd", "powershell", "pwsh",
+    "certutil", "bitsadmin", "wmic", "mshta", "rundll32", "regsvr32", "cscript", "wscript",
+    "systeminfo", "tasklist", "taskkill", "schtasks", "net1", "nltest", "icacls", "iex", "iwr",
+    "invoke-expression", "invoke-webrequest", "start-process", "msiexec", "reg", "wsl", "lastlog",
+    "lastb", "finger", "iwmi", "gwmi", "irm", "icm", "knife",
 ];
 
+/// Prefixes of tool families whose every member is a command
+/// (`ansible-playbook`, `chef-client`, `aa-disable`).
+const COMMAND_PREFIXES: &[&str] = &["ansible", "chef-", "aa-"];
+
 /// Command names that are also words of text.
+#[rustfmt::skip]
 const WORDS: &[&str] = &[
     "more", "less", "head", "tail", "sort", "find", "file", "host", "kill", "touch", "echo",
     "sleep", "ping", "time", "type", "dir", "set", "net", "start", "call", "copy", "del", "move",
@@ -180,7 +67,7 @@ const WORDS: &[&str] = &[
     "expand", "script", "history", "last", "who", "top", "free", "dig", "exec", "eval", "source",
     "export", "alias", "nice", "timeout", "command", "su", "dd", "od", "wc", "tee", "uniq", "rev",
     "strings", "stat", "mount", "install", "java", "git", "docker", "kubectl", "zip", "service",
-    "apt", "yum", "pip", "npm", "gem",
+    "apt", "yum", "pip", "npm", "gem", "users", "ip",
 ];
 
 /// Whether `text` (decoded, lower case) reads as an injected command.
@@ -199,6 +86,63 @@ pub(crate) fn is_command_injection(text: &str) -> bool {
             memchr::memchr(quote, text.as_bytes())
                 .is_some_and(|at| reads_as_command(&text[at + 1..], None))
         })
+        || expand_braces(text).is_some_and(|words| reads_as_command(&words, Some(Strength::Weak)))
+}
+
+/// The most brace groups [`expand_braces`] expands, and the longest text
+/// it writes.
+const MAX_GROUPS: usize = 8;
+const MAX_EXPANDED: usize = 4096;
+
+/// `text` with each brace expansion (`{a,b}`, `c{a,oun}t`, `{,id}`)
+/// written out as a shell does (`a b`, `cat count`, `id`), or `None` when
+/// it has none. A value opening with one reads as a command line (a
+/// shell's syntax), so its first word is read as after a weak separator.
+fn expand_braces(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut done = 0;
+    let mut groups = 0;
+    let mut search = 0;
+    while let Some(open) = memchr::memchr(b'{', &bytes[search..]).map(|i| i + search) {
+        let Some(close) = bytes[open..]
+            .iter()
+            .position(|&b| b == b'}')
+            .map(|i| i + open)
+        else {
+            break;
+        };
+        let inner = &text[open + 1..close];
+        search = close + 1;
+        if !inner.contains(',') || inner.bytes().any(|b| b.is_ascii_whitespace() || b == b'{') {
+            continue;
+        }
+        let start = text[..open]
+            .rfind(|c: char| c.is_ascii_whitespace() || ";|&`(".contains(c))
+            .map_or(0, |i| i + 1)
+            .max(done);
+        let end = text[close + 1..]
+            .find(|c: char| c.is_ascii_whitespace() || ";|&`)".contains(c))
+            .map_or(text.len(), |i| i + close + 1);
+        out.push_str(&text[done..start]);
+        let (prefix, suffix) = (&text[start..open], &text[close + 1..end]);
+        let words: Vec<String> = inner
+            .split(',')
+            .map(|item| format!("{prefix}{item}{suffix}"))
+            .filter(|w| !w.is_empty())
+            .collect();
+        out.push_str(&words.join(" "));
+        done = end;
+        search = search.max(end);
+        groups += 1;
+        if groups == MAX_GROUPS || out.len() > MAX_EXPANDED {
+            break;
+        }
+    }
+    (groups > 0).then(|| {
+        out.push_str(&text[done..]);
+        out
+    })
 }
 
 /// Whether `text` runs a command; `position` says whether its first word
@@ -228,8 +172,13 @@ fn reads_as_command(text: &str, position: Option<Strength>) -> bool {
                 }
                 position = None;
                 if let Some((kind, obfuscated)) = command_of(lexer.word(), shape) {
-                    if injects(&mut lexer, strength, kind, obfuscated) {
+                    let after = lexer.next_token();
+                    if injects(&lexer, after, strength, kind, obfuscated) {
                         return true;
+                    }
+                    // The token read after the command may open another.
+                    if let Some(Token::Separator(strength)) = after {
+                        position = Some(strength);
                     }
                 }
             }
@@ -239,9 +188,14 @@ fn reads_as_command(text: &str, position: Option<Strength>) -> bool {
 }
 
 /// Whether a command `kind` after a separator of `strength` is an
-/// injection, given what follows it (read from `lexer`).
-fn injects(lexer: &mut Lexer<'_>, strength: Strength, kind: Kind, obfuscated: bool) -> bool {
-    let after = lexer.next_token();
+/// injection, given the token `after` it (a word's text in `lexer`).
+fn injects(
+    lexer: &Lexer<'_>,
+    after: Option<Token>,
+    strength: Strength,
+    kind: Kind,
+    obfuscated: bool,
+) -> bool {
     let argued = match after {
         None => Follow::End,
         Some(Token::Separator(_)) => Follow::Separator,
@@ -323,7 +277,7 @@ fn is_binary_dir(dir: &str, glob: bool) -> bool {
 }
 
 fn kind_of(name: &str) -> Option<Kind> {
-    if COMMANDS.contains(&name) {
+    if COMMANDS.contains(&name) || COMMAND_PREFIXES.iter().any(|p| name.starts_with(p)) {
         Some(Kind::Command)
     } else if WORDS.contains(&name) {
         Some(Kind::Word)
@@ -455,6 +409,13 @@ mod tests {
             "c'a't /etc/passwd",
             "x;/usr/bin/id",
             ";/b??/ca* /etc/passwd",
+            "{,ifconfig}",
+            "{id,}",
+            "{l,-lh}s",
+            "{cat,/etc/passwd}",
+            "\\ls",
+            ";lastlog -u root",
+            "time; chef-shell",
         ] {
             assert!(is_command_injection(attack), "{attack:?}");
         }
@@ -485,6 +446,9 @@ mod tests {
             "py*",
             "c*t",
             "items[0]; who?",
+            "{cat,dog}",
+            "{\"a\":1,\"b\":[2,3]}",
+            "c:\\users\\me\\documents",
         ] {
             assert!(!is_command_injection(text), "{text:?}");
         }

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Undone: quotes (`'...'` and `"..."` are one word with the quotes
-//! dropped), backslash escapes, `cmd` carets, unset variables (`$u`, `${u}`, `$@`, `$9`: empty),
+//! dropped), backslash escapes (one before a letter marks the word
+//! obfuscated: letters need none), `cmd` carets, unset variables (`$u`, `${u}`, `$@`, `$9`: empty),
 //! `$IFS` and `${IFS...}` (a blank), brace expansion (`{a,b}`: `a b`),
 //! `%COMSPEC%` (`cmd`). Separators: `;` `|` `||` `&&` `` ` `` `$(` (strong:
 //! rare outside a command line) and newline, `&`, `(` (weak: common in
@@ -198,11 +199,15 @@ impl<'a> Lexer<'a> {
                 }
             }
             if b == b'\\' {
-                // An escaped character is kept, the backslash dropped.
+                // An escaped character is kept, the backslash dropped; a
+                // letter needs no escape (`\ls` skips an alias).
                 self.at += 1;
                 dropped = true;
                 match self.bytes.get(self.at) {
-                    Some(&c) => self.keep(c, &mut dropped, &mut shape),
+                    Some(&c) => {
+                        shape.obfuscated |= c.is_ascii_alphanumeric();
+                        self.keep(c, &mut dropped, &mut shape);
+                    }
                     None => break,
                 }
                 continue;
@@ -350,6 +355,7 @@ mod tests {
         assert_eq!(tokens("|c$u\"at\""), ["SEP", "cat*"]);
         assert_eq!(tokens("|c${u}at$@"), ["SEP", "cat*"]);
         assert_eq!(tokens("a&&who^ami"), ["a", "SEP", "whoami*"]);
+        assert_eq!(tokens("\\ls"), ["ls*"]);
     }
 
     #[test]
