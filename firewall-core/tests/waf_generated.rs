@@ -74,6 +74,9 @@ fn generated_attacks_are_detected_per_family() {
         ("rfi", 93.0, 97.0),
         ("sqli", 98.0, 98.0),
         ("xss", 97.0, 98.0),
+        ("ssrf", 99.0, 99.0),
+        ("node", 99.0, 99.0),
+        ("proto", 99.0, 99.0),
     ];
     let mut failures = Vec::new();
     for (family, floor1, floor4) in floors {

@@ -53,7 +53,7 @@ type Generator = fn(&mut Rng) -> String;
 /// `per_family` attacks of each family, from `seed`.
 pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
     let mut rng = Rng::new(seed);
-    let families: [(&'static str, Generator); 7] = [
+    let families: [(&'static str, Generator); 10] = [
         ("sqli", sqli),
         ("xss", xss),
         ("lfi", lfi),
@@ -61,15 +61,19 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
         ("java", java),
         ("nosql", nosql_value),
         ("rce", rce),
+        ("ssrf", ssrf),
+        ("node", node),
+        ("proto", proto_path),
     ];
     let mut out = Vec::new();
     for (family, generate) in families {
         for _ in 0..per_family {
             let payload = generate(&mut rng);
-            let request = if family == "nosql" {
-                nosql_request(&mut rng, &payload)
-            } else {
-                place(&mut rng, &payload)
+            let request = match family {
+                "nosql" => nosql_request(&mut rng, &payload),
+                "ssrf" => url_request(&mut rng, &payload),
+                "proto" => proto_request(&mut rng, &payload),
+                _ => place(&mut rng, &payload),
             };
             out.push(Attack {
                 family,
@@ -820,6 +824,248 @@ fn nosql_request(rng: &mut Rng, op: &str) -> Request<'static> {
                 "application/json",
                 serde_json::json!({ field: inner }).to_string(),
             )
+        }
+    }
+}
+
+/// SSRF: a URL to this host, the internal network or a cloud metadata
+/// service, the host spelt one of the ways URL parsers accept (decimal,
+/// hex, octal, short and mixed IPv4 forms, IPv6 loopback and mapped forms,
+/// local and internal names, wildcard DNS to 127.0.0.1), in one of the
+/// schemes fetchers speak.
+fn ssrf(rng: &mut Rng) -> String {
+    let scheme = rng.pick(&[
+        "http://",
+        "https://",
+        "http://",
+        "gopher://",
+        "dict://",
+        "ftp://",
+        "ldap://",
+        "tftp://",
+        "HTTP://",
+        "sftp://",
+    ]);
+    let host = match rng.below(4) {
+        0 => rng
+            .pick(&[
+                "127.0.0.1",
+                "2130706433",
+                "0x7f000001",
+                "0x7f.0x0.0x0.0x1",
+                "0177.0.0.1",
+                "017700000001",
+                "127.1",
+                "127.0.1",
+                "127.000.000.001",
+                "0",
+                "0.0.0.0",
+                "[::1]",
+                "[::]",
+                "[0:0:0:0:0:0:0:1]",
+                "[::ffff:127.0.0.1]",
+                "[::ffff:7f00:1]",
+                "[0:0:0:0:0:ffff:127.0.0.1]",
+                "127.127.127.127",
+            ])
+            .to_owned(),
+        1 => rng
+            .pick(&[
+                "169.254.169.254",
+                "2852039166",
+                "0xa9fea9fe",
+                "0251.0376.0251.0376",
+                "[fd00:ec2::254]",
+                "metadata.google.internal",
+                "100.100.100.200",
+                "[::ffff:169.254.169.254]",
+            ])
+            .to_owned(),
+        2 => rng
+            .pick(&[
+                "localhost",
+                "LOCALHOST",
+                "localhost.localdomain",
+                "localhost4",
+                "ip6-localhost",
+                "host.docker.internal",
+                "gateway.docker.internal",
+                "redis.default.svc.cluster.local",
+                "db.internal",
+                "api.localhost",
+                "localtest.me",
+                "lvh.me",
+                "127.0.0.1.nip.io",
+                "7f000001.sslip.io",
+            ])
+            .to_owned(),
+        _ => rng
+            .pick(&[
+                "10.0.0.5",
+                "192.168.1.1",
+                "172.16.0.10",
+                "172.31.255.1",
+                "10.1.2.3",
+            ])
+            .to_owned(),
+    };
+    let host = if rng.chance(15) {
+        format!(
+            "{}@{host}",
+            rng.pick(&["user", "user:pass", "x.example.com", "evil.example"])
+        )
+    } else {
+        host
+    };
+    let port = rng.pick(&["", "", ":80", ":6379", ":11211", ":8080", ":22", ":2375"]);
+    let path = rng.pick(&[
+        "/",
+        "/admin",
+        "/latest/meta-data/iam/security-credentials/",
+        "/computeMetadata/v1/",
+        "/_INFO",
+        "/_%0D%0ASET%20x%201%0D%0A",
+        "/stat",
+        "",
+        "/server-status",
+    ]);
+    if rng.chance(10) {
+        return format!(
+            "file://{}",
+            rng.pick(&["/etc/passwd", "localhost/etc/hosts", "/proc/self/environ"])
+        );
+    }
+    format!("{scheme}{host}{port}{path}")
+}
+
+/// A URL placed where applications take one (a webhook, an image to
+/// fetch, a redirect), as a query, form or JSON value.
+fn url_request(rng: &mut Rng, url: &str) -> Request<'static> {
+    let name = rng.pick(&[
+        "url",
+        "uri",
+        "target",
+        "webhook",
+        "image_url",
+        "feed",
+        "callback",
+        "dest",
+        "next",
+    ]);
+    match rng.below(3) {
+        0 => Request::from_target("GET", format!("/fetch?{name}={}", encode(url, "%20"))),
+        1 => Request::new("POST", "/fetch").body(
+            "application/x-www-form-urlencoded",
+            format!("{name}={}", encode(url, "+")),
+        ),
+        _ => Request::new("POST", "/api/fetch").body(
+            "application/json",
+            serde_json::json!({ name: url }).to_string(),
+        ),
+    }
+}
+
+/// Node.js and template injection: reaching `child_process` or `process`
+/// through `require`, `process.mainModule`, the `Function` constructor,
+/// node-serialize's function marker, and server-side templates reaching
+/// the runtime; spacing and quote styles varied.
+fn node(rng: &mut Rng) -> String {
+    let q = rng.pick(&["'", "\"", "`"]);
+    let sp = rng.pick(&["", " ", "  "]);
+    let module = rng.pick(&["child_process", "fs", "net", "vm"]);
+    let call = rng.pick(&[
+        "exec('id')",
+        "execSync('id')",
+        "spawn('sh')",
+        "readFileSync('/etc/passwd')",
+        "runInNewContext('1')",
+    ]);
+    match rng.below(7) {
+        0 => format!("require({sp}{q}{module}{q}{sp}).{call}"),
+        1 => format!("process.mainModule.require({q}{module}{q}).{call}"),
+        2 => format!(
+            "{}.constructor.constructor({q}return process{q})()",
+            rng.pick(&["this", "[]", "''", "{}", "(function(){})", "Object"])
+        ),
+        3 => format!("new Function({q}return process.env{q})()"),
+        4 => format!("_$$ND_FUNC$$_function(){{require({q}child_process{q}).exec({q}id{q})}}()"),
+        5 => format!("global.process.mainModule.constructor._load({q}{module}{q}).{call}"),
+        _ => rng
+            .pick(&[
+                "{{constructor.constructor('return process')().env}}",
+                "{{''.__class__.__mro__[1].__subclasses__()}}",
+                "{{config.__class__.__init__.__globals__['os'].popen('id').read()}}",
+                "{{self._TemplateReference__context.cycler.__init__.__globals__.os}}",
+                "${T(java.lang.Runtime).getRuntime().exec('id')}",
+                "<%= require('child_process').execSync('id') %>",
+                "#{7*7}",
+                "{{7*7}}",
+                "${{7*7}}",
+                "{php}system('id');{/php}",
+                "{{request.application.__globals__.__builtins__.__import__('os')}}",
+                "{% import os %}{{ os.system('id') }}",
+            ])
+            .to_owned(),
+    }
+}
+
+/// A prototype pollution path: `__proto__` or `constructor.prototype`,
+/// in the bracket, dot or JSON form (the request builder places it).
+fn proto_path(rng: &mut Rng) -> String {
+    let property = rng.pick(&[
+        "isAdmin",
+        "admin",
+        "role",
+        "polluted",
+        "toString",
+        "shell",
+        "NODE_OPTIONS",
+    ]);
+    let root = rng.pick(&[
+        "__proto__",
+        "constructor.prototype",
+        "__proto__",
+        "constructor[prototype]",
+    ]);
+    format!("{root}.{property}")
+}
+
+/// Places a prototype pollution path as a query or form name (`a[b][c]=`
+/// or `a.b.c=`) or as JSON keys.
+fn proto_request(rng: &mut Rng, path: &str) -> Request<'static> {
+    let parts: Vec<String> = path
+        .replace('[', ".")
+        .replace(']', "")
+        .split('.')
+        .map(str::to_owned)
+        .collect();
+    let value = rng.pick(&["1", "true", "--require /proc/self/environ", "x"]);
+    let bracketed = || {
+        let mut name = parts[0].clone();
+        for part in &parts[1..] {
+            let _ = write!(name, "[{part}]");
+        }
+        name
+    };
+    match rng.below(4) {
+        0 => Request::from_target(
+            "GET",
+            format!("/settings?{}={}", bracketed(), encode(value, "%20")),
+        ),
+        1 => Request::new("POST", "/settings").body(
+            "application/x-www-form-urlencoded",
+            format!("{}={}", encode(&bracketed(), "+"), encode(value, "+")),
+        ),
+        2 => Request::from_target(
+            "GET",
+            format!("/settings?{}={}", parts.join("."), encode(value, "%20")),
+        ),
+        _ => {
+            let mut json = serde_json::json!(value);
+            for part in parts.iter().rev() {
+                json = serde_json::json!({ part.as_str(): json });
+            }
+            Request::new("POST", "/api/settings").body("application/json", json.to_string())
         }
     }
 }
