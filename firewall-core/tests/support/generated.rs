@@ -424,6 +424,18 @@ fn lfi(rng: &mut Rng) -> String {
         "var/log/nginx/error.log",
         "usr/local/etc/php.ini",
         "etc/nginx/nginx.conf",
+        "etc/apache2/apache2.conf",
+        "etc/mysql/my.cnf",
+        "etc/ssh/sshd_config",
+        "etc/os-release",
+        "var/lib/mysql/mysql/user.MYD",
+        "var/mail/root",
+        "var/spool/cron/crontabs/root",
+        "usr/local/apache2/conf/httpd.conf",
+        "opt/lampp/etc/httpd.conf",
+        "sys/class/net/eth0/address",
+        "root/.bash_history",
+        "home/admin/.profile",
     ];
     let windows = [
         "windows/win.ini",
@@ -433,6 +445,15 @@ fn lfi(rng: &mut Rng) -> String {
         "inetpub/wwwroot/web.config",
         "windows/repair/sam",
         "windows/panther/unattend.xml",
+        "windows/system32/inetsrv/config/applicationHost.config",
+        "sysprep.inf",
+        "users/administrator/ntuser.dat",
+        "programdata/mysql/my.ini",
+        "xampp/apache/conf/httpd.conf",
+        "windows/debug/netsetup.log",
+        "windows/system32/config/regback/sam",
+        "program files/mysql/my.ini",
+        "winnt/system32/cmd.exe",
     ];
     let web = [
         "web.config",
@@ -481,10 +502,10 @@ fn lfi(rng: &mut Rng) -> String {
         file.to_owned()
     };
     let start = match rng.below(6) {
-        0 if windows_style => rng
-            .pick(&["c:\\", "C:/", "c:\\\\", "\\\\?\\c:\\"])
+        0 | 3 if windows_style => rng
+            .pick(&["c:\\", "C:/", "c:\\\\", "\\\\?\\c:\\", "D:\\"])
             .to_owned(),
-        1 if !windows_style => "/".to_owned(),
+        1 | 3 if !windows_style => "/".to_owned(),
         2 => rng.pick(&["file:///", "file://localhost/"]).to_owned(),
         _ => up.repeat(depth),
     };
