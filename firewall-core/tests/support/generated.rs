@@ -53,7 +53,7 @@ type Generator = fn(&mut Rng) -> String;
 /// `per_family` attacks of each family, from `seed`.
 pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
     let mut rng = Rng::new(seed);
-    let families: [(&'static str, Generator); 10] = [
+    let families: [(&'static str, Generator); 11] = [
         ("sqli", sqli),
         ("xss", xss),
         ("lfi", lfi),
@@ -64,6 +64,7 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
         ("ssrf", ssrf),
         ("node", node),
         ("proto", proto_path),
+        ("php", php),
     ];
     let mut out = Vec::new();
     for (family, generate) in families {
@@ -1088,5 +1089,75 @@ fn proto_request(rng: &mut Rng, path: &str) -> Request<'static> {
             }
             Request::new("POST", "/api/settings").body("application/json", json.to_string())
         }
+    }
+}
+
+/// PHP code injection: a dangerous function called the ways PHP allows
+/// (any case, blanks and comments before the parenthesis, a namespace
+/// backslash, the name built from strings or held in a variable or a
+/// superglobal, callbacks taking the name), with or without an open tag.
+fn php(rng: &mut Rng) -> String {
+    let function = rng.pick(&[
+        "system",
+        "exec",
+        "passthru",
+        "shell_exec",
+        "popen",
+        "proc_open",
+        "eval",
+        "assert",
+        "include",
+        "file_get_contents",
+        "file_put_contents",
+        "base64_decode",
+        "phpinfo",
+        "pcntl_exec",
+        "create_function",
+    ]);
+    let arg = rng.pick(&[
+        "'id'",
+        "\"id\"",
+        "$_GET['c']",
+        "'/etc/passwd'",
+        "base64_decode('aWQ=')",
+        "''",
+        "$_POST[0]",
+    ]);
+    let call = match rng.below(8) {
+        0 => format!("{}({arg})", case(rng, function)),
+        1 => format!(
+            "{function}{}({arg})",
+            rng.pick(&[" ", "  ", "/**/", "\t", "#x\n", "//x\n"])
+        ),
+        2 => format!("\\{function}({arg})"),
+        3 => {
+            let (a, b) = function.split_at(function.len() / 2);
+            format!("(\"{a}\".\"{b}\")({arg})")
+        }
+        4 => format!("$f='{function}';$f({arg})"),
+        5 => format!(
+            "{}('{function}',{arg})",
+            rng.pick(&[
+                "call_user_func",
+                "array_map",
+                "call_user_func_array",
+                "usort",
+                "register_shutdown_function"
+            ])
+        ),
+        6 => rng
+            .pick(&[
+                "$_GET['a']($_GET['b'])",
+                "$_REQUEST[0]($_REQUEST[1])",
+                "${'_GET'}[0](1)",
+                "`id`",
+            ])
+            .to_owned(),
+        _ => format!("@{function}({arg})"),
+    };
+    match rng.below(4) {
+        0 => format!("<?php {call}; ?>"),
+        1 => format!("<?={call}?>"),
+        _ => format!("{call};"),
     }
 }
