@@ -33,60 +33,58 @@ enum Kind {
     Word,
 }
 
-/// Names no prose uses: Unix recon, fetching, shells, interpreters, file
+/// Names no prose uses (sorted: looked up by binary search): Unix recon, fetching, shells, interpreters, file
 /// changes, encoders; Windows `cmd` and `PowerShell` tools.
 #[rustfmt::skip]
 const COMMANDS: &[&str] = &[
-    "whoami", "uname", "ifconfig", "ipconfig", "hostname", "wget", "curl", "nc", "ncat", "netcat",
-    "socat", "telnet", "ssh", "scp", "rsync", "sftp", "ftp", "tftp", "bash", "sh", "zsh", "ksh",
-    "csh", "tcsh", "dash", "busybox", "ls", "pwd", "id", "cat", "tac", "nl", "chmod", "chown",
-    "chgrp", "rm", "rmdir", "mkdir", "cp", "mv", "ln", "ps", "pkill", "killall", "nslookup",
-    "netstat", "python", "python2", "python3", "perl", "ruby", "php", "lua", "node", "nodejs",
-    "base64", "base32", "xxd", "hexdump", "awk", "gawk", "sed", "grep", "egrep", "fgrep",
-    "printenv", "env", "crontab", "systemctl", "sudo", "doas", "pkexec", "useradd", "usermod",
-    "chpasswd", "mkfifo", "nmap", "tcpdump", "iptables", "lsof", "strace", "ltrace", "gdb",
-    "dmesg", "journalctl", "uptime", "whereis", "xargs", "nohup", "setsid", "openssl", "gpg",
-    "tar", "unzip", "gzip", "gunzip", "bzip2", "xz", "7z", "vi", "vim", "readlink", "realpath",
-    "md5sum", "sha1sum", "sha256sum", "lsb_release", "getent", "cmd", "powershell", "pwsh",
-    "certutil", "bitsadmin", "wmic", "mshta", "rundll32", "regsvr32", "cscript", "wscript",
-    "systeminfo", "tasklist", "taskkill", "schtasks", "net1", "nltest", "icacls", "iex", "iwr",
-    "invoke-expression", "invoke-webrequest", "start-process", "msiexec", "reg", "wsl", "lastlog",
-    "lastb", "finger", "iwmi", "gwmi", "irm", "icm", "knife",
+    "7z", "base32", "base64", "bash", "bitsadmin", "busybox", "bzip2", "certutil", "chgrp",
+    "chmod", "chown", "chpasswd", "cmd", "cp", "crontab", "cscript", "csh", "curl", "dash",
+    "dmesg", "doas", "egrep", "env", "fgrep", "getent", "gpg", "gunzip", "gwmi", "gzip", "hexdump",
+    "hostname", "icacls", "icm", "id", "iex", "ifconfig", "invoke-expression", "invoke-webrequest",
+    "ipconfig", "iptables", "irm", "iwmi", "iwr", "journalctl", "killall", "knife", "ksh", "lastb",
+    "lastlog", "ln", "ls", "lsb_release", "lsof", "ltrace", "md5sum", "mkdir", "mkfifo", "mshta",
+    "msiexec", "mv", "nc", "ncat", "net1", "netcat", "netstat", "nl", "nltest", "nmap", "nohup",
+    "nslookup", "openssl", "pkexec", "pkill", "powershell", "printenv", "ps", "pwd", "pwsh",
+    "readlink", "realpath", "regsvr32", "rm", "rmdir", "rsync", "rundll32", "schtasks", "scp",
+    "setsid", "sh", "sha1sum", "sha256sum", "socat", "start-process", "strace", "sudo",
+    "systemctl", "systeminfo", "tac", "taskkill", "tasklist", "tcpdump", "tcsh", "tftp", "uname",
+    "unzip", "uptime", "useradd", "usermod", "wget", "whereis", "whoami", "wmic", "wscript", "wsl",
+    "xargs", "xxd", "xz", "zsh",
 ];
 
 /// Prefixes of tool families whose every member is a command
 /// (`ansible-playbook`, `chef-client`, `aa-disable`).
 const COMMAND_PREFIXES: &[&str] = &["ansible", "chef-", "aa-"];
 
-/// Command names that are also words of text.
+/// Command names (sorted) that are also words of text, or names of languages and
+/// tools that technical prose mentions (`cat`, `python`, `ssh`).
 #[rustfmt::skip]
 const WORDS: &[&str] = &[
-    "more", "less", "head", "tail", "sort", "find", "file", "host", "kill", "touch", "echo",
-    "sleep", "ping", "time", "type", "dir", "set", "net", "start", "call", "copy", "del", "move",
-    "ren", "make", "man", "wall", "write", "mail", "watch", "split", "cut", "paste", "fold",
-    "expand", "script", "history", "last", "who", "top", "free", "dig", "exec", "eval", "source",
-    "export", "alias", "nice", "timeout", "command", "su", "dd", "od", "wc", "tee", "uniq", "rev",
-    "strings", "stat", "mount", "install", "java", "git", "docker", "kubectl", "zip", "service",
-    "apt", "yum", "pip", "npm", "gem", "users", "ip",
+    "alias", "apt", "awk", "call", "cat", "command", "copy", "cut", "dd", "del", "dig", "dir",
+    "docker", "echo", "eval", "exec", "expand", "export", "file", "find", "finger", "fold", "free",
+    "ftp", "gawk", "gdb", "gem", "git", "grep", "head", "history", "host", "install", "ip", "java",
+    "kill", "kubectl", "last", "less", "lua", "mail", "make", "man", "more", "mount", "move",
+    "net", "nice", "node", "nodejs", "npm", "od", "paste", "perl", "php", "ping", "pip", "python",
+    "python2", "python3", "reg", "ren", "rev", "ruby", "script", "sed", "service", "set", "sftp",
+    "sleep", "sort", "source", "split", "ssh", "start", "stat", "strings", "su", "tail", "tar",
+    "tee", "telnet", "time", "timeout", "top", "touch", "type", "uniq", "users", "vi", "vim",
+    "wall", "watch", "wc", "who", "write", "yum", "zip",
 ];
 
 /// Whether `text` (decoded, lower case) reads as an injected command.
 ///
-/// The value is read as it is, and, for each quote it holds, as if that
-/// quote had opened before it (a value pasted inside a quoted argument):
-/// then what follows its first such quote is read, with no command before
-/// the next separator. So `1';id` and `1";id` read `;id`, and `I'd like`
-/// reads `d like`.
+/// A command starts a value or follows a separator: the value is read
+/// from its start and from each separator on, a fresh shell each time
+/// (so a quote opened before the separator does not hide it: `1';id`
+/// reads `;id`, as when the value is pasted inside a quoted argument).
+/// Only the words in command position are read, so prose with no
+/// separator costs one pass over its bytes and the reading of one word.
 pub(crate) fn is_command_injection(text: &str) -> bool {
     if !worth_reading(text) {
         return false;
     }
-    reads_as_command(text, Some(Strength::Start))
-        || [b'\'', b'"'].into_iter().any(|quote| {
-            memchr::memchr(quote, text.as_bytes())
-                .is_some_and(|at| reads_as_command(&text[at + 1..], None))
-        })
-        || expand_braces(text).is_some_and(|words| reads_as_command(&words, Some(Strength::Weak)))
+    reads_as_command(text, Strength::Start)
+        || expand_braces(text).is_some_and(|words| reads_as_command(&words, Strength::Weak))
 }
 
 /// The most brace groups [`expand_braces`] expands, and the longest text
@@ -145,44 +143,113 @@ fn expand_braces(text: &str) -> Option<String> {
     })
 }
 
-/// Whether `text` runs a command; `position` says whether its first word
-/// is in command position (as the start of a value).
-fn reads_as_command(text: &str, position: Option<Strength>) -> bool {
+/// Whether `text` runs a command at its start (read as after `start`) or
+/// after one of its separators.
+fn reads_as_command(text: &str, start: Strength) -> bool {
+    // At the start of a value only an obfuscated word is a command (or,
+    // after a brace expansion, any word): a first word with nothing a
+    // shell would undo is not read.
+    let first_word_hides = || {
+        text.bytes()
+            .take_while(|&b| {
+                !matches!(
+                    b,
+                    b' ' | b'\t' | b';' | b'|' | b'&' | b'\n' | b'\r' | b'(' | b'<' | b'>'
+                )
+            })
+            .any(|b| HIDING[usize::from(b)])
+    };
+    if (start != Strength::Start || first_word_hides()) && command_at(text, Some(start)) {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes[from..]
+        .iter()
+        .position(|&b| SEPARATORS[usize::from(b)])
+        .map(|i| i + from)
+    {
+        from = i + 1;
+        // `&&`, `||` and `$(` are read from their first byte.
+        let b = bytes[i];
+        let start = if b == b'(' && i > 0 && bytes[i - 1] == b'$' {
+            i - 1
+        } else {
+            i
+        };
+        let continues = start == i && i > 0 && bytes[i - 1] == b && b != b'\n';
+        if !continues && command_at(&text[start..], None) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The bytes with which a word hides a command name (quotes, escapes,
+/// carets, variables, braces, globs, `%COMSPEC%`), and `/` (a binary's
+/// path).
+const HIDING: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b"'\"\\^${}?*[%/`";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The bytes that open a separator.
+const SEPARATORS: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b";|&`\n\r(";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The most variable assignments skipped before a command (`a=1 b=2 id`).
+const MAX_ASSIGNMENTS: usize = 8;
+
+/// Whether the command line at the start of `text` runs a command:
+/// separators, then assignments, then a command word and what follows it.
+/// `position` says whether the first word is in command position already
+/// (the start of the value).
+fn command_at(text: &str, mut position: Option<Strength>) -> bool {
     let mut lexer = Lexer::new(text);
-    // The strongest separator since the last word, if the next word is in
-    // command position.
-    let mut position = position;
+    let mut assignments = 0;
     while let Some(token) = lexer.next_token() {
-        match token {
+        let shape = match token {
             Token::Separator(strength) => {
                 position = Some(position.map_or(strength, |p| p.max(strength)));
+                continue;
             }
-            Token::Redirect => position = None,
-            Token::Word(shape) => {
-                let Some(strength) = position else {
-                    continue;
-                };
-                if lexer.word().is_empty() || is_assignment(lexer.word()) {
-                    continue;
-                }
-                // A bare glob opening a value is a wildcard search (`py*`).
-                if strength == Strength::Start && shape.glob && !lexer.word().starts_with('/') {
-                    position = None;
-                    continue;
-                }
-                position = None;
-                if let Some((kind, obfuscated)) = command_of(lexer.word(), shape) {
-                    let after = lexer.next_token();
-                    if injects(&lexer, after, strength, kind, obfuscated) {
-                        return true;
-                    }
-                    // The token read after the command may open another.
-                    if let Some(Token::Separator(strength)) = after {
-                        position = Some(strength);
-                    }
-                }
+            Token::Redirect => return false,
+            Token::Word(shape) => shape,
+        };
+        let Some(strength) = position else {
+            return false;
+        };
+        let word = lexer.word();
+        if word.is_empty() || is_assignment(word) {
+            assignments += 1;
+            if assignments > MAX_ASSIGNMENTS {
+                return false;
             }
+            continue;
         }
+        // A bare glob opening a value is a wildcard search (`py*`).
+        if strength == Strength::Start && shape.glob && !word.starts_with('/') {
+            return false;
+        }
+        let Some((kind, obfuscated)) = command_of(word, shape) else {
+            return false;
+        };
+        let after = lexer.next_token();
+        return injects(&lexer, after, strength, kind, obfuscated);
     }
     false
 }
@@ -256,6 +323,12 @@ fn command_of(word: &str, shape: WordShape) -> Option<(Kind, bool)> {
         _ => (word, false),
     };
     let name = name.strip_suffix(".exe").unwrap_or(name);
+    // Command names are made of these bytes only: anything else is no
+    // command, without a look-up.
+    let name_bytes = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_';
+    if !shape.glob && !name.bytes().all(name_bytes) {
+        return None;
+    }
     let obfuscated = shape.obfuscated || path;
     if shape.glob {
         let literal = name.bytes().filter(u8::is_ascii_alphanumeric).count();
@@ -277,9 +350,10 @@ fn is_binary_dir(dir: &str, glob: bool) -> bool {
 }
 
 fn kind_of(name: &str) -> Option<Kind> {
-    if COMMANDS.contains(&name) || COMMAND_PREFIXES.iter().any(|p| name.starts_with(p)) {
+    if COMMANDS.binary_search(&name).is_ok() || COMMAND_PREFIXES.iter().any(|p| name.starts_with(p))
+    {
         Some(Kind::Command)
-    } else if WORDS.contains(&name) {
+    } else if WORDS.binary_search(&name).is_ok() {
         Some(Kind::Word)
     } else {
         None
@@ -382,6 +456,12 @@ mod tests {
     use super::is_command_injection;
 
     #[test]
+    fn command_lists_are_sorted_for_binary_search() {
+        assert!(super::COMMANDS.is_sorted());
+        assert!(super::WORDS.is_sorted());
+    }
+
+    #[test]
     fn separators_then_commands_are_injections() {
         for attack in [
             ";id",
@@ -441,6 +521,9 @@ mod tests {
             "i'd like to order 2 or 3 more of these if they're still in stock.",
             "i'd rate the service 4 out of 5; delivery was a day late.",
             "it costs $5 (or $10 with tax)",
+            "i have a dog; cat food is expensive",
+            "i know java; python and php",
+            "connect over vpn; ssh is blocked",
             "/tools/curl",
             "/blog/id",
             "py*",

@@ -60,7 +60,10 @@ pub(crate) struct Lexer<'a> {
     braces: u32,
     /// The quote open at the cursor, if any.
     quote: Option<u8>,
-    word: String,
+    /// The last word's bytes (ASCII: other bytes are kept as 0x7f), and
+    /// its length: a fixed buffer, no allocation per lexer.
+    word: [u8; MAX_WORD],
+    len: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -71,13 +74,15 @@ impl<'a> Lexer<'a> {
             at: 0,
             braces: 0,
             quote: None,
-            word: String::with_capacity(MAX_WORD),
+            word: [0; MAX_WORD],
+            len: 0,
         }
     }
 
     /// The text of the last [`Token::Word`] (at most [`MAX_WORD`] bytes).
     pub(crate) fn word(&self) -> &str {
-        &self.word
+        // Only ASCII bytes are kept, so this never fails.
+        std::str::from_utf8(&self.word[..self.len]).unwrap_or_default()
     }
 
     /// The next token, `None` at the end of the value.
@@ -165,7 +170,7 @@ impl<'a> Lexer<'a> {
 
     /// Reads one word, undoing quotes, escapes and expansions.
     fn read_word(&mut self) -> WordShape {
-        self.word.clear();
+        self.len = 0;
         let mut shape = WordShape::default();
         // Whether something was dropped since the last kept character.
         let mut dropped = false;
@@ -252,7 +257,7 @@ impl<'a> Lexer<'a> {
 
     /// Keeps the byte `b` at the cursor in the word.
     fn keep(&mut self, b: u8, dropped: &mut bool, shape: &mut WordShape) {
-        if *dropped && !self.word.is_empty() {
+        if *dropped && self.len > 0 {
             shape.obfuscated = true;
         }
         *dropped = false;
@@ -282,14 +287,14 @@ impl<'a> Lexer<'a> {
     }
 
     fn push(&mut self, b: u8, shape: &mut WordShape) {
-        if self.word.len() >= MAX_WORD {
+        if self.len >= MAX_WORD {
             shape.truncated = true;
-        } else if b.is_ascii() {
-            self.word.push(char::from(b));
-        } else {
-            // Not a command-name byte: keep the word's length, mark it.
-            self.word.push('\u{7f}');
+            return;
         }
+        // A byte that is not ASCII is no command-name byte: keep the
+        // word's length, mark it.
+        self.word[self.len] = if b.is_ascii() { b } else { 0x7f };
+        self.len += 1;
     }
 
     fn push_str(&mut self, s: &str, shape: &mut WordShape) {
