@@ -404,10 +404,9 @@ fn entities(rng: &mut Rng, text: &str) -> String {
         .collect()
 }
 
-/// Path traversal: a traversal in one encoding, repeated, then a file of
-/// one of the sensitive families (Unix system files, `/proc`, Windows
-/// drive paths with backslashes, web application secrets, dotfiles).
-fn lfi(rng: &mut Rng) -> String {
+/// A sensitive file of one family (Unix system, Windows system, web
+/// application), and whether it is written with backslashes.
+fn sensitive_file(rng: &mut Rng) -> (&'static str, bool) {
     let unix = [
         "etc/passwd",
         "etc/shadow",
@@ -474,11 +473,18 @@ fn lfi(rng: &mut Rng) -> String {
         ".svn/entries",
         "composer.json",
     ];
-    let (file, windows_style) = match rng.below(3) {
+    match rng.below(3) {
         0 => (rng.pick(&unix), false),
         1 => (rng.pick(&windows), true),
         _ => (rng.pick(&web), rng.chance(30)),
-    };
+    }
+}
+
+/// Path traversal: a traversal in one encoding, repeated, then a file of
+/// one of the sensitive families (Unix system files, `/proc`, Windows
+/// drive paths with backslashes, web application secrets, dotfiles).
+fn lfi(rng: &mut Rng) -> String {
+    let (file, windows_style) = sensitive_file(rng);
     let up = rng.pick(&[
         "../",
         "..\\",
@@ -850,25 +856,10 @@ fn nosql_request(rng: &mut Rng, op: &str) -> Request<'static> {
     }
 }
 
-/// SSRF: a URL to this host, the internal network or a cloud metadata
-/// service, the host spelt one of the ways URL parsers accept (decimal,
-/// hex, octal, short and mixed IPv4 forms, IPv6 loopback and mapped forms,
-/// local and internal names, wildcard DNS to 127.0.0.1), in one of the
-/// schemes fetchers speak.
-fn ssrf(rng: &mut Rng) -> String {
-    let scheme = rng.pick(&[
-        "http://",
-        "https://",
-        "http://",
-        "gopher://",
-        "dict://",
-        "ftp://",
-        "ldap://",
-        "tftp://",
-        "HTTP://",
-        "sftp://",
-    ]);
-    let host = match rng.below(4) {
+/// A host that is this machine, the internal network or a metadata
+/// service, in one of its spellings.
+fn ssrf_host(rng: &mut Rng) -> String {
+    match rng.below(4) {
         0 => rng
             .pick(&[
                 "127.0.0.1",
@@ -930,7 +921,28 @@ fn ssrf(rng: &mut Rng) -> String {
                 "10.1.2.3",
             ])
             .to_owned(),
-    };
+    }
+}
+
+/// SSRF: a URL to this host, the internal network or a cloud metadata
+/// service, the host spelt one of the ways URL parsers accept (decimal,
+/// hex, octal, short and mixed IPv4 forms, IPv6 loopback and mapped forms,
+/// local and internal names, wildcard DNS to 127.0.0.1), in one of the
+/// schemes fetchers speak.
+fn ssrf(rng: &mut Rng) -> String {
+    let scheme = rng.pick(&[
+        "http://",
+        "https://",
+        "http://",
+        "gopher://",
+        "dict://",
+        "ftp://",
+        "ldap://",
+        "tftp://",
+        "HTTP://",
+        "sftp://",
+    ]);
+    let host = ssrf_host(rng);
     let host = if rng.chance(15) {
         format!(
             "{}@{host}",
