@@ -54,6 +54,8 @@ pub mod multipart;
 mod request;
 pub mod route;
 mod score;
+mod shell_injection;
+mod shell_tokens;
 mod signatures;
 mod sql_injection;
 mod sql_tokens;

@@ -71,10 +71,14 @@ fn generated_attacks_are_detected_per_family() {
         ("java", 98.0, 98.0),
         ("lfi", 97.0, 98.0),
         ("nosql", 98.0, 98.0),
-        ("rce", 98.0, 98.0),
-        ("rfi", 93.0, 97.0),
+        ("rce", 99.0, 99.0),
+        ("rfi", 96.0, 98.0),
         ("sqli", 98.0, 98.0),
         ("xss", 97.0, 98.0),
+        ("ssrf", 99.0, 99.0),
+        ("node", 99.0, 99.0),
+        ("proto", 99.0, 99.0),
+        ("php", 95.0, 95.0),
     ];
     let mut failures = Vec::new();
     for (family, floor1, floor4) in floors {

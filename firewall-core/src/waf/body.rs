@@ -113,7 +113,13 @@ fn walk_json(value: Value, path: &mut String, depth: usize, out: &mut Vec<Target
             for (key, item) in map {
                 path.push('.');
                 path.push_str(&key);
-                out.push(Target::body(Location::ArgName(path.clone().into()), key));
+                // A prototype pollution path spans two keys: read both.
+                let name = if key == "prototype" && path[..at].ends_with(".constructor") {
+                    "constructor.prototype".to_owned()
+                } else {
+                    key
+                };
+                out.push(Target::body(Location::ArgName(path.clone().into()), name));
                 walk_json(item, path, depth + 1, out);
                 path.truncate(at);
             }
@@ -233,6 +239,26 @@ mod tests {
         );
         assert!(
             got.contains(&("ARGS_NAMES:json.n".into(), "n".into())),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_prototype_key_under_constructor_is_read_with_it() {
+        let got = collect(
+            "application/json",
+            r#"{"constructor":{"prototype":{"x":1}}}"#,
+        );
+        assert!(
+            got.contains(&(
+                "ARGS_NAMES:json.constructor.prototype".into(),
+                "constructor.prototype".into()
+            )),
+            "{got:?}"
+        );
+        let got = collect("application/json", r#"{"item":{"prototype":1}}"#);
+        assert!(
+            got.contains(&("ARGS_NAMES:json.item.prototype".into(), "prototype".into())),
             "{got:?}"
         );
     }

