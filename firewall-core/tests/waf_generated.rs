@@ -25,9 +25,9 @@ const PER_FAMILY: usize = 500;
 fn generated_attacks_are_detected_per_family() {
     let attacks = generated::attacks(SEED, PER_FAMILY);
     let mut misses = String::new();
-    // Cases, then detected at PL1, at PL4, and at PL1 without 942100 and
-    // 941100 (the regular expressions alone, to show what the SQL and HTML
-    // tokens add).
+    // Cases, then detected at PL1, at PL4, and at PL1 without 942100,
+    // 941100 and 932300 (the regular expressions alone, to show what the
+    // SQL, HTML and shell tokens add).
     let mut table: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
     let wafs = [
         (1, "PL1", WafConfig::default()),
@@ -35,7 +35,10 @@ fn generated_attacks_are_detected_per_family() {
         (
             3,
             "PL1 regexes only",
-            WafConfig::default().disable(942_100).disable(941_100),
+            WafConfig::default()
+                .disable(942_100)
+                .disable(941_100)
+                .disable(932_300),
         ),
     ];
     for (column, name, config) in wafs {
@@ -53,7 +56,7 @@ fn generated_attacks_are_detected_per_family() {
         }
     }
     println!("generated attacks (seed {SEED}), detected:");
-    println!("family   cases      PL1      PL4  | PL1 without 942100, 941100");
+    println!("family   cases      PL1      PL4  | PL1 regexes only (no 942100, 941100, 932300)");
     let rate = |n: usize, d: usize| n as f64 * 100.0 / d as f64;
     for (family, [n, pl1, pl4, regexes]) in &table {
         println!(
@@ -66,12 +69,14 @@ fn generated_attacks_are_detected_per_family() {
     if let Ok(path) = std::env::var("WAF_GENERATED_MISSES") {
         std::fs::write(path, &misses).unwrap();
     }
-    // (family, PL1 floor, PL4 floor), in percent.
+    // (family, PL1 floor, PL4 floor), in percent: set a little under what
+    // each family measured when its generator last changed (rce 98.2% at PL1
+    // once every family drew from its own stream).
     let floors = [
         ("java", 98.0, 98.0),
         ("lfi", 97.0, 98.0),
         ("nosql", 98.0, 98.0),
-        ("rce", 99.0, 99.0),
+        ("rce", 98.0, 99.0),
         ("rfi", 96.0, 98.0),
         ("sqli", 98.0, 98.0),
         ("xss", 97.0, 98.0),
