@@ -447,6 +447,8 @@ impl Limit {
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: Limit,
+    /// `limit.policy_header()`, made once: every allowed response sends it.
+    policy: Arc<str>,
     table: KeyTable,
     clock: Arc<dyn Clock>,
 }
@@ -483,6 +485,7 @@ impl RateLimiter {
     pub fn with_clock(limit: Limit, clock: Arc<dyn Clock>) -> Self {
         let table = KeyTable::new(limit.max_keys);
         Self {
+            policy: limit.policy_header().into(),
             limit,
             table,
             clock,
@@ -501,6 +504,21 @@ impl RateLimiter {
     /// ```
     pub fn limit(&self) -> &Limit {
         &self.limit
+    }
+
+    /// The limit's `RateLimit-Policy` value ([`Limit::policy_header`]),
+    /// made once when the limiter was.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::limit::{Limit, Quota, RateLimiter};
+    /// let limiter = RateLimiter::new(Limit::new("api", Quota::per_second(100)?)?);
+    /// assert_eq!(&*limiter.policy_header_text(), r#""api";q=100;w=1"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn policy_header_text(&self) -> &Arc<str> {
+        &self.policy
     }
 
     /// Counts one request from `key` now, and says whether it may go on.

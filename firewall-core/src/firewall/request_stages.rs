@@ -3,7 +3,7 @@
 //! refusal is final: counted once, logged, recorded, and a strike when the
 //! ban policy counts it.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::Write as _;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -92,35 +92,51 @@ impl<'a> ClientRequest<'a> {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RateLimitHeaders {
-    policy: String,
+    policy: PolicyText,
     state: String,
     retry_after: Option<u64>,
 }
 
+/// The `RateLimit-Policy` value: the limiter's own text when one limit
+/// counted the request (shared, not copied), joined when several did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum PolicyText {
+    #[default]
+    None,
+    One(Arc<str>),
+    Joined(String),
+}
+
 impl RateLimitHeaders {
     /// Adds one limit's policy and decision (list members, comma-separated).
-    fn push(&mut self, limit: &Limit, decision: &LimitDecision) {
-        if !self.policy.is_empty() {
-            self.policy.push_str(", ");
+    ///
+    /// Per request this costs one small string (the `RateLimit` value,
+    /// written with `itoa`): the policy text is the limiter's, made once.
+    fn push(&mut self, limiter: &RateLimiter, decision: &LimitDecision) {
+        let policy = limiter.policy_header_text();
+        self.policy = match std::mem::take(&mut self.policy) {
+            PolicyText::None => PolicyText::One(policy.clone()),
+            PolicyText::One(first) => PolicyText::Joined(format!("{first}, {policy}")),
+            PolicyText::Joined(mut joined) => {
+                joined.push_str(", ");
+                joined.push_str(policy);
+                PolicyText::Joined(joined)
+            }
+        };
+        // The same text as `Decision::header_value`, without `format!`.
+        let name = limiter.limit().name();
+        let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
+        let remaining = numbers.0.format(decision.remaining);
+        let reset = numbers.1.format(decision.reset_secs());
+        if self.state.is_empty() {
+            self.state
+                .reserve(name.len() + remaining.len() + reset.len() + 8);
+        } else {
             self.state.push_str(", ");
         }
-        // Written in place: the same text as `Limit::policy_header` and
-        // `Decision::header_value`, without their two strings a request.
-        let quota = limit.quota();
-        let window = quota.period().as_nanos().div_ceil(1_000_000_000);
-        let _ = write!(
-            self.policy,
-            "\"{}\";q={};w={window}",
-            limit.name(),
-            quota.count()
-        );
-        let _ = write!(
-            self.state,
-            "\"{}\";r={};t={}",
-            limit.name(),
-            decision.remaining,
-            decision.reset_secs()
-        );
+        for part in ["\"", name, "\";r=", remaining, ";t=", reset] {
+            self.state.push_str(part);
+        }
         if !decision.allowed {
             self.retry_after = decision.retry_after_secs();
         }
@@ -134,7 +150,7 @@ impl RateLimitHeaders {
     /// assert!(firewall_core::RateLimitHeaders::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.policy.is_empty()
+        self.state.is_empty()
     }
 
     /// The `RateLimit-Policy` value, e.g. `"login";q=5;w=60`.
@@ -145,7 +161,36 @@ impl RateLimitHeaders {
     /// assert_eq!(firewall_core::RateLimitHeaders::default().policy(), None);
     /// ```
     pub fn policy(&self) -> Option<&str> {
-        (!self.policy.is_empty()).then_some(self.policy.as_str())
+        match &self.policy {
+            PolicyText::None => None,
+            PolicyText::One(text) => Some(text),
+            PolicyText::Joined(text) => Some(text),
+        }
+    }
+
+    /// The `RateLimit-Policy` value when one limit counted the request: the
+    /// limiter's own text ([`RateLimiter::policy_header_text`]), the same
+    /// allocation on every response, so a server can keep the header value
+    /// it made from it. `None` when no limit or several did.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{limit::Limit, ClientRequest, Firewall, Packet, Rule, ALLOW, ANY};
+    /// let fw = Firewall::new("app")
+    ///     .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?
+    ///     .with_limits(vec![Limit::new("api", "100/1s".parse()?)?])?;
+    /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+    /// let headers = fw.check_request(&ClientRequest::new(packet, "GET", "/")).unwrap();
+    /// let limiter = fw.limits().get("api").unwrap().clone();
+    /// assert!(std::sync::Arc::ptr_eq(headers.policy_shared().unwrap(), limiter.policy_header_text()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn policy_shared(&self) -> Option<&Arc<str>> {
+        match &self.policy {
+            PolicyText::One(text) => Some(text),
+            _ => None,
+        }
     }
 
     /// The `RateLimit` value, e.g. `"login";r=4;t=12`.
@@ -314,7 +359,7 @@ impl Firewall {
             return Ok(headers);
         }
         let decision = limiter.check(&limiter.limit().key_for(request.packet.src.ip()));
-        headers.push(limiter.limit(), &decision);
+        headers.push(limiter, &decision);
         if decision.allowed {
             return Ok(headers);
         }
@@ -368,10 +413,10 @@ impl Firewall {
             let decision = limiter.check(&limiter.limit().key_for(ip));
             if !decision.allowed {
                 let mut refused = RateLimitHeaders::default();
-                refused.push(limiter.limit(), &decision);
+                refused.push(limiter, &decision);
                 return Err(self.rate_refusal(request, Some(acl), limiter.limit(), refused));
             }
-            headers.push(limiter.limit(), &decision);
+            headers.push(limiter, &decision);
         }
         Ok(headers)
     }
@@ -521,6 +566,37 @@ mod tests {
         assert!(
             reason.starts_with("BAN DROP: banned until ") && reason.ends_with(": spam"),
             "{reason}"
+        );
+    }
+
+    #[test]
+    fn the_headers_list_every_limit_that_counted_in_order() {
+        let fw = firewall();
+        let limits = ["a", "b", "c"].map(|name| {
+            // One every 6 minutes: nothing refills during the test.
+            Limit::new(name, "10/1h".parse().unwrap())
+                .unwrap()
+                .route("/api")
+                .unwrap()
+        });
+        fw.set_limits(limits.to_vec()).unwrap();
+        let headers = fw.check_request(&request(5000, "/api/x")).unwrap();
+        assert_eq!(
+            headers.policy(),
+            Some(r#""a";q=10;w=3600, "b";q=10;w=3600, "c";q=10;w=3600"#)
+        );
+        assert_eq!(
+            headers.state(),
+            Some(r#""a";r=9;t=360, "b";r=9;t=360, "c";r=9;t=360"#)
+        );
+        assert!(headers.policy_shared().is_none(), "joined, not one limit's");
+        fw.set_limits(limits[..1].to_vec()).unwrap();
+        let one = fw.check_request(&request(5000, "/api/x")).unwrap();
+        assert_eq!(one.policy(), Some(r#""a";q=10;w=3600"#));
+        let state = one.state().unwrap();
+        assert!(
+            state.starts_with(r#""a";r=8;t="#),
+            "a's state was kept: {state}"
         );
     }
 
