@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::http::header::HeaderMap;
 use actix_web::HttpRequest;
-use firewall_core::limit::RateLimiter;
+use firewall_core::limit::{HeaderLookup, RateLimiter};
 use firewall_core::waf::Mode;
 use firewall_core::{
     Admission, ClientRequest, Firewall, Packet, Protocol, RateLimitHeaders, Stopped,
@@ -188,6 +188,7 @@ fn decide<T>(
         }
         None => (peer, false),
     };
+    let headers = RequestHeaders(conn.headers);
     let mut request = ClientRequest::new(
         Packet::tcp(client, destination(policy, conn)),
         conn.method,
@@ -195,7 +196,20 @@ fn decide<T>(
     );
     request.exempt = exempt;
     request.handler_limit = handler_limit;
+    request.headers = Some(&headers);
     Ok(check(request))
+}
+
+/// A request's headers as the key functions of limits read them
+/// ([`firewall_core::limit::Limit::key_by`]): the first value of a name, if
+/// it is visible ASCII text.
+#[derive(Debug)]
+struct RequestHeaders<'a>(&'a HeaderMap);
+
+impl HeaderLookup for RequestHeaders<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.get(name)?.to_str().ok()
+    }
 }
 
 fn destination(policy: &Policy, conn: Connection<'_>) -> SocketAddr {

@@ -74,6 +74,7 @@ mod clock;
 mod gcra;
 mod key;
 mod quota;
+mod request_key;
 mod table;
 
 use std::net::IpAddr;
@@ -85,6 +86,7 @@ pub use clock::{
 pub use gcra::{decide, Decision};
 pub use key::{ClientKey, KeyPrefixes, PrefixError};
 pub use quota::{Quota, QuotaError, MAX_PERIOD};
+pub use request_key::{HeaderLookup, NoHeaders, RequestKey, RequestView, MAX_REQUEST_KEY_LEN};
 
 pub(crate) use table::drop_earliest;
 use table::KeyTable;
@@ -163,6 +165,8 @@ pub struct Limit {
     quota: Quota,
     prefixes: KeyPrefixes,
     max_keys: usize,
+    /// The key as a function of the request, if the code gave one.
+    request_key: Option<RequestKey>,
 }
 
 impl Limit {
@@ -198,6 +202,7 @@ impl Limit {
             quota,
             prefixes: KeyPrefixes::default(),
             max_keys: DEFAULT_MAX_KEYS,
+            request_key: None,
         })
     }
 
@@ -270,6 +275,59 @@ impl Limit {
     pub fn prefixes(mut self, prefixes: KeyPrefixes) -> Self {
         self.prefixes = prefixes;
         self
+    }
+
+    /// Counts clients by a key the function takes from the request (an API
+    /// key header, a user id) instead of their address. A request for which
+    /// it gives no key (`None` or an empty string) is counted by its client
+    /// address, as without a function. A key longer than
+    /// [`MAX_REQUEST_KEY_LEN`] bytes is stored as its SHA-256; a `RATE DROP`
+    /// line shows the key's fingerprint (`key #` and 12 hex digits of its
+    /// SHA-256, see [`ClientKey::fingerprint`]), never the key.
+    ///
+    /// Declared in code only (a `[[limit]]` table has no function). Bans
+    /// still count strikes by address.
+    ///
+    /// # Security
+    ///
+    /// Each key has its own quota: key by a value the application verifies
+    /// (an API key it checks), or a client sending made-up keys gets a fresh
+    /// quota with each. A limit by address beside it caps such a client.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::limit::{ClientKey, Limit, NoHeaders, Quota, RequestView};
+    /// let api = Limit::new("api", Quota::per_minute(100)?)?
+    ///     .key_by(|request| request.header("x-api-key").map(str::to_owned));
+    /// let ip = "203.0.113.7".parse()?;
+    /// let with_key = [("X-Api-Key", "k-1")];
+    /// let keyed = RequestView::new("GET", "/", &with_key);
+    /// assert_eq!(api.key_of(&keyed, ip), ClientKey::custom("k-1"));
+    /// let anonymous = RequestView::new("GET", "/", &NoHeaders);
+    /// assert_eq!(api.key_of(&anonymous, ip), api.key_for(ip));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn key_by<F>(mut self, key: F) -> Self
+    where
+        F: Fn(&RequestView<'_>) -> Option<String> + Send + Sync + 'static,
+    {
+        self.request_key = Some(RequestKey::new(key));
+        self
+    }
+
+    /// The key function, if any (see [`key_by`](Self::key_by)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::limit::{Limit, Quota};
+    /// assert!(Limit::new("l", Quota::per_second(1)?)?.request_key().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn request_key(&self) -> Option<&RequestKey> {
+        self.request_key.as_ref()
     }
 
     /// Keeps at most `max` keys (rounded up to a multiple of the shard
@@ -387,6 +445,30 @@ impl Limit {
     /// ```
     pub fn key_for(&self, ip: IpAddr) -> ClientKey {
         ClientKey::from_ip(ip, self.prefixes)
+    }
+
+    /// The key `request`, from client address `ip`, is counted under: the
+    /// key function's, or else (no function, or no key from it) the
+    /// address's ([`key_for`](Self::key_for)).
+    ///
+    /// # Security
+    ///
+    /// Pass the address after trusted proxies are resolved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::limit::{Limit, NoHeaders, Quota, RequestView};
+    /// let l = Limit::new("l", Quota::per_second(1)?)?;
+    /// let ip = "10.0.0.1".parse()?;
+    /// assert_eq!(l.key_of(&RequestView::new("GET", "/", &NoHeaders), ip), l.key_for(ip));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn key_of(&self, request: &RequestView<'_>, ip: IpAddr) -> ClientKey {
+        self.request_key
+            .as_ref()
+            .and_then(|key| key.key_of(request))
+            .unwrap_or_else(|| self.key_for(ip))
     }
 
     /// Whether a request with this method and path is counted by this limit.
@@ -514,7 +596,7 @@ impl RateLimiter {
     /// ```
     /// use firewall_core::limit::{Limit, Quota, RateLimiter};
     /// let limiter = RateLimiter::new(Limit::new("api", Quota::per_second(100)?)?);
-    /// assert_eq!(&*limiter.policy_header_text(), r#""api";q=100;w=1"#);
+    /// assert_eq!(&**limiter.policy_header_text(), r#""api";q=100;w=1"#);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn policy_header_text(&self) -> &Arc<str> {

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use super::admission::{both_facts, Admission};
 use super::Firewall;
 use crate::ban::{BanInfo, StrikeKind};
-use crate::limit::{Decision as LimitDecision, Limit, RateLimiter};
+use crate::limit::{
+    ClientKey, Decision as LimitDecision, HeaderLookup, Limit, NoHeaders, RateLimiter, RequestView,
+};
 use crate::logger::{self, RawMessage};
 use crate::metrics::LatencyPath;
 use crate::packet::Packet;
@@ -48,6 +50,9 @@ pub struct ClientRequest<'a> {
     /// A limit the handler names (`#[firewall(limit = "...")]`): counted
     /// whatever its route, once even when it also covers the route.
     pub handler_limit: Option<&'a RateLimiter>,
+    /// The request's headers, for limits keyed by a function of the request
+    /// ([`Limit::key_by`]); `None`: such limits see no header.
+    pub headers: Option<&'a dyn HeaderLookup>,
 }
 
 impl<'a> ClientRequest<'a> {
@@ -68,6 +73,7 @@ impl<'a> ClientRequest<'a> {
             path,
             exempt: false,
             handler_limit: None,
+            headers: None,
         }
     }
 }
@@ -358,12 +364,13 @@ impl Firewall {
         if self.is_exempt(request) {
             return Ok(headers);
         }
-        let decision = limiter.check(&limiter.limit().key_for(request.packet.src.ip()));
+        let key = key_of(limiter.limit(), request);
+        let decision = limiter.check(&key);
         headers.push(limiter, &decision);
         if decision.allowed {
             return Ok(headers);
         }
-        Err(self.rate_refusal(request, None, limiter.limit(), headers))
+        Err(self.rate_refusal(request, None, limiter.limit(), &key, headers))
     }
 
     /// The ban stage: one atomic load when nobody is banned.
@@ -403,18 +410,18 @@ impl Firewall {
         if (limits.is_empty() && request.handler_limit.is_none()) || self.is_exempt(request) {
             return Ok(headers);
         }
-        let ip = request.packet.src.ip();
         let own = request.handler_limit;
         let covering = limits
             .covering(request.method, request.path)
             .map(Arc::as_ref)
             .filter(|l| own.is_none_or(|own| !std::ptr::eq(*l, own)));
         for limiter in own.into_iter().chain(covering) {
-            let decision = limiter.check(&limiter.limit().key_for(ip));
+            let key = key_of(limiter.limit(), request);
+            let decision = limiter.check(&key);
             if !decision.allowed {
                 let mut refused = RateLimitHeaders::default();
                 refused.push(limiter, &decision);
-                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), refused));
+                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), &key, refused));
             }
             headers.push(limiter, &decision);
         }
@@ -433,13 +440,19 @@ impl Firewall {
         request: &ClientRequest<'_>,
         acl: Option<Decision>,
         limit: &Limit,
+        key: &ClientKey,
         headers: RateLimitHeaders,
     ) -> Stopped {
         let packet = &request.packet;
-        logger::log_firewall(log::Level::Warn, &RateLine { packet, limit });
+        let fingerprint = key.fingerprint();
+        let reason = RateReason {
+            limit,
+            fingerprint: fingerprint.as_deref(),
+        };
+        logger::log_firewall(log::Level::Warn, &RateLine { packet, reason });
         self.record_drop_with(Stage::Limit, packet, || match acl {
-            Some(acl) => both_facts(acl, RateReason(limit)),
-            None => RateReason(limit).to_string(),
+            Some(acl) => both_facts(acl, RateEvent(reason)),
+            None => RateEvent(reason).to_string(),
         });
         self.strike(request, StrikeKind::RateLimited);
         Stopped::RateLimited {
@@ -461,17 +474,41 @@ impl Firewall {
     }
 }
 
-/// `RATE DROP: limit "login" 5/60s` (the event's reason).
-struct RateReason<'a>(&'a Limit);
+/// The key a limit counts `request` under: its key function's, else the
+/// client address's.
+fn key_of(limit: &Limit, request: &ClientRequest<'_>) -> ClientKey {
+    let ip = request.packet.src.ip();
+    if limit.request_key().is_none() {
+        return limit.key_for(ip);
+    }
+    let headers = request.headers.unwrap_or(&NoHeaders);
+    limit.key_of(&RequestView::new(request.method, request.path, headers), ip)
+}
+
+/// `limit "login" 5/60s`, then ` key #<fingerprint>` for a limit keyed by
+/// the request (never the key itself: it may be a secret).
+#[derive(Clone, Copy)]
+struct RateReason<'a> {
+    limit: &'a Limit,
+    fingerprint: Option<&'a str>,
+}
 
 impl fmt::Display for RateReason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "RATE DROP: limit \"{}\" {}",
-            self.0.name(),
-            self.0.quota()
-        )
+        write!(f, "limit \"{}\" {}", self.limit.name(), self.limit.quota())?;
+        match self.fingerprint {
+            Some(fingerprint) => write!(f, " key #{fingerprint}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `RATE DROP: limit "login" 5/60s` (the event's reason).
+struct RateEvent<'a>(RateReason<'a>);
+
+impl fmt::Display for RateEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RATE DROP: {}", self.0)
     }
 }
 
@@ -489,10 +526,11 @@ impl fmt::Display for BanReason<'_> {
     }
 }
 
-/// `RATE DROP: [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit "login" 5/60s`.
+/// `RATE DROP: [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit "login" 5/60s`
+/// (and ` key #<fingerprint>` for a limit keyed by the request).
 struct RateLine<'a> {
     packet: &'a Packet,
-    limit: &'a Limit,
+    reason: RateReason<'a>,
 }
 
 impl RawMessage for RateLine<'_> {
@@ -501,12 +539,7 @@ impl RawMessage for RateLine<'_> {
         logger::push_endpoints(out, self.packet);
         out.extend_from_slice(b" - ");
         let start = out.len();
-        let _ = write!(
-            out,
-            "limit \"{}\" {}",
-            self.limit.name(),
-            self.limit.quota()
-        );
+        let _ = write!(out, "{}", self.reason);
         start
     }
 }
