@@ -17,7 +17,12 @@
 //!   `limit` (the middleware with 10 rules and a rate limit over every
 //!   route that is never reached: 1,000,000,000 a second), `bans100k` (the
 //!   middleware with 10 rules and 100,000 active bans in 10.0.0.0/8, the
-//!   client not banned).
+//!   client not banned), `limit_flood` (the middleware with 10 rules, one
+//!   allowing 100.64.0.0/10, trusting `X-Forwarded-For` from 127.0.0.1,
+//!   and a limit of 100 an hour per client over every route with
+//!   `max_keys` 100,000: the script sends each request from a new
+//!   forwarded address, a flood of distinct clients), `bare_flood` (bare
+//!   Actix loaded with that script).
 //!   Every configuration answers `GET /` and `POST /` (the body is read).
 //!   In every firewall configuration the
 //!   rule that allows loopback is the last one, the costliest place for it.
@@ -29,7 +34,10 @@
 //! - `BENCH_WORKERS`: Actix workers (default 1).
 //!
 //! On SIGINT/SIGTERM it stops, flushes the log and prints
-//! `STATS allowed=N dropped=M` so the script can check every line was written.
+//! `STATS allowed=N dropped=M` so the script can check every line was written,
+//! then `RSS ready=A end=B keys=K`: the resident set size (in MB) when it
+//! was ready and when it stopped, and the keys the limit holds (`-`
+//! without one).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
@@ -56,6 +64,20 @@ async fn submit(body: web::Bytes) -> impl Responder {
 async fn guarded() -> impl Responder {
     HttpResponse::Ok().body("ok")
 }
+
+/// Resident set size of this process in MB (Linux), 0 elsewhere.
+fn rss_mb() -> f64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0);
+    #[allow(clippy::cast_precision_loss)] // far below 2^52
+    let bytes = (pages * 4096) as f64;
+    bytes / 1e6
+}
+
+/// The keys the flood's limit may hold.
+const FLOOD_MAX_KEYS: usize = 100_000;
 
 fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
@@ -158,6 +180,18 @@ async fn main() -> std::io::Result<()> {
             fw.set_limits(vec![never]).expect("one limit");
         }
         "bans100k" => ban_100k(&fw),
+        "limit_flood" => {
+            let mut rules = rules(10);
+            rules.push(Rule::new(ALLOW, TCP, ANY, "100.64.0.0/10", ANY, "flood").expect("valid"));
+            fw.set_rules(rules).expect("valid rules");
+            // 100 an hour: no address sends more than one request, and
+            // each key stays in use (36 s to go) for the whole run, so the
+            // cap, not idleness, decides which keys go.
+            let per_client = Limit::new("per_client", "100/1h".parse().expect("a quota"))
+                .and_then(|l| l.max_keys(FLOOD_MAX_KEYS))
+                .expect("a limit");
+            fw.set_limits(vec![per_client]).expect("one limit");
+        }
         _ => {}
     }
     if config.starts_with("waf") {
@@ -165,25 +199,36 @@ async fn main() -> std::io::Result<()> {
             Waf::new(WafConfig::default()).expect("the default WAF compiles"),
         ));
     }
+    let flood = config == "limit_flood";
     let addr = ("127.0.0.1", port);
     let app_fw = fw.clone();
     let server = match config.as_str() {
-        "bare" | "bare_post" => HttpServer::new(|| App::new().service(bare).service(submit))
-            .workers(workers)
-            .bind(addr)?
-            .run(),
+        "bare" | "bare_post" | "bare_flood" => {
+            HttpServer::new(|| App::new().service(bare).service(submit))
+                .workers(workers)
+                .bind(addr)?
+                .run()
+        }
         "macro" => HttpServer::new(move || App::new().app_data(app_fw.clone()).service(guarded))
             .workers(workers)
             .bind(addr)?
             .run(),
         _ => HttpServer::new(move || {
+            let middleware = if flood {
+                app_fw
+                    .middleware()
+                    .trusted_proxies(["127.0.0.1"])
+                    .expect("a valid proxy")
+            } else {
+                app_fw.middleware()
+            };
             App::new()
                 .configure(|app| {
                     if metrics {
                         app.service(metrics_resource("/metrics", app_fw.clone()));
                     }
                 })
-                .wrap(app_fw.middleware())
+                .wrap(middleware)
                 .service(bare)
                 .service(submit)
         })
@@ -191,10 +236,20 @@ async fn main() -> std::io::Result<()> {
         .bind(addr)?
         .run(),
     };
+    let rss_ready = rss_mb();
     eprintln!("bench server ready on 127.0.0.1:{port}");
     server.await?;
     firewall_actix::logger::flush();
     let stats = fw.stats();
     println!("STATS allowed={} dropped={}", stats.allowed, stats.dropped);
+    let keys = fw
+        .limits()
+        .iter()
+        .next()
+        .map_or_else(|| "-".to_owned(), |l| l.len().to_string());
+    println!(
+        "RSS ready={rss_ready:.1}MB end={:.1}MB keys={keys}",
+        rss_mb()
+    );
     Ok(())
 }

@@ -31,7 +31,15 @@
 //! addresses (one request each) mostly fills itself. The default,
 //! [`DEFAULT_MAX_KEYS`] (917,504 = 64 shards of 7/8 x 16,384 buckets), is
 //! the most keys that fill 64 tables of 16,384 buckets exactly: about 35 MB
-//! for a limit, whatever the flood (the bench `limits` prints it).
+//! for a limit, whatever the flood (the bench `limits` prints it). Over
+//! HTTP, the load benchmark's `limit_flood` row (every request from a new
+//! forwarded address, `max_keys` 100,000) reports the server's RSS growth.
+//!
+//! A key from a [key function](Limit::key_by) also holds its text on the
+//! heap: at most 71 bytes ([`MAX_REQUEST_KEY_LEN`], or `sha256:` and 64 hex
+//! digits for a longer key) plus the allocator's overhead, so up to about
+//! 150 bytes per key in all; set [`Limit::max_keys`] for such a limit with
+//! that in mind.
 //!
 //! # Why not `governor`
 //!
