@@ -22,7 +22,13 @@
 //!   decided in Redis at every request; the 100,000 bans written to Redis
 //!   first, then loaded by the firewall as a restarted instance would;
 //!   `BENCH_REDIS_TIMEOUT_MS`: the store's timeout, default 5 as in
-//!   production).
+//!   production),
+//!   `limit_flood` (the middleware with 10 rules, one
+//!   allowing 100.64.0.0/10, trusting `X-Forwarded-For` from 127.0.0.1,
+//!   and a limit of 100 an hour per client over every route with
+//!   `max_keys` 100,000: the script sends each request from a new
+//!   forwarded address, a flood of distinct clients), `bare_flood` (bare
+//!   Actix loaded with that script).
 //!   Every configuration answers `GET /` and `POST /` (the body is read).
 //!   In every firewall configuration the
 //!   rule that allows loopback is the last one, the costliest place for it.
@@ -36,7 +42,9 @@
 //! On SIGINT/SIGTERM it stops, flushes the log and prints
 //! `STATS allowed=N dropped=M` so the script can check every line was written
 //! (and, with Redis, `STORE outages=N rtt_us=N`: outages must be 0 for the
-//! row to count Redis decisions).
+//! row to count Redis decisions), then `RSS ready=A end=B keys=K`: the
+//! resident set size (in MB) when it was ready and when it stopped, and the
+//! keys the limit holds (`-` without one).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -64,6 +72,20 @@ async fn submit(body: web::Bytes) -> impl Responder {
 async fn guarded() -> impl Responder {
     HttpResponse::Ok().body("ok")
 }
+
+/// Resident set size of this process in MB (Linux), 0 elsewhere.
+fn rss_mb() -> f64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0);
+    #[allow(clippy::cast_precision_loss)] // far below 2^52
+    let bytes = (pages * 4096) as f64;
+    bytes / 1e6
+}
+
+/// The keys the flood's limit may hold.
+const FLOOD_MAX_KEYS: usize = 100_000;
 
 fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
@@ -229,6 +251,18 @@ async fn main() -> std::io::Result<()> {
                 started.elapsed()
             );
         }
+        "limit_flood" => {
+            let mut rules = rules(10);
+            rules.push(Rule::new(ALLOW, TCP, ANY, "100.64.0.0/10", ANY, "flood").expect("valid"));
+            fw.set_rules(rules).expect("valid rules");
+            // 100 an hour: no address sends more than one request, and
+            // each key stays in use (36 s to go) for the whole run, so the
+            // cap, not idleness, decides which keys go.
+            let per_client = Limit::new("per_client", "100/1h".parse().expect("a quota"))
+                .and_then(|l| l.max_keys(FLOOD_MAX_KEYS))
+                .expect("a limit");
+            fw.set_limits(vec![per_client]).expect("one limit");
+        }
         _ => {}
     }
     if config.starts_with("waf") {
@@ -236,25 +270,36 @@ async fn main() -> std::io::Result<()> {
             Waf::new(WafConfig::default()).expect("the default WAF compiles"),
         ));
     }
+    let flood = config == "limit_flood";
     let addr = ("127.0.0.1", port);
     let app_fw = fw.clone();
     let server = match config.as_str() {
-        "bare" | "bare_post" => HttpServer::new(|| App::new().service(bare).service(submit))
-            .workers(workers)
-            .bind(addr)?
-            .run(),
+        "bare" | "bare_post" | "bare_flood" => {
+            HttpServer::new(|| App::new().service(bare).service(submit))
+                .workers(workers)
+                .bind(addr)?
+                .run()
+        }
         "macro" => HttpServer::new(move || App::new().app_data(app_fw.clone()).service(guarded))
             .workers(workers)
             .bind(addr)?
             .run(),
         _ => HttpServer::new(move || {
+            let middleware = if flood {
+                app_fw
+                    .middleware()
+                    .trusted_proxies(["127.0.0.1"])
+                    .expect("a valid proxy")
+            } else {
+                app_fw.middleware()
+            };
             App::new()
                 .configure(|app| {
                     if metrics {
                         app.service(metrics_resource("/metrics", app_fw.clone()));
                     }
                 })
-                .wrap(app_fw.middleware())
+                .wrap(middleware)
                 .service(bare)
                 .service(submit)
         })
@@ -262,6 +307,7 @@ async fn main() -> std::io::Result<()> {
         .bind(addr)?
         .run(),
     };
+    let rss_ready = rss_mb();
     eprintln!("bench server ready on 127.0.0.1:{port}");
     server.await?;
     firewall_actix::logger::flush();
@@ -272,5 +318,14 @@ async fn main() -> std::io::Result<()> {
         let rtt = store.last_rtt.map_or(0, |rtt| rtt.as_micros());
         println!("STORE outages={} rtt_us={rtt}", store.outages);
     }
+    let keys = fw
+        .limits()
+        .iter()
+        .next()
+        .map_or_else(|| "-".to_owned(), |l| l.len().to_string());
+    println!(
+        "RSS ready={rss_ready:.1}MB end={:.1}MB keys={keys}",
+        rss_mb()
+    );
     Ok(())
 }

@@ -41,6 +41,12 @@ async fn special() -> impl Responder {
     "special"
 }
 
+#[get("/keyed")]
+#[firewall(limit = "keyed")]
+async fn keyed_handler() -> impl Responder {
+    "keyed"
+}
+
 #[get("/unknown")]
 #[firewall(limit = "nope")]
 async fn unknown_limit() -> impl Responder {
@@ -48,7 +54,7 @@ async fn unknown_limit() -> impl Responder {
 }
 
 /// The middleware (believing `X-Forwarded-For` from `proxies`) in front of
-/// `/`, `/login`, and the attribute's `/special` and `/unknown`.
+/// `/`, `/login`, and the attribute's `/special`, `/unknown` and `/keyed`.
 fn start(fw: &Firewall, addr: &str, workers: usize, proxies: &[&str]) -> Option<SocketAddr> {
     log();
     let (fw, proxies) = (
@@ -68,6 +74,7 @@ fn start(fw: &Firewall, addr: &str, workers: usize, proxies: &[&str]) -> Option<
                 .route("/login", web::post().to(|| async { "welcome" }))
                 .service(special)
                 .service(unknown_limit)
+                .service(keyed_handler)
         })
         .workers(workers)
         .listen(listener)?
@@ -83,6 +90,16 @@ fn status_from(server: SocketAddr, client: &str) -> u16 {
 
 fn from(client: &str) -> [(&str, &str); 1] {
     [("X-Forwarded-For", client)]
+}
+
+/// From `client` (through the trusted proxy) with the API key `key`.
+fn keyed<'a>(client: &'a str, key: &'a str) -> [(&'a str, &'a str); 2] {
+    [("X-Forwarded-For", client), ("X-Api-Key", key)]
+}
+
+/// A limit counted per `X-Api-Key` (per address without one).
+fn by_api_key(name: &str, quota: &str, route: &str) -> Limit {
+    limit(name, quota, route).key_by(|request| request.header("x-api-key").map(str::to_owned))
 }
 
 fn post(server: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Reply {
@@ -270,6 +287,82 @@ fn the_attribute_counts_its_named_limit_once_and_a_missing_one_is_a_500() {
             .iter()
             .any(|l| l
                 .starts_with("[ERROR] Firewall Processing Error: #[firewall(limit = \"nope\")]")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_limit_keyed_by_an_api_key_counts_each_key_alone_from_any_address() {
+    let fw = firewall_with(vec![by_api_key("api", "2/1d", "/")]);
+    let server = start(&fw, "127.0.0.1:0", 1, &["127.0.0.1"]).expect("127.0.0.1 binds");
+    let status = |headers: &[(&str, &str)]| get(server, "/", headers).expect("an answer").status;
+    // One address, two keys: two quotas.
+    assert_eq!(status(&keyed("203.0.113.7", "alpha")), 200);
+    assert_eq!(status(&keyed("203.0.113.7", "alpha")), 200);
+    let refused = get(server, "/", &keyed("203.0.113.7", "alpha")).expect("an answer");
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.header("ratelimit"), Some(r#""api";r=0;t=86400"#));
+    assert_eq!(status(&keyed("203.0.113.7", "beta")), 200);
+    // One key, two addresses: one quota.
+    assert_eq!(status(&keyed("198.51.100.9", "beta")), 200);
+    assert_eq!(status(&keyed("198.51.100.9", "beta")), 429);
+    assert_eq!(status(&keyed("192.0.2.200", "alpha")), 429);
+    // No key: counted by address, apart from the keys it sent before.
+    for _ in 0..2 {
+        assert_eq!(status_from(server, "203.0.113.7"), 200);
+    }
+    assert_eq!(status_from(server, "203.0.113.7"), 429);
+
+    // The line names the key by its fingerprint (sha256("alpha") starts
+    // 8ed3f6ad685b), never the key itself.
+    let port = server.port();
+    let lines = log_lines_with(&log(), &format!("-> 127.0.0.1:{port} - limit \"api\""));
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "[WARNING] RATE DROP: [TCP] 203.0.113.7:{} -> 127.0.0.1:{port} - limit \"api\" 2/1d key #8ed3f6ad685b",
+            refused.client.port()
+        )
+    );
+    assert!(lines[1].ends_with(" 2/1d key #f44e64e75f39"), "{lines:?}");
+    assert!(
+        lines[3].ends_with(" 2/1d"),
+        "the address's own line: {lines:?}"
+    );
+    assert!(!lines
+        .iter()
+        .any(|l| l.contains("alpha") || l.contains("beta")));
+}
+
+#[test]
+fn the_attribute_counts_a_limit_keyed_by_the_request() {
+    let fw = firewall_with(vec![by_api_key("keyed", "1/1d", "/nowhere")]);
+    let server = start(&fw, "127.0.0.1:0", 1, &["127.0.0.1"]).expect("127.0.0.1 binds");
+    let status =
+        |headers: &[(&str, &str)]| get(server, "/keyed", headers).expect("an answer").status;
+    assert_eq!(status(&keyed("192.0.2.70", "gamma")), 200);
+    assert_eq!(
+        status(&keyed("192.0.2.71", "gamma")),
+        429,
+        "one key, two addresses"
+    );
+    assert_eq!(status(&keyed("192.0.2.70", "delta")), 200, "another key");
+    // A key too long to store as given is stored (and logged) as its digest.
+    let long = "k".repeat(4096);
+    assert_eq!(status(&keyed("192.0.2.72", &long)), 200);
+    assert_eq!(status(&keyed("192.0.2.73", &long)), 429);
+    let port = server.port();
+    let lines = log_lines_with(&log(), &format!("-> 127.0.0.1:{port} - limit \"keyed\""));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    // sha256("gamma") starts be9d587defa1.
+    assert!(lines[0].ends_with(" 1/1d key #be9d587defa1"), "{lines:?}");
+    // sha256 of 4,096 `k`s starts a1d2b474e178.
+    assert!(lines[1].ends_with(" 1/1d key #a1d2b474e178"), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains("kkkk") && !l.contains("gamma")),
         "{lines:?}"
     );
 }

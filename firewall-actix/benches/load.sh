@@ -40,6 +40,15 @@
 # the store): on a loaded machine a decision may miss it and fall back in
 # process, which the outages count shows.
 #
+# `limit_flood` is a flood of distinct clients: every request comes through
+# the trusted proxy 127.0.0.1 from a new `X-Forwarded-For` address of
+# 100.64.0.0/10 (flood.lua), against a limit of 100 an hour per client (each
+# sends one request, so none is refused and no key goes idle during the
+# run) holding at most 100,000 keys (`max_keys`). Its check column shows the
+# server's RSS when ready and when stopped, and the keys held at the end.
+# It is compared with `bare_flood:off` (bare Actix loaded by the same
+# script), which is added to the run when it is not listed.
+#
 # Needs wrk (apt-get install wrk). Only 127.0.0.1 is ever loaded.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,9 +59,12 @@ THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 PORT=${PORT:-18080}
 ROUNDS=${ROUNDS:-3}
-CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules10_metrics:on rules10:json rules1m:on rules1m:off macro:on macro:off limit:on limit:off bans100k:on bans100k:off bare_post:off waf:on waf:off waf_accented:off waf_new_head:off"}
+CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules10_metrics:on rules10:json rules1m:on rules1m:off macro:on macro:off limit:on limit:off limit_flood:off bans100k:on bans100k:off bare_post:off waf:on waf:off waf_accented:off waf_new_head:off"}
 case " $CONFIGS " in
   *" waf"*) case " $CONFIGS " in *" bare_post:off "*) ;; *) CONFIGS="bare_post:off $CONFIGS" ;; esac ;;
+esac
+case " $CONFIGS " in
+  *" limit_flood"*) case " $CONFIGS " in *" bare_flood:off "*) ;; *) CONFIGS="bare_flood:off $CONFIGS" ;; esac ;;
 esac
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
@@ -132,6 +144,18 @@ request = function()
 end
 LUA
 
+# Every request from a new client address of 100.64.0.0/10 (4M addresses).
+cat >"$WORK/flood.lua" <<'LUA'
+local count = 0
+request = function()
+  count = count + 1
+  local n = count % 4194304
+  wrk.headers["X-Forwarded-For"] = string.format("100.%d.%d.%d",
+    64 + math.floor(n / 65536), math.floor(n / 256) % 256, n % 256)
+  return wrk.format(nil, "/")
+end
+LUA
+
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 2.00s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
@@ -153,6 +177,7 @@ run_one() {
     waf | bare_post) script=(-s "$WORK/post.lua") ;;
     waf_accented) script=(-s "$WORK/post_accented.lua") ;;
     waf_new_head) script=(-s "$WORK/post_new_head.lua") ;;
+    limit_flood | bare_flood) script=(-s "$WORK/flood.lua") ;;
   esac
   local calls_before=0
   case $config in *_redis) calls_before=$(redis_calls) ;; esac
@@ -182,8 +207,9 @@ run_one() {
       # says the row mixes Redis and in-process decisions.
       [ "${outages:-1}" = 0 ] || NOTE[$name]="${NOTE[$name]} (some decisions in process)"
       ;;
+    *_flood) NOTE[$name]="ok, RSS $(awk '/^RSS/ { sub(/^RSS /, ""); print }' "$dir/stdout")" ;;
   esac
-  if [ "$config" != bare ] && [ "$config" != bare_post ]; then
+  if [ "$config" != bare ] && [ "$config" != bare_post ] && [ "$config" != bare_flood ]; then
     local decided lines acl
     decided=$(awk -F'[ =]' '/^STATS/ { print $3 + $5 }' "$dir/stdout")
     if [ "$log" != off ]; then
@@ -212,7 +238,11 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR ? 
 
 printf '\n%-17s %10s %9s %9s %8s  %s\n' configuration "req/s" "p50 ms" "p99 ms" "vs bare" check
 for c in $CONFIGS; do
-  case $c in waf*:* | bare_post:*) base_name=bare_post:off ;; *) base_name=bare:off ;; esac
+  case $c in
+    waf*:* | bare_post:*) base_name=bare_post:off ;;
+    *_flood:*) base_name=bare_flood:off ;;
+    *) base_name=bare:off ;;
+  esac
   rps=() p50=() p99=() ratios=()
   for r in $(seq 1 "$ROUNDS"); do
     rps+=("${RPS[$c#$r]:-0}"); p50+=("${P50[$c#$r]:-0}"); p99+=("${P99[$c#$r]:-0}")
@@ -220,6 +250,7 @@ for c in $CONFIGS; do
   done
   printf '%-17s %10s %9s %9s %7s%%  %s\n' "$c" "$(median "${rps[@]}")" "$(median "${p50[@]}")" "$(median "${p99[@]}")" "$(median "${ratios[@]}")" "${NOTE[$c]:-}"
 done
-printf '\nwaf*:* and bare_post:off: a ~1 KB POST (post.lua; waf_accented: with a few non-ASCII letters; waf_new_head: every head value new), ratio to bare_post:off; others: GET /, ratio to bare:off\n'
+printf '\n*_flood:off: GET / from a new X-Forwarded-For address each time (flood.lua), ratio to bare_flood:off; RSS in MB when ready and when stopped\n'
+printf 'waf*:* and bare_post:off: a ~1 KB POST (post.lua; waf_accented: with a few non-ASCII letters; waf_new_head: every head value new), ratio to bare_post:off; others: GET /, ratio to bare:off\n'
 printf '%s, %s cores, wrk -t%s -c%s -d%s, %s Actix worker(s), median of %s interleaved rounds\n' "$(uname -m)" "$(nproc)" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS" "$ROUNDS"
 [ "$failures" = 0 ] || { echo "$failures configuration(s) failed their checks" >&2; exit 1; }

@@ -3,7 +3,9 @@
 //! Every variant sends the same `GET /` through `actix_web::test::call_service`
 //! (no sockets), so the difference is the middleware or the attribute:
 //! building the packet, deciding, counting and logging the line (the logger is
-//! on, writing to a temporary file, console off).
+//! on, writing to a temporary file, console off). `middleware_limit_allow`
+//! adds a rate limit over every route that is never reached: counting the
+//! request and its `RateLimit-Policy` / `RateLimit` response headers.
 //!
 //! ```text
 //! cargo bench -p firewall-actix --bench middleware
@@ -14,6 +16,7 @@
 
 use actix_web::{get, test, web, App, Responder};
 use criterion::{criterion_group, criterion_main, Criterion};
+use firewall_actix::limit::Limit;
 use firewall_actix::logger::{self, LogConfig};
 use firewall_actix::{firewall, Firewall, FirewallExt, Rule, ALLOW, ANY, DROP, TCP};
 
@@ -54,6 +57,14 @@ fn bench(c: &mut Criterion) {
             .wrap(fw.middleware())
             .route("/", web::get().to(handler)),
     ));
+    let limited_fw = firewall_with_rules();
+    let never = Limit::new("never", "1000000000/1s".parse().unwrap()).unwrap();
+    limited_fw.set_limits(vec![never]).unwrap();
+    let limited = system.block_on(test::init_service(
+        App::new()
+            .wrap(limited_fw.middleware())
+            .route("/", web::get().to(handler)),
+    ));
     let attributed = system.block_on(test::init_service(
         App::new().app_data(fw.clone()).service(guarded),
     ));
@@ -70,6 +81,14 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             system.block_on(test::call_service(
                 &wrapped,
+                request("/", "127.0.0.1:40000").to_request(),
+            ))
+        });
+    });
+    group.bench_function("middleware_limit_allow", |b| {
+        b.iter(|| {
+            system.block_on(test::call_service(
+                &limited,
                 request("/", "127.0.0.1:40000").to_request(),
             ))
         });

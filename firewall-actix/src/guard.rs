@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::http::header::HeaderMap;
 use actix_web::HttpRequest;
-use firewall_core::limit::RateLimiter;
+use firewall_core::limit::{HeaderLookup, RateLimiter};
 use firewall_core::waf::Mode;
 use firewall_core::{
     Admission, ClientRequest, Firewall, Packet, Protocol, RateLimitHeaders, Stopped,
@@ -180,7 +180,8 @@ fn decide<T>(
     handler_limit: Option<&RateLimiter>,
     check: impl FnOnce(ClientRequest<'_>) -> Result<T, Stopped>,
 ) -> Result<Result<T, Stopped>, Failure> {
-    Ok(check(client_request(policy, conn, handler_limit)?))
+    let headers = RequestHeaders(conn.headers);
+    Ok(check(client_request(policy, conn, &headers, handler_limit)?))
 }
 
 /// [`evaluate`] for a firewall with a shared store: the limits' decisions
@@ -191,7 +192,8 @@ pub(crate) async fn evaluate_shared(
     conn: Connection<'_>,
 ) -> Verdict<(Packet, RateLimitHeaders)> {
     let judged = async {
-        let request = client_request(policy, conn, None)?;
+        let headers = RequestHeaders(conn.headers);
+        let request = client_request(policy, conn, &headers, None)?;
         Ok(fw
             .check_request_shared(&request)
             .await
@@ -207,7 +209,8 @@ pub(crate) async fn admit_shared(
     conn: Connection<'_>,
 ) -> Verdict<(Admission, RateLimitHeaders)> {
     let judged = async {
-        let request = client_request(policy, conn, None)?;
+        let headers = RequestHeaders(conn.headers);
+        let request = client_request(policy, conn, &headers, None)?;
         Ok(fw.admit_request_shared(&request).await)
     };
     verdict_of(fw, policy, conn, judged).await
@@ -235,6 +238,7 @@ async fn verdict_of<T>(
 fn client_request<'a>(
     policy: &Policy,
     conn: Connection<'a>,
+    headers: &'a RequestHeaders<'a>,
     handler_limit: Option<&'a RateLimiter>,
 ) -> Result<ClientRequest<'a>, Failure> {
     let peer = conn.peer.ok_or(Failure::NoPeer)?;
@@ -253,7 +257,20 @@ fn client_request<'a>(
     );
     request.exempt = exempt;
     request.handler_limit = handler_limit;
+    request.headers = Some(headers);
     Ok(request)
+}
+
+/// A request's headers as the key functions of limits read them
+/// ([`firewall_core::limit::Limit::key_by`]): the first value of a name, if
+/// it is visible ASCII text.
+#[derive(Debug)]
+struct RequestHeaders<'a>(&'a HeaderMap);
+
+impl HeaderLookup for RequestHeaders<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.get(name)?.to_str().ok()
+    }
 }
 
 fn destination(policy: &Policy, conn: Connection<'_>) -> SocketAddr {

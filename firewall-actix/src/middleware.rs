@@ -8,12 +8,15 @@ use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, HttpMessage as _};
 use firewall_core::{Firewall, RateLimitHeaders, SweepLease};
-use futures_util::future::{Either, LocalBoxFuture, MapOk, TryFutureExt};
+use futures_util::future::{Either, LocalBoxFuture};
 
 use crate::guard::{self, Applied, Checked, Connection, Policy, Verdict};
 use crate::inspection::{self, Outcome, Subject};
 use crate::proxy::{ConfigError, TrustedProxies};
 use crate::response::{denied, insert_rate_headers, refusal};
+
+mod rate_headers;
+use rate_headers::WithRateHeaders;
 
 /// Checks every request against the [`Firewall`] before the handler runs.
 ///
@@ -238,7 +241,6 @@ pub struct FirewallService<S> {
     applied: Rc<Applied>,
 }
 
-type Allowed<F, B> = MapOk<F, fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>>;
 type Refused<B> = Ready<Result<ServiceResponse<EitherBody<B>>, Error>>;
 type Inspected<B> = LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>>;
 
@@ -250,7 +252,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = Either<Either<Allowed<S::Future, B>, Refused<B>>, Inspected<B>>;
+    type Future = Either<Either<WithRateHeaders<S::Future>, Refused<B>>, Inspected<B>>;
 
     forward_ready!(service);
 
@@ -277,15 +279,8 @@ where
                 packet,
                 waf: None,
             });
-            if !headers.is_empty() {
-                let served = self.service.call(req);
-                return Either::Right(Box::pin(async move {
-                    Ok(with_rate_headers(served.await?, &headers).map_into_left_body())
-                }));
-            }
-            let into_left: fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> =
-                ServiceResponse::map_into_left_body;
-            return Either::Left(Either::Left(self.service.call(req).map_ok(into_left)));
+            let served = self.service.call(req);
+            return Either::Left(Either::Left(WithRateHeaders::new(served, headers)));
         };
         // The WAF gives the verdict of what the ban, ACL and limits allow.
         let (admission, headers) = match guard::admit(&applied.firewall, &applied.policy, conn) {

@@ -1,5 +1,8 @@
 //! The answers a refused request gets.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use actix_web::http::header::{ContentType, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::HttpResponse;
 use firewall_core::{RateLimitHeaders, Stopped};
@@ -79,19 +82,44 @@ pub(crate) fn too_many_requests(headers: &RateLimitHeaders) -> HttpResponse {
     response
 }
 
+/// `RateLimit-Policy`, the IETF httpapi draft's header naming the quota.
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// `RateLimit`, the draft's header with what the client has left.
+const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+
 /// Adds `RateLimit-Policy`, `RateLimit` and (on a refusal) `Retry-After`.
 pub(crate) fn insert_rate_headers(map: &mut HeaderMap, headers: &RateLimitHeaders) {
-    let pairs = [
-        ("ratelimit-policy", headers.policy()),
-        ("ratelimit", headers.state()),
-    ];
-    for (name, value) in pairs {
-        // Limit names are letters, digits, `-`, `_`, `.`: always a valid value.
-        if let Some(value) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
-            map.insert(HeaderName::from_static(name), value);
-        }
+    // Limit names are letters, digits, `-`, `_`, `.`: always a valid value.
+    if let Some(value) = policy_value(headers) {
+        map.insert(RATELIMIT_POLICY, value);
+    }
+    if let Some(value) = headers.state().and_then(|v| HeaderValue::from_str(v).ok()) {
+        map.insert(RATELIMIT, value);
     }
     if let Some(secs) = headers.retry_after() {
         map.insert(RETRY_AFTER, HeaderValue::from(secs));
     }
+}
+
+/// The `RateLimit-Policy` value. The text of one limit is the same on every
+/// response, so the worker keeps the value it made last and clones it (a
+/// reference count) while the limiter's text is the same allocation.
+fn policy_value(headers: &RateLimitHeaders) -> Option<HeaderValue> {
+    thread_local! {
+        static LAST: RefCell<Option<(Arc<str>, HeaderValue)>> = const { RefCell::new(None) };
+    }
+    let Some(text) = headers.policy_shared() else {
+        return headers.policy().and_then(|v| HeaderValue::from_str(v).ok());
+    };
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((seen, value)) = last.as_ref() {
+            if Arc::ptr_eq(seen, text) {
+                return Some(value.clone());
+            }
+        }
+        let value = HeaderValue::from_str(text).ok()?;
+        *last = Some((text.clone(), value.clone()));
+        Some(value)
+    })
 }

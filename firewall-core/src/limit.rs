@@ -31,7 +31,15 @@
 //! addresses (one request each) mostly fills itself. The default,
 //! [`DEFAULT_MAX_KEYS`] (917,504 = 64 shards of 7/8 x 16,384 buckets), is
 //! the most keys that fill 64 tables of 16,384 buckets exactly: about 35 MB
-//! for a limit, whatever the flood (the bench `limits` prints it).
+//! for a limit, whatever the flood (the bench `limits` prints it). Over
+//! HTTP, the load benchmark's `limit_flood` row (every request from a new
+//! forwarded address, `max_keys` 100,000) reports the server's RSS growth.
+//!
+//! A key from a [key function](Limit::key_by) also holds its text on the
+//! heap: at most 71 bytes ([`MAX_REQUEST_KEY_LEN`], or `sha256:` and 64 hex
+//! digits for a longer key) plus the allocator's overhead, so up to about
+//! 150 bytes per key in all; set [`Limit::max_keys`] for such a limit with
+//! that in mind.
 //!
 //! # Why not `governor`
 //!
@@ -74,6 +82,7 @@ mod clock;
 mod gcra;
 mod key;
 mod quota;
+mod request_key;
 mod table;
 
 use std::net::IpAddr;
@@ -85,6 +94,7 @@ pub use clock::{
 pub use gcra::{decide, Decision};
 pub use key::{ClientKey, KeyPrefixes, PrefixError};
 pub use quota::{Quota, QuotaError, MAX_PERIOD};
+pub use request_key::{HeaderLookup, NoHeaders, RequestKey, RequestView, MAX_REQUEST_KEY_LEN};
 
 pub(crate) use table::drop_earliest;
 use table::KeyTable;
@@ -163,6 +173,8 @@ pub struct Limit {
     quota: Quota,
     prefixes: KeyPrefixes,
     max_keys: usize,
+    /// The key as a function of the request, if the code gave one.
+    request_key: Option<RequestKey>,
 }
 
 impl Limit {
@@ -198,6 +210,7 @@ impl Limit {
             quota,
             prefixes: KeyPrefixes::default(),
             max_keys: DEFAULT_MAX_KEYS,
+            request_key: None,
         })
     }
 
@@ -270,6 +283,59 @@ impl Limit {
     pub fn prefixes(mut self, prefixes: KeyPrefixes) -> Self {
         self.prefixes = prefixes;
         self
+    }
+
+    /// Counts clients by a key the function takes from the request (an API
+    /// key header, a user id) instead of their address. A request for which
+    /// it gives no key (`None` or an empty string) is counted by its client
+    /// address, as without a function. A key longer than
+    /// [`MAX_REQUEST_KEY_LEN`] bytes is stored as its SHA-256; a `RATE DROP`
+    /// line shows the key's fingerprint (`key #` and 12 hex digits of its
+    /// SHA-256, see [`ClientKey::fingerprint`]), never the key.
+    ///
+    /// Declared in code only (a `[[limit]]` table has no function). Bans
+    /// still count strikes by address.
+    ///
+    /// # Security
+    ///
+    /// Each key has its own quota: key by a value the application verifies
+    /// (an API key it checks), or a client sending made-up keys gets a fresh
+    /// quota with each. A limit by address beside it caps such a client.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::limit::{ClientKey, Limit, NoHeaders, Quota, RequestView};
+    /// let api = Limit::new("api", Quota::per_minute(100)?)?
+    ///     .key_by(|request| request.header("x-api-key").map(str::to_owned));
+    /// let ip = "203.0.113.7".parse()?;
+    /// let with_key = [("X-Api-Key", "k-1")];
+    /// let keyed = RequestView::new("GET", "/", &with_key);
+    /// assert_eq!(api.key_of(&keyed, ip), ClientKey::custom("k-1"));
+    /// let anonymous = RequestView::new("GET", "/", &NoHeaders);
+    /// assert_eq!(api.key_of(&anonymous, ip), api.key_for(ip));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn key_by<F>(mut self, key: F) -> Self
+    where
+        F: Fn(&RequestView<'_>) -> Option<String> + Send + Sync + 'static,
+    {
+        self.request_key = Some(RequestKey::new(key));
+        self
+    }
+
+    /// The key function, if any (see [`key_by`](Self::key_by)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::limit::{Limit, Quota};
+    /// assert!(Limit::new("l", Quota::per_second(1)?)?.request_key().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn request_key(&self) -> Option<&RequestKey> {
+        self.request_key.as_ref()
     }
 
     /// Keeps at most `max` keys (rounded up to a multiple of the shard
@@ -389,6 +455,30 @@ impl Limit {
         ClientKey::from_ip(ip, self.prefixes)
     }
 
+    /// The key `request`, from client address `ip`, is counted under: the
+    /// key function's, or else (no function, or no key from it) the
+    /// address's ([`key_for`](Self::key_for)).
+    ///
+    /// # Security
+    ///
+    /// Pass the address after trusted proxies are resolved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::limit::{Limit, NoHeaders, Quota, RequestView};
+    /// let l = Limit::new("l", Quota::per_second(1)?)?;
+    /// let ip = "10.0.0.1".parse()?;
+    /// assert_eq!(l.key_of(&RequestView::new("GET", "/", &NoHeaders), ip), l.key_for(ip));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn key_of(&self, request: &RequestView<'_>, ip: IpAddr) -> ClientKey {
+        self.request_key
+            .as_ref()
+            .and_then(|key| key.key_of(request))
+            .unwrap_or_else(|| self.key_for(ip))
+    }
+
     /// Whether a request with this method and path is counted by this limit.
     ///
     /// Counted if the path as received *or* as normalised is under the route:
@@ -447,6 +537,8 @@ impl Limit {
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: Limit,
+    /// `limit.policy_header()`, made once: every allowed response sends it.
+    policy: Arc<str>,
     table: KeyTable,
     clock: Arc<dyn Clock>,
 }
@@ -483,6 +575,7 @@ impl RateLimiter {
     pub fn with_clock(limit: Limit, clock: Arc<dyn Clock>) -> Self {
         let table = KeyTable::new(limit.max_keys);
         Self {
+            policy: limit.policy_header().into(),
             limit,
             table,
             clock,
@@ -501,6 +594,21 @@ impl RateLimiter {
     /// ```
     pub fn limit(&self) -> &Limit {
         &self.limit
+    }
+
+    /// The limit's `RateLimit-Policy` value ([`Limit::policy_header`]),
+    /// made once when the limiter was.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::limit::{Limit, Quota, RateLimiter};
+    /// let limiter = RateLimiter::new(Limit::new("api", Quota::per_second(100)?)?);
+    /// assert_eq!(&**limiter.policy_header_text(), r#""api";q=100;w=1"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn policy_header_text(&self) -> &Arc<str> {
+        &self.policy
     }
 
     /// Counts one request from `key` now, and says whether it may go on.

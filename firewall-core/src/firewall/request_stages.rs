@@ -3,7 +3,7 @@
 //! refusal is final: counted once, logged, recorded, and a strike when the
 //! ban policy counts it.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::Write as _;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -11,7 +11,9 @@ use std::sync::Arc;
 use super::admission::{both_facts, Admission};
 use super::Firewall;
 use crate::ban::{BanInfo, StrikeKind};
-use crate::limit::{Decision as LimitDecision, Limit, RateLimiter};
+use crate::limit::{
+    ClientKey, Decision as LimitDecision, HeaderLookup, Limit, NoHeaders, RateLimiter, RequestView,
+};
 use crate::logger::{self, RawMessage};
 use crate::metrics::LatencyPath;
 use crate::packet::Packet;
@@ -49,6 +51,9 @@ pub struct ClientRequest<'a> {
     /// A limit the handler names (`#[firewall(limit = "...")]`): counted
     /// whatever its route, once even when it also covers the route.
     pub handler_limit: Option<&'a RateLimiter>,
+    /// The request's headers, for limits keyed by a function of the request
+    /// ([`Limit::key_by`]); `None`: such limits see no header.
+    pub headers: Option<&'a dyn HeaderLookup>,
 }
 
 impl<'a> ClientRequest<'a> {
@@ -69,6 +74,7 @@ impl<'a> ClientRequest<'a> {
             path,
             exempt: false,
             handler_limit: None,
+            headers: None,
         }
     }
 }
@@ -93,35 +99,51 @@ impl<'a> ClientRequest<'a> {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RateLimitHeaders {
-    policy: String,
+    policy: PolicyText,
     state: String,
     retry_after: Option<u64>,
 }
 
+/// The `RateLimit-Policy` value: the limiter's own text when one limit
+/// counted the request (shared, not copied), joined when several did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum PolicyText {
+    #[default]
+    None,
+    One(Arc<str>),
+    Joined(String),
+}
+
 impl RateLimitHeaders {
     /// Adds one limit's policy and decision (list members, comma-separated).
-    fn push(&mut self, limit: &Limit, decision: &LimitDecision) {
-        if !self.policy.is_empty() {
-            self.policy.push_str(", ");
+    ///
+    /// Per request this costs one small string (the `RateLimit` value,
+    /// written with `itoa`): the policy text is the limiter's, made once.
+    fn push(&mut self, limiter: &RateLimiter, decision: &LimitDecision) {
+        let policy = limiter.policy_header_text();
+        self.policy = match std::mem::take(&mut self.policy) {
+            PolicyText::None => PolicyText::One(policy.clone()),
+            PolicyText::One(first) => PolicyText::Joined(format!("{first}, {policy}")),
+            PolicyText::Joined(mut joined) => {
+                joined.push_str(", ");
+                joined.push_str(policy);
+                PolicyText::Joined(joined)
+            }
+        };
+        // The same text as `Decision::header_value`, without `format!`.
+        let name = limiter.limit().name();
+        let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
+        let remaining = numbers.0.format(decision.remaining);
+        let reset = numbers.1.format(decision.reset_secs());
+        if self.state.is_empty() {
+            self.state
+                .reserve(name.len() + remaining.len() + reset.len() + 8);
+        } else {
             self.state.push_str(", ");
         }
-        // Written in place: the same text as `Limit::policy_header` and
-        // `Decision::header_value`, without their two strings a request.
-        let quota = limit.quota();
-        let window = quota.period().as_nanos().div_ceil(1_000_000_000);
-        let _ = write!(
-            self.policy,
-            "\"{}\";q={};w={window}",
-            limit.name(),
-            quota.count()
-        );
-        let _ = write!(
-            self.state,
-            "\"{}\";r={};t={}",
-            limit.name(),
-            decision.remaining,
-            decision.reset_secs()
-        );
+        for part in ["\"", name, "\";r=", remaining, ";t=", reset] {
+            self.state.push_str(part);
+        }
         if !decision.allowed {
             self.retry_after = decision.retry_after_secs();
         }
@@ -135,7 +157,7 @@ impl RateLimitHeaders {
     /// assert!(firewall_core::RateLimitHeaders::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.policy.is_empty()
+        self.state.is_empty()
     }
 
     /// The `RateLimit-Policy` value, e.g. `"login";q=5;w=60`.
@@ -146,7 +168,36 @@ impl RateLimitHeaders {
     /// assert_eq!(firewall_core::RateLimitHeaders::default().policy(), None);
     /// ```
     pub fn policy(&self) -> Option<&str> {
-        (!self.policy.is_empty()).then_some(self.policy.as_str())
+        match &self.policy {
+            PolicyText::None => None,
+            PolicyText::One(text) => Some(text),
+            PolicyText::Joined(text) => Some(text),
+        }
+    }
+
+    /// The `RateLimit-Policy` value when one limit counted the request: the
+    /// limiter's own text ([`RateLimiter::policy_header_text`]), the same
+    /// allocation on every response, so a server can keep the header value
+    /// it made from it. `None` when no limit or several did.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{limit::Limit, ClientRequest, Firewall, Packet, Rule, ALLOW, ANY};
+    /// let fw = Firewall::new("app")
+    ///     .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?
+    ///     .with_limits(vec![Limit::new("api", "100/1s".parse()?)?])?;
+    /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+    /// let headers = fw.check_request(&ClientRequest::new(packet, "GET", "/")).unwrap();
+    /// let limiter = fw.limits().get("api").unwrap().clone();
+    /// assert!(std::sync::Arc::ptr_eq(headers.policy_shared().unwrap(), limiter.policy_header_text()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn policy_shared(&self) -> Option<&Arc<str>> {
+        match &self.policy {
+            PolicyText::One(text) => Some(text),
+            _ => None,
+        }
     }
 
     /// The `RateLimit` value, e.g. `"login";r=4;t=12`.
@@ -380,12 +431,13 @@ impl Firewall {
         if self.is_exempt(request) {
             return Ok(headers);
         }
-        let decision = limiter.check(&limiter.limit().key_for(request.packet.src.ip()));
-        headers.push(limiter.limit(), &decision);
+        let key = key_of(limiter.limit(), request);
+        let decision = limiter.check(&key);
+        headers.push(limiter, &decision);
         if decision.allowed {
             return Ok(headers);
         }
-        Err(self.rate_refusal(request, None, limiter.limit(), headers))
+        Err(self.rate_refusal(request, None, limiter.limit(), &key, headers))
     }
 
     /// The ban stage: one atomic load when nobody is banned.
@@ -425,20 +477,20 @@ impl Firewall {
         if (limits.is_empty() && request.handler_limit.is_none()) || self.is_exempt(request) {
             return Ok(headers);
         }
-        let ip = request.packet.src.ip();
         let own = request.handler_limit;
         let covering = limits
             .covering(request.method, request.path)
             .map(Arc::as_ref)
             .filter(|l| own.is_none_or(|own| !std::ptr::eq(*l, own)));
         for limiter in own.into_iter().chain(covering) {
-            let decision = limiter.check(&limiter.limit().key_for(ip));
+            let key = key_of(limiter.limit(), request);
+            let decision = limiter.check(&key);
             if !decision.allowed {
                 let mut refused = RateLimitHeaders::default();
-                refused.push(limiter.limit(), &decision);
-                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), refused));
+                refused.push(limiter, &decision);
+                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), &key, refused));
             }
-            headers.push(limiter.limit(), &decision);
+            headers.push(limiter, &decision);
         }
         Ok(headers)
     }
@@ -468,12 +520,18 @@ impl Firewall {
             )
             .collect();
         for limiter in chosen {
-            let key = limiter.limit().key_for(ip);
+            let key = key_of(limiter.limit(), request);
             let decision = store.check_limit(limiter, &key).await;
             if !decision.allowed {
                 let mut refused = RateLimitHeaders::default();
                 refused.push(limiter.limit(), &decision);
-                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), refused));
+                return Err(self.rate_refusal(
+                    request,
+                    Some(acl),
+                    limiter.limit(),
+                    &key,
+                    refused,
+                ));
             }
             headers.push(limiter.limit(), &decision);
         }
@@ -492,13 +550,19 @@ impl Firewall {
         request: &ClientRequest<'_>,
         acl: Option<Decision>,
         limit: &Limit,
+        key: &ClientKey,
         headers: RateLimitHeaders,
     ) -> Stopped {
         let packet = &request.packet;
-        logger::log_firewall(log::Level::Warn, &RateLine { packet, limit });
+        let fingerprint = key.fingerprint();
+        let reason = RateReason {
+            limit,
+            fingerprint: fingerprint.as_deref(),
+        };
+        logger::log_firewall(log::Level::Warn, &RateLine { packet, reason });
         self.record_drop_with(Stage::Limit, packet, || match acl {
-            Some(acl) => both_facts(acl, RateReason(limit)),
-            None => RateReason(limit).to_string(),
+            Some(acl) => both_facts(acl, RateEvent(reason)),
+            None => RateEvent(reason).to_string(),
         });
         self.strike(request, StrikeKind::RateLimited);
         Stopped::RateLimited {
@@ -531,17 +595,41 @@ impl Firewall {
     }
 }
 
-/// `RATE DROP: limit "login" 5/60s` (the event's reason).
-struct RateReason<'a>(&'a Limit);
+/// The key a limit counts `request` under: its key function's, else the
+/// client address's.
+fn key_of(limit: &Limit, request: &ClientRequest<'_>) -> ClientKey {
+    let ip = request.packet.src.ip();
+    if limit.request_key().is_none() {
+        return limit.key_for(ip);
+    }
+    let headers = request.headers.unwrap_or(&NoHeaders);
+    limit.key_of(&RequestView::new(request.method, request.path, headers), ip)
+}
+
+/// `limit "login" 5/60s`, then ` key #<fingerprint>` for a limit keyed by
+/// the request (never the key itself: it may be a secret).
+#[derive(Clone, Copy)]
+struct RateReason<'a> {
+    limit: &'a Limit,
+    fingerprint: Option<&'a str>,
+}
 
 impl fmt::Display for RateReason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "RATE DROP: limit \"{}\" {}",
-            self.0.name(),
-            self.0.quota()
-        )
+        write!(f, "limit \"{}\" {}", self.limit.name(), self.limit.quota())?;
+        match self.fingerprint {
+            Some(fingerprint) => write!(f, " key #{fingerprint}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `RATE DROP: limit "login" 5/60s` (the event's reason).
+struct RateEvent<'a>(RateReason<'a>);
+
+impl fmt::Display for RateEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RATE DROP: {}", self.0)
     }
 }
 
@@ -559,10 +647,11 @@ impl fmt::Display for BanReason<'_> {
     }
 }
 
-/// `RATE DROP: [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit "login" 5/60s`.
+/// `RATE DROP: [TCP] 203.0.113.7:5123 -> 127.0.0.1:5000 - limit "login" 5/60s`
+/// (and ` key #<fingerprint>` for a limit keyed by the request).
 struct RateLine<'a> {
     packet: &'a Packet,
-    limit: &'a Limit,
+    reason: RateReason<'a>,
 }
 
 impl RawMessage for RateLine<'_> {
@@ -571,12 +660,7 @@ impl RawMessage for RateLine<'_> {
         logger::push_endpoints(out, self.packet);
         out.extend_from_slice(b" - ");
         let start = out.len();
-        let _ = write!(
-            out,
-            "limit \"{}\" {}",
-            self.limit.name(),
-            self.limit.quota()
-        );
+        let _ = write!(out, "{}", self.reason);
         start
     }
 }
@@ -636,6 +720,37 @@ mod tests {
         assert!(
             reason.starts_with("BAN DROP: banned until ") && reason.ends_with(": spam"),
             "{reason}"
+        );
+    }
+
+    #[test]
+    fn the_headers_list_every_limit_that_counted_in_order() {
+        let fw = firewall();
+        let limits = ["a", "b", "c"].map(|name| {
+            // One every 6 minutes: nothing refills during the test.
+            Limit::new(name, "10/1h".parse().unwrap())
+                .unwrap()
+                .route("/api")
+                .unwrap()
+        });
+        fw.set_limits(limits.to_vec()).unwrap();
+        let headers = fw.check_request(&request(5000, "/api/x")).unwrap();
+        assert_eq!(
+            headers.policy(),
+            Some(r#""a";q=10;w=3600, "b";q=10;w=3600, "c";q=10;w=3600"#)
+        );
+        assert_eq!(
+            headers.state(),
+            Some(r#""a";r=9;t=360, "b";r=9;t=360, "c";r=9;t=360"#)
+        );
+        assert!(headers.policy_shared().is_none(), "joined, not one limit's");
+        fw.set_limits(limits[..1].to_vec()).unwrap();
+        let one = fw.check_request(&request(5000, "/api/x")).unwrap();
+        assert_eq!(one.policy(), Some(r#""a";q=10;w=3600"#));
+        let state = one.state().unwrap();
+        assert!(
+            state.starts_with(r#""a";r=8;t="#),
+            "a's state was kept: {state}"
         );
     }
 

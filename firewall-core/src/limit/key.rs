@@ -177,6 +177,26 @@ impl ClientKey {
         Self::Custom(key.into())
     }
 
+    /// What a log line shows of an application's key: the first 12 hex
+    /// digits of its SHA-256 (the key may be a secret such as an API key;
+    /// 48 bits tell keys apart in a log without giving a high-entropy key
+    /// away). `None` for an address key, which logs show as the address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::limit::{ClientKey, KeyPrefixes};
+    /// assert_eq!(ClientKey::custom("abc").fingerprint().as_deref(), Some("ba7816bf8f01"));
+    /// let net = ClientKey::from_ip("10.0.0.1".parse().unwrap(), KeyPrefixes::default());
+    /// assert_eq!(net.fingerprint(), None);
+    /// ```
+    pub fn fingerprint(&self) -> Option<String> {
+        match self {
+            Self::Net { .. } => None,
+            Self::Custom(key) => Some(super::request_key::fingerprint(key)),
+        }
+    }
+
     /// The network address, for an address key.
     ///
     /// # Examples
