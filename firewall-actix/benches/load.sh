@@ -59,7 +59,7 @@ THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 PORT=${PORT:-18080}
 ROUNDS=${ROUNDS:-3}
-CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules10_metrics:on rules10:json rules1m:on rules1m:off macro:on macro:off limit:on limit:off limit_flood:off bans100k:on bans100k:off bare_post:off waf:on waf:off waf_accented:off waf_new_head:off"}
+CONFIGS=${CONFIGS:-"bare:off rules10:on rules10:off rules10_metrics:on rules10:json rules1m:on rules1m:off macro:on macro:off limit:on limit:off limit_flood:off bans100k:on bans100k:off limit_redis:off bans100k_redis:off bare_post:off waf:on waf:off waf_accented:off waf_new_head:off"}
 case " $CONFIGS " in
   *" waf"*) case " $CONFIGS " in *" bare_post:off "*) ;; *) CONFIGS="bare_post:off $CONFIGS" ;; esac ;;
 esac
