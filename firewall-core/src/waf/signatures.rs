@@ -195,8 +195,9 @@ impl FromStr for View {
 }
 
 /// A structural detector: a signature that reads a value's tokens instead
-/// of matching a pattern (in TOML, `detector = "sql-tokens"` or
-/// `detector = "html-tokens"` in place of `pattern`).
+/// of matching a pattern (in TOML, `detector = "sql-tokens"`,
+/// `detector = "html-tokens"` or `detector = "js-tokens"` in place of
+/// `pattern`).
 ///
 /// # Examples
 ///
@@ -207,6 +208,8 @@ impl FromStr for View {
 /// assert_eq!("sql-tokens".parse::<Detector>(), Ok(Detector::SqlTokens));
 /// let xss = Signature::builtin().into_iter().find(|s| s.id == 941100).unwrap();
 /// assert_eq!(xss.detector, Some(Detector::HtmlTokens));
+/// let js = Signature::builtin().into_iter().find(|s| s.id == 941104).unwrap();
+/// assert_eq!(js.detector, Some(Detector::JsTokens));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -219,6 +222,11 @@ pub enum Detector {
     /// libinjection reads them (a tag that runs script, an event handler,
     /// a script URL), from the places a value can land in a page.
     HtmlTokens,
+    /// Cross-site scripting read from the value's JavaScript tokens: a
+    /// breakout from a string followed by a call or a sink assignment, or
+    /// an expression calling what runs code (`eval`, a computed member,
+    /// `constructor`), or a `JSFuck` run.
+    JsTokens,
 }
 
 impl Detector {
@@ -228,6 +236,7 @@ impl Detector {
         match self {
             Self::SqlTokens => super::sql_injection::is_sql_injection(decoded),
             Self::HtmlTokens => super::xss_injection::is_xss(decoded),
+            Self::JsTokens => super::js_injection::is_js_injection(decoded),
         }
     }
 
@@ -238,6 +247,7 @@ impl Detector {
         match self {
             Self::SqlTokens => true,
             Self::HtmlTokens => super::xss_injection::could_be_xss(text),
+            Self::JsTokens => super::js_injection::could_be_js(text),
         }
     }
 }
@@ -249,8 +259,9 @@ impl FromStr for Detector {
         match s {
             "sql-tokens" => Ok(Self::SqlTokens),
             "html-tokens" => Ok(Self::HtmlTokens),
+            "js-tokens" => Ok(Self::JsTokens),
             other => Err(format!(
-                "unknown detector `{other}`: expected sql-tokens or html-tokens"
+                "unknown detector `{other}`: expected sql-tokens, html-tokens or js-tokens"
             )),
         }
     }
