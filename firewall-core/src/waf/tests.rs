@@ -160,6 +160,31 @@ fn xss_inside_javascript_is_found_by_its_tokens_and_prose_is_not() {
     }
 }
 
+/// An element with an empty namespace prefix (`<:vmlframe`, which old
+/// VML parsers read) and an XML external entity declaration are found
+/// (941130); the words alone are not.
+#[test]
+fn empty_namespace_prefix_and_external_entities_are_found() {
+    let waf = Waf::new(WafConfig::default()).unwrap();
+    let header = |value: &str| Request::from_target("GET", "/").header("Referer", value.to_owned());
+    for attack in [
+        "<:vmlframe src=x>",
+        "<!ENTITY % ext SYSTEM \"http://x.example/e.dtd\">",
+        "x!ENTITY xxe PUBLIC \"-//x//en\"",
+    ] {
+        let Verdict::Block(hit) = waf.inspect(&header(attack)) else {
+            panic!("not blocked: {attack}");
+        };
+        assert_eq!(hit.rule_id, 941_130, "{attack}");
+    }
+    for prose in [
+        "The entity system is public: see the VML frame docs",
+        "Time: 10:30, entity % rate",
+    ] {
+        assert_eq!(waf.inspect(&header(prose)), Verdict::Pass, "{prose}");
+    }
+}
+
 #[test]
 fn exclusions_by_route_argument_and_family() {
     let comment = Request::new("POST", "/comments/7").body(
