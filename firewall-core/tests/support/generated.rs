@@ -396,16 +396,20 @@ fn obfuscated_call(rng: &mut Rng) -> String {
     }
 }
 
-/// A call that runs code from a string or opens the page's objects: the
-/// calls that count even without a breakout.
+/// A call that runs code from a string or opens the page's objects, or
+/// calls a function without parentheses: the calls that count even
+/// without a breakout.
 fn code_running_call(rng: &mut Rng) -> String {
     let code = format!(
         "{}({})",
         rng.pick(&["alert", "prompt", "confirm"]),
         rng.pick(&["1", "document.domain"])
     );
-    match rng.below(8) {
+    let dialog = rng.pick(&["alert", "prompt", "confirm"]);
+    match rng.below(10) {
         0 => format!("eval(atob('{}'))", base64(code.as_bytes())),
+        8 => format!("onerror={dialog};throw 1"),
+        9 => format!("[].sort.call`${{{dialog}}}1`"),
         1 => format!("settimeout('{code}')"),
         2 => format!("setInterval`{code}`"),
         3 => format!("Function('{code}')()"),
