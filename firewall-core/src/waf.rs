@@ -49,6 +49,7 @@ mod config_file;
 mod engine;
 mod error;
 mod html_tokens;
+mod js_injection;
 mod line;
 pub mod multipart;
 mod request;

@@ -195,8 +195,9 @@ impl FromStr for View {
 }
 
 /// A structural detector: a signature that reads a value's tokens instead
-/// of matching a pattern (in TOML, `detector = "sql-tokens"` or
-/// `detector = "html-tokens"` in place of `pattern`).
+/// of matching a pattern (in TOML, `detector = "sql-tokens"`,
+/// `detector = "html-tokens"` or `detector = "js-tokens"` in place of
+/// `pattern`).
 ///
 /// # Examples
 ///
@@ -208,6 +209,8 @@ impl FromStr for View {
 /// let xss = Signature::builtin().into_iter().find(|s| s.id == 941100).unwrap();
 /// assert_eq!(xss.detector, Some(Detector::HtmlTokens));
 /// assert_eq!("shell-tokens".parse::<Detector>(), Ok(Detector::ShellTokens));
+/// let js = Signature::builtin().into_iter().find(|s| s.id == 941104).unwrap();
+/// assert_eq!(js.detector, Some(Detector::JsTokens));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -224,6 +227,11 @@ pub enum Detector {
     /// then a command, once quotes, escapes, empty variables, `$IFS`,
     /// braces, globs and carets are undone.
     ShellTokens,
+    /// Cross-site scripting read from the value's JavaScript tokens: a
+    /// breakout from a string followed by a call or a sink assignment, or
+    /// an expression calling what runs code (`eval`, a computed member,
+    /// `constructor`), or a `JSFuck` run.
+    JsTokens,
 }
 
 impl Detector {
@@ -234,6 +242,7 @@ impl Detector {
             Self::SqlTokens => super::sql_injection::is_sql_injection(decoded),
             Self::HtmlTokens => super::xss_injection::is_xss(decoded),
             Self::ShellTokens => super::shell_injection::is_command_injection(decoded),
+            Self::JsTokens => super::js_injection::is_js_injection(decoded),
         }
     }
 
@@ -244,6 +253,7 @@ impl Detector {
         match self {
             Self::SqlTokens | Self::ShellTokens => true,
             Self::HtmlTokens => super::xss_injection::could_be_xss(text),
+            Self::JsTokens => super::js_injection::could_be_js(text),
         }
     }
 }
@@ -256,8 +266,9 @@ impl FromStr for Detector {
             "sql-tokens" => Ok(Self::SqlTokens),
             "html-tokens" => Ok(Self::HtmlTokens),
             "shell-tokens" => Ok(Self::ShellTokens),
+            "js-tokens" => Ok(Self::JsTokens),
             other => Err(format!(
-                "unknown detector `{other}`: expected sql-tokens, html-tokens or shell-tokens"
+                "unknown detector `{other}`: expected sql-tokens, html-tokens, js-tokens or shell-tokens"
             )),
         }
     }

