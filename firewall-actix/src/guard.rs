@@ -181,7 +181,12 @@ fn decide<T>(
     check: impl FnOnce(ClientRequest<'_>) -> Result<T, Stopped>,
 ) -> Result<Result<T, Stopped>, Failure> {
     let headers = RequestHeaders(conn.headers);
-    Ok(check(client_request(policy, conn, &headers, handler_limit)?))
+    Ok(check(client_request(
+        policy,
+        conn,
+        &headers,
+        handler_limit,
+    )?))
 }
 
 /// [`evaluate`] for a firewall with a shared store: the limits' decisions

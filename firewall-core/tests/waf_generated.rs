@@ -57,7 +57,9 @@ fn generated_attacks_are_detected_per_family() {
         }
     }
     println!("generated attacks (seed {SEED}), detected:");
-    println!("family   cases      PL1      PL4  | PL1 regexes only (no 942100, 941100, 941104, 932300)");
+    println!(
+        "family   cases      PL1      PL4  | PL1 regexes only (no 942100, 941100, 941104, 932300)"
+    );
     let rate = |n: usize, d: usize| n as f64 * 100.0 / d as f64;
     for (family, [n, pl1, pl4, regexes]) in &table {
         println!(

@@ -508,7 +508,6 @@ impl Firewall {
         if (limits.is_empty() && request.handler_limit.is_none()) || self.is_exempt(request) {
             return Ok(headers);
         }
-        let ip = request.packet.src.ip();
         let own = request.handler_limit;
         let chosen: Vec<&RateLimiter> = own
             .into_iter()
@@ -524,16 +523,10 @@ impl Firewall {
             let decision = store.check_limit(limiter, &key).await;
             if !decision.allowed {
                 let mut refused = RateLimitHeaders::default();
-                refused.push(limiter.limit(), &decision);
-                return Err(self.rate_refusal(
-                    request,
-                    Some(acl),
-                    limiter.limit(),
-                    &key,
-                    refused,
-                ));
+                refused.push(limiter, &decision);
+                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), &key, refused));
             }
-            headers.push(limiter.limit(), &decision);
+            headers.push(limiter, &decision);
         }
         Ok(headers)
     }
