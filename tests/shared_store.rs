@@ -353,3 +353,42 @@ fn the_web_monitor_shows_the_store_connected_then_degraded() {
     assert_eq!(down["outages"], 1);
     monitor.stop();
 }
+
+#[test]
+fn a_limit_keyed_by_an_api_key_is_shared_per_key_across_instances() {
+    let Some(redis) = RedisServer::start_or_skip("shared_store::keyed") else {
+        return;
+    };
+    let text = rules(&redis.url(), "keyed", "") + "timeout_ms = 2000\n";
+    let (a, on_a) = instance(&text);
+    let (b, on_b) = instance(&text);
+    for fw in [&a, &b] {
+        let api = firewall_actix::limit::Limit::new("api", "3/1d".parse().expect("a quota"))
+            .expect("a limit")
+            .key_by(|request| request.header("x-api-key").map(str::to_owned));
+        fw.set_limits(vec![api]).expect("one limit");
+    }
+    let call = |server, key: &str| {
+        get(
+            server,
+            "/",
+            &[("X-Forwarded-For", "198.51.100.9"), ("X-Api-Key", key)],
+        )
+        .expect("an answer")
+        .status
+    };
+    // One key over both instances shares one quota of 3 ...
+    let first: Vec<u16> = [on_a, on_b, on_a, on_b]
+        .into_iter()
+        .map(|server| call(server, "secret-key-one"))
+        .collect();
+    assert_eq!(first, [200, 200, 200, 429]);
+    // ... and another key from the same address has its own.
+    assert_eq!(call(on_b, "secret-key-two"), 200);
+    let refusals = log_lines_with(&log(), "limit \"api\" 3/1d key #");
+    assert!(!refusals.is_empty(), "the refusal names the key's digest");
+    assert!(
+        refusals.iter().all(|line| !line.contains("secret-key")),
+        "the key itself is never logged: {refusals:?}"
+    );
+}
