@@ -258,8 +258,10 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let applied = &self.applied;
-        if applied.firewall.has_shared_store() {
-            // Limits decided in Redis: awaited.
+        if applied.firewall.has_shared_store() && applied.firewall.has_limits() {
+            // Limits decided in Redis: awaited. Without limits the store
+            // adds nothing here: bans are a local lookup, strikes are sent
+            // by the stages whichever path runs.
             let (service, applied) = (self.service.clone(), applied.clone());
             return Either::Right(shared_path::call(service, applied, req));
         }

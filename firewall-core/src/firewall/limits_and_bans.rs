@@ -73,6 +73,23 @@ impl Firewall {
         self.shared.limits.load_full()
     }
 
+    /// Whether any rate limit is in force (one atomic load, no reference
+    /// count taken): the middleware asks it before awaiting a shared store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::{limit::Limit, Firewall};
+    /// let fw = Firewall::new("app");
+    /// assert!(!fw.has_limits());
+    /// fw.set_limits(vec![Limit::new("login", "5/60s".parse()?)?])?;
+    /// assert!(fw.has_limits());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn has_limits(&self) -> bool {
+        !self.shared.limits.load().is_empty()
+    }
+
     /// Replaces the rate limits. A limit defined exactly as one in force
     /// keeps what its clients have used; the others start afresh.
     ///
