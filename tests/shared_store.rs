@@ -392,3 +392,35 @@ fn a_limit_keyed_by_an_api_key_is_shared_per_key_across_instances() {
         "the key itself is never logged: {refusals:?}"
     );
 }
+
+#[test]
+fn a_ban_policy_set_after_the_store_connected_decides_the_ban_length() {
+    let Some(redis) = RedisServer::start_or_skip("shared_store::policy") else {
+        return;
+    };
+    let text = rules(
+        &redis.url(),
+        "policy",
+        "[[limit]]\nname = \"one\"\nquota = \"1/1d\"\n\n\
+         [bans]\nstrikes = 2\nwindow = \"60s\"\nduration = \"10m\"\ncount = [\"rate\"]\n",
+    ) + "timeout_ms = 2000\n";
+    let (a, on_a) = instance(&text);
+    // As a reload of the `[bans]` table would: bans now last an hour.
+    let hour =
+        firewall_actix::ban::BanPolicy::new(2, Duration::from_secs(60), Duration::from_secs(3600))
+            .expect("a policy")
+            .count(firewall_actix::ban::StrikeKind::AclDrop, false)
+            .count(firewall_actix::ban::StrikeKind::WafDrop, false);
+    a.set_ban_policy(hour);
+    let client = "192.0.2.45";
+    let ip: IpAddr = client.parse().unwrap();
+    assert_eq!(status(on_a, "/", client), 200);
+    assert_eq!(status(on_a, "/", client), 429);
+    assert_eq!(status(on_a, "/", client), 429);
+    assert!(
+        eventually(PROPAGATION, || a.bans().is_banned(ip).is_some()),
+        "two strikes ban"
+    );
+    let ban = a.bans().is_banned(ip).unwrap();
+    assert_eq!(ban.duration().as_secs(), 3600, "{ban:?}");
+}

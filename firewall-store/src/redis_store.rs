@@ -8,7 +8,9 @@ use std::net::IpAddr;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use firewall_core::ban::{BanAnnouncer, BanError, BanInfo, BanOrigin, Bans, Ended, StrikeKind};
+use firewall_core::ban::{
+    BanAnnouncer, BanError, BanInfo, BanOrigin, BanPolicy, Bans, Ended, StrikeKind,
+};
 use firewall_core::limit::{
     short_duration, ClientKey, Clock, Decision, Quota, RateLimiter, UnixClock,
 };
@@ -56,8 +58,6 @@ pub struct RedisStore {
     shared: Arc<Shared>,
     config: StoreConfig,
     scripts: Scripts,
-    /// Ban durations by offence (1, 2, ...) in microseconds; the last repeats.
-    durations: Vec<u64>,
     tasks: Vec<JoinHandle<()>>,
     runtime: tokio::runtime::Handle,
 }
@@ -136,15 +136,6 @@ impl RedisStore {
             "Store: limits and bans shared through Redis at {url} (prefix {}, {loaded} active bans loaded)",
             config.prefix_value()
         );
-        let policy = shared.bans.policy();
-        let mut durations = Vec::new();
-        for offence in 1..=64 {
-            let d = policy.ban_duration(offence);
-            durations.push(micros(d));
-            if policy.ban_duration(offence + 1) == d {
-                break;
-            }
-        }
         let scripts = Scripts {
             gcra: Script::new(include_str!("redis_store/gcra.lua")),
             strike: Script::new(include_str!("redis_store/strike.lua")),
@@ -186,7 +177,6 @@ impl RedisStore {
             shared,
             config,
             scripts,
-            durations,
             tasks,
             runtime: tokio::runtime::Handle::current(),
         })
@@ -293,8 +283,9 @@ impl RedisStore {
             .arg(policy.strikes())
             .arg(micros(policy.window()))
             .arg(micros(policy.repeat_memory_value()));
-        for d in &self.durations {
-            call.arg(*d);
+        // From the policy in force now, so a reloaded `[bans]` applies.
+        for d in ban_durations(&policy) {
+            call.arg(d);
         }
         let Some(answer) = self.run::<Vec<i64>>(&call).await else {
             return bans.strike_key(key, kind);
@@ -535,6 +526,20 @@ async fn probe(shared: Arc<Shared>) {
             }
         }
     }
+}
+
+/// Ban durations by offence (1, 2, ...) in microseconds, up to the first
+/// that repeats (the script uses the last one for later offences).
+fn ban_durations(policy: &BanPolicy) -> Vec<u64> {
+    let mut durations = Vec::new();
+    for offence in 1..=64 {
+        let d = policy.ban_duration(offence);
+        durations.push(micros(d));
+        if policy.ban_duration(offence + 1) == d {
+            break;
+        }
+    }
+    durations
 }
 
 #[cfg(test)]
