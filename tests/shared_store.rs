@@ -12,8 +12,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpServer};
-use firewall_actix::{Firewall, FirewallExt};
+use firewall_actix::{firewall, Firewall, FirewallExt, TrustedProxies};
 use firewall_store::testing::RedisServer;
 use support::{get, log_lines_with, serve};
 
@@ -24,10 +25,31 @@ fn log() -> PathBuf {
     support::log_file("it_shared_store")
 }
 
+/// Guarded by the `login` limit, on the WAF path.
+#[firewall(limit = "login")]
+async fn login() -> &'static str {
+    "welcome"
+}
+
+/// Guarded by the `login` limit, without the WAF (ban, ACL and limits only).
+#[firewall(limit = "login", waf = "off")]
+async fn login_plain() -> &'static str {
+    "welcome"
+}
+
 /// One instance: a firewall reading `rules` (with its `[store]` table),
-/// served on its own port by two workers. Returns once the store is
-/// attached (the workers connect it before serving).
+/// served on its own port by two workers behind the middleware. Returns
+/// once the store is attached (the workers connect it before serving).
 fn instance(rules: &str) -> (Firewall, SocketAddr) {
+    instance_serving(rules, true)
+}
+
+/// [`instance`], the middleware in front or not (`wrapped`). Besides `/`
+/// and `/strict` it serves `#[firewall(limit = "login")]` handlers at
+/// `/login` (the WAF path) and `/login-plain` (`waf = "off"`), with the
+/// firewall and the trusted 127.0.0.1 as app data. Without the middleware
+/// the first guarded request connects the store.
+fn instance_serving(rules: &str, wrapped: bool) -> (Firewall, SocketAddr) {
     log();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("rules.toml");
@@ -42,10 +64,15 @@ fn instance(rules: &str) -> (Firewall, SocketAddr) {
                 .middleware()
                 .trusted_proxies(["127.0.0.1"])
                 .expect("a valid proxy");
+            let proxies = TrustedProxies::new(["127.0.0.1"]).expect("a valid proxy");
             App::new()
-                .wrap(middleware)
+                .wrap(Condition::new(wrapped, middleware))
+                .app_data(served.clone())
+                .app_data(proxies)
                 .route("/", web::get().to(|| async { "home" }))
                 .route("/strict", web::get().to(|| async { "strict" }))
+                .route("/login", web::get().to(login))
+                .route("/login-plain", web::get().to(login_plain))
         })
         .workers(2)
         .listen(listener)?
@@ -53,10 +80,12 @@ fn instance(rules: &str) -> (Firewall, SocketAddr) {
     })
     .expect("127.0.0.1 binds")
     .addr;
-    assert!(
-        eventually(Duration::from_secs(10), || fw.has_shared_store()),
-        "the middleware connects the store"
-    );
+    if wrapped {
+        assert!(
+            eventually(Duration::from_secs(10), || fw.has_shared_store()),
+            "the middleware connects the store"
+        );
+    }
     // The folder may go: the rules are read.
     drop(dir);
     (fw, addr)
@@ -423,4 +452,56 @@ fn a_ban_policy_set_after_the_store_connected_decides_the_ban_length() {
     );
     let ban = a.bans().is_banned(ip).unwrap();
     assert_eq!(ban.duration().as_secs(), 3600, "{ban:?}");
+}
+
+/// The `login` limit, 5 a day, on a route of its own, so that only the
+/// handlers' `#[firewall(limit = "login")]` counts it.
+fn login_rules(redis: &RedisServer, prefix: &str) -> String {
+    let limit = "[[limit]]\nname = \"login\"\nquota = \"5/1d\"\nroute = \"/elsewhere\"\n";
+    rules(&redis.url(), prefix, limit) + "timeout_ms = 2000\n"
+}
+
+/// 20 requests from one client, alternating over `servers` and `paths`:
+/// how many were served (200) and refused (429), and the other statuses.
+fn login_statuses(servers: [SocketAddr; 2], paths: [&str; 2]) -> (usize, usize, Vec<u16>) {
+    let statuses: Vec<u16> = (0..20)
+        .map(|n| status(servers[n % 2], paths[n / 2 % 2], "198.51.100.77"))
+        .collect();
+    let ok = statuses.iter().filter(|&&s| s == 200).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    let other = statuses
+        .into_iter()
+        .filter(|s| ![200, 429].contains(s))
+        .collect();
+    (ok, refused, other)
+}
+
+#[test]
+fn a_handler_limit_without_the_middleware_is_shared_across_instances() {
+    let Some(redis) = RedisServer::start_or_skip("shared_store::handler_alone") else {
+        return;
+    };
+    let text = login_rules(&redis, "alone");
+    let (a, on_a) = instance_serving(&text, false);
+    let (b, on_b) = instance_serving(&text, false);
+    let counted = login_statuses([on_a, on_b], ["/login", "/login-plain"]);
+    assert_eq!(counted, (5, 15, vec![]));
+    assert!(
+        a.has_shared_store() && b.has_shared_store(),
+        "the first guarded request connects the store"
+    );
+    assert_eq!(a.stats().dropped + b.stats().dropped, 15);
+}
+
+#[test]
+fn a_handler_limit_behind_the_middleware_is_counted_once_in_the_store() {
+    let Some(redis) = RedisServer::start_or_skip("shared_store::handler_behind") else {
+        return;
+    };
+    let text = login_rules(&redis, "behind");
+    let (a, on_a) = instance_serving(&text, true);
+    let (b, on_b) = instance_serving(&text, true);
+    let counted = login_statuses([on_a, on_b], ["/login", "/login-plain"]);
+    assert_eq!(counted, (5, 15, vec![]));
+    assert_eq!(a.stats().dropped + b.stats().dropped, 15);
 }

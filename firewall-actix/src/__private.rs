@@ -11,8 +11,9 @@ use actix_web::{CustomizeResponder, HttpMessage as _, HttpRequest, HttpResponse,
 use firewall_core::limit::RateLimiter;
 use firewall_core::{ClientRequest, Firewall, RateLimitHeaders, Stopped};
 
-use crate::guard::{self, Checked, Connection, Policy, Verdict};
+use crate::guard::{self, Checked, Connection, Policy, RequestHeaders, Verdict};
 use crate::inspection::{self, Outcome, Subject};
+use crate::middleware::shared_path;
 use crate::proxy::TrustedProxies;
 use crate::response::{denied, misconfigured, refusal};
 
@@ -30,17 +31,26 @@ pub const MISSING_WAF: &str =
 /// (403 on a ban, a DROP or a failure, 429 over a limit, 500 when the app
 /// registered no `Firewall` or the named limit does not exist).
 ///
+/// Without a shared store the answer is ready at once; with one (Redis),
+/// each limit's decision is awaited from it, within its timeout.
+///
 /// # Errors
 ///
 /// The response to send instead of running the handler.
 #[allow(clippy::result_large_err)] // the handler returns it as it is, once per refusal
-pub fn check(
+pub async fn check(
     req: &HttpRequest,
     port: Option<u16>,
     limit: Option<&str>,
 ) -> Result<RateLimitHeaders, HttpResponse> {
     let judge = Judge::of(req, port, limit).map_err(Misconfigured::response)?;
-    match judge.acl(Connection::of(req)) {
+    judge.connect_store().await;
+    let verdict = if judge.firewall.has_shared_store() {
+        judge.acl_shared(Connection::of(req)).await
+    } else {
+        judge.acl(Connection::of(req))
+    };
+    match verdict {
         Verdict::Allow(headers) => Ok(headers),
         Verdict::Refuse(stopped) => Err(refusal(&stopped)),
         Verdict::Error => Err(denied()),
@@ -141,17 +151,42 @@ impl Judge {
     /// The handler's own limit for a request the middleware judged: counted
     /// here unless the middleware counted it already (it covers the route).
     fn own_limit(&self, request: &ClientRequest<'_>) -> Result<RateLimitHeaders, Stopped> {
-        let Some(own) = &self.limiter else {
-            return Ok(RateLimitHeaders::default());
-        };
+        match self.uncounted_limit(request) {
+            Some(own) => self.firewall.limit_served(request, own),
+            None => Ok(RateLimitHeaders::default()),
+        }
+    }
+
+    /// [`own_limit`](Self::own_limit), decided by the shared store.
+    async fn own_limit_shared(
+        &self,
+        request: &ClientRequest<'_>,
+    ) -> Result<RateLimitHeaders, Stopped> {
+        match self.uncounted_limit(request) {
+            Some(own) => self.firewall.limit_served_shared(request, own).await,
+            None => Ok(RateLimitHeaders::default()),
+        }
+    }
+
+    /// The handler's own limit, unless the middleware's limits (which cover
+    /// the route) counted it already.
+    fn uncounted_limit(&self, request: &ClientRequest<'_>) -> Option<&RateLimiter> {
+        let own = self.limiter.as_ref()?;
         let limits = self.firewall.limits();
         let counted = limits
             .covering(request.method, request.path)
             .any(|l| Arc::ptr_eq(l, own));
-        if counted {
-            return Ok(RateLimitHeaders::default());
+        (!counted).then_some(own.as_ref())
+    }
+
+    /// Connects the store of the rules file's `[store]` table on the first
+    /// guarded request of an app without the middleware (which connects it
+    /// before serving otherwise). Nothing to do without a `[store]` table.
+    async fn connect_store(&self) {
+        let fw = &self.firewall;
+        if !fw.has_shared_store() && fw.store_config().is_some() {
+            shared_path::connect_once(fw.clone()).await;
         }
-        self.firewall.limit_served(request, own)
     }
 
     /// The stages without a WAF: what the middleware judged already is not
@@ -184,6 +219,41 @@ impl Judge {
             }
         })
     }
+
+    /// [`acl`](Self::acl) with the limits decided by the shared store.
+    async fn acl_shared(&self, conn: Connection<'_>) -> Verdict<RateLimitHeaders> {
+        let fw = &self.firewall;
+        let judged = async {
+            let headers = RequestHeaders(conn.headers);
+            let own = self.limiter.as_deref();
+            let request = guard::client_request(&self.policy, conn, &headers, own)?;
+            Ok(if self.judged_before(&request) {
+                self.own_limit_shared(&request).await
+            } else {
+                fw.check_request_shared(&request).await
+            })
+        };
+        guard::verdict_of(fw, &self.policy, conn, judged).await
+    }
+
+    /// [`admit`](Self::admit) with the limits decided by the shared store.
+    async fn admit_shared(&self, conn: Connection<'_>) -> Verdict<(Subject, RateLimitHeaders)> {
+        let fw = &self.firewall;
+        let judged = async {
+            let headers = RequestHeaders(conn.headers);
+            let own = self.limiter.as_deref();
+            let request = guard::client_request(&self.policy, conn, &headers, own)?;
+            Ok(if self.judged_before(&request) {
+                let packet = request.packet;
+                let headers = self.own_limit_shared(&request).await;
+                headers.map(|headers| (Subject::Served(packet), headers))
+            } else {
+                let admitted = fw.admit_request_shared(&request).await;
+                admitted.map(|(admission, headers)| (Subject::Admitted(admission), headers))
+            })
+        };
+        guard::verdict_of(fw, &self.policy, conn, judged).await
+    }
 }
 
 /// [`check`], then the firewall's WAF (if any; `force` overrides its mode).
@@ -202,9 +272,16 @@ pub async fn guard(
     payload: Payload,
 ) -> Result<(Payload, RateLimitHeaders), HttpResponse> {
     let judge = Judge::of(req, port, limit).map_err(Misconfigured::response)?;
+    judge.connect_store().await;
     let firewall = &judge.firewall;
+    let shared = firewall.has_shared_store();
     let Some(waf) = inspection::active(firewall, req.uri().path()) else {
-        let headers = match judge.acl(Connection::of(req)) {
+        let verdict = if shared {
+            judge.acl_shared(Connection::of(req)).await
+        } else {
+            judge.acl(Connection::of(req))
+        };
+        let headers = match verdict {
             Verdict::Allow(headers) => headers,
             Verdict::Refuse(stopped) => return Err(refusal(&stopped)),
             Verdict::Error => return Err(denied()),
@@ -215,7 +292,12 @@ pub async fn guard(
         }
         return Ok((payload, headers));
     };
-    let (subject, headers) = match judge.admit(Connection::of(req)) {
+    let verdict = if shared {
+        judge.admit_shared(Connection::of(req)).await
+    } else {
+        judge.admit(Connection::of(req))
+    };
+    let (subject, headers) = match verdict {
         Verdict::Allow(admitted) => admitted,
         Verdict::Refuse(stopped) => return Err(refusal(&stopped)),
         Verdict::Error => return Err(denied()),

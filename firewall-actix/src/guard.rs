@@ -222,7 +222,7 @@ pub(crate) async fn admit_shared(
 }
 
 /// The verdict of an awaited decision; a failure or a panic refuses.
-async fn verdict_of<T>(
+pub(crate) async fn verdict_of<T>(
     fw: &Firewall,
     policy: &Policy,
     conn: Connection<'_>,
@@ -240,7 +240,7 @@ async fn verdict_of<T>(
 
 /// The request the stages judge: the client after trusted proxies, the
 /// destination the policy gives.
-fn client_request<'a>(
+pub(crate) fn client_request<'a>(
     policy: &Policy,
     conn: Connection<'a>,
     headers: &'a RequestHeaders<'a>,
@@ -270,7 +270,7 @@ fn client_request<'a>(
 /// ([`firewall_core::limit::Limit::key_by`]): the first value of a name, if
 /// it is visible ASCII text.
 #[derive(Debug)]
-struct RequestHeaders<'a>(&'a HeaderMap);
+pub(crate) struct RequestHeaders<'a>(pub(crate) &'a HeaderMap);
 
 impl HeaderLookup for RequestHeaders<'_> {
     fn header(&self, name: &str) -> Option<&str> {

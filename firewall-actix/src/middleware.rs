@@ -360,6 +360,6 @@ fn answer<B>(req: ServiceRequest, response: actix_web::HttpResponse) -> Refused<
     ready(Ok(refused.map_into_right_body()))
 }
 
-mod shared_path;
+pub(crate) mod shared_path;
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,8 @@
 //! ```
 //!
 //! With `waf = "off"` the extractors stay in the signature and only the ACL
-//! check runs (`check(&__firewall_request, port, limit)`: ban, ACL, limits).
+//! check runs (`check(&__firewall_request, port, limit).await`: ban, ACL,
+//! limits, awaited from the shared store when there is one).
 //! The handler's response carries the `RateLimit-Policy` and `RateLimit`
 //! headers of the limits that counted its request.
 
@@ -74,7 +75,7 @@ fn acl_only_body(
 ) -> TokenStream {
     let names = extractors.iter().map(|(name, _)| name);
     quote! {
-        let __firewall_headers = match #private::check(&__firewall_request, #port, #limit) {
+        let __firewall_headers = match #private::check(&__firewall_request, #port, #limit).await {
             ::core::result::Result::Ok(headers) => headers,
             ::core::result::Result::Err(refusal) => return #private::actix_web::Either::Left(refusal),
         };

@@ -84,11 +84,12 @@ fn refused<B>(
 }
 
 /// Connects the store of the rules file's `[store]` table, once for every
-/// worker, before this worker serves: the first worker connects (its
+/// worker, before this worker serves (or, without the middleware, on the
+/// first request a `#[firewall]` handler guards): the first worker connects (its
 /// active bans are loaded before it returns), the others wait for it. A
 /// Redis that cannot be reached is logged at WARNING and limits and bans
 /// stay in process.
-pub(super) async fn connect_once(fw: Firewall) {
+pub(crate) async fn connect_once(fw: Firewall) {
     let Some(config) = fw.store_config() else {
         return;
     };

@@ -440,6 +440,53 @@ impl Firewall {
         Err(self.rate_refusal(request, None, limiter.limit(), &key, headers))
     }
 
+    /// [`limit_served`](Self::limit_served) with the decision awaited from
+    /// the shared store when one is attached (within its timeout, falling
+    /// back as the limit says); without a store, `limit_served` itself.
+    ///
+    /// # Errors
+    ///
+    /// [`Stopped::RateLimited`], counted and logged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::task::{Context, Poll, Waker};
+    /// use firewall_core::{limit::{Limit, RateLimiter}, ClientRequest, Firewall, Packet};
+    /// let fw = Firewall::new("app");
+    /// let limiter = RateLimiter::new(Limit::new("one", "1/60s".parse()?)?);
+    /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
+    /// let request = ClientRequest::new(packet, "GET", "/");
+    /// // Without a store the answer is ready at once.
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let first = std::pin::pin!(fw.limit_served_shared(&request, &limiter)).poll(&mut cx);
+    /// assert!(matches!(first, Poll::Ready(Ok(_))));
+    /// let second = std::pin::pin!(fw.limit_served_shared(&request, &limiter)).poll(&mut cx);
+    /// assert!(matches!(second, Poll::Ready(Err(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn limit_served_shared(
+        &self,
+        request: &ClientRequest<'_>,
+        limiter: &RateLimiter,
+    ) -> Result<RateLimitHeaders, Stopped> {
+        let Some(store) = self.shared_store() else {
+            return self.limit_served(request, limiter);
+        };
+        let mut headers = RateLimitHeaders::default();
+        if self.is_exempt(request) {
+            return Ok(headers);
+        }
+        let key = key_of(limiter.limit(), request);
+        let decision = store.check_limit(limiter, &key).await;
+        headers.push(limiter, &decision);
+        if decision.allowed {
+            return Ok(headers);
+        }
+        Err(self.rate_refusal(request, None, limiter.limit(), &key, headers))
+    }
+
     /// The ban stage: one atomic load when nobody is banned.
     fn refuse_if_banned(&self, request: &ClientRequest<'_>) -> Result<(), Stopped> {
         if request.exempt || self.shared.bans.is_empty() {
