@@ -32,7 +32,7 @@ use super::target::{Target, Targets};
 use super::transform::{self, apply};
 use super::WafError;
 use joint::{Budget, HeldCache, JointDfa, Search, WalkStop, BUILDING_PER_REQUEST, TOGETHER};
-use literals::ByteSet;
+pub(crate) use literals::ByteSet;
 use memo::{MemoOwner, MemoProbe};
 use shape::Shape;
 

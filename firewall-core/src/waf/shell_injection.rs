@@ -22,6 +22,7 @@
 //! both count as obfuscated. Variable assignments (`a=1`) before it are
 //! skipped, as a shell does.
 
+use super::engine::ByteSet;
 use super::shell_tokens::{Lexer, Strength, Token, WordShape};
 
 /// What a command name is.
@@ -157,7 +158,7 @@ fn reads_as_command(text: &str, start: Strength) -> bool {
                     b' ' | b'\t' | b';' | b'|' | b'&' | b'\n' | b'\r' | b'(' | b'<' | b'>'
                 )
             })
-            .any(|b| HIDING[usize::from(b)])
+            .any(|b| HIDING.contains(b))
     };
     if (start != Strength::Start || first_word_hides()) && command_at(text, Some(start)) {
         return true;
@@ -166,7 +167,7 @@ fn reads_as_command(text: &str, start: Strength) -> bool {
     let mut from = 0;
     while let Some(i) = bytes[from..]
         .iter()
-        .position(|&b| SEPARATORS[usize::from(b)])
+        .position(|&b| SEPARATORS.contains(b))
         .map(|i| i + from)
     {
         from = i + 1;
@@ -188,28 +189,10 @@ fn reads_as_command(text: &str, start: Strength) -> bool {
 /// The bytes with which a word hides a command name (quotes, escapes,
 /// carets, variables, braces, globs, `%COMSPEC%`), and `/` (a binary's
 /// path).
-const HIDING: [bool; 256] = {
-    let mut table = [false; 256];
-    let bytes = b"'\"\\^${}?*[%/`";
-    let mut i = 0;
-    while i < bytes.len() {
-        table[bytes[i] as usize] = true;
-        i += 1;
-    }
-    table
-};
+const HIDING: ByteSet = ByteSet::of(b"'\"\\^${}?*[%/`");
 
 /// The bytes that open a separator.
-const SEPARATORS: [bool; 256] = {
-    let mut table = [false; 256];
-    let bytes = b";|&`\n\r(";
-    let mut i = 0;
-    while i < bytes.len() {
-        table[bytes[i] as usize] = true;
-        i += 1;
-    }
-    table
-};
+const SEPARATORS: ByteSet = ByteSet::of(b";|&`\n\r(");
 
 /// The most variable assignments skipped before a command (`a=1 b=2 id`).
 const MAX_ASSIGNMENTS: usize = 8;
@@ -438,17 +421,8 @@ fn is_assignment(word: &str) -> bool {
 /// quote, escape, caret, variable, brace): values without one are never
 /// read.
 fn worth_reading(text: &str) -> bool {
-    const NEEDED: [bool; 256] = {
-        let mut table = [false; 256];
-        let bytes = b";|&`\n\r('\"\\^${";
-        let mut i = 0;
-        while i < bytes.len() {
-            table[bytes[i] as usize] = true;
-            i += 1;
-        }
-        table
-    };
-    text.bytes().any(|b| NEEDED[usize::from(b)])
+    const NEEDED: ByteSet = ByteSet::of(b";|&`\n\r('\"\\^${");
+    NEEDED.found_in(text)
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 //! 1; DROP TABLE t   1 ; E
 //! ```
 
+use super::engine::ByteSet;
 use super::sql_tokens::{is_operand, tokenize, Class, Token, MAX_TOKENS};
 
 /// Whether `text` (decoded, lower case) reads as a SQL injection.
@@ -61,17 +62,8 @@ fn could_inject(first: &[Token<'_>], quoted: bool) -> bool {
 /// `;`, `|`, `&` or `#`. Names, e-mail addresses, numbers and tokens
 /// (`ann.obrien@example.com`, `pro-yearly`, `6f1c2e9a`) are never read.
 fn worth_reading(text: &str) -> bool {
-    const NEEDED: [bool; 256] = {
-        let mut table = [false; 256];
-        let bytes = b" \t\n\r\x0b\x0c'\"`();|&#/";
-        let mut i = 0;
-        while i < bytes.len() {
-            table[bytes[i] as usize] = true;
-            i += 1;
-        }
-        table
-    };
-    text.bytes().any(|b| NEEDED[usize::from(b)])
+    const NEEDED: ByteSet = ByteSet::of(b" \t\n\r\x0b\x0c'\"`();|&#/");
+    NEEDED.found_in(text)
 }
 
 /// Whether `tokens` go on as SQL after the operand the value was meant to

@@ -33,7 +33,21 @@ impl ByteSet {
         self
     }
 
-    fn contains(self, byte: u8) -> bool {
+    /// The set of `bytes`, built at compile time (the detectors' tables of
+    /// the bytes a value must hold to be worth reading).
+    pub(crate) const fn of(bytes: &[u8]) -> Self {
+        let mut words = [0u64; 4];
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            words[(b / 64) as usize] |= 1u64 << (b % 64);
+            i += 1;
+        }
+        Self(words)
+    }
+
+    /// Whether `byte` is in the set.
+    pub(crate) fn contains(self, byte: u8) -> bool {
         self.0[usize::from(byte / 64)] & (1u64 << (byte % 64)) != 0
     }
 
