@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::admission::{both_facts, Admission};
+use super::limit_set::LimitSet;
 use super::Firewall;
 use crate::ban::{BanInfo, StrikeKind};
 use crate::limit::{
@@ -524,18 +525,11 @@ impl Firewall {
         if (limits.is_empty() && request.handler_limit.is_none()) || self.is_exempt(request) {
             return Ok(headers);
         }
-        let own = request.handler_limit;
-        let covering = limits
-            .covering(request.method, request.path)
-            .map(Arc::as_ref)
-            .filter(|l| own.is_none_or(|own| !std::ptr::eq(*l, own)));
-        for limiter in own.into_iter().chain(covering) {
+        for limiter in counting(&limits, request) {
             let key = key_of(limiter.limit(), request);
             let decision = limiter.check(&key);
             if !decision.allowed {
-                let mut refused = RateLimitHeaders::default();
-                refused.push(limiter, &decision);
-                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), &key, refused));
+                return Err(self.over_limit(request, acl, limiter, &key, &decision));
             }
             headers.push(limiter, &decision);
         }
@@ -555,27 +549,31 @@ impl Firewall {
         if (limits.is_empty() && request.handler_limit.is_none()) || self.is_exempt(request) {
             return Ok(headers);
         }
-        let own = request.handler_limit;
-        let chosen: Vec<&RateLimiter> = own
-            .into_iter()
-            .chain(
-                limits
-                    .covering(request.method, request.path)
-                    .map(Arc::as_ref)
-                    .filter(|l| own.is_none_or(|own| !std::ptr::eq(*l, own))),
-            )
-            .collect();
+        let chosen: Vec<&RateLimiter> = counting(&limits, request).collect();
         for limiter in chosen {
             let key = key_of(limiter.limit(), request);
             let decision = store.check_limit(limiter, &key).await;
             if !decision.allowed {
-                let mut refused = RateLimitHeaders::default();
-                refused.push(limiter, &decision);
-                return Err(self.rate_refusal(request, Some(acl), limiter.limit(), &key, refused));
+                return Err(self.over_limit(request, acl, limiter, &key, &decision));
             }
             headers.push(limiter, &decision);
         }
         Ok(headers)
+    }
+
+    /// The refusal of a request `limiter` refused, with that limit's
+    /// headers alone.
+    fn over_limit(
+        &self,
+        request: &ClientRequest<'_>,
+        acl: Decision,
+        limiter: &RateLimiter,
+        key: &ClientKey,
+        decision: &LimitDecision,
+    ) -> Stopped {
+        let mut refused = RateLimitHeaders::default();
+        refused.push(limiter, decision);
+        self.rate_refusal(request, Some(acl), limiter.limit(), key, refused)
     }
 
     /// Whether limits and bans leave this client alone: a trusted proxy's
@@ -633,6 +631,20 @@ impl Firewall {
             }
         }
     }
+}
+
+/// The limiters that count `request`: the handler's own first, then the
+/// limits covering its method and path (the handler's own not twice).
+fn counting<'a>(
+    limits: &'a LimitSet,
+    request: &'a ClientRequest<'_>,
+) -> impl Iterator<Item = &'a RateLimiter> + 'a {
+    let own = request.handler_limit;
+    let covering = limits
+        .covering(request.method, request.path)
+        .map(Arc::as_ref)
+        .filter(move |l| own.is_none_or(|own| !std::ptr::eq(*l, own)));
+    own.into_iter().chain(covering)
 }
 
 /// The key a limit counts `request` under: its key function's, else the
