@@ -75,43 +75,20 @@ fn sql_injections_are_found_by_their_tokens_and_prose_is_not() {
 /// enters SVG; HTML in a comment and prose with `<` and `>` are not.
 #[test]
 fn xss_is_found_by_its_html_tokens_and_prose_is_not() {
-    let waf = Waf::new(WafConfig::default()).unwrap();
-    let regexes_only = Waf::new(WafConfig::default().disable(941_100)).unwrap();
-    let form = |value: &str| {
-        let encoded: String = value.bytes().fold(String::new(), |mut out, b| {
-            let _ = write!(out, "%{b:02X}");
-            out
-        });
-        Request::new("POST", "/comments")
-            .body("application/x-www-form-urlencoded", format!("q={encoded}"))
-    };
-    for attack in [
-        "x onbeforetoggle=go()",
-        "\"><svg><desc>",
-        "<style>*{color:red}</style>",
-    ] {
-        assert_eq!(
-            regexes_only.inspect(&form(attack)),
-            Verdict::Pass,
-            "{attack}"
-        );
-        let Verdict::Block(hit) = waf.inspect(&form(attack)) else {
-            panic!("not blocked: {attack}");
-        };
-        assert_eq!(
-            (hit.rule_id, hit.location.as_str()),
-            (941_100, "ARGS:q"),
-            "{attack}"
-        );
-    }
-    for prose in [
-        "a < b and c > d",
-        "I <3 you",
-        "Write to John <john@example.org>",
-        "See <a href=\"https://example.com/docs\">the docs</a>, <b>really</b>.",
-    ] {
-        assert_eq!(waf.inspect(&form(prose)), Verdict::Pass, "{prose}");
-    }
+    found_by_tokens_alone(
+        941_100,
+        &[
+            "x onbeforetoggle=go()",
+            "\"><svg><desc>",
+            "<style>*{color:red}</style>",
+        ],
+        &[
+            "a < b and c > d",
+            "I <3 you",
+            "Write to John <john@example.org>",
+            "See <a href=\"https://example.com/docs\">the docs</a>, <b>really</b>.",
+        ],
+    );
 }
 
 /// A value that lands inside a script is read by its JavaScript tokens
@@ -120,8 +97,29 @@ fn xss_is_found_by_its_html_tokens_and_prose_is_not() {
 /// apostrophes and quotes, and formulas, are not.
 #[test]
 fn xss_inside_javascript_is_found_by_its_tokens_and_prose_is_not() {
+    found_by_tokens_alone(
+        941_104,
+        &[
+            "\\';print`1`//",
+            "\"-top[/al/.source+/ert/.source](1)-\"",
+            "')||[1].find(confirm)//",
+            "'}self.onerror=print;throw 1//",
+        ],
+        &[
+            "It's John's (really) 5' 10\" tall",
+            "He said \"no\" (twice), then left.",
+            "area(r) = 3.14 * r * r",
+            "Rock 'n' roll (live) at O'Reilly's",
+        ],
+    );
+}
+
+/// Each attack, posted as the form field `q` (every byte percent-encoded),
+/// passes the WAF without `signature` and is blocked by `signature` in
+/// `ARGS:q`; each prose value passes.
+fn found_by_tokens_alone(signature: u32, attacks: &[&str], prose: &[&str]) {
     let waf = Waf::new(WafConfig::default()).unwrap();
-    let regexes_only = Waf::new(WafConfig::default().disable(941_104)).unwrap();
+    let without = Waf::new(WafConfig::default().disable(signature)).unwrap();
     let form = |value: &str| {
         let encoded: String = value.bytes().fold(String::new(), |mut out, b| {
             let _ = write!(out, "%{b:02X}");
@@ -130,33 +128,19 @@ fn xss_inside_javascript_is_found_by_its_tokens_and_prose_is_not() {
         Request::new("POST", "/comments")
             .body("application/x-www-form-urlencoded", format!("q={encoded}"))
     };
-    for attack in [
-        "\\';print`1`//",
-        "\"-top[/al/.source+/ert/.source](1)-\"",
-        "')||[1].find(confirm)//",
-        "'}self.onerror=print;throw 1//",
-    ] {
-        assert_eq!(
-            regexes_only.inspect(&form(attack)),
-            Verdict::Pass,
-            "{attack}"
-        );
+    for &attack in attacks {
+        assert_eq!(without.inspect(&form(attack)), Verdict::Pass, "{attack}");
         let Verdict::Block(hit) = waf.inspect(&form(attack)) else {
             panic!("not blocked: {attack}");
         };
         assert_eq!(
             (hit.rule_id, hit.location.as_str()),
-            (941_104, "ARGS:q"),
+            (signature, "ARGS:q"),
             "{attack}"
         );
     }
-    for prose in [
-        "It's John's (really) 5' 10\" tall",
-        "He said \"no\" (twice), then left.",
-        "area(r) = 3.14 * r * r",
-        "Rock 'n' roll (live) at O'Reilly's",
-    ] {
-        assert_eq!(waf.inspect(&form(prose)), Verdict::Pass, "{prose}");
+    for &text in prose {
+        assert_eq!(waf.inspect(&form(text)), Verdict::Pass, "{text}");
     }
 }
 
