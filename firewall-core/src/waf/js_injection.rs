@@ -20,12 +20,21 @@
 //!   `atob`, `fromcharcode`, `import`…), a member reached through
 //!   `constructor`, a computed member (`window['al'+'ert'](1)`,
 //!   `top[/al/.source+/ert/.source](1)`), and assignments to
-//!   `location`-like members of an object (`document.location=`).
+//!   `location`-like members of an object (`document.location=`); also
+//!   what calls without parentheses or reaches the page without a call:
+//!   a computed member of the page's objects named by a string or an
+//!   expression (`document['cookie']`, `top[/**/'al'+'ert']`, CRS's
+//!   941370), a dialog or `eval` passed to a method as a callback
+//!   (`[1].map(alert)`), a conversion hook assigned one
+//!   (`valueof=alert;window+''`, 941400);
+//! - each value of a URL's query (`/p?q=VALUE`, as a `Referer` carries
+//!   it), as an expression.
 //!
 //! The reading stops at the first syntax error (two words in a row, an
 //! operator where a value is due...): what follows cannot run. Runs of
 //! `JSFuck` (`[]`, `!`, `+`, `(`, `)` only) are injections wherever they
-//! are. The value is the decoded, lower-case text patterns see (JavaScript
+//! are (a blank may stand for `+`, as a form decodes it). The value is
+//! the decoded, lower-case text patterns see (JavaScript
 //! escapes such as `\u0061` are decoded before).
 //!
 //! ```text
@@ -36,10 +45,11 @@
 //! ```
 
 /// Whether `text` holds what any script needs here: a call `(`, a tagged
-/// template `` ` `` or an assignment `=`. Without any, [`is_js_injection`]
-/// is false.
+/// template `` ` ``, an assignment `=` or a computed member `[`. Without
+/// any, [`is_js_injection`] is false.
 pub(crate) fn could_be_js(text: &str) -> bool {
-    memchr::memchr3(b'(', b'`', b'=', text.as_bytes()).is_some()
+    let bytes = text.as_bytes();
+    memchr::memchr3(b'(', b'`', b'=', bytes).is_some() || memchr::memchr(b'[', bytes).is_some()
 }
 
 /// Whether `text` (decoded, lower case) makes JavaScript that runs.
@@ -71,14 +81,37 @@ pub(crate) fn is_js_injection(text: &str) -> bool {
             }
         }
     }
-    false
+    url_query_values(bytes).any(|at| read(bytes, at, Context::Expression))
+}
+
+/// Most query values of a URL read as expressions.
+const MAX_QUERY_VALUES: usize = 8;
+
+/// Where each value of a URL's query starts (after its `=`), when `bytes`
+/// is a URL (`scheme://...?` or `/...?`, as a `Referer` is): a page that
+/// shows the URL, or takes a value from it into a script, runs what is
+/// there, not what the URL starts with.
+fn url_query_values(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let is_url = bytes.starts_with(b"/")
+        || memchr::memmem::find(&bytes[..bytes.len().min(16)], b"://").is_some();
+    let query = if is_url {
+        memchr::memchr(b'?', bytes)
+    } else {
+        None
+    };
+    let start = query.unwrap_or(bytes.len());
+    memchr::memchr_iter(b'=', &bytes[start..])
+        .take(MAX_QUERY_VALUES)
+        .map(move |at| start + at + 1)
 }
 
 /// Shortest run of `JSFuck` characters counted as code.
 const JSFUCK_RUN: usize = 12;
 
 /// Whether `bytes` holds a run of at least [`JSFUCK_RUN`] characters among
-/// `[]()!+` (blanks allowed inside) that uses `[`, `]`, `!` and `+`.
+/// `[]()!+` (blanks allowed inside) that uses `[`, `]`, `!` and `+`, or
+/// blanks in place of `+` (a form's `+` reaches the application as a
+/// space, and the run is still the same code where it was written).
 fn has_jsfuck_run(bytes: &[u8]) -> bool {
     let mut run = 0;
     let mut seen = 0u8;
@@ -89,7 +122,10 @@ fn has_jsfuck_run(bytes: &[u8]) -> bool {
             b'!' => 4,
             b'+' => 8,
             b'(' | b')' => 16,
-            b' ' | b'\t' | b'\n' | b'\r' => 0,
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                seen |= 32;
+                0
+            }
             _ => {
                 run = 0;
                 seen = 0;
@@ -100,7 +136,7 @@ fn has_jsfuck_run(bytes: &[u8]) -> bool {
             run += 1;
             seen |= bit;
         }
-        if run >= JSFUCK_RUN && seen & 15 == 15 {
+        if run >= JSFUCK_RUN && seen & 7 == 7 && seen & (8 | 32) != 0 {
             return true;
         }
     }
@@ -155,7 +191,20 @@ struct Callee {
     /// It ends in `.call` or `.apply`: as a template's tag, it calls a
     /// function without parentheses (`[].sort.call` and a template).
     invoker: bool,
+    /// It is a method, reached through `.name`: its call's arguments may
+    /// be callbacks (`[1].map(alert)` calls `alert`).
+    method: bool,
+    /// It is a conversion hook (`valueof`, `tostring`): assigned a
+    /// function, the page calls it when the object is converted
+    /// (`valueof=alert;window+''`).
+    hook: bool,
 }
+
+/// Functions that, passed as a callback, run code or open a dialog.
+const CALLBACKS: &[&str] = &["alert", "prompt", "confirm", "print", "eval"];
+
+/// Conversion hooks: assigned a function, called without parentheses.
+const HOOKS: &[&str] = &["valueof", "tostring"];
 
 /// Functions whose call runs code, decodes it, or opens a dialog.
 const RUNS_CODE: &[&str] = &[
@@ -268,8 +317,11 @@ fn read(bytes: &[u8], start: usize, context: Context) -> bool {
     // After a bracket closing what stood around the value, a statement or
     // an operator may follow: `'))==f(1)` as well as `'}f(1)`.
     let mut either = false;
+    // After `valueof=` or `tostring=`: a function that runs code is due.
+    let mut hook_assigned = false;
     for _ in 0..MAX_TOKENS {
         let operator_allowed = !operand_due || std::mem::take(&mut either);
+        let hook_due = std::mem::take(&mut hook_assigned);
         i = skip_blanks_and_comments(bytes, i);
         let Some(&b) = bytes.get(i) else {
             return false;
@@ -284,11 +336,28 @@ fn read(bytes: &[u8], start: usize, context: Context) -> bool {
                 callee.sink = callee.page_object || is_one_of(word, SINKS) || is_handler(word);
                 callee.member_sink = callee.sink;
                 callee.invoker = word == b"call" || word == b"apply";
+                callee.method = true;
+                callee.hook = is_one_of(word, HOOKS);
                 continue;
             }
             if operand_due {
                 if is_one_of(word, PREFIX_WORDS) {
                     continue;
+                }
+                if hook_due && (is_one_of(word, RUNS_CODE) || is_one_of(word, CALLBACKS)) {
+                    return true;
+                }
+                if is_one_of(word, CALLBACKS)
+                    && depth > 0
+                    && stack[depth - 1].bracket == b'('
+                    && stack[depth - 1].before.is_some_and(|c| c.method)
+                    && matches!(
+                        bytes.get(skip_blanks_and_comments(bytes, i)),
+                        Some(b')' | b',')
+                    )
+                {
+                    // A dialog or `eval` passed to a method as a callback.
+                    return true;
                 }
                 callee = Callee {
                     callable: true,
@@ -299,6 +368,8 @@ fn read(bytes: &[u8], start: usize, context: Context) -> bool {
                     // The page's own handlers, set by a bare name.
                     member_sink: is_one_of(word, PAGE_HANDLERS),
                     invoker: false,
+                    method: false,
+                    hook: is_one_of(word, HOOKS),
                 };
                 operand_due = false;
             } else if is_one_of(word, INFIX_WORDS) {
@@ -357,6 +428,18 @@ fn read(bytes: &[u8], start: usize, context: Context) -> bool {
                     }
                     Some(callee)
                 } else {
+                    // A computed member of the page's objects, named by
+                    // a string or an expression (`document['cookie']`,
+                    // `top[/**/'al'+'ert']`), reaches the page.
+                    if callee.page_object
+                        && matches!(
+                            bytes.get(skip_blanks_and_comments(bytes, i)),
+                            Some(&c) if c == b'\'' || c == b'"' || c == b'`' || c == b'/'
+                                || is_word_start(c)
+                        )
+                    {
+                        return true;
+                    }
                     // A computed member: whatever it names can run code.
                     Some(Callee {
                         runs_code: callee.runs_code || callee.named,
@@ -421,6 +504,7 @@ fn read(bytes: &[u8], start: usize, context: Context) -> bool {
                 if run == 1 && assigns_sink(callee, breakout) {
                     return true;
                 }
+                hook_assigned = run == 1 && callee.hook;
                 operand_due = true;
             }
             b'+' | b'-' | b'!' | b'~' => {
@@ -609,6 +693,57 @@ mod tests {
             "import('//x.example/a.js')",
         ] {
             assert!(is_js_injection(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_pages_globals_callbacks_and_hooks_are_injections() {
+        for text in [
+            "document['cookie']",
+            "top[/*x*/'document'/*x*/][/*x*/'cookie'/*x*/]",
+            "self[\n\"alert\"\n](1)",
+            "window[/x/.source]",
+            "[1].map(alert)",
+            "[1].find(print)",
+            "p.then(eval)",
+            "valueof=alert;window+''",
+            "tostring=print;top+1",
+            "window.valueof=confirm",
+            // A form's `+` reaches the application as a space.
+            "(![] [])[ ! []]",
+        ] {
+            assert!(is_js_injection(text), "{text}");
+        }
+        for text in [
+            "top[1] results",
+            "see window [1] and frames [2]",
+            "items.map(x)",
+            "print(alert) is not a call of alert",
+            "valueof=3",
+            "valueof=1;alert",
+            "tostring=yes",
+            "[ ] [ ] [x] !",
+            "[!] [ ] ( ) [ok] [?]",
+        ] {
+            assert!(!is_js_injection(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_urls_query_values_are_read_as_expressions() {
+        for text in [
+            "https://x.example/?q=onerror=alert;throw 1",
+            "/search?a=1&q=document['cookie']",
+            "http://x.example/p?x=[1].map(alert)",
+        ] {
+            assert!(is_js_injection(text), "{text}");
+        }
+        for text in [
+            "https://x.example/?q=max(a, b)&page=2",
+            "/search?q=location=paris",
+            "not a url?q=onerror=alert;throw 1",
+        ] {
+            assert!(!is_js_injection(text), "{text}");
         }
     }
 
