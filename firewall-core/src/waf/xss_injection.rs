@@ -17,6 +17,10 @@
 //! - a conditional comment (`<!--[if`) or an `<?xml-stylesheet` or
 //!   `<?import` instruction.
 //!
+//! Markup written with the high bit set on `<`, `>` and `"` (`%BC`,
+//! `¼`, `¾`, `¢`), which a server reading US-ASCII turns back into
+//! markup, is read that way too (signature 941310's semantics).
+//!
 //! The places read: text between tags (markup starts at `<` and a letter,
 //! so `a < b`, `I <3 you` and `<john@x.org>` make none of the above), and
 //! inside a tag, where an unquoted attribute value would end at a blank or
@@ -34,15 +38,28 @@
 
 use super::html_tokens::{tokenize, Start, Token};
 
-/// Whether `text` holds what any markup needs: a `<`, or an `=` (an
-/// attribute, read from inside a tag). Without either, [`is_xss`] is false.
+/// Whether `text` holds what any markup needs: a `<`, an `=` (an
+/// attribute, read from inside a tag), or the first byte of a character
+/// that is a `<` with its high bit set (see [`high_bit_markup`]). Without
+/// any, [`is_xss`] is false.
 pub(crate) fn could_be_xss(text: &str) -> bool {
-    memchr::memchr2(b'<', b'=', text.as_bytes()).is_some()
+    let bytes = text.as_bytes();
+    memchr::memchr2(b'<', b'=', bytes).is_some() || has_high_bit_lead(bytes)
+}
+
+/// Whether `bytes` holds the first byte of U+FFFD (`0xEF`), of `¼`, `¾`
+/// and `¢` (`0xC2`) or of the fraction slash NFKC writes them with
+/// (`0xE2`).
+fn has_high_bit_lead(bytes: &[u8]) -> bool {
+    memchr::memchr3(0xef, 0xc2, 0xe2, bytes).is_some()
 }
 
 /// Whether `text` (decoded, lower case) makes markup that runs script.
 pub(crate) fn is_xss(text: &str) -> bool {
     let bytes = text.as_bytes();
+    if has_high_bit_lead(bytes) && high_bit_markup(text) {
+        return true;
+    }
     let Some(first) = memchr::memchr2(b'<', b'=', bytes) else {
         return false;
     };
@@ -59,6 +76,52 @@ pub(crate) fn is_xss(text: &str) -> bool {
             memchr::memchr(quote, bytes).is_some()
                 && tokenize(text, Start::Quoted(quote), &mut dangerous)
         })
+}
+
+/// Whether `text` makes markup that runs script once its characters
+/// with the high bit set are read as the US-ASCII characters their low
+/// seven bits make, as a server that drops the high bit reads them
+/// (signature 941310, `¼script¾alert(¢x¢)¼/script¾`): `0xBC` (`¼`, which
+/// NFKC writes `1⁄4`) is `<`, `0xBE` (`¾`, `3⁄4`) is `>`, `0xA2` (`¢`) is
+/// `"`. A lone byte that is not UTF-8 reaches here as U+FFFD, which byte
+/// it was lost: before a letter, `/`, `!` or `?` it is read as `<`, else
+/// as `>`.
+fn high_bit_markup(text: &str) -> bool {
+    const MARKS: [char; 5] = ['\u{fffd}', '¼', '¾', '¢', '\u{2044}'];
+    if !text.contains(MARKS) {
+        return false;
+    }
+    let mut folded = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let ascii = match c {
+            '\u{fffd}' => {
+                let opens = chars.peek().is_some_and(|&next| {
+                    next.is_ascii_alphabetic() || matches!(next, '/' | '!' | '?')
+                });
+                if opens {
+                    '<'
+                } else {
+                    '>'
+                }
+            }
+            '¼' => '<',
+            '¾' => '>',
+            '¢' => '"',
+            '\u{2044}' if folded.ends_with(['1', '3']) && chars.peek() == Some(&'4') => {
+                chars.next();
+                let opens = folded.pop() == Some('1');
+                if opens {
+                    '<'
+                } else {
+                    '>'
+                }
+            }
+            other => other,
+        };
+        folded.push(ascii);
+    }
+    tokenize(&folded, Start::Data, &mut dangerous)
 }
 
 /// Whether one token runs script or loads a resource.
@@ -377,6 +440,30 @@ mod tests {
         ] {
             assert!(is_xss(attack), "missed: {attack:?}");
             assert!(could_be_xss(attack), "ruled out: {attack:?}");
+        }
+    }
+
+    #[test]
+    fn markup_written_with_the_high_bit_set_is_read_as_us_ascii_reads_it() {
+        for attack in [
+            // `%BC`, `%BE`: bytes that are not UTF-8, decoded as U+FFFD.
+            "\u{fffd}script\u{fffd}alert(1)\u{fffd}/script\u{fffd}",
+            "\u{fffd}svg onload=alert(1)\u{fffd}",
+            // `¼`, `¾`, `¢` as UTF-8, and as NFKC writes the fractions.
+            "¼script¾alert(¢xss¢)¼/script¾",
+            "1\u{2044}4script3\u{2044}4alert(1)1\u{2044}4/script3\u{2044}4",
+        ] {
+            assert!(is_xss(attack), "missed: {attack:?}");
+            assert!(could_be_xss(attack), "ruled out: {attack:?}");
+        }
+        for text in [
+            "caf\u{fffd} cr\u{fffd}me br\u{fffd}l\u{fffd}e",
+            "\u{fffd}tudes \u{fffd} paris",
+            "¼ cup of sugar, ¾ cup of flour, 5¢ each",
+            "1\u{2044}4 mile, 3\u{2044}4 done",
+            "© 2026 ½ price «today»",
+        ] {
+            assert!(!is_xss(text), "flagged: {text:?}");
         }
     }
 
