@@ -5,6 +5,8 @@
 //! are a quote closed then an assignment (941330) and a template
 //! expression with an operator (941380).
 
+use std::fmt::Write as _;
+
 use firewall_core::waf::{Request, Waf, WafConfig};
 
 fn waf(paranoia: u8) -> Waf {
@@ -29,7 +31,7 @@ fn encoded(text: &str, space: &str) -> String {
         } else if b == b' ' {
             out.push_str(space);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
