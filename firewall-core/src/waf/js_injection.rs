@@ -240,6 +240,8 @@ const PAGE_OBJECTS: &[&str] = &[
     "opener",
     "globalthis",
     "location",
+    // At the top level of a script, `this` is the window.
+    "this",
 ];
 
 /// The window's event handlers: assigned by a bare name
@@ -702,6 +704,7 @@ mod tests {
             "document['cookie']",
             "top[/*x*/'document'/*x*/][/*x*/'cookie'/*x*/]",
             "self[\n\"alert\"\n](1)",
+            "this['window']",
             "window[/x/.source]",
             "[1].map(alert)",
             "[1].find(print)",
