@@ -113,3 +113,36 @@ fn a_template_expression_with_an_operator_is_reported_from_paranoia_2() {
         assert!(!ids(&pl2, &req).contains(&941_380), "{text}");
     }
 }
+
+#[test]
+fn images_pasted_as_data_urls_are_no_xss_at_paranoia_1() {
+    let waf = waf(1);
+    let xss = |req: &Request<'_>| -> Vec<u32> {
+        ids(&waf, req)
+            .into_iter()
+            .filter(|id| (941_000..942_000).contains(id))
+            .collect()
+    };
+    for text in [
+        "<img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"\">",
+        "<p><img src=\"data:image/jpeg;base64,/9j/4AAQSkZJRg==\"></p>",
+        "<img src=\"/img/database.png\">",
+    ] {
+        assert!(
+            xss(&comment(text)).is_empty(),
+            "{text}: {:?}",
+            xss(&comment(text))
+        );
+    }
+    for attack in [
+        "<iframe src=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">",
+        "<object data=\"data:;base64,PHNjcmlwdD4=\">",
+        "<embed src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+\">",
+    ] {
+        let found = xss(&comment(attack));
+        assert!(
+            found.contains(&941_120) && found.contains(&941_170),
+            "{attack}: {found:?}"
+        );
+    }
+}
