@@ -95,7 +95,7 @@ const WORDS: &[&str] = &[
 /// Only the words in command position are read, so prose with no
 /// separator costs one pass over its bytes and the reading of one word.
 pub(crate) fn is_command_injection(text: &str) -> bool {
-    if !worth_reading(text) {
+    if !could_be_command_injection(text) {
         return false;
     }
     reads_as_command(text, Strength::Start)
@@ -174,17 +174,7 @@ fn reads_as_command(text: &str, start: Strength) -> bool {
     // At the start of a value only an obfuscated word is a command (or,
     // after a brace expansion, any word): a first word with nothing a
     // shell would undo is not read.
-    let first_word_hides = || {
-        text.bytes()
-            .take_while(|&b| {
-                !matches!(
-                    b,
-                    b' ' | b'\t' | b';' | b'|' | b'&' | b'\n' | b'\r' | b'(' | b'<' | b'>'
-                )
-            })
-            .any(|b| HIDING.contains(b))
-    };
-    if (start != Strength::Start || first_word_hides()) && command_at(text, text, Some(start)) {
+    if (start != Strength::Start || first_word_hides(text)) && command_at(text, text, Some(start)) {
         return true;
     }
     let bytes = text.as_bytes();
@@ -547,8 +537,43 @@ fn is_assignment(word: &str) -> bool {
     })
 }
 
+/// Whether `text` holds what a command injection needs, by the grammar
+/// [`is_command_injection`] reads: a separator (`;` `|` `&` a backtick, a
+/// newline, `(`, which `$(` opens with) after which a command runs, a
+/// brace group a shell expands, or, at the start of the value, a first
+/// word hiding a command (a quote, escape, caret, variable, glob, path)
+/// that a shell would undo. Prose has none of them but apostrophes past its
+/// first word: it costs a vectorised search for six bytes and a look at
+/// its first word, no reading.
+pub(crate) fn could_be_command_injection(text: &str) -> bool {
+    // Most values hold none of the bytes a shell reads at all: one short
+    // loop rules them out before the vectorised searches start.
+    if !worth_reading(text) {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    memchr::memchr3(b';', b'|', b'&', bytes).is_some()
+        || memchr::memchr3(b'`', b'\n', b'\r', bytes).is_some()
+        || memchr::memchr2(b'(', b'{', bytes).is_some()
+        || first_word_hides(text)
+}
+
+/// Whether the first word of `text` holds a byte with which a word hides
+/// a command name ([`HIDING`]): at the start of a value, only such a word
+/// is read as a command.
+fn first_word_hides(text: &str) -> bool {
+    text.bytes()
+        .take_while(|&b| {
+            !matches!(
+                b,
+                b' ' | b'\t' | b';' | b'|' | b'&' | b'\n' | b'\r' | b'(' | b'<' | b'>'
+            )
+        })
+        .any(|b| HIDING.contains(b))
+}
+
 /// Whether `text` holds a separator or a character a shell undoes (a
-/// quote, escape, caret, variable, brace): values without one are never
+/// quote, escape, caret, variable, brace): a value without one is never
 /// read.
 fn worth_reading(text: &str) -> bool {
     const NEEDED: ByteSet = ByteSet::of(b";|&`\n\r('\"\\^${");
@@ -557,7 +582,47 @@ fn worth_reading(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_command_injection;
+    use proptest::prelude::*;
+
+    use super::{could_be_command_injection, is_command_injection};
+
+    proptest! {
+        /// The gate is exact: a value it rules out is never an injection,
+        /// whatever its bytes (shell syntax, quotes, globs, paths) past the
+        /// separators and braces it looks for.
+        #[test]
+        fn values_the_gate_rules_out_never_detect(
+            text in "[a-z0-9 '\"\\^$%/?*\\[\\]<>.,=:+~\t-]{0,40}(;|\\||&|`|\n|\r|\\(|\\{)?[a-z0-9 '\"$/*.-]{0,20}"
+        ) {
+            if !could_be_command_injection(&text) {
+                prop_assert!(!is_command_injection(&text), "{:?}", text);
+            }
+        }
+
+        /// A separator followed by a command is always let through the gate.
+        #[test]
+        fn separators_before_a_command_pass_the_gate(
+            head in "[a-z '.,]{0,30}",
+            sep in "(;|\\||&&|&|`|\n|\\$\\()",
+        ) {
+            let text = format!("{head}{sep}whoami");
+            prop_assert!(could_be_command_injection(&text));
+            prop_assert!(is_command_injection(&text), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn prose_is_ruled_out_by_the_gate() {
+        for text in [
+            "please select the plan you'd recommend for a small team",
+            "flat 3, 12 baker's row, london",
+            "ann o'brien",
+        ] {
+            assert!(!could_be_command_injection(text), "{text:?}");
+        }
+        assert!(could_be_command_injection("c'a't /etc/passwd"));
+        assert!(could_be_command_injection("\"/???/c?t\" /etc/passwd"));
+    }
 
     #[test]
     fn command_lists_are_sorted_for_binary_search() {
