@@ -1750,10 +1750,12 @@ fn rce_win(rng: &mut Rng) -> String {
 
 /// The name of an uploaded file a web server or a shell would run or
 /// read as configuration (932180): shell and Windows scripts, dotfiles of
-/// shells, `.htaccess`, `.user.ini`, backups of configuration files.
+/// shells, `.htaccess`, `.user.ini`, configuration files of web servers
+/// and applications (`wp-config.php`, `.env`, `web.config`) and their
+/// backups.
 fn rce_file(rng: &mut Rng) -> String {
     let stem = rng.pick(&["shell", "x", "update", "run", "backup-2024", "a b"]);
-    match rng.below(4) {
+    match rng.below(5) {
         0 => format!(
             "{stem}.{}",
             rng.pick(&["sh", "bash", "zsh", "ps1", "psm1", "bat", "cmd", "vbs", "hta", "wsf"])
@@ -1780,7 +1782,25 @@ fn rce_file(rng: &mut Rng) -> String {
             ]),
             rng.pick(&["bak", "old", "orig", "save", "swp", "tmp"])
         ),
-        _ => format!("{stem}.{}", rng.pick(&["SH", "Ps1", "sh.", "bat "])),
+        3 => format!("{stem}.{}", rng.pick(&["SH", "Ps1", "sh.", "bat "])),
+        // The configuration a web server or an application reads from its
+        // own directory.
+        _ => rng
+            .pick(&[
+                "wp-config.php",
+                "settings.php",
+                "settings.local.php",
+                ".env",
+                ".env.production",
+                "config.yml",
+                "parameters.yaml",
+                "services.yml",
+                "local.xml",
+                "web.config",
+                "php.ini",
+                ".htdigest",
+            ])
+            .to_owned(),
     }
 }
 
