@@ -79,7 +79,7 @@ fn generated_attacks_are_detected_per_family() {
         ("java", 98.0, 98.0),
         ("lfi", 97.0, 98.0),
         ("nosql", 98.0, 98.0),
-        ("rce", 98.0, 99.0),
+        ("rce", 99.0, 99.0),
         ("rfi", 96.0, 98.0),
         ("sqli", 98.0, 98.0),
         ("xss", 97.0, 98.0),
@@ -91,6 +91,9 @@ fn generated_attacks_are_detected_per_family() {
         ("xss-context", 99.0, 99.0),
         ("xss-encoded", 99.0, 99.0),
         ("xss-template", 98.0, 99.0),
+        ("rce-shell", 99.0, 99.0),
+        ("rce-win", 99.0, 99.0),
+        ("rce-file", 99.0, 99.0),
     ];
     let mut failures = Vec::new();
     for (family, floor1, floor4) in floors {

@@ -38,19 +38,33 @@ enum Kind {
 /// changes, encoders; Windows `cmd` and `PowerShell` tools.
 #[rustfmt::skip]
 const COMMANDS: &[&str] = &[
-    "7z", "base32", "base64", "bash", "bitsadmin", "busybox", "bzip2", "certutil", "chgrp",
-    "chmod", "chown", "chpasswd", "cmd", "cp", "crontab", "cscript", "csh", "curl", "dash",
-    "dmesg", "doas", "egrep", "env", "fgrep", "getent", "gpg", "gunzip", "gwmi", "gzip", "hexdump",
-    "hostname", "icacls", "icm", "id", "iex", "ifconfig", "invoke-expression", "invoke-webrequest",
-    "ipconfig", "iptables", "irm", "iwmi", "iwr", "journalctl", "killall", "knife", "ksh", "lastb",
-    "lastlog", "ln", "ls", "lsb_release", "lsof", "ltrace", "md5sum", "mkdir", "mkfifo", "mshta",
-    "msiexec", "mv", "nc", "ncat", "net1", "netcat", "netstat", "nl", "nltest", "nmap", "nohup",
-    "nslookup", "openssl", "pkexec", "pkill", "powershell", "printenv", "ps", "pwd", "pwsh",
-    "readlink", "realpath", "regsvr32", "rm", "rmdir", "rsync", "rundll32", "schtasks", "scp",
-    "setsid", "sh", "sha1sum", "sha256sum", "socat", "start-process", "strace", "sudo",
-    "systemctl", "systeminfo", "tac", "taskkill", "tasklist", "tcpdump", "tcsh", "tftp", "uname",
-    "unzip", "uptime", "useradd", "usermod", "wget", "whereis", "whoami", "wmic", "wscript", "wsl",
-    "xargs", "xxd", "xz", "zsh",
+    "7z", "apt-get", "aptitude", "aria2c", "arp", "base32", "base64", "bash", "bcdedit",
+    "bitsadmin", "bsdtar", "busybox", "bzcat", "bzip2", "cacls", "certreq", "certutil", "chattr",
+    "chgrp", "chmod", "chown", "chpasswd", "chroot", "chsh", "cmd", "cmdkey", "cmstp", "conhost",
+    "cp", "cpulimit", "crictl", "crontab", "cscli", "cscript", "csh", "curl", "dash", "diskpart",
+    "dism", "dmesg", "dmidecode", "doas", "dpkg", "driverquery", "dsquery", "egrep", "env",
+    "esentutl", "fgrep", "findstr", "forfiles", "fsutil", "gcc", "gci", "gcm", "getenforce",
+    "getent", "getfacl", "gpg", "gpresult", "groupadd", "gunzip", "gwmi", "gzip", "hexdump",
+    "hostname", "hostnamectl", "htop", "icacls", "icm", "id", "iex", "ifconfig", "ifdown", "ifup",
+    "insmod", "installutil", "invoke-expression", "invoke-webrequest", "ionice", "ipconfig",
+    "iptables", "irb", "irm", "iwconfig", "iwmi", "iwr", "jjs", "journalctl", "jrunscript",
+    "killall", "knife", "ksh", "lastb", "lastlog", "lastlogin", "ldd", "ln", "logname", "ls",
+    "lsattr", "lsb_release", "lsblk", "lscpu", "lsmod", "lsof", "lspci", "lsusb", "ltrace",
+    "lwp-download", "lwp-request", "makecab", "mawk", "md5sum", "mkdir", "mkfifo", "mklink",
+    "mknod", "modprobe", "msbuild", "mshta", "msiexec", "mv", "nawk", "nbtstat", "nc", "ncat",
+    "net1", "netcat", "netsh", "netstat", "nl", "nltest", "nmap", "nohup", "nproc", "nsenter",
+    "nslookup", "objdump", "odbcconf", "openssl", "pacman", "passwd", "pathping", "pkexec",
+    "pkill", "powershell", "printenv", "ps", "pwd", "pwsh", "qwinsta", "readelf", "readlink",
+    "realpath", "regasm", "regsvcs", "regsvr32", "rlogin", "rlwrap", "rm", "rmdir", "rmmod",
+    "robocopy", "rsh", "rsync", "runc", "rundll32", "sajb", "saps", "schtasks", "scp", "sestatus",
+    "setenforce", "setfacl", "setsid", "setx", "sh", "sha1sum", "sha256sum", "shred", "socat",
+    "spps", "ssh-keygen", "sshpass", "start-process", "stdbuf", "strace", "sudo", "systemctl",
+    "systeminfo", "tac", "takeown", "taskkill", "tasklist", "taskset", "tclsh", "tcpdump", "tcsh",
+    "tftp", "timedatectl", "tmux", "tracepath", "traceroute", "tracert", "uname", "unbuffer",
+    "unshare", "unzip", "uptime", "useradd", "userdel", "usermod", "uudecode", "uuencode", "virsh",
+    "visudo", "vssadmin", "wbadmin", "wevtutil", "wget", "whereis", "whoami", "whois", "wmic",
+    "wscript", "wsl", "wusa", "xargs", "xcopy", "xterm", "xxd", "xz", "zcat", "zgrep", "zless",
+    "zsh", "zypper",
 ];
 
 /// Prefixes of tool families whose every member is a command
@@ -61,15 +75,15 @@ const COMMAND_PREFIXES: &[&str] = &["ansible", "chef-", "aa-"];
 /// tools that technical prose mentions (`cat`, `python`, `ssh`).
 #[rustfmt::skip]
 const WORDS: &[&str] = &[
-    "alias", "apt", "awk", "call", "cat", "command", "copy", "cut", "dd", "del", "dig", "dir",
-    "docker", "echo", "eval", "exec", "expand", "export", "file", "find", "finger", "fold", "free",
-    "ftp", "gawk", "gdb", "gem", "git", "grep", "head", "history", "host", "install", "ip", "java",
-    "kill", "kubectl", "last", "less", "lua", "mail", "make", "man", "more", "mount", "move",
-    "net", "nice", "node", "nodejs", "npm", "od", "paste", "perl", "php", "ping", "pip", "python",
-    "python2", "python3", "reg", "ren", "rev", "ruby", "script", "sed", "service", "set", "sftp",
-    "sleep", "sort", "source", "split", "ssh", "start", "stat", "strings", "su", "tail", "tar",
-    "tee", "telnet", "time", "timeout", "top", "touch", "type", "uniq", "users", "vi", "vim",
-    "wall", "watch", "wc", "who", "write", "yum", "zip",
+    "alias", "apt", "assoc", "attrib", "awk", "c89", "c99", "call", "cat", "command", "copy",
+    "cut", "dd", "del", "dig", "dir", "docker", "echo", "eval", "exec", "expand", "export", "file",
+    "find", "finger", "fold", "free", "ftp", "gawk", "gdb", "gem", "git", "grep", "head",
+    "history", "host", "install", "ip", "java", "kill", "kubectl", "last", "less", "lua", "mail",
+    "make", "man", "more", "mount", "move", "net", "nice", "node", "nodejs", "npm", "od", "paste",
+    "perl", "php", "ping", "pip", "python", "python2", "python3", "reg", "ren", "rev", "ruby",
+    "script", "sed", "service", "set", "sftp", "sleep", "sort", "source", "split", "ssh", "start",
+    "stat", "strings", "su", "tail", "tar", "tee", "telnet", "time", "timeout", "top", "touch",
+    "type", "uniq", "users", "vi", "vim", "wall", "watch", "wc", "who", "write", "yum", "zip",
 ];
 
 /// Whether `text` (decoded, lower case) reads as an injected command.
@@ -81,7 +95,7 @@ const WORDS: &[&str] = &[
 /// Only the words in command position are read, so prose with no
 /// separator costs one pass over its bytes and the reading of one word.
 pub(crate) fn is_command_injection(text: &str) -> bool {
-    if !worth_reading(text) {
+    if !could_be_command_injection(text) {
         return false;
     }
     reads_as_command(text, Strength::Start)
@@ -125,9 +139,19 @@ fn expand_braces(text: &str) -> Option<String> {
             .map_or(text.len(), |i| i + close + 1);
         out.push_str(&text[done..start]);
         let (prefix, suffix) = (&text[start..open], &text[close + 1..end]);
+        // A group with an empty item, glued to letters or holding more
+        // than words (`{,id}`, `c{a,oun}t`, `{dig,x.example}`) is a
+        // shell's, not a list written in text (`{cat,dog}`): its words are
+        // marked as the shell's work (a backslash, as in `\id`).
+        let shell_only = !prefix.is_empty()
+            || !suffix.is_empty()
+            || inner.split(',').any(str::is_empty)
+            || !inner.bytes().all(|b| b.is_ascii_lowercase() || b == b',');
+        let mark = if shell_only { "\\" } else { "" };
         let words: Vec<String> = inner
             .split(',')
-            .map(|item| format!("{prefix}{item}{suffix}"))
+            .filter(|item| !(item.is_empty() && prefix.is_empty() && suffix.is_empty()))
+            .map(|item| format!("{mark}{prefix}{item}{suffix}"))
             .filter(|w| !w.is_empty())
             .collect();
         out.push_str(&words.join(" "));
@@ -150,17 +174,7 @@ fn reads_as_command(text: &str, start: Strength) -> bool {
     // At the start of a value only an obfuscated word is a command (or,
     // after a brace expansion, any word): a first word with nothing a
     // shell would undo is not read.
-    let first_word_hides = || {
-        text.bytes()
-            .take_while(|&b| {
-                !matches!(
-                    b,
-                    b' ' | b'\t' | b';' | b'|' | b'&' | b'\n' | b'\r' | b'(' | b'<' | b'>'
-                )
-            })
-            .any(|b| HIDING.contains(b))
-    };
-    if (start != Strength::Start || first_word_hides()) && command_at(text, Some(start)) {
+    if (start != Strength::Start || first_word_hides(text)) && command_at(text, text, Some(start)) {
         return true;
     }
     let bytes = text.as_bytes();
@@ -179,7 +193,7 @@ fn reads_as_command(text: &str, start: Strength) -> bool {
             i
         };
         let continues = start == i && i > 0 && bytes[i - 1] == b && b != b'\n';
-        if !continues && command_at(&text[start..], None) {
+        if !continues && command_at(&text[start..], text, None) {
             return true;
         }
     }
@@ -200,8 +214,9 @@ const MAX_ASSIGNMENTS: usize = 8;
 /// Whether the command line at the start of `text` runs a command:
 /// separators, then assignments, then a command word and what follows it.
 /// `position` says whether the first word is in command position already
-/// (the start of the value).
-fn command_at(text: &str, mut position: Option<Strength>) -> bool {
+/// (the start of the value). `value` is the whole value `text` is part of
+/// (where the variables a command word is built from are assigned).
+fn command_at(text: &str, value: &str, mut position: Option<Strength>) -> bool {
     let mut lexer = Lexer::new(text);
     let mut assignments = 0;
     while let Some(token) = lexer.next_token() {
@@ -217,6 +232,16 @@ fn command_at(text: &str, mut position: Option<Strength>) -> bool {
             return false;
         };
         let word = lexer.word();
+        if lexer.has_substring() {
+            // `%comspec:~0,3%`: a command name cut out of a variable.
+            let after = lexer.next_token();
+            return injects(&mut lexer, after, strength, Kind::Command, true);
+        }
+        if word.is_empty() && lexer.variables().next().is_some() {
+            // `$a$b`: a command name assembled from variables, run only
+            // when the value assigns them (`a=c;b=at;$a$b`).
+            return lexer.variables().all(|name| assigns(value, name));
+        }
         if word.is_empty() || is_assignment(word) {
             assignments += 1;
             if assignments > MAX_ASSIGNMENTS {
@@ -232,7 +257,7 @@ fn command_at(text: &str, mut position: Option<Strength>) -> bool {
             return false;
         };
         let after = lexer.next_token();
-        return injects(&lexer, after, strength, kind, obfuscated);
+        return injects(&mut lexer, after, strength, kind, obfuscated);
     }
     false
 }
@@ -240,7 +265,7 @@ fn command_at(text: &str, mut position: Option<Strength>) -> bool {
 /// Whether a command `kind` after a separator of `strength` is an
 /// injection, given the token `after` it (a word's text in `lexer`).
 fn injects(
-    lexer: &Lexer<'_>,
+    lexer: &mut Lexer<'_>,
     after: Option<Token>,
     strength: Strength,
     kind: Kind,
@@ -255,11 +280,34 @@ fn injects(
     match (strength, kind) {
         (Strength::Strong, Kind::Command) => true,
         (Strength::Strong | Strength::Weak, _) if obfuscated => true,
-        (Strength::Strong, Kind::Word) => matches!(argued, Follow::Shell | Follow::Number),
+        (Strength::Strong, Kind::Word) => {
+            matches!(argued, Follow::Shell | Follow::Number)
+                || (argued == Follow::Text && redirects_to_a_file(lexer))
+        }
         (Strength::Weak, Kind::Word) => argued == Follow::Shell,
         (Strength::Weak, Kind::Command) => argued != Follow::Text,
         (Strength::Start, _) => obfuscated && (kind == Kind::Command || argued == Follow::Shell),
     }
+}
+
+/// The most words of a command read for its redirection.
+const MAX_WORDS_BEFORE_REDIRECT: usize = 6;
+
+/// Whether the command whose arguments `lexer` is reading redirects its
+/// output to, or its input from, a path (`echo x > /var/www/s.php`),
+/// within [`MAX_WORDS_BEFORE_REDIRECT`] words.
+fn redirects_to_a_file(lexer: &mut Lexer<'_>) -> bool {
+    for _ in 0..MAX_WORDS_BEFORE_REDIRECT {
+        match lexer.next_token() {
+            Some(Token::Word(_)) => {}
+            Some(Token::Redirect) => {
+                return matches!(lexer.next_token(), Some(Token::Word(shape))
+                    if argument(lexer.word(), shape) == Follow::Shell);
+            }
+            Some(Token::Separator(_)) | None => return false,
+        }
+    }
+    false
 }
 
 /// What follows a command word.
@@ -339,9 +387,67 @@ fn kind_of(name: &str) -> Option<Kind> {
     } else if WORDS.binary_search(&name).is_ok() {
         Some(Kind::Word)
     } else {
+        cmdlet_kind(name)
+    }
+}
+
+/// The kind of a `PowerShell` cmdlet name (Verb-Noun, an approved verb):
+/// a command when its verb or its noun is one no prose uses
+/// (`invoke-anything`, `get-wmiobject`), a word otherwise
+/// (`get-together` reads as one).
+fn cmdlet_kind(name: &str) -> Option<Kind> {
+    let (verb, noun) = name.split_once('-')?;
+    if noun.len() < 2 || !noun.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    if CMDLET_ONLY_VERBS.binary_search(&verb).is_ok()
+        || (CMDLET_VERBS.binary_search(&verb).is_ok() && CMDLET_NOUNS.binary_search(&noun).is_ok())
+    {
+        Some(Kind::Command)
+    } else if CMDLET_VERBS.binary_search(&verb).is_ok() && noun.len() >= 3 {
+        Some(Kind::Word)
+    } else {
         None
     }
 }
+
+/// `PowerShell`'s approved verbs (sorted), `Get-Verb`'s list.
+#[rustfmt::skip]
+const CMDLET_VERBS: &[&str] = &[
+    "add", "approve", "assert", "backup", "block", "build", "checkpoint", "clear", "close",
+    "compare", "complete", "compress", "confirm", "connect", "convert", "convertfrom",
+    "convertto", "copy", "debug", "deny", "deploy", "disable", "disconnect", "dismount", "edit",
+    "enable", "enter", "exit", "expand", "export", "find", "format", "get", "grant", "group",
+    "hide", "import", "initialize", "install", "invoke", "join", "limit", "lock", "measure",
+    "merge", "mount", "move", "new", "open", "optimize", "out", "ping", "pop", "protect",
+    "publish", "push", "read", "receive", "redo", "register", "remove", "rename", "repair",
+    "request", "reset", "resize", "resolve", "restart", "restore", "resume", "revoke", "save",
+    "search", "select", "send", "set", "show", "skip", "split", "start", "step", "stop",
+    "submit", "suspend", "switch", "sync", "test", "trace", "unblock", "undo", "uninstall",
+    "unlock", "unprotect", "unpublish", "unregister", "update", "use", "wait", "watch", "write",
+];
+
+/// Approved verbs no prose puts before a hyphen (sorted).
+#[rustfmt::skip]
+const CMDLET_ONLY_VERBS: &[&str] = &[
+    "checkpoint", "convertfrom", "convertto", "disable", "dismount", "enable", "initialize",
+    "invoke", "remove", "resolve", "suspend", "unblock", "uninstall", "unprotect", "unpublish",
+    "unregister",
+];
+
+/// The nouns of the cmdlets that read, change or run things on a host
+/// (sorted): processes, services, files, users, policies, the network.
+#[rustfmt::skip]
+const CMDLET_NOUNS: &[&str] = &[
+    "acl", "adcomputer", "adgroup", "adgroupmember", "aduser", "alias", "bitstransfer",
+    "childitem", "ciminstance", "clipboard", "command", "computerinfo", "content", "credential",
+    "date", "dnsclientcache", "eventlog", "executionpolicy", "expression", "file", "filehash",
+    "hotfix", "item", "itemproperty", "job", "localgroup", "localgroupmember", "localuser",
+    "location", "module", "mppreference", "netadapter", "netfirewallrule", "netipaddress",
+    "nettcpconnection", "object", "process", "psdrive", "psreadlineoption", "pssession",
+    "restmethod", "scheduledtask", "service", "smbshare", "variable", "webrequest", "winevent",
+    "wmimethod", "wmiobject",
+];
 
 /// The kind of the first command name the glob `pattern` matches.
 fn kind_of_glob(pattern: &str) -> Option<Kind> {
@@ -407,6 +513,20 @@ fn one_char_classes(pattern: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Whether `value` assigns the variable `name` (`name=` at the start of a
+/// word).
+fn assigns(value: &str, name: &str) -> bool {
+    let bytes = value.as_bytes();
+    value.match_indices(name).any(|(at, _)| {
+        let starts_word = at == 0
+            || matches!(
+                bytes[at - 1],
+                b' ' | b'\t' | b';' | b'&' | b'|' | b'\n' | b'`' | b'('
+            );
+        starts_word && bytes.get(at + name.len()) == Some(&b'=')
+    })
+}
+
 /// Whether `word` is a variable assignment (`a=1`), which a shell runs
 /// past to the command.
 fn is_assignment(word: &str) -> bool {
@@ -417,8 +537,43 @@ fn is_assignment(word: &str) -> bool {
     })
 }
 
+/// Whether `text` holds what a command injection needs, by the grammar
+/// [`is_command_injection`] reads: a separator (`;` `|` `&` a backtick, a
+/// newline, `(`, which `$(` opens with) after which a command runs, a
+/// brace group a shell expands, or, at the start of the value, a first
+/// word hiding a command (a quote, escape, caret, variable, glob, path)
+/// that a shell would undo. Prose has none of them but apostrophes past its
+/// first word: it costs a vectorised search for six bytes and a look at
+/// its first word, no reading.
+pub(crate) fn could_be_command_injection(text: &str) -> bool {
+    // Most values hold none of the bytes a shell reads at all: one short
+    // loop rules them out before the vectorised searches start.
+    if !worth_reading(text) {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    memchr::memchr3(b';', b'|', b'&', bytes).is_some()
+        || memchr::memchr3(b'`', b'\n', b'\r', bytes).is_some()
+        || memchr::memchr2(b'(', b'{', bytes).is_some()
+        || first_word_hides(text)
+}
+
+/// Whether the first word of `text` holds a byte with which a word hides
+/// a command name ([`HIDING`]): at the start of a value, only such a word
+/// is read as a command.
+fn first_word_hides(text: &str) -> bool {
+    text.bytes()
+        .take_while(|&b| {
+            !matches!(
+                b,
+                b' ' | b'\t' | b';' | b'|' | b'&' | b'\n' | b'\r' | b'(' | b'<' | b'>'
+            )
+        })
+        .any(|b| HIDING.contains(b))
+}
+
 /// Whether `text` holds a separator or a character a shell undoes (a
-/// quote, escape, caret, variable, brace): values without one are never
+/// quote, escape, caret, variable, brace): a value without one is never
 /// read.
 fn worth_reading(text: &str) -> bool {
     const NEEDED: ByteSet = ByteSet::of(b";|&`\n\r('\"\\^${");
@@ -427,7 +582,47 @@ fn worth_reading(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_command_injection;
+    use proptest::prelude::*;
+
+    use super::{could_be_command_injection, is_command_injection};
+
+    proptest! {
+        /// The gate is exact: a value it rules out is never an injection,
+        /// whatever its bytes (shell syntax, quotes, globs, paths) past the
+        /// separators and braces it looks for.
+        #[test]
+        fn values_the_gate_rules_out_never_detect(
+            text in "[a-z0-9 '\"\\^$%/?*\\[\\]<>.,=:+~\t-]{0,40}(;|\\||&|`|\n|\r|\\(|\\{)?[a-z0-9 '\"$/*.-]{0,20}"
+        ) {
+            if !could_be_command_injection(&text) {
+                prop_assert!(!is_command_injection(&text), "{:?}", text);
+            }
+        }
+
+        /// A separator followed by a command is always let through the gate.
+        #[test]
+        fn separators_before_a_command_pass_the_gate(
+            head in "[a-z '.,]{0,30}",
+            sep in "(;|\\||&&|&|`|\n|\\$\\()",
+        ) {
+            let text = format!("{head}{sep}whoami");
+            prop_assert!(could_be_command_injection(&text));
+            prop_assert!(is_command_injection(&text), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn prose_is_ruled_out_by_the_gate() {
+        for text in [
+            "please select the plan you'd recommend for a small team",
+            "flat 3, 12 baker's row, london",
+            "ann o'brien",
+        ] {
+            assert!(!could_be_command_injection(text), "{text:?}");
+        }
+        assert!(could_be_command_injection("c'a't /etc/passwd"));
+        assert!(could_be_command_injection("\"/???/c?t\" /etc/passwd"));
+    }
 
     #[test]
     fn command_lists_are_sorted_for_binary_search() {
@@ -470,6 +665,24 @@ mod tests {
             "\\ls",
             ";lastlog -u root",
             "time; chef-shell",
+            "x;$'\\x63\\x61\\x74' /etc/passwd",
+            "1;$'c\\150mod' 777 /tmp/s",
+            "x|s\\\nleep 7",
+            "x`a=gr b=ep $a$b -r root /etc`",
+            "a=c;b=at;$a$b /etc/passwd",
+            "a.txt&%comspec:~0% /c whoami",
+            "x&%windir:~0,3%system32\\cmd /c whoami",
+            "x;&('in'+'voke-expression') 'whoami'",
+            "1|stop-service -name windefend",
+            "x & get-localuser",
+            "1;gci -recurse c:\\users",
+            "c{a,oun}t /etc/passwd",
+            "{,ip,a}",
+            "{,ifconfig,eth0}",
+            "host;c$@at+/et$@c/pas$@swd",
+            "1'&&{dig,x.example}",
+            " | echo\tx\t>\t/var/www/html/s.php",
+            "x;lastlogin -u admin",
         ] {
             assert!(is_command_injection(attack), "{attack:?}");
         }
@@ -506,6 +719,15 @@ mod tests {
             "{cat,dog}",
             "{\"a\":1,\"b\":[2,3]}",
             "c:\\users\\me\\documents",
+            "let's have a get-together; it's fun",
+            "x; set-up is easy",
+            "tax=5%; $usd only",
+            "{red,green,blue}",
+            "it's+fun; really",
+            "see you at 5 & get-together after",
+            "50% off; 20% more",
+            "cats; echo chamber > echo",
+            "x; stop-gap measure",
         ] {
             assert!(!is_command_injection(text), "{text:?}");
         }

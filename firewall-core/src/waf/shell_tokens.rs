@@ -12,7 +12,11 @@
 //! dropped), backslash escapes (one before a letter marks the word
 //! obfuscated: letters need none), `cmd` carets, unset variables (`$u`, `${u}`, `$@`, `$9`: empty),
 //! `$IFS` and `${IFS...}` (a blank), brace expansion (`{a,b}`: `a b`),
-//! `%COMSPEC%` (`cmd`). Separators: `;` `|` `||` `&&` `` ` `` `$(` (strong:
+//! `%COMSPEC%` (`cmd`), line continuations (a backslash before a newline),
+//! ANSI-C quoting (`$'\x63at'`: `cat`), `PowerShell` string concatenation
+//! (`'who'+'ami'`); a `cmd` substring (`%comspec:~0,3%`) is dropped and
+//! noted ([`Lexer::has_substring`]), and so are the names of the variables
+//! dropped from a word ([`Lexer::variables`]). Separators: `;` `|` `||` `&&` `` ` `` `$(` (strong:
 //! rare outside a command line) and newline, `&`, `(` (weak: common in
 //! text). `<` and `>` end a word (redirection, with their `&` and digits).
 
@@ -50,6 +54,9 @@ pub(crate) struct WordShape {
     pub truncated: bool,
 }
 
+/// The most variable names a word remembers ([`Lexer::variables`]).
+const MAX_VARIABLES: usize = 4;
+
 /// The longest word kept: longer words are no command names.
 pub(crate) const MAX_WORD: usize = 48;
 
@@ -64,6 +71,12 @@ pub(crate) struct Lexer<'a> {
     /// its length: a fixed buffer, no allocation per lexer.
     word: [u8; MAX_WORD],
     len: usize,
+    /// Where the names of the variables dropped from the last word are
+    /// (start, length) in the value, and how many.
+    variables: [(usize, usize); MAX_VARIABLES],
+    variable_count: usize,
+    /// Whether the last word holds a `cmd` substring of a variable.
+    substring: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -76,7 +89,25 @@ impl<'a> Lexer<'a> {
             quote: None,
             word: [0; MAX_WORD],
             len: 0,
+            variables: [(0, 0); MAX_VARIABLES],
+            variable_count: 0,
+            substring: false,
         }
+    }
+
+    /// Whether the last word holds a `cmd` substring of a variable
+    /// (`%comspec:~0,3%`), whose value the lexer cannot know: a word the
+    /// shell builds.
+    pub(crate) fn has_substring(&self) -> bool {
+        self.substring
+    }
+
+    /// The names of the named variables (`$a`, `${a}`) dropped from the
+    /// last word (at most [`MAX_VARIABLES`]).
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.variables[..self.variable_count]
+            .iter()
+            .filter_map(|&(start, len)| std::str::from_utf8(&self.bytes[start..start + len]).ok())
     }
 
     /// The text of the last [`Token::Word`] (at most [`MAX_WORD`] bytes).
@@ -171,6 +202,8 @@ impl<'a> Lexer<'a> {
     /// Reads one word, undoing quotes, escapes and expansions.
     fn read_word(&mut self) -> WordShape {
         self.len = 0;
+        self.variable_count = 0;
+        self.substring = false;
         let mut shape = WordShape::default();
         // Whether something was dropped since the last kept character.
         let mut dropped = false;
@@ -181,6 +214,10 @@ impl<'a> Lexer<'a> {
                 self.quote = if quote.is_some() { None } else { Some(b) };
                 self.at += 1;
                 dropped = true;
+                if quote.is_some() && self.concatenation_follows() {
+                    // `'in'+'voke'`: PowerShell joins the two strings.
+                    self.at += 1;
+                }
                 continue;
             }
             if quote == Some(b'\'') {
@@ -192,9 +229,19 @@ impl<'a> Lexer<'a> {
                 if ends_word(b) || (b == b',' && self.braces > 0) {
                     break;
                 }
+                if b == b'+' && shape.obfuscated {
+                    // `c$@at+/etc/passwd`: a value decoded once more as a
+                    // form reads `+` as a blank.
+                    break;
+                }
                 if self.unquoted_special(b, &mut dropped, &mut shape) {
                     continue;
                 }
+            }
+            if b == b'$' && quote.is_none() && self.bytes.get(self.at + 1) == Some(&b'\'') {
+                self.ansi_c_quoted(&mut shape);
+                dropped = true;
+                continue;
             }
             if b == b'$' {
                 match self.variable(quote, &mut dropped) {
@@ -209,6 +256,8 @@ impl<'a> Lexer<'a> {
                 self.at += 1;
                 dropped = true;
                 match self.bytes.get(self.at) {
+                    // A line continuation: both bytes are dropped.
+                    Some(b'\n') => self.at += 1,
                     Some(&c) => {
                         shape.obfuscated |= c.is_ascii_alphanumeric();
                         self.keep(c, &mut dropped, &mut shape);
@@ -235,6 +284,11 @@ impl<'a> Lexer<'a> {
                 self.push_str("cmd", shape);
                 self.at += "%comspec%".len();
             }
+            b'%' if self.substring_len().is_some() => {
+                self.at += self.substring_len().unwrap_or(1);
+                self.substring = true;
+                *dropped = true;
+            }
             _ => return false,
         }
         true
@@ -249,10 +303,74 @@ impl<'a> Lexer<'a> {
         }
         let len = self.variable_len();
         (len > 1).then(|| {
+            self.remember_variable(len);
             self.at += len;
             *dropped = true;
             Expansion::Empty
         })
+    }
+
+    /// Notes the name of the variable expansion of `len` bytes at the
+    /// cursor (`$name` or `${name}`), if it has one.
+    fn remember_variable(&mut self, len: usize) {
+        let braced = self.bytes.get(self.at + 1) == Some(&b'{');
+        let (start, end) = if braced {
+            (self.at + 2, self.at + len - 1)
+        } else {
+            (self.at + 1, self.at + len)
+        };
+        let name = &self.bytes[start..end.max(start)];
+        let named = name
+            .first()
+            .is_some_and(|&b| b.is_ascii_lowercase() || b == b'_')
+            && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_');
+        if named && self.variable_count < MAX_VARIABLES {
+            self.variables[self.variable_count] = (start, name.len());
+            self.variable_count += 1;
+        }
+    }
+
+    /// Whether a quote just closed is joined by `+` to the next string
+    /// (`'a'+'b'`), the cursor on the `+`.
+    fn concatenation_follows(&self) -> bool {
+        self.bytes.get(self.at) == Some(&b'+')
+            && matches!(self.bytes.get(self.at + 1), Some(b'\'' | b'"'))
+    }
+
+    /// The length of the `cmd` substring expansion at the cursor
+    /// (`%name:~start%`, `%name:~start,length%`, either number negative).
+    fn substring_len(&self) -> Option<usize> {
+        let rest = &self.bytes[self.at + 1..];
+        let name = rest
+            .iter()
+            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+            .count();
+        let after = rest.get(name..)?.strip_prefix(b":~")?;
+        let numbers = after
+            .iter()
+            .take_while(|&&b| b.is_ascii_digit() || b == b'-' || b == b',')
+            .count();
+        (name > 0 && numbers > 0 && after.get(numbers) == Some(&b'%'))
+            .then_some(1 + name + 2 + numbers + 1)
+    }
+
+    /// Reads the ANSI-C quoted string at the cursor (`$'\x63a\164'`) into
+    /// the word, its escapes decoded; the word is obfuscated.
+    fn ansi_c_quoted(&mut self, shape: &mut WordShape) {
+        self.at += 2;
+        shape.obfuscated = true;
+        while let Some(&b) = self.bytes.get(self.at) {
+            self.at += 1;
+            match b {
+                b'\'' => return,
+                b'\\' => {
+                    let (c, len) = ansi_c_escape(&self.bytes[self.at..]);
+                    self.at += len;
+                    self.push(c, shape);
+                }
+                _ => self.push(b, shape),
+            }
+        }
     }
 
     /// Keeps the byte `b` at the cursor in the word.
@@ -302,6 +420,33 @@ impl<'a> Lexer<'a> {
             self.push(b, shape);
         }
     }
+}
+
+/// The byte an ANSI-C escape stands for (`rest` follows the backslash:
+/// `x63`, `143`, `n`), and how many bytes of `rest` it took.
+fn ansi_c_escape(rest: &[u8]) -> (u8, usize) {
+    let digits = |radix: u32, most: usize, skip: usize| {
+        let text = &rest[skip..];
+        let len = text
+            .iter()
+            .take(most)
+            .take_while(|b| char::from(**b).is_digit(radix))
+            .count();
+        let value = std::str::from_utf8(&text[..len])
+            .ok()
+            .and_then(|t| u32::from_str_radix(t, radix).ok())
+            .and_then(|v| u8::try_from(v).ok());
+        value.filter(|_| len > 0).map(|v| (v, skip + len))
+    };
+    let decoded = match rest.first() {
+        Some(b'x') => digits(16, 2, 1),
+        Some(b'0'..=b'7') => digits(8, 3, 0),
+        Some(b'n') => Some((b'\n', 1)),
+        Some(b't') => Some((b'\t', 1)),
+        Some(&c) => Some((c, 1)),
+        None => None,
+    };
+    decoded.unwrap_or((b'\\', 0))
 }
 
 /// What a `$` at the cursor expands to.
@@ -380,6 +525,27 @@ mod tests {
         );
         assert_eq!(tokens("1$(id)"), ["1", "SEP", "id", "sep"]);
         assert_eq!(tokens("& %comspec% /c"), ["sep", "cmd", "/c"]);
+    }
+
+    #[test]
+    fn continuations_ansi_c_quotes_and_concatenations_are_undone() {
+        assert_eq!(tokens("x|s\\\nleep 7"), ["x", "SEP", "sleep*", "7"]);
+        assert_eq!(tokens(";$'\\x63\\141t' /etc"), ["SEP", "cat*", "/etc"]);
+        assert_eq!(tokens("&('who'+'ami')"), ["sep", "sep", "whoami*", "sep"]);
+        assert_eq!(tokens(";c$@at+/etc"), ["SEP", "cat*", "+/etc"]);
+    }
+
+    #[test]
+    fn substrings_and_variables_of_a_word_are_noted() {
+        let mut lexer = Lexer::new("%comspec:~-7,3% /c");
+        assert!(matches!(lexer.next_token(), Some(Token::Word(_))));
+        assert!(lexer.has_substring());
+        assert_eq!(lexer.word(), "");
+        let mut lexer = Lexer::new("$a${b}$9 -r");
+        assert!(matches!(lexer.next_token(), Some(Token::Word(_))));
+        assert_eq!(lexer.variables().collect::<Vec<_>>(), ["a", "b"]);
+        lexer.next_token();
+        assert_eq!(lexer.variables().count(), 0);
     }
 
     #[test]

