@@ -53,7 +53,7 @@ type Generator = fn(&mut Rng) -> String;
 /// `per_family` attacks of each family, from `seed`.
 pub fn attacks(seed: u64, per_family: usize) -> Vec<Attack> {
     // A new family goes last: each family's stream depends on its index.
-    let families: [(&'static str, Generator); 15] = [
+    let families: [(&'static str, Generator); 18] = [
         ("sqli", sqli),
         ("xss", xss),
         ("lfi", lfi),
