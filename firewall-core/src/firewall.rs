@@ -23,6 +23,7 @@ mod admission;
 mod limit_set;
 mod limits_and_bans;
 mod limits_file;
+mod rate_limit_headers;
 mod request_stages;
 mod shared_store;
 mod waf_slot;
@@ -31,7 +32,8 @@ pub use admission::{Admission, Refusal};
 pub use limit_set::{DuplicateLimit, LimitSet};
 pub use limits_and_bans::SweepLease;
 pub use limits_file::LimitFileError;
-pub use request_stages::{ClientRequest, RateLimitHeaders, Stopped};
+pub use rate_limit_headers::{OneLimitState, RateLimitHeaders};
+pub use request_stages::{ClientRequest, Stopped};
 pub use waf_slot::ReloadError;
 
 /// The firewall of one application: the seed's `fw = Firewall(app)`.
