@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use arc_swap::{ArcSwap, ArcSwapOption};
+use arc_swap::ArcSwap;
 
 use crate::ban::{BanPolicy, Bans};
 use crate::engine::Engine;
@@ -23,6 +23,7 @@ mod admission;
 mod limit_set;
 mod limits_and_bans;
 mod limits_file;
+mod optional_slot;
 mod rate_limit_headers;
 mod request_stages;
 mod shared_store;
@@ -92,7 +93,7 @@ struct Shared {
     engine: Engine,
     stats: Stats,
     events: EventRing,
-    waf: ArcSwapOption<Waf>,
+    waf: optional_slot::OptionalSlot<Waf>,
     limits: ArcSwap<LimitSet>,
     bans: Arc<Bans>,
     sweeping: AtomicBool,
@@ -127,7 +128,7 @@ impl Firewall {
             engine: Engine::default(),
             stats: Stats::default(),
             events: EventRing::new(1000),
-            waf: ArcSwapOption::empty(),
+            waf: optional_slot::OptionalSlot::default(),
             limits: ArcSwap::default(),
             bans: Arc::new(Bans::new(BanPolicy::manual_only())),
             sweeping: AtomicBool::new(false),
