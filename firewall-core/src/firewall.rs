@@ -6,8 +6,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use arc_swap::ArcSwap;
-
 use crate::ban::{BanPolicy, Bans};
 use crate::engine::Engine;
 use crate::events::{Event, EventRing};
@@ -94,7 +92,7 @@ struct Shared {
     stats: Stats,
     events: EventRing,
     waf: optional_slot::OptionalSlot<Waf>,
-    limits: ArcSwap<LimitSet>,
+    limits: limit_set::LimitSlot,
     bans: Arc<Bans>,
     sweeping: AtomicBool,
     metrics: Metrics,
@@ -129,7 +127,7 @@ impl Firewall {
             stats: Stats::default(),
             events: EventRing::new(1000),
             waf: optional_slot::OptionalSlot::default(),
-            limits: ArcSwap::default(),
+            limits: limit_set::LimitSlot::default(),
             bans: Arc::new(Bans::new(BanPolicy::manual_only())),
             sweeping: AtomicBool::new(false),
             metrics: Metrics::default(),
