@@ -184,7 +184,7 @@ mod tests {
         let limits = ["a", "b"].map(|name| {
             Limit::new(name, "5/1h".parse().unwrap())
                 .unwrap()
-                .route(&format!("/{name}"))
+                .route(format!("/{name}"))
                 .unwrap()
         });
         let fw = Firewall::new("unit")
