@@ -62,7 +62,8 @@ mod policy;
 mod strikes;
 
 use std::net::IpAddr;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -105,6 +106,10 @@ use strikes::Strikes;
 #[derive(Debug)]
 pub struct Bans {
     policy: ArcSwap<BanPolicy>,
+    /// Whether the policy has an allowlist: written after the policy,
+    /// under `setting`, so a limited request asks it with a plain load.
+    allowlisting: AtomicBool,
+    setting: Mutex<()>,
     active: ActiveBans,
     strikes: Strikes,
     refused: DropTally,
@@ -178,6 +183,8 @@ impl Bans {
     /// ```
     pub fn with_clock(policy: BanPolicy, clock: Arc<dyn Clock>) -> Self {
         Self {
+            allowlisting: AtomicBool::new(!policy.allowlist().is_empty()),
+            setting: Mutex::new(()),
             policy: ArcSwap::from_pointee(policy),
             active: ActiveBans::default(),
             strikes: Strikes::default(),
@@ -238,7 +245,10 @@ impl Bans {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_policy(&self, policy: BanPolicy) {
+        let _setting = self.setting.lock().unwrap_or_else(PoisonError::into_inner);
+        let allowlisting = !policy.allowlist().is_empty();
         self.policy.store(Arc::new(policy));
+        self.allowlisting.store(allowlisting, Ordering::Release);
     }
 
     /// The key `ip` is banned under (folded, masked to the policy's prefixes).
@@ -291,7 +301,8 @@ impl Bans {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_allowlisted(&self, ip: IpAddr) -> bool {
-        self.policy.load().is_allowlisted(ip)
+        // Without an allowlist (the common case), no load of the policy.
+        self.allowlisting.load(Ordering::Acquire) && self.policy.load().is_allowlisted(ip)
     }
 
     /// The ban on a custom key now, if any.

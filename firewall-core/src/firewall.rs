@@ -6,8 +6,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use arc_swap::{ArcSwap, ArcSwapOption};
-
 use crate::ban::{BanPolicy, Bans};
 use crate::engine::Engine;
 use crate::events::{Event, EventRing};
@@ -23,6 +21,8 @@ mod admission;
 mod limit_set;
 mod limits_and_bans;
 mod limits_file;
+mod optional_slot;
+mod rate_limit_headers;
 mod request_stages;
 mod shared_store;
 mod waf_slot;
@@ -31,7 +31,8 @@ pub use admission::{Admission, Refusal};
 pub use limit_set::{DuplicateLimit, LimitSet};
 pub use limits_and_bans::SweepLease;
 pub use limits_file::LimitFileError;
-pub use request_stages::{ClientRequest, RateLimitHeaders, Stopped};
+pub use rate_limit_headers::{OneLimitState, RateLimitHeaders};
+pub use request_stages::{ClientRequest, Stopped};
 pub use waf_slot::ReloadError;
 
 /// The firewall of one application: the seed's `fw = Firewall(app)`.
@@ -90,8 +91,8 @@ struct Shared {
     engine: Engine,
     stats: Stats,
     events: EventRing,
-    waf: ArcSwapOption<Waf>,
-    limits: ArcSwap<LimitSet>,
+    waf: optional_slot::OptionalSlot<Waf>,
+    limits: limit_set::LimitSlot,
     bans: Arc<Bans>,
     sweeping: AtomicBool,
     metrics: Metrics,
@@ -125,8 +126,8 @@ impl Firewall {
             engine: Engine::default(),
             stats: Stats::default(),
             events: EventRing::new(1000),
-            waf: ArcSwapOption::empty(),
-            limits: ArcSwap::default(),
+            waf: optional_slot::OptionalSlot::default(),
+            limits: limit_set::LimitSlot::default(),
             bans: Arc::new(Bans::new(BanPolicy::manual_only())),
             sweeping: AtomicBool::new(false),
             metrics: Metrics::default(),

@@ -1,7 +1,10 @@
 //! The named rate limits a [`Firewall`](super::Firewall) applies: each with
 //! its per-client state, kept across a reload when the limit is unchanged.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use arc_swap::{ArcSwap, Guard};
 
 use crate::limit::{Limit, RateLimiter};
 use crate::waf::RoutePath;
@@ -154,5 +157,61 @@ impl LimitSet {
     /// many went.
     pub(crate) fn evict_idle(&self) -> usize {
         self.limiters.iter().map(|l| l.evict_idle()).sum()
+    }
+}
+
+/// The limits in force, and a flag saying whether there are any, written
+/// after them under a writers' lock: a request on a firewall without limits
+/// learns it with a plain load instead of loading the set (a slot of
+/// arc-swap's debt list, two atomic read-modify-writes). A request that
+/// reads the flag while limits are being installed sees the old state, as
+/// if it had come a moment earlier.
+#[derive(Debug, Default)]
+pub(crate) struct LimitSlot {
+    set: ArcSwap<LimitSet>,
+    any: AtomicBool,
+    writing: Mutex<()>,
+}
+
+impl LimitSlot {
+    /// Installs `set`.
+    pub(crate) fn store(&self, set: Arc<LimitSet>) {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let any = !set.is_empty();
+        self.set.store(set);
+        self.any.store(any, Ordering::Release);
+    }
+
+    /// Whether no limit is in force.
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.any.load(Ordering::Acquire)
+    }
+
+    /// The limits in force, for the time of one request.
+    pub(crate) fn load(&self) -> Guard<Arc<LimitSet>> {
+        self.set.load()
+    }
+
+    /// The limits in force.
+    pub(crate) fn load_full(&self) -> Arc<LimitSet> {
+        self.set.load_full()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limit::Quota;
+
+    #[test]
+    fn the_flag_follows_every_store() {
+        let slot = LimitSlot::default();
+        assert!(slot.is_empty());
+        let one = Limit::new("one", Quota::per_minute(1).unwrap()).unwrap();
+        slot.store(Arc::new(LimitSet::new(vec![one], &slot.load()).unwrap()));
+        assert!(!slot.is_empty());
+        assert_eq!(slot.load_full().len(), 1);
+        slot.store(Arc::new(LimitSet::default()));
+        assert!(slot.is_empty());
     }
 }

@@ -73,8 +73,8 @@ impl Firewall {
         self.shared.limits.load_full()
     }
 
-    /// Whether any rate limit is in force (one atomic load, no reference
-    /// count taken): the middleware asks it before awaiting a shared store.
+    /// Whether any rate limit is in force (a plain load of a flag): the
+    /// middleware asks it before awaiting a shared store.
     ///
     /// # Examples
     ///
@@ -87,7 +87,7 @@ impl Firewall {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn has_limits(&self) -> bool {
-        !self.shared.limits.load().is_empty()
+        !self.shared.limits.is_empty()
     }
 
     /// Replaces the rate limits. A limit defined exactly as one in force

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::admission::{both_facts, Admission};
 use super::limit_set::LimitSet;
+use super::rate_limit_headers::RateLimitHeaders;
 use super::Firewall;
 use crate::ban::{BanInfo, StrikeKind};
 use crate::limit::{
@@ -77,150 +78,6 @@ impl<'a> ClientRequest<'a> {
             handler_limit: None,
             headers: None,
         }
-    }
-}
-
-/// The rate-limit headers of one response (the IETF httpapi draft's
-/// `RateLimit-Policy` and `RateLimit`, and `Retry-After` on a 429): empty
-/// when no limit covered the request.
-///
-/// # Examples
-///
-/// ```
-/// use firewall_core::{limit::Limit, ClientRequest, Firewall, Packet, Rule, ALLOW, ANY};
-/// let fw = Firewall::new("app")
-///     .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?
-///     .with_limits(vec![Limit::new("login", "5/60s".parse()?)?.route("/login")?])?;
-/// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
-/// let headers = fw.check_request(&ClientRequest::new(packet, "POST", "/login")).unwrap();
-/// assert_eq!(headers.policy(), Some(r#""login";q=5;w=60"#));
-/// assert_eq!(headers.state(), Some(r#""login";r=4;t=12"#));
-/// assert_eq!(headers.retry_after(), None);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RateLimitHeaders {
-    policy: PolicyText,
-    state: String,
-    retry_after: Option<u64>,
-}
-
-/// The `RateLimit-Policy` value: the limiter's own text when one limit
-/// counted the request (shared, not copied), joined when several did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-enum PolicyText {
-    #[default]
-    None,
-    One(Arc<str>),
-    Joined(String),
-}
-
-impl RateLimitHeaders {
-    /// Adds one limit's policy and decision (list members, comma-separated).
-    ///
-    /// Per request this costs one small string (the `RateLimit` value,
-    /// written with `itoa`): the policy text is the limiter's, made once.
-    fn push(&mut self, limiter: &RateLimiter, decision: &LimitDecision) {
-        let policy = limiter.policy_header_text();
-        self.policy = match std::mem::take(&mut self.policy) {
-            PolicyText::None => PolicyText::One(policy.clone()),
-            PolicyText::One(first) => PolicyText::Joined(format!("{first}, {policy}")),
-            PolicyText::Joined(mut joined) => {
-                joined.push_str(", ");
-                joined.push_str(policy);
-                PolicyText::Joined(joined)
-            }
-        };
-        // The same text as `Decision::header_value`, without `format!`.
-        let name = limiter.limit().name();
-        let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
-        let remaining = numbers.0.format(decision.remaining);
-        let reset = numbers.1.format(decision.reset_secs());
-        if self.state.is_empty() {
-            self.state
-                .reserve(name.len() + remaining.len() + reset.len() + 8);
-        } else {
-            self.state.push_str(", ");
-        }
-        for part in ["\"", name, "\";r=", remaining, ";t=", reset] {
-            self.state.push_str(part);
-        }
-        if !decision.allowed {
-            self.retry_after = decision.retry_after_secs();
-        }
-    }
-
-    /// Whether no limit covered the request (no header to send).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(firewall_core::RateLimitHeaders::default().is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.state.is_empty()
-    }
-
-    /// The `RateLimit-Policy` value, e.g. `"login";q=5;w=60`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(firewall_core::RateLimitHeaders::default().policy(), None);
-    /// ```
-    pub fn policy(&self) -> Option<&str> {
-        match &self.policy {
-            PolicyText::None => None,
-            PolicyText::One(text) => Some(text),
-            PolicyText::Joined(text) => Some(text),
-        }
-    }
-
-    /// The `RateLimit-Policy` value when one limit counted the request: the
-    /// limiter's own text ([`RateLimiter::policy_header_text`]), the same
-    /// allocation on every response, so a server can keep the header value
-    /// it made from it. `None` when no limit or several did.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use firewall_core::{limit::Limit, ClientRequest, Firewall, Packet, Rule, ALLOW, ANY};
-    /// let fw = Firewall::new("app")
-    ///     .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?
-    ///     .with_limits(vec![Limit::new("api", "100/1s".parse()?)?])?;
-    /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
-    /// let headers = fw.check_request(&ClientRequest::new(packet, "GET", "/")).unwrap();
-    /// let limiter = fw.limits().get("api").unwrap().clone();
-    /// assert!(std::sync::Arc::ptr_eq(headers.policy_shared().unwrap(), limiter.policy_header_text()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn policy_shared(&self) -> Option<&Arc<str>> {
-        match &self.policy {
-            PolicyText::One(text) => Some(text),
-            _ => None,
-        }
-    }
-
-    /// The `RateLimit` value, e.g. `"login";r=4;t=12`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(firewall_core::RateLimitHeaders::default().state(), None);
-    /// ```
-    pub fn state(&self) -> Option<&str> {
-        (!self.state.is_empty()).then_some(self.state.as_str())
-    }
-
-    /// The `Retry-After` value in seconds, on a refusal.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(firewall_core::RateLimitHeaders::default().retry_after(), None);
-    /// ```
-    pub fn retry_after(&self) -> Option<u64> {
-        self.retry_after
     }
 }
 
@@ -521,6 +378,9 @@ impl Firewall {
         acl: Decision,
     ) -> Result<RateLimitHeaders, Stopped> {
         let mut headers = RateLimitHeaders::default();
+        if self.shared.limits.is_empty() && request.handler_limit.is_none() {
+            return Ok(headers);
+        }
         let limits = self.shared.limits.load();
         if (limits.is_empty() && request.handler_limit.is_none()) || self.is_exempt(request) {
             return Ok(headers);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 
+use super::optional_slot::OptionalSlot;
 use super::Firewall;
 use crate::ban::Bans;
 use crate::store::{SharedStore, StoreConfig, StoreState};
@@ -19,7 +20,7 @@ const DONE: u8 = 2;
 /// connection is being made.
 #[derive(Debug, Default)]
 pub(super) struct StoreSlot {
-    attached: ArcSwapOption<Attached>,
+    attached: OptionalSlot<Attached>,
     config: ArcSwapOption<StoreConfig>,
     connect: AtomicU8,
 }
@@ -56,7 +57,7 @@ impl Firewall {
         self.shared.store.attached.store(None);
     }
 
-    /// Whether a shared store decides the limits: one atomic load.
+    /// Whether a shared store decides the limits: a plain load of a flag.
     ///
     /// # Examples
     ///
@@ -64,7 +65,7 @@ impl Firewall {
     /// assert!(!firewall_core::Firewall::new("app").has_shared_store());
     /// ```
     pub fn has_shared_store(&self) -> bool {
-        self.shared.store.attached.load().is_some()
+        self.shared.store.attached.is_some()
     }
 
     /// The store attached, if any.
@@ -72,8 +73,7 @@ impl Firewall {
         self.shared
             .store
             .attached
-            .load()
-            .as_ref()
+            .load_full()
             .map(|a| Arc::clone(&a.0))
     }
 
@@ -86,7 +86,7 @@ impl Firewall {
     /// assert_eq!((state.backend, state.connected), ("in-process", true));
     /// ```
     pub fn store_state(&self) -> StoreState {
-        match self.shared.store.attached.load().as_ref() {
+        match self.shared.store.attached.load_full() {
             Some(attached) => attached.0.state(),
             None => StoreState::in_process(),
         }

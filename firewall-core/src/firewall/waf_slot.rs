@@ -83,7 +83,7 @@ impl Firewall {
         Ok(self)
     }
 
-    /// The WAF in force, if any.
+    /// The WAF in force, if any (without one, a plain load of a flag).
     ///
     /// # Examples
     ///
