@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpMessage as _, HttpRequest};
 use firewall_core::waf::multipart;
 
@@ -21,8 +22,11 @@ pub(crate) fn as_utf8<'a>(req: &HttpRequest, body: Cow<'a, [u8]>) -> Cow<'a, [u8
     }
     // Without a `charset` parameter Actix reads UTF-8 (or fails to parse
     // the type, and reads the bytes as they are): no need to parse the
-    // type (`mime` allocates) to learn it.
-    if !names_a_charset(req.content_type()) {
+    // type (`mime` allocates) to learn it. Actix parses the whole first
+    // `Content-Type` header (`content_type()` is only the type before its
+    // parameters); one that is not visible ASCII is an error, read as it is.
+    let declared = req.headers().get(CONTENT_TYPE).map(|v| v.to_str());
+    if !matches!(declared, Some(Ok(value)) if names_a_charset(value)) {
         return body;
     }
     let Ok(encoding) = req.encoding() else {
