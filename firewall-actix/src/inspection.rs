@@ -130,8 +130,16 @@ pub(crate) async fn inspect(
         subject.refuse(firewall, Refusal::BodyOverLimit(limit));
         return Ok(Outcome::Refuse(too_large(limit)));
     }
-    let head = body.slice(..body.len().min(limit));
-    let decoded = match encoding::decode(req.headers(), &head, limit, over) {
+    // A body within the limit is read as it is: slicing a `Bytes` that
+    // came from a `Vec` allocates to share it.
+    let cut;
+    let head = if body.len() > limit {
+        cut = body.slice(..limit);
+        &cut
+    } else {
+        &body
+    };
+    let decoded = match encoding::decode(req.headers(), head, limit, over) {
         Ok(decoded) => decoded,
         Err(why) => {
             subject.refuse(firewall, Refusal::Body(&why.to_string()));
@@ -260,7 +268,7 @@ fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> Request<'a> {
     let mut view = Request::new(req.method().as_str(), req.uri().path()).query(req.query_string());
     view.reserve_headers(req.headers().len());
     for (name, value) in req.headers() {
-        view.push_header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
+        view.push_header(name.as_str(), text_of(value.as_bytes()));
     }
     view.borrowed_body(content_type(req), body)
 }
@@ -269,13 +277,30 @@ fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> Request<'a> {
 fn content_type(req: &HttpRequest) -> Cow<'_, str> {
     req.headers()
         .get(CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()))
+        .map(|v| text_of(v.as_bytes()))
         .unwrap_or_default()
+}
+
+/// `bytes` as text, borrowed when they are UTF-8, else copied with
+/// replacement characters: `String::from_utf8_lossy`, but a valid value
+/// (all of them, nearly) is checked by `str::from_utf8`, which reads ASCII
+/// a word at a time where the lossy reader goes byte by byte.
+fn text_of(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_text_is_borrowed_when_utf8_and_replaced_when_not() {
+        assert!(matches!(text_of("Zoë".as_bytes()), Cow::Borrowed("Zoë")));
+        assert_eq!(text_of(b"a\xffb"), "a\u{fffd}b");
+    }
 
     #[test]
     fn a_body_in_one_chunk_is_that_chunk_and_chunks_join_in_order() {

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpMessage as _, HttpRequest};
 use firewall_core::waf::multipart;
 
@@ -19,6 +20,15 @@ pub(crate) fn as_utf8<'a>(req: &HttpRequest, body: Cow<'a, [u8]>) -> Cow<'a, [u8
     if multipart::is_multipart(req.content_type()) {
         return body;
     }
+    // Without a `charset` parameter Actix reads UTF-8 (or fails to parse
+    // the type, and reads the bytes as they are): no need to parse the
+    // type (`mime` allocates) to learn it. Actix parses the whole first
+    // `Content-Type` header (`content_type()` is only the type before its
+    // parameters); one that is not visible ASCII is an error, read as it is.
+    let declared = req.headers().get(CONTENT_TYPE).map(|v| v.to_str());
+    if !matches!(declared, Some(Ok(value)) if names_a_charset(value)) {
+        return body;
+    }
     let Ok(encoding) = req.encoding() else {
         return body;
     };
@@ -29,6 +39,18 @@ pub(crate) fn as_utf8<'a>(req: &HttpRequest, body: Cow<'a, [u8]>) -> Cow<'a, [u8
         Some(text) => Cow::Owned(text.into_owned().into_bytes()),
         None => body,
     }
+}
+
+/// Whether `content_type` holds `charset`, in any case: a type without it
+/// has no charset parameter.
+fn names_a_charset(content_type: &str) -> bool {
+    // A parameter needs a `=`: most types have none, and one search for it
+    // is cheaper than looking for the name at every offset.
+    content_type.contains('=')
+        && content_type
+            .as_bytes()
+            .windows(b"charset".len())
+            .any(|w| w.eq_ignore_ascii_case(b"charset"))
 }
 
 #[cfg(test)]
@@ -51,6 +73,14 @@ mod tests {
         let jp = b"a=\x1b(B<\x1b(Bb\x1b(B>";
         let ct = "application/x-www-form-urlencoded; charset=iso-2022-jp";
         assert_eq!(decoded(ct, jp), b"a=<b>");
+    }
+
+    #[test]
+    fn a_charset_named_in_capitals_is_decoded_too() {
+        let utf16: Vec<u8> = "a=<b>".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let ct = "application/x-www-form-urlencoded; CharSet=UTF-16LE";
+        assert_eq!(decoded(ct, &utf16), b"a=<b>");
+        assert_eq!(decoded("text/plain", &utf16), utf16);
     }
 
     #[test]

@@ -65,13 +65,14 @@ pub(crate) fn push_body<'a>(
         Ok(text) => Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(body),
     };
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if mime.is_empty() || mime == "application/x-www-form-urlencoded" {
+    // Compared ignoring case, not lower-cased: no copy of the type.
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    let is = |name: &str| mime.eq_ignore_ascii_case(name);
+    let ends_with = |suffix: &str| {
+        mime.len() >= suffix.len()
+            && mime.as_bytes()[mime.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    if mime.is_empty() || is("application/x-www-form-urlencoded") {
         match text {
             Cow::Borrowed(text) => push_urlencoded(text, out),
             Cow::Owned(text) => {
@@ -82,9 +83,9 @@ pub(crate) fn push_body<'a>(
                 }
             }
         }
-    } else if mime == "application/json" || mime.ends_with("+json") {
+    } else if is("application/json") || ends_with("+json") {
         push_json(&text, out);
-    } else if mime.ends_with("/xml") || mime.ends_with("+xml") {
+    } else if ends_with("/xml") || ends_with("+xml") {
         xml::push_xml(&text, out);
     } else {
         out.push(Target::body(Location::Body, text.into_owned()));

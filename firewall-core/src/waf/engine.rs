@@ -26,6 +26,7 @@ use std::ops::Range;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{MatchKind, PatternID, PatternSet};
+use smallvec::SmallVec;
 
 use super::signatures::{Signature, View};
 use super::target::{Target, Targets};
@@ -282,7 +283,8 @@ impl Compiled {
             return;
         }
         // Which values matched, to remember the others.
-        let mut matched = vec![false; probe.as_ref().map_or(0, |_| targets.len())];
+        let mut matched: SmallVec<[bool; 64]> =
+            smallvec::smallvec![false; probe.as_ref().map_or(0, |_| targets.len())];
         let mut hit = |index: usize, sig: usize| {
             if let Some(m) = matched.get_mut(index) {
                 *m = true;
@@ -297,7 +299,8 @@ impl Compiled {
         let sets = self.sets_with_text(&texts);
         // One cache per set, held for the whole scan: the walks' states are
         // only valid in the caches that built them.
-        let mut held: Vec<HeldCache<'_>> = sets.iter().map(|(_, set)| set.joint.hold()).collect();
+        let mut held: SmallVec<[HeldCache<'_>; SETS]> =
+            sets.iter().map(|(_, set)| set.joint.hold()).collect();
         let parts = balanced_parts(&sets, &texts);
         let stops = walk_side_by_side(&mut held, &sets, &texts, &parts);
         for (i, (k, part)) in parts.iter().enumerate() {
@@ -325,7 +328,7 @@ impl Compiled {
     /// The sets that have a text to scan, each with the slot of its text
     /// in `texts`: not those with no value, nor those whose text holds
     /// none of the bytes their signatures need.
-    fn sets_with_text(&self, texts: &[JoinedText]) -> Vec<SetText<'_>> {
+    fn sets_with_text(&self, texts: &[JoinedText]) -> SmallVec<[SetText<'_>; SETS]> {
         let all = self.all.iter().map(|set| (0, set));
         let views = self.views.iter().enumerate().map(|(i, set)| (i + 1, set));
         all.chain(views)
@@ -559,6 +562,14 @@ pub(crate) enum Remember {
 /// decoded values, then one per view set) and the set.
 type SetText<'c> = (usize, &'c ViewSet);
 
+/// Room on the stack for the sets of one scan (the decoded values' and one
+/// per view: five) and what is kept per set: a scan allocates no vector
+/// for them.
+const SETS: usize = 8;
+
+/// The parts of the sets' texts a scan walks ([`balanced_parts`]).
+type Parts = SmallVec<[(usize, Range<usize>); SETS]>;
+
 /// What the searches of one request share: its values, the joined text
 /// being searched, and what is left of the budget for building states.
 struct RequestScan<'r, 't, 'v> {
@@ -580,7 +591,7 @@ fn walk_side_by_side(
     if parts.len() <= 1 {
         return [WalkStop::No; TOGETHER];
     }
-    let walks: Vec<(usize, &str)> = parts
+    let walks: SmallVec<[(usize, &str); SETS]> = parts
         .iter()
         .map(|(k, range)| (*k, &texts[sets[*k].0].text[range.clone()]))
         .collect();
@@ -593,8 +604,8 @@ fn walk_side_by_side(
 /// [`TOGETHER`], the longest cut at the value start nearest its middle
 /// (each part whole values, and at least [`PART_MIN`] bytes), so that more
 /// walks go together.
-fn balanced_parts(sets: &[SetText<'_>], texts: &[JoinedText]) -> Vec<(usize, Range<usize>)> {
-    let mut parts: Vec<(usize, Range<usize>)> = sets
+fn balanced_parts(sets: &[SetText<'_>], texts: &[JoinedText]) -> Parts {
+    let mut parts: Parts = sets
         .iter()
         .enumerate()
         .map(|(k, &(slot, _))| (k, 0..texts[slot].text.len()))
@@ -935,7 +946,7 @@ pattern = "bad"
         // its middle, while there are fewer than four parts and both sides
         // keep 64 bytes: the one value of the second text is not.
         assert_eq!(
-            parts,
+            parts[..],
             [(0, 0..233), (0, 233..334), (0, 334..536), (1, 0..501)]
         );
         for (k, range) in &parts {
@@ -946,7 +957,7 @@ pattern = "bad"
         // A value is never cut, nor a part shorter than 64 bytes made.
         let texts = [joined(&[1000]), joined(&[40, 40])];
         let parts = balanced_parts(&[(0, set), (1, set)], &texts);
-        assert_eq!(parts, [(0, 0..1001), (1, 0..82)]);
+        assert_eq!(parts[..], [(0, 0..1001), (1, 0..82)]);
     }
 
     #[test]

@@ -172,8 +172,11 @@ impl std::error::Error for MultipartError {}
 /// assert!(!is_multipart("application/json"));
 /// ```
 pub fn is_multipart(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    essence
+    // The type before the first `;`, trimmed, starts with `multipart/`:
+    // those ten characters hold no `;` nor space, so the type starts with
+    // them exactly when the untrimmed text does after its leading spaces.
+    content_type
+        .trim_start()
         .get(..10)
         .is_some_and(|t| t.eq_ignore_ascii_case("multipart/"))
 }

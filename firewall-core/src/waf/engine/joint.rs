@@ -38,6 +38,7 @@ use regex_automata::util::look::LookMatcher;
 use regex_automata::util::pool::{Pool, PoolGuard};
 use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind, PatternSet};
+use smallvec::SmallVec;
 
 /// Builds a thread's cache for the joint DFA.
 type MakeCache = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
@@ -491,15 +492,16 @@ struct WalkProgress {
     /// Where each walk that stopped did.
     stops: [usize; TOGETHER],
     /// Each held cache's count of clearings when the walks started: a state
-    /// taken before a clearing means nothing.
-    clears: Vec<usize>,
+    /// taken before a clearing means nothing. (On the stack: a scan holds
+    /// a cache per set, five at most.)
+    clears: SmallVec<[usize; 8]>,
 }
 
 /// The start state of each of `walks`, or `None` when taking them cleared
 /// a cache (a start state may be built, and building may clear a full
 /// cache, which makes the states taken before it mean nothing).
 fn start_walks(held: &mut [HeldCache<'_>], walks: &[(usize, &str)]) -> Option<WalkProgress> {
-    let clearings = |held: &[HeldCache<'_>]| -> Vec<usize> {
+    let clearings = |held: &[HeldCache<'_>]| -> SmallVec<[usize; 8]> {
         held.iter().map(|h| h.cache.clear_count()).collect()
     };
     let mut progress = WalkProgress {
