@@ -113,6 +113,11 @@ const JSFUCK_RUN: usize = 12;
 /// blanks in place of `+` (a form's `+` reaches the application as a
 /// space, and the run is still the same code where it was written).
 fn has_jsfuck_run(bytes: &[u8]) -> bool {
+    // A run uses `[`, which most values do not hold: one vector search
+    // rules them out.
+    if memchr::memchr(b'[', bytes).is_none() {
+        return false;
+    }
     let mut run = 0;
     let mut seen = 0u8;
     for &b in bytes {
@@ -146,13 +151,16 @@ fn has_jsfuck_run(bytes: &[u8]) -> bool {
 /// Where a template string read from the value's start ends: just after
 /// its first `` ` `` (false), or inside its first `${` (true).
 fn first_template_end(bytes: &[u8]) -> Option<(usize, bool)> {
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'`' => return Some((i + 1, false)),
-            b'$' if bytes.get(i + 1) == Some(&b'{') => return Some((i + 2, true)),
-            _ => i += 1,
+    let mut from = 0;
+    while let Some(offset) = memchr::memchr2(b'`', b'$', &bytes[from..]) {
+        let i = from + offset;
+        if bytes[i] == b'`' {
+            return Some((i + 1, false));
         }
+        if bytes.get(i + 1) == Some(&b'{') {
+            return Some((i + 2, true));
+        }
+        from = i + 1;
     }
     None
 }
@@ -645,7 +653,72 @@ fn skip_blanks_and_comments(bytes: &[u8], mut i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::is_js_injection;
+    use proptest::prelude::*;
+
+    use super::{could_be_js, is_js_injection, read, Context};
+
+    /// Pieces of script, all without `(`, `` ` `` and `=`.
+    const NO_CALL: &[&str] = &[
+        " ",
+        "'",
+        "\"",
+        ";",
+        ",",
+        ".",
+        "[",
+        "]",
+        "!",
+        "+",
+        "-",
+        "}",
+        "{",
+        ":",
+        "?",
+        "/",
+        "\\",
+        "${",
+        "x",
+        "1",
+        "alert",
+        "eval",
+        "settimeout",
+        "import",
+        "new",
+        "top",
+        "window",
+        "document",
+        "location",
+        "constructor",
+        "fromcharcode",
+        "atob",
+        "function",
+        "/al/.source",
+        "'al'",
+        "\n",
+        "//",
+        "/*",
+        "*/",
+    ];
+
+    proptest! {
+        /// The gate is what the reading needs: without a call, a tagged
+        /// template or an assignment, no place in a script runs code. (A
+        /// `JSFuck` run is only looked for past the gate: one with no `(`
+        /// calls nothing.)
+        #[test]
+        fn text_without_call_template_or_assignment_never_reads_as_js(
+            pieces in prop::collection::vec(prop::sample::select(NO_CALL), 0..12)
+        ) {
+            let text = pieces.concat();
+            prop_assert!(!could_be_js(&text));
+            let bytes = text.as_bytes();
+            for start in 0..=bytes.len() {
+                for context in [Context::Expression, Context::AfterString, Context::Substitution] {
+                    prop_assert!(!read(bytes, start, context), "{:?} from {}", text, start);
+                }
+            }
+        }
+    }
 
     #[test]
     fn breakouts_followed_by_a_call_or_sink_are_injections() {

@@ -21,7 +21,10 @@
 //! ```
 
 use super::engine::ByteSet;
-use super::sql_tokens::{is_operand, tokenize, Class, Token, MAX_TOKENS};
+use super::sql_tokens::{is_operand, Class, LazyTokens};
+
+#[cfg(test)]
+mod eager;
 
 /// Whether `text` (decoded, lower case) reads as a SQL injection.
 pub(crate) fn is_sql_injection(text: &str) -> bool {
@@ -35,26 +38,25 @@ pub(crate) fn is_sql_injection(text: &str) -> bool {
 }
 
 /// Whether `text`, read after `quote` (or as it is), goes on as SQL. Its
-/// first three tokens tell most text from SQL (`please select the`: two
-/// words): the rest is read only when they do not.
+/// tokens are read as the decision needs them: the first two or three
+/// tell most text from SQL (`please select the`: two words), and the
+/// reading stops at the first token that settles it.
 fn reads_as_sql(text: &str, quote: Option<u8>) -> bool {
     let quoted = quote.is_some();
-    let Some(first) = tokenize(text, quote, 3) else {
-        return false;
-    };
-    if !could_inject(first.as_slice(), quoted) {
+    let mut tokens = LazyTokens::new(text);
+    if quote.is_some_and(|q| !tokens.after_quote(q)) {
         return false;
     }
-    tokenize(text, quote, MAX_TOKENS).is_some_and(|t| injects(t.as_slice(), quoted))
+    could_inject(&mut tokens, quoted) && injects(&mut tokens, quoted)
 }
 
 /// Whether the first tokens leave room for an injection: the operand the
 /// value was meant to be, then closing parentheses or SQL.
-fn could_inject(first: &[Token<'_>], quoted: bool) -> bool {
-    let start = usize::from(quoted || first.first().is_some_and(|t| is_operand(t.class)));
-    first
-        .get(start)
-        .is_some_and(|t| !is_operand(t.class) || start == 0)
+fn could_inject(tokens: &mut LazyTokens<'_>, quoted: bool) -> bool {
+    let start = usize::from(quoted || tokens.class(0).is_some_and(is_operand));
+    tokens
+        .class(start)
+        .is_some_and(|class| !is_operand(class) || start == 0)
 }
 
 /// Whether `text` holds a byte an injection needs: a blank or comment to
@@ -62,65 +64,73 @@ fn could_inject(first: &[Token<'_>], quoted: bool) -> bool {
 /// `;`, `|`, `&` or `#`. Names, e-mail addresses, numbers and tokens
 /// (`ann.obrien@example.com`, `pro-yearly`, `6f1c2e9a`) are never read.
 fn worth_reading(text: &str) -> bool {
-    const NEEDED: ByteSet = ByteSet::of(b" \t\n\r\x0b\x0c'\"`();|&#/");
-    NEEDED.found_in(text)
+    // Eight bytes a step, one branch each: the values this rules out are
+    // read to their end.
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    let needed = |b: &u8| NEEDED_TABLE[usize::from(*b)];
+    chunks.any(|chunk| chunk.iter().fold(false, |hit, b| hit | needed(b)))
+        || chunks.remainder().iter().any(needed)
 }
 
-/// Whether `tokens` go on as SQL after the operand the value was meant to
-/// be (a string, when `quoted`: the first token).
-fn injects(tokens: &[Token<'_>], quoted: bool) -> bool {
-    let class = |i: usize| tokens.get(i).map(|t| t.class);
+/// The bytes [`worth_reading`] looks for.
+const NEEDED: ByteSet = ByteSet::of(b" \t\n\r\x0b\x0c'\"`();|&#/");
+/// [`NEEDED`] as a table indexed by byte.
+const NEEDED_TABLE: [bool; 256] = NEEDED.table();
+
+/// Whether the tokens go on as SQL after the operand the value was meant
+/// to be (a string, when `quoted`: the first token).
+fn injects(tokens: &mut LazyTokens<'_>, quoted: bool) -> bool {
     let mut i = usize::from(quoted);
-    if !quoted && class(0).is_some_and(is_operand) {
+    if !quoted && tokens.class(0).is_some_and(is_operand) {
         i = 1;
     }
     let operand_before = i > 0;
-    while class(i) == Some(Class::Close) {
+    while tokens.class(i) == Some(Class::Close) {
         i += 1;
     }
     let closed = i > usize::from(operand_before) || quoted;
-    let Some(next) = class(i) else {
+    let Some(next) = tokens.class(i) else {
         return false;
     };
-    let rest = &tokens[i + 1..];
+    let rest = i + 1;
     match next {
-        Class::Logic => after_logic(rest, quoted || closed),
-        Class::Union => union_select(rest),
-        Class::Semicolon => rest.first().is_some_and(|t| starts_statement(t)),
+        Class::Logic => after_logic(tokens, rest, quoted || closed),
+        Class::Union => union_select(tokens, rest),
+        Class::Semicolon => starts_statement(tokens, rest),
         Class::Comment => quoted || closed,
         Class::Operator => {
             let number_before = !quoted
                 && operand_before
-                && matches!(tokens[0].class, Class::Number | Class::Variable);
-            (quoted || number_before || !operand_before) && after_operator(rest, quoted)
+                && matches!(tokens.class(0), Some(Class::Number | Class::Variable));
+            (quoted || number_before || !operand_before) && after_operator(tokens, rest, quoted)
         }
-        Class::Clause => (quoted || operand_before) && after_clause(rest),
+        Class::Clause => (quoted || operand_before) && after_clause(tokens, rest),
         Class::Statement if quoted => matches!(
-            tokens[i].word,
+            tokens.word(i),
             "waitfor" | "exec" | "execute" | "declare" | "shutdown"
         ),
-        Class::Statement if i == 0 => statement(&tokens[i..]),
-        Class::Open => subquery(rest),
+        Class::Statement if i == 0 => statement(tokens),
+        Class::Open => subquery(tokens, rest),
         _ => false,
     }
 }
 
-/// After `AND`/`OR`: a comparison, a call, a subquery, or (after a string
-/// or a parenthesis was closed) an operand ending the value or cut off by
-/// a comment.
-fn after_logic(rest: &[Token<'_>], closed: bool) -> bool {
-    let class = |i: usize| rest.get(i).map(|t| t.class);
-    match class(0) {
+/// After `AND`/`OR` (the tokens from `at`): a comparison, a call, a
+/// subquery, or (after a string or a parenthesis was closed) an operand
+/// ending the value or cut off by a comment.
+fn after_logic(tokens: &mut LazyTokens<'_>, at: usize, closed: bool) -> bool {
+    match tokens.class(at) {
         Some(Class::Function) => true,
         Some(Class::Open) => {
             matches!(
-                class(1),
+                tokens.class(at + 1),
                 Some(Class::Statement | Class::Function | Class::Open)
-            ) || (class(1).is_some_and(is_operand) && class(2) == Some(Class::Operator))
+            ) || (tokens.class(at + 1).is_some_and(is_operand)
+                && tokens.class(at + 2) == Some(Class::Operator))
         }
-        Some(c) if is_operand(c) => match class(1) {
+        Some(c) if is_operand(c) => match tokens.class(at + 1) {
             Some(Class::Operator) => matches!(
-                class(2),
+                tokens.class(at + 2),
                 Some(
                     Class::Str
                         | Class::Number
@@ -140,55 +150,52 @@ fn after_logic(rest: &[Token<'_>], closed: bool) -> bool {
     }
 }
 
-/// `UNION [ALL|DISTINCT] SELECT`, `UNION (SELECT`.
-fn union_select(rest: &[Token<'_>]) -> bool {
-    let skip = usize::from(
-        rest.first()
-            .is_some_and(|t| matches!(t.word, "all" | "distinct")),
-    );
-    match rest.get(skip).map(|t| t.class) {
+/// `UNION [ALL|DISTINCT] SELECT`, `UNION (SELECT` (the tokens from `at`
+/// follow `UNION`).
+fn union_select(tokens: &mut LazyTokens<'_>, at: usize) -> bool {
+    let skip = usize::from(matches!(tokens.word(at), "all" | "distinct"));
+    match tokens.class(at + skip) {
         Some(Class::Statement) => true,
-        Some(Class::Open) => rest
-            .get(skip + 1)
-            .is_some_and(|t| t.class == Class::Statement),
+        Some(Class::Open) => tokens.class(at + skip + 1) == Some(Class::Statement),
         _ => false,
     }
 }
 
-/// Whether a token starts a second statement (after `;`).
-fn starts_statement(token: &Token<'_>) -> bool {
-    token.class == Class::Statement || matches!(token.word, "set" | "begin" | "if")
+/// Whether token `at` starts a second statement (after `;`).
+fn starts_statement(tokens: &mut LazyTokens<'_>, at: usize) -> bool {
+    tokens.get(at).is_some_and(|token| {
+        token.class == Class::Statement || matches!(token.word, "set" | "begin" | "if")
+    })
 }
 
-/// After an operator following the value: a call or a subquery
-/// (`1*SLEEP(5)`, `' + SLEEP(5) + '`, `1-(SELECT ...)`), or in a string a
-/// literal ending the value or going on as an expression (`1'='1`,
-/// `'-0-'`); not a word (`55" - black`).
-fn after_operator(rest: &[Token<'_>], quoted: bool) -> bool {
-    let class = |i: usize| rest.get(i).map(|t| t.class);
-    match class(0) {
+/// After an operator following the value (the tokens from `at`): a call
+/// or a subquery (`1*SLEEP(5)`, `' + SLEEP(5) + '`, `1-(SELECT ...)`), or
+/// in a string a literal ending the value or going on as an expression
+/// (`1'='1`, `'-0-'`); not a word (`55" - black`).
+fn after_operator(tokens: &mut LazyTokens<'_>, at: usize, quoted: bool) -> bool {
+    match tokens.class(at) {
         Some(Class::Function) => true,
-        Some(Class::Open) => class(1) == Some(Class::Statement),
+        Some(Class::Open) => tokens.class(at + 1) == Some(Class::Statement),
         Some(Class::Str | Class::Number | Class::Variable) if quoted => matches!(
-            class(1),
+            tokens.class(at + 1),
             None | Some(Class::Operator | Class::Comment | Class::Logic | Class::Semicolon)
         ),
         _ => false,
     }
 }
 
-/// After `ORDER BY`, `GROUP BY`, `LIMIT`...: a number or a name, ended or
-/// cut off (`1 ORDER BY 3--`), or `INTO OUTFILE`.
-fn after_clause(rest: &[Token<'_>]) -> bool {
-    let class = |i: usize| rest.get(i).map(|t| t.class);
-    match class(0) {
+/// After `ORDER BY`, `GROUP BY`, `LIMIT`... (the tokens from `at`): a
+/// number or a name, ended or cut off (`1 ORDER BY 3--`), or `INTO
+/// OUTFILE`.
+fn after_clause(tokens: &mut LazyTokens<'_>, at: usize) -> bool {
+    match tokens.class(at) {
         Some(Class::Number | Class::Word) => {
             matches!(
-                class(1),
+                tokens.class(at + 1),
                 None | Some(Class::Comment | Class::Comma | Class::Semicolon)
             )
         }
-        Some(Class::Keyword) => matches!(rest[0].word, "outfile" | "dumpfile"),
+        Some(Class::Keyword) => matches!(tokens.word(at), "outfile" | "dumpfile"),
         Some(Class::Function) => true,
         _ => false,
     }
@@ -198,43 +205,113 @@ fn after_clause(rest: &[Token<'_>]) -> bool {
 /// selects (`*`, a call, a variable, a number, one name and `FROM`), or
 /// another statement with the keyword it takes (`DROP TABLE`, `INSERT
 /// INTO`, `DELETE FROM`, `EXEC xp_`...).
-fn statement(tokens: &[Token<'_>]) -> bool {
-    let class = |i: usize| tokens.get(i).map(|t| t.class);
-    let word = |i: usize| tokens.get(i).map_or("", |t| t.word);
-    match word(0) {
-        "select" => match class(1) {
+fn statement(tokens: &mut LazyTokens<'_>) -> bool {
+    match tokens.word(0) {
+        "select" => match tokens.class(1) {
             Some(Class::Function | Class::Variable | Class::Number | Class::Str) => true,
-            Some(Class::Operator) => tokens.get(1).is_some_and(|t| t.word.is_empty()), // `*`
-            Some(Class::Word) => matches!(class(2), Some(Class::Comma)) || word(2) == "from",
+            Some(Class::Operator) => tokens.word(1).is_empty(), // `*`
+            Some(Class::Word) => tokens.class(2) == Some(Class::Comma) || tokens.word(2) == "from",
             _ => false,
         },
         "drop" | "create" | "alter" | "truncate" => {
             matches!(
-                word(1),
+                tokens.word(1),
                 "table" | "database" | "schema" | "user" | "procedure" | "function"
             )
         }
-        "insert" => word(1) == "into",
-        "delete" => word(1) == "from",
-        "update" => word(2) == "set",
-        "exec" | "execute" => class(1) == Some(Class::Word) && word(1).contains('_'),
-        "waitfor" => word(1) == "delay" || word(1) == "time",
-        "shutdown" => class(1).is_none() || class(1) == Some(Class::Comment),
+        "insert" => tokens.word(1) == "into",
+        "delete" => tokens.word(1) == "from",
+        "update" => tokens.word(2) == "set",
+        "exec" | "execute" => tokens.class(1) == Some(Class::Word) && tokens.word(1).contains('_'),
+        "waitfor" => matches!(tokens.word(1), "delay" | "time"),
+        "shutdown" => matches!(tokens.class(1), None | Some(Class::Comment)),
         _ => false,
     }
 }
 
-/// `(SELECT` or `((` ... opening the value's SQL.
-fn subquery(rest: &[Token<'_>]) -> bool {
-    match rest.first().map(|t| t.class) {
-        Some(Class::Statement) => rest[0].word == "select",
-        _ => false,
-    }
+/// `(SELECT` opening the value's SQL (the tokens from `at` follow the `(`).
+fn subquery(tokens: &mut LazyTokens<'_>, at: usize) -> bool {
+    tokens.class(at) == Some(Class::Statement) && tokens.word(at) == "select"
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_sql_injection;
+    use proptest::prelude::*;
+
+    use super::{eager, is_sql_injection, reads_as_sql, worth_reading, NEEDED};
+
+    /// Pieces of SQL and of text, for values that reach every branch.
+    const PIECES: &[&str] = &[
+        " ", " ", "1", "0x41", "x", "users", "'", "\"", "`", "(", ")", ";", ",", "--", "#", "/*",
+        "*/", "/*!50000", "-", "+", "!", "=", "*", "<>", "||", "&&", "@@v", "@x", "or", "and",
+        "not", "like", "union", "all", "distinct", "select", "from", "order", "by", "group",
+        "limit", "into", "outfile", "drop", "table", "insert", "delete", "update", "set", "exec",
+        "xp_cmd", "waitfor", "delay", "shutdown", "sleep", "begin", "if", "n'a'", "é",
+    ];
+
+    /// One word of each token class, and the words the decision reads.
+    const CLASSES: &[&str] = &[
+        "'", "1", "x", "@v", "sleep(", "or", "union", "select", "limit", "from", "=", "-", "(",
+        ")", ",", ";", "--", "all", "outfile", "waitfor", "delay", "table", "into", "set", "exec",
+        "xp_x", "drop", "insert", "delete", "update", "shutdown", "order by",
+    ];
+
+    /// The classes the first branches of the decision turn on.
+    const CORE: &[&str] = &[
+        "'", "1", "x", "@v", "sleep(", "or", "union", "select", "limit", "=", "-", "(", ")", ";",
+        "--",
+    ];
+
+    /// Every `words` sequence of `length` words, joined by spaces.
+    fn sequences(words: &'static [&'static str], length: u32) -> impl Iterator<Item = String> {
+        (0..words.len().pow(length)).map(move |mut n| {
+            let mut text = Vec::new();
+            for _ in 0..length {
+                text.push(words[n % words.len()]);
+                n /= words.len();
+            }
+            text.join(" ")
+        })
+    }
+
+    #[test]
+    fn every_short_sequence_of_classes_is_decided_as_before() {
+        let short = (0..=3).flat_map(|length| sequences(CLASSES, length));
+        for text in short.chain(sequences(CORE, 4)) {
+            for quote in [None, Some(b'\''), Some(b'"')] {
+                assert_eq!(
+                    reads_as_sql(&text, quote),
+                    eager::reads_as_sql(&text, quote),
+                    "{text:?} after {quote:?}"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        /// The table scan finds what the set finds, wherever the byte is.
+        #[test]
+        fn the_gate_scan_finds_what_the_set_finds(text in "[a-z0-9.@-]{0,40}(|[ '\"();|&#/\t])[a-z0-9é]{0,20}") {
+            prop_assert_eq!(worth_reading(&text), NEEDED.found_in(&text), "{:?}", text);
+        }
+
+        /// Tokens read as the decision asks for them decide what reading
+        /// three, then ten, decided.
+        #[test]
+        fn reading_tokens_on_demand_decides_as_reading_them_all(
+            pieces in prop::collection::vec(prop::sample::select(PIECES), 0..14)
+        ) {
+            let text = pieces.concat();
+            for quote in [None, Some(b'\''), Some(b'"')] {
+                prop_assert_eq!(
+                    reads_as_sql(&text, quote),
+                    eager::reads_as_sql(&text, quote),
+                    "{:?} after {:?}", text, quote
+                );
+            }
+            prop_assert_eq!(is_sql_injection(&text), eager::is_sql_injection(&text), "{:?}", text);
+        }
+    }
 
     #[test]
     fn injections_in_many_styles_are_read_as_sql() {

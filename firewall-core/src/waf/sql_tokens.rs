@@ -114,21 +114,77 @@ impl<'a> Tokens<'a> {
 /// if it followed that quote: its first token is the string up to the
 /// closing quote, and `None` is returned when there is none (the value
 /// could not close a string).
+///
+/// The detector reads tokens as it needs them ([`LazyTokens`]); this
+/// reading of them all at once is what the tests compare it with.
+#[cfg(test)]
 pub(crate) fn tokenize(text: &str, quote: Option<u8>, limit: usize) -> Option<Tokens<'_>> {
-    let mut reader = Reader {
-        text,
-        bytes: text.as_bytes(),
-        at: 0,
-        tokens: Tokens::new(),
-    };
-    if let Some(q) = quote {
-        let end = reader.string_end(0, q)?;
-        reader.push(Class::Str, "");
-        reader.at = end;
+    let mut reader = Reader::new(text);
+    if quote.is_some_and(|q| !reader.open_string(q)) {
+        return None;
     }
     let limit = limit.min(MAX_TOKENS);
     while reader.tokens.len() < limit && reader.next() {}
     Some(reader.tokens)
+}
+
+/// The tokens of a value (at most [`MAX_TOKENS`], as [`tokenize`] reads
+/// them), read only as far as they are asked for: most values are told
+/// from SQL by their first two or three tokens, and the rest is never read.
+///
+/// A token is handed out once reading on cannot change it: only the last
+/// token read can change (a unary sign or `NOT` is dropped when an operand
+/// follows it), so token `i` is final once token `i + 1` is read, or when
+/// it is not a unary operator, or at the end.
+pub(crate) struct LazyTokens<'a> {
+    reader: Reader<'a>,
+    /// No token is left to read.
+    done: bool,
+}
+
+impl<'a> LazyTokens<'a> {
+    /// The tokens of `text` (built in place: no `Option` around them,
+    /// which would copy them).
+    pub(crate) fn new(text: &'a str) -> Self {
+        Self {
+            reader: Reader::new(text),
+            done: false,
+        }
+    }
+
+    /// Reads the text as if it followed `quote`, as [`tokenize`] does
+    /// (before any token is asked for): false when it holds no quote to
+    /// close that string.
+    pub(crate) fn after_quote(&mut self, quote: u8) -> bool {
+        self.reader.open_string(quote)
+    }
+
+    /// Token `i`, as [`tokenize`] with [`MAX_TOKENS`] reads it.
+    pub(crate) fn get(&mut self, i: usize) -> Option<Token<'a>> {
+        while !self.done && !self.is_final(i) {
+            self.done = self.reader.tokens.len() >= MAX_TOKENS || !self.reader.next();
+        }
+        self.reader.tokens.as_slice().get(i).copied()
+    }
+
+    /// The class of token `i`.
+    pub(crate) fn class(&mut self, i: usize) -> Option<Class> {
+        self.get(i).map(|t| t.class)
+    }
+
+    /// The word of token `i` (empty when it has none, or there is none).
+    pub(crate) fn word(&mut self, i: usize) -> &'a str {
+        self.get(i).map_or("", |t| t.word)
+    }
+
+    fn is_final(&self, i: usize) -> bool {
+        let read = self.reader.tokens.as_slice();
+        // `ORDER` and `GROUP` take the `BY` after them (their class stays).
+        read.len() > i + 1
+            || read
+                .get(i)
+                .is_some_and(|t| !is_unary(t) && !matches!(t.word, "order" | "group"))
+    }
 }
 
 struct Reader<'a> {
@@ -139,6 +195,28 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader at the start of `text`.
+    fn new(text: &'a str) -> Self {
+        Reader {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+            tokens: Tokens::new(),
+        }
+    }
+
+    /// Reads the text from its start as the rest of a string `quote`
+    /// opened before it: its first token is that string. False when the
+    /// text does not close it.
+    fn open_string(&mut self, quote: u8) -> bool {
+        let Some(end) = self.string_end(0, quote) else {
+            return false;
+        };
+        self.push(Class::Str, "");
+        self.at = end;
+        true
+    }
+
     fn peek(&self, offset: usize) -> u8 {
         self.bytes.get(self.at + offset).copied().unwrap_or(0)
     }
@@ -537,6 +615,26 @@ mod tests {
                 prop_assert!(tokens.is_none_or(|t| t.as_slice().len() <= MAX_TOKENS));
             }
             let _ = crate::waf::sql_injection::is_sql_injection(&text);
+        }
+
+        /// A token asked for alone, in any order, is the one reading them
+        /// all gives.
+        #[test]
+        fn tokens_read_on_demand_are_those_read_at_once(
+            text in "[a-z0-9 '\"`/*!#;()@.=<>|&+-]{0,30}|((order|group| by|not|-|!|1|x|[(]| )){0,12}"
+        ) {
+            for quote in [None, Some(b'\''), Some(b'"')] {
+                let Some(all) = tokenize(&text, quote, MAX_TOKENS) else {
+                    prop_assert!(quote.is_some_and(|q| !LazyTokens::new(&text).after_quote(q)));
+                    continue;
+                };
+                for i in (0..=MAX_TOKENS).rev() {
+                    let mut lazy = LazyTokens::new(&text);
+                    prop_assert!(quote.is_none_or(|q| lazy.after_quote(q)));
+                    let alone = lazy.get(i);
+                    prop_assert_eq!(alone, all.as_slice().get(i).copied(), "{:?} token {}", text, i);
+                }
+            }
         }
     }
 

@@ -396,7 +396,67 @@ fn is_dangerous_markup(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{could_be_xss, is_xss};
+    use proptest::prelude::*;
+
+    use super::{could_be_xss, dangerous, is_xss, tokenize, Start};
+
+    /// Pieces of markup and script, all without `<` and `=`.
+    const NO_MARKUP: &[&str] = &[
+        " ",
+        "\t",
+        "/",
+        ">",
+        "\"",
+        "'",
+        "`",
+        "x",
+        "script",
+        "svg",
+        "iframe",
+        "onload",
+        "onerror",
+        "href",
+        "src",
+        "srcdoc",
+        "style",
+        "formaction",
+        "xlink:href",
+        "javascript:",
+        "data:text/html",
+        "alert(1)",
+        "expression(",
+        "&#",
+        "&#x09;",
+        "!--",
+        "?",
+        "[if",
+        "import",
+        "xml-stylesheet",
+        "-->",
+        ";",
+        ":",
+    ];
+
+    proptest! {
+        /// The gate is what the reading needs: without `<` and `=`, no
+        /// place a value can land in makes markup that runs script.
+        #[test]
+        fn text_without_lt_or_equals_never_reads_as_xss(
+            pieces in prop::collection::vec(prop::sample::select(NO_MARKUP), 0..12)
+        ) {
+            let text = pieces.concat();
+            prop_assert!(!could_be_xss(&text));
+            for start in [
+                Start::Data,
+                Start::Attributes,
+                Start::Quoted(b'"'),
+                Start::Quoted(b'\''),
+                Start::Quoted(b'`'),
+            ] {
+                prop_assert!(!tokenize(&text, start, &mut dangerous), "{:?}", text);
+            }
+        }
+    }
 
     #[test]
     fn markup_that_runs_script_is_read_as_xss() {

@@ -46,6 +46,19 @@ impl ByteSet {
         Self(words)
     }
 
+    /// The set as a table indexed by byte, built at compile time: a scan
+    /// of a long text then costs one load per byte, not a shift and a mask
+    /// (the detectors' gates read whole values that hold none of theirs).
+    pub(crate) const fn table(self) -> [bool; 256] {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            table[b] = self.0[b / 64] & (1u64 << (b % 64)) != 0;
+            b += 1;
+        }
+        table
+    }
+
     /// Whether `byte` is in the set.
     pub(crate) fn contains(self, byte: u8) -> bool {
         self.0[usize::from(byte / 64)] & (1u64 << (byte % 64)) != 0
