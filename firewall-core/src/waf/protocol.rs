@@ -251,6 +251,30 @@ impl FromStr for Check {
 }
 
 impl Check {
+    /// The finding of the decoded values this check reports, if any.
+    fn finding(self) -> Option<Finding> {
+        Some(match self {
+            Self::BadPercentUri => Finding::BadPercentUri,
+            Self::DoubleEncoding => Finding::DoubleEncoding,
+            Self::BadPercentBody => Finding::BadPercentBody,
+            Self::BadUtf8 => Finding::BadUtf8,
+            Self::FullWidthUnicode => Finding::FullWidth,
+            Self::NulByte => Finding::Nul,
+            Self::ControlCharacter => Finding::Control,
+            Self::OutsidePrintable => Finding::OutsidePrintable,
+            Self::ArgumentStrict => Finding::ArgumentStrict,
+            Self::HeaderStrict => Finding::HeaderStrict,
+            Self::AbnormalEscape => Finding::AbnormalEscape,
+            Self::ArgumentNameLength => Finding::NameLength,
+            Self::ArgumentLength => Finding::ValueLength,
+            Self::ArgumentCount => Finding::Count,
+            Self::ArgumentTotal => Finding::Total,
+            Self::MethodOverride => Finding::MethodOverride,
+            Self::UnicodeEscape => Finding::UnicodeEscape,
+            _ => return None,
+        })
+    }
+
     /// Where this check finds `head`'s request at fault, if it does.
     pub(crate) fn find<'r>(self, head: &Head<'r>) -> Option<Location<'r>> {
         match self {
@@ -324,7 +348,11 @@ pub(crate) fn run<'r>(
     if checks.is_empty() {
         return;
     }
-    let head = Head::of(req, paranoia);
+    let wanted = checks
+        .iter()
+        .filter_map(|(_, check)| check.finding())
+        .fold(0, |acc, finding| acc | finding.bit());
+    let head = Head::of(req, paranoia, wanted);
     for &(sig, check) in checks {
         if let Some(location) = check.find(&head) {
             hit(sig, location);

@@ -115,10 +115,16 @@ const MEDIA_TYPES: &[&str] = &[
 /// Whether `content_type`'s media type is one applications read.
 pub(crate) fn is_allowed_media_type(content_type: &str) -> bool {
     let media = content_type.split(';').next().unwrap_or("").trim();
-    let media = media.to_ascii_lowercase();
-    MEDIA_TYPES.contains(&media.as_str())
-        || media.starts_with("application/")
-            && (media.ends_with("+json") || media.ends_with("+xml"))
+    let ends = |suffix: &str| {
+        media.len() >= suffix.len()
+            && media.as_bytes()[media.len() - suffix.len()..]
+                .eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    let application = media
+        .get(..12)
+        .is_some_and(|p| p.eq_ignore_ascii_case("application/"));
+    MEDIA_TYPES.iter().any(|m| m.eq_ignore_ascii_case(media))
+        || application && (ends("+json") || ends("+xml"))
 }
 
 /// The parameters a request's `Content-Type` carries (forms, multipart,
@@ -148,9 +154,11 @@ pub(crate) fn is_content_type(value: &str) -> bool {
             let Some((name, value)) = param.split_once('=') else {
                 return false;
             };
-            let name = name.trim().to_ascii_lowercase();
+            let name = name.trim();
             let value = value.trim();
-            CONTENT_TYPE_PARAMETERS.contains(&name.as_str())
+            CONTENT_TYPE_PARAMETERS
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(name))
                 && !value.is_empty()
                 && value
                     .bytes()

@@ -30,6 +30,7 @@ const RESTRICTED: &[&str] = &[
 pub(crate) struct Head<'r> {
     req: &'r Request<'r>,
     paranoia: u8,
+    wanted: u32,
     host: Option<&'r str>,
     accept: Option<&'r str>,
     user_agent: Option<&'r str>,
@@ -50,11 +51,13 @@ pub(crate) struct Head<'r> {
 }
 
 impl<'r> Head<'r> {
-    /// Gathers `req`'s headers in one pass, for checks at `paranoia`.
-    pub(crate) fn of(req: &'r Request<'r>, paranoia: u8) -> Self {
+    /// Gathers `req`'s headers in one pass, for checks at `paranoia`
+    /// wanting the value findings of `wanted`.
+    pub(crate) fn of(req: &'r Request<'r>, paranoia: u8, wanted: u32) -> Self {
         let mut head = Head {
             req,
             paranoia,
+            wanted,
             host: None,
             accept: None,
             user_agent: None,
@@ -80,42 +83,55 @@ impl<'r> Head<'r> {
     }
 
     fn gather(&mut self, name: &'r str, value: &'r str) {
-        let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
+        // The name in lower case, on the stack: one comparison per header
+        // rather than one per name wanted (none is longer than 32 bytes).
+        let mut lower = [0u8; 32];
+        let Some(buffer) = lower.get_mut(..name.len()) else {
+            return;
+        };
+        buffer.copy_from_slice(name.as_bytes());
+        buffer.make_ascii_lowercase();
         let first = |slot: &mut Option<&'r str>| {
             slot.get_or_insert(value);
         };
-        if is("host") {
-            first(&mut self.host);
-        } else if is("accept") {
-            first(&mut self.accept);
-        } else if is("user-agent") {
-            first(&mut self.user_agent);
-        } else if is("content-length") {
-            first(&mut self.length);
-        } else if is("transfer-encoding") {
-            first(&mut self.transfer_encoding);
-        } else if is("content-type") {
-            self.content_types += 1;
-            first(&mut self.content_type);
-        } else if is("range") || is("request-range") {
-            self.range.get_or_insert((name, value));
-        } else if is("connection") {
-            self.connections += 1;
-            self.connection.get_or_insert((name, value));
-        } else if is("cache-control") {
-            self.cache_control.get_or_insert((name, value));
-        } else if is("accept-encoding") {
-            self.accept_encoding.get_or_insert((name, value));
-        } else if (is("sec-fetch-user") || is("sec-ch-ua-mobile"))
-            && !matches!(value.trim(), "" | "?0" | "?1")
-        {
-            self.sec_booleans.get_or_insert((name, value));
-        } else if is("x-up-devcap-post-charset") {
-            self.up_devcap.get_or_insert((name, value));
-        } else if is("accept-charset") {
-            self.accept_charset.get_or_insert(name);
-        } else if RESTRICTED.iter().any(|r| is(r)) {
-            self.restricted.get_or_insert(name);
+        match &*buffer {
+            b"host" => first(&mut self.host),
+            b"accept" => first(&mut self.accept),
+            b"user-agent" => first(&mut self.user_agent),
+            b"content-length" => first(&mut self.length),
+            b"transfer-encoding" => first(&mut self.transfer_encoding),
+            b"content-type" => {
+                self.content_types += 1;
+                first(&mut self.content_type);
+            }
+            b"range" | b"request-range" => {
+                self.range.get_or_insert((name, value));
+            }
+            b"connection" => {
+                self.connections += 1;
+                self.connection.get_or_insert((name, value));
+            }
+            b"cache-control" => {
+                self.cache_control.get_or_insert((name, value));
+            }
+            b"accept-encoding" => {
+                self.accept_encoding.get_or_insert((name, value));
+            }
+            b"sec-fetch-user" | b"sec-ch-ua-mobile"
+                if !matches!(value.trim(), "" | "?0" | "?1") =>
+            {
+                self.sec_booleans.get_or_insert((name, value));
+            }
+            b"x-up-devcap-post-charset" => {
+                self.up_devcap.get_or_insert((name, value));
+            }
+            b"accept-charset" => {
+                self.accept_charset.get_or_insert(name);
+            }
+            other if RESTRICTED.iter().any(|r| r.as_bytes() == other) => {
+                self.restricted.get_or_insert(name);
+            }
+            _ => {}
         }
     }
 
@@ -323,8 +339,14 @@ impl<'r> Head<'r> {
     /// A `\uXXXX` escape, unless the body is JSON (where such escapes are
     /// the grammar's own).
     pub(crate) fn unicode_escape(&self) -> Option<Location<'r>> {
-        let media = self.req.content_type().split(';').next().unwrap_or("");
-        let json = media.trim().to_ascii_lowercase().ends_with("json");
+        let media = self
+            .req
+            .content_type()
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim();
+        let json = media.len() >= 4 && media[media.len() - 4..].eq_ignore_ascii_case("json");
         if json {
             return None;
         }
@@ -376,7 +398,7 @@ impl<'r> Head<'r> {
     /// time a check asks.
     pub(crate) fn finding(&self, finding: Finding) -> Option<Location<'r>> {
         self.values
-            .get_or_init(|| Values::of(self.req))
+            .get_or_init(|| Values::of(self.req, self.wanted))
             .first(finding)
     }
 }

@@ -32,6 +32,13 @@ pub(crate) enum Finding {
 
 const FINDINGS: usize = 17;
 
+impl Finding {
+    /// Its bit in a set of findings.
+    pub(crate) fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
 /// Longest argument name an application uses.
 pub(crate) const NAME_MAX: usize = 100;
 /// Longest argument value before it counts as too long (paranoia 4).
@@ -120,16 +127,21 @@ const FREE_HEADERS: &[&str] = &[
 /// Where each finding was first seen.
 pub(crate) struct Values<'r> {
     first: [Option<Location<'r>>; FINDINGS],
+    /// The findings some active check asks for, one bit each: the others
+    /// are not looked for.
+    wanted: u32,
     scratch: Vec<u8>,
     arguments: usize,
     total: usize,
 }
 
 impl<'r> Values<'r> {
-    /// Reads `req`'s path, query, form body and headers.
-    pub(crate) fn of(req: &'r Request<'r>) -> Self {
+    /// Reads `req`'s path, query, form body and headers for the findings
+    /// of `wanted` ([`Finding::bit`]s).
+    pub(crate) fn of(req: &'r Request<'r>, wanted: u32) -> Self {
         let mut values = Values {
             first: Default::default(),
+            wanted,
             scratch: Vec::new(),
             arguments: 0,
             total: 0,
@@ -137,7 +149,7 @@ impl<'r> Values<'r> {
         let (path, query) = (req.path(), req.raw_query());
         values.raw(path.as_bytes(), Finding::BadPercentUri, || Location::Path);
         values.raw(query.as_bytes(), Finding::BadPercentUri, || Location::Query);
-        values.decoded(path.as_bytes(), false, Kind::Path, || Location::Path);
+        values.decoded(path.as_bytes(), Kind::Path, || Location::Path);
         values.arguments(req.method(), query.as_bytes(), true);
         if is_form(req.content_type()) {
             let body = req.body_bytes();
@@ -148,7 +160,7 @@ impl<'r> Values<'r> {
         for (name, value) in req.headers() {
             let free = FREE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
             let kind = if free { Kind::FreeHeader } else { Kind::Header };
-            values.decoded(value.as_bytes(), true, kind, || header(name));
+            values.decoded(value.as_bytes(), kind, || header(name));
         }
         values.totals();
         values
@@ -157,6 +169,10 @@ impl<'r> Values<'r> {
     /// The first location of `finding`.
     pub(crate) fn first(&self, finding: Finding) -> Option<Location<'r>> {
         self.first[finding as usize].clone()
+    }
+
+    fn wants(&self, finding: Finding) -> bool {
+        self.wanted & finding.bit() != 0
     }
 
     fn note(&mut self, finding: Finding, location: impl FnOnce() -> Location<'r>) {
@@ -185,20 +201,31 @@ impl<'r> Values<'r> {
     }
 
     /// Decodes `raw` into the scratch buffer and notes what its bytes
-    /// show for a value of `kind`; `plus` decodes `+` as a space.
-    fn decoded(
-        &mut self,
-        raw: &[u8],
-        plus: bool,
-        kind: Kind,
-        location: impl Fn() -> Location<'r>,
-    ) -> usize {
+    /// show for a value of `kind`.
+    fn decoded(&mut self, raw: &[u8], kind: Kind, location: impl Fn() -> Location<'r>) -> usize {
         let mut scratch = std::mem::take(&mut self.scratch);
-        decode(raw, plus, &mut scratch);
-        let seen = scratch
-            .iter()
-            .fold(0, |acc, &b| acc | CLASSES[usize::from(b)])
+        decode(raw, &mut scratch);
+        let classes = [
+            (NUL, Finding::Nul),
+            (CONTROL, Finding::Control),
+            (OUTSIDE, Finding::OutsidePrintable),
+            (ARG_STRICT, Finding::ArgumentStrict),
+            (HEADER_STRICT, Finding::HeaderStrict),
+        ]
+        .iter()
+        .filter(|(_, finding)| self.wants(*finding))
+        .fold(0, |acc, (bit, _)| acc | bit)
             & kind.classes();
+        let seen = if classes & !NUL != 0 {
+            scratch
+                .iter()
+                .fold(0, |acc, &b| acc | CLASSES[usize::from(b)])
+                & classes
+        } else if classes & NUL != 0 && memchr::memchr(0, &scratch).is_some() {
+            NUL
+        } else {
+            0
+        };
         for (bit, finding) in [
             (NUL, Finding::Nul),
             (CONTROL, Finding::Control),
@@ -210,7 +237,9 @@ impl<'r> Values<'r> {
                 self.note(finding, &location);
             }
         }
-        if !matches!(kind, Kind::FreeHeader) && memchr::memchr(b'\\', &scratch).is_some() {
+        let escapes = self.wants(Finding::AbnormalEscape) || self.wants(Finding::UnicodeEscape);
+        if escapes && !matches!(kind, Kind::FreeHeader) && memchr::memchr(b'\\', &scratch).is_some()
+        {
             if has_abnormal_escape(&scratch) {
                 self.note(Finding::AbnormalEscape, &location);
             }
@@ -218,7 +247,8 @@ impl<'r> Values<'r> {
                 self.note(Finding::UnicodeEscape, &location);
             }
         }
-        if matches!(kind, Kind::Path) && std::str::from_utf8(&scratch).is_err() {
+        let utf8 = matches!(kind, Kind::Path) && self.wants(Finding::BadUtf8);
+        if utf8 && std::str::from_utf8(&scratch).is_err() {
             self.note(Finding::BadUtf8, &location);
         }
         let len = scratch.len();
@@ -229,7 +259,19 @@ impl<'r> Values<'r> {
     /// The `name=value` pairs of a query or form body; `utf8` when their
     /// bytes are meant as UTF-8 (a form may declare another charset).
     fn arguments(&mut self, method: &str, raw: &'r [u8], utf8: bool) {
-        for pair in raw.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let utf8 = utf8 && self.wants(Finding::BadUtf8);
+        let (double, method_override) = (
+            self.wants(Finding::DoubleEncoding),
+            self.wants(Finding::MethodOverride),
+        );
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'&', raw).chain([raw.len()]);
+        for end in ends {
+            let pair = &raw[start..end];
+            start = end + 1;
+            if pair.is_empty() {
+                continue;
+            }
             let (name, value) = match memchr::memchr(b'=', pair) {
                 Some(eq) => (&pair[..eq], &pair[eq + 1..]),
                 None => (pair, &[][..]),
@@ -238,7 +280,7 @@ impl<'r> Values<'r> {
             let arg = || Location::Arg(Cow::Borrowed(raw_name));
             let arg_name = || Location::ArgName(Cow::Borrowed(raw_name));
             self.arguments += 1;
-            let name_len = self.decoded(name, true, Kind::Argument, arg_name);
+            let name_len = self.decoded(name, Kind::Argument, arg_name);
             if utf8 && std::str::from_utf8(&self.scratch).is_err() {
                 self.note(Finding::BadUtf8, arg_name);
             }
@@ -246,17 +288,17 @@ impl<'r> Values<'r> {
                 self.note(Finding::NameLength, arg_name);
             }
             let overrides = self.scratch.eq_ignore_ascii_case(b"_method");
-            let value_len = self.decoded(value, true, Kind::Argument, arg);
+            let value_len = self.decoded(value, Kind::Argument, arg);
             if utf8 && std::str::from_utf8(&self.scratch).is_err() {
                 self.note(Finding::BadUtf8, arg);
             }
             if value_len > VALUE_MAX {
                 self.note(Finding::ValueLength, arg);
             }
-            if has_percent_escape(&self.scratch) {
+            if double && has_percent_escape(&self.scratch) {
                 self.note(Finding::DoubleEncoding, arg);
             }
-            if overrides && is_method_override(&self.scratch, method) {
+            if method_override && overrides && is_method_override(&self.scratch, method) {
                 self.note(Finding::MethodOverride, arg);
             }
             self.total += name_len + value_len;
@@ -273,39 +315,34 @@ impl<'r> Values<'r> {
     }
 }
 
-/// `%XX`, `%uXXXX` (full-width forms folded to ASCII, as IIS does) and,
-/// with `plus`, `+` as a space, decoded from `raw` into `out`; anything
-/// else is copied.
-fn decode(raw: &[u8], plus: bool, out: &mut Vec<u8>) {
+/// `%XX` and `%uXXXX` (full-width forms folded to ASCII, as IIS does)
+/// decoded from `raw` into `out`; anything else is copied, a run at a time.
+/// (`+` stays `+`: it falls in the same byte classes as the space it
+/// stands for in a form, so no finding depends on it.)
+fn decode(raw: &[u8], out: &mut Vec<u8>) {
     out.clear();
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        if b == b'%' {
-            if let (Some(h), Some(l)) = (
-                raw.get(i + 1).copied().and_then(hex),
-                raw.get(i + 2).copied().and_then(hex),
-            ) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-            if let Some(code) = unicode_escape(&raw[i + 1..]) {
-                let code = match code {
-                    0xff01..=0xff5e => code - 0xfee0,
-                    other => other,
-                };
-                let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
-                let mut utf8 = [0; 4];
-                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-                i += 6;
-                continue;
-            }
+    let hex = |i: usize| raw.get(i).and_then(|&b| (b as char).to_digit(16));
+    let mut copied = 0;
+    for at in memchr::memchr_iter(b'%', raw) {
+        if at < copied {
+            continue; // inside the escape just decoded
         }
-        out.push(if plus && b == b'+' { b' ' } else { b });
-        i += 1;
+        if let (Some(high), Some(low)) = (hex(at + 1), hex(at + 2)) {
+            out.extend_from_slice(&raw[copied..at]);
+            out.push((high * 16 + low) as u8);
+            copied = at + 3;
+        } else if let Some(code) = unicode_escape(&raw[at + 1..]) {
+            out.extend_from_slice(&raw[copied..at]);
+            let code = match code {
+                0xff01..=0xff5e => code - 0xfee0,
+                other => other,
+            };
+            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            copied = at + 6;
+        }
     }
+    out.extend_from_slice(&raw[copied..]);
 }
 
 /// The code of a `uXXXX` escape at the start of `rest`.
@@ -319,9 +356,10 @@ fn unicode_escape(rest: &[u8]) -> Option<u32> {
 
 /// `%XX` left in a decoded value: it was encoded twice.
 fn has_percent_escape(decoded: &[u8]) -> bool {
-    decoded
-        .windows(3)
-        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+    memchr::memchr_iter(b'%', decoded).any(|at| {
+        let hex = |i: usize| decoded.get(i).is_some_and(u8::is_ascii_hexdigit);
+        hex(at + 1) && hex(at + 2)
+    })
 }
 
 /// A backslash escape a path or word has no use for (`\c`, `\d`, `\1`),
@@ -370,22 +408,29 @@ fn declares_utf8(content_type: &str) -> bool {
     })
 }
 
-/// The last segment of `path`, decoded.
-fn decoded_basename(path: &str) -> Vec<u8> {
+/// Runs `f` on `path` decoded (on `path` itself when it has no escape).
+fn with_decoded<T>(path: &str, f: impl FnOnce(&[u8]) -> T) -> T {
+    if memchr::memchr(b'%', path.as_bytes()).is_none() {
+        return f(path.as_bytes());
+    }
     let mut decoded = Vec::new();
-    decode(path.as_bytes(), false, &mut decoded);
-    let start = decoded
-        .iter()
-        .rposition(|&b| b == b'/')
-        .map_or(0, |i| i + 1);
-    decoded.drain(..start);
-    decoded.make_ascii_lowercase();
-    decoded
+    decode(path.as_bytes(), &mut decoded);
+    f(&decoded)
 }
 
-/// Whether the decoded `path`'s file name ends with `suffix` (lower case).
+/// The last segment of a decoded path.
+fn basename(path: &[u8]) -> &[u8] {
+    let start = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    &path[start..]
+}
+
+/// Whether the decoded `path`'s file name ends with `suffix`, ignoring case.
 pub(crate) fn decoded_path_ends_with(path: &str, suffix: &str) -> bool {
-    decoded_basename(path).ends_with(suffix.as_bytes())
+    with_decoded(path, |path| {
+        let name = basename(path);
+        name.len() >= suffix.len()
+            && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    })
 }
 
 /// File extensions that name what a site never serves: backups and
@@ -469,25 +514,30 @@ const RESTRICTED_EXTENSIONS: &[&str] = &[
 
 /// Whether the decoded `path`'s file extension is restricted.
 pub(crate) fn path_extension_is_restricted(path: &str) -> bool {
-    let name = decoded_basename(path);
-    let Some(dot) = name.iter().rposition(|&b| b == b'.') else {
-        return false;
-    };
-    let extension = &name[dot + 1..];
-    RESTRICTED_EXTENSIONS
-        .iter()
-        .any(|e| e.as_bytes() == extension)
+    with_decoded(path, |path| {
+        let name = basename(path);
+        let Some(dot) = name.iter().rposition(|&b| b == b'.') else {
+            return false;
+        };
+        let extension = &name[dot + 1..];
+        RESTRICTED_EXTENSIONS
+            .iter()
+            .any(|e| e.as_bytes().eq_ignore_ascii_case(extension))
+    })
 }
 
 /// Whether the decoded `path` names an editor's backup (`name.ext~`, then
 /// the end or a `/`).
 pub(crate) fn path_names_backup(path: &str) -> bool {
-    let mut decoded = Vec::new();
-    decode(path.as_bytes(), false, &mut decoded);
-    memchr::memchr_iter(b'~', &decoded).any(|at| {
-        let after_ok = matches!(decoded.get(at + 1), None | Some(b'/'));
-        let stem = &decoded[..at];
-        let ext_start = stem.iter().rposition(|&b| b == b'.' || b == b'~');
-        after_ok && ext_start.is_some_and(|i| stem[i] == b'.' && i + 1 < at)
+    if !path.contains(['~', '%']) {
+        return false;
+    }
+    with_decoded(path, |decoded| {
+        memchr::memchr_iter(b'~', decoded).any(|at| {
+            let after_ok = matches!(decoded.get(at + 1), None | Some(b'/'));
+            let stem = &decoded[..at];
+            let ext_start = stem.iter().rposition(|&b| b == b'.' || b == b'~');
+            after_ok && ext_start.is_some_and(|i| stem[i] == b'.' && i + 1 < at)
+        })
     })
 }
