@@ -346,7 +346,8 @@ impl<'r> Head<'r> {
             .next()
             .unwrap_or("")
             .trim();
-        let json = media.len() >= 4 && media[media.len() - 4..].eq_ignore_ascii_case("json");
+        let json =
+            media.len() >= 4 && media.as_bytes()[media.len() - 4..].eq_ignore_ascii_case(b"json");
         if json {
             return None;
         }

@@ -24,6 +24,12 @@ fn curl(target: &str) -> Request<'_> {
 }
 
 #[test]
+fn a_content_type_cut_inside_a_character_is_read_without_panic() {
+    let req = Request::from_target("POST", "/?a=\\u0041").body("I\u{c0f44}hi", "x");
+    assert!(failed(&req).contains(&"unicode-escape".to_owned()));
+}
+
+#[test]
 fn names_round_trip() {
     for (check, name) in NAMES {
         assert_eq!(check.to_string(), name);
