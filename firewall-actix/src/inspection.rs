@@ -11,6 +11,7 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::http::Version;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpRequest, HttpResponse};
 use firewall_core::waf::multipart::{self, MultipartError};
@@ -265,12 +266,26 @@ fn rejoin(head: Bytes, rest: Payload) -> Payload {
 /// cookies), and `body`, all borrowed from `req` (header values that are not
 /// UTF-8 are copied with replacement characters).
 fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> Request<'a> {
-    let mut view = Request::new(req.method().as_str(), req.uri().path()).query(req.query_string());
+    let mut view = Request::new(req.method().as_str(), req.uri().path())
+        .query(req.query_string())
+        .version(http_version(req.version()));
     view.reserve_headers(req.headers().len());
     for (name, value) in req.headers() {
         view.push_header(name.as_str(), text_of(value.as_bytes()));
     }
     view.borrowed_body(content_type(req), body)
+}
+
+/// The version's name, as the WAF's protocol checks read it.
+fn http_version(version: Version) -> &'static str {
+    match version {
+        Version::HTTP_09 => "HTTP/0.9",
+        Version::HTTP_10 => "HTTP/1.0",
+        Version::HTTP_11 => "HTTP/1.1",
+        Version::HTTP_2 => "HTTP/2.0",
+        Version::HTTP_3 => "HTTP/3.0",
+        _ => "",
+    }
 }
 
 /// The first `Content-Type` header, as the WAF and `actix-multipart` read it.

@@ -52,6 +52,7 @@ mod html_tokens;
 mod js_injection;
 mod line;
 pub mod multipart;
+mod protocol;
 mod request;
 pub mod route;
 mod score;
@@ -70,6 +71,7 @@ pub use config::{BodyOverflow, Exclusion, Mode, WafConfig};
 pub use error::{UnknownName, WafError};
 pub(crate) use line::{write_json_event, write_line};
 pub use line::{WafLine, WafReason};
+pub use protocol::Check;
 pub use request::Request;
 pub use route::RoutePath;
 pub use score::{Match, Report};
@@ -179,6 +181,14 @@ impl Waf {
         let active = all
             .into_iter()
             .filter(|s| s.paranoia <= config.paranoia && !config.disabled.contains(&s.id))
+            .map(|mut s| {
+                if s.critical_from
+                    .is_some_and(|level| config.paranoia >= level)
+                {
+                    s.score = s.score.max(5);
+                }
+                s
+            })
             .collect();
         Ok(Self {
             compiled: Compiled::new(active)?,
@@ -268,6 +278,7 @@ impl Waf {
             RoutePath::new(req.path())
         };
         let mut report = Report::default();
+        self.check_protocol(&path, req, &mut report);
         let head = target::collect_head(req);
         self.scan(&path, &head, Remember::CleanValues, &mut report);
         if report.score() < self.config.threshold {
@@ -275,6 +286,24 @@ impl Waf {
             self.scan(&path, &body, Remember::Nothing, &mut report);
         }
         report
+    }
+
+    /// Adds what the protocol checks find in `req` to `report`, but for
+    /// what an exclusion covers on `path`.
+    fn check_protocol(&self, path: &RoutePath<'_>, req: &Request<'_>, report: &mut Report) {
+        let sigs = self.compiled.signatures();
+        let paranoia = self.config.paranoia;
+        protocol::run(req, self.compiled.checks(), paranoia, |sig, location| {
+            let sig = &sigs[sig];
+            if !self
+                .config
+                .exclusions
+                .iter()
+                .any(|e| e.covers(path, &location, sig))
+            {
+                report.add(sig, &location);
+            }
+        });
     }
 
     /// Adds what matches in `targets` to `report`, but for what an exclusion

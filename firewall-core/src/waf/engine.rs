@@ -28,6 +28,7 @@ use regex_automata::util::syntax;
 use regex_automata::{MatchKind, PatternID, PatternSet};
 use smallvec::SmallVec;
 
+use super::protocol::Check;
 use super::signatures::{Signature, View};
 use super::target::{Target, Targets};
 use super::transform::{self, apply};
@@ -87,6 +88,9 @@ pub(crate) struct Compiled {
     /// The signatures run by a structural detector, not a pattern (their
     /// index in `signatures`): each decoded value is read by each.
     detectors: Vec<usize>,
+    /// The signatures run by a protocol check (their index in
+    /// `signatures`, and the check): each reads the request once.
+    checks: Vec<(usize, Check)>,
     /// The plain reference scanner of the same signatures, built when a
     /// test first asks for it.
     #[cfg(test)]
@@ -177,8 +181,13 @@ impl Compiled {
     pub(crate) fn new(signatures: Vec<Signature>) -> Result<Self, WafError> {
         let is_narrow =
             |s: &Signature| s.view != View::Raw && !s.targets.intersects(Targets::BROAD);
-        let (detectors, patterns): (Vec<usize>, Vec<usize>) =
-            (0..signatures.len()).partition(|&i| signatures[i].detector.is_some());
+        // Protocol checks read the request, not its values: no set holds them.
+        let checks = (0..signatures.len())
+            .filter_map(|i| signatures[i].check.map(|check| (i, check)))
+            .collect();
+        let (detectors, patterns): (Vec<usize>, Vec<usize>) = (0..signatures.len())
+            .filter(|&i| signatures[i].check.is_none())
+            .partition(|&i| signatures[i].detector.is_some());
         let (narrow, broad): (Vec<usize>, Vec<usize>) = patterns
             .iter()
             .copied()
@@ -220,6 +229,7 @@ impl Compiled {
             narrow_classes,
             views,
             detectors,
+            checks,
             #[cfg(test)]
             reference: std::sync::OnceLock::new(),
         })
@@ -228,6 +238,11 @@ impl Compiled {
     /// The compiled signatures.
     pub(crate) fn signatures(&self) -> &[Signature] {
         &self.signatures
+    }
+
+    /// The protocol checks, each with the index of its signature.
+    pub(crate) fn checks(&self) -> &[(usize, Check)] {
+        &self.checks
     }
 
     /// Calls `hit(target, signature)` for every signature matching one of

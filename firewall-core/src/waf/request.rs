@@ -36,6 +36,7 @@ pub struct Request<'a> {
     cookies: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     content_type: Cow<'a, str>,
     body: Cow<'a, [u8]>,
+    version: &'static str,
 }
 
 impl fmt::Debug for Request<'_> {
@@ -88,6 +89,37 @@ impl<'a> Request<'a> {
                 None => Self::new(method, target),
             },
         }
+    }
+
+    /// Sets the HTTP version the request came in (`HTTP/1.1`, `HTTP/2.0`):
+    /// the protocol checks for the headers HTTP/1 requires (`Host`...)
+    /// only apply to a request that says it came in HTTP/1, not to a view
+    /// built by hand, which has no version.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::Request;
+    /// let req = Request::new("GET", "/").version("HTTP/1.1");
+    /// assert_eq!(req.http_version(), "HTTP/1.1");
+    /// assert_eq!(Request::new("GET", "/").http_version(), "");
+    /// ```
+    #[must_use]
+    pub fn version(mut self, version: &'static str) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The HTTP version set by [`Request::version`], empty when unknown.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use firewall_core::waf::Request;
+    /// assert_eq!(Request::new("GET", "/").version("HTTP/1.0").http_version(), "HTTP/1.0");
+    /// ```
+    pub fn http_version(&self) -> &str {
+        self.version
     }
 
     /// Sets the raw query string (without the `?`).

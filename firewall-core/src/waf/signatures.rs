@@ -33,6 +33,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::protocol::Check;
 use super::target::Targets;
 use super::{UnknownName, WafError};
 use crate::parse::line_of;
@@ -295,6 +296,11 @@ pub struct Signature {
     pub message: String,
     /// Anomaly score added when it matches (critical 5, error 4, warning 3, notice 2).
     pub score: u32,
+    /// The paranoia level from which it scores as critical whatever its
+    /// severity (`critical_from` in TOML): an anomaly that only adds to
+    /// the score at the ordinary levels refuses the request on its own at
+    /// the strict ones.
+    pub critical_from: Option<u8>,
     /// The value form it is matched against.
     pub view: View,
     /// The regular expression (linear-time `regex` syntax, no look-around);
@@ -302,6 +308,9 @@ pub struct Signature {
     pub pattern: String,
     /// The structural detector run in place of a pattern, if any.
     pub detector: Option<Detector>,
+    /// The protocol check run in place of a pattern, if any: it reads the
+    /// request's structure (its head, lengths, encodings), not a value.
+    pub check: Option<Check>,
     pub(crate) targets: Targets,
 }
 
@@ -322,6 +331,8 @@ struct RawSignature {
     #[serde(default)]
     severity: Option<Spanned<String>>,
     #[serde(default)]
+    critical_from: Option<Spanned<u8>>,
+    #[serde(default)]
     view: Option<Spanned<String>>,
     #[serde(default)]
     targets: Option<Spanned<Vec<String>>>,
@@ -329,6 +340,8 @@ struct RawSignature {
     pattern: Option<Spanned<String>>,
     #[serde(default)]
     detector: Option<Spanned<String>>,
+    #[serde(default)]
+    check: Option<Spanned<String>>,
 }
 
 impl Signature {
@@ -404,6 +417,16 @@ fn convert(sig: RawSignature, at: usize) -> Result<Signature, FieldFailure> {
             format!("{paranoia} is not between 1 and 4"),
         ));
     }
+    let critical_from = match &sig.critical_from {
+        Some(level) if !(1..=4).contains(level.get_ref()) => {
+            return Err((
+                level.span().start,
+                "critical_from",
+                format!("{} is not between 1 and 4", level.get_ref()),
+            ));
+        }
+        level => level.as_ref().map(|l| *l.get_ref()),
+    };
     let score = match &sig.severity {
         Some(s) => parse_field(s, "severity", severity_score)?,
         None => 5,
@@ -416,30 +439,36 @@ fn convert(sig: RawSignature, at: usize) -> Result<Signature, FieldFailure> {
         Some(t) => parse_targets(t)?,
         None => Targets::BROAD,
     };
-    let (pattern, detector) = match (&sig.pattern, &sig.detector) {
-        (Some(pattern), None) => {
+    let (pattern, detector, check) = match (&sig.pattern, &sig.detector, &sig.check) {
+        (Some(pattern), None, None) => {
             if let Err(e) = regex::Regex::new(pattern.get_ref()) {
                 return Err((pattern.span().start, "pattern", e.to_string()));
             }
-            (pattern.get_ref().clone(), None)
+            (pattern.get_ref().clone(), None, None)
         }
-        (None, Some(detector)) => (
+        (None, Some(detector), None) => (
             String::new(),
             Some(parse_field(detector, "detector", str::parse)?),
+            None,
         ),
-        (Some(_), Some(d)) => {
-            return Err((
-                d.span().start,
-                "detector",
-                "a signature has a pattern or a detector, not both".to_owned(),
-            ));
-        }
-        (None, None) => {
+        (None, None, Some(check)) => (
+            String::new(),
+            None,
+            Some(parse_field(check, "check", str::parse)?),
+        ),
+        (None, None, None) => {
             return Err((
                 at,
                 "pattern",
-                "missing: a signature needs a pattern or a detector".to_owned(),
+                "missing: a signature needs a pattern, a detector or a check".to_owned(),
             ))
+        }
+        _ => {
+            return Err((
+                at,
+                "pattern",
+                "a signature has one of a pattern, a detector or a check".to_owned(),
+            ));
         }
     };
     Ok(Signature {
@@ -448,9 +477,11 @@ fn convert(sig: RawSignature, at: usize) -> Result<Signature, FieldFailure> {
         paranoia,
         message: sig.message,
         score,
+        critical_from,
         view,
         pattern,
         detector,
+        check,
         targets,
     })
 }

@@ -158,7 +158,14 @@ fn request_of(input: &Value) -> Result<Request<'static>, String> {
     if !uri.starts_with('/') || uri.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err(format!("request target {uri:?} is not sendable"));
     }
-    let mut request = Request::from_target(method.to_owned(), uri.to_owned());
+    // Actix's HTTP/1 parser refuses any other version with a 400 before
+    // any middleware (go-ftw writes the version into the request line).
+    let version = match input["version"].as_str().unwrap_or("HTTP/1.1") {
+        "HTTP/1.1" => "HTTP/1.1",
+        "HTTP/1.0" => "HTTP/1.0",
+        other => return Err(format!("version {other:?} is refused by Actix's parser")),
+    };
+    let mut request = Request::from_target(method.to_owned(), uri.to_owned()).version(version);
     for (name, value) in input["headers"].as_mapping().into_iter().flatten() {
         let name = name.as_str().unwrap_or_default();
         let value = yaml_text(value);
@@ -167,7 +174,12 @@ fn request_of(input: &Value) -> Result<Request<'static>, String> {
         }
         request = request.header(name.to_owned(), value);
     }
-    if let Some(data) = input["data"].as_str() {
+    // Without go-ftw's completed headers, data with neither Content-Length
+    // nor Transfer-Encoding is no body to an HTTP/1.1 server.
+    let completed = input["autocomplete_headers"].as_bool() != Some(false)
+        || request.header_value("content-length").is_some()
+        || request.header_value("transfer-encoding").is_some();
+    if let Some(data) = input["data"].as_str().filter(|_| completed) {
         let content_type = request.content_type().to_owned();
         request = request.body(content_type, data.as_bytes().to_vec());
     }

@@ -61,7 +61,10 @@ impl Reference {
             |s: &Signature| s.view != View::Raw && !s.targets.intersects(Targets::BROAD);
         let set = |view: View, keep: &dyn Fn(&Signature) -> bool| {
             let members: Vec<usize> = (0..signatures.len())
-                .filter(|&i| signatures[i].detector.is_none() && keep(&signatures[i]))
+                .filter(|&i| {
+                    let s = &signatures[i];
+                    s.detector.is_none() && s.check.is_none() && keep(s)
+                })
                 .collect();
             (!members.is_empty()).then(|| ReferenceSet::new(view, signatures, members))
         };

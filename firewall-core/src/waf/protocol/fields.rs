@@ -1,0 +1,358 @@
+//! The grammars of single header fields, as the protocol checks read them
+//! (RFC 9110 unless said otherwise): each function says whether a value
+//! is well formed, or what is wrong with it.
+
+/// What a `Range` header may be faulted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RangeFault {
+    /// Not a byte range set, or a range whose last byte is before its first.
+    Invalid,
+    /// More than [`RANGES_MAX`] ranges on a file that is not a PDF.
+    TooMany,
+    /// More than [`RANGES_MAX_PDF`] ranges on a PDF.
+    TooManyPdf,
+    /// More than [`RANGES_MAX`] ranges on a PDF (PDF readers ask for many).
+    ManyPdf,
+}
+
+/// Ranges a client needs in one request (a video player asks for one).
+const RANGES_MAX: usize = 5;
+/// Ranges a PDF reader may ask for at once.
+const RANGES_MAX_PDF: usize = 62;
+
+/// Whether the `Range` header `value` shows `fault`; `pdf` says whether the
+/// path names a PDF.
+pub(crate) fn range_has(value: &str, pdf: bool, fault: RangeFault) -> bool {
+    let value = value.trim();
+    let Some((unit, set)) = value.split_once('=') else {
+        return fault == RangeFault::Invalid;
+    };
+    if !unit.trim().eq_ignore_ascii_case("bytes") {
+        // Another unit: nothing registered, nothing to count.
+        return fault == RangeFault::Invalid && !is_token(unit.trim());
+    }
+    let specs = set.split(',').map(str::trim).filter(|s| !s.is_empty());
+    match fault {
+        RangeFault::Invalid => {
+            let mut specs = specs.peekable();
+            specs.peek().is_none() || specs.any(|s| !is_byte_range(s))
+        }
+        RangeFault::TooMany => !pdf && specs.count() > RANGES_MAX,
+        RangeFault::TooManyPdf => pdf && specs.count() > RANGES_MAX_PDF,
+        RangeFault::ManyPdf => pdf && specs.count() > RANGES_MAX,
+    }
+}
+
+/// `first-last`, `first-` or `-suffix`, with `last` not before `first`.
+fn is_byte_range(spec: &str) -> bool {
+    let Some((first, last)) = spec.split_once('-') else {
+        return false;
+    };
+    let number = |s: &str| {
+        let s = s.trim();
+        (!s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+    };
+    match (first.trim().is_empty(), last.trim().is_empty()) {
+        (true, true) => false,
+        (true, false) => number(last).is_some(),
+        (false, true) => number(first).is_some(),
+        (false, false) => matches!((number(first), number(last)), (Some(a), Some(b)) if a <= b),
+    }
+}
+
+/// An RFC 9110 token (`tchar`s, at least one).
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Whether `host` (a `Host` value, port included) is an IP address: a
+/// client that names the site by its address (a scanner sweeping
+/// addresses), not by its name. A loopback address counts only with
+/// `loopback_too`: `curl http://127.0.0.1:5000/` and `[::1]` are a
+/// developer's.
+pub(crate) fn is_numeric_host(host: &str, loopback_too: bool) -> bool {
+    let host = host.trim();
+    if host.is_empty() {
+        return false;
+    }
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((v6, _)) => {
+                return v6
+                    .parse::<std::net::Ipv6Addr>()
+                    .is_ok_and(|ip| loopback_too || !ip.is_loopback())
+            }
+            None => return false,
+        }
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    let numeric = name.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let loopback = name
+        .parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|ip| ip.is_loopback());
+    numeric && (loopback_too || !loopback)
+}
+
+/// The media types applications read, beside any `application/...+json`
+/// and `+xml`: forms, multipart, JSON, XML, plain text and bytes.
+const MEDIA_TYPES: &[&str] = &[
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "multipart/related",
+    "text/xml",
+    "application/xml",
+    "application/soap+xml",
+    "application/json",
+    "text/plain",
+    "application/octet-stream",
+];
+
+/// Whether `content_type`'s media type is one applications read.
+pub(crate) fn is_allowed_media_type(content_type: &str) -> bool {
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    let ends = |suffix: &str| {
+        media.len() >= suffix.len()
+            && media.as_bytes()[media.len() - suffix.len()..]
+                .eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    let application = media
+        .get(..12)
+        .is_some_and(|p| p.eq_ignore_ascii_case("application/"));
+    MEDIA_TYPES.iter().any(|m| m.eq_ignore_ascii_case(media))
+        || application && (ends("+json") || ends("+xml"))
+}
+
+/// The parameters a request's `Content-Type` carries (forms, multipart,
+/// SOAP, multipart/related).
+const CONTENT_TYPE_PARAMETERS: &[&str] = &[
+    "action",
+    "boundary",
+    "charset",
+    "component",
+    "start",
+    "start-info",
+    "type",
+    "version",
+];
+
+/// Whether `value` is `type/subtype` followed by `; name=value` parameters
+/// of known names, values of the characters they use.
+pub(crate) fn is_content_type(value: &str) -> bool {
+    let mut parts = value.split(';');
+    let media = parts.next().unwrap_or("");
+    let media_ok = !media.is_empty()
+        && media
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_/.+*-".contains(&b));
+    media_ok
+        && parts.all(|param| {
+            let Some((name, value)) = param.split_once('=') else {
+                return false;
+            };
+            let name = name.trim();
+            let value = value.trim();
+            CONTENT_TYPE_PARAMETERS
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(name))
+                && !value.is_empty()
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"'\"_.()+,/:=?<>@#*- ".contains(&b))
+        })
+}
+
+/// The `charset` parameters of a media type or media range.
+pub(crate) fn charsets(media: &str) -> impl Iterator<Item = &str> {
+    media.split(';').skip(1).filter_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(|c| c == '"' || c == '\''))
+    })
+}
+
+/// Whether the charset of `content_type`, if any, is one encoding (a
+/// label of the Encoding Standard, which Actix decodes bodies with): an
+/// unknown one (EBCDIC, `garbage`) hides the body from any reader, and a
+/// second `charset` leaves readers to disagree on it.
+pub(crate) fn charset_is_decodable(content_type: &str) -> bool {
+    let mut all = charsets(content_type);
+    match (all.next(), all.next()) {
+        (None, _) => true,
+        (Some(one), None) => encoding_rs::Encoding::for_label(one.as_bytes())
+            .is_some_and(|e| e != encoding_rs::REPLACEMENT && e != encoding_rs::X_USER_DEFINED),
+        (Some(_), Some(_)) => false,
+    }
+}
+
+/// The charsets a client may ask responses in: those pages are written in.
+const CHARSETS: &[&str] = &[
+    "utf-8",
+    "iso-8859-1",
+    "iso-8859-15",
+    "windows-1252",
+    "us-ascii",
+];
+
+/// Whether `charset` (a bare name, possibly quoted) is one pages use.
+pub(crate) fn is_allowed_charset(charset: &str) -> bool {
+    let charset = charset.trim().trim_matches(|c| c == '"' || c == '\'');
+    CHARSETS.iter().any(|c| c.eq_ignore_ascii_case(charset))
+}
+
+/// Whether `accept` is a list of media ranges (`type/subtype` or `*`, with
+/// `name=value` parameters) asking for no charset but those pages use.
+pub(crate) fn is_accept(accept: &str) -> bool {
+    accept.split(',').all(|range| {
+        let range = range.trim();
+        if range.is_empty() {
+            return true;
+        }
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim();
+        let media_ok = media == "*"
+            || media
+                .split_once('/')
+                .is_some_and(|(t, s)| is_token(t.trim()) && is_token(s.trim()));
+        let params_ok = parts.all(|p| {
+            let p = p.trim();
+            p.is_empty()
+                || p.split_once('=').is_some_and(|(n, v)| {
+                    is_token(n.trim()) && !v.trim().is_empty() && !v.contains(['<', '>', '(', ')'])
+                })
+        });
+        media_ok && params_ok && charsets(range).all(is_allowed_charset)
+    })
+}
+
+/// The request directives of `Cache-Control` (RFC 9111 5.2.1).
+pub(crate) fn is_request_cache_control(value: &str) -> bool {
+    let directives: Vec<&str> = value.split(',').map(str::trim).collect();
+    directives.len() <= 7
+        && directives.iter().all(|d| {
+            let d = d.to_ascii_lowercase();
+            let seconds = |arg: &str| !arg.is_empty() && arg.bytes().all(|b| b.is_ascii_digit());
+            match d.split_once('=') {
+                None => matches!(
+                    d.as_str(),
+                    "no-cache" | "no-store" | "no-transform" | "only-if-cached" | "max-stale"
+                ),
+                Some((name, arg)) => {
+                    matches!(
+                        name,
+                        "max-age" | "min-fresh" | "max-stale" | "stale-if-error"
+                    ) && seconds(arg)
+                }
+            }
+        })
+}
+
+/// Whether `value` is a list of content codings (tokens or `*`), each
+/// with an optional weight `q=0..1`.
+pub(crate) fn is_accept_encoding(value: &str) -> bool {
+    value.split(',').map(str::trim).all(|coding| {
+        if coding.is_empty() {
+            return true;
+        }
+        let mut parts = coding.split(';');
+        let name_ok = is_token(parts.next().unwrap_or("").trim());
+        name_ok
+            && parts.all(|p| {
+                p.split_once('=')
+                    .is_some_and(|(n, q)| n.trim().eq_ignore_ascii_case("q") && is_weight(q.trim()))
+            })
+    })
+}
+
+/// A weight: `0`, `1` or a decimal between with up to three digits.
+fn is_weight(q: &str) -> bool {
+    let (int, frac) = q.split_once('.').unwrap_or((q, ""));
+    let frac_ok = frac.len() <= 3 && frac.bytes().all(|b| b.is_ascii_digit());
+    match int {
+        "0" | "" if !(int.is_empty() && frac.is_empty()) => frac_ok,
+        "1" => frac_ok && frac.bytes().all(|b| b == b'0'),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_read_as_byte_range_sets() {
+        let invalid = |v: &str| range_has(v, false, RangeFault::Invalid);
+        assert!(!invalid("bytes=0-499"));
+        assert!(!invalid("bytes=500-"));
+        assert!(!invalid("bytes=-500, 0-0"));
+        assert!(invalid("bytes=10-5"));
+        assert!(invalid("bytes=a-b"));
+        assert!(invalid("bytes="));
+        assert!(invalid("0-10"));
+        let many = "bytes=0-1,2-3,4-5,6-7,8-9,10-11";
+        assert!(range_has(many, false, RangeFault::TooMany));
+        assert!(!range_has(many, true, RangeFault::TooMany));
+        assert!(range_has(many, true, RangeFault::ManyPdf));
+        assert!(!range_has(many, true, RangeFault::TooManyPdf));
+    }
+
+    #[test]
+    fn hosts_by_address_are_numeric_loopback_only_when_asked() {
+        assert!(is_numeric_host("203.0.113.7", false));
+        assert!(is_numeric_host("10.0.0.1:8080", false));
+        assert!(is_numeric_host("[2001:db8::1]:443", false));
+        assert!(!is_numeric_host("127.0.0.1:5000", false));
+        assert!(!is_numeric_host("[::1]:5000", false));
+        assert!(is_numeric_host("127.0.0.1:5000", true));
+        assert!(is_numeric_host("[::1]:5000", true));
+        assert!(!is_numeric_host("shop.example.com", true));
+        assert!(!is_numeric_host("localhost:5000", true));
+    }
+
+    #[test]
+    fn content_types_and_charsets() {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
+            "text/plain;charset=UTF-8",
+        ] {
+            assert!(is_content_type(ok), "{ok}");
+        }
+        for bad in ["", "application json", "text/plain; foo=bar", "text/html;"] {
+            assert!(!is_content_type(bad), "{bad}");
+        }
+        assert!(charset_is_decodable("text/plain; charset=\"utf-8\""));
+        assert!(charset_is_decodable("text/plain; charset=utf-16le"));
+        assert!(!charset_is_decodable("text/plain; charset=ibm037"));
+        assert!(!charset_is_decodable(
+            "text/plain; charset=utf-8; charset=utf-8"
+        ));
+    }
+
+    #[test]
+    fn accept_headers_of_browsers_are_well_formed() {
+        assert!(is_accept("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"));
+        assert!(is_accept("application/json, text/plain, */*"));
+        assert!(is_accept("text/html;q=0.9;charset=utf-8, *;q=0.1"));
+        assert!(!is_accept("text/html; charset=CP1026"));
+        assert!(!is_accept("text/html;q=0.9,*/*;q=0.8;charset=utf-16"));
+    }
+
+    #[test]
+    fn cache_control_and_accept_encoding() {
+        assert!(is_request_cache_control("max-age=0"));
+        assert!(is_request_cache_control("no-cache, max-stale"));
+        assert!(!is_request_cache_control("private"));
+        assert!(!is_request_cache_control("max-age=1,,,max-stale=2"));
+        assert!(is_accept_encoding("gzip, deflate, br, zstd"));
+        assert!(is_accept_encoding("gzip;q=1.0, identity; q=0.5, *;q=0"));
+        assert!(!is_accept_encoding("gzip;q=2"));
+        assert!(!is_accept_encoding("gzip, <script>"));
+    }
+}

@@ -1,0 +1,543 @@
+//! The request's values read once for the encoding and byte-range checks:
+//! the raw path, query and form body for percent-encodings that are not
+//! two hex digits, then every value decoded (`%XX`, `%uXXXX`, `+`) for the
+//! bytes it holds, its UTF-8, a second encoding, backslash escapes, and the
+//! arguments' count and lengths.
+
+use std::borrow::Cow;
+
+use super::{header, Location, Request};
+
+/// What the decoded values can show; each has the check of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finding {
+    BadPercentUri,
+    DoubleEncoding,
+    BadPercentBody,
+    BadUtf8,
+    FullWidth,
+    Nul,
+    Control,
+    OutsidePrintable,
+    ArgumentStrict,
+    HeaderStrict,
+    AbnormalEscape,
+    NameLength,
+    ValueLength,
+    Count,
+    Total,
+    MethodOverride,
+    UnicodeEscape,
+}
+
+const FINDINGS: usize = 17;
+
+impl Finding {
+    /// Its bit in a set of findings.
+    pub(crate) fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
+/// Longest argument name an application uses.
+pub(crate) const NAME_MAX: usize = 100;
+/// Longest argument value before it counts as too long (paranoia 4).
+pub(crate) const VALUE_MAX: usize = 400;
+/// Most arguments in one request.
+pub(crate) const COUNT_MAX: usize = 255;
+/// Most bytes of argument names and values together.
+pub(crate) const TOTAL_MAX: usize = 64_000;
+
+/// The byte classes, one bit per finding a byte can make.
+const NUL: u8 = 1;
+/// Outside 9, 10, 13, 32-126, 128-255.
+const CONTROL: u8 = 2;
+/// Outside 32-36, 38-126.
+const OUTSIDE: u8 = 4;
+/// Outside 38, 44-46, 48-58, 61, 65-90, 95, 97-122.
+const ARG_STRICT: u8 = 8;
+/// Outside 32, 34, 38, 42-59, 61, 65-90, 95, 97-122.
+const HEADER_STRICT: u8 = 16;
+
+/// The classes of each byte.
+const CLASSES: [u8; 256] = classes();
+
+const fn classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut bits = 0;
+        if c == 0 {
+            bits |= NUL;
+        }
+        if !matches!(c, 9 | 10 | 13 | 32..=126 | 128..=255) {
+            bits |= CONTROL;
+        }
+        if !matches!(c, 32..=36 | 38..=126) {
+            bits |= OUTSIDE;
+        }
+        if !matches!(c, 38 | 44..=46 | 48..=58 | 61 | 65..=90 | 95 | 97..=122) {
+            bits |= ARG_STRICT;
+        }
+        if !matches!(c, 32 | 34 | 38 | 42..=59 | 61 | 65..=90 | 95 | 97..=122) {
+            bits |= HEADER_STRICT;
+        }
+        table[b] = bits;
+        b += 1;
+    }
+    table
+}
+
+/// Which byte classes count for a kind of value, as CRS reads them.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// The path (`REQUEST_URI`).
+    Path,
+    /// An argument's name or value.
+    Argument,
+    /// A header.
+    Header,
+    /// A header browsers fill with free text or tokens of their own
+    /// (`User-Agent`, `Referer`, `Cookie`, the `?1` booleans): only NUL and
+    /// control characters count.
+    FreeHeader,
+}
+
+impl Kind {
+    fn classes(self) -> u8 {
+        match self {
+            Self::Path => NUL | CONTROL | OUTSIDE,
+            Self::Argument => NUL | CONTROL | OUTSIDE | ARG_STRICT,
+            Self::Header => NUL | CONTROL | OUTSIDE | HEADER_STRICT,
+            Self::FreeHeader => NUL | CONTROL,
+        }
+    }
+}
+
+/// Headers whose text is the client's own: not held to the strict ranges.
+const FREE_HEADERS: &[&str] = &[
+    "user-agent",
+    "referer",
+    "cookie",
+    "sec-fetch-user",
+    "sec-ch-ua-mobile",
+];
+
+/// Where each finding was first seen.
+pub(crate) struct Values<'r> {
+    first: [Option<Location<'r>>; FINDINGS],
+    /// The findings some active check asks for, one bit each: the others
+    /// are not looked for.
+    wanted: u32,
+    scratch: Vec<u8>,
+    arguments: usize,
+    total: usize,
+}
+
+impl<'r> Values<'r> {
+    /// Reads `req`'s path, query, form body and headers for the findings
+    /// of `wanted` ([`Finding::bit`]s).
+    pub(crate) fn of(req: &'r Request<'r>, wanted: u32) -> Self {
+        let mut values = Values {
+            first: Default::default(),
+            wanted,
+            scratch: Vec::new(),
+            arguments: 0,
+            total: 0,
+        };
+        let (path, query) = (req.path(), req.raw_query());
+        values.raw(path.as_bytes(), Finding::BadPercentUri, || Location::Path);
+        values.raw(query.as_bytes(), Finding::BadPercentUri, || Location::Query);
+        values.decoded(path.as_bytes(), Kind::Path, || Location::Path);
+        values.arguments(req.method(), query.as_bytes(), true);
+        if is_form(req.content_type()) {
+            let body = req.body_bytes();
+            values.raw(body, Finding::BadPercentBody, || Location::Body);
+            let utf8 = declares_utf8(req.content_type());
+            values.arguments(req.method(), body, utf8);
+        }
+        for (name, value) in req.headers() {
+            let free = FREE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
+            let kind = if free { Kind::FreeHeader } else { Kind::Header };
+            values.decoded(value.as_bytes(), kind, || header(name));
+        }
+        values.totals();
+        values
+    }
+
+    /// The first location of `finding`.
+    pub(crate) fn first(&self, finding: Finding) -> Option<Location<'r>> {
+        self.first[finding as usize].clone()
+    }
+
+    fn wants(&self, finding: Finding) -> bool {
+        self.wanted & finding.bit() != 0
+    }
+
+    fn note(&mut self, finding: Finding, location: impl FnOnce() -> Location<'r>) {
+        let slot = &mut self.first[finding as usize];
+        if slot.is_none() {
+            *slot = Some(location());
+        }
+    }
+
+    /// Percent signs in `raw` not followed by two hex digits (`finding`),
+    /// and `%uFFxx` full-width escapes.
+    fn raw(&mut self, raw: &[u8], finding: Finding, location: impl Fn() -> Location<'r>) {
+        for at in memchr::memchr_iter(b'%', raw) {
+            let rest = &raw[at + 1..];
+            if !(rest.len() >= 2 && rest[0].is_ascii_hexdigit() && rest[1].is_ascii_hexdigit()) {
+                self.note(finding, &location);
+            }
+            if rest.len() >= 5
+                && rest[0].eq_ignore_ascii_case(&b'u')
+                && rest[1..3].eq_ignore_ascii_case(b"ff")
+                && rest[3..5].iter().all(u8::is_ascii_hexdigit)
+            {
+                self.note(Finding::FullWidth, &location);
+            }
+        }
+    }
+
+    /// Decodes `raw` into the scratch buffer and notes what its bytes
+    /// show for a value of `kind`.
+    fn decoded(&mut self, raw: &[u8], kind: Kind, location: impl Fn() -> Location<'r>) -> usize {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        decode(raw, &mut scratch);
+        let classes = [
+            (NUL, Finding::Nul),
+            (CONTROL, Finding::Control),
+            (OUTSIDE, Finding::OutsidePrintable),
+            (ARG_STRICT, Finding::ArgumentStrict),
+            (HEADER_STRICT, Finding::HeaderStrict),
+        ]
+        .iter()
+        .filter(|(_, finding)| self.wants(*finding))
+        .fold(0, |acc, (bit, _)| acc | bit)
+            & kind.classes();
+        let seen = if classes & !NUL != 0 {
+            scratch
+                .iter()
+                .fold(0, |acc, &b| acc | CLASSES[usize::from(b)])
+                & classes
+        } else if classes & NUL != 0 && memchr::memchr(0, &scratch).is_some() {
+            NUL
+        } else {
+            0
+        };
+        for (bit, finding) in [
+            (NUL, Finding::Nul),
+            (CONTROL, Finding::Control),
+            (OUTSIDE, Finding::OutsidePrintable),
+            (ARG_STRICT, Finding::ArgumentStrict),
+            (HEADER_STRICT, Finding::HeaderStrict),
+        ] {
+            if seen & bit != 0 {
+                self.note(finding, &location);
+            }
+        }
+        let escapes = self.wants(Finding::AbnormalEscape) || self.wants(Finding::UnicodeEscape);
+        if escapes && !matches!(kind, Kind::FreeHeader) && memchr::memchr(b'\\', &scratch).is_some()
+        {
+            if has_abnormal_escape(&scratch) {
+                self.note(Finding::AbnormalEscape, &location);
+            }
+            if has_unicode_escape(&scratch) {
+                self.note(Finding::UnicodeEscape, &location);
+            }
+        }
+        let utf8 = matches!(kind, Kind::Path) && self.wants(Finding::BadUtf8);
+        if utf8 && std::str::from_utf8(&scratch).is_err() {
+            self.note(Finding::BadUtf8, &location);
+        }
+        let len = scratch.len();
+        self.scratch = scratch;
+        len
+    }
+
+    /// The `name=value` pairs of a query or form body; `utf8` when their
+    /// bytes are meant as UTF-8 (a form may declare another charset).
+    fn arguments(&mut self, method: &str, raw: &'r [u8], utf8: bool) {
+        let utf8 = utf8 && self.wants(Finding::BadUtf8);
+        let (double, method_override) = (
+            self.wants(Finding::DoubleEncoding),
+            self.wants(Finding::MethodOverride),
+        );
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'&', raw).chain([raw.len()]);
+        for end in ends {
+            let pair = &raw[start..end];
+            start = end + 1;
+            if pair.is_empty() {
+                continue;
+            }
+            let (name, value) = match memchr::memchr(b'=', pair) {
+                Some(eq) => (&pair[..eq], &pair[eq + 1..]),
+                None => (pair, &[][..]),
+            };
+            let raw_name = std::str::from_utf8(name).unwrap_or("?");
+            let arg = || Location::Arg(Cow::Borrowed(raw_name));
+            let arg_name = || Location::ArgName(Cow::Borrowed(raw_name));
+            self.arguments += 1;
+            let name_len = self.decoded(name, Kind::Argument, arg_name);
+            if utf8 && std::str::from_utf8(&self.scratch).is_err() {
+                self.note(Finding::BadUtf8, arg_name);
+            }
+            if name_len > NAME_MAX {
+                self.note(Finding::NameLength, arg_name);
+            }
+            let overrides = self.scratch.eq_ignore_ascii_case(b"_method");
+            let value_len = self.decoded(value, Kind::Argument, arg);
+            if utf8 && std::str::from_utf8(&self.scratch).is_err() {
+                self.note(Finding::BadUtf8, arg);
+            }
+            if value_len > VALUE_MAX {
+                self.note(Finding::ValueLength, arg);
+            }
+            if double && has_percent_escape(&self.scratch) {
+                self.note(Finding::DoubleEncoding, arg);
+            }
+            if method_override && overrides && is_method_override(&self.scratch, method) {
+                self.note(Finding::MethodOverride, arg);
+            }
+            self.total += name_len + value_len;
+        }
+    }
+
+    fn totals(&mut self) {
+        if self.arguments > COUNT_MAX {
+            self.note(Finding::Count, || Location::Query);
+        }
+        if self.total > TOTAL_MAX {
+            self.note(Finding::Total, || Location::Query);
+        }
+    }
+}
+
+/// `%XX` and `%uXXXX` (full-width forms folded to ASCII, as IIS does)
+/// decoded from `raw` into `out`; anything else is copied, a run at a time.
+/// (`+` stays `+`: it falls in the same byte classes as the space it
+/// stands for in a form, so no finding depends on it.)
+fn decode(raw: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let hex = |i: usize| raw.get(i).and_then(|&b| (b as char).to_digit(16));
+    let mut copied = 0;
+    for at in memchr::memchr_iter(b'%', raw) {
+        if at < copied {
+            continue; // inside the escape just decoded
+        }
+        if let (Some(high), Some(low)) = (hex(at + 1), hex(at + 2)) {
+            out.extend_from_slice(&raw[copied..at]);
+            out.push((high * 16 + low) as u8);
+            copied = at + 3;
+        } else if let Some(code) = unicode_escape(&raw[at + 1..]) {
+            out.extend_from_slice(&raw[copied..at]);
+            let code = match code {
+                0xff01..=0xff5e => code - 0xfee0,
+                other => other,
+            };
+            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            copied = at + 6;
+        }
+    }
+    out.extend_from_slice(&raw[copied..]);
+}
+
+/// The code of a `uXXXX` escape at the start of `rest`.
+fn unicode_escape(rest: &[u8]) -> Option<u32> {
+    let digits = rest
+        .get(1..5)
+        .filter(|_| rest[0].eq_ignore_ascii_case(&b'u'))?;
+    let text = std::str::from_utf8(digits).ok()?;
+    u32::from_str_radix(text, 16).ok()
+}
+
+/// `%XX` left in a decoded value: it was encoded twice.
+fn has_percent_escape(decoded: &[u8]) -> bool {
+    memchr::memchr_iter(b'%', decoded).any(|at| {
+        let hex = |i: usize| decoded.get(i).is_some_and(u8::is_ascii_hexdigit);
+        hex(at + 1) && hex(at + 2)
+    })
+}
+
+/// A backslash escape a path or word has no use for (`\c`, `\d`, `\1`),
+/// not preceded by another backslash.
+fn has_abnormal_escape(decoded: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', decoded).any(|at| {
+        let next = decoded.get(at + 1).map(u8::to_ascii_lowercase);
+        let escaped = at > 0 && decoded[at - 1] == b'\\';
+        !escaped && next.is_some_and(|n| b"cdeghijklmpqwxyz123456789".contains(&n))
+    })
+}
+
+/// A `\\uXXXX` escape.
+fn has_unicode_escape(decoded: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', decoded).any(|at| {
+        let rest = &decoded[at + 1..];
+        rest.len() >= 5
+            && rest[0].eq_ignore_ascii_case(&b'u')
+            && rest[1..5].iter().all(u8::is_ascii_hexdigit)
+    })
+}
+
+/// A `_method` value naming another method: 3 to 10 letters.
+fn is_method_override(value: &[u8], method: &str) -> bool {
+    (3..=10).contains(&value.len())
+        && value.iter().all(u8::is_ascii_alphabetic)
+        && !value.eq_ignore_ascii_case(method.as_bytes())
+}
+
+/// Whether `content_type` is a urlencoded form.
+fn is_form(content_type: &str) -> bool {
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    media.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+}
+
+/// Whether a form's bytes are UTF-8: no charset, or UTF-8.
+fn declares_utf8(content_type: &str) -> bool {
+    content_type.split(';').skip(1).all(|param| {
+        param.split_once('=').is_none_or(|(name, value)| {
+            !name.trim().eq_ignore_ascii_case("charset")
+                || value
+                    .trim()
+                    .trim_matches(|c| c == '"' || c == '\'')
+                    .eq_ignore_ascii_case("utf-8")
+        })
+    })
+}
+
+/// Runs `f` on `path` decoded (on `path` itself when it has no escape).
+fn with_decoded<T>(path: &str, f: impl FnOnce(&[u8]) -> T) -> T {
+    if memchr::memchr(b'%', path.as_bytes()).is_none() {
+        return f(path.as_bytes());
+    }
+    let mut decoded = Vec::new();
+    decode(path.as_bytes(), &mut decoded);
+    f(&decoded)
+}
+
+/// The last segment of a decoded path.
+fn basename(path: &[u8]) -> &[u8] {
+    let start = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    &path[start..]
+}
+
+/// Whether the decoded `path`'s file name ends with `suffix`, ignoring case.
+pub(crate) fn decoded_path_ends_with(path: &str, suffix: &str) -> bool {
+    with_decoded(path, |path| {
+        let name = basename(path);
+        name.len() >= suffix.len()
+            && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    })
+}
+
+/// File extensions that name what a site never serves: backups and
+/// copies, databases and dumps, keys and certificates, configuration and
+/// logs, Windows and .NET project, script and system files.
+const RESTRICTED_EXTENSIONS: &[&str] = &[
+    "asa",
+    "asax",
+    "ascx",
+    "back",
+    "backup",
+    "bak",
+    "bck",
+    "bk",
+    "bkp",
+    "cdx",
+    "cer",
+    "cfg",
+    "cmd",
+    "cnf",
+    "conf",
+    "config",
+    "copy",
+    "crt",
+    "cs",
+    "csproj",
+    "csr",
+    "dat",
+    "db",
+    "dbf",
+    "dist",
+    "dll",
+    "dos",
+    "htr",
+    "htw",
+    "ida",
+    "idc",
+    "idq",
+    "inc",
+    "ini",
+    "jks",
+    "kdbx",
+    "key",
+    "licx",
+    "lnk",
+    "log",
+    "mdb",
+    "old",
+    "orig",
+    "p12",
+    "pass",
+    "pdb",
+    "pem",
+    "pfx",
+    "pol",
+    "printer",
+    "psd1",
+    "psm1",
+    "pwd",
+    "rdb",
+    "rdp",
+    "resources",
+    "resx",
+    "sql",
+    "sqlite",
+    "sqlite3",
+    "swo",
+    "swp",
+    "sys",
+    "temp",
+    "tmp",
+    "vb",
+    "vbe",
+    "vbproj",
+    "vbs",
+    "vsdisco",
+    "webinfo",
+    "xsd",
+    "xsx",
+];
+
+/// Whether the decoded `path`'s file extension is restricted.
+pub(crate) fn path_extension_is_restricted(path: &str) -> bool {
+    with_decoded(path, |path| {
+        let name = basename(path);
+        let Some(dot) = name.iter().rposition(|&b| b == b'.') else {
+            return false;
+        };
+        let extension = &name[dot + 1..];
+        RESTRICTED_EXTENSIONS
+            .iter()
+            .any(|e| e.as_bytes().eq_ignore_ascii_case(extension))
+    })
+}
+
+/// Whether the decoded `path` names an editor's backup (`name.ext~`, then
+/// the end or a `/`).
+pub(crate) fn path_names_backup(path: &str) -> bool {
+    if !path.contains(['~', '%']) {
+        return false;
+    }
+    with_decoded(path, |decoded| {
+        memchr::memchr_iter(b'~', decoded).any(|at| {
+            let after_ok = matches!(decoded.get(at + 1), None | Some(b'/'));
+            let stem = &decoded[..at];
+            let ext_start = stem.iter().rposition(|&b| b == b'.' || b == b'~');
+            after_ok && ext_start.is_some_and(|i| stem[i] == b'.' && i + 1 < at)
+        })
+    })
+}
