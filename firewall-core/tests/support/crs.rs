@@ -165,7 +165,8 @@ fn request_of(input: &Value) -> Result<Request<'static>, String> {
         "HTTP/1.0" => "HTTP/1.0",
         other => return Err(format!("version {other:?} is refused by Actix's parser")),
     };
-    let mut request = Request::from_target(method.to_owned(), uri.to_owned()).version(version);
+    let target = as_actix_reads(uri)?;
+    let mut request = Request::from_target(method.to_owned(), target).version(version);
     for (name, value) in input["headers"].as_mapping().into_iter().flatten() {
         let name = name.as_str().unwrap_or_default();
         let value = yaml_text(value);
@@ -184,6 +185,19 @@ fn request_of(input: &Value) -> Result<Request<'static>, String> {
         request = request.body(content_type, data.as_bytes().to_vec());
     }
     Ok(request)
+}
+
+/// The request target as an Actix application receives it: Actix parses
+/// it with the `http` crate, which answers 400 before any middleware to a
+/// target with bytes it does not take (`<`, `>`, a backtick, non-ASCII in
+/// the path...) and drops a `#fragment`. The WAF sees what the handler
+/// sees, so the harness gives it the same.
+fn as_actix_reads(uri: &str) -> Result<String, String> {
+    let parsed = http::Uri::try_from(uri)
+        .map_err(|e| format!("request target {uri:?}: Actix answers 400 ({e})"))?;
+    Ok(parsed
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()))
 }
 
 fn yaml_text(value: &Value) -> String {
