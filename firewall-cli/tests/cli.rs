@@ -325,6 +325,45 @@ fn waf_passes_a_benign_request() {
 }
 
 #[test]
+fn waf_with_a_version_checks_the_headers_http1_requires_as_the_server_does() {
+    // A health check by address with no User-Agent and no Accept: at
+    // paranoia 2 the numeric Host (3) and the two missing headers (2 + 2)
+    // refuse it, as the middleware does for the same HTTP/1.1 request.
+    let probe = [
+        "waf",
+        "--paranoia",
+        "2",
+        "GET /health HTTP/1.1",
+        "-H",
+        "Host: 10.0.1.5:8080",
+    ];
+    let output = firewall(&probe);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.starts_with("request: GET /health HTTP/1.1\n"),
+        "{text}"
+    );
+    for id in ["920300", "920320", "920350"] {
+        assert!(text.contains(id), "{id} missing: {text}");
+    }
+    // Without a version the view says nothing of the wire: only 920350.
+    let output = firewall(&[
+        "waf",
+        "--paranoia",
+        "2",
+        "GET /health",
+        "-H",
+        "Host: 10.0.1.5:8080",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    // A version Actix refuses is an error that names it.
+    let output = firewall(&["waf", "GET / HTTP/2.0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("HTTP/2.0"));
+}
+
+#[test]
 fn waf_lists_body_matches_behind_a_head_that_already_blocks() {
     let dir = tempfile::tempdir().unwrap();
     let body = dir.path().join("body.json");
