@@ -64,9 +64,55 @@ fn is_byte_range(spec: &str) -> bool {
 
 /// An RFC 9110 token (`tchar`s, at least one).
 fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !s.is_empty() && s.bytes().all(|b| TCHARS[usize::from(b)])
+}
+
+/// Whether each byte is a `tchar`: a letter, a digit or one of ``!#$%&'*+-.^_`|~``.
+const TCHARS: [bool; 256] = tchars();
+
+const fn tchars() -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    table
+}
+
+/// The pieces of `s` between the ASCII separators `sep`, as `str::split`
+/// cuts them, with a plain byte loop (these values are short: a
+/// searcher's set-up would cost more than the search).
+fn pieces(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        if let Some(at) = r.bytes().position(|b| b == sep) {
+            rest = r.get(at + 1..);
+            r.get(..at)
+        } else {
+            rest = None;
+            Some(r)
+        }
+    })
 }
 
 /// Whether `host` (a `Host` value, port included) is an IP address: a
@@ -208,25 +254,31 @@ pub(crate) fn is_allowed_charset(charset: &str) -> bool {
 /// Whether `accept` is a list of media ranges (`type/subtype` or `*`, with
 /// `name=value` parameters) asking for no charset but those pages use.
 pub(crate) fn is_accept(accept: &str) -> bool {
-    accept.split(',').all(|range| {
+    pieces(accept, b',').all(|range| {
         let range = range.trim();
         if range.is_empty() {
             return true;
         }
-        let mut parts = range.split(';');
+        let mut parts = pieces(range, b';');
         let media = parts.next().unwrap_or("").trim();
         let media_ok = media == "*"
             || media
                 .split_once('/')
                 .is_some_and(|(t, s)| is_token(t.trim()) && is_token(s.trim()));
+        // The parameters, a charset among them held to those pages use.
         let params_ok = parts.all(|p| {
             let p = p.trim();
             p.is_empty()
                 || p.split_once('=').is_some_and(|(n, v)| {
-                    is_token(n.trim()) && !v.trim().is_empty() && !v.contains(['<', '>', '(', ')'])
+                    let n = n.trim();
+                    is_token(n)
+                        && !v.trim().is_empty()
+                        && !v.contains(['<', '>', '(', ')'])
+                        && (!n.eq_ignore_ascii_case("charset")
+                            || is_allowed_charset(v.trim().trim_matches(['"', '\''])))
                 })
         });
-        media_ok && params_ok && charsets(range).all(is_allowed_charset)
+        media_ok && params_ok
     })
 }
 

@@ -244,3 +244,67 @@ mod through_the_waf {
             .all(|m| m.rule_id != 920_220));
     }
 }
+
+/// The checks `req` fails with those of paranoia 1 and 2 only (no byte
+/// range beyond NUL wanted: the values' fast path).
+fn failed_at_paranoia_1(req: &Request<'_>) -> Vec<String> {
+    let ranges = [
+        Check::ControlCharacter,
+        Check::OutsidePrintable,
+        Check::ArgumentStrict,
+        Check::HeaderStrict,
+    ];
+    let some: Vec<(usize, Check)> = NAMES
+        .iter()
+        .enumerate()
+        .filter(|(_, (c, _))| !ranges.contains(c))
+        .map(|(i, (c, _))| (i, *c))
+        .collect();
+    let mut out = Vec::new();
+    run(req, &some, 1, |i, _| out.push(NAMES[i].1.to_owned()));
+    out
+}
+
+#[test]
+fn values_without_a_percent_are_read_in_place_with_the_same_findings() {
+    let has =
+        |req: &Request<'_>, check: &str| failed_at_paranoia_1(req).contains(&check.to_owned());
+    assert!(has(&curl("/?file=\\c"), "abnormal-escape"));
+    assert!(!has(&curl("/?file=\\\\c"), "abnormal-escape"));
+    assert!(has(&curl("/?a=%00"), "nul-byte"));
+    assert!(has(&curl("/?a=%c0%af"), "bad-utf8"));
+    assert!(has(&curl("/?a=%2541"), "double-encoding"));
+    assert!(has(&curl("/").header("X-Note", "a\0b"), "nul-byte"));
+    assert!(has(
+        &curl("/").header("X-Note", "\\u0041"),
+        "unicode-escape"
+    ));
+    assert!(!has(
+        &curl("/").header("User-Agent", "\\u0041"),
+        "unicode-escape"
+    ));
+    let clean = curl("/shop/item?id=42&q=blue+shirt").header("X-Note", "plain text");
+    assert_eq!(failed_at_paranoia_1(&clean), Vec::<String>::new());
+}
+
+#[test]
+fn accept_is_cut_and_its_charset_unquoted_as_before() {
+    let accept = |value: &str| {
+        let req = Request::from_target("GET", "/")
+            .version("HTTP/1.1")
+            .header("Host", "shop.example.com")
+            .header("User-Agent", "curl/8.5.0")
+            .header("Accept", value);
+        failed(&req)
+    };
+    let syntax = "accept-syntax".to_owned();
+    assert!(!accept("text/html,application/xml;q=0.9,*/*;q=0.8").contains(&syntax));
+    assert!(!accept("text/html,,").contains(&syntax));
+    assert!(!accept("text/html;charset=\"'  utf-8 '\"").contains(&syntax));
+    assert!(accept("text/html;charset=ebcdic").contains(&syntax));
+    assert!(accept("text/html;level").contains(&syntax));
+    assert!(accept("text/html;q=(1)").contains(&syntax));
+    assert!(accept("text/ht ml").contains(&syntax));
+    assert!(!accept("text/html\u{a0}").contains(&syntax));
+    assert!(accept("é/x").contains(&syntax));
+}

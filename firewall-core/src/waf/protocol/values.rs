@@ -59,6 +59,12 @@ const ARG_STRICT: u8 = 8;
 /// Outside 32, 34, 38, 42-59, 61, 65-90, 95, 97-122.
 const HEADER_STRICT: u8 = 16;
 
+/// The findings of byte ranges beyond NUL (paranoia 2 and up).
+const RANGES: u32 = (1 << Finding::Control as u32)
+    | (1 << Finding::OutsidePrintable as u32)
+    | (1 << Finding::ArgumentStrict as u32)
+    | (1 << Finding::HeaderStrict as u32);
+
 /// The classes of each byte.
 const CLASSES: [u8; 256] = classes();
 
@@ -149,7 +155,7 @@ impl<'r> Values<'r> {
         let (path, query) = (req.path(), req.raw_query());
         values.raw(path.as_bytes(), Finding::BadPercentUri, || Location::Path);
         values.raw(query.as_bytes(), Finding::BadPercentUri, || Location::Query);
-        values.decoded(path.as_bytes(), Kind::Path, || Location::Path);
+        values.decoded(path.as_bytes(), Kind::Path, || Location::Path, |_, _| ());
         values.arguments(req.method(), query.as_bytes(), true);
         if is_form(req.content_type()) {
             let body = req.body_bytes();
@@ -160,7 +166,7 @@ impl<'r> Values<'r> {
         for (name, value) in req.headers() {
             let free = FREE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
             let kind = if free { Kind::FreeHeader } else { Kind::Header };
-            values.decoded(value.as_bytes(), kind, || header(name));
+            values.decoded(value.as_bytes(), kind, || header(name), |_, _| ());
         }
         values.totals();
         values
@@ -200,11 +206,45 @@ impl<'r> Values<'r> {
         }
     }
 
-    /// Decodes `raw` into the scratch buffer and notes what its bytes
-    /// show for a value of `kind`.
-    fn decoded(&mut self, raw: &[u8], kind: Kind, location: impl Fn() -> Location<'r>) -> usize {
+    /// Decodes `raw` (into the scratch buffer when it holds a `%`: without
+    /// one it is its own decoding, read in place), notes what its bytes
+    /// show for a value of `kind`, and hands them to `then`.
+    fn decoded<T>(
+        &mut self,
+        raw: &[u8],
+        kind: Kind,
+        location: impl Fn() -> Location<'r>,
+        then: impl FnOnce(&mut Self, &[u8]) -> T,
+    ) -> T {
+        // Most values hold no `%`, backslash or NUL: one scan for the three
+        // tells them clean of all but the byte ranges of higher levels.
+        match memchr::memchr3(b'%', b'\\', 0, raw) {
+            None if self.wanted & RANGES == 0 => {
+                if matches!(kind, Kind::Path) && self.wants(Finding::BadUtf8) && !is_utf8(raw) {
+                    self.note(Finding::BadUtf8, &location);
+                }
+                return then(self, raw);
+            }
+            None => {
+                self.inspect(raw, kind, &location);
+                return then(self, raw);
+            }
+            Some(at) if memchr::memchr(b'%', &raw[at..]).is_none() => {
+                self.inspect(raw, kind, &location);
+                return then(self, raw);
+            }
+            Some(_) => {}
+        }
         let mut scratch = std::mem::take(&mut self.scratch);
         decode(raw, &mut scratch);
+        self.inspect(&scratch, kind, &location);
+        let result = then(self, &scratch);
+        self.scratch = scratch;
+        result
+    }
+
+    /// Notes what the `decoded` bytes of a value of `kind` show.
+    fn inspect(&mut self, decoded: &[u8], kind: Kind, location: &impl Fn() -> Location<'r>) {
         let classes = [
             (NUL, Finding::Nul),
             (CONTROL, Finding::Control),
@@ -217,11 +257,11 @@ impl<'r> Values<'r> {
         .fold(0, |acc, (bit, _)| acc | bit)
             & kind.classes();
         let seen = if classes & !NUL != 0 {
-            scratch
+            decoded
                 .iter()
                 .fold(0, |acc, &b| acc | CLASSES[usize::from(b)])
                 & classes
-        } else if classes & NUL != 0 && memchr::memchr(0, &scratch).is_some() {
+        } else if classes & NUL != 0 && memchr::memchr(0, decoded).is_some() {
             NUL
         } else {
             0
@@ -234,26 +274,23 @@ impl<'r> Values<'r> {
             (HEADER_STRICT, Finding::HeaderStrict),
         ] {
             if seen & bit != 0 {
-                self.note(finding, &location);
+                self.note(finding, location);
             }
         }
         let escapes = self.wants(Finding::AbnormalEscape) || self.wants(Finding::UnicodeEscape);
-        if escapes && !matches!(kind, Kind::FreeHeader) && memchr::memchr(b'\\', &scratch).is_some()
+        if escapes && !matches!(kind, Kind::FreeHeader) && memchr::memchr(b'\\', decoded).is_some()
         {
-            if has_abnormal_escape(&scratch) {
-                self.note(Finding::AbnormalEscape, &location);
+            if has_abnormal_escape(decoded) {
+                self.note(Finding::AbnormalEscape, location);
             }
-            if has_unicode_escape(&scratch) {
-                self.note(Finding::UnicodeEscape, &location);
+            if has_unicode_escape(decoded) {
+                self.note(Finding::UnicodeEscape, location);
             }
         }
         let utf8 = matches!(kind, Kind::Path) && self.wants(Finding::BadUtf8);
-        if utf8 && std::str::from_utf8(&scratch).is_err() {
-            self.note(Finding::BadUtf8, &location);
+        if utf8 && !is_utf8(decoded) {
+            self.note(Finding::BadUtf8, location);
         }
-        let len = scratch.len();
-        self.scratch = scratch;
-        len
     }
 
     /// The `name=value` pairs of a query or form body; `utf8` when their
@@ -276,31 +313,35 @@ impl<'r> Values<'r> {
                 Some(eq) => (&pair[..eq], &pair[eq + 1..]),
                 None => (pair, &[][..]),
             };
-            let raw_name = std::str::from_utf8(name).unwrap_or("?");
-            let arg = || Location::Arg(Cow::Borrowed(raw_name));
-            let arg_name = || Location::ArgName(Cow::Borrowed(raw_name));
+            // Its text only when a finding names it.
+            let raw_name = || std::str::from_utf8(name).unwrap_or("?");
+            let arg = || Location::Arg(Cow::Borrowed(raw_name()));
+            let arg_name = || Location::ArgName(Cow::Borrowed(raw_name()));
             self.arguments += 1;
-            let name_len = self.decoded(name, Kind::Argument, arg_name);
-            if utf8 && std::str::from_utf8(&self.scratch).is_err() {
-                self.note(Finding::BadUtf8, arg_name);
-            }
-            if name_len > NAME_MAX {
-                self.note(Finding::NameLength, arg_name);
-            }
-            let overrides = self.scratch.eq_ignore_ascii_case(b"_method");
-            let value_len = self.decoded(value, Kind::Argument, arg);
-            if utf8 && std::str::from_utf8(&self.scratch).is_err() {
-                self.note(Finding::BadUtf8, arg);
-            }
-            if value_len > VALUE_MAX {
-                self.note(Finding::ValueLength, arg);
-            }
-            if double && has_percent_escape(&self.scratch) {
-                self.note(Finding::DoubleEncoding, arg);
-            }
-            if method_override && overrides && is_method_override(&self.scratch, method) {
-                self.note(Finding::MethodOverride, arg);
-            }
+            let (name_len, overrides) = self.decoded(name, Kind::Argument, arg_name, |v, name| {
+                if utf8 && !is_utf8(name) {
+                    v.note(Finding::BadUtf8, arg_name);
+                }
+                if name.len() > NAME_MAX {
+                    v.note(Finding::NameLength, arg_name);
+                }
+                (name.len(), name.eq_ignore_ascii_case(b"_method"))
+            });
+            let value_len = self.decoded(value, Kind::Argument, arg, |v, value| {
+                if utf8 && !is_utf8(value) {
+                    v.note(Finding::BadUtf8, arg);
+                }
+                if value.len() > VALUE_MAX {
+                    v.note(Finding::ValueLength, arg);
+                }
+                if double && has_percent_escape(value) {
+                    v.note(Finding::DoubleEncoding, arg);
+                }
+                if method_override && overrides && is_method_override(value, method) {
+                    v.note(Finding::MethodOverride, arg);
+                }
+                value.len()
+            });
             self.total += name_len + value_len;
         }
     }
@@ -321,6 +362,8 @@ impl<'r> Values<'r> {
 /// stands for in a form, so no finding depends on it.)
 fn decode(raw: &[u8], out: &mut Vec<u8>) {
     out.clear();
+    // Never longer than `raw`: one allocation at most.
+    out.reserve(raw.len());
     let hex = |i: usize| raw.get(i).and_then(|&b| (b as char).to_digit(16));
     let mut copied = 0;
     for at in memchr::memchr_iter(b'%', raw) {
@@ -352,6 +395,11 @@ fn unicode_escape(rest: &[u8]) -> Option<u32> {
         .filter(|_| rest[0].eq_ignore_ascii_case(&b'u'))?;
     let text = std::str::from_utf8(digits).ok()?;
     u32::from_str_radix(text, 16).ok()
+}
+
+/// Whether `bytes` are UTF-8 (ASCII checked a word at a time first).
+fn is_utf8(bytes: &[u8]) -> bool {
+    bytes.is_ascii() || std::str::from_utf8(bytes).is_ok()
 }
 
 /// `%XX` left in a decoded value: it was encoded twice.
