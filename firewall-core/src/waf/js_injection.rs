@@ -110,8 +110,9 @@ const JSFUCK_RUN: usize = 12;
 
 /// Whether `bytes` holds a run of at least [`JSFUCK_RUN`] characters among
 /// `[]()!+` (blanks allowed inside) that uses `[`, `]`, `!` and `+`, or
-/// blanks in place of `+` (a form's `+` reaches the application as a
-/// space, and the run is still the same code where it was written).
+/// blanks inside the run in place of `+` together with parentheses (a
+/// form's `+` reaches the application as a space, and the run is still
+/// the same code where it was written).
 fn has_jsfuck_run(bytes: &[u8]) -> bool {
     // A run uses `[`, which most values do not hold: one vector search
     // rules them out.
@@ -128,7 +129,10 @@ fn has_jsfuck_run(bytes: &[u8]) -> bool {
             b'+' => 8,
             b'(' | b')' => 16,
             b' ' | b'\t' | b'\n' | b'\r' => {
-                seen |= 32;
+                // A blank counts only inside a run, in place of a `+`.
+                if run > 0 {
+                    seen |= 32;
+                }
                 0
             }
             _ => {
@@ -141,7 +145,10 @@ fn has_jsfuck_run(bytes: &[u8]) -> bool {
             run += 1;
             seen |= bit;
         }
-        if run >= JSFUCK_RUN && seen & 7 == 7 && seen & (8 | 32) != 0 {
+        // `[`, `]` and `!`, then `+`, or blanks in its place with the
+        // parentheses every such program groups with (a shout such as
+        // `[!!!!!!!!!!]` has neither).
+        if run >= JSFUCK_RUN && seen & 7 == 7 && (seen & 8 != 0 || seen & (32 | 16) == 48) {
             return true;
         }
     }
@@ -702,9 +709,8 @@ mod tests {
     proptest! {
         /// The gate is what the reading needs: without a call, a tagged
         /// template, an assignment or a computed member, no place in a
-        /// script runs code. (A
-        /// `JSFuck` run is only looked for past the gate: one with no `(`
-        /// calls nothing.)
+        /// script runs code. (A `JSFuck` run holds `[`, so it passes the
+        /// gate.)
         #[test]
         fn text_without_call_template_assignment_or_member_never_reads_as_js(
             pieces in prop::collection::vec(prop::sample::select(NO_CALL), 0..12)
@@ -800,6 +806,9 @@ mod tests {
             "tostring=yes",
             "[ ] [ ] [x] !",
             "[!] [ ] ( ) [ok] [?]",
+            // Shouts: no `+`, and the blank before the run is no `+`.
+            "urgent [!!!!!!!!!!]",
+            "urgent [!!!! !!!! !!!!]",
         ] {
             assert!(!is_js_injection(text), "{text}");
         }
