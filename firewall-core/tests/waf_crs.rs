@@ -68,14 +68,16 @@ fn crs_regression_corpus_detection_by_family() {
     let pl4_no_ranges = measure_with(&cases, 4, ranges_off, &mut String::new());
     print_table(&pl1, &pl4, &pl4_no_ranges);
     let pl1 = pooled(&pl1);
-    let pl4 = pooled(&pl4);
+    // The PL4 floors hold the families' own signatures: the strict byte
+    // ranges alone refuse nearly every payload at PL4.
+    let pl4 = pooled(&pl4_no_ranges);
     if let Ok(path) = std::env::var("WAF_CRS_MISSES") {
         std::fs::write(path, misses).unwrap();
     }
-    // (family, PL1 floor, PL4 floor): a little under the figures measured
-    // when the signatures last changed (targets: 75% at PL1, 90% at PL4).
+    // (family, PL1 floor, PL4 floor without the byte ranges): a little
+    // under the figures measured when the signatures last changed.
     let floors: [(&str, f64, f64); 9] = [
-        ("920", 0.55, 0.97),
+        ("920", 0.55, 0.95),
         ("930", 0.97, 0.97),
         ("931", 0.80, 0.97),
         ("932", 0.85, 0.95),

@@ -153,7 +153,9 @@ pub enum Check {
     AcceptEncodingSyntax,
     /// An `Accept` that is not a list of media ranges, or asks for a charset not allowed (920600).
     AcceptSyntax,
-    /// A raw `#` in the request target (920610).
+    /// A raw `#` in the request target (920610). Behind Actix it never
+    /// fires: the `http` crate drops a fragment before any middleware; it
+    /// serves views built by other integrations and the `firewall` command.
     FragmentInTarget,
     /// More than one `Content-Type` header (920620).
     ContentTypeTwice,

@@ -1,6 +1,6 @@
 //! The request's values read once for the encoding and byte-range checks:
 //! the raw path, query and form body for percent-encodings that are not
-//! two hex digits, then every value decoded (`%XX`, `%uXXXX`, `+`) for the
+//! two hex digits, then every value decoded (`%XX`, `%uXXXX`; `+` stays) for the
 //! bytes it holds, its UTF-8, a second encoding, backslash escapes, and the
 //! arguments' count and lengths.
 
