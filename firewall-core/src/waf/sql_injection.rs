@@ -21,16 +21,19 @@
 //! ```
 
 use super::engine::ByteSet;
-use super::sql_tokens::{is_operand, Class, LazyTokens};
+use super::sql_tokens::{is_operand, is_word_byte, keyword, Class, LazyTokens};
 
 #[cfg(test)]
 mod eager;
 
 /// Whether `text` (decoded, lower case) reads as a SQL injection.
 pub(crate) fn is_sql_injection(text: &str) -> bool {
-    if !worth_reading(text) {
-        return false;
-    }
+    worth_reading(text) && reads_as_sql_any_way(text)
+}
+
+/// Whether `text` reads as SQL as it is, or after a `'` or a `"`: the
+/// detector without its gate ([`worth_reading`]).
+fn reads_as_sql_any_way(text: &str) -> bool {
     reads_as_sql(text, None)
         || [b'\'', b'"'].into_iter().any(|quote| {
             memchr::memchr(quote, text.as_bytes()).is_some() && reads_as_sql(text, Some(quote))
@@ -59,11 +62,18 @@ fn could_inject(tokens: &mut LazyTokens<'_>, quoted: bool) -> bool {
         .is_some_and(|class| !is_operand(class) || start == 0)
 }
 
-/// Whether `text` holds a byte an injection needs: a blank or comment to
-/// part the value from the SQL after it, a quote to close, a parenthesis,
-/// `;`, `|`, `&` or `#`. Names, e-mail addresses, numbers and tokens
-/// (`ann.obrien@example.com`, `pro-yearly`, `6f1c2e9a`) are never read.
+/// Whether `text` could read as SQL: it holds a byte an injection needs
+/// (a blank or comment to part the value from the SQL after it, a quote to
+/// close, a parenthesis, `;`, `|`, `&` or `#`), or it starts as SQL
+/// written without them ([`starts_as_sql`]). Names, e-mail addresses,
+/// numbers and tokens (`ann.obrien@example.com`, `pro-yearly`, `6f1c2e9a`)
+/// are never read.
 fn worth_reading(text: &str) -> bool {
+    holds_needed_byte(text) || starts_as_sql(text)
+}
+
+/// Whether `text` holds a byte of [`NEEDED`].
+fn holds_needed_byte(text: &str) -> bool {
     // Eight bytes a step, one branch each: the values this rules out are
     // read to their end.
     let mut chunks = text.as_bytes().chunks_exact(8);
@@ -72,7 +82,42 @@ fn worth_reading(text: &str) -> bool {
         || chunks.remainder().iter().any(needed)
 }
 
-/// The bytes [`worth_reading`] looks for.
+/// Whether `text` (holding no byte of [`NEEDED`]) starts the only ways
+/// such a value reads as SQL. With neither blanks nor comments, words
+/// are parted by operators, and an operator after the value's first
+/// operand settles it as an expression; so the SQL must come first: a
+/// statement or logic keyword (`select*from`, `exec-xp_cmdshell`,
+/// `or-1=1`), or a number glued to the keyword after it, which `MySQL`
+/// reads as two tokens (`1.or-1=1`, `0x1or-1=1`, `-1e0limit-1`). Such a
+/// number is letters and digits from its start (signs only in an
+/// exponent) with a letter no hex digit is: every keyword has one.
+fn starts_as_sql(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        let end = bytes
+            .iter()
+            .position(|&b| !is_word_byte(b))
+            .unwrap_or(bytes.len());
+        let word = text.get(..end).unwrap_or(text);
+        return matches!(
+            keyword(word),
+            Class::Statement | Class::Logic | Class::Union
+        );
+    }
+    let number = text.trim_start_matches(['-', '+', '!', '~']).as_bytes();
+    let starts_number = match number {
+        [b'0'..=b'9', ..] => true,
+        [b'.', next, ..] => next.is_ascii_digit(),
+        _ => false,
+    };
+    starts_number
+        && number
+            .iter()
+            .take_while(|&&b| is_word_byte(b) || b == b'-' || b == b'+')
+            .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
+}
+
+/// The bytes [`holds_needed_byte`] looks for.
 const NEEDED: ByteSet = ByteSet::of(b" \t\n\r\x0b\x0c'\"`();|&#/");
 /// [`NEEDED`] as a table indexed by byte.
 const NEEDED_TABLE: [bool; 256] = NEEDED.table();
@@ -224,7 +269,7 @@ fn statement(tokens: &mut LazyTokens<'_>) -> bool {
         "update" => tokens.word(2) == "set",
         "exec" | "execute" => tokens.class(1) == Some(Class::Word) && tokens.word(1).contains('_'),
         "waitfor" => matches!(tokens.word(1), "delay" | "time"),
-        "shutdown" => matches!(tokens.class(1), None | Some(Class::Comment)),
+        "shutdown" => tokens.class(1) == Some(Class::Comment) || tokens.word(1) == "with",
         _ => false,
     }
 }
@@ -238,7 +283,10 @@ fn subquery(tokens: &mut LazyTokens<'_>, at: usize) -> bool {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{eager, is_sql_injection, reads_as_sql, worth_reading, NEEDED};
+    use super::{
+        eager, holds_needed_byte, is_sql_injection, reads_as_sql, reads_as_sql_any_way,
+        worth_reading, NEEDED,
+    };
 
     /// Pieces of SQL and of text, for values that reach every branch.
     const PIECES: &[&str] = &[
@@ -288,11 +336,157 @@ mod tests {
         }
     }
 
+    /// Pieces of SQL without a byte of [`NEEDED`]: no blank, quote,
+    /// parenthesis, `;`, `|`, `&`, `#` or `/`, so only what the gate lets
+    /// through without them is read.
+    const BLANK_FREE: &[&str] = &[
+        "1",
+        "0",
+        "1.",
+        ".5",
+        "1e1",
+        "1e-1",
+        "0x1",
+        "0b1",
+        "x",
+        "users",
+        "-",
+        "+",
+        "*",
+        "=",
+        "<>",
+        "!",
+        "~",
+        "<=>",
+        ":=",
+        ",",
+        ".",
+        "--",
+        "--+",
+        "@x",
+        "@@version",
+        "or",
+        "and",
+        "xor",
+        "not",
+        "like",
+        "is",
+        "null",
+        "true",
+        "union",
+        "all",
+        "distinct",
+        "select",
+        "from",
+        "where",
+        "order",
+        "by",
+        "limit",
+        "having",
+        "into",
+        "outfile",
+        "insert",
+        "delete",
+        "update",
+        "set",
+        "drop",
+        "table",
+        "exec",
+        "xp_cmdshell",
+        "waitfor",
+        "delay",
+        "shutdown",
+        "sleep",
+        "begin",
+        "if",
+        "declare",
+        "é",
+        "\u{a0}",
+        "\u{fffd}",
+        "_",
+        "$",
+        "%",
+        "^",
+        "\\",
+        "?",
+        "[",
+        "]",
+        "{",
+        "}",
+        ":",
+    ];
+
+    /// What the sqli generator (`tests/support/generated.rs`) writes: a
+    /// context, a payload, a terminator; here with its blanks written
+    /// without a byte the gate looks for, as an attacker avoiding the gate
+    /// would write them.
+    fn generated_without_blanks() -> impl Strategy<Value = String> {
+        let context =
+            prop::sample::select(&["1", "1)", "x", "-1", "0", "1))", "1.", "0x1", "1e0"][..]);
+        let payload = prop::sample::select(
+            &[
+                "or 1=1",
+                "and 2>1",
+                "or true",
+                "or 1 like 1",
+                "and 3 between 1 and 5",
+                "or not 1=2",
+                "or 1 rlike 1",
+                "xor 1=1",
+                "union select null",
+                "union all select 1,2,3",
+                "union distinct select @@version,2",
+                "union select username,password from users",
+                "and sleep(5)",
+                "or benchmark(5000000,md5(1))",
+                "and 1=convert(int,@@version)",
+                "order by 1",
+                "group by 1,2",
+                "limit 1",
+                "having 1=1",
+                "into outfile x",
+                "select * from users",
+                "exec xp_cmdshell",
+                "shutdown",
+                "waitfor delay x",
+            ][..],
+        );
+        let end = prop::sample::select(&["", "--", "-- -", "--+"][..]);
+        let joiner = prop::sample::select(&["", "-", "+", "~", "!", "*", "=", "-+", "+-", "."][..]);
+        (context, payload, end, joiner, any::<bool>()).prop_map(
+            |(context, payload, end, joiner, lead)| {
+                let text = format!("{context} {payload}{end}");
+                let text = if lead { text } else { payload.to_owned() };
+                text.split(' ').collect::<Vec<_>>().join(joiner)
+            },
+        )
+    }
+
     proptest! {
+        /// The gate ([`worth_reading`]) is what the reading needs: a value
+        /// it lets pass unread is one the detector would find clean.
+        #[test]
+        fn the_gate_passes_every_value_the_detector_flags(
+            text in prop_oneof![
+                "[\\x00-\\x7f]{0,24}",
+                prop::collection::vec(prop::sample::select(BLANK_FREE), 0..10)
+                    .prop_map(|pieces| pieces.concat()),
+                prop::collection::vec(prop::sample::select(PIECES), 0..10)
+                    .prop_map(|pieces| pieces.concat()),
+                generated_without_blanks(),
+            ]
+        ) {
+            prop_assert_eq!(
+                is_sql_injection(&text),
+                reads_as_sql_any_way(&text),
+                "{:?} (gate: {})", text, worth_reading(&text)
+            );
+        }
+
         /// The table scan finds what the set finds, wherever the byte is.
         #[test]
         fn the_gate_scan_finds_what_the_set_finds(text in "[a-z0-9.@-]{0,40}(|[ '\"();|&#/\t])[a-z0-9é]{0,20}") {
-            prop_assert_eq!(worth_reading(&text), NEEDED.found_in(&text), "{:?}", text);
+            prop_assert_eq!(holds_needed_byte(&text), NEEDED.found_in(&text), "{:?}", text);
         }
 
         /// Tokens read as the decision asks for them decide what reading
@@ -347,6 +541,78 @@ mod tests {
             "x' or 1 like 1 or 'x",
         ] {
             assert!(is_sql_injection(attack), "missed: {attack:?}");
+        }
+    }
+
+    #[test]
+    fn sql_written_without_blanks_quotes_or_parentheses_is_read() {
+        // The gate let these through unread (the detector flagged them):
+        // the proptest above found `or-1=1`.
+        for attack in [
+            "or-1=1",
+            "1.or-1=1",
+            "0x1or-1=1",
+            "-1.or-1=1",
+            "1e0or-1=1",
+            "1e-1or-1=1",
+            "1.or-1--",
+            "1.limit-1",
+            "select*from",
+            "select@@version",
+            "select-1",
+            "exec-xp_cmdshell",
+            "shutdown--",
+        ] {
+            assert!(worth_reading(attack), "not read: {attack:?}");
+            assert!(is_sql_injection(attack), "missed: {attack:?}");
+        }
+    }
+
+    #[test]
+    fn the_styles_the_gate_was_tuned_on_are_read() {
+        for attack in [
+            "select*from users",
+            "1/**/or/**/1=1",
+            "union(select(1))",
+            "1 union select `password` from `users`",
+            "admin'#",
+            "admin'--",
+            "1' or 1=1--",
+            "/*!50000select*/ * from users",
+            "1 /*!50000union*/ /*!50000select*/ 1",
+            "'||'",
+            "x'||(select 1)||'",
+        ] {
+            assert!(is_sql_injection(attack), "missed: {attack:?}");
+        }
+        // Look-alike quotes are folded before the detector reads a value.
+        let folded = crate::waf::transform::decode_all("1\u{2019} OR \u{2019}1\u{2019}=\u{2019}1");
+        assert!(is_sql_injection(&folded), "missed: {folded:?}");
+    }
+
+    #[test]
+    fn one_word_values_are_not_sql() {
+        for text in [
+            "shutdown",
+            "select",
+            "delete",
+            "update",
+            "union",
+            "or",
+            "and",
+            "exec",
+            "3rd",
+            "2fa",
+            "0x1f",
+            "10am",
+            "1.5kg",
+            "6f1c2e9a-0b7d-4e3f-9a1c-2b3c4d5e6f70",
+            "pro-yearly",
+            "2024-05-01t10:00",
+            "order-by",
+            "or-else",
+        ] {
+            assert!(!is_sql_injection(text), "flagged: {text:?}");
         }
     }
 

@@ -464,7 +464,7 @@ pub(crate) fn is_operand(class: Class) -> bool {
 
 /// Letters, digits, `_`, `$`, `.` (`schema.table`) and any byte of a
 /// character that is not ASCII (words of other languages).
-fn is_word_byte(c: u8) -> bool {
+pub(crate) fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'.') || c >= 0x80
 }
 
@@ -473,7 +473,7 @@ fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 }
 
 /// The class of a word (lower case): a keyword's, else [`Class::Word`].
-fn keyword(word: &str) -> Class {
+pub(crate) fn keyword(word: &str) -> Class {
     // Most words are not keywords: one hash, not a comparison per keyword.
     static KEYWORDS: std::sync::LazyLock<
         hashbrown::HashMap<&str, Class, foldhash::fast::FixedState>,
