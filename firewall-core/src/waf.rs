@@ -180,7 +180,7 @@ impl Waf {
         }
         let active = all
             .into_iter()
-            .filter(|s| s.paranoia <= config.paranoia && !config.disabled.contains(&s.id))
+            .filter(|s| config.runs(s))
             .map(|mut s| {
                 if s.critical_from
                     .is_some_and(|level| config.paranoia >= level)

@@ -9,6 +9,7 @@
 //! body_limit = 131072         # bytes inspected
 //! body_overflow = "reject"    # reject (413) | inspect-partial
 //! disabled = [942100]         # signature ids turned off everywhere
+//! validate_utf8 = false       # true: refuse arguments that are not UTF-8 (920250)
 //!
 //! [[waf.exclusion]]
 //! path = "/comments"          # route prefix (see Exclusion::covers_route)
@@ -32,6 +33,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::protocol::Check;
 use super::route::RoutePath;
 use super::signatures::{AttackFamily, Signature};
 use super::target::Location;
@@ -256,6 +258,12 @@ pub struct WafConfig {
     pub exclusions: Vec<Exclusion>,
     /// Signatures used instead of the built-in set (`None`: built-in).
     pub signatures: Option<Vec<Signature>>,
+    /// Refuse a path or argument that is not UTF-8 once percent-decoded
+    /// (920250, the [`Check::BadUtf8`] check), at every paranoia level.
+    /// Off by default, as in CRS (`tx.crs_validate_utf8_encoding`): a
+    /// form sent in another charset (`caf%E9` from an ISO-8859-1 page) is
+    /// legitimate; turn it on when the application only takes UTF-8.
+    pub validate_utf8: bool,
 }
 
 impl Default for WafConfig {
@@ -269,6 +277,7 @@ impl Default for WafConfig {
             disabled: Vec::new(),
             exclusions: Vec::new(),
             signatures: None,
+            validate_utf8: false,
         }
     }
 }
@@ -372,6 +381,34 @@ impl WafConfig {
         self
     }
 
+    /// Refuses paths and arguments that are not UTF-8 once decoded
+    /// (920250; off by default, see [`WafConfig::validate_utf8`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::waf::{Request, Waf, WafConfig};
+    /// let latin1 = Request::from_target("GET", "/search?q=caf%E9");
+    /// assert!(Waf::new(WafConfig::default())?.inspect(&latin1).is_pass());
+    /// let strict = Waf::new(WafConfig::default().validate_utf8(true))?;
+    /// assert!(!strict.inspect(&latin1).is_pass());
+    /// # Ok::<(), firewall_core::waf::WafError>(())
+    /// ```
+    #[must_use]
+    pub fn validate_utf8(mut self, on: bool) -> Self {
+        self.validate_utf8 = on;
+        self
+    }
+
+    /// Whether `signature` runs under this configuration: at or under the
+    /// paranoia level, not disabled, and the UTF-8 check only when
+    /// [`WafConfig::validate_utf8`] is set.
+    pub(crate) fn runs(&self, signature: &Signature) -> bool {
+        signature.paranoia <= self.paranoia
+            && !self.disabled.contains(&signature.id)
+            && (self.validate_utf8 || signature.check != Some(Check::BadUtf8))
+    }
+
     /// Reads the `[waf]` table of a rules file (other tables are ignored);
     /// `Ok(None)` when the file has none. `source` names the file in errors.
     ///
@@ -434,6 +471,7 @@ pub(crate) struct RawWaf {
     pub(crate) body_overflow: Option<Spanned<String>>,
     #[serde(default)]
     pub(crate) disabled: Vec<u32>,
+    pub(crate) validate_utf8: Option<bool>,
     #[serde(default)]
     pub(crate) exclusion: Vec<Spanned<RawExclusion>>,
 }

@@ -68,6 +68,7 @@ fn convert(raw: RawWaf) -> Result<WafConfig, Failure> {
         };
     }
     config.disabled = raw.disabled;
+    config.validate_utf8 = raw.validate_utf8.unwrap_or(false);
     for exclusion in raw.exclusion {
         config.exclusions.push(exclusion_of(exclusion)?);
     }
@@ -137,6 +138,52 @@ mod tests {
         );
     }
 
+    /// A form from a page in ISO-8859-1: `Renée`, `Köln`, `crème brûlée`.
+    fn latin1_form() -> crate::waf::Request<'static> {
+        crate::waf::Request::new("POST", "/contact").body(
+            "application/x-www-form-urlencoded",
+            "name=Ren%E9e&city=K%F6ln&message=Cr%E8me+br%FBl%E9e+pour+6",
+        )
+    }
+
+    #[test]
+    fn a_latin1_form_passes_by_default_at_every_level() {
+        for paranoia in 1..=4 {
+            let config = WafConfig::default().paranoia(paranoia);
+            let report = crate::waf::Waf::new(config)
+                .unwrap()
+                .evaluate(&latin1_form());
+            assert!(
+                report.matches().iter().all(|m| m.rule_id != 920_250),
+                "PL{paranoia}: {:?}",
+                report.matches()
+            );
+        }
+        let waf = crate::waf::Waf::new(WafConfig::default()).unwrap();
+        assert!(waf.inspect(&latin1_form()).is_pass());
+        assert!(waf
+            .inspect(&crate::waf::Request::from_target("GET", "/?q=caf%E9"))
+            .is_pass());
+    }
+
+    #[test]
+    fn validate_utf8_refuses_a_latin1_form() {
+        let text = "[waf]\nvalidate_utf8 = true\n";
+        let config = parse(text, "f").unwrap().unwrap();
+        assert!(config.validate_utf8);
+        let waf = crate::waf::Waf::new(config).unwrap();
+        assert!(!waf.inspect(&latin1_form()).is_pass());
+        let report = waf.evaluate(&latin1_form());
+        assert!(report.matches().iter().any(|m| m.rule_id == 920_250));
+        // UTF-8 is still welcome.
+        let utf8 = crate::waf::Request::new("POST", "/contact").body(
+            "application/x-www-form-urlencoded",
+            "name=Ren%C3%A9e&city=K%C3%B6ln",
+        );
+        assert!(waf.inspect(&utf8).is_pass());
+        assert!(!parse("[waf]\n", "f").unwrap().unwrap().validate_utf8);
+    }
+
     #[test]
     fn the_rules_file_carries_both_tables() {
         let text = "[[rule]]\naction = \"ALLOW\"\nproto = \"TCP\"\ndport = 5000\nsrc_cidr = \"ANY\"\ndst_cidr = \"ANY\"\n\
@@ -163,6 +210,11 @@ mod tests {
         assert_eq!(
             err("[waf]\n[[waf.exclusion]]\npath = \"/\"\nfamilies = [\"sql\"]\n"),
             "f.toml:4: [waf] exclusion.families: unknown family `sql`: expected one of sqli, xss, lfi, rfi, rce, php, java, generic, scanner, protocol"
+        );
+        assert!(
+            err("[waf]\nvalidate_utf8 = \"yes\"\n").starts_with("f.toml:2: invalid type"),
+            "{}",
+            err("[waf]\nvalidate_utf8 = \"yes\"\n")
         );
         assert_eq!(
             err("[waf]\n[[waf.exclusion]]\nargs = []\n"),

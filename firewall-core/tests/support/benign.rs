@@ -48,6 +48,29 @@ fn enc(value: &str) -> String {
     out
 }
 
+/// Percent-encodes a form value as a page in ISO-8859-1 sends it (one
+/// byte per character, `é` as `%E9`); `None` when a character has no
+/// Latin-1 byte.
+fn enc_latin1(value: &str) -> Option<String> {
+    let bytes: Option<Vec<u8>> = value
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect();
+    let mut out = String::new();
+    for b in bytes? {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                out.push(b as char);
+            }
+            b' ' => out.push('+'),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    Some(out)
+}
+
 fn json(value: &serde_json::Value) -> Vec<u8> {
     value.to_string().into_bytes()
 }
@@ -204,6 +227,27 @@ fn browsing_requests(p: &Pieces, out: &mut Vec<Request<'static>>) {
     }
 }
 
+/// Forms and searches from pages served in ISO-8859-1 (`accept-charset`,
+/// older sites): accented letters arrive as single bytes, not UTF-8.
+fn latin1_requests(p: &Pieces, out: &mut Vec<Request<'static>>) {
+    let texts = p.prose.iter().filter(|t| !t.is_ascii());
+    for (i, text) in texts.filter_map(|t| enc_latin1(t)).enumerate() {
+        let city = &p.cities[i % p.cities.len()];
+        let city = enc_latin1(city).unwrap_or_else(|| enc(city));
+        let form = format!("name=Ren%E9e+L%E9vesque&city={city}&message={text}");
+        out.push(browser(
+            p,
+            i,
+            Request::new("POST", "/contact").body(FORM, form),
+        ));
+        out.push(browser(
+            p,
+            i + 1,
+            Request::from_target("GET", format!("/search?q={text}&lang=fr")),
+        ));
+    }
+}
+
 /// Every request of the corpus.
 pub fn corpus() -> Vec<Request<'static>> {
     let p = pieces();
@@ -213,5 +257,6 @@ pub fn corpus() -> Vec<Request<'static>> {
     comment_requests(&p, &mut out);
     upload_requests(&p, &mut out);
     browsing_requests(&p, &mut out);
+    latin1_requests(&p, &mut out);
     out
 }
