@@ -694,15 +694,10 @@ fn skip_blanks_and_comments(bytes: &[u8], mut i: usize) -> usize {
 }
 
 #[cfg(test)]
-#[allow(dead_code)]
-#[path = "../../tests/support/generated.rs"]
-mod generated;
-
-#[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
-    use super::generated;
+    use super::super::sql_injection::generated;
 
     use super::{could_be_js, could_be_js_by_searches, is_js_injection, read, Context};
 

@@ -625,17 +625,12 @@ fn could_be_command_injection_by_searches(text: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(dead_code)]
-#[path = "../../tests/support/generated.rs"]
-mod generated;
-
-#[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
+    use super::super::sql_injection::generated;
     use super::{
-        could_be_command_injection, could_be_command_injection_by_searches, generated,
-        is_command_injection,
+        could_be_command_injection, could_be_command_injection_by_searches, is_command_injection,
     };
 
     /// Words of prose, some with a byte a shell undoes or a hiding word.

@@ -274,10 +274,12 @@ fn subquery(tokens: &mut LazyTokens<'_>, at: usize) -> bool {
     tokens.class(at) == Some(Class::Statement) && tokens.word(at) == "select"
 }
 
+/// The attack generators of the integration tests, for the detectors'
+/// differential tests (loaded once for all of them: shell, JS, HTML).
 #[cfg(test)]
 #[allow(dead_code)]
 #[path = "../../tests/support/generated.rs"]
-mod generated;
+pub(super) mod generated;
 
 #[cfg(test)]
 mod tests {

@@ -437,15 +437,10 @@ fn is_dangerous_markup(text: &str) -> bool {
 }
 
 #[cfg(test)]
-#[allow(dead_code)]
-#[path = "../../tests/support/generated.rs"]
-mod generated;
-
-#[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
-    use super::generated;
+    use super::super::sql_injection::generated;
 
     use super::{could_be_xss, could_be_xss_by_searches, dangerous, is_xss, tokenize, Start};
 
