@@ -151,12 +151,14 @@ pub(crate) async fn inspect(
         subject.refuse(firewall, Refusal::BodyOverLimit(limit));
         return Ok(Outcome::Refuse(too_large(limit)));
     }
-    if let Err(why) = readable(req, &decoded.bytes, !decoded.over) {
+    // Read once, for the multipart reader, the charset and the WAF.
+    let content_type = content_type(req);
+    if let Err(why) = readable(&content_type, &decoded.bytes, !decoded.over) {
         subject.refuse(firewall, Refusal::Body(&why.to_string()));
         return Ok(Outcome::Refuse(bad_body("multipart")));
     }
-    let text = charset::as_utf8(req, decoded.bytes);
-    let view = view_of(req, &text);
+    let text = charset::as_utf8(req, &content_type, decoded.bytes);
+    let view = view_of(req, content_type, &text);
     let verdict = match decide(waf, &view, force) {
         Some(Verdict::Block(hit)) => {
             subject.refuse(firewall, Refusal::Waf(&hit));
@@ -181,10 +183,9 @@ pub(crate) async fn inspect(
 /// Refuses a multipart body that the handler's reader (`actix-multipart`)
 /// would reject or that readers disagree on: the WAF could not inspect the
 /// fields the handler gets ([`multipart::parse`]).
-fn readable(req: &HttpRequest, body: &[u8], complete: bool) -> Result<(), MultipartError> {
-    let content_type = content_type(req);
-    if multipart::is_multipart(&content_type) {
-        multipart::parse(&content_type, body, complete)?;
+fn readable(content_type: &str, body: &[u8], complete: bool) -> Result<(), MultipartError> {
+    if multipart::is_multipart(content_type) {
+        multipart::parse(content_type, body, complete)?;
     }
     Ok(())
 }
@@ -263,9 +264,9 @@ fn rejoin(head: Bytes, rest: Payload) -> Payload {
 }
 
 /// The request as the WAF sees it: raw path and query, headers (and so the
-/// cookies), and `body`, all borrowed from `req` (header values that are not
-/// UTF-8 are copied with replacement characters).
-fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> Request<'a> {
+/// cookies), and `body` of `content_type`, all borrowed from `req` (header
+/// values that are not UTF-8 are copied with replacement characters).
+fn view_of<'a>(req: &'a HttpRequest, content_type: Cow<'a, str>, body: &'a [u8]) -> Request<'a> {
     let mut view = Request::new(req.method().as_str(), req.uri().path())
         .query(req.query_string())
         .version(http_version(req.version()));
@@ -273,7 +274,7 @@ fn view_of<'a>(req: &'a HttpRequest, body: &'a [u8]) -> Request<'a> {
     for (name, value) in req.headers() {
         view.push_header(name.as_str(), text_of(value.as_bytes()));
     }
-    view.borrowed_body(content_type(req), body)
+    view.borrowed_body(content_type, body)
 }
 
 /// The version's name, as the WAF's protocol checks read it.
@@ -288,7 +289,8 @@ fn http_version(version: Version) -> &'static str {
     }
 }
 
-/// The first `Content-Type` header, as the WAF and `actix-multipart` read it.
+/// The first `Content-Type` header, as the WAF and `actix-multipart` read
+/// it (the charset check reads it as Actix does, see [`charset::as_utf8`]).
 fn content_type(req: &HttpRequest) -> Cow<'_, str> {
     req.headers()
         .get(CONTENT_TYPE)

@@ -13,18 +13,27 @@ use firewall_core::waf::multipart;
 /// `body` as UTF-8 text when the request declares another charset that
 /// decodes it; else `body` unchanged (a charset Actix does not know, or bytes
 /// invalid in it, make its extractors refuse the body anyway, and a handler
-/// that reads raw bytes reads these).
+/// that reads raw bytes reads these). `content_type` is the request's first
+/// `Content-Type` header as text (with replacement characters for bytes
+/// that are not UTF-8), which the WAF reads too.
 /// A multipart body stays bytes: `actix-multipart` reads its delimiters and
 /// fields from the bytes, whatever charset the request names.
-pub(crate) fn as_utf8<'a>(req: &HttpRequest, body: Cow<'a, [u8]>) -> Cow<'a, [u8]> {
-    if multipart::is_multipart(req.content_type()) {
-        return body;
-    }
+pub(crate) fn as_utf8<'a>(
+    req: &HttpRequest,
+    content_type: &str,
+    body: Cow<'a, [u8]>,
+) -> Cow<'a, [u8]> {
     // Without a `charset` parameter Actix reads UTF-8 (or fails to parse
     // the type, and reads the bytes as they are): no need to parse the
-    // type (`mime` allocates) to learn it. Actix parses the whole first
-    // `Content-Type` header (`content_type()` is only the type before its
-    // parameters); one that is not visible ASCII is an error, read as it is.
+    // type (`mime` allocates) to learn it.
+    if multipart::is_multipart(content_type) || !names_a_charset(content_type) {
+        return body;
+    }
+    // Actix parses the whole first `Content-Type` header only when it is
+    // visible ASCII (its `to_str`); one that is not is an error, and the
+    // body is read as it is. (Such a header can still read as multipart or
+    // name a charset above, with replacement characters: the body stays
+    // as it is either way.)
     let declared = req.headers().get(CONTENT_TYPE).map(|v| v.to_str());
     if !matches!(declared, Some(Ok(value)) if names_a_charset(value)) {
         return body;
@@ -56,13 +65,32 @@ fn names_a_charset(content_type: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::http::header::HeaderValue;
     use actix_web::test::TestRequest;
 
     fn decoded(content_type: &str, body: &[u8]) -> Vec<u8> {
+        decoded_with(HeaderValue::from_str(content_type).unwrap(), body)
+    }
+
+    fn decoded_with(content_type: HeaderValue, body: &[u8]) -> Vec<u8> {
         let req = TestRequest::default()
-            .insert_header(("Content-Type", content_type))
+            .insert_header((CONTENT_TYPE, content_type))
             .to_http_request();
-        as_utf8(&req, Cow::Borrowed(body)).into_owned()
+        let text = String::from_utf8_lossy(req.headers().get(CONTENT_TYPE).unwrap().as_bytes());
+        as_utf8(&req, &text, Cow::Borrowed(body)).into_owned()
+    }
+
+    #[test]
+    fn a_content_type_actix_cannot_read_leaves_the_body_as_it_is() {
+        let utf16: Vec<u8> = "a=<b>".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        for value in [
+            &b"application/x-www-form-urlencoded; charset=utf-16le; x=\xe9"[..],
+            b"multipart/form-data; boundary=\xe9; charset=utf-16le",
+        ] {
+            let value = HeaderValue::from_bytes(value).unwrap();
+            assert!(value.to_str().is_err());
+            assert_eq!(decoded_with(value, &utf16), utf16);
+        }
     }
 
     #[test]

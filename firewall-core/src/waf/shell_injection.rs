@@ -206,7 +206,7 @@ fn reads_as_command(text: &str, start: Strength) -> bool {
 const HIDING: ByteSet = ByteSet::of(b"'\"\\^${}?*[%/`");
 
 /// The bytes that open a separator.
-const SEPARATORS: ByteSet = ByteSet::of(b";|&`\n\r(");
+const SEPARATORS: ByteSet = ByteSet::of(b";|&`\n\r({");
 
 /// The most variable assignments skipped before a command (`a=1 b=2 id`).
 const MAX_ASSIGNMENTS: usize = 8;
@@ -546,16 +546,54 @@ fn is_assignment(word: &str) -> bool {
 /// first word: it costs a vectorised search for six bytes and a look at
 /// its first word, no reading.
 pub(crate) fn could_be_command_injection(text: &str) -> bool {
-    // Most values hold none of the bytes a shell reads at all: one short
-    // loop rules them out before the vectorised searches start.
-    if !worth_reading(text) {
-        return false;
-    }
+    // The grammar asks for a byte a shell reads, and then for a separator
+    // or brace anywhere, or a first word hiding a command. Before the
+    // first byte a shell reads there is no separator either: one pass
+    // finds it, and only a value holding one is looked at again.
     let bytes = text.as_bytes();
-    memchr::memchr3(b';', b'|', b'&', bytes).is_some()
-        || memchr::memchr3(b'`', b'\n', b'\r', bytes).is_some()
-        || memchr::memchr2(b'(', b'{', bytes).is_some()
-        || first_word_hides(text)
+    let Some(first) = first_marked(bytes, &NEEDED_TABLE) else {
+        return false;
+    };
+    let rest = &bytes[first..];
+    if rest.len() >= VECTOR_SEARCH_FROM {
+        // Long prose: three vectorised searches beat a byte loop.
+        memchr::memchr3(b';', b'|', b'&', rest).is_some()
+            || memchr::memchr3(b'`', b'\n', b'\r', rest).is_some()
+            || memchr::memchr2(b'(', b'{', rest).is_some()
+            || first_word_hides(text)
+    } else {
+        first_marked(rest, &OPENING_TABLE).is_some() || first_word_hides(text)
+    }
+}
+
+/// From how many bytes [`could_be_command_injection`] searches a value
+/// with `memchr` rather than a table: below, the searches' set-up costs
+/// more than the loop.
+const VECTOR_SEARCH_FROM: usize = 64;
+
+/// The bytes that open a command or a brace expansion anywhere in a value.
+const OPENING: ByteSet = ByteSet::of(b";|&`\n\r({");
+/// [`OPENING`] as a table indexed by byte.
+const OPENING_TABLE: [bool; 256] = OPENING.table();
+/// The bytes a shell reads: [`OPENING`] and those it undoes (a quote,
+/// escape, caret, variable).
+const NEEDED: ByteSet = ByteSet::of(b";|&`\n\r('\"\\^${");
+/// [`NEEDED`] as a table indexed by byte.
+const NEEDED_TABLE: [bool; 256] = NEEDED.table();
+
+/// Where the first byte `table` marks is in `bytes`: eight bytes a step,
+/// one branch each, then the byte within the step.
+fn first_marked(bytes: &[u8], table: &[bool; 256]) -> Option<usize> {
+    let marked = |b: &u8| table[usize::from(*b)];
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |hit, b| hit | marked(b)) {
+            return chunk.iter().position(marked).map(|i| at + i);
+        }
+        at += chunk.len();
+    }
+    chunks.remainder().iter().position(marked).map(|i| at + i)
 }
 
 /// Whether the first word of `text` holds a byte with which a word hides
@@ -572,21 +610,95 @@ fn first_word_hides(text: &str) -> bool {
         .any(|b| HIDING.contains(b))
 }
 
-/// Whether `text` holds a separator or a character a shell undoes (a
-/// quote, escape, caret, variable, brace): a value without one is never
-/// read.
-fn worth_reading(text: &str) -> bool {
-    const NEEDED: ByteSet = ByteSet::of(b";|&`\n\r('\"\\^${");
-    NEEDED.found_in(text)
+/// The gate as it was first written, the tests' reference: a byte a
+/// shell reads, and then a separator or brace, or a hiding first word.
+#[cfg(test)]
+fn could_be_command_injection_by_searches(text: &str) -> bool {
+    if !NEEDED.found_in(text) {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    memchr::memchr3(b';', b'|', b'&', bytes).is_some()
+        || memchr::memchr3(b'`', b'\n', b'\r', bytes).is_some()
+        || memchr::memchr2(b'(', b'{', bytes).is_some()
+        || first_word_hides(text)
 }
 
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
-    use super::{could_be_command_injection, is_command_injection};
+    use super::super::sql_injection::generated;
+    use super::{
+        could_be_command_injection, could_be_command_injection_by_searches, is_command_injection,
+    };
+
+    /// Words of prose, some with a byte a shell undoes or a hiding word.
+    const PROSE: &[&str] = &[
+        " ", "  ", "\t", "please", "ann", "o'brien", "you'd", "id", "/bin/cat", "c?t", "%x%",
+        "a=1", "\"x\"", "<", ">", ",", ".", "é", "x",
+    ];
+
+    /// One piece of shell syntax: a separator, a brace, a byte a shell
+    /// undoes.
+    const SYNTAX: &[&str] = &[
+        "\"", "'", "\\", "^", "$", "${ifs}", "{a,b}", "{", "}", ";", "|", "&", "`", "\n", "\r",
+        "(", "$(",
+    ];
+
+    /// The generators' payloads (every family), lower case, alone and
+    /// after prose, with enough prose to pass the vectorised length.
+    fn generated_values() -> Vec<String> {
+        let prose = "please select the plan you'd recommend for a small team, thanks ";
+        generated::attacks(21, 150)
+            .into_iter()
+            .flat_map(|attack| {
+                let payload = attack.payload.to_lowercase();
+                [
+                    format!("{prose}{payload}"),
+                    format!("{payload} {prose}"),
+                    payload,
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_one_pass_gate_decides_as_the_searches_on_generated_attacks() {
+        let values = generated_values();
+        for text in &values {
+            assert_eq!(
+                could_be_command_injection(text),
+                could_be_command_injection_by_searches(text),
+                "{text:?}"
+            );
+        }
+        assert!(values
+            .iter()
+            .any(|v| v.len() >= super::VECTOR_SEARCH_FROM && could_be_command_injection(v)));
+        assert!(values
+            .iter()
+            .any(|v| v.len() < super::VECTOR_SEARCH_FROM && !could_be_command_injection(v)));
+    }
 
     proptest! {
+        /// The gate in one pass (a table, or `memchr` for long values)
+        /// decides as the searches it replaces, short values and long,
+        /// with one or two pieces of shell syntax anywhere in prose.
+        #[test]
+        fn the_one_pass_gate_decides_as_the_searches(
+            head in prop::collection::vec(prop::sample::select(PROSE), 0..30),
+            syntax in prop::collection::vec(prop::sample::select(SYNTAX), 0..3),
+            tail in prop::collection::vec(prop::sample::select(PROSE), 0..30),
+        ) {
+            let text = [head.concat(), syntax.join("x "), tail.concat()].concat();
+            prop_assert_eq!(
+                could_be_command_injection(&text),
+                could_be_command_injection_by_searches(&text),
+                "{:?}", text
+            );
+        }
+
         /// The gate is exact: a value it rules out is never an injection,
         /// whatever its bytes (shell syntax, quotes, globs, paths) past the
         /// separators and braces it looks for.

@@ -21,7 +21,9 @@
 //! ```
 
 use super::engine::ByteSet;
-use super::sql_tokens::{is_operand, is_word_byte, keyword, Class, LazyTokens};
+use super::sql_tokens::{
+    is_operand, is_word_byte, keyword, plain_token, string_end, Class, LazyTokens,
+};
 
 #[cfg(test)]
 mod eager;
@@ -46,11 +48,51 @@ fn reads_as_sql_any_way(text: &str) -> bool {
 /// reading stops at the first token that settles it.
 fn reads_as_sql(text: &str, quote: Option<u8>) -> bool {
     let quoted = quote.is_some();
+    // Where the tokens after the value's operand start: after the string
+    // the quote opened, which the text must close.
+    let start = match quote {
+        None => 0,
+        Some(q) => match string_end(text.as_bytes(), 0, q) {
+            Some(end) => end,
+            None => return false,
+        },
+    };
+    if starts_as_text(text, start, quoted) {
+        return false;
+    }
     let mut tokens = LazyTokens::new(text);
     if quote.is_some_and(|q| !tokens.after_quote(q)) {
         return false;
     }
     could_inject(&mut tokens, quoted) && injects(&mut tokens, quoted)
+}
+
+/// Whether the plain words the reading starts with ([`plain_token`], from
+/// `at`) settle it as text, as the tokens would: an operand after the
+/// string a quote closed, or after the value's first operand (`ann o`,
+/// `flat 3`, `+44 20`), is a second operand in a row (no room for an
+/// injection: [`could_inject`]); a statement or keyword after the first
+/// operand (`please select`) goes on as no injection ([`injects`]).
+/// `false` when the words are not plain: the tokens decide.
+fn starts_as_text(text: &str, at: usize, quoted: bool) -> bool {
+    let bytes = text.as_bytes();
+    let next_word = |from: usize| from + bytes[from..].iter().take_while(|&&b| b == b' ').count();
+    if quoted {
+        let at = next_word(at);
+        return at == bytes.len()
+            || plain_token(text, at).is_some_and(|(class, _)| is_operand(class));
+    }
+    // A sign before a number is dropped (`+44`).
+    let sign = matches!(bytes, [b'+' | b'-', b'0'..=b'9', ..]);
+    let Some((first, end)) = plain_token(text, usize::from(sign)) else {
+        return false;
+    };
+    if !matches!(first, Class::Word | Class::Number) || bytes.get(end) != Some(&b' ') {
+        return false;
+    }
+    plain_token(text, next_word(end)).is_some_and(|(class, _)| {
+        is_operand(class) || matches!(class, Class::Statement | Class::Keyword)
+    })
 }
 
 /// Whether the first tokens leave room for an injection: the operand the
@@ -279,14 +321,146 @@ fn subquery(tokens: &mut LazyTokens<'_>, at: usize) -> bool {
     tokens.class(at) == Some(Class::Statement) && tokens.word(at) == "select"
 }
 
+/// The attack generators of the integration tests, for the detectors'
+/// differential tests (loaded once for all of them: shell, JS, HTML).
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../tests/support/generated.rs"]
+pub(super) mod generated;
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
+    use super::generated;
+
+    use super::super::sql_tokens::{string_end, LazyTokens};
     use super::{
-        eager, holds_needed_byte, is_sql_injection, reads_as_sql, reads_as_sql_any_way,
-        worth_reading, NEEDED,
+        could_inject, eager, holds_needed_byte, injects, is_sql_injection, reads_as_sql,
+        reads_as_sql_any_way, starts_as_text, worth_reading, NEEDED,
     };
+
+    /// Words and bytes of prose and of SQL around the plain words
+    /// [`starts_as_text`] reads: apostrophes inside words, signs, calls,
+    /// string prefixes, bytes that continue a word.
+    const PROSE: &[&str] = &[
+        " ", " ", "  ", "ann", "o", "'", "brien", "'s", "'d", "you", "flat", "3", "12", ",", "+",
+        "-", "44", "0", "0x41", "1.5", "1e3", "nw1", "6xe", "please", "select", "the", "from",
+        "zoë", "müller", "café", "or", "and", "union", "not", "order", "by", "n", "x", "e", "\"",
+        "(", "sleep", "user", "version", "true", "é", "_", ".", "$", "a_b", "--", "#", "/*", ";",
+        "=", "\t", "\\",
+    ];
+
+    /// The reading without [`starts_as_text`]: the tokens alone.
+    fn read_by_tokens(text: &str, quote: Option<u8>) -> bool {
+        let quoted = quote.is_some();
+        let mut tokens = LazyTokens::new(text);
+        if quote.is_some_and(|q| !tokens.after_quote(q)) {
+            return false;
+        }
+        could_inject(&mut tokens, quoted) && injects(&mut tokens, quoted)
+    }
+
+    /// Whether [`starts_as_text`] settles `text` after `quote` as text.
+    fn settled_as_text(text: &str, quote: Option<u8>) -> bool {
+        let start = match quote {
+            None => Some(0),
+            Some(q) => string_end(text.as_bytes(), 0, q),
+        };
+        start.is_some_and(|at| starts_as_text(text, at, quote.is_some()))
+    }
+
+    /// The payloads of the attack generators (every family), lower case,
+    /// alone, after prose and after a quoted word of prose; and how many
+    /// of them are the SQL family's alone.
+    fn generated_values() -> (Vec<String>, usize) {
+        let attacks = generated::attacks(21, 150);
+        let sqli: Vec<String> = attacks
+            .iter()
+            .filter(|a| a.family == "sqli")
+            .map(|a| a.payload.to_lowercase())
+            .collect();
+        let mut values = sqli.clone();
+        for attack in &attacks {
+            let payload = attack.payload.to_lowercase();
+            values.extend([
+                format!("ann o'brien {payload}"),
+                format!("it's {payload}"),
+                format!("zoë müller {payload}"),
+                format!("flat 3 {payload}"),
+                payload,
+            ]);
+        }
+        (values, sqli.len())
+    }
+
+    #[test]
+    fn plain_words_settle_what_the_tokens_settle_on_generated_attacks() {
+        let (values, sqli) = generated_values();
+        let mut settled = 0;
+        for text in &values {
+            for quote in [None, Some(b'\''), Some(b'"')] {
+                let by_tokens = read_by_tokens(text, quote);
+                assert_eq!(
+                    reads_as_sql(text, quote),
+                    by_tokens,
+                    "{text:?} after {quote:?}"
+                );
+                assert_eq!(
+                    eager::reads_as_sql(text, quote),
+                    by_tokens,
+                    "{text:?} after {quote:?}"
+                );
+                if settled_as_text(text, quote) {
+                    assert!(
+                        !by_tokens,
+                        "settled as text, read as SQL: {text:?} after {quote:?}"
+                    );
+                    settled += 1;
+                }
+            }
+            assert_eq!(
+                is_sql_injection(text),
+                eager::is_sql_injection(text),
+                "{text:?}"
+            );
+        }
+        // The shortcut is exercised, and the SQL attacks are still read as SQL.
+        assert!(settled > values.len() / 4, "{settled} of {}", values.len());
+        let detected = values[..sqli]
+            .iter()
+            .filter(|v| is_sql_injection(v))
+            .count();
+        assert!(detected > sqli * 9 / 10, "{detected} of {sqli}");
+    }
+
+    #[test]
+    fn the_form_values_are_settled_by_their_first_words() {
+        for (text, quote) in [
+            ("ann o'brien", None),
+            ("ann o'brien", Some(b'\'')),
+            ("+44 20 7946 0958", None),
+            ("flat 3, 12 baker's row, london", None),
+            ("flat 3, 12 baker's row, london", Some(b'\'')),
+            ("nw1 6xe", None),
+            ("zoë müller", None),
+            ("please select the plan you'd recommend", None),
+            ("please select the plan you'd recommend", Some(b'\'')),
+        ] {
+            assert!(settled_as_text(text, quote), "{text:?} after {quote:?}");
+        }
+        for (text, quote) in [
+            ("1 or 1=1", None),
+            ("x' or 'a'='a", Some(b'\'')),
+            ("ann' union select 1", Some(b'\'')),
+            ("ann o(", None),
+            ("n'a' or 1=1", None),
+            ("1 union select", None),
+            ("x' sleep (5)", Some(b'\'')),
+        ] {
+            assert!(!settled_as_text(text, quote), "{text:?} after {quote:?}");
+        }
+    }
 
     /// Pieces of SQL and of text, for values that reach every branch.
     const PIECES: &[&str] = &[
@@ -487,6 +661,22 @@ mod tests {
         #[test]
         fn the_gate_scan_finds_what_the_set_finds(text in "[a-z0-9.@-]{0,40}(|[ '\"();|&#/\t])[a-z0-9é]{0,20}") {
             prop_assert_eq!(holds_needed_byte(&text), NEEDED.found_in(&text), "{:?}", text);
+        }
+
+        /// What the plain first words settle, the tokens settle the same
+        /// way, on prose and SQL pieces: the reading with the shortcut is
+        /// the reading without it, and reading all tokens at once agrees.
+        #[test]
+        fn plain_words_settle_what_the_tokens_settle(
+            pieces in prop::collection::vec(prop::sample::select(PROSE), 0..12)
+        ) {
+            let text = pieces.concat();
+            for quote in [None, Some(b'\''), Some(b'"')] {
+                let by_tokens = read_by_tokens(&text, quote);
+                prop_assert!(!(settled_as_text(&text, quote) && by_tokens), "{:?} after {:?}", text, quote);
+                prop_assert_eq!(reads_as_sql(&text, quote), by_tokens, "{:?} after {:?}", text, quote);
+                prop_assert_eq!(eager::reads_as_sql(&text, quote), by_tokens, "{:?} after {:?}", text, quote);
+            }
         }
 
         /// Tokens read as the decision asks for them decide what reading

@@ -187,6 +187,82 @@ impl<'a> LazyTokens<'a> {
     }
 }
 
+/// The bytes of a plain word ([`plain_token`]): lower-case ASCII letters,
+/// digits and the bytes of letters that are not ASCII.
+const PLAIN_WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b >= b'a' as usize && b <= b'z' as usize)
+            || (b >= b'0' as usize && b <= b'9' as usize)
+            || b >= 0x80;
+        b += 1;
+    }
+    table
+};
+
+/// Where the string opened before `from` by `quote` ends in `bytes`
+/// (after its closing quote): a doubled quote or a backslash escapes one.
+/// `None` when it does not end.
+pub(crate) fn string_end(bytes: &[u8], from: usize, quote: u8) -> Option<usize> {
+    let mut i = from;
+    while let Some(offset) = memchr::memchr2(quote, b'\\', &bytes[i.min(bytes.len())..]) {
+        let at = i + offset;
+        if bytes[at] == b'\\' || bytes.get(at + 1) == Some(&quote) {
+            i = at + 2;
+        } else {
+            return Some(at + 1);
+        }
+    }
+    None
+}
+
+/// The token at `at` of `text` when it is plain, with its class and the
+/// end of its letters or digits: a word of lower-case letters and digits
+/// that is not called (no `(` after it) and ends at a byte that is
+/// no word byte, or a run of digits. The class is the one the reader gives
+/// it; the end is where the reader ends it when a blank follows (a number
+/// may go on after its digits: `1.5`, `0x41`; a one-letter string prefix
+/// is a string: `n'..'`). `None` when it is not plain: the reader decides.
+///
+/// Prose is read this way without the reader: its first words settle most
+/// readings (two operands in a row are no query's tail).
+pub(crate) fn plain_token(text: &str, at: usize) -> Option<(Class, usize)> {
+    let bytes = text.as_bytes();
+    let first = *bytes.get(at)?;
+    let mut end = at + 1;
+    if first.is_ascii_digit() {
+        while bytes.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+        return Some((Class::Number, end));
+    }
+    // Letters of other languages are word bytes too (`zoë`), and never
+    // a keyword's.
+    if !PLAIN_WORD[usize::from(first)] {
+        return None;
+    }
+    while bytes.get(end).is_some_and(|&b| PLAIN_WORD[usize::from(b)]) {
+        end += 1;
+    }
+    let letters = end - at;
+    let after = bytes.get(end).copied();
+    if after.is_some_and(is_word_byte) {
+        return None;
+    }
+    if matches!(after, Some(b'\'' | b'"'))
+        && letters == 1
+        && matches!(first, b'n' | b'x' | b'b' | b'e' | b'q')
+    {
+        return Some((Class::Str, end));
+    }
+    // A call (`sleep (5)`, `x(`): its class is the reader's to give.
+    if bytes[end..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'(') {
+        return None;
+    }
+    Some((keyword(&text[at..end]), end))
+}
+
 struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -318,21 +394,9 @@ impl<'a> Reader<'a> {
         self.push(class, "");
     }
 
-    /// Where the string opened before `from` by `quote` ends (after its
-    /// closing quote): a doubled quote or a backslash escapes one.
+    /// Where the string opened before `from` by `quote` ends ([`string_end`]).
     fn string_end(&self, from: usize, quote: u8) -> Option<usize> {
-        let mut i = from;
-        while let Some(offset) =
-            memchr::memchr2(quote, b'\\', &self.bytes[i.min(self.bytes.len())..])
-        {
-            let at = i + offset;
-            if self.bytes[at] == b'\\' || self.bytes.get(at + 1) == Some(&quote) {
-                i = at + 2;
-            } else {
-                return Some(at + 1);
-            }
-        }
-        None
+        string_end(self.bytes, from, quote)
     }
 
     fn number(&mut self) {
@@ -486,10 +550,39 @@ pub(crate) fn keyword(word: &str) -> Class {
         }
         map
     });
-    if word.len() > LONGEST_KEYWORD {
+    if !could_be_keyword(word) {
         return Class::Word;
     }
     KEYWORDS.get(word).copied().unwrap_or(Class::Word)
+}
+
+/// Bit `n` of entry `c`: a keyword of `n` bytes starts with the byte `c`.
+const KEYWORD_SHAPES: [u16; 256] = keyword_shapes();
+
+const fn keyword_shapes() -> [u16; 256] {
+    let mut shapes = [0u16; 256];
+    let mut class = 0;
+    while class < KEYWORD_CLASSES.len() {
+        let words = KEYWORD_CLASSES[class].1;
+        let mut w = 0;
+        while w < words.len() {
+            let word = words[w].as_bytes();
+            shapes[word[0] as usize] |= 1 << word.len();
+            w += 1;
+        }
+        class += 1;
+    }
+    shapes
+}
+
+/// Whether a keyword has the first byte and the length of `word`: most
+/// words of text do not, and are told from keywords without a hash.
+fn could_be_keyword(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    bytes.len() <= LONGEST_KEYWORD
+        && bytes
+            .first()
+            .is_some_and(|&b| KEYWORD_SHAPES[usize::from(b)] & (1 << bytes.len()) != 0)
 }
 
 /// SQL functions that attacks call, read as calls even with spaces
@@ -708,5 +801,18 @@ mod tests {
         assert!(KEYWORD_CLASSES
             .iter()
             .all(|(_, words)| words.iter().all(|w| w.len() <= LONGEST_KEYWORD)));
+    }
+
+    #[test]
+    fn every_keyword_passes_the_shape_filter_and_keeps_its_class() {
+        for (class, words) in KEYWORD_CLASSES {
+            for word in *words {
+                assert!(could_be_keyword(word), "{word}");
+                assert_eq!(keyword(word), *class, "{word}");
+            }
+        }
+        for word in ["please", "brien", "ann", "", "x", "selects", "sel"] {
+            assert_eq!(keyword(word), Class::Word, "{word}");
+        }
     }
 }
