@@ -247,10 +247,14 @@ impl<'r> Values<'r> {
         self.first[finding as usize].clone()
     }
 
-    /// How many arguments, and their decoded names and values' bytes.
+    /// How many arguments, and their decoded names and values' bytes
+    /// when [`Finding::Total`] is wanted (only then are they added up).
     #[cfg(test)]
-    pub(crate) fn arguments_and_total(&self) -> (usize, usize) {
-        (self.arguments, self.total)
+    pub(crate) fn arguments_and_total(&self) -> (usize, Option<usize>) {
+        (
+            self.arguments,
+            self.wants(Finding::Total).then_some(self.total),
+        )
     }
 
     fn wants(&self, finding: Finding) -> bool {
@@ -479,9 +483,10 @@ impl<'r> Values<'r> {
     /// less two bytes per escape (an escape never spans an `&` or `=`,
     /// which are not hex digits), and holds no NUL, backslash or bad UTF-8.
     fn plain_arguments(&mut self, raw: &'r [u8], escapes: Escapes) {
-        let (names, values) = (
+        let (names, values, total) = (
             self.wants(Finding::NameLength),
             self.wants(Finding::ValueLength),
+            self.wants(Finding::Total),
         );
         let decoded_len = |text: &[u8]| {
             let escapes = memchr::memchr_iter(b'%', text)
@@ -503,11 +508,15 @@ impl<'r> Values<'r> {
                 continue;
             }
             self.arguments += 1;
-            let eq = memchr::memchr(b'=', pair);
-            raw_total += pair.len() - usize::from(eq.is_some());
             // A pair no longer than the limits holds no name or value
             // beyond them.
-            if pair.len() <= NAME_MAX.min(VALUE_MAX) || !(names || values) {
+            let long = pair.len() > NAME_MAX.min(VALUE_MAX) && (names || values);
+            if !(long || total) {
+                continue;
+            }
+            let eq = memchr::memchr(b'=', pair);
+            raw_total += pair.len() - usize::from(eq.is_some());
+            if !long {
                 continue;
             }
             let (name, value) = match eq {
@@ -526,7 +535,9 @@ impl<'r> Values<'r> {
                 });
             }
         }
-        self.total += raw_total - 2 * escapes.count;
+        if total {
+            self.total += raw_total - 2 * escapes.count;
+        }
     }
 
     fn totals(&mut self) {
