@@ -338,7 +338,7 @@ impl<'r> Values<'r> {
     ) -> T {
         // Most values hold no `%`, backslash or NUL: one scan for the three
         // tells them clean of all but the byte ranges of higher levels.
-        match memchr::memchr3(b'%', b'\\', 0, raw) {
+        match find_escape_or_nul(raw) {
             None if self.wanted & RANGES == 0 => {
                 if matches!(kind, Kind::Path) && self.wants(Finding::BadUtf8) && !is_utf8(raw) {
                     self.note(Finding::BadUtf8, &location);
@@ -582,6 +582,17 @@ fn decode(raw: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&raw[copied..]);
 }
 
+/// The first `%`, backslash or NUL in `raw`. Most header values are
+/// short, and for them `memchr3`'s vector set-up costs more than a plain
+/// loop.
+fn find_escape_or_nul(raw: &[u8]) -> Option<usize> {
+    if raw.len() < 32 {
+        raw.iter().position(|&b| matches!(b, b'%' | b'\\' | 0))
+    } else {
+        memchr::memchr3(b'%', b'\\', 0, raw)
+    }
+}
+
 /// The value of a hex digit.
 fn hex(digit: u8) -> Option<u8> {
     (digit as char).to_digit(16).map(|d| d as u8)
@@ -787,4 +798,20 @@ pub(crate) fn path_names_backup(path: &str) -> bool {
             after_ok && ext_start.is_some_and(|i| stem[i] == b'.' && i + 1 < at)
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::find_escape_or_nul;
+
+    proptest! {
+        /// The plain loop for short values finds what `memchr3` finds.
+        #[test]
+        fn short_values_find_the_first_escape_as_memchr3(value in "[a-z%\\\\\0 é]{0,40}") {
+            let bytes = value.as_bytes();
+            prop_assert_eq!(find_escape_or_nul(bytes), memchr::memchr3(b'%', b'\\', 0, bytes));
+        }
+    }
 }
