@@ -94,8 +94,24 @@ fn decode_escape(bytes: &[u8]) -> (Option<Escape>, usize) {
 }
 
 fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
+    HEX_VALUES[usize::from(b)]
 }
+
+/// The value of each hex digit.
+const HEX_VALUES: [Option<u8>; 256] = {
+    let mut table = [None; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            c @ b'0'..=b'9' => Some(c - b'0'),
+            c @ b'a'..=b'f' => Some(c - b'a' + 10),
+            c @ b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// Form decoding: `+` as space, then one round of percent-decoding.
 ///
@@ -115,12 +131,14 @@ pub(crate) fn form_decode_cow(value: &str) -> Cow<'_, str> {
         return Cow::Borrowed(value);
     };
     let first = memchr(b'%', &value.as_bytes()[special..]).map(|n| special + n);
-    let mut bytes = value.as_bytes().to_vec();
     // `+` and space are not hex digits: escapes read the same either way.
-    // (A select rather than a branch, so the loop is vectorised.)
-    for b in &mut bytes {
-        *b = if *b == b'+' { b' ' } else { *b };
-    }
+    // (Copied and replaced in one loop, a select rather than a branch, so
+    // that it is vectorised.)
+    let bytes: Vec<u8> = value
+        .bytes()
+        .map(|b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let mut bytes = bytes;
     if let Some(first) = first {
         decode_escapes_in_place(&mut bytes, first);
     }
