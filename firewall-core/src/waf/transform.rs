@@ -94,8 +94,24 @@ fn decode_escape(bytes: &[u8]) -> (Option<Escape>, usize) {
 }
 
 fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
+    HEX_VALUES[usize::from(b)]
 }
+
+/// The value of each hex digit.
+const HEX_VALUES: [Option<u8>; 256] = {
+    let mut table = [None; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            c @ b'0'..=b'9' => Some(c - b'0'),
+            c @ b'a'..=b'f' => Some(c - b'a' + 10),
+            c @ b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// Form decoding: `+` as space, then one round of percent-decoding.
 ///
@@ -115,12 +131,14 @@ pub(crate) fn form_decode_cow(value: &str) -> Cow<'_, str> {
         return Cow::Borrowed(value);
     };
     let first = memchr(b'%', &value.as_bytes()[special..]).map(|n| special + n);
-    let mut bytes = value.as_bytes().to_vec();
     // `+` and space are not hex digits: escapes read the same either way.
-    // (A select rather than a branch, so the loop is vectorised.)
-    for b in &mut bytes {
-        *b = if *b == b'+' { b' ' } else { *b };
-    }
+    // (Copied and replaced in one loop, a select rather than a branch, so
+    // that it is vectorised.)
+    let bytes: Vec<u8> = value
+        .bytes()
+        .map(|b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let mut bytes = bytes;
     if let Some(first) = first {
         decode_escapes_in_place(&mut bytes, first);
     }
@@ -163,7 +181,8 @@ fn write_escape(out: &mut [u8], decoded: Option<Escape>, raw: u8) -> usize {
 /// assert_eq!(html_decode("&lt;a href=javascript&colon;x&#40;1&#x29;&gt;").0, "<a href=javascript:x(1)>");
 /// ```
 pub fn html_decode(value: &str) -> (Cow<'_, str>, bool) {
-    if !value.contains('&') {
+    // `memchr` reads a vector at a time; `str::contains` a word.
+    if memchr(b'&', value.as_bytes()).is_none() {
         return (Cow::Borrowed(value), false);
     }
     let mut out = String::with_capacity(value.len());
@@ -249,7 +268,7 @@ fn decode_reference(text: &str) -> Option<(char, usize)> {
 /// assert_eq!(js_decode(r"c\u006fnsole\x2elog").0, "console.log");
 /// ```
 pub fn js_decode(value: &str) -> (Cow<'_, str>, bool) {
-    if !value.contains('\\') {
+    if memchr(b'\\', value.as_bytes()).is_none() {
         return (Cow::Borrowed(value), false);
     }
     let mut out = String::with_capacity(value.len());
@@ -418,7 +437,10 @@ fn fold_lookalike(c: char) -> char {
 /// assert_eq!(lowercase("SeLeCt").0, "select");
 /// ```
 pub fn lowercase(value: &str) -> (Cow<'_, str>, bool) {
-    if !value.chars().any(has_lowercase) {
+    // ASCII letters read as bytes; only the other characters are decoded.
+    let changes = value.bytes().any(|b| b.is_ascii_uppercase())
+        || non_ascii_runs(value).any(|run| run.chars().any(has_lowercase));
+    if !changes {
         return (Cow::Borrowed(value), false);
     }
     // `str::to_lowercase` goes character by character from the first
@@ -430,10 +452,7 @@ pub fn lowercase(value: &str) -> (Cow<'_, str>, bool) {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while !rest.is_empty() {
-        let ascii = rest
-            .bytes()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(rest.len());
+        let ascii = ascii_prefix_len(rest.as_bytes());
         let (run, tail) = rest.split_at(ascii);
         let start = out.len();
         out.push_str(run);
@@ -532,12 +551,37 @@ pub(crate) fn is_compressed(value: &str) -> bool {
         && !has_unicode_space(value)
 }
 
+/// How many bytes at the start of `bytes` are ASCII: sixteen at a time
+/// (one mask of their high bits), then byte by byte.
+fn ascii_prefix_len(bytes: &[u8]) -> usize {
+    const LANES: usize = 16;
+    let mut chunks = bytes.chunks_exact(LANES);
+    let mut ascii = 0;
+    for chunk in &mut chunks {
+        let Ok(lanes) = <[u8; LANES]>::try_from(chunk) else {
+            break;
+        };
+        if u128::from_ne_bytes(lanes) & 0x8080_8080_8080_8080_8080_8080_8080_8080 != 0 {
+            break;
+        }
+        ascii += LANES;
+    }
+    ascii
+        + bytes[ascii..]
+            .iter()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(bytes.len() - ascii)
+}
+
 /// The maximal runs of characters that are not ASCII, in order.
 fn non_ascii_runs(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
-        let start = at + bytes[at..].iter().position(|b| !b.is_ascii())?;
+        let start = at + ascii_prefix_len(&bytes[at..]);
+        if start == bytes.len() {
+            return None;
+        }
         let len = bytes[start..]
             .iter()
             .position(u8::is_ascii)
@@ -1120,6 +1164,28 @@ mod tests {
             let (lower, changed) = lowercase(&value);
             prop_assert_eq!(lower.as_ref(), value.to_lowercase());
             prop_assert_eq!(changed, lower != value);
+        }
+
+        /// Long ASCII runs (read sixteen bytes at a time) between other
+        /// characters: the runs, the lower case and the normalisation are
+        /// those of a byte-by-byte reading.
+        #[test]
+        fn ascii_runs_read_in_sixteens_match_the_byte_loop(
+            value in "([a-zA-Z .'\0]{0,40}(\\PC|[ΣσÉéİẞᾼǅ\u{a0}\u{2018}\u{ff53}])){0,5}[a-zA-Z ]{0,20}"
+        ) {
+            let bytes = value.as_bytes();
+            let expected = bytes.iter().position(|b| !b.is_ascii()).unwrap_or(bytes.len());
+            prop_assert_eq!(ascii_prefix_len(bytes), expected);
+            let runs: Vec<&str> = non_ascii_runs(&value).collect();
+            let expected_runs: Vec<&str> = value
+                .split(|c: char| c.is_ascii())
+                .filter(|run| !run.is_empty())
+                .collect();
+            prop_assert_eq!(runs, expected_runs);
+            let (lower, changed) = lowercase(&value);
+            prop_assert_eq!(lower.as_ref(), value.to_lowercase());
+            prop_assert_eq!(changed, lower != value);
+            prop_assert_eq!(normalise_unicode(&value), normalise_unicode_fully(&value));
         }
 
         #[test]

@@ -22,6 +22,7 @@ use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHasher;
+use smallvec::SmallVec;
 
 use crate::waf::target::{Target, Targets};
 
@@ -151,39 +152,44 @@ pub(crate) struct MemoProbe {
     owner: MemoOwner,
     /// Each target's hash and location classes, the key's two halves;
     /// `None` for a value too long to remember.
-    keys: Vec<Option<(u64, Targets)>>,
-    known: Vec<bool>,
+    keys: SmallVec<[Option<(u64, Targets)>; ROOM]>,
+    known: SmallVec<[bool; ROOM]>,
 }
+
+/// Targets a probe holds without allocating: a browser's head has about
+/// 25 values.
+const ROOM: usize = 32;
 
 impl MemoProbe {
     /// Looks up `targets` in this thread's memo of the signatures of `owner`.
     pub(crate) fn new(owner: MemoOwner, targets: &[Target<'_>]) -> Self {
         let looked = CLEAN.try_with(|clean| {
             let clean = clean.borrow();
-            let keys: Vec<Option<(u64, Targets)>> = targets
-                .iter()
-                .map(|t| {
-                    (t.value.len() <= VALUE_MAX)
-                        .then(|| (clean.hashes.hash_one(&*t.value), t.location.classes()))
-                })
-                .collect();
             let current = on() && clean.owner == Some(owner) && !clean.entries.is_empty();
-            let known = targets
-                .iter()
-                .zip(&keys)
-                .map(|(t, key)| {
-                    key.filter(|_| current).is_some_and(|(hash, classes)| {
+            let mut keys = SmallVec::with_capacity(targets.len());
+            let mut known = SmallVec::with_capacity(targets.len());
+            // Each target hashed and looked up in one pass.
+            for t in targets {
+                let key = (t.value.len() <= VALUE_MAX)
+                    .then(|| (clean.hashes.hash_one(&*t.value), t.location.classes()));
+                let clean_before = current
+                    && key.is_some_and(|(hash, classes)| {
                         clean
                             .get(hash, &t.value)
                             .is_some_and(|e| e.clean_under(classes))
-                    })
-                })
-                .collect();
+                    });
+                keys.push(key);
+                known.push(clean_before);
+            }
             (keys, known)
         });
         // A thread being torn down remembers nothing.
-        let (keys, known) =
-            looked.unwrap_or_else(|_| (vec![None; targets.len()], vec![false; targets.len()]));
+        let (keys, known) = looked.unwrap_or_else(|_| {
+            (
+                smallvec::smallvec![None; targets.len()],
+                smallvec::smallvec![false; targets.len()],
+            )
+        });
         #[cfg(test)]
         SKIPPED.with(|n| n.set(n.get() + known.iter().filter(|&&k| k).count()));
         Self { owner, keys, known }

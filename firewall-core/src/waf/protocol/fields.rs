@@ -254,6 +254,152 @@ pub(crate) fn is_allowed_charset(charset: &str) -> bool {
 /// Whether `accept` is a list of media ranges (`type/subtype` or `*`, with
 /// `name=value` parameters) asking for no charset but those pages use.
 pub(crate) fn is_accept(accept: &str) -> bool {
+    accept_in_one_pass(accept.as_bytes()).unwrap_or_else(|| is_accept_by_pieces(accept))
+}
+
+/// What a byte is to [`accept_in_one_pass`].
+const COMMA: u8 = 0;
+const SEMICOLON: u8 = 1;
+const SPACE: u8 = 2;
+const SLASH: u8 = 3;
+const EQUALS: u8 = 4;
+const STAR: u8 = 5;
+/// Any other token character.
+const TCHAR: u8 = 6;
+/// Anything else: the pieces read the value.
+const OTHER: u8 = 7;
+
+const ACCEPT_CLASSES: [u8; 256] = accept_classes();
+
+const fn accept_classes() -> [u8; 256] {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b',' => COMMA,
+            b';' => SEMICOLON,
+            b' ' => SPACE,
+            b'/' => SLASH,
+            b'=' => EQUALS,
+            b'*' => STAR,
+            _ if TCHARS[b] => TCHAR,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    table
+}
+
+/// Where [`accept_in_one_pass`] is in a media range (`_STAR`: the type
+/// read so far is just `*`; `_END`: in the spaces after it).
+const RANGE: u8 = 0;
+const TYPE: u8 = 1;
+const TYPE_STAR: u8 = 2;
+const TYPE_END: u8 = 3;
+const TYPE_END_STAR: u8 = 4;
+/// After the `/`, spaces skipped.
+const SUBTYPE_START: u8 = 5;
+const SUBTYPE: u8 = 6;
+const SUBTYPE_END: u8 = 7;
+/// After a `;`, spaces skipped.
+const PARAMETER: u8 = 8;
+const NAME: u8 = 9;
+const NAME_END: u8 = 10;
+/// In a value holding only spaces so far.
+const VALUE_BLANK: u8 = 11;
+const VALUE: u8 = 12;
+/// Not a list of media ranges.
+const MALFORMED: u8 = 13;
+/// A byte the pieces read.
+const UNKNOWN: u8 = 14;
+const STATES: usize = 13;
+
+/// Whether a range ends well in each state (at a `,` or the end).
+const ENDS_WELL: [bool; STATES] = [
+    true, false, true, false, true, false, true, true, true, false, false, false, true,
+];
+
+/// The next state, by state and byte class.
+const ACCEPT_NEXT: [[u8; 8]; STATES] = accept_next();
+
+const fn accept_next() -> [[u8; 8]; STATES] {
+    let mut table = [[MALFORMED; 8]; STATES];
+    let mut state = 0;
+    while state < STATES {
+        let at = state as u8;
+        let row = &mut table[state];
+        row[COMMA as usize] = if ENDS_WELL[state] { RANGE } else { MALFORMED };
+        row[SEMICOLON as usize] = match at {
+            TYPE_STAR | TYPE_END_STAR | SUBTYPE | SUBTYPE_END | PARAMETER | VALUE => PARAMETER,
+            _ => MALFORMED,
+        };
+        row[SPACE as usize] = match at {
+            TYPE => TYPE_END,
+            TYPE_STAR => TYPE_END_STAR,
+            SUBTYPE => SUBTYPE_END,
+            NAME => NAME_END,
+            _ => at,
+        };
+        row[SLASH as usize] = match at {
+            TYPE | TYPE_STAR | TYPE_END | TYPE_END_STAR => SUBTYPE_START,
+            VALUE_BLANK | VALUE => VALUE,
+            _ => MALFORMED,
+        };
+        row[EQUALS as usize] = match at {
+            NAME | NAME_END => VALUE_BLANK,
+            VALUE_BLANK | VALUE => VALUE,
+            _ => MALFORMED,
+        };
+        let token = match at {
+            TYPE | TYPE_STAR => TYPE,
+            SUBTYPE_START | SUBTYPE => SUBTYPE,
+            PARAMETER | NAME => NAME,
+            VALUE_BLANK | VALUE => VALUE,
+            _ => MALFORMED,
+        };
+        row[TCHAR as usize] = if at == RANGE { TYPE } else { token };
+        row[STAR as usize] = if at == RANGE { TYPE_STAR } else { token };
+        row[OTHER as usize] = UNKNOWN;
+        state += 1;
+    }
+    table
+}
+
+/// [`is_accept`] in one pass over the bytes, a table step per byte, for
+/// the values browsers and clients send: token characters, `/ , ; =`
+/// and spaces, no charset parameter. `None` for anything else (tabs,
+/// quotes, bytes above ASCII, a charset), which [`is_accept_by_pieces`]
+/// reads. The same answers: the tests compare the two.
+fn accept_in_one_pass(accept: &[u8]) -> Option<bool> {
+    let mut at = RANGE;
+    for (i, &b) in accept.iter().enumerate() {
+        let class = ACCEPT_CLASSES[usize::from(b)];
+        at = ACCEPT_NEXT[usize::from(at)][usize::from(class)];
+        match at {
+            MALFORMED => return Some(false),
+            UNKNOWN => return None,
+            VALUE_BLANK if class == EQUALS && names_charset(&accept[..i]) => return None,
+            _ => {}
+        }
+    }
+    Some(ENDS_WELL[usize::from(at)])
+}
+
+/// Whether the parameter name `before` ends with (spaces after it
+/// dropped) is `charset`.
+fn names_charset(before: &[u8]) -> bool {
+    let end = before.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+    let name = &before[..end];
+    let start = name
+        .iter()
+        .rposition(|&b| !TCHARS[usize::from(b)])
+        .map_or(0, |i| i + 1);
+    name[start..].eq_ignore_ascii_case(b"charset")
+}
+
+/// [`is_accept`] by cutting the value at commas, semicolons, slashes and
+/// equals signs, for any text.
+fn is_accept_by_pieces(accept: &str) -> bool {
     pieces(accept, b',').all(|range| {
         let range = range.trim();
         if range.is_empty() {
@@ -394,6 +540,125 @@ mod tests {
         assert!(is_accept("text/html;q=0.9;charset=utf-8, *;q=0.1"));
         assert!(!is_accept("text/html; charset=CP1026"));
         assert!(!is_accept("text/html;q=0.9,*/*;q=0.8;charset=utf-16"));
+    }
+
+    /// Pieces of Accept values: most read in one pass, some (tabs, quotes,
+    /// a charset, markup, text beyond ASCII) sent to the pieces.
+    const ACCEPT_PIECES: &[&str] = &[
+        "*", "/", ",", ";", "=", " ", "q", "text", "0.9", "v=b3", "+xml", "  ", "level", "**",
+        "x-y", "charset", "CharSet", "utf-8", "ebcdic", "\t", "\"", "'", "<", "(", "\u{a0}", "é",
+    ];
+
+    /// A media range from its grammar's parts, each well formed or not.
+    fn media_range() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pick = |items: &'static [&'static str]| proptest::sample::select(items);
+        let parameter = (
+            pick(&["q", "", "a b", "charset", " q", "v", "é"]),
+            pick(&["=", "", " = ", "=="]),
+            pick(&["0.9", "", " ", "/", "a=b", " / ", "utf-8", "\t"]),
+        )
+            .prop_map(|(n, eq, v)| format!("{n}{eq}{v}"));
+        (
+            pick(&["", " ", "  "]),
+            pick(&["text", "*", "**", "", "te xt", "application"]),
+            pick(&["/", " /", "/ ", "", "//", " / "]),
+            pick(&["html", "*", "", " x", "ht ml", "xml+x", "a/b"]),
+            proptest::collection::vec(parameter, 0..3),
+            pick(&["", " ", ";", "; "]),
+        )
+            .prop_map(|(lead, t, slash, sub, params, tail)| {
+                let mut range = format!("{lead}{t}{slash}{sub}");
+                for p in params {
+                    range.push(';');
+                    range.push_str(&p);
+                }
+                range + tail
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The one pass gives the answer of the pieces on lists of media
+        /// ranges built from the grammar's parts.
+        #[test]
+        fn accept_in_one_pass_answers_as_the_pieces_on_ranges(
+            ranges in proptest::collection::vec(media_range(), 1..4),
+            comma in proptest::sample::select(&[",", ", ", " ,", ",,"][..]),
+        ) {
+            let accept = ranges.join(comma);
+            proptest::prop_assert_eq!(
+                is_accept(&accept),
+                is_accept_by_pieces(&accept),
+                "{:?}",
+                accept
+            );
+        }
+
+        /// The one pass gives the answer of the pieces on any text built
+        /// of what Accept values hold (and what sends them to the pieces).
+        #[test]
+        fn accept_in_one_pass_answers_as_the_pieces(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    // Mostly what the one pass reads.
+                    6 => proptest::sample::select(&ACCEPT_PIECES[..8]),
+                    3 => proptest::sample::select(&ACCEPT_PIECES[..15]),
+                    1 => proptest::sample::select(ACCEPT_PIECES),
+                ],
+                0..16,
+            )
+        ) {
+            let accept = pieces.concat();
+            proptest::prop_assert_eq!(
+                is_accept(&accept),
+                is_accept_by_pieces(&accept),
+                "{:?}",
+                accept
+            );
+        }
+    }
+
+    #[test]
+    fn accept_of_browsers_is_read_in_one_pass() {
+        for accept in [
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "application/json, text/plain, */*",
+            "*/*",
+            "image/avif,image/webp,*/*;q=0.8",
+        ] {
+            assert_eq!(
+                accept_in_one_pass(accept.as_bytes()),
+                Some(true),
+                "{accept}"
+            );
+        }
+        for (accept, well_formed) in [
+            ("*;q=/", true),
+            ("text/html;q= ", false),
+            ("text/html;q=a=b", true),
+            ("text / html ; q = 0.9 ,", true),
+            ("text/ht ml", false),
+            ("te xt/html", false),
+            ("text/html/x", false),
+            ("* ;q=1", true),
+            ("**", false),
+            ("text;q=1", false),
+            (";q=1", false),
+            ("text/html;=1", false),
+            ("text/html;a b=1", false),
+            ("text/html;q", false),
+            ("text/html;;", true),
+            ("text/", false),
+        ] {
+            assert_eq!(is_accept_by_pieces(accept), well_formed, "{accept}");
+            assert_eq!(
+                accept_in_one_pass(accept.as_bytes()),
+                Some(well_formed),
+                "{accept}"
+            );
+        }
     }
 
     #[test]

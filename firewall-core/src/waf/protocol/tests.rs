@@ -313,3 +313,175 @@ fn accept_is_cut_and_its_charset_unquoted_as_before() {
     assert!(!accept("text/html\u{a0}").contains(&syntax));
     assert!(accept("é/x").contains(&syntax));
 }
+
+#[allow(dead_code)]
+#[path = "../../../tests/support/generated.rs"]
+mod generated;
+
+/// Arguments read in place (their escapes plain) give the findings,
+/// locations, count and total that decoding every one gives.
+mod arguments_in_place {
+    use proptest::prelude::*;
+
+    use super::values::{Values, ALL_FINDINGS, IN_PLACE};
+    use super::{generated, Request};
+
+    /// Each wanted finding's first location, as text (the others are
+    /// never read).
+    fn findings(values: &Values<'_>, wanted: u32) -> Vec<Option<String>> {
+        ALL_FINDINGS
+            .iter()
+            .filter(|f| f.bit() & wanted != 0)
+            .map(|&f| values.first(f).map(|l| l.to_string()))
+            .collect()
+    }
+
+    /// The two readings of `req` differ in nothing, for `wanted`, for
+    /// `wanted` cut to what the arguments read in place answer, and for
+    /// each of those findings alone.
+    fn same(req: &Request<'_>, wanted: u32) -> Result<(), TestCaseError> {
+        let alone = ALL_FINDINGS.iter().map(|f| f.bit() & IN_PLACE);
+        for wanted in [wanted, wanted & IN_PLACE, IN_PLACE]
+            .into_iter()
+            .chain(alone)
+        {
+            let fast = Values::of(req, wanted);
+            let reference = Values::of_decoding_all(req, wanted);
+            prop_assert_eq!(
+                findings(&fast, wanted),
+                findings(&reference, wanted),
+                "{:#x} {:?}",
+                wanted,
+                req
+            );
+            prop_assert_eq!(
+                fast.arguments_and_total(),
+                reference.arguments_and_total(),
+                "{:#x} {:?}",
+                wanted,
+                req
+            );
+        }
+        Ok(())
+    }
+
+    /// Pieces of queries and form bodies: escapes of every kind (plain,
+    /// NUL, backslash, above ASCII as UTF-8 or not, `%u`, malformed),
+    /// separators, backslash escapes, and names and values past the
+    /// length limits.
+    const PIECES: &[&str] = &[
+        "a",
+        "Z",
+        "0",
+        "f",
+        "F",
+        "9",
+        "_method",
+        "put",
+        "%",
+        "%2",
+        "%41",
+        "%4",
+        "%25",
+        "%2541",
+        "%00",
+        "%5c",
+        "%5C",
+        "%7f",
+        "%80",
+        "%C3%A9",
+        "%c3",
+        "%a9",
+        "%c0%af",
+        "%F0%9F%98%80",
+        "%F0%9F",
+        "%E2%82",
+        "%uFF41",
+        "%u0041",
+        "%UfF1c",
+        "%u+123",
+        "%u00",
+        "u",
+        "+",
+        " ",
+        "=",
+        "==",
+        "&",
+        "&&",
+        "\\",
+        "\\c",
+        "\\u0041",
+        "\\\\",
+        "\0",
+        "\u{1}",
+        "\u{7f}",
+        "é",
+        "€",
+        "\u{fffd}",
+        "%ef%bf%bd",
+    ];
+
+    fn long_piece() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(&["n", "%41", "%C3%A9", "+", "%zz"][..]),
+            30usize..160,
+        )
+            .prop_map(|(piece, times)| piece.repeat(times))
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                8 => prop::sample::select(PIECES).prop_map(str::to_owned),
+                1 => long_piece(),
+            ],
+            0..24,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
+    fn content_type() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(
+            &[
+                "application/x-www-form-urlencoded",
+                "application/x-www-form-urlencoded; charset=utf-8",
+                "application/x-www-form-urlencoded; charset=iso-8859-1",
+                "text/plain",
+            ][..],
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn on_random_queries_and_forms(
+            query in text(),
+            body in text(),
+            high_bytes in prop::collection::vec(any::<u8>(), 0..4),
+            content_type in content_type(),
+            wanted in any::<u32>(),
+        ) {
+            let mut body = body.into_bytes();
+            body.extend(high_bytes);
+            let req = Request::new("POST", "/p").query(query).body(content_type, body);
+            same(&req, wanted)?;
+        }
+    }
+
+    #[test]
+    fn on_generated_attacks_and_the_benign_and_crs_corpora() {
+        let requests = generated::attacks(21, 60)
+            .into_iter()
+            .map(|attack| attack.request)
+            .chain(crate::waf::tests::corpora());
+        let mut count = 0;
+        for req in requests {
+            for wanted in [u32::MAX, 0x1_ffff, 0] {
+                same(&req, wanted).unwrap();
+            }
+            count += 1;
+        }
+        assert!(count > 1000, "{count} requests");
+    }
+}

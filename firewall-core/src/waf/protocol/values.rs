@@ -2,7 +2,10 @@
 //! the raw path, query and form body for percent-encodings that are not
 //! two hex digits, then every value decoded (`%XX`, `%uXXXX`; `+` stays) for the
 //! bytes it holds, its UTF-8, a second encoding, backslash escapes, and the
-//! arguments' count and lengths.
+//! arguments' count and lengths. When the findings wanted are those of
+//! paranoia 1 and a query's or form's escapes are plain (no NUL, backslash,
+//! `%u` or bad UTF-8 among them), its arguments are counted and measured in
+//! place, not decoded: the engine decodes them for its own scan.
 
 use std::borrow::Cow;
 
@@ -31,6 +34,28 @@ pub(crate) enum Finding {
 }
 
 const FINDINGS: usize = 17;
+
+/// Every finding, in order.
+#[cfg(test)]
+pub(crate) const ALL_FINDINGS: [Finding; FINDINGS] = [
+    Finding::BadPercentUri,
+    Finding::DoubleEncoding,
+    Finding::BadPercentBody,
+    Finding::BadUtf8,
+    Finding::FullWidth,
+    Finding::Nul,
+    Finding::Control,
+    Finding::OutsidePrintable,
+    Finding::ArgumentStrict,
+    Finding::HeaderStrict,
+    Finding::AbnormalEscape,
+    Finding::NameLength,
+    Finding::ValueLength,
+    Finding::Count,
+    Finding::Total,
+    Finding::MethodOverride,
+    Finding::UnicodeEscape,
+];
 
 impl Finding {
     /// Its bit in a set of findings.
@@ -139,29 +164,74 @@ pub(crate) struct Values<'r> {
     scratch: Vec<u8>,
     arguments: usize,
     total: usize,
+    /// Whether arguments whose escapes [`Escapes`] proves plain are read
+    /// without decoding them (off only in the tests, as the reference).
+    read_plain_in_place: bool,
 }
+
+/// What the percent signs of a query or form body show, found in the scan
+/// for malformed ones: whether its arguments' findings can be told
+/// without decoding them.
+#[derive(Clone, Copy)]
+struct Escapes {
+    /// Every `%XX` decodes to a byte that is neither NUL nor a backslash,
+    /// no `%` is followed by `u`, and every run of escapes decoding above
+    /// ASCII is UTF-8 on its own.
+    plain: bool,
+    /// How many `%XX` escapes (each three bytes that decode to one).
+    count: usize,
+}
+
+/// The findings an argument read in place can answer (any other wanted
+/// sends arguments to the decoding path): with plain escapes and no NUL,
+/// backslash or byte above ASCII in the raw text, a decoded argument is
+/// UTF-8 without NUL or backslash, and its length is the raw length less
+/// two bytes per escape.
+pub(crate) const IN_PLACE: u32 = (1 << Finding::BadPercentUri as u32)
+    | (1 << Finding::BadPercentBody as u32)
+    | (1 << Finding::FullWidth as u32)
+    | (1 << Finding::BadUtf8 as u32)
+    | (1 << Finding::Nul as u32)
+    | (1 << Finding::NameLength as u32)
+    | (1 << Finding::ValueLength as u32)
+    | (1 << Finding::Count as u32)
+    | (1 << Finding::Total as u32)
+    | (1 << Finding::AbnormalEscape as u32)
+    | (1 << Finding::UnicodeEscape as u32);
 
 impl<'r> Values<'r> {
     /// Reads `req`'s path, query, form body and headers for the findings
     /// of `wanted` ([`Finding::bit`]s).
     pub(crate) fn of(req: &'r Request<'r>, wanted: u32) -> Self {
+        Self::read(req, wanted, true)
+    }
+
+    /// [`Self::of`], every argument decoded: the reference the arguments
+    /// read in place are compared with.
+    #[cfg(test)]
+    pub(crate) fn of_decoding_all(req: &'r Request<'r>, wanted: u32) -> Self {
+        Self::read(req, wanted, false)
+    }
+
+    fn read(req: &'r Request<'r>, wanted: u32, read_plain_in_place: bool) -> Self {
         let mut values = Values {
             first: Default::default(),
             wanted,
             scratch: Vec::new(),
             arguments: 0,
             total: 0,
+            read_plain_in_place,
         };
         let (path, query) = (req.path(), req.raw_query());
         values.raw(path.as_bytes(), Finding::BadPercentUri, || Location::Path);
-        values.raw(query.as_bytes(), Finding::BadPercentUri, || Location::Query);
+        let escapes = values.raw(query.as_bytes(), Finding::BadPercentUri, || Location::Query);
         values.decoded(path.as_bytes(), Kind::Path, || Location::Path, |_, _| ());
-        values.arguments(req.method(), query.as_bytes(), true);
+        values.arguments(req.method(), query.as_bytes(), true, escapes);
         if is_form(req.content_type()) {
             let body = req.body_bytes();
-            values.raw(body, Finding::BadPercentBody, || Location::Body);
+            let escapes = values.raw(body, Finding::BadPercentBody, || Location::Body);
             let utf8 = declares_utf8(req.content_type());
-            values.arguments(req.method(), body, utf8);
+            values.arguments(req.method(), body, utf8, escapes);
         }
         for (name, value) in req.headers() {
             let free = FREE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
@@ -177,6 +247,16 @@ impl<'r> Values<'r> {
         self.first[finding as usize].clone()
     }
 
+    /// How many arguments, and their decoded names and values' bytes
+    /// when [`Finding::Total`] is wanted (only then are they added up).
+    #[cfg(test)]
+    pub(crate) fn arguments_and_total(&self) -> (usize, Option<usize>) {
+        (
+            self.arguments,
+            self.wants(Finding::Total).then_some(self.total),
+        )
+    }
+
     fn wants(&self, finding: Finding) -> bool {
         self.wanted & finding.bit() != 0
     }
@@ -189,21 +269,61 @@ impl<'r> Values<'r> {
     }
 
     /// Percent signs in `raw` not followed by two hex digits (`finding`),
-    /// and `%uFFxx` full-width escapes.
-    fn raw(&mut self, raw: &[u8], finding: Finding, location: impl Fn() -> Location<'r>) {
+    /// and `%uFFxx` full-width escapes; what its escapes decode to.
+    fn raw(
+        &mut self,
+        raw: &[u8],
+        finding: Finding,
+        location: impl Fn() -> Location<'r>,
+    ) -> Escapes {
+        let mut escapes = Escapes {
+            plain: true,
+            count: 0,
+        };
+        // The bytes above ASCII the escapes just read decode to, and where
+        // that run of escapes ends.
+        let mut high = std::mem::take(&mut self.scratch);
+        high.clear();
+        let mut high_end = 0;
         for at in memchr::memchr_iter(b'%', raw) {
             let rest = &raw[at + 1..];
-            if !(rest.len() >= 2 && rest[0].is_ascii_hexdigit() && rest[1].is_ascii_hexdigit()) {
-                self.note(finding, &location);
+            match (
+                rest.first().copied().and_then(hex),
+                rest.get(1).copied().and_then(hex),
+            ) {
+                (Some(h), Some(l)) => {
+                    escapes.count += 1;
+                    let byte = h << 4 | l;
+                    if byte == 0 || byte == b'\\' {
+                        escapes.plain = false;
+                    } else if byte >= 0x80 {
+                        if at != high_end && !is_utf8(&high) {
+                            escapes.plain = false;
+                        }
+                        if at != high_end {
+                            high.clear();
+                        }
+                        high.push(byte);
+                        high_end = at + 3;
+                    }
+                }
+                _ => self.note(finding, &location),
             }
-            if rest.len() >= 5
-                && rest[0].eq_ignore_ascii_case(&b'u')
-                && rest[1..3].eq_ignore_ascii_case(b"ff")
-                && rest[3..5].iter().all(u8::is_ascii_hexdigit)
-            {
-                self.note(Finding::FullWidth, &location);
+            if rest.first().is_some_and(|u| u.eq_ignore_ascii_case(&b'u')) {
+                escapes.plain = false;
+                if rest.len() >= 5
+                    && rest[1..3].eq_ignore_ascii_case(b"ff")
+                    && rest[3..5].iter().all(u8::is_ascii_hexdigit)
+                {
+                    self.note(Finding::FullWidth, &location);
+                }
             }
         }
+        if !is_utf8(&high) {
+            escapes.plain = false;
+        }
+        self.scratch = high;
+        escapes
     }
 
     /// Decodes `raw` (into the scratch buffer when it holds a `%`: without
@@ -218,7 +338,7 @@ impl<'r> Values<'r> {
     ) -> T {
         // Most values hold no `%`, backslash or NUL: one scan for the three
         // tells them clean of all but the byte ranges of higher levels.
-        match memchr::memchr3(b'%', b'\\', 0, raw) {
+        match find_escape_or_nul(raw) {
             None if self.wanted & RANGES == 0 => {
                 if matches!(kind, Kind::Path) && self.wants(Finding::BadUtf8) && !is_utf8(raw) {
                     self.note(Finding::BadUtf8, &location);
@@ -295,8 +415,20 @@ impl<'r> Values<'r> {
 
     /// The `name=value` pairs of a query or form body; `utf8` when their
     /// bytes are meant as UTF-8 (a form may declare another charset).
-    fn arguments(&mut self, method: &str, raw: &'r [u8], utf8: bool) {
+    /// `escapes` are those [`Self::raw`] found in `raw`: when they are
+    /// plain, and but for them the text is ASCII without NUL or backslash,
+    /// the arguments are read in place ([`Self::plain_arguments`]).
+    fn arguments(&mut self, method: &str, raw: &'r [u8], utf8: bool, escapes: Escapes) {
         let utf8 = utf8 && self.wants(Finding::BadUtf8);
+        if self.read_plain_in_place
+            && escapes.plain
+            && self.wanted & !IN_PLACE == 0
+            && (!utf8 || raw.is_ascii())
+            && memchr::memchr2(0, b'\\', raw).is_none()
+        {
+            self.plain_arguments(raw, escapes);
+            return;
+        }
         let (double, method_override) = (
             self.wants(Finding::DoubleEncoding),
             self.wants(Finding::MethodOverride),
@@ -346,6 +478,68 @@ impl<'r> Values<'r> {
         }
     }
 
+    /// The count and lengths of the arguments of `raw`, whose `escapes`
+    /// are plain: each decoded name or value is as long as its raw text
+    /// less two bytes per escape (an escape never spans an `&` or `=`,
+    /// which are not hex digits), and holds no NUL, backslash or bad UTF-8.
+    fn plain_arguments(&mut self, raw: &'r [u8], escapes: Escapes) {
+        let (names, values, total) = (
+            self.wants(Finding::NameLength),
+            self.wants(Finding::ValueLength),
+            self.wants(Finding::Total),
+        );
+        let decoded_len = |text: &[u8]| {
+            let escapes = memchr::memchr_iter(b'%', text)
+                .filter(|&at| {
+                    let hex = |i: usize| text.get(i).is_some_and(u8::is_ascii_hexdigit);
+                    hex(at + 1) && hex(at + 2)
+                })
+                .count();
+            text.len() - 2 * escapes
+        };
+        // Names and values together: the raw text less the separators.
+        let mut raw_total = 0;
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'&', raw).chain([raw.len()]);
+        for end in ends {
+            let pair = &raw[start..end];
+            start = end + 1;
+            if pair.is_empty() {
+                continue;
+            }
+            self.arguments += 1;
+            // A pair no longer than the limits holds no name or value
+            // beyond them.
+            let long = pair.len() > NAME_MAX.min(VALUE_MAX) && (names || values);
+            if !(long || total) {
+                continue;
+            }
+            let eq = memchr::memchr(b'=', pair);
+            raw_total += pair.len() - usize::from(eq.is_some());
+            if !long {
+                continue;
+            }
+            let (name, value) = match eq {
+                Some(eq) => (&pair[..eq], &pair[eq + 1..]),
+                None => (pair, &[][..]),
+            };
+            let raw_name = || std::str::from_utf8(name).unwrap_or("?");
+            if names && name.len() > NAME_MAX && decoded_len(name) > NAME_MAX {
+                self.note(Finding::NameLength, || {
+                    Location::ArgName(Cow::Borrowed(raw_name()))
+                });
+            }
+            if values && value.len() > VALUE_MAX && decoded_len(value) > VALUE_MAX {
+                self.note(Finding::ValueLength, || {
+                    Location::Arg(Cow::Borrowed(raw_name()))
+                });
+            }
+        }
+        if total {
+            self.total += raw_total - 2 * escapes.count;
+        }
+    }
+
     fn totals(&mut self) {
         if self.arguments > COUNT_MAX {
             self.note(Finding::Count, || Location::Query);
@@ -386,6 +580,22 @@ fn decode(raw: &[u8], out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(&raw[copied..]);
+}
+
+/// The first `%`, backslash or NUL in `raw`. Most header values are
+/// short, and for them `memchr3`'s vector set-up costs more than a plain
+/// loop.
+fn find_escape_or_nul(raw: &[u8]) -> Option<usize> {
+    if raw.len() < 32 {
+        raw.iter().position(|&b| matches!(b, b'%' | b'\\' | 0))
+    } else {
+        memchr::memchr3(b'%', b'\\', 0, raw)
+    }
+}
+
+/// The value of a hex digit.
+fn hex(digit: u8) -> Option<u8> {
+    (digit as char).to_digit(16).map(|d| d as u8)
 }
 
 /// The code of a `uXXXX` escape at the start of `rest`.
@@ -588,4 +798,20 @@ pub(crate) fn path_names_backup(path: &str) -> bool {
             after_ok && ext_start.is_some_and(|i| stem[i] == b'.' && i + 1 < at)
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::find_escape_or_nul;
+
+    proptest! {
+        /// The plain loop for short values finds what `memchr3` finds.
+        #[test]
+        fn short_values_find_the_first_escape_as_memchr3(value in "[a-z%\\\\\0 é]{0,40}") {
+            let bytes = value.as_bytes();
+            prop_assert_eq!(find_escape_or_nul(bytes), memchr::memchr3(b'%', b'\\', 0, bytes));
+        }
+    }
 }
