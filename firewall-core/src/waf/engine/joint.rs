@@ -588,28 +588,63 @@ fn step_together<const N: usize>(
 ) {
     let mut now: [LazyStateID; N] = std::array::from_fn(|l| progress.states[lanes[l].0]);
     let texts: [&[u8]; N] = std::array::from_fn(|l| &lanes[l].3[*at..*at + run]);
-    // One index into `N` texts.
-    #[allow(clippy::needless_range_loop)]
-    for step in 0..run {
-        let next: [LazyStateID; N] = std::array::from_fn(|l| {
+    let (_, dfa, cache, _) = lanes[0];
+    let shared = lanes
+        .iter()
+        .all(|lane| std::ptr::eq(lane.1, dfa) && std::ptr::eq(lane.2, cache));
+    let stop = if shared {
+        // The parts of one set's text: one DFA and one cache for all,
+        // which leaves registers for the walks' states and texts.
+        walk_lanes(&mut now, &texts, |_, state, byte| {
+            dfa.next_state_untagged(cache, state, byte)
+        })
+    } else {
+        walk_lanes(&mut now, &texts, |l, state, byte| {
             let (_, dfa, cache, _) = lanes[l];
-            dfa.next_state_untagged(cache, now[l], texts[l][step])
-        });
-        if next.iter().any(LazyStateID::is_tagged) {
-            for (l, state) in next.iter().enumerate() {
-                if state.is_tagged() {
-                    progress.walking[lanes[l].0] = false;
-                    progress.stops[lanes[l].0] = *at;
-                }
+            dfa.next_state_untagged(cache, state, byte)
+        })
+    };
+    if let Some((steps, tagged)) = stop {
+        for (l, lane) in lanes.iter().enumerate() {
+            if tagged[l] {
+                progress.walking[lane.0] = false;
+                progress.stops[lane.0] = *at + steps;
             }
-            break;
         }
-        now = next;
-        *at += 1;
+        *at += steps;
+    } else {
+        *at += run;
     }
     for (l, state) in now.into_iter().enumerate() {
         progress.states[lanes[l].0] = state;
     }
+}
+
+/// Steps `N` walks, each from its state in `now` through its text (all of
+/// one length), one byte each per round with `next(lane, state, byte)`,
+/// until one of them reaches a tagged state: then the number of rounds
+/// taken and which walks reached one (`now` holds the states before that
+/// round); `None` when all got to the end of their texts. Not inlined: in
+/// its caller the loop kept its texts and tables on the stack, a load more
+/// per byte each.
+#[inline(never)]
+fn walk_lanes<const N: usize>(
+    now: &mut [LazyStateID; N],
+    texts: &[&[u8]; N],
+    next: impl Fn(usize, LazyStateID, u8) -> LazyStateID,
+) -> Option<(usize, [bool; N])> {
+    let run = texts[0].len();
+    let texts: [&[u8]; N] = std::array::from_fn(|l| &texts[l][..run]);
+    // One index into `N` texts.
+    #[allow(clippy::needless_range_loop)]
+    for step in 0..run {
+        let stepped: [LazyStateID; N] = std::array::from_fn(|l| next(l, now[l], texts[l][step]));
+        if stepped.iter().any(LazyStateID::is_tagged) {
+            return Some((step, stepped.map(|state| state.is_tagged())));
+        }
+        *now = stepped;
+    }
+    None
 }
 
 /// Where each of `walks` ended: a walk that got to its end is clean when
@@ -836,15 +871,21 @@ mod tests {
     }
 
     proptest! {
-        /// A walk said clean is one the search finds no match in.
+        /// A walk said clean is one the search finds no match in, whether
+        /// the walks go on caches of their own or share one.
         #[test]
         fn clean_walks_are_those_without_a_match(
             texts in prop::collection::vec("[ab(\\-'\0 ]{0,30}", 1..=TOGETHER),
+            shared in any::<bool>(),
         ) {
-            // Two DFAs, each walking every other text on one cache.
+            // Two DFAs, each walking every other text on one cache, or the
+            // first walking them all.
             let dfas = [joint(&["a'+b", r"\(\s*b"]), joint(&[r"(?m:^b)", "b{3}"])];
-            let walks: Vec<(usize, &str)> =
-                texts.iter().enumerate().map(|(i, text)| (i % 2, text.as_str())).collect();
+            let walks: Vec<(usize, &str)> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, text)| (if shared { 0 } else { i % 2 }, text.as_str()))
+                .collect();
             for &(k, text) in &walks {
                 let _ = dfas[k].first_match_end(text, 0, &mut unlimited());
             }
