@@ -29,9 +29,10 @@ use crate::ruleset::RuleSet;
 /// let stages = fw.stage_cache();
 /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
 /// let request = ClientRequest::new(packet, "GET", "/");
-/// assert!(stages.check_request(&request)?.is_empty());
+/// assert!(stages.check_request(&request).unwrap().is_empty());
 /// fw.set_limits(vec![Limit::new("one", "1/60s".parse()?)?])?;
-/// assert_eq!(stages.check_request(&request)?.policy(), Some(r#""one";q=1;w=60"#));
+/// let headers = stages.check_request(&request).unwrap();
+/// assert_eq!(headers.policy(), Some(r#""one";q=1;w=60"#));
 /// assert!(matches!(stages.check_request(&request), Err(Stopped::RateLimited { .. })));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
