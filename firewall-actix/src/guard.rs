@@ -13,7 +13,7 @@ use actix_web::HttpRequest;
 use firewall_core::limit::{HeaderLookup, RateLimiter};
 use firewall_core::waf::Mode;
 use firewall_core::{
-    Admission, ClientRequest, Firewall, Packet, Protocol, RateLimitHeaders, Stopped,
+    Admission, ClientRequest, Firewall, Packet, Protocol, RateLimitHeaders, StageCache, Stopped,
 };
 use futures_util::FutureExt as _;
 
@@ -76,6 +76,19 @@ pub(crate) enum Verdict<T> {
 pub(crate) struct Applied {
     pub(crate) firewall: Firewall,
     pub(crate) policy: Policy,
+    /// The worker's hold on the firewall's rules and limits.
+    pub(crate) stages: StageCache,
+}
+
+impl Applied {
+    /// What a middleware of `firewall` applies with `policy`, in one worker.
+    pub(crate) fn new(firewall: &Firewall, policy: Policy) -> Self {
+        Self {
+            firewall: firewall.clone(),
+            policy,
+            stages: firewall.stage_cache(),
+        }
+    }
 }
 
 /// Left in a request's extensions by the middleware once it let the request
@@ -119,16 +132,17 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Judges `conn` with [`Firewall::check_request`] (ban, ACL, limits),
-/// final at once: the packet and the rate-limit headers of the response.
-/// Never panics, never lets a failure through.
+/// Judges `conn` with [`StageCache::check_request`] (ban, ACL, limits,
+/// as [`Firewall::check_request`]), final at once: the packet and the
+/// rate-limit headers of the response. Never panics, never lets a failure
+/// through.
 pub(crate) fn evaluate(
-    fw: &Firewall,
-    policy: &Policy,
+    applied: &Applied,
     conn: Connection<'_>,
 ) -> Verdict<(Packet, RateLimitHeaders)> {
-    evaluate_with(fw, policy, conn, |request| {
-        fw.check_request(&request).map(|h| (request.packet, h))
+    evaluate_with(&applied.firewall, &applied.policy, conn, |request| {
+        let judged = applied.stages.check_request(&request);
+        judged.map(|h| (request.packet, h))
     })
 }
 
@@ -381,7 +395,8 @@ mod tests {
         logged("");
         let fw = allow_all();
         let req = TestRequest::default().to_http_request();
-        let verdict = evaluate(&fw, &Policy::default(), Connection::of(&req));
+        let applied = Applied::new(&fw, Policy::default());
+        let verdict = evaluate(&applied, Connection::of(&req));
         assert_eq!(verdict, Verdict::Error);
         assert_eq!((fw.stats().allowed, fw.stats().dropped), (0, 1));
         let line = "[ERROR] Firewall Processing Error: the connection has no peer address";

@@ -220,10 +220,7 @@ where
         start_sweep(&self.firewall);
         let service = FirewallService {
             service: Rc::new(service),
-            applied: Rc::new(Applied {
-                firewall: self.firewall.clone(),
-                policy: self.policy.clone(),
-            }),
+            applied: Rc::new(Applied::new(&self.firewall, self.policy.clone())),
         };
         // A `[store]` table: connected before the worker serves.
         let firewall = self.firewall.clone();
@@ -268,8 +265,7 @@ where
         let conn = Connection::of(req.request());
         let Some(waf) = inspection::active(&applied.firewall, req.uri().path()) else {
             // Ban, ACL and limits are the only stages: their decision is the verdict.
-            let (packet, headers) = match guard::evaluate(&applied.firewall, &applied.policy, conn)
-            {
+            let (packet, headers) = match guard::evaluate(applied, conn) {
                 Verdict::Allow(allowed) => allowed,
                 Verdict::Refuse(stopped) => {
                     return Either::Left(Either::Right(answer(req, refusal(&stopped))))

@@ -1,5 +1,6 @@
 //! The engine: holds a firewall's rule set in force and swaps it atomically.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -13,12 +14,20 @@ use crate::ruleset::{RuleSet, RuleSetError};
 #[derive(Debug, Default)]
 pub(crate) struct Engine {
     pub(crate) current: ArcSwap<RuleSet>,
+    /// Bumped after each set is installed: a worker holding a set checks
+    /// it is still current with this plain load.
+    generation: AtomicU64,
 }
 
 impl Engine {
     /// The rule set in force now.
     pub(crate) fn rules(&self) -> Arc<RuleSet> {
         self.current.load_full()
+    }
+
+    /// How many sets were installed: changes after each one is in force.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Validates, compiles and installs `rules`.
@@ -34,6 +43,7 @@ impl Engine {
     /// Installs an already built set.
     pub(crate) fn replace(&self, set: RuleSet) {
         self.current.store(Arc::new(set));
+        self.generation.fetch_add(1, Ordering::Release);
         log::info!(
             "Firewall rules loaded: {} rule(s) in force.",
             self.rules().len()

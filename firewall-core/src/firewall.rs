@@ -25,6 +25,7 @@ mod optional_slot;
 mod rate_limit_headers;
 mod request_stages;
 mod shared_store;
+mod stage_cache;
 mod waf_slot;
 
 pub use admission::{Admission, Refusal};
@@ -33,6 +34,7 @@ pub use limits_and_bans::SweepLease;
 pub use limits_file::LimitFileError;
 pub use rate_limit_headers::{OneLimitState, RateLimitHeaders};
 pub use request_stages::{ClientRequest, Stopped};
+pub use stage_cache::StageCache;
 pub use waf_slot::ReloadError;
 
 /// The firewall of one application: the seed's `fw = Firewall(app)`.

@@ -1,7 +1,7 @@
 //! The named rate limits a [`Firewall`](super::Firewall) applies: each with
 //! its per-client state, kept across a reload when the limit is unchanged.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::{ArcSwap, Guard};
@@ -170,6 +170,8 @@ impl LimitSet {
 pub(crate) struct LimitSlot {
     set: ArcSwap<LimitSet>,
     any: AtomicBool,
+    /// Bumped after each set is installed (see [`generation`](Self::generation)).
+    generation: AtomicU64,
     writing: Mutex<()>,
 }
 
@@ -180,6 +182,13 @@ impl LimitSlot {
         let any = !set.is_empty();
         self.set.store(set);
         self.any.store(any, Ordering::Release);
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// How many sets were installed: changes after each one is in force,
+    /// so a worker holding a set checks it is current with a plain load.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Whether no limit is in force.

@@ -140,7 +140,15 @@ impl RateLimitHeaders {
     /// For the first limit this writes nothing: it keeps the limiter's
     /// policy text (a reference count) and the decision's numbers.
     pub(crate) fn push(&mut self, limiter: &RateLimiter, decision: &Decision) {
+        if !decision.allowed {
+            self.retry_after = decision.retry_after_secs();
+        }
         let added = OneLimit::new(limiter, decision);
+        if let Counted::None = self.counted {
+            // The common case, one limit: no value moved out and back.
+            self.counted = Counted::One(added);
+            return;
+        }
         self.counted = match std::mem::take(&mut self.counted) {
             Counted::None => Counted::One(added),
             Counted::One(first) => Counted::Several {
@@ -158,9 +166,6 @@ impl RateLimitHeaders {
                 Counted::Several { policy, state }
             }
         };
-        if !decision.allowed {
-            self.retry_after = decision.retry_after_secs();
-        }
     }
 
     /// Whether no limit covered the request (no header to send).

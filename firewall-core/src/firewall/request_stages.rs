@@ -153,6 +153,35 @@ impl Firewall {
         Ok(headers)
     }
 
+    /// [`check_request`](Self::check_request) with the rule set and limits
+    /// a [`StageCache`](super::StageCache) holds (current when it checked).
+    pub(super) fn check_request_held(
+        &self,
+        rules: &RuleSet,
+        limits: &LimitSet,
+        request: &ClientRequest<'_>,
+    ) -> Result<RateLimitHeaders, Stopped> {
+        let latency = self.shared.metrics.latency();
+        let started = latency.start_acl();
+        let judged = self.check_stages_held(rules, limits, request);
+        latency.observe(LatencyPath::Acl, started);
+        judged
+    }
+
+    /// [`check_stages`](Self::check_stages) with the sets given.
+    fn check_stages_held(
+        &self,
+        rules: &RuleSet,
+        limits: &LimitSet,
+        request: &ClientRequest<'_>,
+    ) -> Result<RateLimitHeaders, Stopped> {
+        self.refuse_if_banned(request)?;
+        let decision = self.acl_stage(rules, request)?;
+        let headers = self.limit_stage_in(limits, request, decision)?;
+        self.record_acl(rules, &request.packet, decision);
+        Ok(headers)
+    }
+
     /// [`check_request`](Self::check_request) for a request a later stage
     /// (the WAF) inspects: the [`Admission`] to end with
     /// [`serve`](Self::serve) or [`refuse`](Self::refuse) (a WAF drop is then a strike).
@@ -377,15 +406,24 @@ impl Firewall {
         request: &ClientRequest<'_>,
         acl: Decision,
     ) -> Result<RateLimitHeaders, Stopped> {
-        let mut headers = RateLimitHeaders::default();
         if self.shared.limits.is_empty() && request.handler_limit.is_none() {
-            return Ok(headers);
+            return Ok(RateLimitHeaders::default());
         }
-        let limits = self.shared.limits.load();
+        self.limit_stage_in(&self.shared.limits.load(), request, acl)
+    }
+
+    /// [`limit_stage`](Self::limit_stage) with the limits in force given.
+    fn limit_stage_in(
+        &self,
+        limits: &LimitSet,
+        request: &ClientRequest<'_>,
+        acl: Decision,
+    ) -> Result<RateLimitHeaders, Stopped> {
+        let mut headers = RateLimitHeaders::default();
         if (limits.is_empty() && request.handler_limit.is_none()) || self.is_exempt(request) {
             return Ok(headers);
         }
-        for limiter in counting(&limits, request) {
+        for limiter in counting(limits, request) {
             let key = key_of(limiter.limit(), request);
             let decision = limiter.check(&key);
             if !decision.allowed {

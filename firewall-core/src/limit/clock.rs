@@ -39,9 +39,10 @@ pub struct UnixClock;
 impl Clock for UnixClock {
     fn now(&self) -> u64 {
         // Before 1970 reads as 0; after 2554 saturates: neither happens in practice.
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
+            let secs = d.as_secs().saturating_mul(1_000_000_000);
+            secs.saturating_add(u64::from(d.subsec_nanos()))
+        })
     }
 }
 

@@ -1,9 +1,11 @@
 //! The bounded, sharded table of key -> stored instant (a GCRA TAT).
 //!
-//! Each shard is a `Mutex` over a std `HashMap` (hashbrown inside, `SipHash`
-//! with a random key, so clients cannot aim collisions at it). An update
-//! holds its shard's lock from read to write, which makes every decision
-//! exact under any number of threads.
+//! Each shard is a `Mutex` over a hashbrown [`HashTable`]. A key is hashed
+//! once per update, with `SipHash` under a random key (so clients cannot
+//! aim collisions at it): the hash's middle bits pick the shard, and the
+//! same hash probes the shard's table. An update holds its shard's lock from
+//! read to write, which makes every decision exact under any number of
+//! threads.
 //!
 //! Memory is bounded by `max_keys`: when a shard is full, the keys whose
 //! instant is already past go first (they are at full quota, so forgetting
@@ -14,10 +16,12 @@
 //! sweep costs one pass over the shard and runs at most once per eighth of a
 //! shard's inserts: amortised O(1) per insert.
 
-use std::collections::hash_map::{Entry, RandomState};
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use hashbrown::hash_table::{Entry, HashTable};
 
 use super::key::ClientKey;
 
@@ -26,11 +30,14 @@ const MAX_SHARDS: usize = 64;
 /// Keys per shard below which fewer shards are used.
 const MIN_KEYS_PER_SHARD: usize = 1_024;
 
+/// One key and its stored instant.
+type Slot = (ClientKey, u64);
+
 #[derive(Debug)]
 pub(crate) struct KeyTable {
-    shards: Box<[Mutex<HashMap<ClientKey, u64>>]>,
-    /// Picks the shard (a different key from the maps' own hashers).
-    pick: foldhash::fast::RandomState,
+    shards: Box<[Mutex<HashTable<Slot>>]>,
+    /// Hashes every key once: shard and probe (`SipHash`, random key).
+    hasher: RandomState,
     shard_cap: usize,
 }
 
@@ -44,23 +51,24 @@ impl KeyTable {
             .next_power_of_two()
             .min(MAX_SHARDS);
         let shard_cap = max_keys.div_ceil(shards);
-        let shards = (0..shards)
-            .map(|_| Mutex::new(HashMap::with_hasher(RandomState::new())))
-            .collect();
+        let shards = (0..shards).map(|_| Mutex::new(HashTable::new())).collect();
         Self {
             shards,
-            pick: foldhash::fast::RandomState::default(),
+            hasher: RandomState::new(),
             shard_cap,
         }
     }
 
-    fn shard(&self, key: &ClientKey) -> MutexGuard<'_, HashMap<ClientKey, u64>> {
-        let hash = self.pick.hash_one(key);
-        // The shard count is a power of two; the high bits are the best mixed.
+    /// The key's hash and its shard, locked. hashbrown probes with the low
+    /// bits and tags with the top 7; bits 32.. pick among at most 64 shards,
+    /// so the three never overlap below 2^32 buckets a shard.
+    fn shard(&self, key: &ClientKey) -> (u64, MutexGuard<'_, HashTable<Slot>>) {
+        let hash = self.hasher.hash_one(key);
         let index = (hash >> 32) as usize & (self.shards.len() - 1);
-        self.shards[index]
+        let shard = self.shards[index]
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner);
+        (hash, shard)
     }
 
     /// Runs `step` on the key's stored instant (0 when absent) under its
@@ -72,8 +80,8 @@ impl KeyTable {
         now: u64,
         step: impl FnOnce(u64) -> (D, Option<u64>),
     ) -> D {
-        let mut shard = self.shard(key);
-        if let Some(stored) = shard.get_mut(key) {
+        let (hash, mut shard) = self.shard(key);
+        if let Some((_, stored)) = shard.find_mut(hash, |(k, _)| k == key) {
             let (decision, next) = step(*stored);
             if let Some(next) = next {
                 *stored = next;
@@ -83,10 +91,11 @@ impl KeyTable {
         let (decision, next) = step(0);
         if let Some(next) = next {
             if shard.len() >= self.shard_cap {
-                make_room(&mut shard, now, self.shard_cap);
+                self.make_room(&mut shard, now);
             }
-            if let Entry::Vacant(slot) = shard.entry(key.clone()) {
-                slot.insert(next);
+            let rehash = |(k, _): &Slot| self.hasher.hash_one(k);
+            if let Entry::Vacant(slot) = shard.entry(hash, |(k, _)| k == key, rehash) {
+                slot.insert((key.clone(), next));
             }
         }
         decision
@@ -94,7 +103,8 @@ impl KeyTable {
 
     /// The stored instant of `key`, if any.
     pub(crate) fn get(&self, key: &ClientKey) -> Option<u64> {
-        self.shard(key).get(key).copied()
+        let (hash, shard) = self.shard(key);
+        shard.find(hash, |(k, _)| k == key).map(|(_, tat)| *tat)
     }
 
     /// Drops every key whose instant is at or before `now` (they are at full
@@ -105,10 +115,10 @@ impl KeyTable {
         for shard in &*self.shards {
             let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
             let before = shard.len();
-            shard.retain(|_, tat| *tat > now);
+            shard.retain(|(_, tat)| *tat > now);
             gone += before - shard.len();
             if shard.len() < shard.capacity() / 4 {
-                shard.shrink_to_fit();
+                shard.shrink_to_fit(|(k, _)| self.hasher.hash_one(k));
             }
         }
         gone
@@ -126,19 +136,28 @@ impl KeyTable {
     pub(crate) fn capacity(&self) -> usize {
         self.shard_cap * self.shards.len()
     }
-}
 
-/// Frees at least an eighth of a full shard (at least one key): first the
-/// keys at full quota, then those with the earliest instants. Then moves
-/// what is left to a fresh table sized for `cap`: removals leave tombstones
-/// that hashbrown does not count as free, and the next inserts would
-/// otherwise double a table that is only 7/8 full.
-fn make_room(shard: &mut HashMap<ClientKey, u64>, now: u64, cap: usize) {
-    shard.retain(|_, tat| *tat > now);
-    drop_earliest(shard, cap - (cap / 8).max(1), |tat| *tat);
-    let fresh = HashMap::with_capacity_and_hasher(cap, shard.hasher().clone());
-    let old = std::mem::replace(shard, fresh);
-    shard.extend(old);
+    /// Frees at least an eighth of a full shard (at least one key): first
+    /// the keys at full quota, then those with the earliest instants. Then
+    /// moves what is left to a fresh table sized for the cap: removals leave
+    /// tombstones that hashbrown does not count as free, and the next
+    /// inserts would otherwise double a table that is only 7/8 full.
+    fn make_room(&self, shard: &mut HashTable<Slot>, now: u64) {
+        let cap = self.shard_cap;
+        shard.retain(|(_, tat)| *tat > now);
+        let target = cap - (cap / 8).max(1);
+        if shard.len() > target {
+            let mut instants: Vec<u64> = shard.iter().map(|(_, tat)| *tat).collect();
+            let mut keep = cut_earliest(&mut instants, shard.len() - target);
+            shard.retain(|(_, tat)| keep(*tat));
+        }
+        let hash = |(k, _): &Slot| self.hasher.hash_one(k);
+        let mut fresh = HashTable::with_capacity(cap);
+        for slot in std::mem::take(shard) {
+            fresh.insert_unique(hash(&slot), slot, hash);
+        }
+        *shard = fresh;
+    }
 }
 
 /// Drops the entries with the earliest `instant` until `target` are left
@@ -152,15 +171,21 @@ pub(crate) fn drop_earliest<K, V, S>(
     if map.len() <= target {
         return;
     }
-    let excess = map.len() - target;
     let mut instants: Vec<u64> = map.values().map(&instant).collect();
+    let mut keep = cut_earliest(&mut instants, map.len() - target);
+    map.retain(|_, v| keep(instant(v)));
+}
+
+/// Of `instants`, which to keep so that exactly `excess` of the earliest
+/// go: a predicate to call once per entry, in any order. `excess` must be
+/// at least 1 and at most `instants.len()`.
+fn cut_earliest(instants: &mut [u64], excess: usize) -> impl FnMut(u64) -> bool {
     let (_, &mut cut, _) = instants.select_nth_unstable(excess - 1);
     // Every entry strictly before the cut goes, then entries at the cut
     // until `excess` went (ties are common when a flood shares one instant).
     let below = instants.iter().filter(|&&t| t < cut).count();
     let mut at_cut = excess - below;
-    map.retain(|_, v| {
-        let t = instant(v);
+    move |t| {
         if t < cut {
             false
         } else if t == cut && at_cut > 0 {
@@ -169,7 +194,7 @@ pub(crate) fn drop_earliest<K, V, S>(
         } else {
             true
         }
-    });
+    }
 }
 
 #[cfg(test)]
