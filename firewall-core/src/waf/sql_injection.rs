@@ -322,11 +322,12 @@ fn subquery(tokens: &mut LazyTokens<'_>, at: usize) -> bool {
 }
 
 /// The attack generators of the integration tests, for the detectors'
-/// differential tests (loaded once for all of them: shell, JS, HTML).
+/// differential tests (loaded once for all of them: shell, JS, HTML, the
+/// 920 checks).
 #[cfg(test)]
 #[allow(dead_code)]
 #[path = "../../tests/support/generated.rs"]
-pub(super) mod generated;
+pub(crate) mod generated;
 
 #[cfg(test)]
 mod tests {

@@ -314,9 +314,7 @@ fn accept_is_cut_and_its_charset_unquoted_as_before() {
     assert!(accept("é/x").contains(&syntax));
 }
 
-#[allow(dead_code)]
-#[path = "../../../tests/support/generated.rs"]
-mod generated;
+use crate::waf::sql_injection::generated;
 
 /// Arguments read in place (their escapes plain) give the findings,
 /// locations, count and total that decoding every one gives.
