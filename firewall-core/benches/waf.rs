@@ -2,7 +2,7 @@
 //! paranoia 1 and 4, against a baseline measured in the same run: parsing the
 //! same JSON body with `serde_json`, which any JSON handler does anyway.
 //! `inspect_form_pl1` is exactly the request of the load benchmark
-//! (`firewall-actix/benches/load.sh`, post.lua): an urlencoded form;
+//! (`firewall-actix/benches/load.sh`, `post.lua`): an urlencoded form;
 //! `inspect_form_accented_pl1` the same form with a few letters that are
 //! not ASCII, which must cost about as much.
 //!

@@ -16,7 +16,7 @@ pub fn typical() -> Request<'static> {
         .body("application/json", BODY)
 }
 
-/// The body of `post.lua` in `firewall-actix/benches/load.sh`, byte for
+/// The body of `firewall-actix/benches/post.lua` (the load benchmark), byte for
 /// byte; `accented`: with a name and a word that are not ASCII.
 fn form_body(accented: bool) -> String {
     let name = if accented {
