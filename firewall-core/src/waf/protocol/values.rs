@@ -164,9 +164,11 @@ pub(crate) struct Values<'r> {
     scratch: Vec<u8>,
     arguments: usize,
     total: usize,
-    /// Whether arguments whose escapes [`Escapes`] proves plain are read
-    /// without decoding them (off only in the tests, as the reference).
-    read_plain_in_place: bool,
+    /// Whether the fast paths are taken: arguments whose escapes
+    /// [`Escapes`] proves plain read without decoding them, headers without
+    /// an escape or NUL passed over (off only in the tests, as the
+    /// reference).
+    fast_paths: bool,
 }
 
 /// What the percent signs of a query or form body show, found in the scan
@@ -206,21 +208,21 @@ impl<'r> Values<'r> {
         Self::read(req, wanted, true)
     }
 
-    /// [`Self::of`], every argument decoded: the reference the arguments
-    /// read in place are compared with.
+    /// [`Self::of`], every argument and header decoded: the reference the
+    /// fast paths are compared with.
     #[cfg(test)]
     pub(crate) fn of_decoding_all(req: &'r Request<'r>, wanted: u32) -> Self {
         Self::read(req, wanted, false)
     }
 
-    fn read(req: &'r Request<'r>, wanted: u32, read_plain_in_place: bool) -> Self {
+    fn read(req: &'r Request<'r>, wanted: u32, fast_paths: bool) -> Self {
         let mut values = Values {
             first: Default::default(),
             wanted,
             scratch: Vec::new(),
             arguments: 0,
             total: 0,
-            read_plain_in_place,
+            fast_paths,
         };
         let (path, query) = (req.path(), req.raw_query());
         values.raw(path.as_bytes(), Finding::BadPercentUri, || Location::Path);
@@ -234,6 +236,12 @@ impl<'r> Values<'r> {
             values.arguments(req.method(), body, utf8, escapes);
         }
         for (name, value) in req.headers() {
+            // Without a `%`, backslash or NUL, a header shows nothing but
+            // the byte ranges of higher levels (what `decoded` finds).
+            let clean = || find_escape_or_nul(value.as_bytes()).is_none();
+            if values.fast_paths && values.wanted & RANGES == 0 && clean() {
+                continue;
+            }
             let free = FREE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
             let kind = if free { Kind::FreeHeader } else { Kind::Header };
             values.decoded(value.as_bytes(), kind, || header(name), |_, _| ());
@@ -420,7 +428,7 @@ impl<'r> Values<'r> {
     /// the arguments are read in place ([`Self::plain_arguments`]).
     fn arguments(&mut self, method: &str, raw: &'r [u8], utf8: bool, escapes: Escapes) {
         let utf8 = utf8 && self.wants(Finding::BadUtf8);
-        if self.read_plain_in_place
+        if self.fast_paths
             && escapes.plain
             && self.wanted & !IN_PLACE == 0
             && (!utf8 || raw.is_ascii())
