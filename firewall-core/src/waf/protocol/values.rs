@@ -603,7 +603,26 @@ fn find_escape_or_nul(raw: &[u8]) -> Option<usize> {
 
 /// The value of a hex digit.
 fn hex(digit: u8) -> Option<u8> {
-    (digit as char).to_digit(16).map(|d| d as u8)
+    let value = HEX_VALUES[usize::from(digit)];
+    (value < 16).then_some(value)
+}
+
+/// Each byte's value as a hex digit, 255 for a byte that is none.
+const HEX_VALUES: [u8; 256] = hex_values();
+
+const fn hex_values() -> [u8; 256] {
+    let mut table = [u8::MAX; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            d @ b'0'..=b'9' => d - b'0',
+            d @ b'a'..=b'f' => d - b'a' + 10,
+            d @ b'A'..=b'F' => d - b'A' + 10,
+            _ => u8::MAX,
+        };
+        b += 1;
+    }
+    table
 }
 
 /// The code of a `uXXXX` escape at the start of `rest`.
@@ -813,6 +832,14 @@ mod tests {
     use proptest::prelude::*;
 
     use super::find_escape_or_nul;
+
+    #[test]
+    fn hex_digits_have_the_values_to_digit_gives() {
+        for b in 0..=u8::MAX {
+            let reference = (b as char).to_digit(16).map(|d| d as u8);
+            assert_eq!(super::hex(b), reference, "{b:#x}");
+        }
+    }
 
     proptest! {
         /// The plain loop for short values finds what `memchr3` finds.
