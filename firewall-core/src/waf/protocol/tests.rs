@@ -314,9 +314,8 @@ fn accept_is_cut_and_its_charset_unquoted_as_before() {
     assert!(accept("é/x").contains(&syntax));
 }
 
-#[allow(dead_code)]
-#[path = "../../../tests/support/generated.rs"]
-mod generated;
+/// The attack generators, loaded once for the crate's tests.
+use crate::waf::sql_injection::generated;
 
 /// Arguments read in place (their escapes plain) and headers passed over
 /// (no escape or NUL) give the findings, locations, count and total that
