@@ -191,10 +191,7 @@ const CONTENT_TYPE_PARAMETERS: &[&str] = &[
 pub(crate) fn is_content_type(value: &str) -> bool {
     let mut parts = value.split(';');
     let media = parts.next().unwrap_or("");
-    let media_ok = !media.is_empty()
-        && media
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_/.+*-".contains(&b));
+    let media_ok = !media.is_empty() && media.bytes().all(|b| MEDIA_CHARS[usize::from(b)]);
     media_ok
         && parts.all(|param| {
             let Some((name, value)) = param.split_once('=') else {
@@ -206,10 +203,32 @@ pub(crate) fn is_content_type(value: &str) -> bool {
                 .iter()
                 .any(|p| p.eq_ignore_ascii_case(name))
                 && !value.is_empty()
-                && value
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"'\"_.()+,/:=?<>@#*- ".contains(&b))
+                && value.bytes().all(|b| PARAMETER_CHARS[usize::from(b)])
         })
+}
+
+/// The bytes of a media type in [`is_content_type`]: letters, digits and `_/.+*-`.
+const MEDIA_CHARS: [bool; 256] = byte_set(b"_/.+*-");
+
+/// The bytes of a parameter's value in [`is_content_type`]: letters,
+/// digits and ``'"_.()+,/:=?<>@#*-`` and space.
+const PARAMETER_CHARS: [bool; 256] = byte_set(b"'\"_.()+,/:=?<>@#*- ");
+
+/// Letters, digits and `others`, one flag per byte: one load a byte
+/// where `others.contains` compares each in turn.
+const fn byte_set(others: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < others.len() {
+        table[others[i] as usize] = true;
+        i += 1;
+    }
+    table
 }
 
 /// The `charset` parameters of a media type or media range.
@@ -319,11 +338,12 @@ const ENDS_WELL: [bool; STATES] = [
     true, false, true, false, true, false, true, true, true, false, false, false, true,
 ];
 
-/// The next state, by state and byte class.
-const ACCEPT_NEXT: [[u8; 8]; STATES] = accept_next();
+/// The next state, by state and byte class; the rows past [`STATES`]
+/// (never read: the walk stops there) make any `u8 & 15` a row.
+const ACCEPT_NEXT: [[u8; 8]; 16] = accept_next();
 
-const fn accept_next() -> [[u8; 8]; STATES] {
-    let mut table = [[MALFORMED; 8]; STATES];
+const fn accept_next() -> [[u8; 8]; 16] {
+    let mut table = [[MALFORMED; 8]; 16];
     let mut state = 0;
     while state < STATES {
         let at = state as u8;
@@ -374,12 +394,16 @@ fn accept_in_one_pass(accept: &[u8]) -> Option<bool> {
     let mut at = RANGE;
     for (i, &b) in accept.iter().enumerate() {
         let class = ACCEPT_CLASSES[usize::from(b)];
-        at = ACCEPT_NEXT[usize::from(at)][usize::from(class)];
-        match at {
-            MALFORMED => return Some(false),
-            UNKNOWN => return None,
-            VALUE_BLANK if class == EQUALS && names_charset(&accept[..i]) => return None,
-            _ => {}
+        at = ACCEPT_NEXT[usize::from(at & 15)][usize::from(class & 7)];
+        // One comparison a byte for the states that go on (the last four
+        // are the values, and the ends).
+        if at >= VALUE_BLANK {
+            match at {
+                MALFORMED => return Some(false),
+                UNKNOWN => return None,
+                VALUE_BLANK if class == EQUALS && names_charset(&accept[..i]) => return None,
+                _ => {}
+            }
         }
     }
     Some(ENDS_WELL[usize::from(at)])

@@ -339,6 +339,9 @@ impl<'r> Head<'r> {
     /// A `\uXXXX` escape, unless the body is JSON (where such escapes are
     /// the grammar's own).
     pub(crate) fn unicode_escape(&self) -> Option<Location<'r>> {
+        // The finding first: it is almost always absent, and the media
+        // type is then not read.
+        let location = self.finding(Finding::UnicodeEscape)?;
         let media = self
             .req
             .content_type()
@@ -348,10 +351,7 @@ impl<'r> Head<'r> {
             .trim();
         let json =
             media.len() >= 4 && media.as_bytes()[media.len() - 4..].eq_ignore_ascii_case(b"json");
-        if json {
-            return None;
-        }
-        self.finding(Finding::UnicodeEscape)
+        (!json).then_some(location)
     }
 
     pub(crate) fn multipart_name_characters(&self) -> Option<Location<'r>> {

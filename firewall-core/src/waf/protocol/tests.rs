@@ -314,10 +314,12 @@ fn accept_is_cut_and_its_charset_unquoted_as_before() {
     assert!(accept("é/x").contains(&syntax));
 }
 
+/// The attack generators, loaded once for the crate's tests.
 use crate::waf::sql_injection::generated;
 
-/// Arguments read in place (their escapes plain) give the findings,
-/// locations, count and total that decoding every one gives.
+/// Arguments read in place (their escapes plain) and headers passed over
+/// (no escape or NUL) give the findings, locations, count and total that
+/// decoding every one gives.
 mod arguments_in_place {
     use proptest::prelude::*;
 
@@ -458,11 +460,15 @@ mod arguments_in_place {
             body in text(),
             high_bytes in prop::collection::vec(any::<u8>(), 0..4),
             content_type in content_type(),
+            header in text(),
             wanted in any::<u32>(),
         ) {
             let mut body = body.into_bytes();
             body.extend(high_bytes);
-            let req = Request::new("POST", "/p").query(query).body(content_type, body);
+            let req = Request::new("POST", "/p")
+                .query(query)
+                .header("X-Note", header)
+                .body(content_type, body);
             same(&req, wanted)?;
         }
     }

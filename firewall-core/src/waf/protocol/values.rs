@@ -164,9 +164,11 @@ pub(crate) struct Values<'r> {
     scratch: Vec<u8>,
     arguments: usize,
     total: usize,
-    /// Whether arguments whose escapes [`Escapes`] proves plain are read
-    /// without decoding them (off only in the tests, as the reference).
-    read_plain_in_place: bool,
+    /// Whether the fast paths are taken: arguments whose escapes
+    /// [`Escapes`] proves plain read without decoding them, headers without
+    /// an escape or NUL passed over (off only in the tests, as the
+    /// reference).
+    fast_paths: bool,
 }
 
 /// What the percent signs of a query or form body show, found in the scan
@@ -206,21 +208,21 @@ impl<'r> Values<'r> {
         Self::read(req, wanted, true)
     }
 
-    /// [`Self::of`], every argument decoded: the reference the arguments
-    /// read in place are compared with.
+    /// [`Self::of`], every argument and header decoded: the reference the
+    /// fast paths are compared with.
     #[cfg(test)]
     pub(crate) fn of_decoding_all(req: &'r Request<'r>, wanted: u32) -> Self {
         Self::read(req, wanted, false)
     }
 
-    fn read(req: &'r Request<'r>, wanted: u32, read_plain_in_place: bool) -> Self {
+    fn read(req: &'r Request<'r>, wanted: u32, fast_paths: bool) -> Self {
         let mut values = Values {
             first: Default::default(),
             wanted,
             scratch: Vec::new(),
             arguments: 0,
             total: 0,
-            read_plain_in_place,
+            fast_paths,
         };
         let (path, query) = (req.path(), req.raw_query());
         values.raw(path.as_bytes(), Finding::BadPercentUri, || Location::Path);
@@ -234,6 +236,12 @@ impl<'r> Values<'r> {
             values.arguments(req.method(), body, utf8, escapes);
         }
         for (name, value) in req.headers() {
+            // Without a `%`, backslash or NUL, a header shows nothing but
+            // the byte ranges of higher levels (what `decoded` finds).
+            let clean = || find_escape_or_nul(value.as_bytes()).is_none();
+            if values.fast_paths && values.wanted & RANGES == 0 && clean() {
+                continue;
+            }
             let free = FREE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
             let kind = if free { Kind::FreeHeader } else { Kind::Header };
             values.decoded(value.as_bytes(), kind, || header(name), |_, _| ());
@@ -420,7 +428,7 @@ impl<'r> Values<'r> {
     /// the arguments are read in place ([`Self::plain_arguments`]).
     fn arguments(&mut self, method: &str, raw: &'r [u8], utf8: bool, escapes: Escapes) {
         let utf8 = utf8 && self.wants(Finding::BadUtf8);
-        if self.read_plain_in_place
+        if self.fast_paths
             && escapes.plain
             && self.wanted & !IN_PLACE == 0
             && (!utf8 || raw.is_ascii())
@@ -595,7 +603,26 @@ fn find_escape_or_nul(raw: &[u8]) -> Option<usize> {
 
 /// The value of a hex digit.
 fn hex(digit: u8) -> Option<u8> {
-    (digit as char).to_digit(16).map(|d| d as u8)
+    let value = HEX_VALUES[usize::from(digit)];
+    (value < 16).then_some(value)
+}
+
+/// Each byte's value as a hex digit, 255 for a byte that is none.
+const HEX_VALUES: [u8; 256] = hex_values();
+
+const fn hex_values() -> [u8; 256] {
+    let mut table = [u8::MAX; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            d @ b'0'..=b'9' => d - b'0',
+            d @ b'a'..=b'f' => d - b'a' + 10,
+            d @ b'A'..=b'F' => d - b'A' + 10,
+            _ => u8::MAX,
+        };
+        b += 1;
+    }
+    table
 }
 
 /// The code of a `uXXXX` escape at the start of `rest`.
@@ -805,6 +832,14 @@ mod tests {
     use proptest::prelude::*;
 
     use super::find_escape_or_nul;
+
+    #[test]
+    fn hex_digits_have_the_values_to_digit_gives() {
+        for b in 0..=u8::MAX {
+            let reference = (b as char).to_digit(16).map(|d| d as u8);
+            assert_eq!(super::hex(b), reference, "{b:#x}");
+        }
+    }
 
     proptest! {
         /// The plain loop for short values finds what `memchr3` finds.
