@@ -317,7 +317,18 @@ fn decode_js_escape(text: &str) -> Option<(char, usize)> {
 /// assert_eq!(base64_text("d2hpbGUodHJ1ZSk7Cg==").as_deref(), Some("while(true);\n"));
 /// assert_eq!(base64_text("not base64!"), None);
 /// ```
+#[inline]
 pub fn base64_text(value: &str) -> Option<String> {
+    // Most values are shorter: they cost a comparison, not a call.
+    if value.len() < 12 {
+        return None;
+    }
+    base64_decoded_text(value)
+}
+
+/// [`base64_text`] for a value of 12 bytes or more.
+#[inline(never)]
+fn base64_decoded_text(value: &str) -> Option<String> {
     let trimmed = value.trim_end_matches('=').as_bytes();
     if trimmed.len() < 12
         || trimmed
@@ -326,7 +337,10 @@ pub fn base64_text(value: &str) -> Option<String> {
     {
         return None;
     }
-    let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
+    // Decoded on the stack: most values that read as base64 (hex tokens,
+    // words) decode to bytes that are no text, and need no allocation.
+    let mut bytes: smallvec::SmallVec<[u8; 128]> =
+        smallvec::SmallVec::with_capacity(trimmed.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
     for &b in trimmed {
         acc = (acc << 6) | u32::from(BASE64[usize::from(b)]);
@@ -340,9 +354,9 @@ pub fn base64_text(value: &str) -> Option<String> {
             bytes.push(byte);
         }
     }
-    let text = String::from_utf8(bytes).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
     let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
-    printable.then_some(text)
+    printable.then(|| text.to_owned())
 }
 
 /// Marks a byte that is not a base64 digit in [`BASE64`].
