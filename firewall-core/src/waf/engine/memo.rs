@@ -359,7 +359,7 @@ mod tests {
         let hash = |v: &str| CLEAN.with(|c| c.borrow().hashes.hash_one(v));
         let first = "v0";
         let slot = slot_of(hash(first));
-        let second: &'static str = (1..)
+        let second: &'static str = (1..1_000_000)
             .map(|i| format!("v{i}"))
             .find(|v| slot_of(hash(v)) == slot)
             .expect("a value in the same slot")
