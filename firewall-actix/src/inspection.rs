@@ -270,7 +270,9 @@ fn view_of<'a>(req: &'a HttpRequest, content_type: Cow<'a, str>, body: &'a [u8])
     let mut view = Request::new(req.method().as_str(), req.uri().path())
         .query(req.query_string())
         .version(http_version(req.version()));
-    view.reserve_headers(req.headers().len());
+    // One slot per name: `len_keys` is kept, `len` (values) is summed
+    // over the names at each call; a name sent twice grows the vector once.
+    view.reserve_headers(req.headers().len_keys());
     for (name, value) in req.headers() {
         view.push_header(name.as_str(), text_of(value.as_bytes()));
     }

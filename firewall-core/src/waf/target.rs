@@ -188,10 +188,10 @@ impl<'a> Target<'a> {
 }
 
 /// Whether a header's values are structured and never carry application
-/// data, so they are not inspected (`Content-Type` is, but only by
-/// protocol rules). The name is lower-cased into a buffer on the stack and
-/// matched whole: one comparison, where asking each name in turn while
-/// ignoring case cost a kilo-instruction a request.
+/// data, so they are not inspected (`Content-Type` is not one of them: it
+/// is inspected, by the protocol rules only). The name is lower-cased into
+/// a buffer on the stack and matched whole: one comparison, where asking
+/// each name in turn while ignoring case cost a kilo-instruction a request.
 fn is_structured(name: &str) -> bool {
     let mut buffer = [0u8; 32];
     let Some(lower) = buffer.get_mut(..name.len()) else {
@@ -208,7 +208,6 @@ fn is_structured(name: &str) -> bool {
             | b"cache-control"
             | b"connection"
             | b"content-length"
-            | b"content-type"
             | b"cookie"
             | b"host"
             | b"if-modified-since"
@@ -249,7 +248,7 @@ pub(crate) fn collect_head<'r>(req: &'r Request<'_>) -> Vec<Target<'r>> {
         out.push(Target::new(Location::Cookie(name.into()), value));
     }
     for (name, value) in req.headers() {
-        if name.eq_ignore_ascii_case("content-type") || !is_structured(name) {
+        if !is_structured(name) {
             out.push(Target::new(Location::Header(name.into()), value));
         }
     }
@@ -305,6 +304,7 @@ mod tests {
         assert!(is_structured("upgrade-insecure-requests"));
         assert!(!is_structured("X-Accept") && !is_structured("Accept-Languages"));
         assert!(!is_structured(&"a".repeat(40)) && !is_structured(""));
+        assert!(!is_structured("Content-Type") && !is_structured("content-type"));
     }
 
     #[test]
@@ -312,6 +312,7 @@ mod tests {
         let req = Request::from_target("GET", "/a?id=1")
             .header("Accept", "*/*")
             .header("User-Agent", "x")
+            .header("Content-Type", "text/plain")
             .header("Cookie", "sid=2");
         assert_eq!(
             locations(&req),
@@ -323,7 +324,8 @@ mod tests {
                 "ARGS:id",
                 "REQUEST_COOKIES_NAMES:sid",
                 "REQUEST_COOKIES:sid",
-                "REQUEST_HEADERS:User-Agent"
+                "REQUEST_HEADERS:User-Agent",
+                "REQUEST_HEADERS:Content-Type"
             ]
         );
     }

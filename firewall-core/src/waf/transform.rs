@@ -394,20 +394,19 @@ fn decode_js_escape(text: &str) -> Option<(char, usize)> {
 /// ```
 #[inline]
 pub fn base64_text(value: &str) -> Option<String> {
-    // Most values (names, numbers, words) are too short: inlined, they
-    // cost this comparison alone, not a call.
+    // Most values are shorter: they cost a comparison, not a call.
     if value.len() < BASE64_MIN {
         return None;
     }
-    base64_text_of(value)
+    base64_decoded_text(value)
 }
 
 /// The fewest base64 digits [`base64_text`] decodes.
 const BASE64_MIN: usize = 12;
 
-/// [`base64_text`] of a value at least [`BASE64_MIN`] bytes long.
+/// [`base64_text`] for a value of [`BASE64_MIN`] bytes or more.
 #[inline(never)]
-fn base64_text_of(value: &str) -> Option<String> {
+fn base64_decoded_text(value: &str) -> Option<String> {
     let trimmed = value.trim_end_matches('=').as_bytes();
     if trimmed.len() < BASE64_MIN
         || trimmed
@@ -416,7 +415,10 @@ fn base64_text_of(value: &str) -> Option<String> {
     {
         return None;
     }
-    let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
+    // Decoded on the stack: most values that read as base64 (hex tokens,
+    // words) decode to bytes that are no text, and need no allocation.
+    let mut bytes: smallvec::SmallVec<[u8; 128]> =
+        smallvec::SmallVec::with_capacity(trimmed.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
     for &b in trimmed {
         acc = (acc << 6) | u32::from(BASE64[usize::from(b)]);
@@ -430,9 +432,9 @@ fn base64_text_of(value: &str) -> Option<String> {
             bytes.push(byte);
         }
     }
-    let text = String::from_utf8(bytes).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
     let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
-    printable.then_some(text)
+    printable.then(|| text.to_owned())
 }
 
 /// Marks a byte that is not a base64 digit in [`BASE64`].

@@ -11,17 +11,21 @@
 //! there), and both are the key; a value is remembered only after a scan
 //! found no signature that applies there matching it (a match across two
 //! values or under a location it does not apply to is not one); keys are
-//! compared whole (the hash, keyed per process, only picks the bucket).
+//! compared whole (the hash, keyed per process, only picks the slot).
 //! The entries belong to one compiled signature set: a new configuration
-//! starts from an empty memo. A long value is not remembered, and a full
-//! memo is emptied, so each thread holds at most a few hundred kilobytes.
+//! starts from an empty memo. A long value is not remembered, and a memo
+//! that took in its share of values is emptied, so each thread holds at
+//! most a few hundred kilobytes.
+//!
+//! The table is direct-mapped: a value has one slot, picked by its hash,
+//! and a new value takes the slot of the one there before (which is
+//! scanned again when it comes back). A lookup is one slot read and one
+//! comparison of the text, where a hash map's probing cost twice as much.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rustc_hash::FxHasher;
 use smallvec::SmallVec;
 
 use crate::waf::target::{Target, Targets};
@@ -29,8 +33,12 @@ use crate::waf::target::{Target, Targets};
 /// Values longer than this many bytes are not remembered.
 const VALUE_MAX: usize = 256;
 
-/// Values a thread remembers before it empties its memo.
+/// Values a thread takes in before it empties its memo.
 const ENTRIES_MAX: usize = 1024;
+
+/// Slots of the table (a power of two): twice the values it takes in, so
+/// that few of them meet in one slot.
+const SLOTS: usize = 2 * ENTRIES_MAX;
 
 /// Location classes one value is remembered under, at most.
 const CLASSES_MAX: usize = 4;
@@ -48,30 +56,34 @@ impl MemoOwner {
     }
 }
 
-/// One remembered value: where its text is in [`CleanValues::texts`], and
-/// the location classes it was found clean under.
-#[derive(Debug, Clone, Copy)]
+/// One slot: the hash and text (where it is in [`CleanValues::texts`]) of
+/// the value it holds, and the location classes that value was found
+/// clean under; `count == 0` for an empty slot.
+#[derive(Debug, Clone, Copy, Default)]
 struct Entry {
-    start: usize,
-    len: usize,
+    hash: u64,
+    start: u32,
+    len: u16,
+    count: u8,
     classes: [Targets; CLASSES_MAX],
-    count: usize,
 }
 
 impl Entry {
     fn clean_under(&self, classes: Targets) -> bool {
-        self.classes[..self.count].contains(&classes)
+        self.classes[..usize::from(self.count)].contains(&classes)
     }
 }
 
-/// One thread's clean values, keyed by the hash of their text (keyed per
-/// process, so no one can aim at a bucket). All texts live in one string:
-/// remembering a value allocates nothing once the string has grown.
+/// One thread's clean values, in the slots their hashes (keyed per
+/// process, so no one can aim at a slot) pick. All texts live in one
+/// string: remembering a value allocates nothing once the string has grown.
 #[derive(Debug, Default)]
 struct CleanValues {
     owner: Option<MemoOwner>,
-    /// The hashes are the keys: hashing them again is one multiplication.
-    entries: HashMap<u64, Entry, BuildHasherDefault<FxHasher>>,
+    /// [`SLOTS`] entries once a value was remembered, none before.
+    slots: Vec<Entry>,
+    /// Values taken in since the memo was last emptied.
+    taken: usize,
     texts: String,
     hashes: foldhash::fast::RandomState,
 }
@@ -79,45 +91,62 @@ struct CleanValues {
 impl CleanValues {
     /// The entry holding exactly `value`.
     fn get(&self, hash: u64, value: &str) -> Option<&Entry> {
-        let entry = self.entries.get(&hash)?;
-        (self.texts.get(entry.start..entry.start + entry.len) == Some(value)).then_some(entry)
+        let entry = self.slots.get(slot_of(hash))?;
+        let start = entry.start as usize;
+        let text = self.texts.get(start..start + usize::from(entry.len));
+        (entry.count > 0 && entry.hash == hash && text == Some(value)).then_some(entry)
     }
 
     fn insert(&mut self, hash: u64, value: &str, classes: Targets) {
-        if let Some(entry) = self.get(hash, value).copied() {
-            if !entry.clean_under(classes) && entry.count < CLASSES_MAX {
+        if let Some(&entry) = self.get(hash, value) {
+            if !entry.clean_under(classes) && usize::from(entry.count) < CLASSES_MAX {
                 let mut entry = entry;
-                entry.classes[entry.count] = classes;
+                entry.classes[usize::from(entry.count)] = classes;
                 entry.count += 1;
-                self.entries.insert(hash, entry);
+                self.slots[slot_of(hash)] = entry;
             }
             return;
         }
         // The texts are bounded too: a value that gives way below leaves
         // its text behind.
-        if self.entries.len() >= ENTRIES_MAX
-            || self.texts.len() + value.len() > ENTRIES_MAX * VALUE_MAX
-        {
+        if self.taken >= ENTRIES_MAX || self.texts.len() + value.len() > ENTRIES_MAX * VALUE_MAX {
             self.empty();
         }
-        // Another value with the same hash gives way (and is scanned again
-        // when it comes back).
-        let start = self.texts.len();
+        if self.slots.is_empty() {
+            self.slots = vec![Entry::default(); SLOTS];
+        }
+        // Both fit: a value is at most VALUE_MAX bytes, the texts at most
+        // ENTRIES_MAX * VALUE_MAX.
+        let (Ok(start), Ok(len)) = (u32::try_from(self.texts.len()), u16::try_from(value.len()))
+        else {
+            return;
+        };
         self.texts.push_str(value);
+        self.taken += 1;
         let mut entry = Entry {
+            hash,
             start,
-            len: value.len(),
-            classes: [Targets::default(); CLASSES_MAX],
+            len,
             count: 1,
+            classes: [Targets::default(); CLASSES_MAX],
         };
         entry.classes[0] = classes;
-        self.entries.insert(hash, entry);
+        // Another value in the same slot gives way (and is scanned again
+        // when it comes back).
+        self.slots[slot_of(hash)] = entry;
     }
 
     fn empty(&mut self) {
-        self.entries.clear();
+        self.slots.fill(Entry::default());
         self.texts.clear();
+        self.taken = 0;
     }
+}
+
+/// The slot a hash picks.
+fn slot_of(hash: u64) -> usize {
+    // The high bits: foldhash mixes them best.
+    (hash >> (64 - SLOTS.trailing_zeros())) as usize
 }
 
 thread_local! {
@@ -144,16 +173,26 @@ fn on() -> bool {
     }
 }
 
+/// One target's key (its hash and location classes), and whether its
+/// value was found clean before.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    hash: u64,
+    classes: Targets,
+    /// False for a value too long to remember.
+    rememberable: bool,
+    known: bool,
+}
+
 /// What this thread's memo knows of one scan's targets: which ones were
 /// found clean before (and need no scan), and the keys to remember the
 /// others under once scanned.
 #[derive(Debug)]
 pub(crate) struct MemoProbe {
     owner: MemoOwner,
-    /// Each target's hash and location classes, the key's two halves;
-    /// `None` for a value too long to remember.
-    keys: SmallVec<[Option<(u64, Targets)>; ROOM]>,
-    known: SmallVec<[bool; ROOM]>,
+    keys: SmallVec<[Key; ROOM]>,
+    /// How many of the keys are known.
+    known: usize,
 }
 
 /// Targets a probe holds without allocating: a browser's head has about
@@ -163,47 +202,55 @@ const ROOM: usize = 32;
 impl MemoProbe {
     /// Looks up `targets` in this thread's memo of the signatures of `owner`.
     pub(crate) fn new(owner: MemoOwner, targets: &[Target<'_>]) -> Self {
+        let mut probe = Self {
+            owner,
+            keys: SmallVec::with_capacity(targets.len()),
+            known: 0,
+        };
         let looked = CLEAN.try_with(|clean| {
             let clean = clean.borrow();
-            let current = on() && clean.owner == Some(owner) && !clean.entries.is_empty();
-            let mut keys = SmallVec::with_capacity(targets.len());
-            let mut known = SmallVec::with_capacity(targets.len());
+            let current = on() && clean.owner == Some(owner) && clean.taken > 0;
             // Each target hashed and looked up in one pass.
             for t in targets {
-                let key = (t.value.len() <= VALUE_MAX)
-                    .then(|| (clean.hashes.hash_one(&*t.value), t.location.classes()));
-                let clean_before = current
-                    && key.is_some_and(|(hash, classes)| {
-                        clean
-                            .get(hash, &t.value)
-                            .is_some_and(|e| e.clean_under(classes))
-                    });
-                keys.push(key);
-                known.push(clean_before);
+                let rememberable = t.value.len() <= VALUE_MAX;
+                let (hash, classes) = if rememberable {
+                    (clean.hashes.hash_one(&*t.value), t.location.classes())
+                } else {
+                    (0, Targets::default())
+                };
+                let known = current
+                    && rememberable
+                    && clean
+                        .get(hash, &t.value)
+                        .is_some_and(|e| e.clean_under(classes));
+                probe.known += usize::from(known);
+                probe.keys.push(Key {
+                    hash,
+                    classes,
+                    rememberable,
+                    known,
+                });
             }
-            (keys, known)
         });
         // A thread being torn down remembers nothing.
-        let (keys, known) = looked.unwrap_or_else(|_| {
-            (
-                smallvec::smallvec![None; targets.len()],
-                smallvec::smallvec![false; targets.len()],
-            )
-        });
+        if looked.is_err() {
+            probe.keys.clear();
+            probe.known = 0;
+        }
         #[cfg(test)]
-        SKIPPED.with(|n| n.set(n.get() + known.iter().filter(|&&k| k).count()));
-        Self { owner, keys, known }
+        SKIPPED.with(|n| n.set(n.get() + probe.known));
+        probe
     }
 
     /// Whether all of the `count` targets were found clean before: the scan
     /// has nothing to do.
     pub(crate) fn knows_all(&self, count: usize) -> bool {
-        self.known.len() == count && self.known.iter().all(|&k| k)
+        self.keys.len() == count && self.known == count
     }
 
     /// Whether target `index` was found clean before: it needs no scan.
     pub(crate) fn known(&self, index: usize) -> bool {
-        self.known.get(index) == Some(&true)
+        self.keys.get(index).is_some_and(|k| k.known)
     }
 
     /// Remembers the values of `targets` (those this probe looked up) that
@@ -218,12 +265,9 @@ impl MemoProbe {
                 memo.empty();
                 memo.owner = Some(self.owner);
             }
-            for (index, target) in targets.iter().enumerate() {
-                let Some(&Some((hash, classes))) = self.keys.get(index) else {
-                    continue;
-                };
-                if !self.known(index) && clean(index) {
-                    memo.insert(hash, &target.value, classes);
+            for (index, (target, key)) in targets.iter().zip(&self.keys).enumerate() {
+                if key.rememberable && !key.known && clean(index) {
+                    memo.insert(key.hash, &target.value, key.classes);
                 }
             }
         });
@@ -307,5 +351,26 @@ mod tests {
         let known = known(owner, &values);
         assert_eq!(known.iter().filter(|&&k| k).count(), 1);
         assert!(known[ENTRIES_MAX]);
+    }
+
+    #[test]
+    fn values_meeting_in_one_slot_take_it_in_turn_and_are_never_mistaken() {
+        let owner = MemoOwner::new();
+        let hash = |v: &str| CLEAN.with(|c| c.borrow().hashes.hash_one(v));
+        let first = "v0";
+        let slot = slot_of(hash(first));
+        let second: &'static str = (1..1_000_000)
+            .map(|i| format!("v{i}"))
+            .find(|v| slot_of(hash(v)) == slot)
+            .expect("a value in the same slot")
+            .leak();
+        let one = [target(Location::Cookie("c".into()), first)];
+        let other = [target(Location::Cookie("c".into()), second)];
+        MemoProbe::new(owner, &one).remember(&one, |_| true);
+        assert_eq!(known(owner, &one), [true]);
+        assert_eq!(known(owner, &other), [false]);
+        MemoProbe::new(owner, &other).remember(&other, |_| true);
+        assert_eq!(known(owner, &other), [true]);
+        assert_eq!(known(owner, &one), [false]);
     }
 }
