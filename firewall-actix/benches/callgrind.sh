@@ -10,7 +10,8 @@
 #   firewall-actix/benches/callgrind.sh bare_post waf    # post.lua
 #   SERVER=/tmp/old_bench_server firewall-actix/benches/callgrind.sh waf
 #
-# The waf configurations and bare_post send post.lua, the others GET /.
+# waf and bare_post send post.lua, the others GET / (the accented, new-head,
+# flood and Redis variants need load.sh's client scripts or Redis).
 # SERVER names a prebuilt binary (to compare two builds); the callgrind
 # profiles stay in $KEEP when it is set (callgrind_annotate --inclusive=yes).
 # Needs valgrind and wrk. Only 127.0.0.1 is loaded.
@@ -31,7 +32,11 @@ MEASURE=${MEASURE:-12s}
 for config in "$@"; do
   dir=$(mktemp -d)
   script=()
-  case $config in waf* | bare_post) script=(-s firewall-actix/benches/post.lua) ;; esac
+  case $config in
+    waf_accented | waf_new_head | *_flood | *_redis)
+      echo "$config: its client script is load.sh's; measure waf, bare_post or a GET / configuration" >&2; exit 2 ;;
+    waf | bare_post) script=(-s firewall-actix/benches/post.lua) ;;
+  esac
   BENCH_CONFIG=$config BENCH_LOG=off BENCH_PORT=$PORT BENCH_WORKERS=1 BENCH_DIR=$dir \
     valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" "$SERVER" \
     >"$dir/stdout" 2>"$dir/stderr" &
