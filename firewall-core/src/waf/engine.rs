@@ -34,7 +34,7 @@ use super::target::{Target, Targets};
 use super::transform::{self, apply};
 use super::WafError;
 use joint::{Budget, HeldCache, JointDfa, Search, WalkStop, BUILDING_PER_REQUEST, TOGETHER};
-pub(crate) use literals::ByteSet;
+pub(crate) use literals::{holds_any, ByteSet};
 use memo::{MemoOwner, MemoProbe};
 use shape::Shape;
 

@@ -44,6 +44,8 @@
 //! it's john's (really)               prose: a word after the quote
 //! ```
 
+use super::engine::holds_any;
+
 /// Whether `text` holds what any script needs here: a call `(`, a tagged
 /// template `` ` ``, an assignment `=` or a computed member `[`. Without
 /// any, [`is_js_injection`] is false.
@@ -69,15 +71,6 @@ const SCRIPT_TABLE: [bool; 256] = {
     table[b'[' as usize] = true;
     table
 };
-
-/// Whether `bytes` hold a byte `table` marks: eight bytes a step, one
-/// branch each.
-fn holds_any(bytes: &[u8], table: &[bool; 256]) -> bool {
-    let mut chunks = bytes.chunks_exact(8);
-    let marked = |b: &u8| table[usize::from(*b)];
-    chunks.any(|chunk| chunk.iter().fold(false, |hit, b| hit | marked(b)))
-        || chunks.remainder().iter().any(marked)
-}
 
 /// The gate as two vectorised searches, whatever the length: the tests'
 /// reference.

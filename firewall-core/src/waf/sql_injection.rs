@@ -20,7 +20,7 @@
 //! 1; DROP TABLE t   1 ; E
 //! ```
 
-use super::engine::ByteSet;
+use super::engine::{holds_any, ByteSet};
 use super::sql_tokens::{
     is_operand, is_word_byte, keyword, plain_token, string_end, Class, LazyTokens,
 };
@@ -116,12 +116,8 @@ fn worth_reading(text: &str) -> bool {
 
 /// Whether `text` holds a byte of [`NEEDED`].
 fn holds_needed_byte(text: &str) -> bool {
-    // Eight bytes a step, one branch each: the values this rules out are
-    // read to their end.
-    let mut chunks = text.as_bytes().chunks_exact(8);
-    let needed = |b: &u8| NEEDED_TABLE[usize::from(*b)];
-    chunks.any(|chunk| chunk.iter().fold(false, |hit, b| hit | needed(b)))
-        || chunks.remainder().iter().any(needed)
+    // The values this rules out are read to their end.
+    holds_any(text.as_bytes(), &NEEDED_TABLE)
 }
 
 /// Whether `text` (holding no byte of [`NEEDED`]) starts the only ways

@@ -36,6 +36,7 @@
 //! x" onfocus=alert(1) autofocus="    a handler, read after the `"`
 //! ```
 
+use super::engine::holds_any;
 use super::html_tokens::{tokenize, Start, Token};
 
 /// Whether `text` holds what any markup needs: a `<`, an `=` (an
@@ -66,15 +67,6 @@ const MARKUP_TABLE: [bool; 256] = {
     table[0xe2] = true;
     table
 };
-
-/// Whether `bytes` hold a byte `table` marks: eight bytes a step, one
-/// branch each.
-fn holds_any(bytes: &[u8], table: &[bool; 256]) -> bool {
-    let mut chunks = bytes.chunks_exact(8);
-    let marked = |b: &u8| table[usize::from(*b)];
-    chunks.any(|chunk| chunk.iter().fold(false, |hit, b| hit | marked(b)))
-        || chunks.remainder().iter().any(marked)
-}
 
 /// The gate as two vectorised searches, whatever the length: the tests'
 /// reference.

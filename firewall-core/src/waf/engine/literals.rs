@@ -315,6 +315,16 @@ fn class_strings(class: &Class) -> Option<BTreeSet<Vec<u8>>> {
     (!out.is_empty()).then_some(out)
 }
 
+/// Whether `bytes` hold a byte `table` marks: eight bytes a step, one
+/// branch each (the detectors' gates for short values, where a table
+/// beats setting up a vectorised search).
+pub(crate) fn holds_any(bytes: &[u8], table: &[bool; 256]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    let marked = |b: &u8| table[usize::from(*b)];
+    chunks.any(|chunk| chunk.iter().fold(false, |hit, b| hit | marked(b)))
+        || chunks.remainder().iter().any(marked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
