@@ -441,14 +441,7 @@ impl<'r> Values<'r> {
             self.wants(Finding::DoubleEncoding),
             self.wants(Finding::MethodOverride),
         );
-        let mut start = 0;
-        let ends = memchr::memchr_iter(b'&', raw).chain([raw.len()]);
-        for end in ends {
-            let pair = &raw[start..end];
-            start = end + 1;
-            if pair.is_empty() {
-                continue;
-            }
+        for pair in pairs(raw) {
             let (name, value) = match memchr::memchr(b'=', pair) {
                 Some(eq) => (&pair[..eq], &pair[eq + 1..]),
                 None => (pair, &[][..]),
@@ -507,14 +500,7 @@ impl<'r> Values<'r> {
         };
         // Names and values together: the raw text less the separators.
         let mut raw_total = 0;
-        let mut start = 0;
-        let ends = memchr::memchr_iter(b'&', raw).chain([raw.len()]);
-        for end in ends {
-            let pair = &raw[start..end];
-            start = end + 1;
-            if pair.is_empty() {
-                continue;
-            }
+        for pair in pairs(raw) {
             self.arguments += 1;
             // A pair no longer than the limits holds no name or value
             // beyond them.
@@ -825,6 +811,20 @@ pub(crate) fn path_names_backup(path: &str) -> bool {
             after_ok && ext_start.is_some_and(|i| stem[i] == b'.' && i + 1 < at)
         })
     })
+}
+
+/// The `name=value` pairs of a query or form body: the text between `&`s,
+/// empty pieces left out.
+fn pairs(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'&', raw)
+        .chain([raw.len()])
+        .map(move |end| {
+            let pair = &raw[start..end];
+            start = end + 1;
+            pair
+        })
+        .filter(|pair| !pair.is_empty())
 }
 
 #[cfg(test)]
