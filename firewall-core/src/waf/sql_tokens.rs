@@ -529,8 +529,20 @@ pub(crate) fn is_operand(class: Class) -> bool {
 /// Letters, digits, `_`, `$`, `.` (`schema.table`) and any byte of a
 /// character that is not ASCII (words of other languages).
 pub(crate) fn is_word_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'.') || c >= 0x80
+    WORD_BYTES[usize::from(c)]
 }
+
+/// [`is_word_byte`] as a table indexed by byte: one load, not five tests.
+const WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'.') || c >= 0x80;
+        b += 1;
+    }
+    table
+};
 
 fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(haystack.get(from..)?, needle).map(|i| from + i)
@@ -538,51 +550,120 @@ fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 
 /// The class of a word (lower case): a keyword's, else [`Class::Word`].
 pub(crate) fn keyword(word: &str) -> Class {
-    // Most words are not keywords: one hash, not a comparison per keyword.
-    static KEYWORDS: std::sync::LazyLock<
-        hashbrown::HashMap<&str, Class, foldhash::fast::FixedState>,
-    > = std::sync::LazyLock::new(|| {
-        let mut map = hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0));
-        for (class, words) in KEYWORD_CLASSES {
-            for word in *words {
-                map.insert(*word, *class);
-            }
-        }
-        map
-    });
-    if !could_be_keyword(word) {
+    // Most words are not keywords: their first letter and length name an
+    // empty bucket, or none of the (at most three) keywords in it ends
+    // with their last two letters. The one that does is compared whole.
+    let bytes = word.as_bytes();
+    let Some(bucket) = bucket_of(bytes).and_then(|b| KEYWORD_BUCKETS.get(b)) else {
         return Class::Word;
+    };
+    let ends = ends_of(bytes);
+    for &entry in bucket {
+        let Some(i) = usize::from(entry).checked_sub(1) else {
+            break;
+        };
+        if KEYWORD_ENDS.get(i) == Some(&ends) {
+            return match KEYWORDS.get(i) {
+                Some(&(keyword, class)) if keyword.as_bytes() == bytes => class,
+                _ => Class::Word,
+            };
+        }
     }
-    KEYWORDS.get(word).copied().unwrap_or(Class::Word)
+    Class::Word
 }
 
-/// Bit `n` of entry `c`: a keyword of `n` bytes starts with the byte `c`.
-const KEYWORD_SHAPES: [u16; 256] = keyword_shapes();
+/// A word's last two bytes (a keyword has at least two).
+const fn ends_of(bytes: &[u8]) -> u16 {
+    match bytes {
+        [.., before, last] => u16::from_le_bytes([*before, *last]),
+        _ => 0,
+    }
+}
 
-const fn keyword_shapes() -> [u16; 256] {
-    let mut shapes = [0u16; 256];
+/// [`ends_of`] each keyword of [`KEYWORDS`]: no two in a bucket share them.
+const KEYWORD_ENDS: [u16; KEYWORD_COUNT] = keyword_ends();
+
+const fn keyword_ends() -> [u16; KEYWORD_COUNT] {
+    let mut ends = [0; KEYWORD_COUNT];
+    let mut i = 0;
+    while i < KEYWORD_COUNT {
+        ends[i] = ends_of(KEYWORDS[i].0.as_bytes());
+        i += 1;
+    }
+    ends
+}
+
+/// How many keywords [`KEYWORD_CLASSES`] holds.
+const KEYWORD_COUNT: usize = keyword_count();
+
+const fn keyword_count() -> usize {
+    let mut count = 0;
     let mut class = 0;
     while class < KEYWORD_CLASSES.len() {
-        let words = KEYWORD_CLASSES[class].1;
+        count += KEYWORD_CLASSES[class].1.len();
+        class += 1;
+    }
+    count
+}
+
+/// Every keyword with its class, in one list.
+const KEYWORDS: [(&str, Class); KEYWORD_COUNT] = keywords();
+
+const fn keywords() -> [(&'static str, Class); KEYWORD_COUNT] {
+    let mut all = [("", Class::Word); KEYWORD_COUNT];
+    let mut at = 0;
+    let mut class = 0;
+    while class < KEYWORD_CLASSES.len() {
+        let (kind, words) = KEYWORD_CLASSES[class];
         let mut w = 0;
         while w < words.len() {
-            let word = words[w].as_bytes();
-            shapes[word[0] as usize] |= 1 << word.len();
+            all[at] = (words[w], kind);
+            at += 1;
             w += 1;
         }
         class += 1;
     }
-    shapes
+    all
 }
 
-/// Whether a keyword has the first byte and the length of `word`: most
-/// words of text do not, and are told from keywords without a hash.
-fn could_be_keyword(word: &str) -> bool {
-    let bytes = word.as_bytes();
-    bytes.len() <= LONGEST_KEYWORD
-        && bytes
-            .first()
-            .is_some_and(|&b| KEYWORD_SHAPES[usize::from(b)] & (1 << bytes.len()) != 0)
+/// The most keywords sharing a first letter and a length.
+const BUCKET_SIZE: usize = 3;
+
+/// The bucket of a word of `bytes`, by its first letter (`a` to `z`) and
+/// its length (1 to [`LONGEST_KEYWORD`]): `None` when no keyword can
+/// have them.
+const fn bucket_of(bytes: &[u8]) -> Option<usize> {
+    let len = bytes.len();
+    if len == 0 || len > LONGEST_KEYWORD || !bytes[0].is_ascii_lowercase() {
+        return None;
+    }
+    Some((bytes[0] - b'a') as usize * LONGEST_KEYWORD + len - 1)
+}
+
+/// The keywords of each bucket ([`bucket_of`]), as their index in
+/// [`KEYWORDS`] plus one (zero: no more).
+const KEYWORD_BUCKETS: [[u8; BUCKET_SIZE]; 26 * LONGEST_KEYWORD] = keyword_buckets();
+
+const fn keyword_buckets() -> [[u8; BUCKET_SIZE]; 26 * LONGEST_KEYWORD] {
+    let mut buckets = [[0u8; BUCKET_SIZE]; 26 * LONGEST_KEYWORD];
+    let mut i = 0;
+    while i < KEYWORD_COUNT {
+        let Some(bucket) = bucket_of(KEYWORDS[i].0.as_bytes()) else {
+            panic!("a keyword starts with a letter and is at most LONGEST_KEYWORD long");
+        };
+        let mut slot = 0;
+        while buckets[bucket][slot] != 0 {
+            let other = buckets[bucket][slot] as usize - 1;
+            assert!(
+                KEYWORD_ENDS[other] != KEYWORD_ENDS[i],
+                "two keywords of a bucket share their last two bytes"
+            );
+            slot += 1; // Past BUCKET_SIZE: a compile error (index out of bounds).
+        }
+        buckets[bucket][slot] = (i + 1) as u8;
+        i += 1;
+    }
+    buckets
 }
 
 /// SQL functions that attacks call, read as calls even with spaces
@@ -804,15 +885,42 @@ mod tests {
     }
 
     #[test]
-    fn every_keyword_passes_the_shape_filter_and_keeps_its_class() {
+    fn every_keyword_keeps_its_class() {
         for (class, words) in KEYWORD_CLASSES {
             for word in *words {
-                assert!(could_be_keyword(word), "{word}");
                 assert_eq!(keyword(word), *class, "{word}");
             }
         }
-        for word in ["please", "brien", "ann", "", "x", "selects", "sel"] {
+        for word in [
+            "please", "brien", "ann", "", "x", "selects", "sel", "Select", "_x",
+        ] {
             assert_eq!(keyword(word), Class::Word, "{word}");
+        }
+    }
+
+    /// The keyword's class by reading every keyword: what the buckets
+    /// must answer.
+    fn keyword_by_list(word: &str) -> Class {
+        KEYWORD_CLASSES
+            .iter()
+            .find(|(_, words)| words.contains(&word))
+            .map_or(Class::Word, |(class, _)| *class)
+    }
+
+    proptest! {
+        /// The buckets answer what the list answers: for keywords, words
+        /// one letter off them, and any short word.
+        #[test]
+        fn keyword_buckets_answer_as_the_list(
+            word in prop_oneof![
+                "[a-z_]{0,14}",
+                "[a-zé0-9_$.]{0,6}",
+                (prop::sample::select(KEYWORDS.iter().map(|(w, _)| *w).collect::<Vec<_>>()),
+                 "[a-z_]{0,1}", 0..2usize)
+                    .prop_map(|(w, extra, cut)| format!("{}{extra}", &w[..w.len() - cut])),
+            ]
+        ) {
+            prop_assert_eq!(keyword(&word), keyword_by_list(&word), "{:?}", word);
         }
     }
 }
