@@ -138,10 +138,32 @@ pub(crate) fn is_numeric_host(host: &str, loopback_too: bool) -> bool {
         host.rsplit_once(':').map_or(host, |(name, _)| name)
     };
     let numeric = name.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    let loopback = name
-        .parse::<std::net::Ipv4Addr>()
-        .is_ok_and(|ip| ip.is_loopback());
-    numeric && (loopback_too || !loopback)
+    numeric && (loopback_too || !is_loopback_v4(name))
+}
+
+/// Whether `name` is an IPv4 address in 127.0.0.0/8, as `Ipv4Addr`
+/// parses one (four decimal octets up to 255, none with a leading zero),
+/// without the standard parser's general machinery.
+fn is_loopback_v4(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("127.") else {
+        // An address with 127 first is written `127.`: no sign, no zero.
+        return false;
+    };
+    let mut octets = 0;
+    pieces(rest, b'.').all(|octet| {
+        octets += 1;
+        is_octet(octet.as_bytes())
+    }) && octets == 3
+}
+
+/// Whether `digits` is a decimal octet as `Ipv4Addr` reads one.
+fn is_octet(digits: &[u8]) -> bool {
+    match digits {
+        [b'0'..=b'9'] | [b'1'..=b'9', b'0'..=b'9'] => true,
+        [b'1', b'0'..=b'9', b'0'..=b'9'] => true,
+        [b'2', b'0'..=b'4', b'0'..=b'9'] | [b'2', b'5', b'0'..=b'5'] => true,
+        _ => false,
+    }
 }
 
 /// The media types applications read, beside any `application/...+json`
@@ -189,7 +211,7 @@ const CONTENT_TYPE_PARAMETERS: &[&str] = &[
 /// Whether `value` is `type/subtype` followed by `; name=value` parameters
 /// of known names, values of the characters they use.
 pub(crate) fn is_content_type(value: &str) -> bool {
-    let mut parts = value.split(';');
+    let mut parts = pieces(value, b';');
     let media = parts.next().unwrap_or("");
     let media_ok = !media.is_empty() && media.bytes().all(|b| MEDIA_CHARS[usize::from(b)]);
     media_ok
@@ -327,15 +349,18 @@ const NAME_END: u8 = 10;
 /// In a value holding only spaces so far.
 const VALUE_BLANK: u8 = 11;
 const VALUE: u8 = 12;
+/// Just after the `=` of a parameter (where its name is checked: a
+/// charset goes to the pieces); then as [`VALUE_BLANK`].
+const VALUE_OPEN: u8 = 13;
 /// Not a list of media ranges.
-const MALFORMED: u8 = 13;
+const MALFORMED: u8 = 14;
 /// A byte the pieces read.
-const UNKNOWN: u8 = 14;
-const STATES: usize = 13;
+const UNKNOWN: u8 = 15;
+const STATES: usize = 14;
 
 /// Whether a range ends well in each state (at a `,` or the end).
 const ENDS_WELL: [bool; STATES] = [
-    true, false, true, false, true, false, true, true, true, false, false, false, true,
+    true, false, true, false, true, false, true, true, true, false, false, false, true, false,
 ];
 
 /// The next state, by state and byte class; the rows past [`STATES`]
@@ -358,28 +383,48 @@ const fn accept_next() -> [[u8; 8]; 16] {
             TYPE_STAR => TYPE_END_STAR,
             SUBTYPE => SUBTYPE_END,
             NAME => NAME_END,
+            VALUE_OPEN => VALUE_BLANK,
             _ => at,
         };
         row[SLASH as usize] = match at {
             TYPE | TYPE_STAR | TYPE_END | TYPE_END_STAR => SUBTYPE_START,
-            VALUE_BLANK | VALUE => VALUE,
+            VALUE_BLANK | VALUE | VALUE_OPEN => VALUE,
             _ => MALFORMED,
         };
         row[EQUALS as usize] = match at {
-            NAME | NAME_END => VALUE_BLANK,
-            VALUE_BLANK | VALUE => VALUE,
+            NAME | NAME_END => VALUE_OPEN,
+            VALUE_BLANK | VALUE | VALUE_OPEN => VALUE,
             _ => MALFORMED,
         };
         let token = match at {
             TYPE | TYPE_STAR => TYPE,
             SUBTYPE_START | SUBTYPE => SUBTYPE,
             PARAMETER | NAME => NAME,
-            VALUE_BLANK | VALUE => VALUE,
+            VALUE_BLANK | VALUE | VALUE_OPEN => VALUE,
             _ => MALFORMED,
         };
         row[TCHAR as usize] = if at == RANGE { TYPE } else { token };
         row[STAR as usize] = if at == RANGE { TYPE_STAR } else { token };
         row[OTHER as usize] = UNKNOWN;
+        state += 1;
+    }
+    table
+}
+
+/// [`ACCEPT_NEXT`] by state and byte, at `state << 8 | byte`, each entry
+/// the next state shifted likewise: one load and an `or` a byte.
+const ACCEPT_STEP: [u16; 16 << 8] = accept_step();
+
+const fn accept_step() -> [u16; 16 << 8] {
+    let mut table = [(MALFORMED as u16) << 8; 16 << 8];
+    let mut state = 0;
+    while state < 16 {
+        let mut b = 0;
+        while b < 256 {
+            let next = ACCEPT_NEXT[state][ACCEPT_CLASSES[b] as usize];
+            table[state << 8 | b] = (next as u16) << 8;
+            b += 1;
+        }
         state += 1;
     }
     table
@@ -391,22 +436,22 @@ const fn accept_next() -> [[u8; 8]; 16] {
 /// quotes, bytes above ASCII, a charset), which [`is_accept_by_pieces`]
 /// reads. The same answers: the tests compare the two.
 fn accept_in_one_pass(accept: &[u8]) -> Option<bool> {
-    let mut at = RANGE;
+    // The state shifted left by eight ([`ACCEPT_STEP`]).
+    let mut at = usize::from(RANGE) << 8;
     for (i, &b) in accept.iter().enumerate() {
-        let class = ACCEPT_CLASSES[usize::from(b)];
-        at = ACCEPT_NEXT[usize::from(at & 15)][usize::from(class & 7)];
-        // One comparison a byte for the states that go on (the last four
-        // are the values, and the ends).
-        if at >= VALUE_BLANK {
-            match at {
-                MALFORMED => return Some(false),
-                UNKNOWN => return None,
-                VALUE_BLANK if class == EQUALS && names_charset(&accept[..i]) => return None,
+        at = usize::from(ACCEPT_STEP[(at | usize::from(b)) & 0xfff]);
+        // One comparison a byte: the states past it stop the walk, or
+        // check a parameter's name.
+        if at >= usize::from(VALUE_OPEN) << 8 {
+            match u8::try_from(at >> 8) {
+                Ok(MALFORMED) => return Some(false),
+                Ok(UNKNOWN) => return None,
+                _ if names_charset(&accept[..i]) => return None,
                 _ => {}
             }
         }
     }
-    Some(ENDS_WELL[usize::from(at)])
+    Some(ENDS_WELL[at >> 8])
 }
 
 /// Whether the parameter name `before` ends with (spaces after it
@@ -603,6 +648,28 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The pieces are what `str::split` cuts.
+        #[test]
+        fn pieces_are_what_split_cuts(text in "[a-z;=. é]{0,20}", sep in proptest::sample::select(&[b';', b'.', b'='][..])) {
+            let by_split: Vec<&str> = text.split(char::from(sep)).collect();
+            proptest::prop_assert_eq!(pieces(&text, sep).collect::<Vec<_>>(), by_split);
+        }
+
+        /// The loopback test reads an address as the standard parser does.
+        #[test]
+        fn loopback_v4_answers_as_the_standard_parser(
+            name in proptest::prop_oneof![
+                "127(\\.[0-9]{1,4}){0,4}\\.?",
+                "(0?127|1270|[0-9]{1,3})(\\.(0|00|01|[0-9]{1,3}|25[0-9]|2[0-9][0-9])){0,4}",
+                "[0-9.]{0,16}",
+            ]
+        ) {
+            let by_std = name
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback());
+            proptest::prop_assert_eq!(is_loopback_v4(&name), by_std, "{:?}", name);
+        }
 
         /// The one pass gives the answer of the pieces on lists of media
         /// ranges built from the grammar's parts.
