@@ -9,22 +9,126 @@ use super::fields::{self, RangeFault};
 use super::values::{self, Finding, Values};
 use super::{header, Location, Request};
 
-/// Headers no client needs to send an application, which proxies and
-/// servers act on in dangerous ways: `Proxy` (httpoxy), the `WebDAV` `If`
-/// and `Lock-Token`, `Content-Range` on a request, the method overrides,
-/// Next.js's internal `X-Middleware-Subrequest`. (`Content-Encoding` is
-/// not among them: the firewall decodes gzip and deflate bodies before
-/// inspecting them, as Actix does before the handler.)
-const RESTRICTED: &[&str] = &[
-    "proxy",
-    "lock-token",
-    "content-range",
-    "if",
-    "x-http-method-override",
-    "x-http-method",
-    "x-method-override",
-    "x-middleware-subrequest",
+/// What [`Head::gather`] keeps of a header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Host,
+    Accept,
+    UserAgent,
+    Length,
+    TransferEncoding,
+    ContentType,
+    /// `Range` or `Request-Range`.
+    Range,
+    Connection,
+    CacheControl,
+    AcceptEncoding,
+    /// `Sec-Fetch-User` or `Sec-CH-UA-Mobile` (structured booleans).
+    SecBoolean,
+    UpDevcap,
+    AcceptCharset,
+    /// Headers no client needs to send an application, which proxies and
+    /// servers act on in dangerous ways: `Proxy` (httpoxy), the `WebDAV`
+    /// `If` and `Lock-Token`, `Content-Range` on a request, the method
+    /// overrides, Next.js's internal `X-Middleware-Subrequest`.
+    /// (`Content-Encoding` is not among them: the firewall decodes gzip
+    /// and deflate bodies before inspecting them, as Actix does before
+    /// the handler.)
+    Restricted,
+}
+
+/// The headers the checks read (lower case), and what is kept of each.
+const WANTED: &[(&str, Wanted)] = &[
+    ("host", Wanted::Host),
+    ("accept", Wanted::Accept),
+    ("user-agent", Wanted::UserAgent),
+    ("content-length", Wanted::Length),
+    ("transfer-encoding", Wanted::TransferEncoding),
+    ("content-type", Wanted::ContentType),
+    ("range", Wanted::Range),
+    ("request-range", Wanted::Range),
+    ("connection", Wanted::Connection),
+    ("cache-control", Wanted::CacheControl),
+    ("accept-encoding", Wanted::AcceptEncoding),
+    ("sec-fetch-user", Wanted::SecBoolean),
+    ("sec-ch-ua-mobile", Wanted::SecBoolean),
+    ("x-up-devcap-post-charset", Wanted::UpDevcap),
+    ("accept-charset", Wanted::AcceptCharset),
+    ("proxy", Wanted::Restricted),
+    ("lock-token", Wanted::Restricted),
+    ("content-range", Wanted::Restricted),
+    ("if", Wanted::Restricted),
+    ("x-http-method-override", Wanted::Restricted),
+    ("x-http-method", Wanted::Restricted),
+    ("x-method-override", Wanted::Restricted),
+    ("x-middleware-subrequest", Wanted::Restricted),
 ];
+
+/// The longest name of [`WANTED`].
+const LONGEST_WANTED: usize = 24;
+
+/// What is kept of a header named `name` (any case), if anything: the
+/// bucket of its length and first letter holds at most two names of
+/// [`WANTED`], compared without copying or lower-casing `name`.
+fn wanted(name: &str) -> Option<Wanted> {
+    let bucket = WANTED_BUCKETS.get(bucket_of(name.as_bytes())?)?;
+    bucket
+        .iter()
+        .map_while(|&entry| WANTED.get(usize::from(entry).checked_sub(1)?))
+        .find(|(wanted, _)| is_lower_case_of(name.as_bytes(), wanted.as_bytes()))
+        .map(|&(_, slot)| slot)
+}
+
+/// Whether `lower` (lower case) is `name` lower-cased: one table load a
+/// byte of `name`, where `eq_ignore_ascii_case` lower-cases both sides.
+fn is_lower_case_of(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len()
+        && name
+            .iter()
+            .zip(lower)
+            .all(|(&n, &l)| LOWER[usize::from(n)] == l)
+}
+
+/// Each byte lower-cased (ASCII letters; other bytes as they are).
+const LOWER: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).to_ascii_lowercase();
+        b += 1;
+    }
+    table
+};
+
+/// The bucket of a name by its length (up to [`LONGEST_WANTED`]) and
+/// its first letter, any case; `None` when no wanted name has them.
+const fn bucket_of(name: &[u8]) -> Option<usize> {
+    if name.is_empty() || name.len() > LONGEST_WANTED || !name[0].is_ascii_alphabetic() {
+        return None;
+    }
+    Some((name.len() - 1) * 26 + (name[0].to_ascii_lowercase() - b'a') as usize)
+}
+
+/// The names of [`WANTED`] in each bucket ([`bucket_of`]), as their index
+/// plus one (zero: no more).
+const WANTED_BUCKETS: [[u8; 2]; LONGEST_WANTED * 26] = wanted_buckets();
+
+const fn wanted_buckets() -> [[u8; 2]; LONGEST_WANTED * 26] {
+    let mut buckets = [[0u8; 2]; LONGEST_WANTED * 26];
+    let mut i = 0;
+    while i < WANTED.len() {
+        let Some(bucket) = bucket_of(WANTED[i].0.as_bytes()) else {
+            panic!("a wanted name starts with a letter and is at most LONGEST_WANTED long");
+        };
+        let mut slot = 0;
+        while buckets[bucket][slot] != 0 {
+            slot += 1; // Past two: a compile error (index out of bounds).
+        }
+        buckets[bucket][slot] = (i + 1) as u8;
+        i += 1;
+    }
+    buckets
+}
 
 /// The headers the checks read, and the request.
 pub(crate) struct Head<'r> {
@@ -83,55 +187,49 @@ impl<'r> Head<'r> {
     }
 
     fn gather(&mut self, name: &'r str, value: &'r str) {
-        // The name in lower case, on the stack: one comparison per header
-        // rather than one per name wanted (none is longer than 32 bytes).
-        let mut lower = [0u8; 32];
-        let Some(buffer) = lower.get_mut(..name.len()) else {
+        let Some(slot) = wanted(name) else {
             return;
         };
-        buffer.copy_from_slice(name.as_bytes());
-        buffer.make_ascii_lowercase();
         let first = |slot: &mut Option<&'r str>| {
             slot.get_or_insert(value);
         };
-        match &*buffer {
-            b"host" => first(&mut self.host),
-            b"accept" => first(&mut self.accept),
-            b"user-agent" => first(&mut self.user_agent),
-            b"content-length" => first(&mut self.length),
-            b"transfer-encoding" => first(&mut self.transfer_encoding),
-            b"content-type" => {
+        match slot {
+            Wanted::Host => first(&mut self.host),
+            Wanted::Accept => first(&mut self.accept),
+            Wanted::UserAgent => first(&mut self.user_agent),
+            Wanted::Length => first(&mut self.length),
+            Wanted::TransferEncoding => first(&mut self.transfer_encoding),
+            Wanted::ContentType => {
                 self.content_types += 1;
                 first(&mut self.content_type);
             }
-            b"range" | b"request-range" => {
+            Wanted::Range => {
                 self.range.get_or_insert((name, value));
             }
-            b"connection" => {
+            Wanted::Connection => {
                 self.connections += 1;
                 self.connection.get_or_insert((name, value));
             }
-            b"cache-control" => {
+            Wanted::CacheControl => {
                 self.cache_control.get_or_insert((name, value));
             }
-            b"accept-encoding" => {
+            Wanted::AcceptEncoding => {
                 self.accept_encoding.get_or_insert((name, value));
             }
-            b"sec-fetch-user" | b"sec-ch-ua-mobile"
-                if !matches!(value.trim(), "" | "?0" | "?1") =>
-            {
-                self.sec_booleans.get_or_insert((name, value));
+            Wanted::SecBoolean => {
+                if !matches!(value.trim(), "" | "?0" | "?1") {
+                    self.sec_booleans.get_or_insert((name, value));
+                }
             }
-            b"x-up-devcap-post-charset" => {
+            Wanted::UpDevcap => {
                 self.up_devcap.get_or_insert((name, value));
             }
-            b"accept-charset" => {
+            Wanted::AcceptCharset => {
                 self.accept_charset.get_or_insert(name);
             }
-            other if RESTRICTED.iter().any(|r| r.as_bytes() == other) => {
+            Wanted::Restricted => {
                 self.restricted.get_or_insert(name);
             }
-            _ => {}
         }
     }
 
@@ -401,5 +499,69 @@ impl<'r> Head<'r> {
         self.values
             .get_or_init(|| Values::of(self.req, self.wanted))
             .first(finding)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{wanted, Wanted, WANTED};
+
+    /// The slot by lower-casing the name and reading the list: what
+    /// [`wanted`] must answer.
+    fn wanted_by_list(name: &str) -> Option<Wanted> {
+        let lower = name.to_ascii_lowercase();
+        WANTED
+            .iter()
+            .find(|(wanted, _)| *wanted == lower)
+            .map(|&(_, slot)| slot)
+    }
+
+    #[test]
+    fn every_wanted_name_is_found_in_any_case() {
+        for &(name, slot) in WANTED {
+            assert_eq!(wanted(name), Some(slot), "{name}");
+            assert_eq!(wanted(&name.to_ascii_uppercase()), Some(slot), "{name}");
+        }
+        for name in [
+            "",
+            "cookie",
+            "referer",
+            "accept-language",
+            "hosts",
+            "x-http-methods",
+            "é",
+        ] {
+            assert_eq!(wanted(name), None, "{name}");
+        }
+    }
+
+    proptest! {
+        /// The buckets answer what the list answers: wanted names in any
+        /// case, one byte off them, and any name.
+        #[test]
+        fn wanted_names_are_found_as_the_list_finds_them(
+            name in prop_oneof![
+                "[a-zA-Z-]{0,26}",
+                "[a-zé_ -]{0,6}",
+                (
+                    prop::sample::select(WANTED.iter().map(|(w, _)| *w).collect::<Vec<_>>()),
+                    prop::collection::vec(any::<bool>(), 24),
+                    "[a-z_]{0,1}",
+                    0..2usize,
+                )
+                    .prop_map(|(w, upper, extra, cut)| {
+                        let cased: String = w
+                            .chars()
+                            .zip(upper)
+                            .map(|(c, up)| if up { c.to_ascii_uppercase() } else { c })
+                            .collect();
+                        format!("{}{extra}", &cased[..cased.len() - cut])
+                    }),
+            ]
+        ) {
+            prop_assert_eq!(wanted(&name), wanted_by_list(&name), "{:?}", name);
+        }
     }
 }
