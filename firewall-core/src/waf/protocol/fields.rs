@@ -158,12 +158,14 @@ fn is_loopback_v4(name: &str) -> bool {
 
 /// Whether `digits` is a decimal octet as `Ipv4Addr` reads one.
 fn is_octet(digits: &[u8]) -> bool {
-    match digits {
-        [b'0'..=b'9'] | [b'1'..=b'9', b'0'..=b'9'] => true,
-        [b'1', b'0'..=b'9', b'0'..=b'9'] => true,
-        [b'2', b'0'..=b'4', b'0'..=b'9'] | [b'2', b'5', b'0'..=b'5'] => true,
-        _ => false,
-    }
+    matches!(
+        digits,
+        [b'0'..=b'9']
+            | [b'1'..=b'9', b'0'..=b'9']
+            | [b'1', b'0'..=b'9', b'0'..=b'9']
+            | [b'2', b'0'..=b'4', b'0'..=b'9']
+            | [b'2', b'5', b'0'..=b'5']
+    )
 }
 
 /// The media types applications read, beside any `application/...+json`
