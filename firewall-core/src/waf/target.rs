@@ -111,6 +111,9 @@ impl Location<'_> {
     }
 
     /// The target classes (bit set, see [`Targets`]) this location belongs to.
+    /// Inlined: the engine asks it of every value, most of them arguments,
+    /// whose answer is one comparison.
+    #[inline]
     pub(crate) fn classes(&self) -> Targets {
         match self {
             Self::Path => Targets::PATH,
