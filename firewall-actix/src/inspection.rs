@@ -356,10 +356,10 @@ mod tests {
         }
         // All of the body was read: the drained payload ends after it.
         let mut drained = h1();
-        assert_eq!(chunks_now(&mut drained), [rest.clone()]);
+        assert_eq!(chunks_now(&mut drained), vec![rest]);
         assert_eq!(
             chunks(hand_back(read.clone(), drained, false)),
-            [read.clone()]
+            vec![read.clone()]
         );
         assert_eq!(
             chunks(hand_back(read.clone(), Payload::None, false)),
