@@ -40,7 +40,7 @@ pub struct UnixClock;
 
 impl Clock for UnixClock {
     /// `CLOCK_REALTIME` read straight into a timespec (the same clock as
-    /// [`SystemTime::now`], without its conversions).
+    /// [`SystemTime::now`](std::time::SystemTime::now), without its conversions).
     #[cfg(target_os = "linux")]
     fn now(&self) -> u64 {
         let now = rustix::time::clock_gettime(rustix::time::ClockId::Realtime);
