@@ -1,9 +1,9 @@
 //! The answers a refused request gets.
 
 use std::cell::RefCell;
-use std::sync::Arc;
 
 use actix_web::http::header::{ContentType, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use firewall_core::{OneLimitState, RateLimitHeaders, Stopped};
 
@@ -91,7 +91,7 @@ const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 pub(crate) fn insert_rate_headers(map: &mut HeaderMap, headers: &RateLimitHeaders) {
     // Limit names are letters, digits, `-`, `_`, `.`: always a valid value.
     let values = match headers.one_limit() {
-        Some(one) => LAST.with(|last| last.borrow_mut().values(one, headers)),
+        Some(one) => LAST.with(|last| last.borrow_mut().values(one)),
         None => made_values(headers),
     };
     if let Some((policy, state)) = values {
@@ -116,42 +116,84 @@ thread_local! {
 }
 
 /// The header values made last, with what they were made from: the
-/// limiter's policy text (kept, so its address names that limiter while
-/// cached) and the two numbers of `RateLimit`. With a large quota, or a
-/// client well under it, `remaining` and `reset` repeat from one response to
-/// the next: the values are then clones (a reference count each).
+/// limiter's policy text and the two numbers of `RateLimit`. With a large
+/// quota, or a client well under it, `remaining` and `reset` repeat from one
+/// response to the next: the values are then clones. A value made from a
+/// text the limiter keeps for the life of the process (its policy, the
+/// `RateLimit` of a client at full quota) points at that text: its clones
+/// copy a pointer, with no reference count to change.
 struct LastValues(Option<Made>);
 
 struct Made {
-    policy_text: Arc<str>,
+    policy_text: PolicyKey,
     policy: HeaderValue,
     numbers: (u32, u64),
     state: HeaderValue,
 }
 
 impl LastValues {
-    fn values(
-        &mut self,
-        one: OneLimitState<'_>,
-        headers: &RateLimitHeaders,
-    ) -> Option<(HeaderValue, HeaderValue)> {
+    fn values(&mut self, one: OneLimitState<'_>) -> Option<(HeaderValue, HeaderValue)> {
         let numbers = (one.remaining, one.reset_secs);
         let made = match &mut self.0 {
-            Some(made) if Arc::ptr_eq(&made.policy_text, one.policy) => {
+            Some(made) if made.policy_text.is(&one) => {
                 if made.numbers != numbers {
-                    made.state = HeaderValue::from_str(headers.state()?).ok()?;
+                    made.state = state_value(&one)?;
                     made.numbers = numbers;
                 }
                 made
             }
             last => last.insert(Made {
-                policy_text: one.policy.clone(),
-                policy: HeaderValue::from_str(one.policy).ok()?,
+                policy_text: PolicyKey::of(&one),
+                policy: text_value(one.policy, one.policy_static)?,
                 numbers,
-                state: HeaderValue::from_str(headers.state()?).ok()?,
+                state: state_value(&one)?,
             }),
         };
         Some((made.policy.clone(), made.state.clone()))
+    }
+}
+
+/// Which policy text the values were made for: the limiter's kept text (the
+/// same text is the same pointer), or a copy of one it shares.
+enum PolicyKey {
+    Kept(&'static str),
+    Copied(Box<str>),
+}
+
+impl PolicyKey {
+    fn of(one: &OneLimitState<'_>) -> Self {
+        match one.policy_static {
+            Some(kept) => Self::Kept(kept),
+            None => Self::Copied(one.policy.into()),
+        }
+    }
+
+    /// Whether `one` has this policy text.
+    fn is(&self, one: &OneLimitState<'_>) -> bool {
+        match (self, one.policy_static) {
+            (Self::Kept(kept), Some(text)) => std::ptr::eq(*kept, text),
+            (Self::Copied(copied), None) => **copied == *one.policy,
+            // A text is kept whenever it can be: a kept and a shared one differ.
+            _ => false,
+        }
+    }
+}
+
+/// The `RateLimit` value of `one`: the limiter's kept text, or written on
+/// the stack and copied into the value.
+fn state_value(one: &OneLimitState<'_>) -> Option<HeaderValue> {
+    match one.state_static {
+        Some(kept) => text_value(kept, Some(kept)),
+        None => HeaderValue::from_bytes(one.state_text().as_bytes()).ok(),
+    }
+}
+
+/// A header value of `text`, pointing at it when it is `kept` for the life
+/// of the process (no copy, clones without a reference count).
+fn text_value(text: &str, kept: Option<&'static str>) -> Option<HeaderValue> {
+    match kept {
+        Some(kept) => HeaderValue::from_maybe_shared(Bytes::from_static(kept.as_bytes())).ok(),
+        None => HeaderValue::from_str(text).ok(),
     }
 }
 
@@ -177,6 +219,33 @@ mod tests {
             (value(&RATELIMIT_POLICY), given(headers.policy())),
             (value(&RATELIMIT), given(headers.state())),
         ]
+    }
+
+    #[test]
+    fn the_usual_values_point_at_the_limiters_kept_texts() {
+        let fw = Firewall::new("unit")
+            .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all").unwrap()])
+            .unwrap()
+            .with_limits(vec![Limit::new("kept", "1000/1s".parse().unwrap()).unwrap()])
+            .unwrap();
+        for client in ["192.0.2.1:1", "192.0.2.2:1", "192.0.2.3:1"] {
+            let packet = Packet::tcp(client.parse().unwrap(), "127.0.0.1:5000".parse().unwrap());
+            let headers = fw
+                .check_request(&ClientRequest::new(packet, "GET", "/"))
+                .unwrap();
+            let one = headers.one_limit().unwrap();
+            let mut map = HeaderMap::new();
+            insert_rate_headers(&mut map, &headers);
+            for (name, kept) in [
+                (&RATELIMIT_POLICY, one.policy_static),
+                (&RATELIMIT, one.state_static),
+            ] {
+                let kept = kept.expect("a client at full quota: kept texts");
+                let sent = map.get(name).unwrap().as_bytes();
+                assert_eq!(sent, kept.as_bytes());
+                assert_eq!(sent.as_ptr(), kept.as_ptr(), "{name}: not a copy");
+            }
+        }
     }
 
     #[test]

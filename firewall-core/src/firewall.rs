@@ -32,7 +32,7 @@ pub use admission::{Admission, Refusal};
 pub use limit_set::{DuplicateLimit, LimitSet};
 pub use limits_and_bans::SweepLease;
 pub use limits_file::LimitFileError;
-pub use rate_limit_headers::{OneLimitState, RateLimitHeaders};
+pub use rate_limit_headers::{OneLimitState, RateLimitHeaders, StateText};
 pub use request_stages::{ClientRequest, Stopped};
 pub use stage_cache::StageCache;
 pub use waf_slot::ReloadError;

@@ -74,7 +74,7 @@ pub mod waf;
 pub use events::{Event, EventRing, MAX_DROP_SOURCES};
 pub use firewall::{
     Admission, ClientRequest, DuplicateLimit, Firewall, LimitFileError, LimitSet, OneLimitState,
-    RateLimitHeaders, Refusal, ReloadError, StageCache, Stopped, SweepLease,
+    RateLimitHeaders, Refusal, ReloadError, StageCache, StateText, Stopped, SweepLease,
 };
 /// The network types of [`NetMatch::Net`] and [`Rule::new`]'s networks.
 pub use ipnetwork::{IpNetwork, IpNetworkError, Ipv4Network, Ipv6Network};

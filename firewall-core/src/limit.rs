@@ -80,6 +80,7 @@
 
 mod clock;
 mod gcra;
+mod header_text;
 mod key;
 mod quota;
 mod request_key;
@@ -92,10 +93,12 @@ pub use clock::{
     parse_short_duration, short_duration, Clock, DurationError, ManualClock, UnixClock,
 };
 pub use gcra::{decide, Decision};
+pub use header_text::MAX_INTERNED_BYTES;
 pub use key::{ClientKey, KeyPrefixes, PrefixError};
 pub use quota::{Quota, QuotaError, MAX_PERIOD};
 pub use request_key::{HeaderLookup, NoHeaders, RequestKey, RequestView, MAX_REQUEST_KEY_LEN};
 
+pub(crate) use header_text::HeaderText;
 pub(crate) use table::drop_earliest;
 use table::KeyTable;
 
@@ -538,7 +541,9 @@ impl Limit {
 pub struct RateLimiter {
     limit: Limit,
     /// `limit.policy_header()`, made once: every allowed response sends it.
-    policy: Arc<str>,
+    policy: HeaderText,
+    /// The `RateLimit` value of a request from a client at full quota.
+    fresh: FreshState,
     table: KeyTable,
     clock: Arc<dyn Clock>,
 }
@@ -575,7 +580,8 @@ impl RateLimiter {
     pub fn with_clock(limit: Limit, clock: Arc<dyn Clock>) -> Self {
         let table = KeyTable::new(limit.max_keys);
         Self {
-            policy: limit.policy_header().into(),
+            policy: HeaderText::new(limit.policy_header()),
+            fresh: FreshState::of(&limit),
             limit,
             table,
             clock,
@@ -604,11 +610,28 @@ impl RateLimiter {
     /// ```
     /// use firewall_core::limit::{Limit, Quota, RateLimiter};
     /// let limiter = RateLimiter::new(Limit::new("api", Quota::per_second(100)?)?);
-    /// assert_eq!(&**limiter.policy_header_text(), r#""api";q=100;w=1"#);
+    /// assert_eq!(limiter.policy_header_text(), r#""api";q=100;w=1"#);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn policy_header_text(&self) -> &Arc<str> {
+    pub fn policy_header_text(&self) -> &str {
+        self.policy.as_str()
+    }
+
+    /// The `RateLimit-Policy` text, shared with the responses.
+    pub(crate) fn policy(&self) -> &HeaderText {
         &self.policy
+    }
+
+    /// The `RateLimit` text of a decision with these numbers when it is the
+    /// one of a client at full quota (kept for the life of the process),
+    /// else `None`.
+    pub(crate) fn fresh_state(&self, remaining: u32, reset_secs: u64) -> Option<&'static str> {
+        let fresh = &self.fresh;
+        if (remaining, reset_secs) == (fresh.remaining, fresh.reset_secs) {
+            fresh.text
+        } else {
+            None
+        }
     }
 
     /// Counts one request from `key` now, and says whether it may go on.
@@ -728,6 +751,29 @@ impl RateLimiter {
     /// ```
     pub fn capacity(&self) -> usize {
         self.table.capacity()
+    }
+}
+
+/// The `RateLimit` value of a request from a client at full quota (or
+/// back to it): the one most responses of a limit that is seldom reached
+/// carry, `"name";r=BURST-1;t=INTERVAL`.
+#[derive(Debug)]
+struct FreshState {
+    remaining: u32,
+    reset_secs: u64,
+    /// The text when kept for the life of the process.
+    text: Option<&'static str>,
+}
+
+impl FreshState {
+    fn of(limit: &Limit) -> Self {
+        let (decision, _) = decide(0, 0, &limit.quota);
+        let text = HeaderText::new(decision.header_value(limit.name()));
+        Self {
+            remaining: decision.remaining,
+            reset_secs: decision.reset_secs(),
+            text: text.as_static(),
+        }
     }
 }
 

@@ -2,19 +2,22 @@
 //! `Retry-After` values of one response, as the limits that counted its
 //! request decided them.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use crate::limit::{Decision, RateLimiter};
+use smallvec::SmallVec;
+
+use crate::limit::{Decision, HeaderText, RateLimiter};
 
 /// The rate-limit headers of one response (the IETF httpapi draft's
 /// `RateLimit-Policy` and `RateLimit`, and `Retry-After` on a 429): empty
 /// when no limit covered the request.
 ///
 /// When one limit counted the request (the common case) nothing is written
-/// per request: the policy text is the limiter's own, and the `RateLimit`
-/// text is made from its two numbers only when [`state`](Self::state) is
-/// asked for; [`one_limit`](Self::one_limit) gives the parts, for a server
-/// that keeps the header values it made last.
+/// per request: the policy text is the limiter's own, so is the `RateLimit`
+/// text of a client at full quota, and any other `RateLimit` text is made
+/// from its two numbers only when [`state`](Self::state) is asked for;
+/// [`one_limit`](Self::one_limit) gives the parts, for a server that keeps
+/// the header values it made last.
 ///
 /// # Examples
 ///
@@ -50,48 +53,71 @@ enum Counted {
 }
 
 /// One limit's part of the headers: its policy text (shared with the
-/// limiter), its numbers, and its `RateLimit` text once asked for.
+/// limiter), its numbers, and its `RateLimit` text: the limiter's own when
+/// the client is at full quota, else made once asked for.
 #[derive(Debug, Clone)]
 struct OneLimit {
     /// `"name";q=..;w=..`: the limiter's text, which starts with the quoted name.
-    policy: Arc<str>,
-    name_len: usize,
-    remaining: u32,
+    policy: HeaderText,
+    /// The `RateLimit` text.
+    state: StateCell,
     reset_secs: u64,
-    state: OnceLock<String>,
+    remaining: u32,
+    name_len: u8,
 }
 
 impl OneLimit {
     fn new(limiter: &RateLimiter, decision: &Decision) -> Self {
+        let reset_secs = decision.reset_secs();
+        let state = match limiter.fresh_state(decision.remaining, reset_secs) {
+            Some(kept) => StateCell::Kept(kept),
+            None => StateCell::Lazy(OnceLock::new()),
+        };
         Self {
-            policy: limiter.policy_header_text().clone(),
-            name_len: limiter.limit().name().len(),
+            policy: limiter.policy().clone(),
+            state,
+            reset_secs,
             remaining: decision.remaining,
-            reset_secs: decision.reset_secs(),
-            state: OnceLock::new(),
+            // Names are at most `MAX_NAME_LEN` (64) bytes.
+            name_len: u8::try_from(limiter.limit().name().len()).unwrap_or(u8::MAX),
         }
     }
 
-    /// The limit's name: `policy` is `"<name>";q=..`.
-    fn name(&self) -> &str {
-        self.policy.get(1..=self.name_len).unwrap_or_default()
+    /// The parts, for a server.
+    #[inline]
+    fn parts(&self) -> OneLimitState<'_> {
+        let policy = self.policy.as_str();
+        OneLimitState {
+            policy,
+            policy_static: self.policy.as_static(),
+            // `policy` is `"<name>";q=..`.
+            name: policy
+                .get(1..=usize::from(self.name_len))
+                .unwrap_or_default(),
+            remaining: self.remaining,
+            reset_secs: self.reset_secs,
+            state_static: match self.state {
+                StateCell::Kept(kept) => Some(kept),
+                StateCell::Lazy(_) => None,
+            },
+        }
     }
 
     /// `"name";r=REMAINING;t=RESET`, the same text as
-    /// [`Decision::header_value`], made on the first call.
+    /// [`Decision::header_value`]: the limiter's, or made on the first call.
     fn state(&self) -> &str {
-        self.state.get_or_init(|| {
-            let name = self.name();
-            let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
-            let remaining = numbers.0.format(self.remaining);
-            let reset = numbers.1.format(self.reset_secs);
-            let mut text = String::with_capacity(name.len() + remaining.len() + reset.len() + 8);
-            for part in ["\"", name, "\";r=", remaining, ";t=", reset] {
-                text.push_str(part);
-            }
-            text
-        })
+        match &self.state {
+            StateCell::Kept(kept) => kept,
+            StateCell::Lazy(made) => made.get_or_init(|| self.parts().state_text().as_str().into()),
+        }
     }
+}
+
+/// A `RateLimit` text: the limiter's kept one, or made once asked for.
+#[derive(Debug, Clone)]
+enum StateCell {
+    Kept(&'static str),
+    Lazy(OnceLock<Box<str>>),
 }
 
 impl PartialEq for OneLimit {
@@ -106,10 +132,16 @@ impl PartialEq for OneLimit {
 impl Eq for OneLimit {}
 
 /// The parts of the headers of a response one limit counted: the limit's
-/// `RateLimit-Policy` text (the limiter's own allocation, the same on every
-/// response, see [`RateLimiter::policy_header_text`]) and the two numbers of
-/// its `RateLimit` value. The same parts always give the same header values,
-/// so a server may keep the values it made last and reuse them.
+/// `RateLimit-Policy` text (the same on every response, see
+/// [`RateLimiter::policy_header_text`]) and the two numbers of its
+/// `RateLimit` value. The same parts always give the same header values, so
+/// a server may keep the values it made last and reuse them.
+///
+/// The texts most responses carry, the policy and the `RateLimit` of a
+/// client at full quota, live as long as the process (`policy_static`,
+/// `state_static`): a server can send them without copying them or counting
+/// references to them (the limiter keeps each distinct text once; see
+/// [`MAX_INTERNED_BYTES`](crate::limit::MAX_INTERNED_BYTES)).
 ///
 /// # Examples
 ///
@@ -119,19 +151,108 @@ impl Eq for OneLimit {}
 ///     .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?
 ///     .with_limits(vec![Limit::new("api", "100/1s".parse()?)?])?;
 /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
-/// let headers = fw.check_request(&ClientRequest::new(packet, "GET", "/")).unwrap();
-/// let one = headers.one_limit().unwrap();
-/// assert_eq!((&**one.policy, one.remaining, one.reset_secs), (r#""api";q=100;w=1"#, 99, 1));
+/// let first = fw.check_request(&ClientRequest::new(packet, "GET", "/")).unwrap();
+/// let one = first.one_limit().unwrap();
+/// assert_eq!((one.policy, one.name, one.remaining, one.reset_secs), (r#""api";q=100;w=1"#, "api", 99, 1));
+/// assert_eq!(one.policy_static, Some(one.policy));
+/// assert_eq!(one.state_static, Some(r#""api";r=99;t=1"#), "at full quota");
+/// let second = fw.check_request(&ClientRequest::new(packet, "GET", "/")).unwrap();
+/// let one = second.one_limit().unwrap();
+/// assert_eq!((one.remaining, one.state_static), (98, None));
+/// assert_eq!(one.state_text().as_str(), r#""api";r=98;t=1"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OneLimitState<'a> {
     /// The `RateLimit-Policy` value, e.g. `"api";q=100;w=1`.
-    pub policy: &'a Arc<str>,
+    pub policy: &'a str,
+    /// `policy` when it lives as long as the process.
+    pub policy_static: Option<&'static str>,
+    /// The limit's name.
+    pub name: &'a str,
     /// The `r` of the `RateLimit` value: requests left.
     pub remaining: u32,
     /// The `t` of the `RateLimit` value: seconds until the quota is full again.
     pub reset_secs: u64,
+    /// The `RateLimit` value when it is the one of a client at full quota,
+    /// which lives as long as the process.
+    pub state_static: Option<&'static str>,
+}
+
+impl OneLimitState<'_> {
+    /// The `RateLimit` value, `"name";r=REMAINING;t=RESET`, written on the
+    /// stack.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use firewall_core::OneLimitState;
+    /// let one = OneLimitState {
+    ///     policy: r#""login";q=5;w=60"#,
+    ///     policy_static: None,
+    ///     name: "login",
+    ///     remaining: 4,
+    ///     reset_secs: 12,
+    ///     state_static: None,
+    /// };
+    /// assert_eq!(one.state_text().as_bytes(), br#""login";r=4;t=12"#);
+    /// ```
+    pub fn state_text(&self) -> StateText {
+        let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
+        let remaining = numbers.0.format(self.remaining);
+        let reset = numbers.1.format(self.reset_secs);
+        let mut text = SmallVec::new();
+        for part in ["\"", self.name, "\";r=", remaining, ";t=", reset] {
+            text.extend_from_slice(part.as_bytes());
+        }
+        StateText(text)
+    }
+}
+
+/// A `RateLimit` value written on the stack (names are at most
+/// [`MAX_NAME_LEN`](crate::limit::MAX_NAME_LEN) bytes, so it always fits).
+///
+/// # Examples
+///
+/// ```
+/// use firewall_core::OneLimitState;
+/// let one = OneLimitState {
+///     policy: r#""a";q=1;w=1"#,
+///     policy_static: None,
+///     name: "a",
+///     remaining: 0,
+///     reset_secs: 1,
+///     state_static: None,
+/// };
+/// assert_eq!(one.state_text().as_str(), r#""a";r=0;t=1"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateText(SmallVec<[u8; 128]>);
+
+impl StateText {
+    /// The value's bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let one = firewall_core::OneLimitState { policy: "", policy_static: None, name: "a", remaining: 0, reset_secs: 1, state_static: None };
+    /// assert_eq!(one.state_text().as_bytes(), br#""a";r=0;t=1"#);
+    /// ```
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The value (ASCII: a name of letters, digits, `-`, `_`, `.`, and numbers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let one = firewall_core::OneLimitState { policy: "", policy_static: None, name: "a", remaining: 0, reset_secs: 1, state_static: None };
+    /// assert_eq!(one.state_text().as_str(), r#""a";r=0;t=1"#);
+    /// ```
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 impl RateLimitHeaders {
@@ -152,14 +273,17 @@ impl RateLimitHeaders {
         self.counted = match std::mem::take(&mut self.counted) {
             Counted::None => Counted::One(added),
             Counted::One(first) => Counted::Several {
-                policy: format!("{}, {}", first.policy, added.policy),
+                policy: format!("{}, {}", first.policy.as_str(), added.policy.as_str()),
                 state: format!("{}, {}", first.state(), added.state()),
             },
             Counted::Several {
                 mut policy,
                 mut state,
             } => {
-                for (joined, part) in [(&mut policy, &*added.policy), (&mut state, added.state())] {
+                for (joined, part) in [
+                    (&mut policy, added.policy.as_str()),
+                    (&mut state, added.state()),
+                ] {
                     joined.push_str(", ");
                     joined.push_str(part);
                 }
@@ -175,6 +299,7 @@ impl RateLimitHeaders {
     /// ```
     /// assert!(firewall_core::RateLimitHeaders::default().is_empty());
     /// ```
+    #[inline]
     pub fn is_empty(&self) -> bool {
         matches!(self.counted, Counted::None)
     }
@@ -189,31 +314,9 @@ impl RateLimitHeaders {
     pub fn policy(&self) -> Option<&str> {
         match &self.counted {
             Counted::None => None,
-            Counted::One(one) => Some(&one.policy),
+            Counted::One(one) => Some(one.policy.as_str()),
             Counted::Several { policy, .. } => Some(policy),
         }
-    }
-
-    /// The `RateLimit-Policy` value when one limit counted the request: the
-    /// limiter's own text ([`RateLimiter::policy_header_text`]), the same
-    /// allocation on every response, so a server can keep the header value
-    /// it made from it. `None` when no limit or several did.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use firewall_core::{limit::Limit, ClientRequest, Firewall, Packet, Rule, ALLOW, ANY};
-    /// let fw = Firewall::new("app")
-    ///     .with_rules(vec![Rule::new(ALLOW, ANY, ANY, ANY, ANY, "all")?])?
-    ///     .with_limits(vec![Limit::new("api", "100/1s".parse()?)?])?;
-    /// let packet = Packet::tcp("203.0.113.7:5123".parse()?, "127.0.0.1:5000".parse()?);
-    /// let headers = fw.check_request(&ClientRequest::new(packet, "GET", "/")).unwrap();
-    /// let limiter = fw.limits().get("api").unwrap().clone();
-    /// assert!(std::sync::Arc::ptr_eq(headers.policy_shared().unwrap(), limiter.policy_header_text()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn policy_shared(&self) -> Option<&Arc<str>> {
-        self.one_limit().map(|one| one.policy)
     }
 
     /// The parts of the headers when one limit counted the request; `None`
@@ -224,13 +327,10 @@ impl RateLimitHeaders {
     /// ```
     /// assert_eq!(firewall_core::RateLimitHeaders::default().one_limit(), None);
     /// ```
+    #[inline]
     pub fn one_limit(&self) -> Option<OneLimitState<'_>> {
         match &self.counted {
-            Counted::One(one) => Some(OneLimitState {
-                policy: &one.policy,
-                remaining: one.remaining,
-                reset_secs: one.reset_secs,
-            }),
+            Counted::One(one) => Some(one.parts()),
             _ => None,
         }
     }
@@ -257,6 +357,7 @@ impl RateLimitHeaders {
     /// ```
     /// assert_eq!(firewall_core::RateLimitHeaders::default().retry_after(), None);
     /// ```
+    #[inline]
     pub fn retry_after(&self) -> Option<u64> {
         self.retry_after
     }
@@ -264,6 +365,8 @@ impl RateLimitHeaders {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::limit::{Limit, ManualClock};
 

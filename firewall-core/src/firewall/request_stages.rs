@@ -693,7 +693,7 @@ mod tests {
             headers.state(),
             Some(r#""a";r=9;t=360, "b";r=9;t=360, "c";r=9;t=360"#)
         );
-        assert!(headers.policy_shared().is_none(), "joined, not one limit's");
+        assert!(headers.one_limit().is_none(), "joined, not one limit's");
         fw.set_limits(limits[..1].to_vec()).unwrap();
         let one = fw.check_request(&request(5000, "/api/x")).unwrap();
         assert_eq!(one.policy(), Some(r#""a";q=10;w=3600"#));
