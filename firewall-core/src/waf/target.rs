@@ -93,23 +93,6 @@ impl Location<'_> {
         }
     }
 
-    /// Which variant this is (one number each), for comparing locations
-    /// kept as bytes.
-    pub(crate) fn kind(&self) -> u8 {
-        match self {
-            Self::Path => 0,
-            Self::Method => 1,
-            Self::ArgName(_) => 2,
-            Self::Arg(_) => 3,
-            Self::FileName(_) => 4,
-            Self::CookieName(_) => 5,
-            Self::Cookie(_) => 6,
-            Self::Header(_) => 7,
-            Self::Body => 8,
-            Self::Query => 9,
-        }
-    }
-
     /// The target classes (bit set, see [`Targets`]) this location belongs to.
     /// Inlined: the engine asks it of every value, most of them arguments,
     /// whose answer is one comparison.

@@ -21,14 +21,6 @@
 //! and a new value takes the slot of the one there before (which is
 //! scanned again when it comes back). A lookup is one slot read and one
 //! comparison of the text, where a hash map's probing cost twice as much.
-//!
-//! Before the values, the whole head: the last head whose every value this
-//! thread knew clean is kept as it was ([`LastHead`]: each location and
-//! value, in order), and a head equal to it is known clean without hashing
-//! or looking up any of its values (what a client sending the same request
-//! again costs). Equal means the same values under the same locations,
-//! compared byte for byte, so it is exact for the reason the values' memo
-//! is: the same texts under the same classes.
 
 use std::cell::RefCell;
 use std::hash::BuildHasher;
@@ -50,10 +42,6 @@ const SLOTS: usize = 2 * ENTRIES_MAX;
 
 /// Location classes one value is remembered under, at most.
 const CLASSES_MAX: usize = 4;
-
-/// A head with more bytes of names and values than this is not kept
-/// whole ([`LastHead`]).
-const HEAD_MAX: usize = 8 << 10;
 
 /// The identity of one compiled signature set, which owns the memo's
 /// entries: a thread's memo filled under another owner is emptied first.
@@ -98,76 +86,6 @@ struct CleanValues {
     taken: usize,
     texts: String,
     hashes: foldhash::fast::RandomState,
-    /// The last head whose every value was known clean.
-    head: LastHead,
-}
-
-/// The last head whose every value a thread knew clean: each target's location (its
-/// kind, [`crate::waf::Location::kind`], and name) and value, in order, the names and
-/// values one after the other in one string.
-#[derive(Debug, Default)]
-struct LastHead {
-    /// Per target: the location's kind, and the lengths of its name and
-    /// value in `text`.
-    records: Vec<(u8, usize, usize)>,
-    text: String,
-    /// False until a head is kept, and after the memo is emptied.
-    kept: bool,
-}
-
-impl LastHead {
-    /// Whether `targets` are exactly the head kept.
-    fn holds(&self, targets: &[Target<'_>]) -> bool {
-        if !self.kept || self.records.len() != targets.len() {
-            return false;
-        }
-        let text = self.text.as_bytes();
-        let mut at = 0;
-        for (target, &(kind, name_len, value_len)) in targets.iter().zip(&self.records) {
-            let name = target.location.arg_name().unwrap_or("").as_bytes();
-            let value = target.value.as_bytes();
-            if target.location.kind() != kind || name.len() != name_len || value.len() != value_len
-            {
-                return false;
-            }
-            let Some(kept) = text.get(at..at + name_len + value_len) else {
-                return false;
-            };
-            let (kept_name, kept_value) = kept.split_at(name_len);
-            if !same_bytes(kept_name, name) || !same_bytes(kept_value, value) {
-                return false;
-            }
-            at += name_len + value_len;
-        }
-        true
-    }
-
-    /// Keeps `targets` as the last head known clean whole (not when it
-    /// holds more than [`HEAD_MAX`] bytes).
-    fn keep(&mut self, targets: &[Target<'_>]) {
-        self.forget();
-        let size = targets
-            .iter()
-            .map(|t| t.location.arg_name().map_or(0, str::len) + t.value.len())
-            .sum::<usize>();
-        if size > HEAD_MAX {
-            return;
-        }
-        for target in targets {
-            let name = target.location.arg_name().unwrap_or("");
-            self.text.push_str(name);
-            self.text.push_str(&target.value);
-            self.records
-                .push((target.location.kind(), name.len(), target.value.len()));
-        }
-        self.kept = true;
-    }
-
-    fn forget(&mut self) {
-        self.records.clear();
-        self.text.clear();
-        self.kept = false;
-    }
 }
 
 impl CleanValues {
@@ -222,33 +140,7 @@ impl CleanValues {
         self.slots.fill(Entry::default());
         self.texts.clear();
         self.taken = 0;
-        self.head.forget();
     }
-}
-
-/// Whether `a` and `b` hold the same bytes. Most names and values are
-/// short: up to 16 bytes they are compared as two words each, where a call
-/// to `memcmp` cost twice as much.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let len = a.len();
-    if len != b.len() {
-        return false;
-    }
-    match len {
-        0 => true,
-        1..=3 => a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1],
-        4..=7 => ends::<4>(a) == ends::<4>(b),
-        8..=16 => ends::<8>(a) == ends::<8>(b),
-        _ => a == b,
-    }
-}
-
-/// The first and last `N` bytes of `x` (overlapping when it is shorter
-/// than 2N), when it has `N`.
-fn ends<const N: usize>(x: &[u8]) -> Option<([u8; N], [u8; N])> {
-    let first = x.first_chunk::<N>()?;
-    let last = x.last_chunk::<N>()?;
-    Some((*first, *last))
 }
 
 /// The slot a hash picks.
@@ -301,9 +193,6 @@ pub(crate) struct MemoProbe {
     keys: SmallVec<[Key; ROOM]>,
     /// How many of the keys are known.
     known: usize,
-    /// The targets are the last head known clean whole: all are known,
-    /// and `keys` is empty.
-    whole: bool,
 }
 
 /// Targets a probe holds without allocating: a browser's head has about
@@ -315,18 +204,12 @@ impl MemoProbe {
     pub(crate) fn new(owner: MemoOwner, targets: &[Target<'_>]) -> Self {
         let mut probe = Self {
             owner,
-            keys: SmallVec::new(),
+            keys: SmallVec::with_capacity(targets.len()),
             known: 0,
-            whole: false,
         };
         let looked = CLEAN.try_with(|clean| {
-            let mut clean = clean.borrow_mut();
+            let clean = clean.borrow();
             let current = on() && clean.owner == Some(owner) && clean.taken > 0;
-            if on() && clean.owner == Some(owner) && clean.head.holds(targets) {
-                probe.whole = true;
-                return;
-            }
-            probe.keys.reserve(targets.len());
             // Each target hashed and looked up in one pass.
             for t in targets {
                 let rememberable = t.value.len() <= VALUE_MAX;
@@ -348,42 +231,26 @@ impl MemoProbe {
                     known,
                 });
             }
-            // Seen a second time, every value known: kept whole for the
-            // next time (a head of new values, which is scanned, is not:
-            // keeping it would cost every request that sends new ones).
-            if current && probe.known == targets.len() {
-                clean.head.keep(targets);
-            }
         });
         // A thread being torn down remembers nothing.
         if looked.is_err() {
             probe.keys.clear();
             probe.known = 0;
-            probe.whole = false;
         }
         #[cfg(test)]
-        SKIPPED.with(|n| {
-            n.set(
-                n.get()
-                    + if probe.whole {
-                        targets.len()
-                    } else {
-                        probe.known
-                    },
-            );
-        });
+        SKIPPED.with(|n| n.set(n.get() + probe.known));
         probe
     }
 
     /// Whether all of the `count` targets were found clean before: the scan
     /// has nothing to do.
     pub(crate) fn knows_all(&self, count: usize) -> bool {
-        self.whole || (self.keys.len() == count && self.known == count)
+        self.keys.len() == count && self.known == count
     }
 
     /// Whether target `index` was found clean before: it needs no scan.
     pub(crate) fn known(&self, index: usize) -> bool {
-        self.whole || self.keys.get(index).is_some_and(|k| k.known)
+        self.keys.get(index).is_some_and(|k| k.known)
     }
 
     /// Remembers the values of `targets` (those this probe looked up) that
@@ -398,9 +265,6 @@ impl MemoProbe {
                 memo.empty();
                 memo.owner = Some(self.owner);
             }
-            if self.whole {
-                return; // nothing new
-            }
             for (index, (target, key)) in targets.iter().zip(&self.keys).enumerate() {
                 if key.rememberable && !key.known && clean(index) {
                     memo.insert(key.hash, &target.value, key.classes);
@@ -412,12 +276,8 @@ impl MemoProbe {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
     use crate::waf::Location;
-
-    use std::borrow::Cow;
 
     fn target(location: Location<'static>, value: &'static str) -> Target<'static> {
         Target {
@@ -426,120 +286,9 @@ mod tests {
         }
     }
 
-    /// Whether each of `targets`, looked up on its own, is known.
     fn known(owner: MemoOwner, targets: &[Target<'_>]) -> Vec<bool> {
-        targets
-            .iter()
-            .map(|t| MemoProbe::new(owner, std::slice::from_ref(t)).known(0))
-            .collect()
-    }
-
-    /// A location of kind `kind` (in [`crate::waf::Location::kind`]'s order) named `name`.
-    fn location(kind: u8, name: String) -> Location<'static> {
-        let name = Cow::Owned(name);
-        match kind % 10 {
-            0 => Location::Path,
-            1 => Location::Method,
-            2 => Location::ArgName(name),
-            3 => Location::Arg(name),
-            4 => Location::FileName(name),
-            5 => Location::CookieName(name),
-            6 => Location::Cookie(name),
-            7 => Location::Header(name),
-            8 => Location::Body,
-            _ => Location::Query,
-        }
-    }
-
-    /// A head of a few targets from a small alphabet of locations, names
-    /// and values.
-    fn head() -> impl Strategy<Value = Vec<Target<'static>>> {
-        let target = (0u8..10, "[ab]{0,2}", "[ab]{0,3}").prop_map(|(kind, name, value)| Target {
-            location: location(kind, name),
-            value: value.into(),
-        });
-        prop::collection::vec(target, 1..5)
-    }
-
-    /// `head` with at most one small change: another kind, name or value
-    /// for one target, a byte more in a name or value, a target less, two
-    /// targets swapped (which may leave it equal).
-    fn changed(
-        mut head: Vec<Target<'static>>,
-        change: u8,
-        at: usize,
-        kind: u8,
-    ) -> Vec<Target<'static>> {
-        if head.is_empty() {
-            return head;
-        }
-        let (i, len) = (at % head.len(), head.len());
-        let target = &mut head[i];
-        let name = target.location.arg_name().unwrap_or("").to_owned();
-        match change % 7 {
-            0 => target.location = location(kind, name),
-            1 => target.location = location(target.location.kind(), format!("{name}a")),
-            2 => target.location = location(target.location.kind(), name.replace('a', "b")),
-            3 => target.value = format!("{}b", target.value).into(),
-            4 => target.value = target.value.replace('b', "a").into(),
-            5 => drop(head.remove(i)),
-            _ => head.swap(i, (i + 1) % len),
-        }
-        head
-    }
-
-    proptest! {
-        /// Also on slices of one length, one byte apart at any place.
-        #[test]
-        fn same_bytes_is_slice_equality(
-            a in prop::collection::vec(0u8..3, 0..40),
-            other in prop::collection::vec(0u8..3, 0..40),
-            at in any::<usize>(),
-            byte in 0u8..3,
-        ) {
-            prop_assert_eq!(same_bytes(&a, &other), a == other);
-            let mut b = a.clone();
-            if !b.is_empty() {
-                let i = at % b.len();
-                b[i] = byte;
-            }
-            prop_assert_eq!(same_bytes(&a, &b), a == b);
-        }
-
-        /// A head is known whole exactly when it equals, location by
-        /// location and value by value, the last head whose every value
-        /// was known clean.
-        #[test]
-        fn a_head_is_known_whole_when_equal_to_the_last_clean_one(
-            first in head(),
-            change in any::<u8>(),
-            at in any::<usize>(),
-            kind in any::<u8>(),
-        ) {
-            let second = changed(first.clone(), change, at, kind);
-            let owner = MemoOwner::new();
-            MemoProbe::new(owner, &first).remember(&first, |_| true);
-            // The second time, each value is known, and the head is kept.
-            let second_time = MemoProbe::new(owner, &first);
-            prop_assert!(!second_time.whole && second_time.knows_all(first.len()));
-            prop_assert!(MemoProbe::new(owner, &first).whole);
-            prop_assert_eq!(MemoProbe::new(owner, &second).whole, second == first);
-            // Nor under another signature set.
-            prop_assert!(!MemoProbe::new(MemoOwner::new(), &first).whole);
-        }
-    }
-
-    #[test]
-    fn a_head_with_a_match_is_not_kept_whole() {
-        let owner = MemoOwner::new();
-        let head = [
-            target(Location::Header("accept".into()), "text/html"),
-            target(Location::Cookie("sid".into()), "' or 1=1"),
-        ];
-        MemoProbe::new(owner, &head).remember(&head, |i| i == 0);
-        let probe = MemoProbe::new(owner, &head);
-        assert!(!probe.whole && !probe.knows_all(head.len()));
-        assert!(probe.known(0) && !probe.known(1));
+        let probe = MemoProbe::new(owner, targets);
+        (0..targets.len()).map(|i| probe.known(i)).collect()
     }
 
     #[test]
@@ -587,8 +336,6 @@ mod tests {
         let both = [short.clone(), long];
         MemoProbe::new(first, &both).remember(&both, |_| true);
         assert_eq!(known(first, &both), [true, false]);
-        // Nor is a head holding a long value kept whole.
-        assert!(!MemoProbe::new(first, &both).whole && !MemoProbe::new(first, &both).whole);
         assert_eq!(known(second, std::slice::from_ref(&short)), [false]);
         MemoProbe::new(second, &[]).remember(&[], |_| true);
         assert_eq!(known(first, &[short]), [false]);
