@@ -209,8 +209,9 @@ impl OneLimitState<'_> {
     }
 }
 
-/// A `RateLimit` value written on the stack (names are at most
-/// [`MAX_NAME_LEN`](crate::limit::MAX_NAME_LEN) bytes, so it always fits).
+/// A `RateLimit` value written on the stack: a limiter's names are at most
+/// [`MAX_NAME_LEN`](crate::limit::MAX_NAME_LEN) bytes, so its values fit; a
+/// longer name (a hand-built [`OneLimitState`]) spills to the heap.
 ///
 /// # Examples
 ///

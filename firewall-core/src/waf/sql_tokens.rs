@@ -666,6 +666,9 @@ const fn keyword_buckets() -> [[u8; BUCKET_SIZE]; 26 * LONGEST_KEYWORD] {
     buckets
 }
 
+// Bucket entries are stored as index + 1 in a byte, 0 meaning none.
+const _: () = assert!(KEYWORD_COUNT < 256, "a bucket entry is a byte");
+
 /// SQL functions that attacks call, read as calls even with spaces
 /// before their `(`.
 const FUNCTIONS: &[&str] = &[

@@ -113,6 +113,9 @@ const fn bucket_of(name: &[u8]) -> Option<usize> {
 /// plus one (zero: no more).
 const WANTED_BUCKETS: [[u8; 2]; LONGEST_WANTED * 26] = wanted_buckets();
 
+// Bucket entries are stored as index + 1 in a byte, 0 meaning none.
+const _: () = assert!(WANTED.len() < 256, "a bucket entry is a byte");
+
 const fn wanted_buckets() -> [[u8; 2]; LONGEST_WANTED * 26] {
     let mut buckets = [[0u8; 2]; LONGEST_WANTED * 26];
     let mut i = 0;
