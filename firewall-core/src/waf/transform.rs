@@ -76,10 +76,12 @@ fn decode_escape(bytes: &[u8]) -> (Option<Escape>, usize) {
     if bytes[0] != b'%' {
         return (None, 1);
     }
+    // `%uXXXX`: four hex digits (no sign: `u32::from_str_radix` would read
+    // `%u+041` as `A`, and in a form `+` is a space).
     if bytes.len() >= 6 && (bytes[1] | 0x20) == b'u' {
-        let code = std::str::from_utf8(&bytes[2..6])
-            .ok()
-            .and_then(|h| u32::from_str_radix(h, 16).ok());
+        let code = bytes[2..6].iter().try_fold(0u32, |code, &b| {
+            hex(b).map(|digit| code << 4 | u32::from(digit))
+        });
         if let Some(c) = code.and_then(char::from_u32) {
             return (Some(Escape::Char(c)), 6);
         }
@@ -179,7 +181,7 @@ fn form_decode_short(bytes: &[u8], first: usize) -> Vec<u8> {
                 read += 1;
             }
             b'%' => {
-                let (decoded, used) = decode_form_escape(&bytes[read..]);
+                let (decoded, used) = decode_escape(&bytes[read..]);
                 match decoded {
                     Some(Escape::Byte(b)) => out.push(b),
                     Some(Escape::Char(c)) => {
@@ -196,27 +198,6 @@ fn form_decode_short(bytes: &[u8], first: usize) -> Vec<u8> {
         }
     }
     out
-}
-
-/// [`decode_escape`] for form decoding, where `+` stands for a space and
-/// so is no hex digit of `%uXXXX` (`u32::from_str_radix` would read it as
-/// a sign).
-fn decode_form_escape(bytes: &[u8]) -> (Option<Escape>, usize) {
-    if bytes.len() >= 6 && (bytes[1] | 0x20) == b'u' {
-        let code = bytes[2..6].iter().try_fold(0u32, |code, &b| {
-            hex(b).map(|digit| code << 4 | u32::from(digit))
-        });
-        if let Some(c) = code.and_then(char::from_u32) {
-            return (Some(Escape::Char(c)), 6);
-        }
-    }
-    match (
-        bytes.get(1).copied().and_then(hex),
-        bytes.get(2).copied().and_then(hex),
-    ) {
-        (Some(hi), Some(lo)) => (Some(Escape::Byte(hi << 4 | lo)), 3),
-        _ => (None, 1),
-    }
 }
 
 /// The first `%` or `+` in `bytes`. Most form names and values are short,
@@ -1320,6 +1301,10 @@ mod tests {
         assert_eq!(url_decode("%").0, "%");
         assert_eq!(url_decode("%4").0, "%4");
         assert_eq!(url_decode("%u12").0, "%u12");
+        // Four hex digits, no sign: one reading in URLs and forms.
+        assert_eq!(url_decode("%u+041%u-041").0, "%u+041%u-041");
+        assert_eq!(form_decode_cow("%u+041"), "%u 041");
+        assert_eq!(url_decode("%u0041").0, "A");
         assert_eq!(
             html_decode("a & b &#; &#xZZ &unknown;").0,
             "a & b &#; &#xZZ &unknown;"
