@@ -7,9 +7,7 @@
 //! the algorithm: a stored instant later than `now` is simply still in force.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
-#[cfg(not(target_os = "linux"))]
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A source of the current time, in nanoseconds since the Unix epoch.
 ///
@@ -39,18 +37,6 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
 pub struct UnixClock;
 
 impl Clock for UnixClock {
-    /// `CLOCK_REALTIME` read straight into a timespec (the same clock as
-    /// [`SystemTime::now`](std::time::SystemTime::now), without its conversions).
-    #[cfg(target_os = "linux")]
-    fn now(&self) -> u64 {
-        let now = rustix::time::clock_gettime(rustix::time::ClockId::Realtime);
-        // Before 1970 reads as 0; after 2554 saturates: neither happens in practice.
-        let secs = u64::try_from(now.tv_sec).unwrap_or(0);
-        let nanos = u64::try_from(now.tv_nsec).unwrap_or(0);
-        secs.saturating_mul(1_000_000_000).saturating_add(nanos)
-    }
-
-    #[cfg(not(target_os = "linux"))]
     fn now(&self) -> u64 {
         // Before 1970 reads as 0; after 2554 saturates: neither happens in practice.
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
@@ -228,21 +214,7 @@ pub enum DurationError {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{SystemTime, UNIX_EPOCH};
-
     use super::*;
-
-    #[test]
-    fn the_unix_clock_reads_the_system_wall_clock() {
-        let nanos = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
-        let before = nanos(SystemTime::now());
-        let now = UnixClock.now();
-        let after = nanos(SystemTime::now());
-        assert!(
-            before <= now && now <= after,
-            "{before} <= {now} <= {after}"
-        );
-    }
 
     #[test]
     fn ceil_secs_rounds_up_a_partial_second() {
