@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark: what does the firewall cost a real Actix server?
 #
-# Builds examples/bench_server.rs in release mode, starts each configuration
+# Builds examples/bench_server.rs in release mode (or takes the binary
+# SERVER names, to compare two builds), starts each configuration
 # on 127.0.0.1 in turn with the same worker count, loads it with wrk for the
 # same duration, and prints one table with requests/s, p50 and p99 latency and
 # the ratio to bare Actix measured in the same run. It checks as it goes that
@@ -11,6 +12,7 @@
 #   firewall-actix/benches/load.sh            # 10 s per configuration
 #   DURATION=30s CONNECTIONS=64 firewall-actix/benches/load.sh
 #   DURATION=2s CONFIGS="bare:off waf:on" firewall-actix/benches/load.sh
+#   SERVER=/tmp/old_bench_server firewall-actix/benches/load.sh  # a prebuilt binary
 #
 # A configuration is `name:log`, log being `on` (text), `json` (JSON lines)
 # or `off`; `rules10_metrics` is `rules10` with `GET /metrics` mounted (the
@@ -68,8 +70,10 @@ case " $CONFIGS " in
 esac
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
-cargo build --release --quiet --example bench_server
-SERVER=target/release/examples/bench_server
+if [ -z "${SERVER:-}" ]; then
+  cargo build --release --quiet --example bench_server
+  SERVER=target/release/examples/bench_server
+fi
 WORK=$(mktemp -d)
 REDIS_PID=
 trap 'rm -rf "$WORK"; [ -z "$REDIS_PID" ] || kill "$REDIS_PID" 2>/dev/null || true' EXIT
