@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use super::{header, Location, Request};
+use super::{header, FormReading, Location, Readings, Request};
 
 /// What the decoded values can show; each has the check of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +171,17 @@ pub(crate) struct Values<'r> {
     fast_paths: bool,
 }
 
+/// A query or form body, as the checks read it.
+struct Urlencoded<'r> {
+    raw: &'r [u8],
+    /// Whether its bytes are meant as UTF-8 (a form may declare another
+    /// charset).
+    utf8: bool,
+    /// What a `%` not followed by two hex digits is.
+    bad_percent: Finding,
+    location: fn() -> Location<'r>,
+}
+
 /// What the percent signs of a query or form body show, found in the scan
 /// for malformed ones: whether its arguments' findings can be told
 /// without decoding them.
@@ -203,19 +214,20 @@ pub(crate) const IN_PLACE: u32 = (1 << Finding::BadPercentUri as u32)
 
 impl<'r> Values<'r> {
     /// Reads `req`'s path, query, form body and headers for the findings
-    /// of `wanted` ([`Finding::bit`]s).
-    pub(crate) fn of(req: &'r Request<'r>, wanted: u32) -> Self {
-        Self::read(req, wanted, true)
+    /// of `wanted` ([`Finding::bit`]s); a query or form whose `readings`
+    /// settle them is not read again.
+    pub(crate) fn of(req: &'r Request<'r>, wanted: u32, readings: &Readings<'r>) -> Self {
+        Self::read(req, wanted, readings, true)
     }
 
     /// [`Self::of`], every argument and header decoded: the reference the
     /// fast paths are compared with.
     #[cfg(test)]
     pub(crate) fn of_decoding_all(req: &'r Request<'r>, wanted: u32) -> Self {
-        Self::read(req, wanted, false)
+        Self::read(req, wanted, &Readings::default(), false)
     }
 
-    fn read(req: &'r Request<'r>, wanted: u32, fast_paths: bool) -> Self {
+    fn read(req: &'r Request<'r>, wanted: u32, readings: &Readings<'r>, fast_paths: bool) -> Self {
         let mut values = Values {
             first: Default::default(),
             wanted,
@@ -226,14 +238,24 @@ impl<'r> Values<'r> {
         };
         let (path, query) = (req.path(), req.raw_query());
         values.raw(path.as_bytes(), Finding::BadPercentUri, || Location::Path);
-        let escapes = values.raw(query.as_bytes(), Finding::BadPercentUri, || Location::Query);
+        // (Before the query: what the path's decoding notes, the query's
+        // escapes never do.)
         values.decoded(path.as_bytes(), Kind::Path, || Location::Path, |_, _| ());
-        values.arguments(req.method(), query.as_bytes(), true, escapes);
+        let query_text = Urlencoded {
+            raw: query.as_bytes(),
+            utf8: true,
+            bad_percent: Finding::BadPercentUri,
+            location: || Location::Query,
+        };
+        values.urlencoded(req.method(), &query_text, &readings.query);
         if is_form(req.content_type()) {
-            let body = req.body_bytes();
-            let escapes = values.raw(body, Finding::BadPercentBody, || Location::Body);
-            let utf8 = declares_utf8(req.content_type());
-            values.arguments(req.method(), body, utf8, escapes);
+            let body = Urlencoded {
+                raw: req.body_bytes(),
+                utf8: declares_utf8(req.content_type()),
+                bad_percent: Finding::BadPercentBody,
+                location: || Location::Body,
+            };
+            values.urlencoded(req.method(), &body, &readings.body);
         }
         for (name, value) in req.headers() {
             // Without a `%`, backslash or NUL, a header shows nothing but
@@ -274,6 +296,59 @@ impl<'r> Values<'r> {
         if slot.is_none() {
             *slot = Some(location());
         }
+    }
+
+    /// The escapes and arguments of a query or form body: from what
+    /// `reading` it showed the engine when that settles them (see
+    /// [`Self::read_already`]), else read here.
+    fn urlencoded(&mut self, method: &str, text: &Urlencoded<'r>, reading: &FormReading<'r>) {
+        if self.read_already(text, reading) {
+            return;
+        }
+        let escapes = self.raw(text.raw, text.bad_percent, text.location);
+        self.arguments(method, text.raw, text.utf8, escapes);
+    }
+
+    /// Notes what `text`'s `reading` shows, if it settles every finding
+    /// wanted as [`Self::raw`] and [`Self::plain_arguments`] would: the
+    /// reading covers the whole text, only findings [`IN_PLACE`] answers
+    /// are wanted, the text is ASCII without NUL or backslash, and its
+    /// escapes are plain (no `%u`, none decoding to NUL or a backslash,
+    /// every decoded name and value UTF-8: with ASCII around them, each
+    /// run of escapes above ASCII is then UTF-8 on its own). Whether it
+    /// did.
+    fn read_already(&mut self, text: &Urlencoded<'r>, reading: &FormReading<'r>) -> bool {
+        let settles = self.fast_paths
+            && reading.whole
+            && !reading.tally.unusual
+            && self.wanted & !IN_PLACE == 0
+            && text.raw.is_ascii()
+            && memchr::memchr2(0, b'\\', text.raw).is_none();
+        if !settles {
+            return false;
+        }
+        if reading.tally.malformed {
+            self.note(text.bad_percent, text.location);
+        }
+        self.arguments += reading.arguments;
+        if let Some(name) = reading
+            .long_name
+            .filter(|_| self.wants(Finding::NameLength))
+        {
+            self.note(Finding::NameLength, || {
+                Location::ArgName(Cow::Borrowed(name))
+            });
+        }
+        if let Some(name) = reading
+            .long_value
+            .filter(|_| self.wants(Finding::ValueLength))
+        {
+            self.note(Finding::ValueLength, || Location::Arg(Cow::Borrowed(name)));
+        }
+        if self.wants(Finding::Total) {
+            self.total += reading.total;
+        }
+        true
     }
 
     /// Percent signs in `raw` not followed by two hex digits (`finding`),
@@ -661,7 +736,7 @@ fn is_method_override(value: &[u8], method: &str) -> bool {
 }
 
 /// Whether `content_type` is a urlencoded form.
-fn is_form(content_type: &str) -> bool {
+pub(crate) fn is_form(content_type: &str) -> bool {
     let media = content_type.split(';').next().unwrap_or("").trim();
     media.eq_ignore_ascii_case("application/x-www-form-urlencoded")
 }
