@@ -310,19 +310,27 @@ impl<'r> Values<'r> {
     }
 
     /// Notes what `text`'s `reading` shows, if it settles every finding
-    /// wanted as [`Self::raw`] and [`Self::plain_arguments`] would: the
-    /// reading covers the whole text, only findings [`IN_PLACE`] answers
-    /// are wanted, the text is ASCII without NUL or backslash, and its
-    /// escapes are plain (no `%u`, none decoding to NUL or a backslash,
-    /// every decoded name and value UTF-8: with ASCII around them, each
-    /// run of escapes above ASCII is then UTF-8 on its own). Whether it
-    /// did.
+    /// wanted as [`Self::raw`] and [`Self::arguments`] would: the reading
+    /// covers the whole text (UTF-8, read from the request's own bytes),
+    /// only findings [`IN_PLACE`] answers are wanted, the text holds no
+    /// NUL or backslash, and its escapes are plain (no `%u`, none
+    /// decoding to NUL or a backslash, every decoded name and value
+    /// UTF-8). Whether it did.
+    ///
+    /// Why every decoded text being UTF-8 is what [`Self::raw`] asks of
+    /// the escapes (each run of escapes above ASCII UTF-8 on its own):
+    /// such a run sits between ASCII bytes, the ends of a name or value,
+    /// and characters of the raw text, which are whole (it is UTF-8);
+    /// a character never spans a run and its neighbour, so the decoded
+    /// text is UTF-8 exactly when each run is. And with every decoded
+    /// text UTF-8, reading the arguments in place or decoding them
+    /// finds the same (the text's other bytes above ASCII change no
+    /// finding [`IN_PLACE`] answers).
     fn read_already(&mut self, text: &Urlencoded<'r>, reading: &FormReading<'r>) -> bool {
         let settles = self.fast_paths
             && reading.whole
             && !reading.tally.unusual
             && self.wanted & !IN_PLACE == 0
-            && text.raw.is_ascii()
             && memchr::memchr2(0, b'\\', text.raw).is_none();
         if !settles {
             return false;
