@@ -248,14 +248,39 @@ fn form_decode_short(bytes: &[u8], first: usize, tally: &mut EscapeTally) -> Vec
 }
 
 /// The first `%` or `+` in `bytes`. Most form names and values are short,
-/// and for them `memchr2`'s vector set-up costs more than a plain loop.
+/// and for them `memchr2`'s vector set-up costs more than a loop of our
+/// own: eight bytes a step (a byte a step took a kilo-instruction a
+/// request on the names and values of a 1 KB form).
 #[inline]
 fn find_percent_or_plus(bytes: &[u8]) -> Option<usize> {
-    if bytes.len() < 32 {
-        bytes.iter().position(|&b| b == b'%' || b == b'+')
-    } else {
-        memchr2(b'%', b'+', bytes)
+    const PERCENTS: u64 = u64::from_le_bytes([b'%'; 8]);
+    const PLUSES: u64 = u64::from_le_bytes([b'+'; 8]);
+    if bytes.len() >= 32 {
+        return memchr2(b'%', b'+', bytes);
     }
+    let mut words = bytes.chunks_exact(8);
+    for (i, word) in (&mut words).enumerate() {
+        // (Always eight bytes: the default is never taken.)
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let found = zero_bytes(word ^ PERCENTS) | zero_bytes(word ^ PLUSES);
+        if found != 0 {
+            return Some(i * 8 + (found.trailing_zeros() / 8) as usize);
+        }
+    }
+    let tail = words.remainder();
+    let at = bytes.len() - tail.len();
+    tail.iter()
+        .position(|&b| b == b'%' || b == b'+')
+        .map(|n| at + n)
+}
+
+/// The bytes of `word` that are zero, each as its high bit (`0x80`), the
+/// others as `0`: exact for every byte (the shorter test also marks some
+/// bytes after a zero one).
+#[inline]
+fn zero_bytes(word: u64) -> u64 {
+    const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !((word & LOW_SEVEN).wrapping_add(LOW_SEVEN) | word | LOW_SEVEN)
 }
 
 /// Writes a decoded escape (or `raw` when it was not one) at the start of
@@ -1312,6 +1337,25 @@ mod tests {
         fn decoders_match_their_references_on_any_text(value in "\\PC{0,24}") {
             prop_assert_eq!(url_decode(&value).0.into_owned(), reference_url_decode(&value).0);
             prop_assert_eq!(form_decode_cow(&value), reference_form_decode(&value));
+        }
+
+        /// Eight bytes a step find the `%` or `+` a byte a step finds,
+        /// and `zero_bytes` marks exactly the zero bytes.
+        #[test]
+        fn percent_or_plus_is_found_as_byte_by_byte(
+            value in prop::collection::vec(
+                prop_oneof![Just(b'%'), Just(b'+'), Just(0u8), Just(0x80u8), Just(b'a'), any::<u8>()],
+                0..40,
+            ),
+            word in any::<u64>(),
+        ) {
+            let expected = value.iter().position(|&b| b == b'%' || b == b'+');
+            prop_assert_eq!(find_percent_or_plus(&value), expected);
+            let zeros = u64::from_le_bytes(word.to_le_bytes().map(|b| if b == 0 { 0x80 } else { 0 }));
+            prop_assert_eq!(zero_bytes(word), zeros);
+            let spiked = word & 0xff00_ff00_00ff_0000;
+            let zeros = u64::from_le_bytes(spiked.to_le_bytes().map(|b| if b == 0 { 0x80 } else { 0 }));
+            prop_assert_eq!(zero_bytes(spiked), zeros);
         }
 
         #[test]
