@@ -8,9 +8,11 @@
 //! (`check = "get-with-body"`) that gives it its CRS id, paranoia level and
 //! severity: it is reported, scored, disabled and excluded like any other
 //! signature. The checks read a [`Head`] (the request's headers gathered in
-//! one pass) and, for the encodings and byte ranges, the [`Values`] of the
-//! request decoded once ([`values`]); the grammars of single header fields
-//! (`Range`, `Cache-Control`, `Accept`, `Content-Type`...) are in
+//! one pass) and, for the encodings and byte ranges, the
+//! [`Values`](values::Values) of the request decoded once ([`values`]),
+//! helped by what the engine's decoding of the query and form body for
+//! the signatures noted ([`FormReading`]); the grammars of single header
+//! fields (`Range`, `Cache-Control`, `Accept`, `Content-Type`...) are in
 //! [`fields`].
 //!
 //! # Examples

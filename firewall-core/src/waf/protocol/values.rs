@@ -4,8 +4,10 @@
 //! bytes it holds, its UTF-8, a second encoding, backslash escapes, and the
 //! arguments' count and lengths. When the findings wanted are those of
 //! paranoia 1 and a query's or form's escapes are plain (no NUL, backslash,
-//! `%u` or bad UTF-8 among them), its arguments are counted and measured in
-//! place, not decoded: the engine decodes them for its own scan.
+//! `%u` or bad UTF-8 among them), its arguments are not decoded here: their
+//! count and lengths come from what the engine's decoding of them for its
+//! own scan noted ([`FormReading`]), or, for a text it did not read whole,
+//! from the raw text, measured in place.
 
 use std::borrow::Cow;
 
