@@ -278,32 +278,55 @@ impl Waf {
             RoutePath::new(req.path())
         };
         let mut report = Report::default();
-        self.check_protocol(&path, req, &mut report);
-        let head = target::collect_head(req);
+        let limit = self.config.body_limit;
+        let mut readings = protocol::Readings::default();
+        let head = target::collect_head(req, &mut readings.query);
+        // A form body is read before the protocol checks, which take its
+        // arguments' count and lengths from the reading; any other body
+        // only when the head leaves the request under the threshold.
+        let checks = !self.compiled.checks().is_empty();
+        let mut body = (checks && protocol::body_is_form_within(req, limit))
+            .then(|| target::collect_body(req, limit, &mut readings.body));
+        self.check_protocol(&path, req, readings, &mut report);
         self.scan(&path, &head, Remember::CleanValues, &mut report);
         if report.score() < self.config.threshold {
-            let body = target::collect_body(req, self.config.body_limit);
-            self.scan(&path, &body, Remember::Nothing, &mut report);
+            let body = body.get_or_insert_with(|| {
+                target::collect_body(req, limit, &mut protocol::FormReading::default())
+            });
+            self.scan(&path, body, Remember::Nothing, &mut report);
         }
         report
     }
 
-    /// Adds what the protocol checks find in `req` to `report`, but for
-    /// what an exclusion covers on `path`.
-    fn check_protocol(&self, path: &RoutePath<'_>, req: &Request<'_>, report: &mut Report) {
+    /// Adds what the protocol checks find in `req` (whose query and form
+    /// body showed `readings`) to `report`, but for what an exclusion
+    /// covers on `path`.
+    fn check_protocol<'r>(
+        &self,
+        path: &RoutePath<'_>,
+        req: &'r Request<'_>,
+        readings: protocol::Readings<'r>,
+        report: &mut Report,
+    ) {
         let sigs = self.compiled.signatures();
         let paranoia = self.config.paranoia;
-        protocol::run(req, self.compiled.checks(), paranoia, |sig, location| {
-            let sig = &sigs[sig];
-            if !self
-                .config
-                .exclusions
-                .iter()
-                .any(|e| e.covers(path, &location, sig))
-            {
-                report.add(sig, &location);
-            }
-        });
+        protocol::run(
+            req,
+            readings,
+            self.compiled.checks(),
+            paranoia,
+            |sig, location| {
+                let sig = &sigs[sig];
+                if !self
+                    .config
+                    .exclusions
+                    .iter()
+                    .any(|e| e.covers(path, &location, sig))
+                {
+                    report.add(sig, &location);
+                }
+            },
+        );
     }
 
     /// Adds what matches in `targets` to `report`, but for what an exclusion

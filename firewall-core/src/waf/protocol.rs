@@ -8,9 +8,11 @@
 //! (`check = "get-with-body"`) that gives it its CRS id, paranoia level and
 //! severity: it is reported, scored, disabled and excluded like any other
 //! signature. The checks read a [`Head`] (the request's headers gathered in
-//! one pass) and, for the encodings and byte ranges, the [`Values`] of the
-//! request decoded once ([`values`]); the grammars of single header fields
-//! (`Range`, `Cache-Control`, `Accept`, `Content-Type`...) are in
+//! one pass) and, for the encodings and byte ranges, the
+//! [`Values`](values::Values) of the request decoded once ([`values`]),
+//! helped by what the engine's decoding of the query and form body for
+//! the signatures noted ([`FormReading`]); the grammars of single header
+//! fields (`Range`, `Cache-Control`, `Accept`, `Content-Type`...) are in
 //! [`fields`].
 //!
 //! # Examples
@@ -37,9 +39,11 @@ use super::target::Location;
 use super::UnknownName;
 
 mod fields;
+mod form_reading;
 mod head;
 mod values;
 
+pub(crate) use form_reading::{FormReading, Readings};
 pub(crate) use head::Head;
 use values::Finding;
 
@@ -340,9 +344,12 @@ impl Check {
 /// Calls `hit(signature, location)` for each of `checks` (indices in
 /// `signatures`' order, with their check) that finds `req` at fault, at
 /// `paranoia` (the loopback `Host` a developer's curl sends is only
-/// numeric from paranoia 3).
+/// numeric from paranoia 3). `readings` are what collecting `req`'s
+/// values for the signatures showed of its query and form body (the
+/// checks read the text again where they do not settle them).
 pub(crate) fn run<'r>(
     req: &'r Request<'_>,
+    readings: Readings<'r>,
     checks: &[(usize, Check)],
     paranoia: u8,
     mut hit: impl FnMut(usize, Location<'r>),
@@ -354,12 +361,20 @@ pub(crate) fn run<'r>(
         .iter()
         .filter_map(|(_, check)| check.finding())
         .fold(0, |acc, finding| acc | finding.bit());
-    let head = Head::of(req, paranoia, wanted);
+    let head = Head::of(req, paranoia, wanted, readings);
     for &(sig, check) in checks {
         if let Some(location) = check.find(&head) {
             hit(sig, location);
         }
     }
+}
+
+/// Whether `req`'s body is a form the engine reads whole within `limit`
+/// bytes: reading it before the checks run lets them use its
+/// [`FormReading`] instead of reading it again.
+pub(crate) fn body_is_form_within(req: &Request<'_>, limit: usize) -> bool {
+    let len = req.body_bytes().len();
+    len > 0 && len < limit && values::is_form(req.content_type())
 }
 
 /// A header's location, borrowing its name.

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::body;
+use super::protocol::FormReading;
 use super::request::Request;
 
 /// Where in the request an inspected value came from, named the way WAF logs
@@ -251,15 +252,20 @@ fn is_structured_lower(name: &[u8]) -> bool {
 const TARGETS_ROOM: usize = 32;
 
 /// The values of the request line and headers: path, method, query
-/// arguments (names and values), cookies, then headers.
-pub(crate) fn collect_head<'r>(req: &'r Request<'_>) -> Vec<Target<'r>> {
+/// arguments (names and values), cookies, then headers. What reading the
+/// query showed the protocol checks is left in `query`.
+pub(crate) fn collect_head<'r>(
+    req: &'r Request<'_>,
+    query: &mut FormReading<'r>,
+) -> Vec<Target<'r>> {
     let mut out = Vec::with_capacity(TARGETS_ROOM);
     out.push(Target::new(Location::Path, req.path()));
     out.push(Target::new(Location::Method, req.method()));
     if !req.raw_query().is_empty() {
         out.push(Target::new(Location::Query, req.raw_query()));
     }
-    body::push_urlencoded(req.raw_query(), &mut out);
+    body::push_urlencoded(req.raw_query(), &mut out, query);
+    query.whole = true;
     for (name, value) in req.cookies() {
         out.push(Target::new(Location::CookieName(name.into()), name));
         out.push(Target::new(Location::Cookie(name.into()), value));
@@ -272,8 +278,13 @@ pub(crate) fn collect_head<'r>(req: &'r Request<'_>) -> Vec<Target<'r>> {
     out
 }
 
-/// The values the body carries, reading at most `limit` bytes of it.
-pub(crate) fn collect_body<'r>(req: &'r Request<'_>, limit: usize) -> Vec<Target<'r>> {
+/// The values the body carries, reading at most `limit` bytes of it. What
+/// reading a form showed the protocol checks is left in `form`.
+pub(crate) fn collect_body<'r>(
+    req: &'r Request<'_>,
+    limit: usize,
+    form: &mut FormReading<'r>,
+) -> Vec<Target<'r>> {
     let mut out = if req.body_bytes().is_empty() {
         Vec::new()
     } else {
@@ -285,6 +296,7 @@ pub(crate) fn collect_body<'r>(req: &'r Request<'_>, limit: usize) -> Vec<Target
         &bytes[..bytes.len().min(limit)],
         bytes.len() < limit,
         &mut out,
+        form,
     );
     out
 }
@@ -309,7 +321,7 @@ mod tests {
     use super::*;
 
     fn locations(req: &Request<'_>) -> Vec<String> {
-        collect_head(req)
+        collect_head(req, &mut FormReading::default())
             .iter()
             .map(|t| t.location.to_string())
             .collect()

@@ -7,7 +7,7 @@ use std::cell::OnceCell;
 use super::super::multipart;
 use super::fields::{self, RangeFault};
 use super::values::{self, Finding, Values};
-use super::{header, Location, Request};
+use super::{header, Location, Readings, Request};
 
 /// What [`Head::gather`] keeps of a header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,13 +154,20 @@ pub(crate) struct Head<'r> {
     up_devcap: Option<(&'r str, &'r str)>,
     restricted: Option<&'r str>,
     accept_charset: Option<&'r str>,
+    readings: Readings<'r>,
     values: OnceCell<Values<'r>>,
 }
 
 impl<'r> Head<'r> {
     /// Gathers `req`'s headers in one pass, for checks at `paranoia`
-    /// wanting the value findings of `wanted`.
-    pub(crate) fn of(req: &'r Request<'r>, paranoia: u8, wanted: u32) -> Self {
+    /// wanting the value findings of `wanted`, which the `readings` of its
+    /// query and form body help settle.
+    pub(crate) fn of(
+        req: &'r Request<'r>,
+        paranoia: u8,
+        wanted: u32,
+        readings: Readings<'r>,
+    ) -> Self {
         let mut head = Head {
             req,
             paranoia,
@@ -181,6 +188,7 @@ impl<'r> Head<'r> {
             up_devcap: None,
             restricted: None,
             accept_charset: None,
+            readings,
             values: OnceCell::new(),
         };
         for (name, value) in req.headers() {
@@ -500,7 +508,7 @@ impl<'r> Head<'r> {
     /// time a check asks.
     pub(crate) fn finding(&self, finding: Finding) -> Option<Location<'r>> {
         self.values
-            .get_or_init(|| Values::of(self.req, self.wanted))
+            .get_or_init(|| Values::of(self.req, self.wanted, &self.readings))
             .first(finding)
     }
 }

@@ -2,6 +2,18 @@
 
 use super::*;
 
+/// What collecting `req`'s values leaves for the checks, as
+/// `Waf::evaluate` collects them (the body with the default limit).
+fn readings<'r>(req: &'r Request<'_>) -> Readings<'r> {
+    let limit = crate::waf::WafConfig::default().body_limit;
+    let mut readings = Readings::default();
+    crate::waf::target::collect_head(req, &mut readings.query);
+    if body_is_form_within(req, limit) {
+        crate::waf::target::collect_body(req, limit, &mut readings.body);
+    }
+    readings
+}
+
 /// The checks `req` fails, by name.
 fn failed(req: &Request<'_>) -> Vec<String> {
     let all: Vec<(usize, Check)> = NAMES
@@ -10,7 +22,9 @@ fn failed(req: &Request<'_>) -> Vec<String> {
         .map(|(i, (c, _))| (i, *c))
         .collect();
     let mut out = Vec::new();
-    run(req, &all, 1, |i, _| out.push(NAMES[i].1.to_owned()));
+    run(req, readings(req), &all, 1, |i, _| {
+        out.push(NAMES[i].1.to_owned());
+    });
     out
 }
 
@@ -266,7 +280,9 @@ fn failed_at_paranoia_1(req: &Request<'_>) -> Vec<String> {
         .map(|(i, (c, _))| (i, *c))
         .collect();
     let mut out = Vec::new();
-    run(req, &some, 1, |i, _| out.push(NAMES[i].1.to_owned()));
+    run(req, readings(req), &some, 1, |i, _| {
+        out.push(NAMES[i].1.to_owned());
+    });
     out
 }
 
@@ -324,7 +340,7 @@ mod arguments_in_place {
     use proptest::prelude::*;
 
     use super::values::{Values, ALL_FINDINGS, IN_PLACE};
-    use super::{generated, Request};
+    use super::{generated, readings, Readings, Request};
 
     /// Each wanted finding's first location, as text (the others are
     /// never read).
@@ -336,32 +352,46 @@ mod arguments_in_place {
             .collect()
     }
 
-    /// The two readings of `req` differ in nothing, for `wanted`, for
+    /// The readings of `req` differ in nothing, for `wanted`, for
     /// `wanted` cut to what the arguments read in place answer, and for
-    /// each of those findings alone.
+    /// each of those findings alone: every value decoded (the reference),
+    /// the arguments read in place, and the arguments taken from what the
+    /// engine's collection of the values showed.
     fn same(req: &Request<'_>, wanted: u32) -> Result<(), TestCaseError> {
         let alone = ALL_FINDINGS.iter().map(|f| f.bit() & IN_PLACE);
+        let collected = readings(req);
         for wanted in [wanted, wanted & IN_PLACE, IN_PLACE]
             .into_iter()
             .chain(alone)
         {
-            let fast = Values::of(req, wanted);
             let reference = Values::of_decoding_all(req, wanted);
-            prop_assert_eq!(
-                findings(&fast, wanted),
-                findings(&reference, wanted),
-                "{:#x} {:?}",
-                wanted,
-                req
-            );
-            prop_assert_eq!(
-                fast.arguments_and_total(),
-                reference.arguments_and_total(),
-                "{:#x} {:?}",
-                wanted,
-                req
-            );
+            for readings in [&Readings::default(), &collected] {
+                same_as(req, wanted, &Values::of(req, wanted, readings), &reference)?;
+            }
         }
+        Ok(())
+    }
+
+    fn same_as(
+        req: &Request<'_>,
+        wanted: u32,
+        fast: &Values<'_>,
+        reference: &Values<'_>,
+    ) -> Result<(), TestCaseError> {
+        prop_assert_eq!(
+            findings(fast, wanted),
+            findings(reference, wanted),
+            "{:#x} {:?}",
+            wanted,
+            req
+        );
+        prop_assert_eq!(
+            fast.arguments_and_total(),
+            reference.arguments_and_total(),
+            "{:#x} {:?}",
+            wanted,
+            req
+        );
         Ok(())
     }
 

@@ -4,12 +4,14 @@
 //! bytes it holds, its UTF-8, a second encoding, backslash escapes, and the
 //! arguments' count and lengths. When the findings wanted are those of
 //! paranoia 1 and a query's or form's escapes are plain (no NUL, backslash,
-//! `%u` or bad UTF-8 among them), its arguments are counted and measured in
-//! place, not decoded: the engine decodes them for its own scan.
+//! `%u` or bad UTF-8 among them), its arguments are not decoded here: their
+//! count and lengths come from what the engine's decoding of them for its
+//! own scan noted ([`FormReading`]), or, for a text it did not read whole,
+//! from the raw text, measured in place.
 
 use std::borrow::Cow;
 
-use super::{header, Location, Request};
+use super::{header, FormReading, Location, Readings, Request};
 
 /// What the decoded values can show; each has the check of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +173,17 @@ pub(crate) struct Values<'r> {
     fast_paths: bool,
 }
 
+/// A query or form body, as the checks read it.
+struct Urlencoded<'r> {
+    raw: &'r [u8],
+    /// Whether its bytes are meant as UTF-8 (a form may declare another
+    /// charset).
+    utf8: bool,
+    /// What a `%` not followed by two hex digits is.
+    bad_percent: Finding,
+    location: fn() -> Location<'r>,
+}
+
 /// What the percent signs of a query or form body show, found in the scan
 /// for malformed ones: whether its arguments' findings can be told
 /// without decoding them.
@@ -203,19 +216,20 @@ pub(crate) const IN_PLACE: u32 = (1 << Finding::BadPercentUri as u32)
 
 impl<'r> Values<'r> {
     /// Reads `req`'s path, query, form body and headers for the findings
-    /// of `wanted` ([`Finding::bit`]s).
-    pub(crate) fn of(req: &'r Request<'r>, wanted: u32) -> Self {
-        Self::read(req, wanted, true)
+    /// of `wanted` ([`Finding::bit`]s); a query or form whose `readings`
+    /// settle them is not read again.
+    pub(crate) fn of(req: &'r Request<'r>, wanted: u32, readings: &Readings<'r>) -> Self {
+        Self::read(req, wanted, readings, true)
     }
 
     /// [`Self::of`], every argument and header decoded: the reference the
     /// fast paths are compared with.
     #[cfg(test)]
     pub(crate) fn of_decoding_all(req: &'r Request<'r>, wanted: u32) -> Self {
-        Self::read(req, wanted, false)
+        Self::read(req, wanted, &Readings::default(), false)
     }
 
-    fn read(req: &'r Request<'r>, wanted: u32, fast_paths: bool) -> Self {
+    fn read(req: &'r Request<'r>, wanted: u32, readings: &Readings<'r>, fast_paths: bool) -> Self {
         let mut values = Values {
             first: Default::default(),
             wanted,
@@ -226,14 +240,24 @@ impl<'r> Values<'r> {
         };
         let (path, query) = (req.path(), req.raw_query());
         values.raw(path.as_bytes(), Finding::BadPercentUri, || Location::Path);
-        let escapes = values.raw(query.as_bytes(), Finding::BadPercentUri, || Location::Query);
+        // (Before the query: what the path's decoding notes, the query's
+        // escapes never do.)
         values.decoded(path.as_bytes(), Kind::Path, || Location::Path, |_, _| ());
-        values.arguments(req.method(), query.as_bytes(), true, escapes);
+        let query_text = Urlencoded {
+            raw: query.as_bytes(),
+            utf8: true,
+            bad_percent: Finding::BadPercentUri,
+            location: || Location::Query,
+        };
+        values.urlencoded(req.method(), &query_text, &readings.query);
         if is_form(req.content_type()) {
-            let body = req.body_bytes();
-            let escapes = values.raw(body, Finding::BadPercentBody, || Location::Body);
-            let utf8 = declares_utf8(req.content_type());
-            values.arguments(req.method(), body, utf8, escapes);
+            let body = Urlencoded {
+                raw: req.body_bytes(),
+                utf8: declares_utf8(req.content_type()),
+                bad_percent: Finding::BadPercentBody,
+                location: || Location::Body,
+            };
+            values.urlencoded(req.method(), &body, &readings.body);
         }
         for (name, value) in req.headers() {
             // Without a `%`, backslash or NUL, a header shows nothing but
@@ -274,6 +298,67 @@ impl<'r> Values<'r> {
         if slot.is_none() {
             *slot = Some(location());
         }
+    }
+
+    /// The escapes and arguments of a query or form body: from what
+    /// `reading` it showed the engine when that settles them (see
+    /// [`Self::read_already`]), else read here.
+    fn urlencoded(&mut self, method: &str, text: &Urlencoded<'r>, reading: &FormReading<'r>) {
+        if self.read_already(text, reading) {
+            return;
+        }
+        let escapes = self.raw(text.raw, text.bad_percent, text.location);
+        self.arguments(method, text.raw, text.utf8, escapes);
+    }
+
+    /// Notes what `text`'s `reading` shows, if it settles every finding
+    /// wanted as [`Self::raw`] and [`Self::arguments`] would: the reading
+    /// covers the whole text (UTF-8, read from the request's own bytes),
+    /// only findings [`IN_PLACE`] answers are wanted, the text holds no
+    /// NUL or backslash, and its escapes are plain (no `%u`, none
+    /// decoding to NUL or a backslash, every decoded name and value
+    /// UTF-8). Whether it did.
+    ///
+    /// Why every decoded text being UTF-8 is what [`Self::raw`] asks of
+    /// the escapes (each run of escapes above ASCII UTF-8 on its own):
+    /// such a run sits between ASCII bytes, the ends of a name or value,
+    /// and characters of the raw text, which are whole (it is UTF-8);
+    /// a character never spans a run and its neighbour, so the decoded
+    /// text is UTF-8 exactly when each run is. And with every decoded
+    /// text UTF-8, reading the arguments in place or decoding them
+    /// finds the same (the text's other bytes above ASCII change no
+    /// finding [`IN_PLACE`] answers).
+    fn read_already(&mut self, text: &Urlencoded<'r>, reading: &FormReading<'r>) -> bool {
+        let settles = self.fast_paths
+            && reading.whole
+            && !reading.tally.unusual
+            && self.wanted & !IN_PLACE == 0
+            && memchr::memchr2(0, b'\\', text.raw).is_none();
+        if !settles {
+            return false;
+        }
+        if reading.tally.malformed {
+            self.note(text.bad_percent, text.location);
+        }
+        self.arguments += reading.arguments;
+        if let Some(name) = reading
+            .long_name
+            .filter(|_| self.wants(Finding::NameLength))
+        {
+            self.note(Finding::NameLength, || {
+                Location::ArgName(Cow::Borrowed(name))
+            });
+        }
+        if let Some(name) = reading
+            .long_value
+            .filter(|_| self.wants(Finding::ValueLength))
+        {
+            self.note(Finding::ValueLength, || Location::Arg(Cow::Borrowed(name)));
+        }
+        if self.wants(Finding::Total) {
+            self.total += reading.total;
+        }
+        true
     }
 
     /// Percent signs in `raw` not followed by two hex digits (`finding`),
@@ -660,10 +745,22 @@ fn is_method_override(value: &[u8], method: &str) -> bool {
         && !value.eq_ignore_ascii_case(method.as_bytes())
 }
 
-/// Whether `content_type` is a urlencoded form.
-fn is_form(content_type: &str) -> bool {
-    let media = content_type.split(';').next().unwrap_or("").trim();
-    media.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+/// The media type of a urlencoded form, in lower case.
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Whether `content_type` is a urlencoded form. The type as browsers send
+/// it (lower case, alone or before its parameters) is compared whole
+/// first: cutting, trimming and comparing ignoring case cost 370
+/// instructions, asked twice a request.
+pub(crate) fn is_form(content_type: &str) -> bool {
+    let as_sent = content_type
+        .as_bytes()
+        .strip_prefix(FORM.as_bytes())
+        .is_some_and(|rest| matches!(rest.first(), None | Some(b';')));
+    as_sent || {
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        media.eq_ignore_ascii_case(FORM)
+    }
 }
 
 /// Whether a form's bytes are UTF-8: no charset, or UTF-8.
@@ -831,7 +928,35 @@ fn pairs(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
 mod tests {
     use proptest::prelude::*;
 
-    use super::find_escape_or_nul;
+    use super::{find_escape_or_nul, is_form, FORM};
+
+    /// [`is_form`] without its shortcut.
+    fn is_form_by_reference(content_type: &str) -> bool {
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        media.eq_ignore_ascii_case(FORM)
+    }
+
+    #[test]
+    fn forms_are_known_in_any_case_and_spacing() {
+        for content_type in [
+            FORM,
+            "application/x-www-form-urlencoded; charset=utf-8",
+            "application/x-www-form-urlencoded;charset=utf-8",
+            "Application/X-WWW-Form-URLEncoded",
+            " application/x-www-form-urlencoded ;",
+        ] {
+            assert!(is_form(content_type), "{content_type}");
+        }
+        for content_type in [
+            "",
+            "application/x-www-form-urlencodedx",
+            "application/x-www-form-urlencoded x",
+            "application/json",
+            "multipart/form-data; boundary=x",
+        ] {
+            assert!(!is_form(content_type), "{content_type}");
+        }
+    }
 
     #[test]
     fn hex_digits_have_the_values_to_digit_gives() {
@@ -842,6 +967,24 @@ mod tests {
     }
 
     proptest! {
+        /// The shortcut answers what cutting and trimming answer, for
+        /// the form's type in any case with spaces and parameters.
+        #[test]
+        fn forms_are_known_as_by_reference(
+            cased in prop::collection::vec(any::<bool>(), 33),
+            before in "[ \t\u{a0}]{0,2}",
+            after in "[ \t;=a-z\u{a0}é]{0,6}",
+        ) {
+            let form: String = FORM
+                .chars()
+                .zip(cased)
+                .map(|(c, up)| if up { c.to_ascii_uppercase() } else { c })
+                .collect();
+            for content_type in [format!("{before}{form}{after}"), format!("{form}{after}")] {
+                prop_assert_eq!(is_form(&content_type), is_form_by_reference(&content_type));
+            }
+        }
+
         /// The plain loop for short values finds what `memchr3` finds.
         #[test]
         fn short_values_find_the_first_escape_as_memchr3(value in "[a-z%\\\\\0 é]{0,40}") {
