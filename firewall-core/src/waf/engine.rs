@@ -29,7 +29,8 @@ use regex_automata::{MatchKind, PatternID, PatternSet};
 use smallvec::SmallVec;
 
 use super::protocol::Check;
-use super::signatures::{Signature, View};
+use super::signatures::{Detector, Signature, View};
+use super::sql_injection;
 use super::target::{Target, Targets};
 use super::transform::{self, apply};
 use super::WafError;
@@ -417,13 +418,13 @@ impl Compiled {
         if live == 0 && self.detectors.len() <= 64 {
             return;
         }
-        for (index, value) in decoded.values() {
+        for (index, value, shape) in decoded.shaped_values() {
             let classes = targets[index].location.classes();
             for (i, &sig) in self.detectors.iter().enumerate() {
                 let signature = &self.signatures[sig];
                 if (i >= 64 || live & (1 << i) != 0)
                     && signature.applies_to(classes)
-                    && signature.detector.is_some_and(|d| d.detects(value))
+                    && signature.detector.is_some_and(|d| detects(d, value, shape))
                 {
                     hit(index, sig);
                 }
@@ -497,16 +498,16 @@ impl Compiled {
         // A value whose decoding only lower-cases it is lower-cased straight
         // into the joined text, not into a string of its own.
         let (decoded, shape) = if let Some(shape) = raw_shape.lowercased_only() {
-            let lowered = decoded_texts.push_lowercase(target, raw);
+            let lowered = decoded_texts.push_lowercase(target, raw, shape);
             (Cow::Borrowed(lowered), shape)
         } else {
             let (decoded, shape) = raw_shape.decode(raw);
-            decoded_texts.push(target, &decoded);
+            decoded_texts.push(target, &decoded, Some(shape));
             (decoded, shape)
         };
         for (view_set, joined) in self.views.iter().zip(view_texts) {
             if let Some(text) = view_text(view_set.view, raw, raw_shape, &decoded, shape) {
-                joined.push(target, &text);
+                joined.push(target, &text, None);
             }
         }
     }
@@ -559,6 +560,23 @@ impl Compiled {
                 hit(index);
             }
         }
+    }
+}
+
+/// What `detector` finds in the decoded `value`, whose byte classes are
+/// `shape` when known: the SQL and shell detectors' byte gates read from
+/// the shape, not from the value again (each gate's bytes are a class of
+/// their own in [`Shape`]).
+fn detects(detector: Detector, value: &str, shape: Option<Shape>) -> bool {
+    let Some(shape) = shape else {
+        return detector.detects(value);
+    };
+    match detector {
+        Detector::SqlTokens => {
+            sql_injection::is_sql_injection_given(value, shape.may_read_as_sql())
+        }
+        Detector::ShellTokens => shape.may_read_as_shell() && detector.detects(value),
+        Detector::HtmlTokens | Detector::JsTokens => detector.detects(value),
     }
 }
 
@@ -633,11 +651,11 @@ fn balanced_parts(sets: &[SetText<'_>], texts: &[JoinedText]) -> Parts {
             .filter_map(|(i, (k, range))| {
                 let middle = range.start + range.len() / 2;
                 let spans = &texts[sets[*k].0].spans;
-                let next = spans.partition_point(|(_, value)| value.start < middle);
+                let next = spans.partition_point(|(_, value, _)| value.start < middle);
                 [next.checked_sub(1), Some(next)]
                     .into_iter()
                     .flatten()
-                    .filter_map(|j| spans.get(j).map(|(_, value)| value.start))
+                    .filter_map(|j| spans.get(j).map(|(_, value, _)| value.start))
                     .filter(|&at| at >= range.start + PART_MIN && at + PART_MIN <= range.end)
                     .min_by_key(|&at| at.abs_diff(middle))
                     .map(|at| (i, at, range.len()))
@@ -706,7 +724,7 @@ const SCRATCH_KEPT: usize = 64 << 10;
 /// Empties `texts` and keeps them for this thread's next scan.
 fn recycle(mut texts: Vec<JoinedText>) {
     texts.retain(|joined| {
-        let spans = joined.spans.capacity() * std::mem::size_of::<(usize, Range<usize>)>();
+        let spans = joined.spans.capacity() * std::mem::size_of::<Span>();
         joined.text.capacity() + spans <= SCRATCH_KEPT
     });
     for joined in &mut texts {
@@ -717,33 +735,42 @@ fn recycle(mut texts: Vec<JoinedText>) {
     let _ = SCRATCH.try_with(|scratch| scratch.replace(texts));
 }
 
+/// One value of a [`JoinedText`]: the target it came from, its range, and
+/// the byte classes of its text when the pusher knew them (the decoded
+/// values': the detectors' gates read them).
+type Span = (usize, Range<usize>, Option<Shape>);
+
 /// The text one set scans: the values joined by [`SEPARATOR`] (each
 /// followed by one), with the target each came from and its range.
 #[derive(Default)]
 struct JoinedText {
     text: String,
-    spans: Vec<(usize, Range<usize>)>,
+    spans: Vec<Span>,
     /// Capacity to take at the first push (most views get no value).
     room: (usize, usize),
 }
 
 impl JoinedText {
-    fn push(&mut self, target: usize, value: &str) {
+    /// Pushes `value`, whose byte classes are `shape` when known.
+    fn push(&mut self, target: usize, value: &str, shape: Option<Shape>) {
         if self.spans.is_empty() {
             self.text.reserve(self.room.0.max(value.len() + 1));
             self.spans.reserve(self.room.1);
         }
         let start = self.text.len();
         self.text.push_str(value);
-        self.spans.push((target, start..self.text.len()));
+        self.spans.push((target, start..self.text.len(), shape));
         self.text.push(SEPARATOR);
     }
 
-    /// Pushes `value` with its ASCII letters lower-cased, and returns it as
-    /// pushed.
-    fn push_lowercase(&mut self, target: usize, value: &str) -> &str {
-        self.push(target, value);
-        let range = self.spans.last().map_or(0..0, |(_, range)| range.clone());
+    /// Pushes `value` with its ASCII letters lower-cased (`shape`: the
+    /// classes of the result), and returns it as pushed.
+    fn push_lowercase(&mut self, target: usize, value: &str, shape: Shape) -> &str {
+        self.push(target, value, Some(shape));
+        let range = self
+            .spans
+            .last()
+            .map_or(0..0, |(_, range, _)| range.clone());
         let pushed = &mut self.text[range];
         pushed.make_ascii_lowercase();
         pushed
@@ -757,18 +784,26 @@ impl JoinedText {
         end: usize,
         part: &Range<usize>,
     ) -> Option<(usize, Range<usize>)> {
-        let first = self.spans.partition_point(|(_, range)| range.end < end);
+        let first = self.spans.partition_point(|(_, range, _)| range.end < end);
         self.spans
             .get(first)
-            .filter(|(_, range)| range.end < part.end)
-            .cloned()
+            .filter(|(_, range, _)| range.end < part.end)
+            .map(|(target, range, _)| (*target, range.clone()))
     }
 
     /// Each value with the index of its target.
     fn values(&self) -> impl Iterator<Item = (usize, &str)> {
         self.spans
             .iter()
-            .map(|(target, range)| (*target, &self.text[range.clone()]))
+            .map(|(target, range, _)| (*target, &self.text[range.clone()]))
+    }
+
+    /// Each value with the index of its target and its classes, when
+    /// known.
+    fn shaped_values(&self) -> impl Iterator<Item = (usize, &str, Option<Shape>)> {
+        self.spans
+            .iter()
+            .map(|(target, range, shape)| (*target, &self.text[range.clone()], *shape))
     }
 }
 
@@ -811,7 +846,7 @@ mod tests {
     proptest! {
         #[test]
         fn shape_shortcuts_change_no_text(
-            raw in "[a-zA-Z0-9 %&+#;:x\\\\'\"^$,/*.\t\n\u{0}\u{7f}{}@é’Ｓ]{0,24}"
+            raw in "[a-zA-Z0-9 %&+#;:x\\\\'\"^$,/*.\t\n\r\u{0}\u{7f}{}()|`@é’Ｓ]{0,24}"
         ) {
             let raw_shape = Shape::of(&raw);
             let (decoded, shape) = raw_shape.decode(&raw);
@@ -824,6 +859,70 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A decoded value and its shape, as [`Compiled::prepare_value`]
+    /// pushes them.
+    fn prepared(raw: &str) -> (String, Shape) {
+        let raw_shape = Shape::of(raw);
+        if let Some(shape) = raw_shape.lowercased_only() {
+            return (raw.to_ascii_lowercase(), shape);
+        }
+        let (decoded, shape) = raw_shape.decode(raw);
+        (decoded.into_owned(), shape)
+    }
+
+    /// Every detector's answer on `raw`, decoded, read with its shape
+    /// ([`detects`]) and without (the detector's own gates).
+    fn answers_with_and_without_shape(raw: &str) -> ([bool; 4], [bool; 4]) {
+        let (decoded, shape) = prepared(raw);
+        let detectors = [
+            Detector::SqlTokens,
+            Detector::HtmlTokens,
+            Detector::ShellTokens,
+            Detector::JsTokens,
+        ];
+        (
+            detectors.map(|d| detects(d, &decoded, Some(shape))),
+            detectors.map(|d| d.detects(&decoded)),
+        )
+    }
+
+    proptest! {
+        /// The detectors' gates read from the shape let in every value the
+        /// detectors flag: random text of the bytes the gates look for.
+        #[test]
+        fn detectors_given_the_shape_answer_as_they_do_alone(
+            raw in "[a-zA-Z0-9 %&+#;:=\\\\'\"^$,/*.\t\n\r\u{0}{}()|`<>@é-]{0,32}"
+        ) {
+            let (with_shape, alone) = answers_with_and_without_shape(&raw);
+            prop_assert_eq!(with_shape, alone, "{:?}", raw);
+        }
+    }
+
+    /// The same on the attack generators' payloads (every family), as sent
+    /// and URL-encoded, alone and after a word: the gates let through
+    /// every one the detectors flag.
+    #[test]
+    fn detectors_given_the_shape_answer_as_they_do_alone_on_generated_attacks() {
+        let mut flagged = 0;
+        for attack in crate::waf::sql_injection::generated::attacks(21, 150) {
+            let encoded = attack
+                .payload
+                .replace('%', "%25")
+                .replace(' ', "%20")
+                .replace('\'', "%27");
+            for raw in [
+                attack.payload.clone(),
+                format!("Ann {}", attack.payload),
+                encoded,
+            ] {
+                let (with_shape, alone) = answers_with_and_without_shape(&raw);
+                assert_eq!(with_shape, alone, "{raw:?}");
+                flagged += alone.iter().filter(|&&hit| hit).count();
+            }
+        }
+        assert!(flagged > 1000, "the detectors flag the attacks ({flagged})");
     }
 
     /// The signatures of a TOML text, compiled.
@@ -950,7 +1049,7 @@ pattern = "bad"
         let joined = |lengths: &[usize]| {
             let mut joined = JoinedText::default();
             for (i, &n) in lengths.iter().enumerate() {
-                joined.push(i, &"v".repeat(n));
+                joined.push(i, &"v".repeat(n), None);
             }
             joined
         };

@@ -578,8 +578,9 @@ const OPENING_TABLE: [bool; 256] = OPENING.table();
 /// The bytes a shell reads: [`OPENING`] and those it undoes (a quote,
 /// escape, caret, variable).
 const NEEDED: ByteSet = ByteSet::of(b";|&`\n\r('\"\\^${");
-/// [`NEEDED`] as a table indexed by byte.
-const NEEDED_TABLE: [bool; 256] = NEEDED.table();
+/// [`NEEDED`] as a table indexed by byte (also the engine's, for its
+/// shape of a value: a value with none of them is no injection).
+pub(crate) const NEEDED_TABLE: [bool; 256] = NEEDED.table();
 
 /// Where the first byte `table` marks is in `bytes`: eight bytes a step,
 /// one branch each, then the byte within the step.

@@ -719,8 +719,8 @@ const FUNCTIONS: &[&str] = &[
     "isnull",
 ];
 
-/// The longest word of [`KEYWORD_CLASSES`].
-const LONGEST_KEYWORD: usize = 12;
+/// The longest word of [`KEYWORD_CLASSES`]: a longer word is no keyword.
+pub(crate) const LONGEST_KEYWORD: usize = 12;
 
 /// The keywords of each class.
 const KEYWORD_CLASSES: &[(Class, &[&str])] = &[

@@ -1,19 +1,22 @@
 //! One pass over a value's bytes that tells which decoders and view
 //! rewrites could change it, so that a plain value (most of them: names,
-//! numbers, prose without quotes) skips them all without allocating.
+//! numbers, prose without quotes) skips them all without allocating; and,
+//! for the decoded value, whether the SQL and shell detectors' byte gates
+//! let it in, so that they do not read it again.
 //!
-//! Each check only proves "unchanged"; anything it cannot prove goes
-//! through the full [`super::transform`] chain, so the texts the signatures
-//! see are the same either way.
+//! Each check only proves "unchanged" (or "no injection"); anything it
+//! cannot prove goes through the full [`super::transform`] chain (or the
+//! detector), so the texts the signatures see and the detectors' answers
+//! are the same either way.
 
 use std::borrow::Cow;
 
-use crate::waf::transform;
+use crate::waf::{shell_injection, sql_injection, transform};
 
 bitflags::bitflags! {
     /// The byte classes found in a value.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub(crate) struct Shape: u16 {
+    pub(crate) struct Shape: u32 {
         const PERCENT = 1;
         const AMP = 1 << 1;
         const BACKSLASH = 1 << 2;
@@ -28,6 +31,12 @@ bitflags::bitflags! {
         const SHELL = 1 << 8;
         const ZERO = 1 << 9;
         const SPACE = 1 << 10;
+        /// A byte the SQL detector's gate looks for (a blank, quote,
+        /// parenthesis, `;`, `|`, `&`, `#`, `/`).
+        const SQL = 1 << 11;
+        /// A byte a shell reads, which the shell detector's gate looks for
+        /// (a separator, quote, escape, caret, variable, brace).
+        const SHELL_READ = 1 << 12;
         /// What the base decoding chain reacts to, apart from upper case.
         const ENCODED = Self::PERCENT.bits()
             | Self::AMP.bits()
@@ -39,9 +48,16 @@ bitflags::bitflags! {
 impl Shape {
     /// The classes of every byte of `value`.
     pub(crate) fn of(value: &str) -> Self {
-        value
-            .bytes()
-            .fold(Self::empty(), |acc, b| acc | CLASSES[usize::from(b)])
+        // Eight bytes a step: one table load and one `or` each, where the
+        // byte iterator's loop cost as much again.
+        let class = |b: &u8| CLASSES[usize::from(*b)].bits();
+        let mut chunks = value.as_bytes().chunks_exact(8);
+        let mut bits = 0;
+        for chunk in &mut chunks {
+            bits |= chunk.iter().fold(0, |acc, b| acc | class(b));
+        }
+        bits |= chunks.remainder().iter().fold(0, |acc, b| acc | class(b));
+        Self::from_bits_retain(bits)
     }
 
     fn has(self, classes: Self) -> bool {
@@ -99,6 +115,19 @@ impl Shape {
     pub(crate) fn shell_may_change(self) -> bool {
         self.has(Self::SHELL)
     }
+
+    /// Whether this decoded value holds a byte the SQL detector's gate
+    /// looks for ([`sql_injection::NEEDED_TABLE`]).
+    pub(crate) fn may_read_as_sql(self) -> bool {
+        self.has(Self::SQL)
+    }
+
+    /// Whether this decoded value holds a byte a shell reads
+    /// ([`shell_injection::NEEDED_TABLE`]): without one, the shell
+    /// detector finds nothing in it.
+    pub(crate) fn may_read_as_shell(self) -> bool {
+        self.has(Self::SHELL_READ)
+    }
 }
 
 /// Text shorter than this is searched for a pair of bytes one byte at a
@@ -122,7 +151,14 @@ const fn classes() -> [Shape; 256] {
     let mut table = [Shape::empty(); 256];
     let mut b = 0;
     while b < 256 {
-        table[b] = match b as u8 {
+        let mut gates = Shape::empty();
+        if sql_injection::NEEDED_TABLE[b] {
+            gates = gates.union(Shape::SQL);
+        }
+        if shell_injection::NEEDED_TABLE[b] {
+            gates = gates.union(Shape::SHELL_READ);
+        }
+        let class = match b as u8 {
             b'%' => Shape::PERCENT,
             b'&' => Shape::AMP,
             b'\\' => Shape::BACKSLASH.union(Shape::SHELL),
@@ -137,6 +173,7 @@ const fn classes() -> [Shape; 256] {
             b' ' => Shape::SPACE,
             _ => Shape::empty(),
         };
+        table[b] = class.union(gates);
         b += 1;
     }
     table
@@ -149,6 +186,15 @@ mod tests {
     use super::*;
 
     proptest! {
+        /// The classes read eight bytes a step are those of each byte.
+        #[test]
+        fn shape_of_reads_every_byte(text in "\\PC{0,40}") {
+            let one_by_one = text
+                .bytes()
+                .fold(Shape::empty(), |acc, b| acc | CLASSES[usize::from(b)]);
+            prop_assert_eq!(Shape::of(&text), one_by_one);
+        }
+
         #[test]
         fn contains_pair_matches_the_standard_library(
             text in "[0x a\t]{0,40}|\\PC{0,40}",
@@ -156,6 +202,30 @@ mod tests {
         ) {
             prop_assert_eq!(contains_pair(&text, pair), text.contains(pair));
         }
+    }
+
+    /// The detectors' gate bits are set by exactly their gates' bytes
+    /// (every ASCII byte; no byte of a wider character is in either).
+    #[test]
+    fn gate_classes_are_the_detectors_bytes() {
+        for b in 0..0x80u8 {
+            let shape = Shape::of(std::str::from_utf8(&[b]).unwrap());
+            let i = usize::from(b);
+            assert_eq!(
+                shape.may_read_as_sql(),
+                sql_injection::NEEDED_TABLE[i],
+                "{b:#x}"
+            );
+            assert_eq!(
+                shape.may_read_as_shell(),
+                shell_injection::NEEDED_TABLE[i],
+                "{b:#x}"
+            );
+        }
+        let wide = Shape::of("é’Ｓ\u{a0}");
+        assert!(!wide.may_read_as_sql() && !wide.may_read_as_shell());
+        assert!((0x80..=0xff)
+            .all(|i| !sql_injection::NEEDED_TABLE[i] && !shell_injection::NEEDED_TABLE[i]));
     }
 
     #[test]
