@@ -310,7 +310,7 @@ impl Compiled {
         let texts = self.prepare(targets, |index| {
             probe.as_ref().is_some_and(|p| p.known(index))
         });
-        self.scan_detectors(targets, &texts[0], &mut hit);
+        self.scan_detectors(&texts[0], &mut hit);
         let mut budget = request_budget();
         let sets = self.sets_with_text(&texts);
         // One cache per set, held for the whole scan: the walks' states are
@@ -400,33 +400,29 @@ impl Compiled {
 
     /// Runs the structural detectors on each decoded value (in `decoded`)
     /// their signatures apply to.
-    fn scan_detectors(
-        &self,
-        targets: &[Target<'_>],
-        decoded: &JoinedText,
-        hit: &mut dyn FnMut(usize, usize),
-    ) {
-        // Bit `i`: detector `i` could find something in one of the values
-        // (one look at them all, not one per value); past 64, always.
-        let mut live = 0u64;
-        for (i, &sig) in self.detectors.iter().enumerate().take(64) {
-            let detector = self.signatures[sig].detector;
-            if detector.is_some_and(|d| d.could_detect_in(&decoded.text)) {
-                live |= 1 << i;
-            }
-        }
-        if live == 0 && self.detectors.len() <= 64 {
+    fn scan_detectors(&self, decoded: &JoinedText, hit: &mut dyn FnMut(usize, usize)) {
+        // The detectors that could find something in one of the values (one
+        // look at them all, not one per value), with their signatures.
+        let live: SmallVec<[(usize, Detector); 4]> = self
+            .detectors
+            .iter()
+            .filter_map(|&sig| {
+                let detector = self.signatures[sig].detector?;
+                detector
+                    .could_detect_in(&decoded.text)
+                    .then_some((sig, detector))
+            })
+            .collect();
+        if live.is_empty() {
             return;
         }
-        for (index, value, shape) in decoded.shaped_values() {
-            let classes = targets[index].location.classes();
-            for (i, &sig) in self.detectors.iter().enumerate() {
-                let signature = &self.signatures[sig];
-                if (i >= 64 || live & (1 << i) != 0)
-                    && signature.applies_to(classes)
-                    && signature.detector.is_some_and(|d| detects(d, value, shape))
+        for span in &decoded.spans {
+            let value = decoded.text_of(span);
+            for &(sig, detector) in &live {
+                if self.signatures[sig].applies_to(span.classes)
+                    && detects(detector, value, span.shape)
                 {
-                    hit(index, sig);
+                    hit(span.target, sig);
                 }
             }
         }
@@ -441,10 +437,12 @@ impl Compiled {
         budget: &mut Budget,
         hit: &mut dyn FnMut(usize, usize),
     ) {
-        for (index, value) in decoded.values() {
-            let target = &targets[index];
-            if let Some(narrow) = self.narrow_set(target.location.classes()) {
-                self.run(narrow, value, target, budget, &mut |sig| hit(index, sig));
+        for span in &decoded.spans {
+            if let Some(narrow) = self.narrow_set(span.classes) {
+                let (index, value) = (span.target, decoded.text_of(span));
+                self.run(narrow, value, &targets[index], budget, &mut |sig| {
+                    hit(index, sig);
+                });
             }
         }
     }
@@ -482,15 +480,18 @@ impl Compiled {
             if skip(index) {
                 continue;
             }
-            self.prepare_value(index, &target.value, &mut texts);
+            let classes = target.location.classes();
+            self.prepare_value(index, classes, &target.value, &mut texts);
             if let Some(text) = transform::base64_text(&target.value) {
-                self.prepare_value(index, &text, &mut texts);
+                self.prepare_value(index, classes, &text, &mut texts);
             }
         }
         texts
     }
 
-    fn prepare_value(&self, target: usize, raw: &str, texts: &mut [JoinedText]) {
+    /// Pushes `raw` (of target `target`, whose location has `classes`) as
+    /// each set sees it onto that set's text in `texts`.
+    fn prepare_value(&self, target: usize, classes: Targets, raw: &str, texts: &mut [JoinedText]) {
         let raw_shape = Shape::of(raw);
         let Some((decoded_texts, view_texts)) = texts.split_first_mut() else {
             return;
@@ -498,16 +499,16 @@ impl Compiled {
         // A value whose decoding only lower-cases it is lower-cased straight
         // into the joined text, not into a string of its own.
         let (decoded, shape) = if let Some(shape) = raw_shape.lowercased_only() {
-            let lowered = decoded_texts.push_lowercase(target, raw, shape);
+            let lowered = decoded_texts.push_lowercase(Span::of(target, classes, Some(shape)), raw);
             (Cow::Borrowed(lowered), shape)
         } else {
             let (decoded, shape) = raw_shape.decode(raw);
-            decoded_texts.push(target, &decoded, Some(shape));
+            decoded_texts.push(Span::of(target, classes, Some(shape)), &decoded);
             (decoded, shape)
         };
         for (view_set, joined) in self.views.iter().zip(view_texts) {
             if let Some(text) = view_text(view_set.view, raw, raw_shape, &decoded, shape) {
-                joined.push(target, &text, None);
+                joined.push(Span::of(target, classes, None), &text);
             }
         }
     }
@@ -651,11 +652,11 @@ fn balanced_parts(sets: &[SetText<'_>], texts: &[JoinedText]) -> Parts {
             .filter_map(|(i, (k, range))| {
                 let middle = range.start + range.len() / 2;
                 let spans = &texts[sets[*k].0].spans;
-                let next = spans.partition_point(|(_, value, _)| value.start < middle);
+                let next = spans.partition_point(|span| span.range.start < middle);
                 [next.checked_sub(1), Some(next)]
                     .into_iter()
                     .flatten()
-                    .filter_map(|j| spans.get(j).map(|(_, value, _)| value.start))
+                    .filter_map(|j| spans.get(j).map(|span| span.range.start))
                     .filter(|&at| at >= range.start + PART_MIN && at + PART_MIN <= range.end)
                     .min_by_key(|&at| at.abs_diff(middle))
                     .map(|at| (i, at, range.len()))
@@ -735,10 +736,30 @@ fn recycle(mut texts: Vec<JoinedText>) {
     let _ = SCRATCH.try_with(|scratch| scratch.replace(texts));
 }
 
-/// One value of a [`JoinedText`]: the target it came from, its range, and
-/// the byte classes of its text when the pusher knew them (the decoded
-/// values': the detectors' gates read them).
-type Span = (usize, Range<usize>, Option<Shape>);
+/// One value of a [`JoinedText`].
+struct Span {
+    /// The index of the target it came from.
+    target: usize,
+    /// Where it is in the joined text.
+    range: Range<usize>,
+    /// The location classes of its target: which signatures apply.
+    classes: Targets,
+    /// The byte classes of its text when the pusher knew them (the decoded
+    /// values': the detectors' gates read them).
+    shape: Option<Shape>,
+}
+
+impl Span {
+    /// A span of target `target`, its range set when pushed.
+    fn of(target: usize, classes: Targets, shape: Option<Shape>) -> Self {
+        Self {
+            target,
+            range: 0..0,
+            classes,
+            shape,
+        }
+    }
+}
 
 /// The text one set scans: the values joined by [`SEPARATOR`] (each
 /// followed by one), with the target each came from and its range.
@@ -751,26 +772,24 @@ struct JoinedText {
 }
 
 impl JoinedText {
-    /// Pushes `value`, whose byte classes are `shape` when known.
-    fn push(&mut self, target: usize, value: &str, shape: Option<Shape>) {
+    /// Pushes `value` as `span` says (its range set here).
+    fn push(&mut self, mut span: Span, value: &str) {
         if self.spans.is_empty() {
             self.text.reserve(self.room.0.max(value.len() + 1));
             self.spans.reserve(self.room.1);
         }
         let start = self.text.len();
         self.text.push_str(value);
-        self.spans.push((target, start..self.text.len(), shape));
+        span.range = start..self.text.len();
+        self.spans.push(span);
         self.text.push(SEPARATOR);
     }
 
-    /// Pushes `value` with its ASCII letters lower-cased (`shape`: the
-    /// classes of the result), and returns it as pushed.
-    fn push_lowercase(&mut self, target: usize, value: &str, shape: Shape) -> &str {
-        self.push(target, value, Some(shape));
-        let range = self
-            .spans
-            .last()
-            .map_or(0..0, |(_, range, _)| range.clone());
+    /// Pushes `value` with its ASCII letters lower-cased (the span's shape:
+    /// the classes of the result), and returns it as pushed.
+    fn push_lowercase(&mut self, span: Span, value: &str) -> &str {
+        self.push(span, value);
+        let range = self.spans.last().map_or(0..0, |span| span.range.clone());
         let pushed = &mut self.text[range];
         pushed.make_ascii_lowercase();
         pushed
@@ -784,26 +803,16 @@ impl JoinedText {
         end: usize,
         part: &Range<usize>,
     ) -> Option<(usize, Range<usize>)> {
-        let first = self.spans.partition_point(|(_, range, _)| range.end < end);
+        let first = self.spans.partition_point(|span| span.range.end < end);
         self.spans
             .get(first)
-            .filter(|(_, range, _)| range.end < part.end)
-            .map(|(target, range, _)| (*target, range.clone()))
+            .filter(|span| span.range.end < part.end)
+            .map(|span| (span.target, span.range.clone()))
     }
 
-    /// Each value with the index of its target.
-    fn values(&self) -> impl Iterator<Item = (usize, &str)> {
-        self.spans
-            .iter()
-            .map(|(target, range, _)| (*target, &self.text[range.clone()]))
-    }
-
-    /// Each value with the index of its target and its classes, when
-    /// known.
-    fn shaped_values(&self) -> impl Iterator<Item = (usize, &str, Option<Shape>)> {
-        self.spans
-            .iter()
-            .map(|(target, range, shape)| (*target, &self.text[range.clone()], *shape))
+    /// The text of one of this text's spans.
+    fn text_of(&self, span: &Span) -> &str {
+        &self.text[span.range.clone()]
     }
 }
 
@@ -1049,7 +1058,7 @@ pattern = "bad"
         let joined = |lengths: &[usize]| {
             let mut joined = JoinedText::default();
             for (i, &n) in lengths.iter().enumerate() {
-                joined.push(i, &"v".repeat(n), None);
+                joined.push(Span::of(i, Targets::ARGS, None), &"v".repeat(n));
             }
             joined
         };
