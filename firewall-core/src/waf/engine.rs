@@ -30,10 +30,10 @@ use smallvec::SmallVec;
 
 use super::protocol::Check;
 use super::signatures::{Detector, Signature, View};
-use super::sql_injection;
 use super::target::{Target, Targets};
 use super::transform::{self, apply};
 use super::WafError;
+use super::{shell_injection, sql_injection};
 use joint::{Budget, HeldCache, JointDfa, Search, WalkStop, BUILDING_PER_REQUEST, TOGETHER};
 pub(crate) use literals::{holds_any, ByteSet};
 use memo::{MemoOwner, MemoProbe};
@@ -576,7 +576,11 @@ fn detects(detector: Detector, value: &str, shape: Option<Shape>) -> bool {
         Detector::SqlTokens => {
             sql_injection::is_sql_injection_given(value, shape.may_read_as_sql())
         }
-        Detector::ShellTokens => shape.may_read_as_shell() && detector.detects(value),
+        Detector::ShellTokens => shell_injection::is_command_injection_given(
+            value,
+            shape.may_read_as_shell(),
+            shape.opens_a_command(),
+        ),
         Detector::HtmlTokens | Detector::JsTokens => detector.detects(value),
     }
 }

@@ -23,6 +23,7 @@
 use super::engine::{holds_any, ByteSet};
 use super::sql_tokens::{
     is_operand, is_word_byte, keyword, plain_token, string_end, Class, LazyTokens, LONGEST_KEYWORD,
+    WORD_BYTES,
 };
 
 #[cfg(test)]
@@ -165,12 +166,44 @@ fn starts_as_sql(text: &str) -> bool {
         [b'.', next, ..] => next.is_ascii_digit(),
         _ => false,
     };
+    // One table load a byte: the number's run goes on, ends, or holds a
+    // letter no hex digit is.
     starts_number
         && number
             .iter()
-            .take_while(|&&b| is_word_byte(b) || b == b'-' || b == b'+')
-            .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
+            .map(|&b| NUMBER_RUN[usize::from(b)])
+            .find(|&step| step != Run::GoesOn)
+            == Some(Run::HasKeywordLetter)
 }
+
+/// How a byte reads in a number glued to a keyword ([`starts_as_sql`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// Ends the run: no word byte, `-` or `+`.
+    Ends,
+    /// A letter no hex digit is: a keyword's.
+    HasKeywordLetter,
+    /// Any other byte of the run.
+    GoesOn,
+}
+
+/// [`Run`] of each byte.
+const NUMBER_RUN: [Run; 256] = {
+    let mut table = [Run::Ends; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() && !c.is_ascii_hexdigit() {
+            Run::HasKeywordLetter
+        } else if WORD_BYTES[b] || c == b'-' || c == b'+' {
+            Run::GoesOn
+        } else {
+            Run::Ends
+        };
+        b += 1;
+    }
+    table
+};
 
 /// The bytes [`holds_needed_byte`] looks for.
 const NEEDED: ByteSet = ByteSet::of(b" \t\n\r\x0b\x0c'\"`();|&#/");

@@ -533,7 +533,7 @@ pub(crate) fn is_word_byte(c: u8) -> bool {
 }
 
 /// [`is_word_byte`] as a table indexed by byte: one load, not five tests.
-const WORD_BYTES: [bool; 256] = {
+pub(crate) const WORD_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {

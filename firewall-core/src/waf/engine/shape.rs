@@ -37,6 +37,11 @@ bitflags::bitflags! {
         /// A byte a shell reads, which the shell detector's gate looks for
         /// (a separator, quote, escape, caret, variable, brace).
         const SHELL_READ = 1 << 12;
+        /// A byte that opens a command or a brace expansion anywhere in a
+        /// value (`; | &`, a backtick, a line break, `(`, `{`), which the
+        /// shell detector's gate looks for after the first byte a shell
+        /// reads.
+        const SHELL_OPEN = 1 << 13;
         /// What the base decoding chain reacts to, apart from upper case.
         const ENCODED = Self::PERCENT.bits()
             | Self::AMP.bits()
@@ -128,6 +133,12 @@ impl Shape {
     pub(crate) fn may_read_as_shell(self) -> bool {
         self.has(Self::SHELL_READ)
     }
+
+    /// Whether this decoded value holds a byte that opens a command or a
+    /// brace expansion ([`shell_injection::OPENING_TABLE`]).
+    pub(crate) fn opens_a_command(self) -> bool {
+        self.has(Self::SHELL_OPEN)
+    }
 }
 
 /// Text shorter than this is searched for a pair of bytes one byte at a
@@ -171,6 +182,9 @@ const fn classes() -> [Shape; 256] {
         }
         if shell_injection::NEEDED_TABLE[b] {
             gates = gates.union(Shape::SHELL_READ);
+        }
+        if shell_injection::OPENING_TABLE[b] {
+            gates = gates.union(Shape::SHELL_OPEN);
         }
         let class = match b as u8 {
             b'%' => Shape::PERCENT,
@@ -236,11 +250,19 @@ mod tests {
                 shell_injection::NEEDED_TABLE[i],
                 "{b:#x}"
             );
+            assert_eq!(
+                shape.opens_a_command(),
+                shell_injection::OPENING_TABLE[i],
+                "{b:#x}"
+            );
         }
         let wide = Shape::of("é’Ｓ\u{a0}");
-        assert!(!wide.may_read_as_sql() && !wide.may_read_as_shell());
-        assert!((0x80..=0xff)
-            .all(|i| !sql_injection::NEEDED_TABLE[i] && !shell_injection::NEEDED_TABLE[i]));
+        assert!(!wide.may_read_as_sql() && !wide.may_read_as_shell() && !wide.opens_a_command());
+        assert!((0x80..=0xff).all(|i| {
+            !sql_injection::NEEDED_TABLE[i]
+                && !shell_injection::NEEDED_TABLE[i]
+                && !shell_injection::OPENING_TABLE[i]
+        }));
     }
 
     #[test]
