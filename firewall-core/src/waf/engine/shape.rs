@@ -71,6 +71,7 @@ impl Shape {
 
     /// [`transform::decode_all`] of `raw` (whose shape this is), and the
     /// shape of the result.
+    #[inline]
     pub(crate) fn decode(self, raw: &str) -> (Cow<'_, str>, Self) {
         if self.has(Self::ENCODED) {
             let decoded = transform::decode_all(raw);
@@ -88,6 +89,23 @@ impl Shape {
     /// ASCII letters: the shape of the result.
     pub(crate) fn lowercased_only(self) -> Option<Self> {
         (!self.has(Self::ENCODED) && self.has(Self::UPPER)).then_some(self.difference(Self::UPPER))
+    }
+
+    /// Whether no view has a text of its own for a raw value of this shape
+    /// whose decoded value has shape `decoded`: none of the bytes
+    /// [`Self::raw_escaped`], [`Self::sql_may_change`],
+    /// [`Self::path_may_change`] and [`Self::shell_may_change`] look at
+    /// first is there.
+    pub(crate) fn unchanged_in_every_view(self, decoded: Self) -> bool {
+        let raw_view = Self::PERCENT.union(Self::CONTROL).union(Self::ZERO);
+        let rewrites = Self::SLASH
+            .union(Self::STAR)
+            .union(Self::CONTROL)
+            .union(Self::WIDE)
+            .union(Self::SPACE)
+            .union(Self::BACKSLASH)
+            .union(Self::SHELL);
+        !self.has(raw_view) && !decoded.has(rewrites)
     }
 
     /// Whether the raw view scans this raw value: it carries escapes or
