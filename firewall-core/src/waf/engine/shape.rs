@@ -121,11 +121,11 @@ impl Shape {
         if self.has(Self::SLASH) && self.has(Self::STAR) || self.has(Self::CONTROL) {
             return true;
         }
-        if self.has(Self::WIDE) {
-            return !transform::is_compressed(decoded);
-        }
-        // ASCII without control characters: only double spaces to collapse.
+        // Without control characters: double spaces to collapse, or (not
+        // ASCII) a space that is not ASCII. The control bytes
+        // `transform::is_compressed` reads the value for are ruled out.
         self.has(Self::SPACE) && contains_pair(decoded, *b"  ")
+            || self.has(Self::WIDE) && transform::has_unicode_space(decoded)
     }
 
     /// Whether path normalisation can change this decoded value (every
