@@ -95,9 +95,21 @@ const WORDS: &[&str] = &[
 /// Only the words in command position are read, so prose with no
 /// separator costs one pass over its bytes and the reading of one word.
 pub(crate) fn is_command_injection(text: &str) -> bool {
-    if !could_be_command_injection(text) {
-        return false;
-    }
+    could_be_command_injection(text) && reads_as_command_any_way(text)
+}
+
+/// [`is_command_injection`] of a `text` whose bytes the caller read
+/// already (the engine's shape of each value): whether it holds a byte
+/// of [`NEEDED`] (`reads`) and one of [`OPENING`] (`opens`).
+pub(crate) fn is_command_injection_given(text: &str, reads: bool, opens: bool) -> bool {
+    // Every byte of OPENING is one of NEEDED: one anywhere is one after
+    // the first byte a shell reads, which is what the gate looks for.
+    reads && (opens || first_word_hides(text)) && reads_as_command_any_way(text)
+}
+
+/// Whether `text` runs a command from its start or after a separator, as
+/// it is or with its braces expanded: the detector past its gate.
+fn reads_as_command_any_way(text: &str) -> bool {
     reads_as_command(text, Strength::Start)
         || expand_braces(text).is_some_and(|words| reads_as_command(&words, Strength::Weak))
 }
@@ -573,13 +585,15 @@ const VECTOR_SEARCH_FROM: usize = 64;
 
 /// The bytes that open a command or a brace expansion anywhere in a value.
 const OPENING: ByteSet = ByteSet::of(b";|&`\n\r({");
-/// [`OPENING`] as a table indexed by byte.
-const OPENING_TABLE: [bool; 256] = OPENING.table();
+/// [`OPENING`] as a table indexed by byte (also the engine's, for its
+/// shape of a value).
+pub(crate) const OPENING_TABLE: [bool; 256] = OPENING.table();
 /// The bytes a shell reads: [`OPENING`] and those it undoes (a quote,
 /// escape, caret, variable).
 const NEEDED: ByteSet = ByteSet::of(b";|&`\n\r('\"\\^${");
-/// [`NEEDED`] as a table indexed by byte.
-const NEEDED_TABLE: [bool; 256] = NEEDED.table();
+/// [`NEEDED`] as a table indexed by byte (also the engine's, for its
+/// shape of a value: a value with none of them is no injection).
+pub(crate) const NEEDED_TABLE: [bool; 256] = NEEDED.table();
 
 /// Where the first byte `table` marks is in `bytes`: eight bytes a step,
 /// one branch each, then the byte within the step.
@@ -631,6 +645,7 @@ mod tests {
     use super::super::sql_injection::generated;
     use super::{
         could_be_command_injection, could_be_command_injection_by_searches, is_command_injection,
+        is_command_injection_given, NEEDED, OPENING,
     };
 
     /// Words of prose, some with a byte a shell undoes or a hiding word.
@@ -681,6 +696,29 @@ mod tests {
             .any(|v| v.len() < super::VECTOR_SEARCH_FROM && !could_be_command_injection(v)));
     }
 
+    /// The detector told which gate bytes a value holds (as the engine's
+    /// shape tells it) answers as the detector reading them itself.
+    fn given_as_alone(text: &str) -> (bool, bool) {
+        let given = is_command_injection_given(text, NEEDED.found_in(text), OPENING.found_in(text));
+        (given, is_command_injection(text))
+    }
+
+    #[test]
+    fn the_given_gate_decides_as_the_detector_on_generated_attacks() {
+        let values = generated_values();
+        let mut detected = 0;
+        for text in &values {
+            let (given, alone) = given_as_alone(text);
+            assert_eq!(given, alone, "{text:?}");
+            detected += usize::from(alone);
+        }
+        assert!(
+            detected > values.len() / 10,
+            "{detected} of {}",
+            values.len()
+        );
+    }
+
     proptest! {
         /// The gate in one pass (a table, or `memchr` for long values)
         /// decides as the searches it replaces, short values and long,
@@ -697,6 +735,19 @@ mod tests {
                 could_be_command_injection_by_searches(&text),
                 "{:?}", text
             );
+        }
+
+        /// The gate given by the caller decides as the detector's own, with
+        /// shell syntax anywhere in prose and hiding first words.
+        #[test]
+        fn the_given_gate_decides_as_the_detector(
+            head in prop::collection::vec(prop::sample::select(PROSE), 0..12),
+            syntax in prop::collection::vec(prop::sample::select(SYNTAX), 0..3),
+            tail in prop::collection::vec(prop::sample::select(PROSE), 0..12),
+        ) {
+            let text = [head.concat(), syntax.join("x "), tail.concat()].concat();
+            let (given, alone) = given_as_alone(&text);
+            prop_assert_eq!(given, alone, "{:?}", text);
         }
 
         /// The gate is exact: a value it rules out is never an injection,

@@ -22,7 +22,8 @@
 
 use super::engine::{holds_any, ByteSet};
 use super::sql_tokens::{
-    is_operand, is_word_byte, keyword, plain_token, string_end, Class, LazyTokens,
+    is_operand, is_word_byte, keyword, plain_token, string_end, Class, LazyTokens, LONGEST_KEYWORD,
+    WORD_BYTES,
 };
 
 #[cfg(test)]
@@ -31,6 +32,13 @@ mod eager;
 /// Whether `text` (decoded, lower case) reads as a SQL injection.
 pub(crate) fn is_sql_injection(text: &str) -> bool {
     worth_reading(text) && reads_as_sql_any_way(text)
+}
+
+/// [`is_sql_injection`] of a `text` known to hold a byte of [`NEEDED`]
+/// (`holds_needed`) or none: the caller read its bytes already (the
+/// engine's [`Shape`](super::engine) of each value).
+pub(crate) fn is_sql_injection_given(text: &str, holds_needed: bool) -> bool {
+    (holds_needed || starts_as_sql(text)) && reads_as_sql_any_way(text)
 }
 
 /// Whether `text` reads as SQL as it is, or after a `'` or a `"`: the
@@ -132,33 +140,76 @@ fn holds_needed_byte(text: &str) -> bool {
 fn starts_as_sql(text: &str) -> bool {
     let bytes = text.as_bytes();
     if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
-        let end = bytes
-            .iter()
-            .position(|&b| !is_word_byte(b))
-            .unwrap_or(bytes.len());
+        // A first word longer than any keyword (a token, a long name) is
+        // none: it is not read to its end.
+        let mut end = 1;
+        while bytes.get(end).copied().is_some_and(is_word_byte) {
+            end += 1;
+            if end > LONGEST_KEYWORD {
+                return false;
+            }
+        }
         let word = text.get(..end).unwrap_or(text);
         return matches!(
             keyword(word),
             Class::Statement | Class::Logic | Class::Union
         );
     }
-    let number = text.trim_start_matches(['-', '+', '!', '~']).as_bytes();
+    // The signs are ASCII: skipped byte by byte, not char by char.
+    let signs = bytes
+        .iter()
+        .take_while(|&&b| matches!(b, b'-' | b'+' | b'!' | b'~'))
+        .count();
+    let number = &bytes[signs..];
     let starts_number = match number {
         [b'0'..=b'9', ..] => true,
         [b'.', next, ..] => next.is_ascii_digit(),
         _ => false,
     };
+    // One table load a byte: the number's run goes on, ends, or holds a
+    // letter no hex digit is.
     starts_number
         && number
             .iter()
-            .take_while(|&&b| is_word_byte(b) || b == b'-' || b == b'+')
-            .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
+            .map(|&b| NUMBER_RUN[usize::from(b)])
+            .find(|&step| step != Run::GoesOn)
+            == Some(Run::HasKeywordLetter)
 }
+
+/// How a byte reads in a number glued to a keyword ([`starts_as_sql`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// Ends the run: no word byte, `-` or `+`.
+    Ends,
+    /// A letter no hex digit is: a keyword's.
+    HasKeywordLetter,
+    /// Any other byte of the run.
+    GoesOn,
+}
+
+/// [`Run`] of each byte.
+const NUMBER_RUN: [Run; 256] = {
+    let mut table = [Run::Ends; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() && !c.is_ascii_hexdigit() {
+            Run::HasKeywordLetter
+        } else if WORD_BYTES[b] || c == b'-' || c == b'+' {
+            Run::GoesOn
+        } else {
+            Run::Ends
+        };
+        b += 1;
+    }
+    table
+};
 
 /// The bytes [`holds_needed_byte`] looks for.
 const NEEDED: ByteSet = ByteSet::of(b" \t\n\r\x0b\x0c'\"`();|&#/");
-/// [`NEEDED`] as a table indexed by byte.
-const NEEDED_TABLE: [bool; 256] = NEEDED.table();
+/// [`NEEDED`] as a table indexed by byte (also the engine's, for its
+/// shape of a value).
+pub(crate) const NEEDED_TABLE: [bool; 256] = NEEDED.table();
 
 /// Whether the tokens go on as SQL after the operand the value was meant
 /// to be (a string, when `quoted`: the first token).
@@ -331,10 +382,10 @@ mod tests {
 
     use super::generated;
 
-    use super::super::sql_tokens::{string_end, LazyTokens};
+    use super::super::sql_tokens::{is_word_byte, keyword, string_end, Class, LazyTokens};
     use super::{
-        could_inject, eager, holds_needed_byte, injects, is_sql_injection, reads_as_sql,
-        reads_as_sql_any_way, starts_as_text, worth_reading, NEEDED,
+        could_inject, eager, holds_needed_byte, injects, is_sql_injection, is_sql_injection_given,
+        reads_as_sql, reads_as_sql_any_way, starts_as_sql, starts_as_text, worth_reading, NEEDED,
     };
 
     /// Words and bytes of prose and of SQL around the plain words
@@ -429,6 +480,68 @@ mod tests {
             .filter(|v| is_sql_injection(v))
             .count();
         assert!(detected > sqli * 9 / 10, "{detected} of {sqli}");
+    }
+
+    /// [`starts_as_sql`] as first written: the first word read to its end,
+    /// the signs trimmed as characters.
+    fn starts_as_sql_reading_the_whole_word(text: &str) -> bool {
+        let bytes = text.as_bytes();
+        if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+            let end = bytes
+                .iter()
+                .position(|&b| !is_word_byte(b))
+                .unwrap_or(bytes.len());
+            let word = text.get(..end).unwrap_or(text);
+            return matches!(
+                keyword(word),
+                Class::Statement | Class::Logic | Class::Union
+            );
+        }
+        let number = text.trim_start_matches(['-', '+', '!', '~']).as_bytes();
+        let starts_number = match number {
+            [b'0'..=b'9', ..] => true,
+            [b'.', next, ..] => next.is_ascii_digit(),
+            _ => false,
+        };
+        starts_number
+            && number
+                .iter()
+                .take_while(|&&b| is_word_byte(b) || b == b'-' || b == b'+')
+                .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
+    }
+
+    /// The gate given by the caller's look at the bytes, the bounded first
+    /// word: the answers of the detector reading everything itself, on
+    /// the generators' payloads (every family) alone, after prose, and
+    /// glued to long words and tokens.
+    #[test]
+    fn the_given_gate_and_the_bounded_first_word_decide_as_before_on_generated_attacks() {
+        let (values, _) = generated_values();
+        let (mut unblanked, mut glued) = (0, 0);
+        for text in &values {
+            let long = format!("csrf_token_6f1c2e9a0b7d{text}");
+            let blank_free = text.replace(' ', "");
+            let keyword_first = format!("select{blank_free}");
+            for text in [text.as_str(), &long, &blank_free, &keyword_first] {
+                assert_eq!(
+                    starts_as_sql(text),
+                    starts_as_sql_reading_the_whole_word(text),
+                    "{text:?}"
+                );
+                assert_eq!(
+                    is_sql_injection_given(text, NEEDED.found_in(text)),
+                    is_sql_injection(text),
+                    "{text:?}"
+                );
+                if !NEEDED.found_in(text) {
+                    unblanked += 1;
+                    glued += usize::from(starts_as_sql(text));
+                }
+            }
+        }
+        // Values the gate reads only the start of are among them, and some
+        // of those start as SQL.
+        assert!(unblanked > 1000 && glued > 10, "{unblanked} {glued}");
     }
 
     #[test]
@@ -651,6 +764,26 @@ mod tests {
                 is_sql_injection(&text),
                 reads_as_sql_any_way(&text),
                 "{:?} (gate: {})", text, worth_reading(&text)
+            );
+        }
+
+        /// A first word read at most one byte past the longest keyword
+        /// decides as the whole word: around that length, with word bytes
+        /// of every kind after it.
+        #[test]
+        fn the_bounded_first_word_decides_as_the_whole_word(
+            text in prop_oneof![
+                "[a-z][a-z_$.0-9é]{8,16}[ @=-]?[a-z0-9]{0,4}",
+                prop::collection::vec(prop::sample::select(BLANK_FREE), 0..10)
+                    .prop_map(|pieces| pieces.concat()),
+                generated_without_blanks(),
+            ]
+        ) {
+            prop_assert_eq!(starts_as_sql(&text), starts_as_sql_reading_the_whole_word(&text), "{:?}", text);
+            prop_assert_eq!(
+                is_sql_injection_given(&text, NEEDED.found_in(&text)),
+                is_sql_injection(&text),
+                "{:?}", text
             );
         }
 

@@ -533,7 +533,7 @@ pub(crate) fn is_word_byte(c: u8) -> bool {
 }
 
 /// [`is_word_byte`] as a table indexed by byte: one load, not five tests.
-const WORD_BYTES: [bool; 256] = {
+pub(crate) const WORD_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
@@ -719,8 +719,8 @@ const FUNCTIONS: &[&str] = &[
     "isnull",
 ];
 
-/// The longest word of [`KEYWORD_CLASSES`].
-const LONGEST_KEYWORD: usize = 12;
+/// The longest word of [`KEYWORD_CLASSES`]: a longer word is no keyword.
+pub(crate) const LONGEST_KEYWORD: usize = 12;
 
 /// The keywords of each class.
 const KEYWORD_CLASSES: &[(Class, &[&str])] = &[

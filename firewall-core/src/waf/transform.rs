@@ -738,7 +738,7 @@ fn non_ascii_runs(text: &str) -> impl Iterator<Item = &str> {
 
 /// Whether `text` holds whitespace that is not ASCII (no-break space,
 /// ideographic space...).
-fn has_unicode_space(text: &str) -> bool {
+pub(crate) fn has_unicode_space(text: &str) -> bool {
     // `is_ascii` goes a word at a time: most text is done there.
     !text.is_ascii() && non_ascii_runs(text).any(|run| run.chars().any(char::is_whitespace))
 }
