@@ -23,7 +23,7 @@
 //! comparison of the text, where a hash map's probing cost twice as much.
 
 use std::cell::RefCell;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use smallvec::SmallVec;
@@ -89,12 +89,24 @@ struct CleanValues {
 }
 
 impl CleanValues {
+    /// The hash of `value`, keyed per process: its bytes alone (the
+    /// hasher folds their length in), without the end mark `str`'s `Hash`
+    /// adds, which cost a second round of mixing.
+    fn hash(&self, value: &str) -> u64 {
+        let mut hasher = self.hashes.build_hasher();
+        hasher.write(value.as_bytes());
+        hasher.finish()
+    }
+
     /// The entry holding exactly `value`.
     fn get(&self, hash: u64, value: &str) -> Option<&Entry> {
         let entry = self.slots.get(slot_of(hash))?;
         let start = entry.start as usize;
-        let text = self.texts.get(start..start + usize::from(entry.len));
-        (entry.count > 0 && entry.hash == hash && text == Some(value)).then_some(entry)
+        let text = self
+            .texts
+            .as_bytes()
+            .get(start..start + usize::from(entry.len));
+        (entry.count > 0 && entry.hash == hash && text == Some(value.as_bytes())).then_some(entry)
     }
 
     fn insert(&mut self, hash: u64, value: &str, classes: Targets) {
@@ -173,84 +185,76 @@ fn on() -> bool {
     }
 }
 
-/// One target's key (its hash and location classes), and whether its
-/// value was found clean before.
-#[derive(Debug, Clone, Copy)]
-struct Key {
-    hash: u64,
-    classes: Targets,
-    /// False for a value too long to remember.
-    rememberable: bool,
-    known: bool,
-}
-
 /// What this thread's memo knows of one scan's targets: which ones were
-/// found clean before (and need no scan), and the keys to remember the
-/// others under once scanned.
+/// found clean before (and need no scan). A value's key (its hash and
+/// location classes) is worked out again to remember it: in a repeated
+/// head, where most values are known, keeping every key cost more than
+/// the few values to remember.
 #[derive(Debug)]
 pub(crate) struct MemoProbe {
     owner: MemoOwner,
-    keys: SmallVec<[Key; ROOM]>,
-    /// How many of the keys are known.
-    known: usize,
+    /// Bit `i % 64` of word `i / 64`: whether target `i` is known.
+    known: SmallVec<[u64; WORDS]>,
+    /// How many targets were looked up (none when the thread's memo was
+    /// being torn down).
+    looked: usize,
+    /// How many of them are known.
+    count: usize,
 }
 
-/// Targets a probe holds without allocating: a browser's head has about
-/// 25 values.
-const ROOM: usize = 32;
+/// Words of known bits a probe holds without allocating: 128 targets, where
+/// a browser's head has about 25 values.
+const WORDS: usize = 2;
 
 impl MemoProbe {
     /// Looks up `targets` in this thread's memo of the signatures of `owner`.
     pub(crate) fn new(owner: MemoOwner, targets: &[Target<'_>]) -> Self {
         let mut probe = Self {
             owner,
-            keys: SmallVec::with_capacity(targets.len()),
-            known: 0,
+            known: smallvec::smallvec![0; targets.len().div_ceil(64)],
+            looked: 0,
+            count: 0,
         };
         let looked = CLEAN.try_with(|clean| {
             let clean = clean.borrow();
-            let current = on() && clean.owner == Some(owner) && clean.taken > 0;
+            if !(on() && clean.owner == Some(owner) && clean.taken > 0) {
+                return;
+            }
             // Each target hashed and looked up in one pass.
-            for t in targets {
-                let rememberable = t.value.len() <= VALUE_MAX;
-                let (hash, classes) = if rememberable {
-                    (clean.hashes.hash_one(&*t.value), t.location.classes())
-                } else {
-                    (0, Targets::default())
-                };
-                let known = current
-                    && rememberable
+            for (index, t) in targets.iter().enumerate() {
+                let known = t.value.len() <= VALUE_MAX
                     && clean
-                        .get(hash, &t.value)
-                        .is_some_and(|e| e.clean_under(classes));
-                probe.known += usize::from(known);
-                probe.keys.push(Key {
-                    hash,
-                    classes,
-                    rememberable,
-                    known,
-                });
+                        .get(clean.hash(&t.value), &t.value)
+                        .is_some_and(|e| e.clean_under(t.location.classes()));
+                if let Some(word) = probe.known.get_mut(index / 64) {
+                    *word |= u64::from(known) << (index % 64);
+                }
+                probe.count += usize::from(known);
             }
         });
         // A thread being torn down remembers nothing.
-        if looked.is_err() {
-            probe.keys.clear();
-            probe.known = 0;
+        match looked {
+            Ok(()) => probe.looked = targets.len(),
+            Err(_) => probe.count = 0,
         }
         #[cfg(test)]
-        SKIPPED.with(|n| n.set(n.get() + probe.known));
+        SKIPPED.with(|n| n.set(n.get() + probe.count));
         probe
     }
 
     /// Whether all of the `count` targets were found clean before: the scan
     /// has nothing to do.
     pub(crate) fn knows_all(&self, count: usize) -> bool {
-        self.keys.len() == count && self.known == count
+        self.looked == count && self.count == count
     }
 
     /// Whether target `index` was found clean before: it needs no scan.
     pub(crate) fn known(&self, index: usize) -> bool {
-        self.keys.get(index).is_some_and(|k| k.known)
+        index < self.looked
+            && self
+                .known
+                .get(index / 64)
+                .is_some_and(|word| word & (1 << (index % 64)) != 0)
     }
 
     /// Remembers the values of `targets` (those this probe looked up) that
@@ -265,9 +269,10 @@ impl MemoProbe {
                 memo.empty();
                 memo.owner = Some(self.owner);
             }
-            for (index, (target, key)) in targets.iter().zip(&self.keys).enumerate() {
-                if key.rememberable && !key.known && clean(index) {
-                    memo.insert(key.hash, &target.value, key.classes);
+            for (index, target) in targets.iter().enumerate().take(self.looked) {
+                if target.value.len() <= VALUE_MAX && !self.known(index) && clean(index) {
+                    let hash = memo.hash(&target.value);
+                    memo.insert(hash, &target.value, target.location.classes());
                 }
             }
         });
@@ -342,6 +347,28 @@ mod tests {
     }
 
     #[test]
+    fn heads_of_more_values_than_a_word_of_bits_are_known_value_by_value() {
+        let owner = MemoOwner::new();
+        let values: Vec<Target<'static>> = (0..WORDS * 64 + 5)
+            .map(|i| target(Location::Cookie("many".into()), format!("m{i}").leak()))
+            .collect();
+        let first = MemoProbe::new(owner, &values);
+        assert!(!first.knows_all(values.len()));
+        first.remember(&values, |i| i % 3 == 1);
+        // Each value as the table holds it (two values may share a slot,
+        // the later one staying): the probe's bits say the same.
+        let held = |v: &str| CLEAN.with(|c| c.borrow().get(c.borrow().hash(v), v).is_some());
+        let wanted: Vec<bool> = values
+            .iter()
+            .enumerate()
+            .map(|(i, t)| i % 3 == 1 && held(&t.value))
+            .collect();
+        assert_eq!(known(owner, &values), wanted);
+        assert!(wanted.iter().filter(|&&k| k).count() > 30);
+        assert!(!MemoProbe::new(owner, &values).known(values.len()));
+    }
+
+    #[test]
     fn a_full_memo_is_emptied_and_goes_on() {
         let owner = MemoOwner::new();
         let values: Vec<Target<'static>> = (0..=ENTRIES_MAX)
@@ -356,7 +383,7 @@ mod tests {
     #[test]
     fn values_meeting_in_one_slot_take_it_in_turn_and_are_never_mistaken() {
         let owner = MemoOwner::new();
-        let hash = |v: &str| CLEAN.with(|c| c.borrow().hashes.hash_one(v));
+        let hash = |v: &str| CLEAN.with(|c| c.borrow().hash(v));
         let first = "v0";
         let slot = slot_of(hash(first));
         let second: &'static str = (1..1_000_000)
