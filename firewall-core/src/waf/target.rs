@@ -2,7 +2,9 @@
 //! from ([`Location`], e.g. `ARGS:id`) and a target class for filtering.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
+use std::ops::Deref;
 
 use super::body;
 use super::protocol::FormReading;
@@ -251,20 +253,91 @@ fn is_structured_lower(name: &[u8]) -> bool {
 /// reallocations, 3% of an inspection of a 1 KB form.
 const TARGETS_ROOM: usize = 32;
 
+/// A list whose room grew past this many targets is not kept for the next
+/// request (a large body's would stay allocated in every worker thread).
+const TARGETS_KEPT: usize = 256;
+
+/// Lists kept per thread: a request's head and body.
+const LISTS_KEPT: usize = 2;
+
+thread_local! {
+    /// This thread's emptied target lists, for its next requests: taking
+    /// one back costs less than the allocation and release of a new one
+    /// (~270 instructions a list).
+    static SPARE_LISTS: RefCell<Vec<Vec<Target<'static>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The values [`collect_head`] or [`collect_body`] found, in order. When
+/// dropped, the list goes back, emptied, to its thread for the next
+/// request.
+#[derive(Debug)]
+pub(crate) struct TargetList<'r>(Vec<Target<'r>>);
+
+impl<'r> Deref for TargetList<'r> {
+    type Target = [Target<'r>];
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'r> TargetList<'r> {
+    /// An empty list with room for [`TARGETS_ROOM`] targets, this thread's
+    /// last one when it kept one.
+    fn new() -> Self {
+        let spare = SPARE_LISTS
+            .try_with(|lists| lists.try_borrow_mut().ok().and_then(|mut l| l.pop()))
+            .ok()
+            .flatten();
+        match spare {
+            Some(list) => Self(relabel(list)),
+            None => Self(Vec::with_capacity(TARGETS_ROOM)),
+        }
+    }
+}
+
+impl Drop for TargetList<'_> {
+    fn drop(&mut self) {
+        let mut list = std::mem::take(&mut self.0);
+        if list.capacity() == 0 || list.capacity() > TARGETS_KEPT {
+            return;
+        }
+        list.clear();
+        let list = relabel(list);
+        // A thread being torn down keeps nothing.
+        let _ = SPARE_LISTS.try_with(|lists| {
+            if let Ok(mut lists) = lists.try_borrow_mut() {
+                if lists.len() < LISTS_KEPT {
+                    lists.push(list);
+                }
+            }
+        });
+    }
+}
+
+/// The same empty list, for targets borrowing from another request: the
+/// standard library collects it in place (same element size), so its room
+/// is kept with no `unsafe` here.
+fn relabel<'b>(list: Vec<Target<'_>>) -> Vec<Target<'b>> {
+    debug_assert!(list.is_empty());
+    list.into_iter().filter_map(|_| None).collect()
+}
+
 /// The values of the request line and headers: path, method, query
 /// arguments (names and values), cookies, then headers. What reading the
 /// query showed the protocol checks is left in `query`.
 pub(crate) fn collect_head<'r>(
     req: &'r Request<'_>,
     query: &mut FormReading<'r>,
-) -> Vec<Target<'r>> {
-    let mut out = Vec::with_capacity(TARGETS_ROOM);
+) -> TargetList<'r> {
+    let mut list = TargetList::new();
+    let out = &mut list.0;
     out.push(Target::new(Location::Path, req.path()));
     out.push(Target::new(Location::Method, req.method()));
     if !req.raw_query().is_empty() {
         out.push(Target::new(Location::Query, req.raw_query()));
     }
-    body::push_urlencoded(req.raw_query(), &mut out, query);
+    body::push_urlencoded(req.raw_query(), out, query);
     query.whole = true;
     for (name, value) in req.cookies() {
         out.push(Target::new(Location::CookieName(name.into()), name));
@@ -275,7 +348,7 @@ pub(crate) fn collect_head<'r>(
             out.push(Target::new(Location::Header(name.into()), value));
         }
     }
-    out
+    list
 }
 
 /// The values the body carries, reading at most `limit` bytes of it. What
@@ -284,21 +357,21 @@ pub(crate) fn collect_body<'r>(
     req: &'r Request<'_>,
     limit: usize,
     form: &mut FormReading<'r>,
-) -> Vec<Target<'r>> {
-    let mut out = if req.body_bytes().is_empty() {
-        Vec::new()
-    } else {
-        Vec::with_capacity(TARGETS_ROOM)
-    };
+) -> TargetList<'r> {
     let bytes = req.body_bytes();
+    let mut list = if bytes.is_empty() {
+        TargetList(Vec::new())
+    } else {
+        TargetList::new()
+    };
     body::push_body(
         req.content_type(),
         &bytes[..bytes.len().min(limit)],
         bytes.len() < limit,
-        &mut out,
+        &mut list.0,
         form,
     );
-    out
+    list
 }
 
 impl<'a> Target<'a> {
@@ -393,6 +466,26 @@ mod tests {
             }
             proptest::prop_assert!(is_structured(&cased));
         }
+    }
+
+    #[test]
+    fn a_dropped_list_is_taken_again_emptied_by_the_next_request() {
+        let first = Request::from_target("GET", "/a?id=1").header("X-A", "1");
+        let second = Request::from_target("GET", "/b").header("X-B", "2");
+        let list = collect_head(&first, &mut FormReading::default());
+        let room = list.0.as_ptr();
+        drop(list);
+        let list = collect_head(&second, &mut FormReading::default());
+        assert_eq!(list.0.as_ptr(), room, "the same allocation, not a new one");
+        let values: Vec<&str> = list.iter().map(|t| t.value.as_ref()).collect();
+        assert_eq!(values, ["/b", "GET", "2"]);
+        // A list grown past what is kept is let go.
+        let many: String = (0..TARGETS_KEPT).map(|i| format!("a{i}=1&")).collect();
+        let large = Request::from_target("GET", format!("/?{many}"));
+        drop(collect_head(&large, &mut FormReading::default()));
+        drop(list);
+        let kept = SPARE_LISTS.with(|l| l.borrow().iter().map(Vec::capacity).max());
+        assert_eq!(kept, Some(TARGETS_ROOM));
     }
 
     #[test]
