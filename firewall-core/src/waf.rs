@@ -4,8 +4,10 @@
 //! The shape follows Coraza: a [`Waf`] compiles its signatures once and is
 //! immutable (share one `Arc<Waf>` between workers); each call to
 //! [`Waf::inspect`] keeps its own small state. Phases run cheapest first:
-//! request line and headers, then the body, which is not parsed when the
-//! head alone already reaches the threshold.
+//! request line and headers, then the body, which is not scanned when the
+//! head alone already reaches the threshold (a urlencoded form within the
+//! body limit is decoded before, the protocol checks counting its
+//! arguments from that reading).
 //!
 //! Values are decoded the way attackers evade ([`transform`]), then matched
 //! against one combined linear-time automaton per decoded view (lazy DFAs
@@ -259,7 +261,9 @@ impl Waf {
     }
 
     /// Scores a request whatever the mode: every match and the total. The
-    /// body is skipped when the head alone reaches the threshold.
+    /// body is not scanned when the head alone reaches the threshold (a
+    /// form within the body limit is still decoded, for the protocol
+    /// checks).
     ///
     /// # Examples
     ///

@@ -369,9 +369,9 @@ pub(crate) fn run<'r>(
     }
 }
 
-/// Whether `req`'s body is a form the engine reads whole within `limit`
-/// bytes: reading it before the checks run lets them use its
-/// [`FormReading`] instead of reading it again.
+/// Whether `req`'s body is a form within `limit` bytes: reading it before
+/// the checks run lets them use its [`FormReading`] (when the reading
+/// covers it whole) instead of reading it again.
 pub(crate) fn body_is_form_within(req: &Request<'_>, limit: usize) -> bool {
     let len = req.body_bytes().len();
     len > 0 && len < limit && values::is_form(req.content_type())

@@ -143,8 +143,6 @@ pub(crate) fn form_decode_cow(value: &str) -> Cow<'_, str> {
 /// protocol checks (`protocol/values.rs`) would otherwise read again.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct EscapeTally {
-    /// `%XX` escapes decoded.
-    pub(crate) escapes: usize,
     /// A `%` not followed by two hex digits.
     pub(crate) malformed: bool,
     /// A `%u`, an escape decoding to NUL or a backslash, or a decoded
@@ -159,10 +157,7 @@ impl EscapeTally {
     fn note(&mut self, bytes: &[u8], decoded: Option<Escape>) {
         match decoded {
             _ if matches!(bytes.get(1), Some(b'u' | b'U')) => self.unusual = true,
-            Some(Escape::Byte(b)) => {
-                self.escapes += 1;
-                self.unusual |= b == 0 || b == b'\\';
-            }
+            Some(Escape::Byte(b)) => self.unusual |= b == 0 || b == b'\\',
             Some(Escape::Char(_)) => self.unusual = true,
             None => self.malformed = true,
         }
