@@ -16,6 +16,10 @@ use std::borrow::Cow;
 use memchr::{memchr, memchr2};
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
+mod latin;
+
+pub(crate) use latin::lowercase_latin;
+
 /// How many rounds of percent-decoding [`decode_all`] applies (double and
 /// triple encoding).
 const DECODE_ROUNDS: usize = 3;

@@ -42,6 +42,12 @@ bitflags::bitflags! {
         /// shell detector's gate looks for after the first byte a shell
         /// reads.
         const SHELL_OPEN = 1 << 13;
+        /// NUL, or the first byte of a character that is not ASCII nor a
+        /// letter of Latin-1 or Latin Extended-A (`U+00C0..=U+017F`, led
+        /// by `0xC3..=0xC5`): what the Latin pass
+        /// ([`transform::lowercase_latin`]) gives up on, and the lead of
+        /// every space that is not ASCII.
+        const BEYOND_LATIN = 1 << 14;
         /// What the base decoding chain reacts to, apart from upper case.
         const ENCODED = Self::PERCENT.bits()
             | Self::AMP.bits()
@@ -73,6 +79,9 @@ impl Shape {
     /// shape of the result.
     #[inline]
     pub(crate) fn decode(self, raw: &str) -> (Cow<'_, str>, Self) {
+        if let Some(latin) = self.decode_latin(raw) {
+            return latin;
+        }
         if self.has(Self::ENCODED) {
             let decoded = transform::decode_all(raw);
             let shape = Self::of(&decoded);
@@ -83,6 +92,22 @@ impl Shape {
             return (Cow::Owned(raw.to_ascii_lowercase()), lower);
         }
         (Cow::Borrowed(raw), self)
+    }
+
+    /// [`Self::decode`] of a value of this shape by the Latin pass, when
+    /// no decoder but normalisation and lower case reacts to it (no `%`,
+    /// `&`, backslash) and its wide characters may all be Latin letters:
+    /// `None` when they are not, or there is nothing wide.
+    fn decode_latin(self, raw: &str) -> Option<(Cow<'_, str>, Self)> {
+        let decoders = Self::PERCENT | Self::AMP | Self::BACKSLASH | Self::BEYOND_LATIN;
+        if !self.has(Self::WIDE) || self.has(decoders) {
+            return None;
+        }
+        // Letters stay letters of the same range (the Latin pass's table
+        // is checked for it), and ASCII letters have no class but upper
+        // case.
+        let decoded = transform::lowercase_latin(raw)?;
+        Some((decoded, self.difference(Self::UPPER)))
     }
 
     /// When [`Self::decode`] of a value of this shape only lower-cases
@@ -101,7 +126,7 @@ impl Shape {
         let rewrites = Self::SLASH
             .union(Self::STAR)
             .union(Self::CONTROL)
-            .union(Self::WIDE)
+            .union(Self::BEYOND_LATIN)
             .union(Self::SPACE)
             .union(Self::BACKSLASH)
             .union(Self::SHELL);
@@ -121,11 +146,12 @@ impl Shape {
         if self.has(Self::SLASH) && self.has(Self::STAR) || self.has(Self::CONTROL) {
             return true;
         }
-        // Without control characters: double spaces to collapse, or (not
-        // ASCII) a space that is not ASCII. The control bytes
-        // `transform::is_compressed` reads the value for are ruled out.
+        // Without control characters: double spaces to collapse, or (a
+        // lead beyond Latin letters) a space that is not ASCII. The control
+        // bytes `transform::is_compressed` reads the value for are ruled
+        // out.
         self.has(Self::SPACE) && contains_pair(decoded, *b"  ")
-            || self.has(Self::WIDE) && transform::has_unicode_space(decoded)
+            || self.has(Self::BEYOND_LATIN) && transform::has_unicode_space(decoded)
     }
 
     /// Whether path normalisation can change this decoded value (every
@@ -227,8 +253,9 @@ const fn classes() -> [Shape; 256] {
             b'%' => Shape::PERCENT,
             b'&' => Shape::AMP,
             b'\\' => Shape::BACKSLASH.union(Shape::SHELL),
-            0 => Shape::WIDE.union(Shape::CONTROL),
-            0x80..=0xff => Shape::WIDE,
+            0 => Shape::WIDE.union(Shape::CONTROL).union(Shape::BEYOND_LATIN),
+            0x80..=0xbf | 0xc3..=0xc5 => Shape::WIDE,
+            0xc0..=0xc2 | 0xc6..=0xff => Shape::WIDE.union(Shape::BEYOND_LATIN),
             0x01..=0x1f | 0x7f => Shape::CONTROL,
             b'A'..=b'Z' => Shape::UPPER,
             b'/' => Shape::SLASH,
@@ -315,6 +342,45 @@ mod tests {
                 && !shell_injection::NEEDED_TABLE[i]
                 && !shell_injection::OPENING_TABLE[i]
         }));
+    }
+
+    /// Every space that is not ASCII is led by a byte beyond Latin
+    /// letters (so the SQL view's check for one may skip text without
+    /// such a byte), and the Latin letters' bytes are not.
+    #[test]
+    fn beyond_latin_marks_every_wide_space_and_no_latin_letter() {
+        let mut spaces = 0;
+        for c in (0x80..=0x10_ffff).filter_map(char::from_u32) {
+            let shape = Shape::of(c.encode_utf8(&mut [0; 4]));
+            let latin = ('\u{c0}'..='\u{17f}').contains(&c);
+            assert_eq!(shape.has(Shape::BEYOND_LATIN), !latin, "{c:?}");
+            assert!(shape.has(Shape::WIDE), "{c:?}");
+            spaces += usize::from(c.is_whitespace());
+        }
+        assert!(spaces > 10, "the loop saw the spaces ({spaces})");
+        assert!(Shape::of("a\0b").has(Shape::BEYOND_LATIN));
+        assert!(!Shape::of("Zoë Müller, Łódź").has(Shape::BEYOND_LATIN));
+    }
+
+    #[test]
+    fn latin_values_are_lower_cased_in_one_pass() {
+        for raw in [
+            "Zoë Müller",
+            "ÉCOLE",
+            "café",
+            "İstanbul",
+            "e\u{301}",
+            "Ｓ",
+            "Zoë%20",
+            "a\0é",
+        ] {
+            let shape = Shape::of(raw);
+            let (decoded, lower) = shape.decode(raw);
+            assert_eq!(decoded, transform::decode_all(raw), "{raw:?}");
+            assert_eq!(lower, Shape::of(&decoded), "{raw:?}");
+        }
+        assert!(Shape::of("Zoë").decode_latin("Zoë").is_some());
+        assert!(Shape::of("İ").decode_latin("İ").is_none());
     }
 
     #[test]
