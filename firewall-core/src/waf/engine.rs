@@ -496,9 +496,16 @@ impl Compiled {
         let Some((decoded_texts, view_texts)) = texts.split_first_mut() else {
             return;
         };
-        // A value whose decoding only lower-cases it is lower-cased straight
-        // into the joined text, not into a string of its own.
-        let (decoded, shape) = if let Some(shape) = raw_shape.lowercased_only() {
+        // A value whose decoding only lower-cases it (or, Latin letters
+        // its only wide characters, normalises and lower-cases it) is
+        // lower-cased straight into the joined text, not into a string of
+        // its own.
+        let latin = raw_shape.latin_only().filter(|&shape| {
+            decoded_texts.push_latin_lowercase(Span::of(target, classes, Some(shape)), raw)
+        });
+        let (decoded, shape) = if let Some(shape) = latin {
+            (Cow::Borrowed(decoded_texts.last_value()), shape)
+        } else if let Some(shape) = raw_shape.lowercased_only() {
             let lowered = decoded_texts.push_lowercase(Span::of(target, classes, Some(shape)), raw);
             (Cow::Borrowed(lowered), shape)
         } else {
@@ -804,6 +811,25 @@ impl JoinedText {
         pushed
     }
 
+    /// Pushes `value` as the Latin pass decodes it
+    /// ([`transform::lowercase_latin_in_place`]): `false`, and nothing
+    /// pushed, when the pass does not handle it.
+    fn push_latin_lowercase(&mut self, span: Span, value: &str) -> bool {
+        self.push(span, value);
+        let range = self.spans.last().map_or(0..0, |span| span.range.clone());
+        if transform::lowercase_latin_in_place(&mut self.text, range.clone()) {
+            return true;
+        }
+        self.text.truncate(range.start);
+        self.spans.pop();
+        false
+    }
+
+    /// The text of the value pushed last.
+    fn last_value(&self) -> &str {
+        self.spans.last().map_or("", |span| self.text_of(span))
+    }
+
     /// The first value (its target and range) ending at or after offset
     /// `end` within `part`; `None` when that is the separator ending the
     /// part (a match there runs across values).
@@ -893,6 +919,35 @@ mod tests {
                     let text = reference::view_text(view, &raw, &decoded);
                     prop_assert!(text.is_none(), "{:?} in {:?}", raw, view);
                 }
+            }
+        }
+    }
+
+    proptest! {
+        /// A value the Latin pass takes is pushed as `decode_all` reads
+        /// it, after other values; one it does not take leaves the joined
+        /// text as it was.
+        #[test]
+        fn latin_values_are_pushed_as_decoded(
+            before in "[a-zA-Zé]{0,4}",
+            raw in "([a-zA-Z ,.'%&]{0,6}[éÉÿŸßıİĳŉſ\u{a0}\u{301}Ｓ\u{0}]?){0,5}"
+        ) {
+            let mut joined = JoinedText::default();
+            joined.push(Span::of(0, Targets(1), None), &before);
+            let pushed = joined.text.clone();
+            let Some(shape) = Shape::of(&raw).latin_only() else {
+                return Ok(());
+            };
+            if joined.push_latin_lowercase(Span::of(1, Targets(1), Some(shape)), &raw) {
+                let decoded = transform::decode_all(&raw);
+                prop_assert_eq!(joined.last_value(), decoded.as_ref());
+                prop_assert_eq!(shape, Shape::of(joined.last_value()));
+                prop_assert_eq!(joined.spans.len(), 2);
+                prop_assert!(joined.text.starts_with(&pushed));
+            } else {
+                prop_assert_eq!(&joined.text, &pushed);
+                prop_assert_eq!(joined.spans.len(), 1);
+                prop_assert!(transform::lowercase_latin(&raw).is_none());
             }
         }
     }

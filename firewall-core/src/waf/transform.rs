@@ -18,7 +18,7 @@ use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 mod latin;
 
-pub(crate) use latin::lowercase_latin;
+pub(crate) use latin::{lowercase_latin, lowercase_latin_in_place};
 
 /// How many rounds of percent-decoding [`decode_all`] applies (double and
 /// triple encoding).

@@ -95,19 +95,21 @@ impl Shape {
     }
 
     /// [`Self::decode`] of a value of this shape by the Latin pass, when
-    /// no decoder but normalisation and lower case reacts to it (no `%`,
-    /// `&`, backslash) and its wide characters may all be Latin letters:
-    /// `None` when they are not, or there is nothing wide.
+    /// it may be one the pass decodes ([`Self::latin_only`]) and is.
     fn decode_latin(self, raw: &str) -> Option<(Cow<'_, str>, Self)> {
+        let shape = self.latin_only()?;
+        Some((transform::lowercase_latin(raw)?, shape))
+    }
+
+    /// When [`Self::decode`] of a value of this shape may only normalise
+    /// and lower-case it (no `%`, `&` or backslash for the decoders before)
+    /// and its wide characters may all be Latin letters: the shape of the
+    /// result if the Latin pass ([`transform::lowercase_latin`]) decodes
+    /// it. Its letters stay letters of the same range (the pass's table is
+    /// checked for it), and ASCII letters have no class but upper case.
+    pub(crate) fn latin_only(self) -> Option<Self> {
         let decoders = Self::PERCENT | Self::AMP | Self::BACKSLASH | Self::BEYOND_LATIN;
-        if !self.has(Self::WIDE) || self.has(decoders) {
-            return None;
-        }
-        // Letters stay letters of the same range (the Latin pass's table
-        // is checked for it), and ASCII letters have no class but upper
-        // case.
-        let decoded = transform::lowercase_latin(raw)?;
-        Some((decoded, self.difference(Self::UPPER)))
+        (self.has(Self::WIDE) && !self.has(decoders)).then_some(self.difference(Self::UPPER))
     }
 
     /// When [`Self::decode`] of a value of this shape only lower-cases

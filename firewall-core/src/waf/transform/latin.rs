@@ -9,6 +9,7 @@
 //! runs the full chain ([`super::decode_all`]).
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use memchr::memchr;
 
@@ -59,6 +60,28 @@ const fn latin_lower() -> [u16; (LAST - FIRST + 1) as usize] {
 /// every non-ASCII character of it is one [`LATIN_LOWER`] handles and it
 /// holds no NUL; `None` otherwise. Borrowed when nothing changes.
 pub(crate) fn lowercase_latin(value: &str) -> Option<Cow<'_, str>> {
+    let letters_change = latin_letters_change(value)?;
+    if !letters_change && !value.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Some(Cow::Borrowed(value));
+    }
+    let mut out = value.to_owned();
+    lowercase_handled(&mut out, 0..value.len(), letters_change);
+    Some(Cow::Owned(out))
+}
+
+/// [`lowercase_latin`] of `text[range]`, written over it: `false`, and
+/// `text` as it was, when the pass does not handle that value.
+pub(crate) fn lowercase_latin_in_place(text: &mut String, range: Range<usize>) -> bool {
+    let Some(letters_change) = text.get(range.clone()).and_then(latin_letters_change) else {
+        return false;
+    };
+    lowercase_handled(text, range, letters_change);
+    true
+}
+
+/// Whether a non-ASCII letter of `value` lower-cases to another, when the
+/// pass handles every character of it (and it holds no NUL).
+fn latin_letters_change(value: &str) -> Option<bool> {
     if memchr(0, value.as_bytes()).is_some() {
         return None;
     }
@@ -67,23 +90,32 @@ pub(crate) fn lowercase_latin(value: &str) -> Option<Cow<'_, str>> {
         let code = code?;
         letters_change |= lower_latin(code)? != code;
     }
-    if !letters_change && !value.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Some(Cow::Borrowed(value));
+    Some(letters_change)
+}
+
+/// Lower-cases `text[range]`, a value the pass handles
+/// ([`latin_letters_change`] said so, and whether a letter changes):
+/// ASCII letters in bulk, then each letter that changes (two bytes for
+/// two bytes, so the offsets hold).
+fn lowercase_handled(text: &mut String, range: Range<usize>, letters_change: bool) {
+    let Some(value) = text.get_mut(range.clone()) else {
+        return;
+    };
+    value.make_ascii_lowercase();
+    if !letters_change {
+        return;
     }
-    let mut out = value.to_owned();
-    out.make_ascii_lowercase();
-    if letters_change {
-        // Every character was found handled above: the `?` never return.
-        for (at, code) in wide_characters(value) {
-            let code = code?;
-            let lower = lower_latin(code)?;
-            if lower != code {
-                let lower = char::from_u32(lower)?;
-                out.replace_range(at..at + 2, lower.encode_utf8(&mut [0; 4]));
-            }
+    let mut from = range.start;
+    while let Some((at, code)) = next_wide(&text.as_bytes()[..range.end], from) {
+        let Some(code) = code else {
+            return; // Never so: a character of more bytes is not handled.
+        };
+        let lower = lower_latin(code).filter(|&lower| lower != code);
+        if let Some(lower) = lower.and_then(char::from_u32) {
+            text.replace_range(at..at + 2, lower.encode_utf8(&mut [0; 4]));
         }
+        from = at + 2;
     }
-    Some(Cow::Owned(out))
 }
 
 /// The lower case of `code` (a character of two UTF-8 bytes), when
@@ -96,29 +128,34 @@ fn lower_latin(code: u32) -> Option<u32> {
     }
 }
 
-/// The non-ASCII characters of `text` with their byte offsets: each as its
-/// code when it takes two UTF-8 bytes, `None` when it takes more. The
-/// ASCII runs between them are skipped sixteen bytes at a time.
+/// The non-ASCII characters of `text` with their byte offsets
+/// ([`next_wide`]), up to the first that takes more than two bytes.
 fn wide_characters(text: &str) -> impl Iterator<Item = (usize, Option<u32>)> + '_ {
     let bytes = text.as_bytes();
-    let mut at = 0;
+    let mut from = Some(0);
     std::iter::from_fn(move || {
-        at += ascii_prefix_len(&bytes[at..]);
-        let lead = *bytes.get(at)?;
-        let start = at;
-        // A two-byte character's lead is `110x_xxxx`: `0xc0..=0xdf`.
-        if lead & 0xe0 != 0xc0 {
-            // Three or four bytes: not looked into; stop at the first.
-            at = bytes.len();
-            return Some((start, None));
-        }
-        let next = bytes.get(at + 1).copied().unwrap_or(0);
-        at += 2;
-        Some((
-            start,
-            Some(u32::from(lead & 0x1f) << 6 | u32::from(next & 0x3f)),
-        ))
+        let (at, code) = next_wide(bytes, from?)?;
+        from = code.map(|_| at + 2);
+        Some((at, code))
     })
+}
+
+/// The first non-ASCII character of `bytes` (UTF-8) at or after `from`
+/// (the start of a character): its offset, and its code when it takes two
+/// bytes (`None` when it takes more). The ASCII bytes before it are
+/// skipped sixteen at a time.
+fn next_wide(bytes: &[u8], from: usize) -> Option<(usize, Option<u32>)> {
+    let at = from + ascii_prefix_len(bytes.get(from..)?);
+    let lead = *bytes.get(at)?;
+    // A two-byte character's lead is `110x_xxxx`: `0xc0..=0xdf`.
+    if lead & 0xe0 != 0xc0 {
+        return Some((at, None));
+    }
+    let next = bytes.get(at + 1).copied().unwrap_or(0);
+    Some((
+        at,
+        Some(u32::from(lead & 0x1f) << 6 | u32::from(next & 0x3f)),
+    ))
 }
 
 #[cfg(test)]
