@@ -46,6 +46,10 @@ type MakeCache = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSaf
 /// How many walks [`JointDfa::clean_together`] takes at once.
 pub(crate) const TOGETHER: usize = 4;
 
+/// How many bytes [`JointDfa::walk_built`] steps through between checks
+/// of where it is: the steps of one stride are unrolled.
+const BUILT_STRIDE: usize = 8;
+
 /// The time one request may spend building joint DFA states. Warm caches
 /// build none for ordinary traffic, and a cold thread's first requests
 /// spend a few hundred microseconds at most; random text dense in
@@ -399,43 +403,38 @@ impl JointDfa {
         }
     }
 
-    /// Steps from the untagged `state` through `bytes[at..]` four bytes at
-    /// a time while the states reached are built and untagged; returns
-    /// where it stopped, with `state` the (untagged) state there. The
-    /// caller takes the next step, which may need building or end the
-    /// search.
+    /// Steps from the untagged `state` through `bytes[at..]`
+    /// [`BUILT_STRIDE`] bytes at a time while the states reached are built
+    /// and untagged; returns where it stopped, with `state` the (untagged)
+    /// state there. The caller takes the next step, which may need building
+    /// or end the search (and the last bytes, fewer than a stride).
     #[inline]
-    fn walk_built(
-        &self,
-        cache: &Cache,
-        state: &mut LazyStateID,
-        bytes: &[u8],
-        mut at: usize,
-    ) -> usize {
-        while let Some(&[b0, b1, b2, b3]) = bytes.get(at..at + 4) {
-            let s0 = self.dfa.next_state_untagged(cache, *state, b0);
-            if s0.is_tagged() {
-                return at;
+    fn walk_built(&self, cache: &Cache, state: &mut LazyStateID, bytes: &[u8], at: usize) -> usize {
+        let rest = bytes.get(at..).unwrap_or_default();
+        let mut strides = rest.chunks_exact(BUILT_STRIDE);
+        let mut now = *state;
+        // Where in its stride the walk stopped, if it did.
+        let mut stopped = None;
+        'walk: for stride in &mut strides {
+            for (within, &byte) in stride.iter().enumerate() {
+                let next = self.dfa.next_state_untagged(cache, now, byte);
+                if next.is_tagged() {
+                    stopped = Some(within);
+                    break 'walk;
+                }
+                now = next;
             }
-            let s1 = self.dfa.next_state_untagged(cache, s0, b1);
-            if s1.is_tagged() {
-                *state = s0;
-                return at + 1;
-            }
-            let s2 = self.dfa.next_state_untagged(cache, s1, b2);
-            if s2.is_tagged() {
-                *state = s1;
-                return at + 2;
-            }
-            let s3 = self.dfa.next_state_untagged(cache, s2, b3);
-            if s3.is_tagged() {
-                *state = s2;
-                return at + 3;
-            }
-            *state = s3;
-            at += 4;
         }
-        at
+        *state = now;
+        // The bytes the strides cover; a walk that stopped did not walk
+        // the strides after its own (`strides.len()` of them), nor its own
+        // past `within`.
+        let whole = rest.len() - strides.remainder().len();
+        let walked = match stopped {
+            Some(within) => whole - BUILT_STRIDE * (strides.len() + 1) + within,
+            None => whole,
+        };
+        at + walked
     }
 
     fn add_matches(&self, cache: &Cache, state: LazyStateID, found: &mut PatternSet) {
