@@ -597,7 +597,9 @@ fn detects(detector: Detector, value: &str, shape: Option<Shape>) -> bool {
     };
     match detector {
         Detector::SqlTokens => {
-            sql_injection::is_sql_injection_given(value, shape.may_read_as_sql())
+            sql_injection::is_sql_injection_given(value, shape.may_read_as_sql(), |quote| {
+                shape.holds_quote(quote)
+            })
         }
         Detector::ShellTokens => shell_injection::is_command_injection_given(
             value,

@@ -55,6 +55,10 @@ bitflags::bitflags! {
         /// A byte the JavaScript detector's gate looks for (`(`, a
         /// backtick, `=`, `[`).
         const SCRIPT = 1 << 16;
+        /// `'`, which the SQL detector reads a value after.
+        const SINGLE_QUOTE = 1 << 17;
+        /// `"`, which the SQL detector reads a value after.
+        const DOUBLE_QUOTE = 1 << 18;
         /// What the base decoding chain reacts to, apart from upper case.
         const ENCODED = Self::PERCENT.bits()
             | Self::AMP.bits()
@@ -193,6 +197,17 @@ impl Shape {
         self.has(Self::SHELL_OPEN)
     }
 
+    /// Whether this decoded value holds `quote`, one of the two the SQL
+    /// detector reads a value after (`true` for any other byte: the shape
+    /// cannot tell).
+    pub(crate) fn holds_quote(self, quote: u8) -> bool {
+        match quote {
+            b'\'' => self.has(Self::SINGLE_QUOTE),
+            b'"' => self.has(Self::DOUBLE_QUOTE),
+            _ => true,
+        }
+    }
+
     /// Whether this decoded value holds a byte any markup needs
     /// ([`xss_injection::MARKUP_TABLE`]): without one, the XSS detector
     /// finds nothing in it.
@@ -289,7 +304,9 @@ const fn classes() -> [Shape; 256] {
             b'A'..=b'Z' => Shape::UPPER,
             b'/' => Shape::SLASH,
             b'*' => Shape::STAR,
-            b'\'' | b'"' | b'^' | b'$' | b',' | b';' => Shape::SHELL,
+            b'\'' => Shape::SHELL.union(Shape::SINGLE_QUOTE),
+            b'"' => Shape::SHELL.union(Shape::DOUBLE_QUOTE),
+            b'^' | b'$' | b',' | b';' => Shape::SHELL,
             b'0' => Shape::ZERO,
             b' ' => Shape::SPACE,
             _ => Shape::empty(),
@@ -374,9 +391,9 @@ mod tests {
     }
 
     /// The XSS and JavaScript gates' bits are set by exactly their gates'
-    /// bytes, wide characters' leads included.
+    /// bytes, wide characters' leads included, and the quotes' by theirs.
     #[test]
-    fn markup_and_script_classes_are_the_gates_bytes() {
+    fn markup_script_and_quote_classes_are_their_bytes() {
         for (i, class) in CLASSES.iter().enumerate() {
             assert_eq!(
                 class.may_hold_markup(),
