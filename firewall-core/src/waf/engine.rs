@@ -714,6 +714,10 @@ fn balanced_parts(sets: &[SetText<'_>], texts: &[JoinedText]) -> Parts {
             .iter()
             .enumerate()
             .filter_map(|(i, (k, range))| {
+                // Too short to leave PART_MIN bytes on both sides of a cut.
+                if range.len() < 2 * PART_MIN {
+                    return None;
+                }
                 let middle = range.start + range.len() / 2;
                 let spans = &texts[sets[*k].0].spans;
                 let next = spans.partition_point(|span| span.range.start < middle);
