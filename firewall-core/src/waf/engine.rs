@@ -86,9 +86,13 @@ pub(crate) struct Compiled {
     narrow_classes: Targets,
     /// Per rewriting view (and raw), that view's own signatures.
     views: Vec<ViewSet>,
-    /// The signatures run by a structural detector, not a pattern (their
-    /// index in `signatures`): each decoded value is read by each.
-    detectors: Vec<usize>,
+    /// The signatures run by a structural detector, not a pattern: each
+    /// decoded value is read by each that applies to it.
+    detectors: Vec<DetectorSignature>,
+    /// Those of `detectors` whose detector has no byte gate in [`Shape`]
+    /// (SQL, shell), in the same order: all a value holding none of the
+    /// gated detectors' bytes needs.
+    ungated_detectors: Vec<DetectorSignature>,
     /// The signatures run by a protocol check (their index in
     /// `signatures`, and the check): each reads the request once.
     checks: Vec<(usize, Check)>,
@@ -189,6 +193,22 @@ impl Compiled {
         let (detectors, patterns): (Vec<usize>, Vec<usize>) = (0..signatures.len())
             .filter(|&i| signatures[i].check.is_none())
             .partition(|&i| signatures[i].detector.is_some());
+        let detectors = detectors
+            .into_iter()
+            .filter_map(|index| {
+                let signature = &signatures[index];
+                signature.detector.map(|detector| DetectorSignature {
+                    index,
+                    detector,
+                    targets: signature.targets,
+                })
+            })
+            .collect::<Vec<_>>();
+        let ungated_detectors = detectors
+            .iter()
+            .copied()
+            .filter(|run| could_detect(run.detector, Shape::empty()))
+            .collect();
         let (narrow, broad): (Vec<usize>, Vec<usize>) = patterns
             .iter()
             .copied()
@@ -230,6 +250,7 @@ impl Compiled {
             narrow_classes,
             views,
             detectors,
+            ungated_detectors,
             checks,
             #[cfg(test)]
             reference: std::sync::OnceLock::new(),
@@ -256,7 +277,8 @@ impl Compiled {
     ///    the values this thread found clean under the same location
     ///    classes are skipped ([`super::memo`]).
     /// 2. [`Self::prepare`]: every other value, as each set sees it, joined
-    ///    into one text per set ([`JoinedText`]).
+    ///    into one text per set ([`JoinedText`]); the structural detectors
+    ///    read each decoded value as it is pushed ([`Self::detect`]).
     /// 3. [`walk_side_by_side`]: most texts match nothing. The sets' texts
     ///    (the longest cut in parts, [`balanced_parts`]) are walked side by
     ///    side through built states ([`JointDfa::clean_together`]): a walk
@@ -307,10 +329,8 @@ impl Compiled {
             }
             hit(index, sig);
         };
-        let texts = self.prepare(targets, |index| {
-            probe.as_ref().is_some_and(|p| p.known(index))
-        });
-        self.scan_detectors(&texts[0], &mut hit);
+        let known = |index| probe.as_ref().is_some_and(|p| p.known(index));
+        let texts = self.prepare(targets, known, &mut hit);
         let mut budget = request_budget();
         let sets = self.sets_with_text(&texts);
         // One cache per set, held for the whole scan: the walks' states are
@@ -398,32 +418,24 @@ impl Compiled {
         }
     }
 
-    /// Runs the structural detectors on each decoded value (in `decoded`)
-    /// their signatures apply to.
-    fn scan_detectors(&self, decoded: &JoinedText, hit: &mut dyn FnMut(usize, usize)) {
-        // The detectors that could find something in one of the values (one
-        // look at them all, not one per value), with their signatures.
-        let live: SmallVec<[(usize, Detector); 4]> = self
-            .detectors
-            .iter()
-            .filter_map(|&sig| {
-                let detector = self.signatures[sig].detector?;
-                detector
-                    .could_detect_in(&decoded.text)
-                    .then_some((sig, detector))
-            })
-            .collect();
-        if live.is_empty() {
-            return;
-        }
-        for span in &decoded.spans {
-            let value = decoded.text_of(span);
-            for &(sig, detector) in &live {
-                if self.signatures[sig].applies_to(span.classes)
-                    && detects(detector, value, span.shape)
-                {
-                    hit(span.target, sig);
-                }
+    /// Runs the structural detectors whose signatures apply to `classes`
+    /// (those of target `target`) on its decoded `value`, of shape `shape`.
+    fn detect(
+        &self,
+        target: usize,
+        classes: Targets,
+        value: &str,
+        shape: Shape,
+        hit: &mut dyn FnMut(usize, usize),
+    ) {
+        let runs = if shape.may_hold_markup() || shape.may_hold_script() {
+            &self.detectors
+        } else {
+            &self.ungated_detectors
+        };
+        for run in runs {
+            if run.targets.intersects(classes) && detects(run.detector, value, shape) {
+                hit(target, run.index);
             }
         }
     }
@@ -466,8 +478,13 @@ impl Compiled {
     /// Every value (and its base64 decoding) as each set sees it, joined
     /// per set: slot 0 for `all` (decoded), then one slot per view set. The
     /// buffers are this thread's last scan's, when it left them
-    /// ([`recycle`]).
-    fn prepare(&self, targets: &[Target<'_>], skip: impl Fn(usize) -> bool) -> Vec<JoinedText> {
+    /// ([`recycle`]). The detectors' matches go to `hit` on the way.
+    fn prepare(
+        &self,
+        targets: &[Target<'_>],
+        skip: impl Fn(usize) -> bool,
+        hit: &mut dyn FnMut(usize, usize),
+    ) -> Vec<JoinedText> {
         // Room for every value once (base64 decodings are shorter), so the
         // buffers do not grow value by value.
         let room = targets.iter().map(|t| t.value.len() + 1).sum::<usize>();
@@ -481,17 +498,25 @@ impl Compiled {
                 continue;
             }
             let classes = target.location.classes();
-            self.prepare_value(index, classes, &target.value, &mut texts);
+            self.prepare_value(index, classes, &target.value, &mut texts, hit);
             if let Some(text) = transform::base64_text(&target.value) {
-                self.prepare_value(index, classes, &text, &mut texts);
+                self.prepare_value(index, classes, &text, &mut texts, hit);
             }
         }
         texts
     }
 
     /// Pushes `raw` (of target `target`, whose location has `classes`) as
-    /// each set sees it onto that set's text in `texts`.
-    fn prepare_value(&self, target: usize, classes: Targets, raw: &str, texts: &mut [JoinedText]) {
+    /// each set sees it onto that set's text in `texts`, and runs the
+    /// detectors on it decoded ([`Self::detect`]).
+    fn prepare_value(
+        &self,
+        target: usize,
+        classes: Targets,
+        raw: &str,
+        texts: &mut [JoinedText],
+        hit: &mut dyn FnMut(usize, usize),
+    ) {
         let raw_shape = Shape::of(raw);
         let Some((decoded_texts, view_texts)) = texts.split_first_mut() else {
             return;
@@ -500,26 +525,30 @@ impl Compiled {
         // its only wide characters, normalises and lower-cases it) is
         // lower-cased straight into the joined text, not into a string of
         // its own.
-        let latin = raw_shape.latin_only().filter(|&shape| {
-            decoded_texts.push_latin_lowercase(Span::of(target, classes, Some(shape)), raw)
-        });
+        let span = Span::of(target, classes);
+        let latin = raw_shape
+            .latin_only()
+            .filter(|_| decoded_texts.push_latin_lowercase(span.clone(), raw));
         let (decoded, shape) = if let Some(shape) = latin {
             (Cow::Borrowed(decoded_texts.last_value()), shape)
         } else if let Some(shape) = raw_shape.lowercased_only() {
-            let lowered = decoded_texts.push_lowercase(Span::of(target, classes, Some(shape)), raw);
-            (Cow::Borrowed(lowered), shape)
+            (
+                Cow::Borrowed(decoded_texts.push_lowercase(span, raw)),
+                shape,
+            )
         } else {
             let (decoded, shape) = raw_shape.decode(raw);
-            decoded_texts.push(Span::of(target, classes, Some(shape)), &decoded);
+            decoded_texts.push(span, &decoded);
             (decoded, shape)
         };
+        self.detect(target, classes, &decoded, shape, hit);
         // Most values (names, numbers, words) have no view text at all.
         if raw_shape.unchanged_in_every_view(shape) {
             return;
         }
         for (view_set, joined) in self.views.iter().zip(view_texts) {
             if let Some(text) = view_text(view_set.view, raw, raw_shape, &decoded, shape) {
-                joined.push(Span::of(target, classes, None), &text);
+                joined.push(Span::of(target, classes), &text);
             }
         }
     }
@@ -575,24 +604,44 @@ impl Compiled {
     }
 }
 
+/// Whether `detector` could find something in a value whose byte classes
+/// are `shape`: the XSS and JavaScript detectors find nothing without one
+/// of their gates' bytes.
+fn could_detect(detector: Detector, shape: Shape) -> bool {
+    match detector {
+        Detector::SqlTokens | Detector::ShellTokens => true,
+        Detector::HtmlTokens => shape.may_hold_markup(),
+        Detector::JsTokens => shape.may_hold_script(),
+    }
+}
+
+/// A signature run by a structural detector: its index in the compiled
+/// signatures, its detector, and the location classes it applies to.
+#[derive(Debug, Clone, Copy)]
+struct DetectorSignature {
+    index: usize,
+    detector: Detector,
+    targets: Targets,
+}
+
 /// What `detector` finds in the decoded `value`, whose byte classes are
-/// `shape` when known: the SQL and shell detectors' byte gates read from
-/// the shape, not from the value again (each gate's bytes are a class of
-/// their own in [`Shape`]).
-fn detects(detector: Detector, value: &str, shape: Option<Shape>) -> bool {
-    let Some(shape) = shape else {
-        return detector.detects(value);
-    };
+/// `shape`: the detectors' byte gates read from the shape, not from the
+/// value again (each gate's bytes are a class of their own in [`Shape`]).
+fn detects(detector: Detector, value: &str, shape: Shape) -> bool {
     match detector {
         Detector::SqlTokens => {
-            sql_injection::is_sql_injection_given(value, shape.may_read_as_sql())
+            sql_injection::is_sql_injection_given(value, shape.may_read_as_sql(), |quote| {
+                shape.holds_quote(quote)
+            })
         }
         Detector::ShellTokens => shell_injection::is_command_injection_given(
             value,
             shape.may_read_as_shell(),
             shape.opens_a_command(),
         ),
-        Detector::HtmlTokens | Detector::JsTokens => detector.detects(value),
+        Detector::HtmlTokens | Detector::JsTokens => {
+            could_detect(detector, shape) && detector.detects(value)
+        }
     }
 }
 
@@ -665,6 +714,10 @@ fn balanced_parts(sets: &[SetText<'_>], texts: &[JoinedText]) -> Parts {
             .iter()
             .enumerate()
             .filter_map(|(i, (k, range))| {
+                // Too short to leave PART_MIN bytes on both sides of a cut.
+                if range.len() < 2 * PART_MIN {
+                    return None;
+                }
                 let middle = range.start + range.len() / 2;
                 let spans = &texts[sets[*k].0].spans;
                 let next = spans.partition_point(|span| span.range.start < middle);
@@ -752,6 +805,7 @@ fn recycle(mut texts: Vec<JoinedText>) {
 }
 
 /// One value of a [`JoinedText`].
+#[derive(Clone)]
 struct Span {
     /// The index of the target it came from.
     target: usize,
@@ -759,19 +813,15 @@ struct Span {
     range: Range<usize>,
     /// The location classes of its target: which signatures apply.
     classes: Targets,
-    /// The byte classes of its text when the pusher knew them (the decoded
-    /// values': the detectors' gates read them).
-    shape: Option<Shape>,
 }
 
 impl Span {
     /// A span of target `target`, its range set when pushed.
-    fn of(target: usize, classes: Targets, shape: Option<Shape>) -> Self {
+    fn of(target: usize, classes: Targets) -> Self {
         Self {
             target,
             range: 0..0,
             classes,
-            shape,
         }
     }
 }
@@ -933,12 +983,12 @@ mod tests {
             raw in "([a-zA-Z ,.'%&]{0,6}[éÉÿŸßıİĳŉſ\u{a0}\u{301}Ｓ\u{0}]?){0,5}"
         ) {
             let mut joined = JoinedText::default();
-            joined.push(Span::of(0, Targets(1), None), &before);
+            joined.push(Span::of(0, Targets(1)), &before);
             let pushed = joined.text.clone();
             let Some(shape) = Shape::of(&raw).latin_only() else {
                 return Ok(());
             };
-            if joined.push_latin_lowercase(Span::of(1, Targets(1), Some(shape)), &raw) {
+            if joined.push_latin_lowercase(Span::of(1, Targets(1)), &raw) {
                 let decoded = transform::decode_all(&raw);
                 prop_assert_eq!(joined.last_value(), decoded.as_ref());
                 prop_assert_eq!(shape, Shape::of(joined.last_value()));
@@ -974,7 +1024,7 @@ mod tests {
             Detector::JsTokens,
         ];
         (
-            detectors.map(|d| detects(d, &decoded, Some(shape))),
+            detectors.map(|d| detects(d, &decoded, shape)),
             detectors.map(|d| d.detects(&decoded)),
         )
     }
@@ -984,7 +1034,7 @@ mod tests {
         /// detectors flag: random text of the bytes the gates look for.
         #[test]
         fn detectors_given_the_shape_answer_as_they_do_alone(
-            raw in "[a-zA-Z0-9 %&+#;:=\\\\'\"^$,/*.\t\n\r\u{0}{}()|`<>@éÜİ-]{0,32}"
+            raw in "[a-zA-Z0-9 %&+#;:=\\\\'\"^$,/*.\t\n\r\u{0}{}()\\[\\]|`<>@éÜİ¼-]{0,32}"
         ) {
             let (with_shape, alone) = answers_with_and_without_shape(&raw);
             prop_assert_eq!(with_shape, alone, "{:?}", raw);
@@ -1140,7 +1190,7 @@ pattern = "bad"
         let joined = |lengths: &[usize]| {
             let mut joined = JoinedText::default();
             for (i, &n) in lengths.iter().enumerate() {
-                joined.push(Span::of(i, Targets::ARGS, None), &"v".repeat(n));
+                joined.push(Span::of(i, Targets::ARGS), &"v".repeat(n));
             }
             joined
         };

@@ -63,7 +63,7 @@ pub(crate) fn could_be_js(text: &str) -> bool {
 const VECTOR_SEARCH_FROM: usize = 64;
 
 /// The bytes [`could_be_js`] looks for, as a table indexed by byte.
-const SCRIPT_TABLE: [bool; 256] = {
+pub(crate) const SCRIPT_TABLE: [bool; 256] = {
     let mut table = [false; 256];
     table[b'(' as usize] = true;
     table[b'`' as usize] = true;

@@ -246,17 +246,6 @@ impl Detector {
             Self::JsTokens => super::js_injection::is_js_injection(decoded),
         }
     }
-
-    /// Whether this detector could find anything in `text` (decoded values,
-    /// possibly several joined): a cheap look at its bytes, `true` when it
-    /// cannot tell. A request whose values it rules out skips the detector.
-    pub(crate) fn could_detect_in(self, text: &str) -> bool {
-        match self {
-            Self::SqlTokens | Self::ShellTokens => true,
-            Self::HtmlTokens => super::xss_injection::could_be_xss(text),
-            Self::JsTokens => super::js_injection::could_be_js(text),
-        }
-    }
 }
 
 impl FromStr for Detector {

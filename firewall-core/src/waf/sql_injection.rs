@@ -31,23 +31,33 @@ mod eager;
 
 /// Whether `text` (decoded, lower case) reads as a SQL injection.
 pub(crate) fn is_sql_injection(text: &str) -> bool {
-    worth_reading(text) && reads_as_sql_any_way(text)
+    worth_reading(text) && reads_as_sql_any_way(text, holds_byte(text))
 }
 
 /// [`is_sql_injection`] of a `text` known to hold a byte of [`NEEDED`]
-/// (`holds_needed`) or none: the caller read its bytes already (the
-/// engine's [`Shape`](super::engine) of each value).
-pub(crate) fn is_sql_injection_given(text: &str, holds_needed: bool) -> bool {
-    (holds_needed || starts_as_sql(text)) && reads_as_sql_any_way(text)
+/// (`holds_needed`) or none, and each quote (`holds_quote`) or not: the
+/// caller read its bytes already (the engine's [`Shape`](super::engine)
+/// of each value).
+pub(crate) fn is_sql_injection_given(
+    text: &str,
+    holds_needed: bool,
+    holds_quote: impl Fn(u8) -> bool,
+) -> bool {
+    (holds_needed || starts_as_sql(text)) && reads_as_sql_any_way(text, holds_quote)
 }
 
-/// Whether `text` reads as SQL as it is, or after a `'` or a `"`: the
-/// detector without its gate ([`worth_reading`]).
-fn reads_as_sql_any_way(text: &str) -> bool {
+/// Whether `text` reads as SQL as it is, or after a `'` or a `"` it holds
+/// (`holds_quote`): the detector without its gate ([`worth_reading`]).
+fn reads_as_sql_any_way(text: &str, holds_quote: impl Fn(u8) -> bool) -> bool {
     reads_as_sql(text, None)
-        || [b'\'', b'"'].into_iter().any(|quote| {
-            memchr::memchr(quote, text.as_bytes()).is_some() && reads_as_sql(text, Some(quote))
-        })
+        || [b'\'', b'"']
+            .into_iter()
+            .any(|quote| holds_quote(quote) && reads_as_sql(text, Some(quote)))
+}
+
+/// Whether `text` holds a byte, searched.
+fn holds_byte(text: &str) -> impl Fn(u8) -> bool + '_ {
+    |byte| memchr::memchr(byte, text.as_bytes()).is_some()
 }
 
 /// Whether `text`, read after `quote` (or as it is), goes on as SQL. Its
@@ -384,8 +394,9 @@ mod tests {
 
     use super::super::sql_tokens::{is_word_byte, keyword, string_end, Class, LazyTokens};
     use super::{
-        could_inject, eager, holds_needed_byte, injects, is_sql_injection, is_sql_injection_given,
-        reads_as_sql, reads_as_sql_any_way, starts_as_sql, starts_as_text, worth_reading, NEEDED,
+        could_inject, eager, holds_byte, holds_needed_byte, injects, is_sql_injection,
+        is_sql_injection_given, reads_as_sql, reads_as_sql_any_way, starts_as_sql, starts_as_text,
+        worth_reading, NEEDED,
     };
 
     /// Words and bytes of prose and of SQL around the plain words
@@ -529,7 +540,7 @@ mod tests {
                     "{text:?}"
                 );
                 assert_eq!(
-                    is_sql_injection_given(text, NEEDED.found_in(text)),
+                    is_sql_injection_given(text, NEEDED.found_in(text), holds_byte(text)),
                     is_sql_injection(text),
                     "{text:?}"
                 );
@@ -762,7 +773,7 @@ mod tests {
         ) {
             prop_assert_eq!(
                 is_sql_injection(&text),
-                reads_as_sql_any_way(&text),
+                reads_as_sql_any_way(&text, holds_byte(&text)),
                 "{:?} (gate: {})", text, worth_reading(&text)
             );
         }
@@ -781,7 +792,7 @@ mod tests {
         ) {
             prop_assert_eq!(starts_as_sql(&text), starts_as_sql_reading_the_whole_word(&text), "{:?}", text);
             prop_assert_eq!(
-                is_sql_injection_given(&text, NEEDED.found_in(&text)),
+                is_sql_injection_given(&text, NEEDED.found_in(&text), holds_byte(&text)),
                 is_sql_injection(&text),
                 "{:?}", text
             );

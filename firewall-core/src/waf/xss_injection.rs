@@ -58,7 +58,7 @@ const VECTOR_SEARCH_FROM: usize = 64;
 
 /// The bytes [`could_be_xss`] looks for, as a table indexed by byte: `<`,
 /// `=` and the high-bit leads of [`has_high_bit_lead`].
-const MARKUP_TABLE: [bool; 256] = {
+pub(crate) const MARKUP_TABLE: [bool; 256] = {
     let mut table = [false; 256];
     table[b'<' as usize] = true;
     table[b'=' as usize] = true;

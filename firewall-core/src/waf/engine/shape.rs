@@ -2,7 +2,8 @@
 //! rewrites could change it, so that a plain value (most of them: names,
 //! numbers, prose without quotes) skips them all without allocating; and,
 //! for the decoded value, whether the SQL and shell detectors' byte gates
-//! let it in, so that they do not read it again.
+//! let it in, so that they do not read it again (nor the joined values
+//! of a request, for the XSS and JavaScript detectors' gates).
 //!
 //! Each check only proves "unchanged" (or "no injection"); anything it
 //! cannot prove goes through the full [`super::transform`] chain (or the
@@ -11,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use crate::waf::{shell_injection, sql_injection, transform};
+use crate::waf::{js_injection, shell_injection, sql_injection, transform, xss_injection};
 
 bitflags::bitflags! {
     /// The byte classes found in a value.
@@ -48,6 +49,16 @@ bitflags::bitflags! {
         /// ([`transform::lowercase_latin`]) gives up on, and the lead of
         /// every space that is not ASCII.
         const BEYOND_LATIN = 1 << 14;
+        /// A byte the XSS detector's gate looks for (`<`, `=`, a high-bit
+        /// lead of markup).
+        const MARKUP = 1 << 15;
+        /// A byte the JavaScript detector's gate looks for (`(`, a
+        /// backtick, `=`, `[`).
+        const SCRIPT = 1 << 16;
+        /// `'`, which the SQL detector reads a value after.
+        const SINGLE_QUOTE = 1 << 17;
+        /// `"`, which the SQL detector reads a value after.
+        const DOUBLE_QUOTE = 1 << 18;
         /// What the base decoding chain reacts to, apart from upper case.
         const ENCODED = Self::PERCENT.bits()
             | Self::AMP.bits()
@@ -185,6 +196,31 @@ impl Shape {
     pub(crate) fn opens_a_command(self) -> bool {
         self.has(Self::SHELL_OPEN)
     }
+
+    /// Whether this decoded value holds `quote`, one of the two the SQL
+    /// detector reads a value after (`true` for any other byte: the shape
+    /// cannot tell).
+    pub(crate) fn holds_quote(self, quote: u8) -> bool {
+        match quote {
+            b'\'' => self.has(Self::SINGLE_QUOTE),
+            b'"' => self.has(Self::DOUBLE_QUOTE),
+            _ => true,
+        }
+    }
+
+    /// Whether this decoded value holds a byte any markup needs
+    /// ([`xss_injection::MARKUP_TABLE`]): without one, the XSS detector
+    /// finds nothing in it.
+    pub(crate) fn may_hold_markup(self) -> bool {
+        self.has(Self::MARKUP)
+    }
+
+    /// Whether this decoded value holds a byte any script needs
+    /// ([`js_injection::SCRIPT_TABLE`]): without one, the JavaScript
+    /// detector finds nothing in it.
+    pub(crate) fn may_hold_script(self) -> bool {
+        self.has(Self::SCRIPT)
+    }
 }
 
 /// Text shorter than this is searched for a pair of bytes in words, not
@@ -251,6 +287,12 @@ const fn classes() -> [Shape; 256] {
         if shell_injection::OPENING_TABLE[b] {
             gates = gates.union(Shape::SHELL_OPEN);
         }
+        if xss_injection::MARKUP_TABLE[b] {
+            gates = gates.union(Shape::MARKUP);
+        }
+        if js_injection::SCRIPT_TABLE[b] {
+            gates = gates.union(Shape::SCRIPT);
+        }
         let class = match b as u8 {
             b'%' => Shape::PERCENT,
             b'&' => Shape::AMP,
@@ -262,7 +304,9 @@ const fn classes() -> [Shape; 256] {
             b'A'..=b'Z' => Shape::UPPER,
             b'/' => Shape::SLASH,
             b'*' => Shape::STAR,
-            b'\'' | b'"' | b'^' | b'$' | b',' | b';' => Shape::SHELL,
+            b'\'' => Shape::SHELL.union(Shape::SINGLE_QUOTE),
+            b'"' => Shape::SHELL.union(Shape::DOUBLE_QUOTE),
+            b'^' | b'$' | b',' | b';' => Shape::SHELL,
             b'0' => Shape::ZERO,
             b' ' => Shape::SPACE,
             _ => Shape::empty(),
@@ -344,6 +388,45 @@ mod tests {
                 && !shell_injection::NEEDED_TABLE[i]
                 && !shell_injection::OPENING_TABLE[i]
         }));
+    }
+
+    /// The XSS and JavaScript gates' bits are set by exactly their gates'
+    /// bytes, wide characters' leads included, and the quotes' by theirs.
+    #[test]
+    fn markup_script_and_quote_classes_are_their_bytes() {
+        for (i, class) in CLASSES.iter().enumerate() {
+            assert_eq!(
+                class.may_hold_markup(),
+                xss_injection::MARKUP_TABLE[i],
+                "{i:#x}"
+            );
+            assert_eq!(
+                class.may_hold_script(),
+                js_injection::SCRIPT_TABLE[i],
+                "{i:#x}"
+            );
+        }
+        for text in [
+            "a < b",
+            "x=1",
+            "¼script¾",
+            "f(1)",
+            "a[0]",
+            "`x`",
+            "plain text",
+        ] {
+            let shape = Shape::of(text);
+            assert_eq!(
+                shape.may_hold_markup(),
+                xss_injection::could_be_xss(text),
+                "{text:?}"
+            );
+            assert_eq!(
+                shape.may_hold_script(),
+                js_injection::could_be_js(text),
+                "{text:?}"
+            );
+        }
     }
 
     /// Every space that is not ASCII is led by a byte beyond Latin
