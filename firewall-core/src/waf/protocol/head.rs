@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 
 use super::super::header_names::KnownHeader;
 use super::super::multipart;
-use super::fields::{self, RangeFault};
+use super::fields::{self, ContentType, RangeFault};
 use super::values::{self, Finding, Values};
 use super::{header, Location, Readings, Request};
 
@@ -80,6 +80,8 @@ pub(crate) struct Head<'r> {
     transfer_encoding: Option<&'r str>,
     content_types: usize,
     content_type: Option<&'r str>,
+    /// `content_type` cut once for the checks that read it.
+    content_type_cut: Option<ContentType<'r>>,
     range: Option<(&'r str, &'r str)>,
     connection: Option<(&'r str, &'r str)>,
     connections: usize,
@@ -114,6 +116,7 @@ impl<'r> Head<'r> {
             transfer_encoding: None,
             content_types: 0,
             content_type: None,
+            content_type_cut: None,
             range: None,
             connection: None,
             connections: 0,
@@ -129,6 +132,7 @@ impl<'r> Head<'r> {
         for (known, name, value) in req.known_headers() {
             head.gather(known, name, value);
         }
+        head.content_type_cut = head.content_type.map(ContentType::of);
         head
     }
 
@@ -305,17 +309,18 @@ impl<'r> Head<'r> {
     }
 
     pub(crate) fn content_type_not_allowed(&self) -> Option<Location<'r>> {
-        let allowed = fields::is_allowed_media_type(self.media_type()?);
+        self.media_type()?;
+        let allowed = fields::is_allowed_media_type(self.content_type_cut?);
         (!allowed).then(|| header("Content-Type"))
     }
 
     pub(crate) fn content_type_syntax(&self) -> Option<Location<'r>> {
-        let valid = fields::is_content_type(self.content_type?);
+        let valid = fields::is_content_type(self.content_type_cut?);
         (!valid).then(|| header("Content-Type"))
     }
 
     pub(crate) fn content_type_charset(&self) -> Option<Location<'r>> {
-        let decodable = fields::charset_is_decodable(self.content_type?);
+        let decodable = fields::charset_is_decodable(self.content_type_cut?);
         (!decodable).then(|| header("Content-Type"))
     }
 
