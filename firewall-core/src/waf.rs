@@ -50,6 +50,7 @@ mod config;
 mod config_file;
 mod engine;
 mod error;
+mod header_names;
 mod html_tokens;
 mod js_injection;
 mod line;

@@ -28,7 +28,7 @@ use regex_automata::util::syntax;
 use regex_automata::{MatchKind, PatternID, PatternSet};
 use smallvec::SmallVec;
 
-use super::protocol::Check;
+use super::protocol::Checks;
 use super::signatures::{Detector, Signature, View};
 use super::target::{Target, Targets};
 use super::transform::{self, apply};
@@ -95,7 +95,7 @@ pub(crate) struct Compiled {
     ungated_detectors: Vec<DetectorSignature>,
     /// The signatures run by a protocol check (their index in
     /// `signatures`, and the check): each reads the request once.
-    checks: Vec<(usize, Check)>,
+    checks: Checks,
     /// The plain reference scanner of the same signatures, built when a
     /// test first asks for it.
     #[cfg(test)]
@@ -187,9 +187,11 @@ impl Compiled {
         let is_narrow =
             |s: &Signature| s.view != View::Raw && !s.targets.intersects(Targets::BROAD);
         // Protocol checks read the request, not its values: no set holds them.
-        let checks = (0..signatures.len())
-            .filter_map(|i| signatures[i].check.map(|check| (i, check)))
-            .collect();
+        let checks = Checks::new(
+            (0..signatures.len())
+                .filter_map(|i| signatures[i].check.map(|check| (i, check)))
+                .collect(),
+        );
         let (detectors, patterns): (Vec<usize>, Vec<usize>) = (0..signatures.len())
             .filter(|&i| signatures[i].check.is_none())
             .partition(|&i| signatures[i].detector.is_some());
@@ -263,7 +265,7 @@ impl Compiled {
     }
 
     /// The protocol checks, each with the index of its signature.
-    pub(crate) fn checks(&self) -> &[(usize, Check)] {
+    pub(crate) fn checks(&self) -> &Checks {
         &self.checks
     }
 

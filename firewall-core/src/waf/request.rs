@@ -9,6 +9,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::header_names::KnownHeader;
+
 /// One HTTP request, as handed to [`crate::waf::Waf::inspect`].
 ///
 /// Cookies are taken from the `Cookie` headers unless set explicitly with
@@ -32,7 +34,9 @@ pub struct Request<'a> {
     method: Cow<'a, str>,
     path: Cow<'a, str>,
     query: Cow<'a, str>,
-    headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Each header with the known name it is, told once as it is added
+    /// (the engine reads it instead of comparing the name again).
+    headers: Vec<(KnownHeader, Cow<'a, str>, Cow<'a, str>)>,
     cookies: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     content_type: Cow<'a, str>,
     body: Cow<'a, [u8]>,
@@ -167,13 +171,14 @@ impl<'a> Request<'a> {
     /// ```
     pub fn push_header(&mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) {
         let (name, value) = (name.into(), value.into());
-        if name.eq_ignore_ascii_case("cookie") {
+        let known = KnownHeader::of(&name);
+        if known == KnownHeader::Cookie {
             self.add_cookies(&value);
         }
-        if name.eq_ignore_ascii_case("content-type") && self.content_type.is_empty() {
+        if known == KnownHeader::ContentType && self.content_type.is_empty() {
             self.content_type.clone_from(&value);
         }
-        self.headers.push((name, value));
+        self.headers.push((known, name, value));
     }
 
     /// Makes room for `additional` more headers, so that adding a request's
@@ -287,7 +292,16 @@ impl<'a> Request<'a> {
     /// assert_eq!(req.headers().collect::<Vec<_>>(), [("A", "1")]);
     /// ```
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
+        self.headers
+            .iter()
+            .map(|(_, n, v)| (n.as_ref(), v.as_ref()))
+    }
+
+    /// The headers in order, each with the known name it is.
+    pub(crate) fn known_headers(&self) -> impl Iterator<Item = (KnownHeader, &str, &str)> {
+        self.headers
+            .iter()
+            .map(|(known, n, v)| (*known, n.as_ref(), v.as_ref()))
     }
 
     /// The first value of a header, by case-insensitive name.

@@ -7,6 +7,7 @@ use std::fmt;
 use std::ops::Deref;
 
 use super::body;
+use super::header_names::KnownHeader;
 use super::protocol::FormReading;
 use super::request::Request;
 
@@ -195,56 +196,36 @@ impl<'a> Target<'a> {
 
 /// Whether a header's values are structured and never carry application
 /// data, so they are not inspected (`Content-Type` is not one of them: it
-/// is inspected, by the protocol rules only). A name as Actix and `http`
-/// give it, lower case, is matched as it is; only a name with a capital
-/// letter is lower-cased into a buffer on the stack first (matched whole:
-/// one comparison, where asking each name in turn while ignoring case cost
-/// a kilo-instruction a request; lower-casing every name cost 460).
-fn is_structured(name: &str) -> bool {
-    let name = name.as_bytes();
-    if is_structured_lower(name) {
-        return true;
-    }
-    if !name.iter().any(u8::is_ascii_uppercase) {
-        return false;
-    }
-    let mut buffer = [0u8; 32];
-    let Some(lower) = buffer.get_mut(..name.len()) else {
-        return false; // longer than any of them
-    };
-    lower.copy_from_slice(name);
-    lower.make_ascii_lowercase();
-    is_structured_lower(lower)
-}
-
-/// [`is_structured`] for a name in lower case.
-fn is_structured_lower(name: &[u8]) -> bool {
+/// is inspected, by the protocol rules only). The name was told when the
+/// header was added ([`KnownHeader::of`]).
+fn is_structured(known: KnownHeader) -> bool {
+    use KnownHeader as K;
     matches!(
-        name,
-        b"accept"
-            | b"accept-encoding"
-            | b"accept-language"
-            | b"accept-charset"
-            | b"cache-control"
-            | b"connection"
-            | b"content-length"
-            | b"cookie"
-            | b"host"
-            | b"if-modified-since"
-            | b"if-none-match"
-            | b"keep-alive"
-            | b"pragma"
-            | b"proxy-connection"
-            | b"sec-fetch-dest"
-            | b"sec-fetch-mode"
-            | b"sec-fetch-site"
-            | b"sec-fetch-user"
-            | b"sec-ch-ua"
-            | b"sec-ch-ua-mobile"
-            | b"sec-ch-ua-platform"
-            | b"upgrade-insecure-requests"
-            | b"te"
-            | b"dnt"
+        known,
+        K::Accept
+            | K::AcceptEncoding
+            | K::AcceptLanguage
+            | K::AcceptCharset
+            | K::CacheControl
+            | K::Connection
+            | K::ContentLength
+            | K::Cookie
+            | K::Host
+            | K::IfModifiedSince
+            | K::IfNoneMatch
+            | K::KeepAlive
+            | K::Pragma
+            | K::ProxyConnection
+            | K::SecFetchDest
+            | K::SecFetchMode
+            | K::SecFetchSite
+            | K::SecFetchUser
+            | K::SecChUa
+            | K::SecChUaMobile
+            | K::SecChUaPlatform
+            | K::UpgradeInsecureRequests
+            | K::Te
+            | K::Dnt
     )
 }
 
@@ -342,8 +323,8 @@ pub(crate) fn collect_head<'r>(
         out.push(Target::new(Location::CookieName(name.into()), name));
         out.push(Target::new(Location::Cookie(name.into()), value));
     }
-    for (name, value) in req.headers() {
-        if !is_structured(name) {
+    for (known, name, value) in req.known_headers() {
+        if !is_structured(known) {
             out.push(Target::new(Location::Header(name.into()), value));
         }
     }
@@ -401,14 +382,20 @@ mod tests {
 
     #[test]
     fn structured_headers_are_known_in_any_case_and_no_others() {
-        assert!(is_structured("Accept-Language") && is_structured("DNT"));
-        assert!(is_structured("upgrade-insecure-requests"));
-        assert!(!is_structured("X-Accept") && !is_structured("Accept-Languages"));
-        assert!(!is_structured(&"a".repeat(40)) && !is_structured(""));
-        assert!(!is_structured("Content-Type") && !is_structured("content-type"));
+        assert!(structured("Accept-Language") && structured("DNT"));
+        assert!(structured("upgrade-insecure-requests"));
+        assert!(!structured("X-Accept") && !structured("Accept-Languages"));
+        assert!(!structured(&"a".repeat(40)) && !structured(""));
+        assert!(!structured("Content-Type") && !structured("content-type"));
     }
 
-    /// The structured names, as [`is_structured_lower`] lists them.
+    /// Whether a header named `name` is structured, its name told as a
+    /// request tells it.
+    fn structured(name: &str) -> bool {
+        is_structured(KnownHeader::of(name))
+    }
+
+    /// The structured names, as [`is_structured`] lists them.
     const STRUCTURED: [&str; 24] = [
         "accept",
         "accept-encoding",
@@ -461,9 +448,9 @@ mod tests {
             let at = at.min(changed.len());
             changed.replace_range(at..(at + 1).min(changed.len()), &other);
             for name in [cased.as_str(), changed.as_str(), any.as_str()] {
-                proptest::prop_assert_eq!(is_structured(name), is_structured_by_reference(name), "{:?}", name);
+                proptest::prop_assert_eq!(structured(name), is_structured_by_reference(name), "{:?}", name);
             }
-            proptest::prop_assert!(is_structured(&cased));
+            proptest::prop_assert!(structured(&cased));
         }
     }
 

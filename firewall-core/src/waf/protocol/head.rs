@@ -4,8 +4,9 @@
 
 use std::cell::OnceCell;
 
+use super::super::header_names::KnownHeader;
 use super::super::multipart;
-use super::fields::{self, RangeFault};
+use super::fields::{self, ContentType, RangeFault};
 use super::values::{self, Finding, Values};
 use super::{header, Location, Readings, Request};
 
@@ -37,100 +38,34 @@ enum Wanted {
     Restricted,
 }
 
-/// The headers the checks read (lower case), and what is kept of each.
-const WANTED: &[(&str, Wanted)] = &[
-    ("host", Wanted::Host),
-    ("accept", Wanted::Accept),
-    ("user-agent", Wanted::UserAgent),
-    ("content-length", Wanted::Length),
-    ("transfer-encoding", Wanted::TransferEncoding),
-    ("content-type", Wanted::ContentType),
-    ("range", Wanted::Range),
-    ("request-range", Wanted::Range),
-    ("connection", Wanted::Connection),
-    ("cache-control", Wanted::CacheControl),
-    ("accept-encoding", Wanted::AcceptEncoding),
-    ("sec-fetch-user", Wanted::SecBoolean),
-    ("sec-ch-ua-mobile", Wanted::SecBoolean),
-    ("x-up-devcap-post-charset", Wanted::UpDevcap),
-    ("accept-charset", Wanted::AcceptCharset),
-    ("proxy", Wanted::Restricted),
-    ("lock-token", Wanted::Restricted),
-    ("content-range", Wanted::Restricted),
-    ("if", Wanted::Restricted),
-    ("x-http-method-override", Wanted::Restricted),
-    ("x-http-method", Wanted::Restricted),
-    ("x-method-override", Wanted::Restricted),
-    ("x-middleware-subrequest", Wanted::Restricted),
-];
-
-/// The longest name of [`WANTED`].
-const LONGEST_WANTED: usize = 24;
-
-/// What is kept of a header named `name` (any case), if anything: the
-/// bucket of its length and first letter holds at most two names of
-/// [`WANTED`], compared without copying or lower-casing `name`.
-fn wanted(name: &str) -> Option<Wanted> {
-    let bucket = WANTED_BUCKETS.get(bucket_of(name.as_bytes())?)?;
-    bucket
-        .iter()
-        .map_while(|&entry| WANTED.get(usize::from(entry).checked_sub(1)?))
-        .find(|(wanted, _)| is_lower_case_of(name.as_bytes(), wanted.as_bytes()))
-        .map(|&(_, slot)| slot)
-}
-
-/// Whether `lower` (lower case) is `name` lower-cased: one table load a
-/// byte of `name`, where `eq_ignore_ascii_case` lower-cases both sides.
-fn is_lower_case_of(name: &[u8], lower: &[u8]) -> bool {
-    name.len() == lower.len()
-        && name
-            .iter()
-            .zip(lower)
-            .all(|(&n, &l)| LOWER[usize::from(n)] == l)
-}
-
-/// Each byte lower-cased (ASCII letters; other bytes as they are).
-const LOWER: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = (b as u8).to_ascii_lowercase();
-        b += 1;
-    }
-    table
-};
-
-/// The bucket of a name by its length (up to [`LONGEST_WANTED`]) and
-/// its first letter, any case; `None` when no wanted name has them.
-const fn bucket_of(name: &[u8]) -> Option<usize> {
-    if name.is_empty() || name.len() > LONGEST_WANTED || !name[0].is_ascii_alphabetic() {
-        return None;
-    }
-    Some((name.len() - 1) * 26 + (name[0].to_ascii_lowercase() - b'a') as usize)
-}
-
-/// The names of [`WANTED`] in each bucket ([`bucket_of`]), as their index
-/// plus one (zero: no more).
-const WANTED_BUCKETS: [[u8; 2]; LONGEST_WANTED * 26] = wanted_buckets();
-
-// Bucket entries are stored as index + 1 in a byte, 0 meaning none.
-const _: () = assert!(WANTED.len() < 256, "a bucket entry is a byte");
-
-const fn wanted_buckets() -> [[u8; 2]; LONGEST_WANTED * 26] {
-    let mut buckets = [[0u8; 2]; LONGEST_WANTED * 26];
-    let mut i = 0;
-    while i < WANTED.len() {
-        let Some(bucket) = bucket_of(WANTED[i].0.as_bytes()) else {
-            panic!("a wanted name starts with a letter and is at most LONGEST_WANTED long");
-        };
-        let mut slot = 0;
-        while buckets[bucket][slot] != 0 {
-            slot += 1; // Past two: a compile error (index out of bounds).
-        }
-        buckets[bucket][slot] = (i + 1) as u8;
-        i += 1;
-    }
-    buckets
+/// What is kept of a header, by the known name it is (told when the
+/// header was added to the request), if anything.
+fn wanted(known: KnownHeader) -> Option<Wanted> {
+    use KnownHeader as K;
+    Some(match known {
+        K::Host => Wanted::Host,
+        K::Accept => Wanted::Accept,
+        K::UserAgent => Wanted::UserAgent,
+        K::ContentLength => Wanted::Length,
+        K::TransferEncoding => Wanted::TransferEncoding,
+        K::ContentType => Wanted::ContentType,
+        K::Range | K::RequestRange => Wanted::Range,
+        K::Connection => Wanted::Connection,
+        K::CacheControl => Wanted::CacheControl,
+        K::AcceptEncoding => Wanted::AcceptEncoding,
+        K::SecFetchUser | K::SecChUaMobile => Wanted::SecBoolean,
+        K::XUpDevcapPostCharset => Wanted::UpDevcap,
+        K::AcceptCharset => Wanted::AcceptCharset,
+        K::Proxy
+        | K::LockToken
+        | K::ContentRange
+        | K::If
+        | K::XHttpMethodOverride
+        | K::XHttpMethod
+        | K::XMethodOverride
+        | K::XMiddlewareSubrequest => Wanted::Restricted,
+        _ => return None,
+    })
 }
 
 /// The headers the checks read, and the request.
@@ -145,6 +80,8 @@ pub(crate) struct Head<'r> {
     transfer_encoding: Option<&'r str>,
     content_types: usize,
     content_type: Option<&'r str>,
+    /// `content_type` cut once for the checks that read it.
+    content_type_cut: Option<ContentType<'r>>,
     range: Option<(&'r str, &'r str)>,
     connection: Option<(&'r str, &'r str)>,
     connections: usize,
@@ -179,6 +116,7 @@ impl<'r> Head<'r> {
             transfer_encoding: None,
             content_types: 0,
             content_type: None,
+            content_type_cut: None,
             range: None,
             connection: None,
             connections: 0,
@@ -191,14 +129,15 @@ impl<'r> Head<'r> {
             readings,
             values: OnceCell::new(),
         };
-        for (name, value) in req.headers() {
-            head.gather(name, value);
+        for (known, name, value) in req.known_headers() {
+            head.gather(known, name, value);
         }
+        head.content_type_cut = head.content_type.map(ContentType::of);
         head
     }
 
-    fn gather(&mut self, name: &'r str, value: &'r str) {
-        let Some(slot) = wanted(name) else {
+    fn gather(&mut self, known: KnownHeader, name: &'r str, value: &'r str) {
+        let Some(slot) = wanted(known) else {
             return;
         };
         let first = |slot: &mut Option<&'r str>| {
@@ -370,17 +309,18 @@ impl<'r> Head<'r> {
     }
 
     pub(crate) fn content_type_not_allowed(&self) -> Option<Location<'r>> {
-        let allowed = fields::is_allowed_media_type(self.media_type()?);
+        self.media_type()?;
+        let allowed = fields::is_allowed_media_type(self.content_type_cut?);
         (!allowed).then(|| header("Content-Type"))
     }
 
     pub(crate) fn content_type_syntax(&self) -> Option<Location<'r>> {
-        let valid = fields::is_content_type(self.content_type?);
+        let valid = fields::is_content_type(self.content_type_cut?);
         (!valid).then(|| header("Content-Type"))
     }
 
     pub(crate) fn content_type_charset(&self) -> Option<Location<'r>> {
-        let decodable = fields::charset_is_decodable(self.content_type?);
+        let decodable = fields::charset_is_decodable(self.content_type_cut?);
         (!decodable).then(|| header("Content-Type"))
     }
 
@@ -517,7 +457,41 @@ impl<'r> Head<'r> {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{wanted, Wanted, WANTED};
+    use super::{wanted, KnownHeader, Wanted};
+
+    /// The headers the checks read (lower case), and what is kept of each:
+    /// the reference [`wanted`] answers as.
+    const WANTED: &[(&str, Wanted)] = &[
+        ("host", Wanted::Host),
+        ("accept", Wanted::Accept),
+        ("user-agent", Wanted::UserAgent),
+        ("content-length", Wanted::Length),
+        ("transfer-encoding", Wanted::TransferEncoding),
+        ("content-type", Wanted::ContentType),
+        ("range", Wanted::Range),
+        ("request-range", Wanted::Range),
+        ("connection", Wanted::Connection),
+        ("cache-control", Wanted::CacheControl),
+        ("accept-encoding", Wanted::AcceptEncoding),
+        ("sec-fetch-user", Wanted::SecBoolean),
+        ("sec-ch-ua-mobile", Wanted::SecBoolean),
+        ("x-up-devcap-post-charset", Wanted::UpDevcap),
+        ("accept-charset", Wanted::AcceptCharset),
+        ("proxy", Wanted::Restricted),
+        ("lock-token", Wanted::Restricted),
+        ("content-range", Wanted::Restricted),
+        ("if", Wanted::Restricted),
+        ("x-http-method-override", Wanted::Restricted),
+        ("x-http-method", Wanted::Restricted),
+        ("x-method-override", Wanted::Restricted),
+        ("x-middleware-subrequest", Wanted::Restricted),
+    ];
+
+    /// What is kept of a header named `name`, its name told as a request
+    /// tells it.
+    fn wanted_of(name: &str) -> Option<Wanted> {
+        wanted(KnownHeader::of(name))
+    }
 
     /// The slot by lower-casing the name and reading the list: what
     /// [`wanted`] must answer.
@@ -532,8 +506,8 @@ mod tests {
     #[test]
     fn every_wanted_name_is_found_in_any_case() {
         for &(name, slot) in WANTED {
-            assert_eq!(wanted(name), Some(slot), "{name}");
-            assert_eq!(wanted(&name.to_ascii_uppercase()), Some(slot), "{name}");
+            assert_eq!(wanted_of(name), Some(slot), "{name}");
+            assert_eq!(wanted_of(&name.to_ascii_uppercase()), Some(slot), "{name}");
         }
         for name in [
             "",
@@ -544,12 +518,12 @@ mod tests {
             "x-http-methods",
             "é",
         ] {
-            assert_eq!(wanted(name), None, "{name}");
+            assert_eq!(wanted_of(name), None, "{name}");
         }
     }
 
     proptest! {
-        /// The buckets answer what the list answers: wanted names in any
+        /// The known names answer what the list answers: wanted names in any
         /// case, one byte off them, and any name.
         #[test]
         fn wanted_names_are_found_as_the_list_finds_them(
@@ -572,7 +546,7 @@ mod tests {
                     }),
             ]
         ) {
-            prop_assert_eq!(wanted(&name), wanted_by_list(&name), "{:?}", name);
+            prop_assert_eq!(wanted_of(&name), wanted_by_list(&name), "{:?}", name);
         }
     }
 }

@@ -22,7 +22,7 @@ fn failed(req: &Request<'_>) -> Vec<String> {
         .map(|(i, (c, _))| (i, *c))
         .collect();
     let mut out = Vec::new();
-    run(req, readings(req), &all, 1, |i, _| {
+    run(req, readings(req), &Checks::new(all), 1, |i, _| {
         out.push(NAMES[i].1.to_owned());
     });
     out
@@ -280,7 +280,7 @@ fn failed_at_paranoia_1(req: &Request<'_>) -> Vec<String> {
         .map(|(i, (c, _))| (i, *c))
         .collect();
     let mut out = Vec::new();
-    run(req, readings(req), &some, 1, |i, _| {
+    run(req, readings(req), &Checks::new(some), 1, |i, _| {
         out.push(NAMES[i].1.to_owned());
     });
     out
