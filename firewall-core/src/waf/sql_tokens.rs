@@ -669,6 +669,58 @@ const fn keyword_buckets() -> [[u8; BUCKET_SIZE]; 26 * LONGEST_KEYWORD] {
 // Bucket entries are stored as index + 1 in a byte, 0 meaning none.
 const _: () = assert!(KEYWORD_COUNT < 256, "a bucket entry is a byte");
 
+/// The first two letters the keywords of some classes open with: a word
+/// opening with no such pair is none of those keywords (read by
+/// [`Self::may_open`], two loads and no scan of the word).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeywordOpenings {
+    /// For each first letter (`a` to `z`), its second letters (bit 0: `a`).
+    second_letters: [u32; 26],
+}
+
+impl KeywordOpenings {
+    /// The openings of every keyword of [`KEYWORD_CLASSES`] whose class is
+    /// one of `classes`.
+    pub(crate) const fn of(classes: &[Class]) -> Self {
+        let mut second_letters = [0u32; 26];
+        let mut i = 0;
+        while i < KEYWORD_COUNT {
+            let (word, class) = KEYWORDS[i];
+            let mut c = 0;
+            while c < classes.len() {
+                // Fieldless: the discriminants tell the classes apart.
+                if classes[c] as u8 == class as u8 {
+                    let [first @ b'a'..=b'z', second @ b'a'..=b'z', ..] = *word.as_bytes() else {
+                        panic!("a keyword opens with two lower-case letters");
+                    };
+                    second_letters[(first - b'a') as usize] |= 1 << (second - b'a');
+                }
+                c += 1;
+            }
+            i += 1;
+        }
+        Self { second_letters }
+    }
+
+    /// Whether a word of `bytes` may be one of the keywords: it opens
+    /// with two lower-case letters one of them opens with.
+    pub(crate) fn may_open(&self, bytes: &[u8]) -> bool {
+        match *bytes {
+            [first @ b'a'..=b'z', second @ b'a'..=b'z', ..] => {
+                self.second_letters[usize::from(first - b'a')] >> (second - b'a') & 1 != 0
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Every keyword of [`KEYWORD_CLASSES`] with its class (for tests
+/// checking a table derived from them).
+#[cfg(test)]
+pub(crate) fn every_keyword() -> impl Iterator<Item = (&'static str, Class)> {
+    KEYWORDS.into_iter()
+}
+
 /// SQL functions that attacks call, read as calls even with spaces
 /// before their `(`.
 const FUNCTIONS: &[&str] = &[
