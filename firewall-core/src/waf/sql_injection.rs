@@ -150,8 +150,8 @@ fn holds_needed_byte(text: &str) -> bool {
 fn starts_as_sql(text: &str) -> bool {
     let bytes = text.as_bytes();
     if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
-        // Most words (`name`, `email`, `csrf_token`) open as none of the
-        // keywords: their first two letters rule them out.
+        // Most words (`name`, `email`, `seats`) open as none of the
+        // keywords: their first three bytes rule them out.
         if !SQL_OPENINGS.may_open(bytes) {
             return false;
         }
@@ -192,7 +192,7 @@ fn starts_as_sql(text: &str) -> bool {
 /// ([`starts_as_sql`]).
 const SQL_OPENING_CLASSES: [Class; 3] = [Class::Statement, Class::Logic, Class::Union];
 
-/// The first two letters of the keywords of [`SQL_OPENING_CLASSES`].
+/// The first three bytes of the keywords of [`SQL_OPENING_CLASSES`].
 const SQL_OPENINGS: KeywordOpenings = KeywordOpenings::of(&SQL_OPENING_CLASSES);
 
 /// How a byte reads in a number glued to a keyword ([`starts_as_sql`]).
@@ -566,14 +566,15 @@ mod tests {
         assert!(unblanked > 1000 && glued > 10, "{unblanked} {glued}");
     }
 
-    /// The gate of the first two letters ([`SQL_OPENINGS`]) decides as
+    /// The gate of the first three bytes ([`SQL_OPENINGS`]) decides as
     /// the word read whole: on every text of up to three bytes of an
     /// alphabet (letters of both cases, digits, word bytes, signs, a
     /// blank, a character of two bytes), and on every keyword of every
-    /// class opened by every pair of that alphabet, alone and followed by
-    /// word bytes, a sign or a blank.
+    /// class opened by every pair of that alphabet or with its third byte
+    /// any of that alphabet, alone and followed by word bytes, a sign or a
+    /// blank.
     #[test]
-    fn the_first_two_letters_decide_as_the_whole_word() {
+    fn the_first_three_bytes_decide_as_the_whole_word() {
         let alphabet = [
             "a", "b", "e", "n", "o", "r", "s", "u", "x", "z", "A", "O", "S", "0", "1", "9", "_",
             "$", ".", "-", "+", "!", "~", "=", " ", "é",
@@ -593,11 +594,18 @@ mod tests {
             .iter()
             .flat_map(|a| alphabet.iter().map(move |b| format!("{a}{b}")))
             .collect();
+        let ends = ["", "x", "1", "_", "-1", " 1", "(", "é"];
         for (keyword, _) in every_keyword() {
             let tail = &keyword[2..];
             for opening in pairs.iter().map(String::as_str).chain([&keyword[..2]]) {
-                for end in ["", "x", "1", "_", "-1", " 1", "(", "é"] {
+                for end in ends {
                     texts.push(format!("{opening}{tail}{end}"));
+                }
+            }
+            let (opening, tail) = (&keyword[..2], keyword.get(3..).unwrap_or(""));
+            for third in alphabet {
+                for end in ends {
+                    texts.push(format!("{opening}{third}{tail}{end}"));
                 }
             }
         }
