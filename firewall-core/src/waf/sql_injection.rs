@@ -22,8 +22,8 @@
 
 use super::engine::{holds_any, ByteSet};
 use super::sql_tokens::{
-    is_operand, is_word_byte, keyword, plain_token, string_end, Class, LazyTokens, LONGEST_KEYWORD,
-    WORD_BYTES,
+    is_operand, is_word_byte, keyword, plain_token, string_end, Class, KeywordOpenings, LazyTokens,
+    LONGEST_KEYWORD, WORD_BYTES,
 };
 
 #[cfg(test)]
@@ -150,6 +150,11 @@ fn holds_needed_byte(text: &str) -> bool {
 fn starts_as_sql(text: &str) -> bool {
     let bytes = text.as_bytes();
     if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        // Most words (`name`, `email`, `seats`) open as none of the
+        // keywords: their first three bytes rule them out.
+        if !SQL_OPENINGS.may_open(bytes) {
+            return false;
+        }
         // A first word longer than any keyword (a token, a long name) is
         // none: it is not read to its end.
         let mut end = 1;
@@ -160,10 +165,7 @@ fn starts_as_sql(text: &str) -> bool {
             }
         }
         let word = text.get(..end).unwrap_or(text);
-        return matches!(
-            keyword(word),
-            Class::Statement | Class::Logic | Class::Union
-        );
+        return SQL_OPENING_CLASSES.contains(&keyword(word));
     }
     // The signs are ASCII: skipped byte by byte, not char by char.
     let signs = bytes
@@ -185,6 +187,13 @@ fn starts_as_sql(text: &str) -> bool {
             .find(|&step| step != Run::GoesOn)
             == Some(Run::HasKeywordLetter)
 }
+
+/// The classes of the keywords SQL without blanks may open with
+/// ([`starts_as_sql`]).
+const SQL_OPENING_CLASSES: [Class; 3] = [Class::Statement, Class::Logic, Class::Union];
+
+/// The first three bytes of the keywords of [`SQL_OPENING_CLASSES`].
+const SQL_OPENINGS: KeywordOpenings = KeywordOpenings::of(&SQL_OPENING_CLASSES);
 
 /// How a byte reads in a number glued to a keyword ([`starts_as_sql`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -392,7 +401,9 @@ mod tests {
 
     use super::generated;
 
-    use super::super::sql_tokens::{is_word_byte, keyword, string_end, Class, LazyTokens};
+    use super::super::sql_tokens::{
+        every_keyword, is_word_byte, keyword, string_end, Class, LazyTokens,
+    };
     use super::{
         could_inject, eager, holds_byte, holds_needed_byte, injects, is_sql_injection,
         is_sql_injection_given, reads_as_sql, reads_as_sql_any_way, starts_as_sql, starts_as_text,
@@ -553,6 +564,59 @@ mod tests {
         // Values the gate reads only the start of are among them, and some
         // of those start as SQL.
         assert!(unblanked > 1000 && glued > 10, "{unblanked} {glued}");
+    }
+
+    /// The gate of the first three bytes ([`SQL_OPENINGS`]) decides as
+    /// the word read whole: on every text of up to three bytes of an
+    /// alphabet (letters of both cases, digits, word bytes, signs, a
+    /// blank, a character of two bytes), and on every keyword of every
+    /// class opened by every pair of that alphabet or with its third byte
+    /// any of that alphabet, alone and followed by word bytes, a sign or a
+    /// blank.
+    #[test]
+    fn the_first_three_bytes_decide_as_the_whole_word() {
+        let alphabet = [
+            "a", "b", "e", "n", "o", "r", "s", "u", "x", "z", "A", "O", "S", "0", "1", "9", "_",
+            "$", ".", "-", "+", "!", "~", "=", " ", "é",
+        ];
+        let mut texts = vec![String::new()];
+        for len in 1..=3 {
+            let shorter: Vec<String> = texts
+                .iter()
+                .filter(|t| t.chars().count() == len - 1)
+                .cloned()
+                .collect();
+            for text in shorter {
+                texts.extend(alphabet.iter().map(|c| format!("{text}{c}")));
+            }
+        }
+        let pairs: Vec<String> = alphabet
+            .iter()
+            .flat_map(|a| alphabet.iter().map(move |b| format!("{a}{b}")))
+            .collect();
+        let ends = ["", "x", "1", "_", "-1", " 1", "(", "é"];
+        for (keyword, _) in every_keyword() {
+            let tail = &keyword[2..];
+            for opening in pairs.iter().map(String::as_str).chain([&keyword[..2]]) {
+                for end in ends {
+                    texts.push(format!("{opening}{tail}{end}"));
+                }
+            }
+            let (opening, tail) = (&keyword[..2], keyword.get(3..).unwrap_or(""));
+            for third in alphabet {
+                for end in ends {
+                    texts.push(format!("{opening}{third}{tail}{end}"));
+                }
+            }
+        }
+        let mut sql = 0;
+        for text in &texts {
+            let whole = starts_as_sql_reading_the_whole_word(text);
+            assert_eq!(starts_as_sql(text), whole, "{text:?}");
+            sql += usize::from(whole);
+        }
+        // Every keyword of the three classes is among them, alone.
+        assert!(sql > 29 * 8, "{sql}");
     }
 
     #[test]

@@ -669,6 +669,87 @@ const fn keyword_buckets() -> [[u8; BUCKET_SIZE]; 26 * LONGEST_KEYWORD] {
 // Bucket entries are stored as index + 1 in a byte, 0 meaning none.
 const _: () = assert!(KEYWORD_COUNT < 256, "a bucket entry is a byte");
 
+/// The first three bytes the keywords of some classes open with: a word
+/// opening otherwise is none of those keywords (read by
+/// [`Self::may_open`], two loads and no scan of the word).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeywordOpenings {
+    /// For each first two letters (`aa`, `ab`, ... `zz`), the third bytes
+    /// ([`third_byte_bit`]).
+    third_bytes: [u32; 26 * 26],
+}
+
+/// The bit of a word's third byte in [`KeywordOpenings`]: bit 0 to 25
+/// for a lower-case letter, bit 26 for any other byte or none (a
+/// keyword of two letters is followed by no word byte: no letter).
+const fn third_byte_bit(third: Option<u8>) -> u32 {
+    match third {
+        Some(letter @ b'a'..=b'z') => 1 << (letter - b'a'),
+        _ => 1 << 26,
+    }
+}
+
+/// The index in [`KeywordOpenings`] of a word's first two bytes, when both
+/// are lower-case letters.
+const fn first_two_index(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        [first @ b'a'..=b'z', second @ b'a'..=b'z', ..] => {
+            Some((first - b'a') as usize * 26 + (second - b'a') as usize)
+        }
+        _ => None,
+    }
+}
+
+impl KeywordOpenings {
+    /// The openings of every keyword of [`KEYWORD_CLASSES`] whose class is
+    /// one of `classes`.
+    pub(crate) const fn of(classes: &[Class]) -> Self {
+        let mut third_bytes = [0u32; 26 * 26];
+        let mut i = 0;
+        while i < KEYWORD_COUNT {
+            let (word, class) = KEYWORDS[i];
+            let mut c = 0;
+            while c < classes.len() {
+                // Fieldless: the discriminants tell the classes apart.
+                if classes[c] as u8 == class as u8 {
+                    let bytes = word.as_bytes();
+                    let Some(index) = first_two_index(bytes) else {
+                        panic!("a keyword opens with two lower-case letters");
+                    };
+                    let third = if bytes.len() > 2 {
+                        Some(bytes[2])
+                    } else {
+                        None
+                    };
+                    assert!(
+                        third.is_none() || third_byte_bit(third) != 1 << 26,
+                        "a keyword's third byte is a lower-case letter"
+                    );
+                    third_bytes[index] |= third_byte_bit(third);
+                }
+                c += 1;
+            }
+            i += 1;
+        }
+        Self { third_bytes }
+    }
+
+    /// Whether a word of `bytes` (its first word bytes) may be one of the
+    /// keywords: its first three bytes are a keyword's opening.
+    pub(crate) fn may_open(&self, bytes: &[u8]) -> bool {
+        first_two_index(bytes)
+            .and_then(|index| self.third_bytes.get(index))
+            .is_some_and(|&thirds| thirds & third_byte_bit(bytes.get(2).copied()) != 0)
+    }
+}
+
+/// Every keyword of [`KEYWORD_CLASSES`] with its class (for tests
+/// checking a table derived from them).
+#[cfg(test)]
+pub(crate) fn every_keyword() -> impl Iterator<Item = (&'static str, Class)> {
+    KEYWORDS.into_iter()
+}
+
 /// SQL functions that attacks call, read as calls even with spaces
 /// before their `(`.
 const FUNCTIONS: &[&str] = &[

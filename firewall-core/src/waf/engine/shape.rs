@@ -11,6 +11,9 @@
 //! are the same either way.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use crate::waf::{js_injection, shell_injection, sql_injection, transform, xss_injection};
 
@@ -150,7 +153,7 @@ impl Shape {
     /// control characters.
     pub(crate) fn raw_escaped(self, raw: &str) -> bool {
         self.has(Self::PERCENT | Self::CONTROL)
-            || (self.has(Self::ZERO) && contains_pair(raw, *b"0x"))
+            || (self.has(Self::ZERO) && contains_pair(raw, &HEX_PREFIX))
     }
 
     /// Whether the SQL view's rewrite (comments, whitespace) can change
@@ -163,7 +166,7 @@ impl Shape {
         // lead beyond Latin letters) a space that is not ASCII. The control
         // bytes `transform::is_compressed` reads the value for are ruled
         // out.
-        self.has(Self::SPACE) && contains_pair(decoded, *b"  ")
+        self.has(Self::SPACE) && contains_pair(decoded, &DOUBLE_SPACE)
             || self.has(Self::BEYOND_LATIN) && transform::has_unicode_space(decoded)
     }
 
@@ -227,16 +230,39 @@ impl Shape {
 /// by a vector search ([`contains_pair`]).
 const SHORT_TEXT: usize = 64;
 
-/// Whether `text` holds `pair` (two ASCII bytes). Short text, most values,
-/// is read eight bytes a step in a `u64`: a vector search costs about 90
-/// instructions a call to set up, more than such a value takes. Long text goes to `memmem`,
-/// which cost less on the load benchmark's comment than `str::contains`
-/// (callgrind, `waf_profile form`: 63.9k against 64.3k an inspection).
-fn contains_pair(text: &str, pair: [u8; 2]) -> bool {
+/// Two ASCII bytes [`contains_pair`] searches for, with the vector
+/// searcher of long text for them, built once: building one costs about
+/// 90 instructions, more than the search of a comment of a few hundred
+/// bytes (`memmem::find` built one a call).
+struct Pair {
+    /// The two bytes.
+    bytes: [u8; 2],
+    /// The searcher of [`Self::bytes`] in long text.
+    finder: LazyLock<Finder<'static>>,
+}
+
+/// `0x`, which the raw view decodes ([`Shape::raw_escaped`]).
+static HEX_PREFIX: Pair = Pair {
+    bytes: *b"0x",
+    finder: LazyLock::new(|| Finder::new(b"0x")),
+};
+
+/// Two spaces, which the SQL view collapses ([`Shape::sql_may_change`]).
+static DOUBLE_SPACE: Pair = Pair {
+    bytes: *b"  ",
+    finder: LazyLock::new(|| Finder::new(b"  ")),
+};
+
+/// Whether `text` holds `pair`. Short text, most values, is read eight
+/// bytes a step in a `u64`: a vector search costs more than such a value
+/// takes. Long text goes to `memmem` (the pair's searcher), which cost
+/// less on the load benchmark's comment than `str::contains` (callgrind,
+/// `waf_profile form`: 63.9k against 64.3k an inspection).
+fn contains_pair(text: &str, pair: &Pair) -> bool {
     if text.len() >= SHORT_TEXT {
-        return memchr::memmem::find(text.as_bytes(), &pair).is_some();
+        return pair.finder.find(text.as_bytes()).is_some();
     }
-    let [first, second] = pair;
+    let [first, second] = pair.bytes;
     // Eight bytes a step: in each, the bytes equal to `first` and those
     // equal to `second` as masks; a pair is a `first` byte whose next byte
     // (in this step, or the first of the next) is `second`.
@@ -353,8 +379,9 @@ mod tests {
             text in "[0x a\t]{0,100}|\\PC{0,100}",
             pair in prop_oneof![Just("0x"), Just("  ")],
         ) {
-            let bytes = [pair.as_bytes()[0], pair.as_bytes()[1]];
-            prop_assert_eq!(contains_pair(&text, bytes), text.contains(pair));
+            let searched = if pair == "0x" { &HEX_PREFIX } else { &DOUBLE_SPACE };
+            prop_assert_eq!(searched.bytes, pair.as_bytes());
+            prop_assert_eq!(contains_pair(&text, searched), text.contains(pair));
         }
     }
 
