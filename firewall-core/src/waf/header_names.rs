@@ -183,11 +183,40 @@ const fn buckets() -> [[u8; 2]; BUCKET_COUNT] {
     buckets
 }
 
+/// Header names for proptests of a table of `names`: any name, short
+/// names of odd bytes, and each of `names` in any case with one byte
+/// more or less at its end.
+#[cfg(test)]
+pub(crate) fn names_and_near_names(
+    names: Vec<&'static str>,
+) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let longest = names.iter().map(|n| n.len()).max().unwrap_or(0);
+    prop_oneof![
+        "[a-zA-Z-]{0,26}",
+        "[a-zé_ -]{0,6}",
+        (
+            prop::sample::select(names),
+            prop::collection::vec(any::<bool>(), longest),
+            "[a-z_]{0,1}",
+            0..2usize,
+        )
+            .prop_map(|(name, upper, extra, cut)| {
+                let cased: String = name
+                    .chars()
+                    .zip(upper)
+                    .map(|(c, up)| if up { c.to_ascii_uppercase() } else { c })
+                    .collect();
+                format!("{}{extra}", &cased[..cased.len() - cut])
+            }),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
-    use super::{KnownHeader, NAMES};
+    use super::{names_and_near_names, KnownHeader, NAMES};
 
     /// The known name by lower-casing `name` and reading the list: what
     /// [`KnownHeader::of`] must answer.
@@ -222,24 +251,7 @@ mod tests {
         /// case, one byte off them, and any name.
         #[test]
         fn names_are_known_as_the_list_knows_them(
-            name in prop_oneof![
-                "[a-zA-Z-]{0,26}",
-                "[a-zé_ -]{0,6}",
-                (
-                    prop::sample::select(NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>()),
-                    prop::collection::vec(any::<bool>(), 25),
-                    "[a-z_]{0,1}",
-                    0..2usize,
-                )
-                    .prop_map(|(n, upper, extra, cut)| {
-                        let cased: String = n
-                            .chars()
-                            .zip(upper)
-                            .map(|(c, up)| if up { c.to_ascii_uppercase() } else { c })
-                            .collect();
-                        format!("{}{extra}", &cased[..cased.len() - cut])
-                    }),
-            ]
+            name in names_and_near_names(NAMES.iter().map(|(n, _)| *n).collect())
         ) {
             prop_assert_eq!(KnownHeader::of(&name), known_by_list(&name), "{:?}", name);
         }
