@@ -304,13 +304,17 @@ impl<'r> Head<'r> {
         fields::is_numeric_host(self.host?, loopback_too).then(|| header("Host"))
     }
 
-    fn media_type(&self) -> Option<&'r str> {
-        self.content_type.filter(|t| !t.trim().is_empty())
+    /// Whether the request's `Content-Type` names something: present and
+    /// not blank (a blank one has no media type to judge).
+    fn names_a_media_type(&self) -> bool {
+        self.content_type.is_some_and(|t| !t.trim().is_empty())
     }
 
     pub(crate) fn content_type_not_allowed(&self) -> Option<Location<'r>> {
-        self.media_type()?;
-        let allowed = fields::is_allowed_media_type(self.content_type_cut?);
+        let content_type = self
+            .content_type_cut
+            .filter(|_| self.names_a_media_type())?;
+        let allowed = fields::is_allowed_media_type(content_type);
         (!allowed).then(|| header("Content-Type"))
     }
 
