@@ -52,9 +52,11 @@ pub fn form_accented() -> Request<'static> {
     form_request(form_body(true), "")
 }
 
-/// [`form`] with every value of its head (path, query, headers, cookies)
-/// ending in `n`: with a new `n` each time, none of them is one the WAF
-/// found clean before, which is the worst case of its memo of those.
+/// [`form`] with every value of its head (query, headers, cookies) ending in
+/// `n`, as `load.sh`'s `waf_new_head` sends it (the path, `Content-Type` and
+/// `Content-Length` unchanged): with a new `n` each time, none of them is
+/// one the WAF found clean before, which is the worst case of its memo of
+/// those.
 #[allow(dead_code)] // waf_profile's only
 pub fn form_new_head(n: usize) -> Request<'static> {
     form_request(form_body(false), &n.to_string())
@@ -64,14 +66,11 @@ fn form_request(body: String, mark: &str) -> Request<'static> {
     let cookie = format!("sid=9b2f0c7e4d1a{mark}; theme=dark{mark}; _ga=GA1.2.1843925735.1700000000{mark}; cart=3{mark}");
     Request::from_target(
         "POST",
-        format!("/{mark}?ref=newsletter{mark}&utm_source=mail{mark}&utm_campaign=spring{mark}"),
+        format!("/?ref=newsletter{mark}&utm_source=mail{mark}&utm_campaign=spring{mark}"),
     )
     .header("Host", format!("127.0.0.1:18080{mark}"))
-    .header("Content-Length", format!("{}{mark}", body.len()))
-    .header(
-        "Content-Type",
-        format!("application/x-www-form-urlencoded{mark}"),
-    )
+    .header("Content-Length", body.len().to_string())
+    .header("Content-Type", "application/x-www-form-urlencoded")
     .header(
         "User-Agent",
         format!("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0{mark}"),
