@@ -53,6 +53,15 @@ async fn unknown_limit() -> impl Responder {
     "never served"
 }
 
+/// A handler that sends its own rate-limit fields (an application's own
+/// limiter, say).
+async fn own_limit() -> impl Responder {
+    actix_web::HttpResponse::Ok()
+        .insert_header(("RateLimit-Policy", r#""app";q=100;w=3600"#))
+        .insert_header(("RateLimit", r#""app";r=99;t=3600"#))
+        .body("own")
+}
+
 /// The middleware (believing `X-Forwarded-For` from `proxies`) in front of
 /// `/`, `/login`, and the attribute's `/special`, `/unknown` and `/keyed`.
 fn start(fw: &Firewall, addr: &str, workers: usize, proxies: &[&str]) -> Option<SocketAddr> {
@@ -72,6 +81,7 @@ fn start(fw: &Firewall, addr: &str, workers: usize, proxies: &[&str]) -> Option<
                 .app_data(fw.clone())
                 .route("/", web::get().to(|| async { "home" }))
                 .route("/login", web::post().to(|| async { "welcome" }))
+                .route("/own", web::get().to(own_limit))
                 .service(special)
                 .service(unknown_limit)
                 .service(keyed_handler)
@@ -244,6 +254,23 @@ fn two_addresses_of_one_ipv6_slash_64_share_a_key_and_two_slash_64s_do_not() {
     assert!(
         lines[0].starts_with("[WARNING] RATE DROP: [TCP] [2001:db8:0:1::2]:"),
         "{lines:?}"
+    );
+}
+
+#[test]
+fn a_handlers_own_rate_limit_fields_are_kept_beside_the_firewalls() {
+    let fw = firewall_with(vec![limit("api", "10/60s", "/own")]);
+    let server = start(&fw, "127.0.0.1:0", 1, &["127.0.0.1"]).expect("127.0.0.1 binds");
+    let reply = get(server, "/own", &from("203.0.113.9")).expect("an answer");
+    assert_eq!((reply.status, reply.body.as_str()), (200, "own"));
+    // Both fields are lists: the handler's member first, the firewall's after.
+    assert_eq!(
+        reply.headers("ratelimit-policy"),
+        [r#""app";q=100;w=3600"#, r#""api";q=10;w=60"#]
+    );
+    assert_eq!(
+        reply.headers("ratelimit"),
+        [r#""app";r=99;t=3600"#, r#""api";r=9;t=6"#]
     );
 }
 

@@ -110,6 +110,17 @@ impl Reply {
         })
     }
 
+    /// Every value of header `name` (lower case), in the order sent.
+    pub fn headers(&self, name: &str) -> Vec<&str> {
+        self.head
+            .lines()
+            .filter_map(|line| {
+                let (key, value) = line.split_once(':')?;
+                key.eq_ignore_ascii_case(name).then(|| value.trim())
+            })
+            .collect()
+    }
+
     /// What finds this request's ACL line: `:<client port> -> <destination>`
     /// (`[::1]:5000` for IPv6, as the log writes it).
     pub fn acl_key(&self, destination: SocketAddr) -> String {
