@@ -8,10 +8,12 @@
 #
 #   firewall-actix/benches/callgrind.sh bare limit       # GET /
 #   firewall-actix/benches/callgrind.sh bare_post waf    # post.lua
+#   firewall-actix/benches/callgrind.sh waf_accented waf_new_head
 #   SERVER=/tmp/old_bench_server firewall-actix/benches/callgrind.sh waf
 #
-# waf and bare_post send post.lua, the others GET / (the accented, new-head,
-# flood and Redis variants need load.sh's client scripts or Redis).
+# The WAF configurations and bare_post send load.sh's client scripts
+# (client_scripts.sh), the others GET / (the flood and Redis variants need
+# load.sh's many clients or Redis).
 # SERVER names a prebuilt binary (to compare two builds); the callgrind
 # profiles stay in $KEEP when it is set (callgrind_annotate --inclusive=yes).
 # Needs valgrind and wrk. Only 127.0.0.1 is loaded.
@@ -26,6 +28,10 @@ if [ -z "${SERVER:-}" ]; then
   SERVER=target/release/examples/bench_server
 fi
 PORT=${PORT:-18190}
+SCRIPTS=$(mktemp -d)
+trap 'rm -rf "$SCRIPTS"' EXIT
+source firewall-actix/benches/client_scripts.sh
+write_client_scripts "$SCRIPTS"
 WARM_UP=${WARM_UP:-6s}
 MEASURE=${MEASURE:-12s}
 
@@ -33,10 +39,11 @@ for config in "$@"; do
   dir=$(mktemp -d)
   script=()
   case $config in
-    waf_accented | waf_new_head | *_flood | *_redis)
-      echo "$config: its client script is load.sh's; measure waf, bare_post or a GET / configuration" >&2; exit 2 ;;
-    waf | bare_post) script=(-s firewall-actix/benches/post.lua) ;;
+    *_flood | *_redis)
+      echo "$config: needs load.sh's many clients or Redis; measure a WAF configuration, bare_post or a GET / one" >&2; exit 2 ;;
   esac
+  lua=$(client_script "$config" "$SCRIPTS")
+  [ -z "$lua" ] || script=(-s "$lua")
   BENCH_CONFIG=$config BENCH_LOG=off BENCH_PORT=$PORT BENCH_WORKERS=1 BENCH_DIR=$dir \
     valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" "$SERVER" \
     >"$dir/stdout" 2>"$dir/stderr" &

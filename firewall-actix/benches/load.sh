@@ -111,38 +111,8 @@ redis_calls() { # the scripts Redis has run (the commands inside them count apar
 failures=0
 declare -A RPS P50 P99 NOTE
 
-# The WAF configurations' request: ~1 KB urlencoded form a shop might get.
-cp firewall-actix/benches/post.lua "$WORK/post.lua"
-sed 's/"name=Ann+O%27Brien"/"name=Zo%C3%AB+M%C3%BCller"/; s/"comment=" \.\. /"comment=Caf%C3%A9+order%3A+" .. /' \
-  "$WORK/post.lua" >"$WORK/post_accented.lua"
-grep -q 'Zo%C3%AB' "$WORK/post_accented.lua" && grep -q 'Caf%C3%A9' "$WORK/post_accented.lua" \
-  || { echo "post_accented.lua: the substitution failed" >&2; exit 2; }
-# The same form, every value of its head ending in the request's number.
-cp "$WORK/post.lua" "$WORK/post_new_head.lua"
-cat >>"$WORK/post_new_head.lua" <<'LUA'
-local head, count = {}, 0
-for name, value in pairs(wrk.headers) do head[name] = value end
-request = function()
-  count = count + 1
-  local n = tostring(count)
-  for name, value in pairs(head) do wrk.headers[name] = value .. n end
-  wrk.headers["Content-Type"] = head["Content-Type"]
-  wrk.headers["Cookie"] = "sid=9b2f0c7e4d1a" .. n .. "; theme=dark" .. n .. "; _ga=GA1.2.1843925735.1700000000" .. n .. "; cart=3" .. n
-  return wrk.format(nil, "/?ref=newsletter" .. n .. "&utm_source=mail" .. n .. "&utm_campaign=spring" .. n)
-end
-LUA
-
-# Every request from a new client address of 100.64.0.0/10 (4M addresses).
-cat >"$WORK/flood.lua" <<'LUA'
-local count = 0
-request = function()
-  count = count + 1
-  local n = count % 4194304
-  wrk.headers["X-Forwarded-For"] = string.format("100.%d.%d.%d",
-    64 + math.floor(n / 65536), math.floor(n / 256) % 256, n % 256)
-  return wrk.format(nil, "/")
-end
-LUA
+source firewall-actix/benches/client_scripts.sh
+write_client_scripts "$WORK"
 
 to_ms() { # wrk latency (e.g. 512.00us, 1.20ms, 2.00s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
@@ -160,13 +130,9 @@ run_one() {
     kill -0 "$pid" 2>/dev/null || { echo "$name: server died: $(cat "$dir/stderr")" >&2; failures=$((failures+1)); return; }
     sleep 0.1
   done
-  local script=()
-  case $config in
-    waf | bare_post) script=(-s "$WORK/post.lua") ;;
-    waf_accented) script=(-s "$WORK/post_accented.lua") ;;
-    waf_new_head) script=(-s "$WORK/post_new_head.lua") ;;
-    limit_flood | bare_flood) script=(-s "$WORK/flood.lua") ;;
-  esac
+  local script=() lua
+  lua=$(client_script "$config" "$WORK")
+  [ -z "$lua" ] || script=(-s "$lua")
   local calls_before=0
   case $config in *_redis) calls_before=$(redis_calls) ;; esac
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${script[@]}" "http://127.0.0.1:$PORT/" >"$dir/wrk" 2>&1
