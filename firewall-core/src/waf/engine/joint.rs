@@ -54,6 +54,15 @@ const BUILT_STRIDE: usize = 8;
 /// build none for ordinary traffic, and a cold thread's first requests
 /// spend a few hundred microseconds at most; random text dense in
 /// punctuation would spend it all within a few hundred bytes.
+///
+/// Being a time, it does not scale with an instruction counter: under
+/// callgrind (about 50 times slower) one state (10 to 80 µs natively over
+/// the decoded set) spends it all, so a request builds one and scans the
+/// rest signature by signature, and a warm-up builds a state per request
+/// where a native one builds all it needs. A profile of values new to
+/// the caches then counts building and the fallback that native runs
+/// barely do: raise this for the profile, and warm up on the values it
+/// measures.
 pub(crate) const BUILDING_PER_REQUEST: Duration = Duration::from_millis(1);
 
 /// What a state built but not timed is charged.
