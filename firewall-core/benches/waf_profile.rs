@@ -58,11 +58,12 @@ fn main() {
     let mut sweep = vec![0u8; sweep_kib * 1024];
     let waf = Waf::new(WafConfig::default().paranoia(paranoia)).expect("the WAF compiles");
     // The warm-up sends what is measured (new head values for
-    // `form-new-head`, numbered past the measured ones), so the lazy DFAs'
-    // states are built before, as in a server that has run a while.
+    // `form-new-head`, numbered 0.. before the measured ones, as a server's
+    // count goes on), so the lazy DFAs' states are built before, as in a
+    // server that has run a while.
     let request_at = |n: usize| (name == "form-new-head").then(|| waf_requests::form_new_head(n));
     for n in 0..WARM_UP {
-        let new_head = request_at(rounds + n);
+        let new_head = request_at(n);
         black_box(waf.inspect(black_box(new_head.as_ref().unwrap_or(&request))));
     }
     let mut passed = 0usize;
@@ -72,7 +73,7 @@ fn main() {
         for line in sweep.chunks_mut(64) {
             line[0] = line[0].wrapping_add(round as u8);
         }
-        let new_head = request_at(round);
+        let new_head = request_at(WARM_UP + round);
         let request = new_head.as_ref().unwrap_or(&request);
         let start = Instant::now();
         passed += usize::from(measured(&waf, request));
