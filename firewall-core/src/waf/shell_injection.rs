@@ -249,7 +249,7 @@ fn runs_nothing_plainly(text: &str) -> bool {
     let bytes = text.as_bytes();
     let start = bytes
         .iter()
-        .position(|&b| !PLAIN_LEAD.contains(b))
+        .position(|&b| !PLAIN_LEAD_TABLE[usize::from(b)])
         .unwrap_or(bytes.len());
     let Some(&first) = bytes.get(start) else {
         return true;
@@ -259,16 +259,32 @@ fn runs_nothing_plainly(text: &str) -> bool {
     }
     let end = bytes[start..]
         .iter()
-        .position(|&b| !PLAIN_WORD.contains(b))
+        .position(|&b| !PLAIN_WORD_TABLE[usize::from(b)])
         .map_or(bytes.len(), |i| i + start);
     if bytes.get(end).is_some_and(|&b| !PLAIN_END.contains(b)) {
         return false;
     }
-    let shape = WordShape {
-        truncated: end - start > MAX_WORD,
-        ..WordShape::default()
-    };
-    command_of(&text[start..end], shape).is_none()
+    let word = &text[start..end];
+    if word.len() > MAX_WORD {
+        // The lexer keeps no more: a truncated word is no command.
+        return true;
+    }
+    plain_word_names_nothing(word) || command_of(word, WordShape::default()).is_none()
+}
+
+/// [`PLAIN_LEAD`] as a table indexed by byte.
+const PLAIN_LEAD_TABLE: [bool; 256] = PLAIN_LEAD.table();
+/// [`PLAIN_WORD`] as a table indexed by byte.
+const PLAIN_WORD_TABLE: [bool; 256] = PLAIN_WORD.table();
+
+/// Whether [`command_of`] finds no command in the plain `word` (of
+/// [`PLAIN_WORD`] bytes, a letter first), read more cheaply: such a word is
+/// no path to a directory of binaries (those open with `/`), so its name
+/// is the word, less an `.exe`, which must be name bytes opening as a
+/// listed name does. False when unsure.
+fn plain_word_names_nothing(word: &str) -> bool {
+    let name = word.strip_suffix(".exe").unwrap_or(word);
+    name.bytes().any(|b| name_class(b).is_none()) || !may_name_a_command(name)
 }
 
 /// The most variable assignments skipped before a command (`a=1 b=2 id`).
@@ -1067,6 +1083,49 @@ mod tests {
                     prop_assert!(!super::command_at(&text, &text, position), "{:?}", text);
                 }
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// A plain word the cheap reading says names nothing, command_of
+        /// finds nothing in.
+        #[test]
+        fn a_plain_word_said_to_name_nothing_is_no_command(
+            word in "(ls|id|cat|who|get-|invoke-|aa-|chef-|mozilla|linux|x11|rv:)?[a-z0-9._/:-]{0,12}(\\.exe)?",
+        ) {
+            if word.starts_with(|c: char| c.is_ascii_lowercase())
+                && super::plain_word_names_nothing(&word)
+            {
+                prop_assert!(
+                    super::command_of(&word, super::WordShape::default()).is_none(),
+                    "{:?}", word
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn plain_words_that_name_a_command_are_not_said_to_name_nothing() {
+        for word in [
+            "ls", "id", "ls.exe", "cat", "whoami", "get-item", "aa-x", "net1", "7z",
+        ] {
+            let letter_first = word.starts_with(|c: char| c.is_ascii_lowercase());
+            assert!(
+                !letter_first || !super::plain_word_names_nothing(word),
+                "{word:?}"
+            );
+        }
+        for word in [
+            "mozilla/5.0",
+            "rv:128.0",
+            "x11",
+            "linux",
+            "gecko/20100101",
+            "x86_64",
+        ] {
+            assert!(super::plain_word_names_nothing(word), "{word:?}");
         }
     }
 
