@@ -367,6 +367,32 @@ const ENTITIES: &[(&str, char)] = &[
     ("vert", '|'),
 ];
 
+/// The lengths of the names of [`ENTITIES`] by their first letter: bit
+/// `len` of entry `first - b'a'` (every name is lower-case ASCII and
+/// shorter than 16 bytes, else the build fails here).
+const ENTITY_LENGTHS: [u16; 26] = {
+    let mut lengths = [0u16; 26];
+    let mut i = 0;
+    while i < ENTITIES.len() {
+        let name = ENTITIES[i].0.as_bytes();
+        assert!(name[0].is_ascii_lowercase() && name.len() < 16);
+        lengths[(name[0] - b'a') as usize] |= 1 << name.len();
+        i += 1;
+    }
+    lengths
+};
+
+/// Whether an entity's name has the first letter (in either case) and
+/// the length of `name`.
+fn may_name_an_entity(name: &[u8]) -> bool {
+    match name.first().map(u8::to_ascii_lowercase) {
+        Some(first @ b'a'..=b'z') if name.len() < 16 => {
+            ENTITY_LENGTHS[usize::from(first - b'a')] & (1 << name.len()) != 0
+        }
+        _ => false,
+    }
+}
+
 /// One reference at the start of `text` (which starts with `&`).
 fn decode_reference(text: &str) -> Option<(char, usize)> {
     let body = &text[1..];
@@ -385,8 +411,12 @@ fn decode_reference(text: &str) -> Option<(char, usize)> {
         return char::from_u32(code).map(|c| (c, used));
     }
     let len = body.bytes().take_while(u8::is_ascii_alphabetic).count();
-    // The names are lower case: compared without copying the text.
+    // The names are lower case: compared without copying the text, and
+    // only when one has the text's first letter and length.
     let name = &body[..len];
+    if !may_name_an_entity(name.as_bytes()) {
+        return None;
+    }
     let (_, c) = ENTITIES
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))?;
@@ -1156,6 +1186,21 @@ mod tests {
                 "{path:?}"
             );
         }
+    }
+
+    #[test]
+    fn every_entity_passes_the_lengths_gate_in_any_case() {
+        for (name, _) in ENTITIES {
+            assert!(may_name_an_entity(name.as_bytes()), "{name}");
+            assert!(may_name_an_entity(name.to_ascii_uppercase().as_bytes()));
+            for text in [format!("&{name};"), format!("&{}x", name.to_uppercase())] {
+                let reference = decode_reference(&text);
+                assert_eq!(reference, decode_reference_by_copy(&text), "{text:?}");
+                assert!(text.ends_with('x') || reference.is_some(), "{text:?}");
+            }
+        }
+        assert!(!may_name_an_entity(b"utm"));
+        assert!(!may_name_an_entity(b""));
     }
 
     #[test]
