@@ -123,10 +123,9 @@ const MAX_QUERY_VALUES: usize = 8;
 /// shows the URL, or takes a value from it into a script, runs what is
 /// there, not what the URL starts with.
 fn url_query_values(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let head = &bytes[..bytes.len().min(16)];
     let is_url = bytes.starts_with(b"/")
-        || bytes[..bytes.len().min(16)]
-            .windows(3)
-            .any(|window| window == b"://");
+        || memchr::memchr_iter(b':', head).any(|at| head[at + 1..].starts_with(b"//"));
     let query = if is_url {
         memchr::memchr(b'?', bytes)
     } else {
@@ -690,7 +689,23 @@ fn punctuator_run(bytes: &[u8], i: usize) -> usize {
     1 + bytes[i + 1..]
         .iter()
         .take(3)
-        .take_while(|b| b"=+-!~*%<>&|^?".contains(b))
+        .take_while(|&&b| {
+            matches!(
+                b,
+                b'=' | b'+'
+                    | b'-'
+                    | b'!'
+                    | b'~'
+                    | b'*'
+                    | b'%'
+                    | b'<'
+                    | b'>'
+                    | b'&'
+                    | b'|'
+                    | b'^'
+                    | b'?'
+            )
+        })
         .count()
 }
 
@@ -857,6 +872,17 @@ mod tests {
                     "{text:?} from {at}"
                 );
             }
+        }
+    }
+
+    /// An operator's run holds the bytes it held when they were looked
+    /// up in a byte string, byte by byte.
+    #[test]
+    fn punctuator_runs_hold_the_operator_bytes() {
+        for b in 0..=255u8 {
+            let text = [b'=', b, b, b, b];
+            let expected = if b"=+-!~*%<>&|^?".contains(&b) { 4 } else { 1 };
+            assert_eq!(super::punctuator_run(&text, 0), expected, "{b}");
         }
     }
 
