@@ -83,16 +83,24 @@ fn could_be_js_by_searches(text: &str) -> bool {
 /// Whether `text` (decoded, lower case) makes JavaScript that runs.
 pub(crate) fn is_js_injection(text: &str) -> bool {
     let bytes = text.as_bytes();
-    if !could_be_js(text) {
+    let held = Held::of(text);
+    if !held.any(Held::SCRIPT) {
         return false;
     }
-    if has_jsfuck_run(bytes) {
+    if held.any(Held::BRACKET) && has_jsfuck_run(bytes) {
         return true;
     }
     if read(bytes, 0, Context::Expression) {
         return true;
     }
-    for quote in [b'\'', b'"', b'`'] {
+    for (quote, needs) in [
+        (b'\'', Held::SINGLE_QUOTE),
+        (b'"', Held::DOUBLE_QUOTE),
+        (b'`', Held::BACKTICK | Held::DOLLAR),
+    ] {
+        if !held.any(needs) {
+            continue;
+        }
         let end = if quote == b'`' {
             first_template_end(bytes)
         } else {
@@ -109,8 +117,71 @@ pub(crate) fn is_js_injection(text: &str) -> bool {
             }
         }
     }
-    url_query_values(bytes).any(|at| read(bytes, at, Context::Expression))
+    // A query's values follow a `?` and each its `=`.
+    held.holds_query() && url_query_values(bytes).any(|at| read(bytes, at, Context::Expression))
 }
+
+/// Which bytes [`is_js_injection`] looks for a value holds, as bits: a
+/// short value's found in one pass through [`HELD_TABLE`]; a long one's
+/// gate searched, the rest taken as held (each is searched where it is
+/// needed).
+#[derive(Clone, Copy)]
+struct Held(u8);
+
+impl Held {
+    /// A byte of the gate ([`could_be_js`]): `(`, `` ` ``, `=`, `[`.
+    const SCRIPT: u8 = 1;
+    const BRACKET: u8 = 2;
+    const SINGLE_QUOTE: u8 = 4;
+    const DOUBLE_QUOTE: u8 = 8;
+    const BACKTICK: u8 = 16;
+    const DOLLAR: u8 = 32;
+    /// `?`, which opens a URL's query.
+    const QUERY_MARK: u8 = 64;
+    const EQUALS: u8 = 128;
+
+    /// The bytes of `text`: one pass below [`HELD_IN_ONE_PASS`] bytes.
+    fn of(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        if bytes.len() >= HELD_IN_ONE_PASS {
+            return Self(if could_be_js(text) { u8::MAX } else { 0 });
+        }
+        Self(
+            bytes
+                .iter()
+                .fold(0, |held, &b| held | HELD_TABLE[usize::from(b)]),
+        )
+    }
+
+    /// Whether one of `bits` is held.
+    fn any(self, bits: u8) -> bool {
+        self.0 & bits != 0
+    }
+
+    /// Whether a `?` and an `=` are held, as a URL's query values need.
+    fn holds_query(self) -> bool {
+        let both = Self::QUERY_MARK | Self::EQUALS;
+        self.0 & both == both
+    }
+}
+
+/// Below how many bytes [`Held::of`] reads a value in one pass (above,
+/// vectorised searches cost less).
+const HELD_IN_ONE_PASS: usize = 128;
+
+/// The bits of [`Held`] each byte sets.
+const HELD_TABLE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    table[b'(' as usize] = Held::SCRIPT;
+    table[b'`' as usize] = Held::SCRIPT | Held::BACKTICK;
+    table[b'=' as usize] = Held::SCRIPT | Held::EQUALS;
+    table[b'[' as usize] = Held::SCRIPT | Held::BRACKET;
+    table[b'\'' as usize] = Held::SINGLE_QUOTE;
+    table[b'"' as usize] = Held::DOUBLE_QUOTE;
+    table[b'$' as usize] = Held::DOLLAR;
+    table[b'?' as usize] = Held::QUERY_MARK;
+    table
+};
 
 /// Most query values of a URL read as expressions.
 const MAX_QUERY_VALUES: usize = 8;
@@ -120,8 +191,9 @@ const MAX_QUERY_VALUES: usize = 8;
 /// shows the URL, or takes a value from it into a script, runs what is
 /// there, not what the URL starts with.
 fn url_query_values(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let head = &bytes[..bytes.len().min(16)];
     let is_url = bytes.starts_with(b"/")
-        || memchr::memmem::find(&bytes[..bytes.len().min(16)], b"://").is_some();
+        || memchr::memchr_iter(b':', head).any(|at| head[at + 1..].starts_with(b"//"));
     let query = if is_url {
         memchr::memchr(b'?', bytes)
     } else {
@@ -577,9 +649,53 @@ fn read(bytes: &[u8], start: usize, context: Context) -> bool {
     false
 }
 
-/// Whether `word` is one of `words`.
+/// Whether `word` is one of `words`, one of the lists of [`LISTS`]: a
+/// word whose first letter and length no listed word has is none, without
+/// a look at the list.
 fn is_one_of(word: &[u8], words: &[&str]) -> bool {
-    words.iter().any(|w| w.as_bytes() == word)
+    debug_assert!(LISTS.contains(&words), "a list the gate does not know");
+    may_be_listed(word) && words.iter().any(|w| w.as_bytes() == word)
+}
+
+/// The lists of words [`read`] looks words up in.
+const LISTS: [&[&str]; 8] = [
+    CALLBACKS,
+    HOOKS,
+    RUNS_CODE,
+    PAGE_OBJECTS,
+    PAGE_HANDLERS,
+    SINKS,
+    PREFIX_WORDS,
+    INFIX_WORDS,
+];
+
+/// The lengths of the words of [`LISTS`] by their first letter: bit
+/// `len` of entry `first - b'a'`. Every listed word is lower-case ASCII
+/// and shorter than 32 bytes (else the build fails here).
+const LISTED_LENGTHS: [u32; 26] = {
+    let mut lengths = [0u32; 26];
+    let mut l = 0;
+    while l < LISTS.len() {
+        let mut w = 0;
+        while w < LISTS[l].len() {
+            let word = LISTS[l][w].as_bytes();
+            assert!(word[0].is_ascii_lowercase() && word.len() < 32);
+            lengths[(word[0] - b'a') as usize] |= 1 << word.len();
+            w += 1;
+        }
+        l += 1;
+    }
+    lengths
+};
+
+/// Whether a word of [`LISTS`] has `word`'s first letter and length.
+fn may_be_listed(word: &[u8]) -> bool {
+    match word.first() {
+        Some(&first @ b'a'..=b'z') if word.len() < 32 => {
+            LISTED_LENGTHS[usize::from(first - b'a')] & (1 << word.len()) != 0
+        }
+        _ => false,
+    }
 }
 
 /// Whether a call of `callee` counts as an injection.
@@ -611,16 +727,29 @@ fn is_word_start(b: u8) -> bool {
 }
 
 /// The end of a name or number starting at `i`.
-fn word_end(bytes: &[u8], mut i: usize) -> usize {
-    while let Some(&b) = bytes.get(i) {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'\\' || b >= 0x80 {
-            i += 1;
-        } else {
-            break;
-        }
-    }
-    i
+fn word_end(bytes: &[u8], i: usize) -> usize {
+    bytes[i.min(bytes.len())..]
+        .iter()
+        .position(|&b| !WORD_BYTES[usize::from(b)])
+        .map_or(bytes.len().max(i), |n| i + n)
 }
+
+/// Whether a byte continues a name or number: ASCII letters and digits,
+/// `_`, `$`, `\\` and every byte that is not ASCII.
+const WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric()
+            || byte == b'_'
+            || byte == b'$'
+            || byte == b'\\'
+            || byte >= 0x80;
+        b += 1;
+    }
+    table
+};
 
 /// The length of a run of operator characters starting at `i` (at most
 /// 4; a `/` only first, so that a comment after an operator stays one).
@@ -628,7 +757,23 @@ fn punctuator_run(bytes: &[u8], i: usize) -> usize {
     1 + bytes[i + 1..]
         .iter()
         .take(3)
-        .take_while(|b| b"=+-!~*%<>&|^?".contains(b))
+        .take_while(|&&b| {
+            matches!(
+                b,
+                b'=' | b'+'
+                    | b'-'
+                    | b'!'
+                    | b'~'
+                    | b'*'
+                    | b'%'
+                    | b'<'
+                    | b'>'
+                    | b'&'
+                    | b'|'
+                    | b'^'
+                    | b'?'
+            )
+        })
         .count()
 }
 
@@ -666,7 +811,86 @@ fn regex_end(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// Past blanks and comments (`//`, `/* */`, `<!--`) from `i`.
+#[inline]
 fn skip_blanks_and_comments(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    // Every comment opens with `/` or `<`: most tokens are read without
+    // the look for one (kept out of line).
+    if matches!(bytes.get(i), Some(b'/' | b'<')) {
+        skip_comments(bytes, i)
+    } else {
+        i
+    }
+}
+
+/// [`skip_blanks_and_comments`] from a `/` or `<` at `i`.
+#[inline(never)]
+fn skip_comments(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let rest = &bytes[i.min(bytes.len())..];
+        if rest.starts_with(b"//") || rest.starts_with(b"<!--") {
+            return memchr::memchr(b'\n', rest).map_or(bytes.len(), |n| i + n + 1);
+        }
+        if rest.starts_with(b"/*") {
+            match memchr::memmem::find(&rest[2..], b"*/") {
+                Some(n) => i += n + 4,
+                None => return bytes.len(),
+            }
+            continue;
+        }
+        return i;
+    }
+}
+
+/// [`is_js_injection`] as it was first written (every place read, the
+/// URL test by a substring search): the tests' reference.
+#[cfg(test)]
+fn is_js_injection_every_place(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if !could_be_js(text) {
+        return false;
+    }
+    if has_jsfuck_run(bytes) || read(bytes, 0, Context::Expression) {
+        return true;
+    }
+    for quote in [b'\'', b'"', b'`'] {
+        let end = if quote == b'`' {
+            first_template_end(bytes)
+        } else {
+            memchr::memchr(quote, bytes).map(|at| (at + 1, false))
+        };
+        if let Some((after, in_substitution)) = end {
+            let context = if in_substitution {
+                Context::Substitution
+            } else {
+                Context::AfterString
+            };
+            if read(bytes, after, context) {
+                return true;
+            }
+        }
+    }
+    let is_url = bytes.starts_with(b"/")
+        || memchr::memmem::find(&bytes[..bytes.len().min(16)], b"://").is_some();
+    let start = if is_url {
+        memchr::memchr(b'?', bytes).unwrap_or(bytes.len())
+    } else {
+        bytes.len()
+    };
+    memchr::memchr_iter(b'=', &bytes[start..])
+        .take(MAX_QUERY_VALUES)
+        .any(|at| read(bytes, start + at + 1, Context::Expression))
+}
+
+/// [`skip_blanks_and_comments`] as it was first written: the tests'
+/// reference.
+#[cfg(test)]
+fn skip_blanks_and_comments_every_time(bytes: &[u8], mut i: usize) -> usize {
     loop {
         while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
@@ -693,6 +917,105 @@ mod tests {
     use super::super::sql_injection::generated;
 
     use super::{could_be_js, could_be_js_by_searches, is_js_injection, read, Context};
+
+    /// Every text of up to six bytes of blanks and comment openers, read
+    /// from every place: the early return decides as the full look.
+    #[test]
+    fn blanks_and_comments_are_skipped_as_before_on_every_short_text() {
+        let alphabet = b" \n/<!-*a";
+        let mut texts: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut last: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..6 {
+            last = last
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |&b| [t.as_slice(), &[b]].concat()))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        for text in &texts {
+            for at in 0..=text.len() + 1 {
+                assert_eq!(
+                    super::skip_blanks_and_comments(text, at),
+                    super::skip_blanks_and_comments_every_time(text, at),
+                    "{text:?} from {at}"
+                );
+            }
+        }
+    }
+
+    /// An operator's run holds the bytes it held when they were looked
+    /// up in a byte string, byte by byte.
+    #[test]
+    fn punctuator_runs_hold_the_operator_bytes() {
+        for b in 0..=255u8 {
+            let text = [b'=', b, b, b, b];
+            let expected = if b"=+-!~*%<>&|^?".contains(&b) { 4 } else { 1 };
+            assert_eq!(super::punctuator_run(&text, 0), expected, "{b}");
+        }
+    }
+
+    /// The table of name bytes holds what the comparisons it replaces
+    /// hold, byte by byte.
+    #[test]
+    fn word_bytes_are_letters_digits_underscore_dollar_backslash_and_wide() {
+        for b in 0..=255u8 {
+            let expected =
+                b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'\\' || b >= 0x80;
+            assert_eq!(super::WORD_BYTES[usize::from(b)], expected, "{b}");
+            let text = [b'a', b, b' '];
+            assert_eq!(super::word_end(&text, 0), if expected { 2 } else { 1 });
+            assert_eq!(super::word_end(&text, 3), 3);
+            assert_eq!(super::word_end(&text, 5), 5);
+        }
+    }
+
+    /// The detector decides as when it read every place, on the
+    /// generators' payloads (every family) alone and in prose and URLs.
+    #[test]
+    fn the_places_skipped_decide_as_every_place_on_generated_attacks() {
+        let mut detected = 0;
+        for attack in generated::attacks(23, 150) {
+            let payload = attack.payload.to_lowercase();
+            for text in [
+                payload.clone(),
+                format!("https://x.example/p?q={payload}&r=1"),
+                format!("/p?a=1&q={payload}"),
+                format!("mozilla/5.0 (x11; {payload}) gecko"),
+            ] {
+                let every = super::is_js_injection_every_place(&text);
+                assert_eq!(is_js_injection(&text), every, "{text:?}");
+                detected += usize::from(every);
+            }
+        }
+        assert!(detected > 100, "{detected}");
+    }
+
+    /// Every listed word passes the gate, and the gate decides as the
+    /// lists on words near theirs (a letter more or less, another case,
+    /// another first letter).
+    #[test]
+    fn the_listed_lengths_gate_decides_as_the_lists() {
+        let mut words: Vec<Vec<u8>> = Vec::new();
+        for word in super::LISTS.iter().flat_map(|list| list.iter()) {
+            let bytes = word.as_bytes();
+            words.push(bytes.to_vec());
+            words.push([bytes, b"x"].concat());
+            words.push(bytes[..bytes.len() - 1].to_vec());
+            words.push(bytes.to_ascii_uppercase());
+            for first in 0..=255u8 {
+                words.push([&[first], &bytes[1..]].concat());
+            }
+        }
+        let mut passed = 0;
+        for word in &words {
+            for list in super::LISTS {
+                let scanned = list.iter().any(|w| w.as_bytes() == word.as_slice());
+                assert_eq!(super::is_one_of(word, list), scanned, "{word:?}");
+            }
+            passed += usize::from(super::may_be_listed(word));
+        }
+        assert!(passed < words.len() / 4, "{passed} of {}", words.len());
+    }
 
     /// Pieces of script, all without `(`, `` ` `` and `=`.
     const NO_CALL: &[&str] = &[
@@ -750,6 +1073,63 @@ mod tests {
                     "{text:?}"
                 );
             }
+        }
+    }
+
+    /// Pieces of script and of prose: quotes, template openers, calls,
+    /// URLs, query values, comments.
+    const SCRIPT_PIECES: &[&str] = &[
+        "'",
+        "\"",
+        "`",
+        "${",
+        "$",
+        "alert",
+        "(1)",
+        ")",
+        "=",
+        "?",
+        "&",
+        "://",
+        "/",
+        "https",
+        "x.example",
+        "location",
+        "eval",
+        ";",
+        "//",
+        "/*",
+        "*/",
+        "<!--",
+        " ",
+        "it",
+        "[",
+        "]",
+        "+",
+        "-",
+        "1",
+        ".",
+        "document",
+        "cookie",
+        "\\",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The detector decides as when it read every place, on texts of
+        /// script and prose pieces (short ones read in one pass, long
+        /// ones searched).
+        #[test]
+        fn the_places_skipped_decide_as_every_place(
+            pieces in prop::collection::vec(prop::sample::select(SCRIPT_PIECES), 0..40),
+        ) {
+            let text = pieces.concat();
+            prop_assert_eq!(
+                is_js_injection(&text),
+                super::is_js_injection_every_place(&text),
+                "{:?}", text
+            );
         }
     }
 

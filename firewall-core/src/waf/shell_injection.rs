@@ -23,7 +23,7 @@
 //! skipped, as a shell does.
 
 use super::engine::ByteSet;
-use super::shell_tokens::{Lexer, Strength, Token, WordShape};
+use super::shell_tokens::{Lexer, Strength, Token, WordShape, MAX_WORD};
 
 /// What a command name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,16 +186,15 @@ fn reads_as_command(text: &str, start: Strength) -> bool {
     // At the start of a value only an obfuscated word is a command (or,
     // after a brace expansion, any word): a first word with nothing a
     // shell would undo is not read.
-    if (start != Strength::Start || first_word_hides(text)) && command_at(text, text, Some(start)) {
+    if (start != Strength::Start || first_word_hides(text))
+        && !runs_nothing_plainly(text)
+        && command_at(text, text, Some(start))
+    {
         return true;
     }
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(i) = bytes[from..]
-        .iter()
-        .position(|&b| SEPARATORS.contains(b))
-        .map(|i| i + from)
-    {
+    while let Some(i) = first_marked(&bytes[from..], &SEPARATORS_TABLE).map(|i| i + from) {
         from = i + 1;
         // `&&`, `||` and `$(` are read from their first byte.
         let b = bytes[i];
@@ -205,7 +204,10 @@ fn reads_as_command(text: &str, start: Strength) -> bool {
             i
         };
         let continues = start == i && i > 0 && bytes[i - 1] == b && b != b'\n';
-        if !continues && command_at(&text[start..], text, None) {
+        if !continues
+            && !runs_nothing_plainly(&text[start..])
+            && command_at(&text[start..], text, None)
+        {
             return true;
         }
     }
@@ -219,6 +221,71 @@ const HIDING: ByteSet = ByteSet::of(b"'\"\\^${}?*[%/`");
 
 /// The bytes that open a separator.
 const SEPARATORS: ByteSet = ByteSet::of(b";|&`\n\r({");
+/// [`SEPARATORS`] as a table indexed by byte.
+const SEPARATORS_TABLE: [bool; 256] = SEPARATORS.table();
+
+/// Bytes the lexer reads one by one as separators or blanks, never
+/// anything else (no `$(`, brace, redirection): what may stand before a
+/// plain command word ([`runs_nothing_plainly`]).
+const PLAIN_LEAD: ByteSet = ByteSet::of(b";|&`\n\r() \t");
+
+/// Bytes the lexer keeps as they are in a word outside quotes, whatever
+/// stands around them: no quote, escape, expansion, brace, glob, `=` (an
+/// assignment), `,` or `+`.
+const PLAIN_WORD: ByteSet = ByteSet::of(b"abcdefghijklmnopqrstuvwxyz0123456789._-/:");
+
+/// Bytes that end a word, whatever stands around them: blanks,
+/// separators, redirections.
+const PLAIN_END: ByteSet = ByteSet::of(b" \t;|&`\n\r()<>");
+
+/// Whether the command line at the start of `text` plainly runs nothing,
+/// so that [`command_at`] is false whatever position it is read from,
+/// without the lexer: separators and blanks ([`PLAIN_LEAD`]), then either
+/// the end, or a word of plain bytes ([`PLAIN_WORD`], a letter first)
+/// ended by [`PLAIN_END`] or the end that names no command. Such a word is
+/// read as it is, unobfuscated, and is no assignment: the lexer's reading
+/// would stop at it. False when the lexer must read.
+fn runs_nothing_plainly(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|&b| !PLAIN_LEAD_TABLE[usize::from(b)])
+        .unwrap_or(bytes.len());
+    let Some(&first) = bytes.get(start) else {
+        return true;
+    };
+    if !first.is_ascii_lowercase() {
+        return false;
+    }
+    let end = bytes[start..]
+        .iter()
+        .position(|&b| !PLAIN_WORD_TABLE[usize::from(b)])
+        .map_or(bytes.len(), |i| i + start);
+    if bytes.get(end).is_some_and(|&b| !PLAIN_END.contains(b)) {
+        return false;
+    }
+    let word = &text[start..end];
+    if word.len() > MAX_WORD {
+        // The lexer keeps no more: a truncated word is no command.
+        return true;
+    }
+    plain_word_names_nothing(word) || command_of(word, WordShape::default()).is_none()
+}
+
+/// [`PLAIN_LEAD`] as a table indexed by byte.
+const PLAIN_LEAD_TABLE: [bool; 256] = PLAIN_LEAD.table();
+/// [`PLAIN_WORD`] as a table indexed by byte.
+const PLAIN_WORD_TABLE: [bool; 256] = PLAIN_WORD.table();
+
+/// Whether [`command_of`] finds no command in the plain `word` (of
+/// [`PLAIN_WORD`] bytes, a letter first), read more cheaply: such a word is
+/// no path to a directory of binaries (those open with `/`), so its name
+/// is the word, less an `.exe`, which must be name bytes opening as a
+/// listed name does. False when unsure.
+fn plain_word_names_nothing(word: &str) -> bool {
+    let name = word.strip_suffix(".exe").unwrap_or(word);
+    name.bytes().any(|b| name_class(b).is_none()) || !may_name_a_command(name)
+}
 
 /// The most variable assignments skipped before a command (`a=1 b=2 id`).
 const MAX_ASSIGNMENTS: usize = 8;
@@ -393,6 +460,14 @@ fn is_binary_dir(dir: &str, glob: bool) -> bool {
 }
 
 fn kind_of(name: &str) -> Option<Kind> {
+    if !may_name_a_command(name) {
+        return None;
+    }
+    kind_of_listed(name)
+}
+
+/// [`kind_of`] past its gate: the look-ups in the lists.
+fn kind_of_listed(name: &str) -> Option<Kind> {
     if COMMANDS.binary_search(&name).is_ok() || COMMAND_PREFIXES.iter().any(|p| name.starts_with(p))
     {
         Some(Kind::Command)
@@ -401,6 +476,82 @@ fn kind_of(name: &str) -> Option<Kind> {
     } else {
         cmdlet_kind(name)
     }
+}
+
+/// The classes of the bytes of command names (lower-case letters,
+/// digits, `-`, `_`), and a class for the end of a name: the indices of
+/// [`NAME_TRIPLES`].
+const NAME_CLASSES: usize = 38;
+const NAME_END: usize = NAME_CLASSES;
+
+/// The class of the name byte `b`, `None` for a byte no name holds.
+const fn name_class(b: u8) -> Option<usize> {
+    match b {
+        b'a'..=b'z' => Some((b - b'a') as usize),
+        b'0'..=b'9' => Some(26 + (b - b'0') as usize),
+        b'-' => Some(36),
+        b'_' => Some(37),
+        _ => None,
+    }
+}
+
+/// How every name [`kind_of`] finds opens: bit `class(third)` (or
+/// [`NAME_END`] for a name of two bytes) of entry `[class(first)]
+/// [class(second)]`. The commands and words are whole names; the
+/// families' prefixes and the cmdlets' verbs open longer names (a verb of
+/// two bytes would allow any third byte).
+const NAME_TRIPLES: [[u64; NAME_CLASSES]; NAME_CLASSES] = {
+    let mut triples = [[0u64; NAME_CLASSES]; NAME_CLASSES];
+    let lists: [(&[&str], bool); 5] = [
+        (COMMANDS, true),
+        (WORDS, true),
+        (COMMAND_PREFIXES, false),
+        (CMDLET_VERBS, false),
+        (CMDLET_ONLY_VERBS, false),
+    ];
+    let mut l = 0;
+    while l < lists.len() {
+        let (names, whole) = lists[l];
+        let mut n = 0;
+        while n < names.len() {
+            // Every listed name is two name bytes long at least: a
+            // shorter one fails the build here.
+            let name = names[n].as_bytes();
+            let (Some(first), Some(second)) = (name_class(name[0]), name_class(name[1])) else {
+                panic!("a listed name opens with a byte no name holds");
+            };
+            let third = if name.len() > 2 {
+                match name_class(name[2]) {
+                    Some(class) => 1u64 << class,
+                    None => panic!("a listed name holds a byte no name holds"),
+                }
+            } else if whole {
+                1u64 << NAME_END
+            } else {
+                u64::MAX
+            };
+            triples[first][second] |= third;
+            n += 1;
+        }
+        l += 1;
+    }
+    triples
+};
+
+/// Whether `name` opens as a name [`kind_of`] finds does (its first three
+/// bytes, or two and its end): every name, prefix and verb of its lists
+/// is two bytes long at least, and a cmdlet's name opens with its verb.
+fn may_name_a_command(name: &str) -> bool {
+    let class = |at: usize| name.as_bytes().get(at).map(|&b| name_class(b));
+    let (Some(Some(first)), Some(Some(second))) = (class(0), class(1)) else {
+        return false;
+    };
+    let third = match class(2) {
+        None => NAME_END,
+        Some(Some(third)) => third,
+        Some(None) => return false,
+    };
+    NAME_TRIPLES[first][second] & (1 << third) != 0
 }
 
 /// The kind of a `PowerShell` cmdlet name (Verb-Noun, an approved verb):
@@ -647,6 +798,7 @@ mod tests {
         could_be_command_injection, could_be_command_injection_by_searches, is_command_injection,
         is_command_injection_given, NEEDED, OPENING,
     };
+    use crate::waf::shell_tokens::Strength;
 
     /// Words of prose, some with a byte a shell undoes or a hiding word.
     const PROSE: &[&str] = &[
@@ -785,6 +937,214 @@ mod tests {
         }
         assert!(could_be_command_injection("c'a't /etc/passwd"));
         assert!(could_be_command_injection("\"/???/c?t\" /etc/passwd"));
+    }
+
+    /// The bytes of command names, and a few that no name holds.
+    const NAME_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-_./:=";
+
+    /// Every name of one to three bytes of [`NAME_ALPHABET`], and every
+    /// listed name, prefix and verb with a byte more or a noun after it.
+    fn names_near_the_lists() -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for &a in NAME_ALPHABET {
+            names.push(char::from(a).to_string());
+            for &b in NAME_ALPHABET {
+                names.push(String::from_utf8(vec![a, b]).unwrap());
+                for &c in NAME_ALPHABET {
+                    names.push(String::from_utf8(vec![a, b, c]).unwrap());
+                }
+            }
+        }
+        let lists = [
+            super::COMMANDS,
+            super::COMMAND_PREFIXES,
+            super::WORDS,
+            super::CMDLET_VERBS,
+            super::CMDLET_ONLY_VERBS,
+            super::CMDLET_NOUNS,
+        ];
+        for name in lists.iter().flat_map(|list| list.iter()) {
+            names.push((*name).to_owned());
+            names.push(format!("{name}x"));
+            names.push(format!("{name}-item"));
+            names.push(format!("{name}-together"));
+            names.push(name[..name.len() - 1].to_owned());
+        }
+        names
+    }
+
+    #[test]
+    fn the_name_pairs_gate_finds_what_the_lists_find() {
+        let names = names_near_the_lists();
+        let mut found = 0;
+        for name in &names {
+            let listed = super::kind_of_listed(name);
+            assert_eq!(super::kind_of(name), listed, "{name:?}");
+            found += usize::from(listed.is_some());
+        }
+        // The gate is not vacuous: it passes what the lists find, and
+        // rules out most other names.
+        assert!(found > 600, "{found}");
+        let passed = names
+            .iter()
+            .filter(|n| super::may_name_a_command(n))
+            .count();
+        assert!(passed < names.len() / 4, "{passed} of {}", names.len());
+    }
+
+    /// A piece of a command line: separators, blanks, plain words (command
+    /// names among them), assignments, quotes, escapes, expansions,
+    /// braces, globs, redirections.
+    const LINE_PIECES: &[&str] = &[
+        ";",
+        "|",
+        "||",
+        "&",
+        "&&",
+        "`",
+        "\n",
+        "\r",
+        "(",
+        ")",
+        "$(",
+        " ",
+        "\t",
+        "{",
+        "}",
+        ",",
+        "id",
+        "ls",
+        "cat",
+        "whoami",
+        "linux",
+        "x11",
+        "rv:128.0",
+        "mozilla/5.0",
+        "/bin/id",
+        "/usr/bin/cat",
+        "ls.exe",
+        "get-item",
+        "invoke-x",
+        "a=1",
+        "q=0.9",
+        "'",
+        "\"",
+        "\\",
+        "^",
+        "$",
+        "$ifs",
+        "${ifs}",
+        "%comspec%",
+        "%a:~0,3%",
+        "*",
+        "?",
+        "[",
+        "<",
+        ">",
+        "2>",
+        "+",
+        "-la",
+        "5",
+        "é",
+        "apt-get",
+        "aa-x",
+        "chef-y",
+        ".",
+        "/",
+        ":",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(8192))]
+
+        /// The gate on names' openings decides as the lists, on names near
+        /// theirs.
+        #[test]
+        fn the_name_gate_decides_as_the_lists(
+            name in "(get-|set-|invoke-|ls|ca|ch|aa-|ansible|py|wh|net|ps)?[a-z0-9_-]{0,10}",
+        ) {
+            prop_assert_eq!(super::kind_of(&name), super::kind_of_listed(&name), "{:?}", name);
+        }
+
+        /// The plain reading never rules out a command line the lexer
+        /// finds a command in, from any position.
+        #[test]
+        fn a_plainly_empty_line_runs_no_command(
+            pieces in prop::collection::vec(prop::sample::select(LINE_PIECES), 0..8),
+        ) {
+            let text = pieces.concat();
+            if super::runs_nothing_plainly(&text) {
+                for position in [
+                    None,
+                    Some(Strength::Start),
+                    Some(Strength::Weak),
+                    Some(Strength::Strong),
+                ] {
+                    prop_assert!(!super::command_at(&text, &text, position), "{:?}", text);
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// A plain word the cheap reading says names nothing, command_of
+        /// finds nothing in.
+        #[test]
+        fn a_plain_word_said_to_name_nothing_is_no_command(
+            word in "(ls|id|cat|who|get-|invoke-|aa-|chef-|mozilla|linux|x11|rv:)?[a-z0-9._/:-]{0,12}(\\.exe)?",
+        ) {
+            if word.starts_with(|c: char| c.is_ascii_lowercase())
+                && super::plain_word_names_nothing(&word)
+            {
+                prop_assert!(
+                    super::command_of(&word, super::WordShape::default()).is_none(),
+                    "{:?}", word
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn plain_words_that_name_a_command_are_not_said_to_name_nothing() {
+        for word in [
+            "ls", "id", "ls.exe", "cat", "whoami", "get-item", "aa-x", "net1", "7z",
+        ] {
+            let letter_first = word.starts_with(|c: char| c.is_ascii_lowercase());
+            assert!(
+                !letter_first || !super::plain_word_names_nothing(word),
+                "{word:?}"
+            );
+        }
+        for word in [
+            "mozilla/5.0",
+            "rv:128.0",
+            "x11",
+            "linux",
+            "gecko/20100101",
+            "x86_64",
+        ] {
+            assert!(super::plain_word_names_nothing(word), "{word:?}");
+        }
+    }
+
+    #[test]
+    fn a_client_header_is_read_plainly() {
+        let agent = "mozilla/5.0 (x11; linux x86_64; rv:128.0) gecko/20100101 firefox/128.0123";
+        let separators = agent.match_indices(['(', ';']).map(|(at, _)| at);
+        for at in std::iter::once(0).chain(separators) {
+            assert!(
+                super::runs_nothing_plainly(&agent[at..]),
+                "{:?}",
+                &agent[at..]
+            );
+        }
+        for text in [
+            ";id", "; ls -la", "|cat", "(whoami", ";a=1 id", ";c'a't", ";$(id)",
+        ] {
+            assert!(!super::runs_nothing_plainly(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr2};
+use memchr::{memchr, memchr2, memchr2_iter};
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 mod latin;
@@ -308,12 +308,16 @@ fn write_escape(out: &mut [u8], decoded: Option<Escape>, raw: u8) -> usize {
 /// assert_eq!(html_decode("&lt;a href=javascript&colon;x&#40;1&#x29;&gt;").0, "<a href=javascript:x(1)>");
 /// ```
 pub fn html_decode(value: &str) -> (Cow<'_, str>, bool) {
-    // `memchr` reads a vector at a time; `str::contains` a word.
-    if memchr(b'&', value.as_bytes()).is_none() {
+    // Text before the first `&` that opens a reference stays as it is; a
+    // value with none (`a=1&b=2`) is not copied at all.
+    let Some(first) = memchr::memchr_iter(b'&', value.as_bytes())
+        .find(|&at| decode_reference(&value[at..]).is_some())
+    else {
         return (Cow::Borrowed(value), false);
-    }
+    };
     let mut out = String::with_capacity(value.len());
-    let mut rest = value;
+    out.push_str(&value[..first]);
+    let mut rest = &value[first..];
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
@@ -363,6 +367,32 @@ const ENTITIES: &[(&str, char)] = &[
     ("vert", '|'),
 ];
 
+/// The lengths of the names of [`ENTITIES`] by their first letter: bit
+/// `len` of entry `first - b'a'` (every name is lower-case ASCII and
+/// shorter than 16 bytes, else the build fails here).
+const ENTITY_LENGTHS: [u16; 26] = {
+    let mut lengths = [0u16; 26];
+    let mut i = 0;
+    while i < ENTITIES.len() {
+        let name = ENTITIES[i].0.as_bytes();
+        assert!(name[0].is_ascii_lowercase() && name.len() < 16);
+        lengths[(name[0] - b'a') as usize] |= 1 << name.len();
+        i += 1;
+    }
+    lengths
+};
+
+/// Whether an entity's name has the first letter (in either case) and
+/// the length of `name`.
+fn may_name_an_entity(name: &[u8]) -> bool {
+    match name.first().map(u8::to_ascii_lowercase) {
+        Some(first @ b'a'..=b'z') if name.len() < 16 => {
+            ENTITY_LENGTHS[usize::from(first - b'a')] & (1 << name.len()) != 0
+        }
+        _ => false,
+    }
+}
+
 /// One reference at the start of `text` (which starts with `&`).
 fn decode_reference(text: &str) -> Option<(char, usize)> {
     let body = &text[1..];
@@ -381,8 +411,15 @@ fn decode_reference(text: &str) -> Option<(char, usize)> {
         return char::from_u32(code).map(|c| (c, used));
     }
     let len = body.bytes().take_while(u8::is_ascii_alphabetic).count();
-    let name = body[..len].to_ascii_lowercase();
-    let (_, c) = ENTITIES.iter().find(|(n, _)| *n == name)?;
+    // The names are lower case: compared without copying the text, and
+    // only when one has the text's first letter and length.
+    let name = &body[..len];
+    if !may_name_an_entity(name.as_bytes()) {
+        return None;
+    }
+    let (_, c) = ENTITIES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))?;
     Some((*c, 1 + len + usize::from(body[len..].starts_with(';'))))
 }
 
@@ -448,6 +485,17 @@ fn decode_js_escape(text: &str) -> Option<(char, usize)> {
 pub fn base64_text(value: &str) -> Option<String> {
     // Most values are shorter: they cost a comparison, not a call.
     if value.len() < BASE64_MIN {
+        return None;
+    }
+    // Most values hold a byte no base64 digit is in their first
+    // BASE64_MIN bytes (`=` among them: padding only ends a value, and
+    // what is left before it is shorter than BASE64_MIN or holds it):
+    // they cost a few loads, not a call.
+    let opening = &value.as_bytes()[..BASE64_MIN];
+    if opening
+        .iter()
+        .any(|&b| BASE64[usize::from(b)] == NOT_BASE64)
+    {
         return None;
     }
     base64_decoded_text(value)
@@ -582,7 +630,7 @@ fn fold_lookalike(c: char) -> char {
 /// ```
 pub fn lowercase(value: &str) -> (Cow<'_, str>, bool) {
     // ASCII letters read as bytes; only the other characters are decoded.
-    let changes = value.bytes().any(|b| b.is_ascii_uppercase())
+    let changes = holds_ascii_uppercase(value.as_bytes())
         || non_ascii_runs(value).any(|run| run.chars().any(has_lowercase));
     if !changes {
         return (Cow::Borrowed(value), false);
@@ -608,6 +656,18 @@ pub fn lowercase(value: &str) -> (Cow<'_, str>, bool) {
         rest = chars.as_str();
     }
     (Cow::Owned(out), true)
+}
+
+/// Whether `bytes` holds an ASCII upper-case letter: sixteen bytes a
+/// step with no branch inside (the compiler vectorises the step), then
+/// the rest byte by byte.
+fn holds_ascii_uppercase(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(16);
+    chunks.any(|chunk| {
+        chunk
+            .iter()
+            .fold(false, |hit, b| hit | b.is_ascii_uppercase())
+    }) || chunks.remainder().iter().any(u8::is_ascii_uppercase)
 }
 
 /// Whether `c` lower-cases to something else: upper-case letters, and
@@ -752,6 +812,59 @@ pub(crate) fn has_unicode_space(text: &str) -> bool {
 /// assert_eq!(normalise_path("..\\.\\windows//win.ini").0, "../windows/win.ini");
 /// ```
 pub fn normalise_path(value: &str) -> (Cow<'_, str>, bool) {
+    if is_normal_path(value) {
+        return (Cow::Borrowed(value), false);
+    }
+    // A backslash reads as a slash: the segments between either, but the
+    // empty ones and `.`, joined by `/`, after a `/` for an absolute path
+    // and before one for a path that ends in one.
+    let is_slash = |b: Option<&u8>| matches!(b, Some(b'/' | b'\\'));
+    let bytes = value.as_bytes();
+    let mut out = String::with_capacity(value.len());
+    if is_slash(bytes.first()) {
+        out.push('/');
+    }
+    let mut kept_any = false;
+    let mut start = 0;
+    let ends = memchr2_iter(b'/', b'\\', bytes).chain(std::iter::once(bytes.len()));
+    for end in ends {
+        // Both are ASCII: the cuts are between characters.
+        let segment = &value[start..end];
+        start = end + 1;
+        if segment.is_empty() || segment == "." {
+            continue;
+        }
+        if kept_any {
+            out.push('/');
+        }
+        out.push_str(segment);
+        kept_any = true;
+    }
+    if is_slash(bytes.last()) && kept_any {
+        out.push('/');
+    }
+    let changed = out != value;
+    (Cow::Owned(out), changed)
+}
+
+/// Whether [`normalise_path`] leaves `value` as it is: no backslash, no
+/// `//`, no `.` segment (`./` first, `/./`, `/.` last), in one search for
+/// each of `\` and `/`.
+fn is_normal_path(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    if bytes.starts_with(b"./") || memchr(b'\\', bytes).is_some() {
+        return false;
+    }
+    memchr::memchr_iter(b'/', bytes).all(|at| match bytes.get(at + 1) {
+        Some(b'/') => false,
+        Some(b'.') => !matches!(bytes.get(at + 2), None | Some(b'/')),
+        _ => true,
+    })
+}
+
+/// [`normalise_path`] as it was first written: the tests' reference.
+#[cfg(test)]
+fn normalise_path_by_copies(value: &str) -> (Cow<'_, str>, bool) {
     let clean = !value.contains('\\')
         && !value.contains("//")
         && !value.contains("/./")
@@ -774,6 +887,45 @@ pub fn normalise_path(value: &str) -> (Cow<'_, str>, bool) {
     }
     let changed = out != value;
     (Cow::Owned(out), changed)
+}
+
+/// [`html_decode`] as it was first written: the tests' reference.
+#[cfg(test)]
+fn html_decode_by_copy(value: &str) -> (Cow<'_, str>, bool) {
+    if memchr(b'&', value.as_bytes()).is_none() {
+        return (Cow::Borrowed(value), false);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let reference = decode_reference_by_copy(rest);
+        if let Some((c, used)) = reference {
+            out.push(c);
+            rest = &rest[used..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    let changed = out != value;
+    (Cow::Owned(out), changed)
+}
+
+/// [`decode_reference`] as it was first written (its name copied in
+/// lower case): the tests' reference.
+#[cfg(test)]
+fn decode_reference_by_copy(text: &str) -> Option<(char, usize)> {
+    let body = &text[1..];
+    if body.starts_with('#') {
+        return decode_reference(text);
+    }
+    let len = body.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let name = body[..len].to_ascii_lowercase();
+    let (_, c) = ENTITIES.iter().find(|(n, _)| *n == name)?;
+    Some((*c, 1 + len + usize::from(body[len..].starts_with(';'))))
 }
 
 /// Undoes shell obfuscation: removes `\ ' " ^` and empty expansions
@@ -999,6 +1151,96 @@ mod tests {
 
     use super::*;
 
+    /// Every text of up to seven bytes of `alphabet`.
+    fn every_text(alphabet: &[u8], longest: usize) -> Vec<String> {
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..longest {
+            last = last
+                .iter()
+                .flat_map(|t| {
+                    alphabet
+                        .iter()
+                        .map(move |&b| format!("{t}{}", char::from(b)))
+                })
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        texts
+    }
+
+    #[test]
+    fn upper_case_is_found_at_every_place_of_every_length() {
+        for len in 0..70 {
+            let text = vec![b'a'; len];
+            assert!(!holds_ascii_uppercase(&text));
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut one = text.clone();
+                    one[at] = b;
+                    assert_eq!(
+                        holds_ascii_uppercase(&one),
+                        b.is_ascii_uppercase(),
+                        "{len} {at} {b}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn paths_are_normalised_as_by_copies_on_every_short_path() {
+        for path in every_text(b"/.\\a", 7) {
+            assert_eq!(
+                normalise_path(&path),
+                normalise_path_by_copies(&path),
+                "{path:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_entity_passes_the_lengths_gate_in_any_case() {
+        for (name, _) in ENTITIES {
+            assert!(may_name_an_entity(name.as_bytes()), "{name}");
+            assert!(may_name_an_entity(name.to_ascii_uppercase().as_bytes()));
+            for text in [format!("&{name};"), format!("&{}x", name.to_uppercase())] {
+                let reference = decode_reference(&text);
+                assert_eq!(reference, decode_reference_by_copy(&text), "{text:?}");
+                assert!(text.ends_with('x') || reference.is_some(), "{text:?}");
+            }
+        }
+        assert!(!may_name_an_entity(b"utm"));
+        assert!(!may_name_an_entity(b""));
+    }
+
+    #[test]
+    fn references_are_decoded_as_by_copy_on_every_short_text() {
+        for text in every_text(b"&#;xLt1a", 6) {
+            assert_eq!(html_decode(&text), html_decode_by_copy(&text), "{text:?}");
+        }
+    }
+
+    proptest! {
+        /// One pass over a path's slashes decides and rewrites as the
+        /// copies, splits and joins it replaces.
+        #[test]
+        fn paths_are_normalised_as_by_copies(
+            path in "[a-z./\\\\:é?=]{0,40}",
+        ) {
+            prop_assert_eq!(normalise_path(&path), normalise_path_by_copies(&path));
+        }
+
+        /// References are decoded as with each name copied in lower case,
+        /// and a value with none is not copied.
+        #[test]
+        fn references_are_decoded_as_by_copy(
+            text in "([a-z=é ]|&|&#|&#x|;|[0-9]|LT|Amp|quot|gt|colon|sol|utm)*",
+        ) {
+            prop_assert_eq!(html_decode(&text), html_decode_by_copy(&text));
+        }
+    }
+
     /// `url_decode` as first written: a fresh buffer, pushed to escape by
     /// escape.
     fn reference_url_decode(value: &str) -> (String, bool) {
@@ -1115,6 +1357,24 @@ mod tests {
         let text = String::from_utf8(bytes).ok()?;
         let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
         printable.then_some(text)
+    }
+
+    /// Every text of 12 and 13 bytes of a base64 digit, `=` and a byte no
+    /// digit is: the gate on the first 12 bytes decides as the reference.
+    #[test]
+    fn base64_text_matches_the_reference_on_every_short_text() {
+        let mut texts = vec![String::new()];
+        for len in 1..=13 {
+            texts = texts
+                .iter()
+                .flat_map(|t| ["q", "=", "."].map(|d| format!("{t}{d}")))
+                .collect();
+            if len >= 12 {
+                for text in &texts {
+                    assert_eq!(base64_text(text), reference_base64_text(text), "{text:?}");
+                }
+            }
+        }
     }
 
     /// Base64 of arbitrary bytes, most of them text (standard or URL-safe

@@ -86,8 +86,90 @@ fn has_high_bit_lead(bytes: &[u8]) -> bool {
 /// Whether `text` (decoded, lower case) makes markup that runs script.
 pub(crate) fn is_xss(text: &str) -> bool {
     let bytes = text.as_bytes();
-    // What the searches below rule out, a short value's table rules out
-    // in one pass.
+    // What the searches below look for, a short value's table finds in
+    // one pass.
+    if bytes.len() < VECTOR_SEARCH_FROM {
+        return is_xss_holding(text, Held::of(bytes));
+    }
+    is_xss_by_searches(text)
+}
+
+/// Which of the bytes [`is_xss`] looks for a value holds: bits of
+/// [`HELD_TABLE`].
+#[derive(Clone, Copy)]
+struct Held(u8);
+
+impl Held {
+    const LT: u8 = 1;
+    const EQUALS: u8 = 2;
+    const HIGH_BIT_LEAD: u8 = 4;
+    const DOUBLE_QUOTE: u8 = 8;
+    const SINGLE_QUOTE: u8 = 16;
+    const BACKTICK: u8 = 32;
+
+    /// The bytes `bytes` holds, in one pass.
+    fn of(bytes: &[u8]) -> Self {
+        Self(
+            bytes
+                .iter()
+                .fold(0, |held, &b| held | HELD_TABLE[usize::from(b)]),
+        )
+    }
+
+    fn any(self, bits: u8) -> bool {
+        self.0 & bits != 0
+    }
+
+    /// The bit of a quote.
+    fn quote(quote: u8) -> u8 {
+        match quote {
+            b'"' => Self::DOUBLE_QUOTE,
+            b'\'' => Self::SINGLE_QUOTE,
+            _ => Self::BACKTICK,
+        }
+    }
+}
+
+/// The bit of [`Held`] each byte sets.
+const HELD_TABLE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    table[b'<' as usize] = Held::LT;
+    table[b'=' as usize] = Held::EQUALS;
+    table[0xef] = Held::HIGH_BIT_LEAD;
+    table[0xc2] = Held::HIGH_BIT_LEAD;
+    table[0xe2] = Held::HIGH_BIT_LEAD;
+    table[b'"' as usize] = Held::DOUBLE_QUOTE;
+    table[b'\'' as usize] = Held::SINGLE_QUOTE;
+    table[b'`' as usize] = Held::BACKTICK;
+    table
+};
+
+/// [`is_xss`] of `text`, which holds the bytes `held`: the searches of
+/// [`is_xss_by_searches`] answered from it.
+fn is_xss_holding(text: &str, held: Held) -> bool {
+    if !held.any(Held::LT | Held::EQUALS | Held::HIGH_BIT_LEAD) {
+        return false;
+    }
+    if held.any(Held::HIGH_BIT_LEAD) && high_bit_markup(text) {
+        return true;
+    }
+    // Every `<` stands at or after the first `<` or `=`.
+    if held.any(Held::LT) && tokenize(text, Start::Data, &mut dangerous) {
+        return true;
+    }
+    if !held.any(Held::EQUALS) {
+        return false;
+    }
+    tokenize(text, Start::Attributes, &mut dangerous)
+        || [b'"', b'\'', b'`'].into_iter().any(|quote| {
+            held.any(Held::quote(quote)) && tokenize(text, Start::Quoted(quote), &mut dangerous)
+        })
+}
+
+/// [`is_xss`] with a search for each byte it looks for (a long value's
+/// way; the short values' way before [`Held`], which the tests compare).
+fn is_xss_by_searches(text: &str) -> bool {
+    let bytes = text.as_bytes();
     if bytes.len() < VECTOR_SEARCH_FROM && !could_be_xss(text) {
         return false;
     }
@@ -435,6 +517,68 @@ mod tests {
     use super::super::sql_injection::generated;
 
     use super::{could_be_xss, could_be_xss_by_searches, dangerous, is_xss, tokenize, Start};
+
+    /// Pieces of markup and text, quotes and the high-bit characters.
+    const MARKUP_PIECES: &[&str] = &[
+        "<",
+        ">",
+        "=",
+        "\"",
+        "'",
+        "`",
+        "<script>",
+        "</script>",
+        "<img",
+        " src=x",
+        " onerror=",
+        "alert(1)",
+        "javascript:",
+        "¼",
+        "¾",
+        "¢",
+        "\u{fffd}",
+        "\u{2044}",
+        "1",
+        "3",
+        "4",
+        " ",
+        "/",
+        "a",
+        "href",
+        "style=",
+        "x:y",
+        "https://x.example/p?q=1",
+    ];
+
+    proptest! {
+        /// A short value's bytes found in one pass decide as the
+        /// searches they replace.
+        #[test]
+        fn one_pass_decides_as_the_searches(
+            pieces in prop::collection::vec(prop::sample::select(MARKUP_PIECES), 0..12),
+        ) {
+            let text = pieces.concat();
+            prop_assert_eq!(is_xss(&text), super::is_xss_by_searches(&text), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn one_pass_decides_as_the_searches_on_generated_attacks() {
+        let mut detected = 0;
+        for attack in generated::attacks(22, 150) {
+            let payload = attack.payload.to_lowercase();
+            for text in [
+                payload.clone(),
+                format!("x {payload}"),
+                format!("{payload}=1"),
+            ] {
+                let searched = super::is_xss_by_searches(&text);
+                assert_eq!(is_xss(&text), searched, "{text:?}");
+                detected += usize::from(searched && text.len() < super::VECTOR_SEARCH_FROM);
+            }
+        }
+        assert!(detected > 20, "{detected}");
+    }
 
     /// Pieces of markup and script, all without `<` and `=`.
     const NO_MARKUP: &[&str] = &[
